@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "memory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int gmem_init(struct gmem *m, uint64_t size)
+{
+	uint64_t low = size < GMEM_LOW_LIMIT ? size : GMEM_LOW_LIMIT;
+
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	if (size == 0 || size % GMEM_PAGE_SIZE)
+		return -EINVAL;
+	m->fd = memfd_create("hvkvm-ram", MFD_CLOEXEC);
+	if (m->fd < 0)
+		return -errno;
+	if (ftruncate(m->fd, (off_t)size) < 0)
+		goto fail;
+	m->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, m->fd, 0);
+	if (m->base == MAP_FAILED) {
+		m->base = NULL;
+		goto fail;
+	}
+	/* Guest RAM is not worth a core dump of gigabytes. */
+	madvise(m->base, size, MADV_DONTDUMP);
+	m->size = size;
+	m->region[0] = (struct gmem_region){ 0, low, m->base, 0 };
+	m->nregions = 1;
+	if (size > low) {
+		m->region[1] = (struct gmem_region){ GMEM_HIGH_BASE, size - low, m->base + low, low };
+		m->nregions = 2;
+	}
+	return 0;
+fail:;
+	int err = -errno;
+
+	close(m->fd);
+	m->fd = -1;
+	return err;
+}
+
+int gmem_init_regions(struct gmem *m, const struct gmem_region *r, unsigned n)
+{
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	if (n == 0 || n > GMEM_MAX_REGIONS)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		if (r[i].gpa + r[i].size < r[i].gpa)
+			return -EINVAL;
+		if (i && r[i].gpa < r[i - 1].gpa + r[i - 1].size)
+			return -EINVAL;
+		m->region[i] = r[i];
+		m->size += r[i].size;
+	}
+	m->nregions = n;
+	return 0;
+}
+
+void gmem_destroy(struct gmem *m)
+{
+	if (m->base)
+		munmap(m->base, m->size);
+	if (m->fd >= 0)
+		close(m->fd);
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+}
+
+void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < m->nregions; i++) {
+		const struct gmem_region *r = &m->region[i];
+
+		/* Written so that no sum can overflow: gpa and len are guest-controlled. */
+		if (gpa >= r->gpa && gpa - r->gpa < r->size && len <= r->size - (gpa - r->gpa))
+			return r->host + (gpa - r->gpa);
+		if (len == 0 && gpa == r->gpa + r->size)
+			return r->host + r->size;
+	}
+	return NULL;
+}
+
+static int gmem_copy(const struct gmem *m, uint64_t gpa, void *buf, size_t len, int to_guest)
+{
+	uint8_t *b = buf;
+
+	while (len) {
+		const struct gmem_region *r = NULL;
+		uint64_t chunk;
+
+		for (unsigned i = 0; i < m->nregions; i++) {
+			if (gpa >= m->region[i].gpa && gpa - m->region[i].gpa < m->region[i].size) {
+				r = &m->region[i];
+				break;
+			}
+		}
+		if (!r)
+			return -EFAULT;
+		chunk = r->size - (gpa - r->gpa);
+		if (chunk > len)
+			chunk = len;
+		if (to_guest)
+			memcpy(r->host + (gpa - r->gpa), b, chunk);
+		else
+			memcpy(b, r->host + (gpa - r->gpa), chunk);
+		b += chunk;
+		gpa += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int gmem_read(const struct gmem *m, uint64_t gpa, void *dst, size_t len)
+{
+	return gmem_copy(m, gpa, dst, len, 0);
+}
+
+int gmem_write(const struct gmem *m, uint64_t gpa, const void *src, size_t len)
+{
+	return gmem_copy(m, gpa, (void *)src, len, 1);
+}
+
+int gmem_discard(struct gmem *m)
+{
+	if (m->fd < 0) {
+		for (unsigned i = 0; i < m->nregions; i++)
+			memset(m->region[i].host, 0, m->region[i].size);
+		return 0;
+	}
+	if (fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)m->size) < 0)
+		return -errno;
+	return 0;
+}
+
+uint64_t gmem_low_end(const struct gmem *m)
+{
+	return m->nregions && m->region[0].gpa == 0 ? m->region[0].size : 0;
+}
