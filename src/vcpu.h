@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* One vCPU: its KVM file descriptor, its thread running KVM_RUN, and its exits. */
+#ifndef HVKVM_VCPU_H
+#define HVKVM_VCPU_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct vm;
+struct kvm_run;
+struct boot_cpu_state;
+
+enum vcpu_stat {
+	VCPU_STAT_EXITS,
+	VCPU_STAT_PIO,
+	VCPU_STAT_MMIO,
+	VCPU_STAT_MSR_READ,
+	VCPU_STAT_MSR_WRITE,
+	VCPU_STAT_INTR,		/* KVM_RUN interrupted by a signal (kicks) */
+	VCPU_STAT_OTHER,
+	VCPU_STAT_COUNT
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;			/* also the APIC ID */
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool running;			/* thread started and not yet joined */
+	atomic_bool stop;		/* set by vcpu_stop(), read by the thread */
+	uint64_t stats[VCPU_STAT_COUNT];	/* written by the vCPU thread only */
+};
+
+int vcpu_create(struct vm *vm, unsigned index, struct vcpu **out);
+void vcpu_destroy(struct vcpu *v);
+/* Registers for the 64-bit boot protocol entry (vCPU 0). */
+int vcpu_set_boot_state(struct vcpu *v, const struct boot_cpu_state *st);
+int vcpu_start(struct vcpu *v);
+/* Make KVM_RUN return soon; from any thread. */
+void vcpu_kick(struct vcpu *v);
+/* Stop the thread and wait for it; from any thread but the vCPU's own. */
+void vcpu_stop(struct vcpu *v);
+/* Log the vCPU's registers (for faults and errors). */
+void vcpu_dump_state(struct vcpu *v, enum log_level level);
+
+/* Install the signal used by vcpu_kick(); once per process before any vCPU starts. */
+int vcpu_init_signals(void);
+
+#endif

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "vm.h"
+#include "cpuid.h"
+#include "log.h"
+#include "vcpu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* Three pages KVM needs for real mode on Intel without unrestricted guest, and the
+ * identity-map page before them: at the top of the MMIO window, never RAM. */
+#define VM_TSS_ADDR		0xfffbd000ull
+#define VM_IDENTITY_MAP_ADDR	0xfffbc000ull
+
+static int kvm_check_cap(int fd, long cap)
+{
+	int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+	return r < 0 ? 0 : r;
+}
+
+static int add_hook(struct vm_hook *hooks, unsigned *n, vm_hook_fn *fn, void *opaque)
+{
+	if (*n == VM_MAX_HOOKS)
+		return -ENOSPC;
+	hooks[(*n)++] = (struct vm_hook){ fn, opaque };
+	return 0;
+}
+
+int vm_add_reset_hook(struct vm *vm, vm_hook_fn *fn, void *opaque)
+{
+	return add_hook(vm->reset_hooks, &vm->nreset_hooks, fn, opaque);
+}
+
+int vm_add_boot_hook(struct vm *vm, vm_hook_fn *fn, void *opaque)
+{
+	return add_hook(vm->boot_hooks, &vm->nboot_hooks, fn, opaque);
+}
+
+int vm_add_kvm_hook(struct vm *vm, vm_hook_fn *fn, void *opaque)
+{
+	return add_hook(vm->kvm_hooks, &vm->nkvm_hooks, fn, opaque);
+}
+
+void vm_set_cpuid_fn(struct vm *vm, vm_cpuid_fn *fn, void *opaque)
+{
+	vm->cpuid_fn = fn;
+	vm->cpuid_opaque = opaque;
+}
+
+static void run_hooks(struct vm *vm, const struct vm_hook *hooks, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		hooks[i].fn(vm, hooks[i].opaque);
+}
+
+static void vm_set_irq(void *ctx, unsigned gsi, int level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level irq = { .irq = gsi, .level = level ? 1 : 0 };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0 && log_first_time(LOG_ONCE_MISC, gsi))
+		log_warn("KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
+}
+
+struct irq_line vm_irq_line(struct vm *vm, unsigned gsi)
+{
+	return (struct irq_line){ vm_set_irq, vm, gsi };
+}
+
+static void vm_machine_event(void *ctx, enum machine_event ev)
+{
+	vm_request(ctx, ev == MACHINE_POWEROFF ? VM_REQ_POWEROFF : VM_REQ_RESET);
+}
+
+struct machine_ctl vm_machine_ctl(struct vm *vm)
+{
+	return (struct machine_ctl){ vm_machine_event, vm };
+}
+
+static void vm_destroy_kvm(struct vm *vm)
+{
+	if (vm->vcpus) {
+		for (unsigned i = 0; i < vm->ncpus; i++) {
+			vcpu_destroy(vm->vcpus[i]);
+			vm->vcpus[i] = NULL;
+		}
+	}
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	vm->vm_fd = -1;
+}
+
+static int vm_set_memslots(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->mem.nregions; i++) {
+		const struct gmem_region *r = &vm->mem.region[i];
+		struct kvm_userspace_memory_region slot = {
+			.slot = i,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uintptr_t)r->host,
+		};
+
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Create the KVM VM and its vCPUs; on a reset this runs again on fresh descriptors. */
+static int vm_build_kvm(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t ident = VM_IDENTITY_MAP_ADDR;
+	const char *what;
+	int r;
+
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		what = "KVM_CREATE_VM";
+		goto fail;
+	}
+	what = "KVM_SET_TSS_ADDR";
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)VM_TSS_ADDR) < 0)
+		goto fail;
+	what = "KVM_SET_IDENTITY_MAP_ADDR";
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0)
+		goto fail;
+	what = "KVM_CREATE_IRQCHIP";
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		goto fail;
+	what = "KVM_CREATE_PIT2";
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		goto fail;
+	what = "KVM_SET_USER_MEMORY_REGION";
+	r = vm_set_memslots(vm);
+	if (r < 0) {
+		errno = -r;
+		goto fail;
+	}
+	if (kvm_check_cap(vm->vm_fd, KVM_CAP_X86_USER_SPACE_MSR)) {
+		struct kvm_enable_cap cap = {
+			.cap = KVM_CAP_X86_USER_SPACE_MSR,
+			.args[0] = KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER,
+		};
+
+		what = "KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR)";
+		if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+			goto fail;
+	}
+	run_hooks(vm, vm->kvm_hooks, vm->nkvm_hooks);
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		r = vcpu_create(vm, i, &vm->vcpus[i]);
+		if (r < 0)
+			return r;
+	}
+	if (!vm->tsc_khz) {
+		int khz = ioctl(vm->vcpus[0]->fd, KVM_GET_TSC_KHZ, 0);
+
+		vm->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
+		log_debug("TSC frequency %u kHz", vm->tsc_khz);
+	}
+	return 0;
+fail:
+	r = -errno;
+	log_error("%s: %s", what, strerror(errno));
+	return r;
+}
+
+static int open_input(const char *opt, const char *path, int *fd)
+{
+	*fd = -1;
+	if (!path)
+		return 0;
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		log_error("%s %s: %s", opt, path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int vm_open_kvm(struct vm *vm)
+{
+	int r;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		r = errno;
+		log_error("/dev/kvm: %s%s", strerror(r),
+			  r == ENOENT ? " (KVM is not available here: load kvm-intel or kvm-amd, or enable virtualization)" :
+			  r == EACCES ? " (add your user to group kvm)" : "");
+		return -r;
+	}
+	r = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (r != KVM_API_VERSION) {
+		log_error("/dev/kvm: API version %d, expected %d", r, KVM_API_VERSION);
+		return -ENOTSUP;
+	}
+	static const struct { long cap; const char *name; } needed[] = {
+		{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+		{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
+		{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+		{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
+		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+		{ KVM_CAP_GET_TSC_KHZ, "KVM_CAP_GET_TSC_KHZ" },
+	};
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		if (!kvm_check_cap(vm->kvm_fd, needed[i].cap)) {
+			log_error("/dev/kvm lacks %s, which hvkvm needs", needed[i].name);
+			return -ENOTSUP;
+		}
+	}
+	r = kvm_check_cap(vm->kvm_fd, KVM_CAP_MAX_VCPUS);
+	if (!r)
+		r = kvm_check_cap(vm->kvm_fd, KVM_CAP_NR_VCPUS);
+	if (r && vm->ncpus > (unsigned)r) {
+		log_error("--cpus %u: too many CPUs, this KVM supports at most %d", vm->ncpus, r);
+		return -E2BIG;
+	}
+	r = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (r <= 0) {
+		log_error("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return -errno;
+	}
+	vm->run_size = (size_t)r;
+	vm->supported_cpuid = cpuid_get_supported(vm->kvm_fd);
+	if (!vm->supported_cpuid) {
+		log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return -errno;
+	}
+	vm->is_amd = cpuid_is_amd(vm->supported_cpuid);
+	return 0;
+}
+
+int vm_create(const struct vm_config *cfg, struct vm **out)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	int r;
+
+	if (!vm) {
+		log_error("out of memory");
+		return VM_EXIT_ERROR;
+	}
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->mem.fd = -1;
+	vm->ncpus = cfg->cpus;
+	vm->files.kernel_name = cfg->kernel;
+	vm->files.initrd_name = cfg->initrd;
+	pthread_mutex_init(&vm->req_lock, NULL);
+	io_bus_init(&vm->pio, "port");
+	io_bus_init(&vm->mmio, "mmio");
+	*out = vm;
+
+	if (open_input("--kernel", cfg->kernel, &vm->files.kernel_fd) < 0 ||
+	    open_input("--initrd", cfg->initrd, &vm->files.initrd_fd) < 0)
+		return VM_EXIT_USAGE;
+	if (vm_open_kvm(vm) < 0)
+		return VM_EXIT_USAGE;
+	r = gmem_init(&vm->mem, cfg->memory);
+	if (r < 0) {
+		log_error("--memory %lluM: cannot allocate guest RAM: %s",
+			  (unsigned long long)(cfg->memory >> 20), strerror(-r));
+		return VM_EXIT_USAGE;
+	}
+	vm->loop = loop_new();
+	vm->vcpus = calloc(vm->ncpus, sizeof(vm->vcpus[0]));
+	if (!vm->loop || !vm->vcpus) {
+		log_error("out of memory");
+		return VM_EXIT_ERROR;
+	}
+	if (vcpu_init_signals() < 0) {
+		log_error("cannot install the vCPU kick signal: %s", strerror(errno));
+		return VM_EXIT_ERROR;
+	}
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	vm_destroy_kvm(vm);
+	free(vm->vcpus);
+	free(vm->supported_cpuid);
+	gmem_destroy(&vm->mem);
+	loop_free(vm->loop);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->files.kernel_fd >= 0)
+		close(vm->files.kernel_fd);
+	if (vm->files.initrd_fd >= 0)
+		close(vm->files.initrd_fd);
+	pthread_mutex_destroy(&vm->req_lock);
+	free(vm);
+}
+
+int vm_start(struct vm *vm)
+{
+	char err[512];
+	int r;
+
+	if (vm->vm_fd < 0 && vm_build_kvm(vm) < 0)
+		return VM_EXIT_ERROR;
+	vm->boots++;
+	run_hooks(vm, vm->boot_hooks, vm->nboot_hooks);
+	r = boot_load(&vm->mem, &vm->files, vm->cfg->cmdline, vm->rsdp, &vm->boot_state, err,
+		      sizeof(err));
+	if (r < 0) {
+		/* Everything boot_load checks comes from the user: the files and --memory. */
+		log_error("%s", err);
+		return VM_EXIT_USAGE;
+	}
+	atomic_store(&vm->halt, false);
+	r = vcpu_set_boot_state(vm->vcpus[0], &vm->boot_state);
+	if (r < 0) {
+		log_error("vCPU 0: setting the boot registers: %s", strerror(-r));
+		return VM_EXIT_ERROR;
+	}
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		r = vcpu_start(vm->vcpus[i]);
+		if (r < 0) {
+			log_error("vCPU %u: cannot start its thread: %s", i, strerror(-r));
+			return VM_EXIT_ERROR;
+		}
+	}
+	return 0;
+}
+
+void vm_stop(struct vm *vm)
+{
+	/* Kick them all first so they leave KVM_RUN in parallel, then wait. */
+	if (!vm->vcpus)
+		return;
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		if (vm->vcpus[i]) {
+			atomic_store(&vm->vcpus[i]->stop, true);
+			vcpu_kick(vm->vcpus[i]);
+		}
+	}
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (vm->vcpus[i])
+			vcpu_stop(vm->vcpus[i]);
+}
+
+static void vm_finish(struct vm *vm, int code)
+{
+	atomic_store(&vm->stopping, true);
+	vm->exit_code = code;
+	loop_quit(vm->loop);
+}
+
+static int vm_restart(struct vm *vm)
+{
+	int r;
+
+	vm_destroy_kvm(vm);
+	r = gmem_discard(&vm->mem);
+	if (r < 0) {
+		log_error("reset: discarding guest RAM: %s", strerror(-r));
+		return r;
+	}
+	run_hooks(vm, vm->reset_hooks, vm->nreset_hooks);
+	return vm_start(vm) ? -EIO : 0;
+}
+
+static void vm_handle_request(void *opaque)
+{
+	struct vm *vm = opaque;
+	enum vm_request req;
+
+	pthread_mutex_lock(&vm->req_lock);
+	req = vm->pending;
+	vm->pending = VM_REQ_NONE;
+	vm->req_posted = false;
+	pthread_mutex_unlock(&vm->req_lock);
+	if (req == VM_REQ_NONE || atomic_load(&vm->stopping))
+		return;
+
+	vm_stop(vm);
+	switch (req) {
+	case VM_REQ_RESET:
+		if (vm->cfg->no_reboot) {
+			log_info("guest rebooted; exiting (--no-reboot)");
+			vm_finish(vm, VM_EXIT_REBOOT);
+		} else {
+			log_info("guest reset: restarting it");
+			if (vm_restart(vm) < 0)
+				vm_finish(vm, VM_EXIT_ERROR);
+		}
+		break;
+	case VM_REQ_POWEROFF:
+		log_info("guest powered off");
+		vm_finish(vm, VM_EXIT_POWEROFF);
+		break;
+	case VM_REQ_STOP:
+		log_info("guest stopped by the host");
+		vm_finish(vm, VM_EXIT_HOST_STOP);
+		break;
+	case VM_REQ_CRASH:
+		vm_finish(vm, VM_EXIT_GUEST_CRASH);
+		break;
+	case VM_REQ_FAULT:
+		vm_finish(vm, VM_EXIT_GUEST_FAULT);
+		break;
+	case VM_REQ_ERROR:
+	default:
+		vm_finish(vm, VM_EXIT_ERROR);
+		break;
+	}
+}
+
+void vm_request(struct vm *vm, enum vm_request req)
+{
+	bool post;
+
+	pthread_mutex_lock(&vm->req_lock);
+	if (req > vm->pending)
+		vm->pending = req;
+	post = !vm->req_posted;
+	vm->req_posted = true;
+	pthread_mutex_unlock(&vm->req_lock);
+	atomic_store(&vm->halt, true);
+	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++)
+		if (vm->vcpus[i])
+			vcpu_kick(vm->vcpus[i]);
+	if (post && loop_post(vm->loop, vm_handle_request, vm) < 0)
+		log_error("cannot queue a machine request: out of memory");
+}

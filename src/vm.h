@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The virtual machine: the KVM VM and its vCPUs, guest memory, the I/O buses, the
+ * event loop, and the machine's life (boot, reset, power-off, faults).
+ *
+ * A guest reset rebuilds the KVM VM from scratch (new VM and vCPU file descriptors,
+ * RAM discarded, devices reset, kernel loaded again), so no state of a previous boot
+ * can leak into the next. Everything registered with KVM goes through this module,
+ * which replays it on the new VM.
+ */
+#ifndef HVKVM_VM_H
+#define HVKVM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot.h"
+#include "config.h"
+#include "io.h"
+#include "loop.h"
+#include "memory.h"
+#include "msr.h"
+#include "platform.h"
+
+struct vcpu;
+struct kvm_cpuid2;
+
+/* Process exit status; README and --help document them. */
+enum vm_exit_code {
+	VM_EXIT_POWEROFF = 0,
+	VM_EXIT_ERROR = 1,
+	VM_EXIT_USAGE = 2,
+	VM_EXIT_REBOOT = 3,
+	VM_EXIT_GUEST_FAULT = 4,
+	VM_EXIT_GUEST_CRASH = 5,
+	VM_EXIT_HOST_STOP = 6,
+};
+
+/* Requests to the machine, from any thread; a more severe one overrides a pending
+ * milder one. */
+enum vm_request {
+	VM_REQ_NONE,
+	VM_REQ_RESET,
+	VM_REQ_POWEROFF,
+	VM_REQ_STOP,		/* the host stops the guest */
+	VM_REQ_CRASH,		/* the guest reported a crash */
+	VM_REQ_FAULT,		/* triple fault, or KVM cannot run the guest */
+	VM_REQ_ERROR,		/* hvkvm itself failed */
+};
+
+typedef void vm_hook_fn(struct vm *vm, void *opaque);
+/* Adds or changes leaves of vCPU index's CPUID table before KVM sees it. */
+typedef void vm_cpuid_fn(struct vm *vm, unsigned index, struct kvm_cpuid2 *cpuid, void *opaque);
+
+#define VM_MAX_HOOKS 32
+
+struct vm_hook {
+	vm_hook_fn *fn;
+	void *opaque;
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;			/* replaced on reset, with the vCPUs stopped */
+	size_t run_size;		/* mmap size of struct kvm_run */
+	bool is_amd;
+	uint32_t tsc_khz;
+	struct kvm_cpuid2 *supported_cpuid;
+
+	struct gmem mem;
+	struct io_bus pio, mmio;
+	struct loop *loop;
+
+	unsigned ncpus;
+	struct vcpu **vcpus;
+	struct boot_cpu_state boot_state;	/* for vCPU 0 at each boot */
+	struct boot_files files;
+	unsigned boots;			/* guest starts so far */
+
+	/* Set with the first request of a boot, cleared when vCPUs restart: a vCPU that
+	 * sees it leaves its loop instead of running guest code again, so a guest that
+	 * asked for a reset cannot go on to fault. */
+	atomic_bool halt;
+	pthread_mutex_t req_lock;	/* protects pending, req_posted */
+	enum vm_request pending;
+	bool req_posted;
+	atomic_bool stopping;		/* the VM is going away: refuse new work */
+	int exit_code;
+
+	/* Called on the loop thread with all vCPUs stopped. */
+	struct vm_hook reset_hooks[VM_MAX_HOOKS];	/* devices back to power-on state */
+	unsigned nreset_hooks;
+	struct vm_hook boot_hooks[VM_MAX_HOOKS];	/* write firmware tables before the kernel */
+	unsigned nboot_hooks;
+	/* Called whenever the KVM VM is (re)created, before its vCPUs. */
+	struct vm_hook kvm_hooks[VM_MAX_HOOKS];
+	unsigned nkvm_hooks;
+	vm_cpuid_fn *cpuid_fn;
+	void *cpuid_opaque;
+	struct msr_handler msr_handlers[MSR_MAX_HANDLERS];	/* set up before the vCPUs run */
+	unsigned nmsr_handlers;
+	uint64_t rsdp;			/* set by the board's boot hook */
+};
+
+/* Open /dev/kvm, create the VM, RAM and vCPUs. On failure returns a vm_exit_code and
+ * has printed why. */
+int vm_create(const struct vm_config *cfg, struct vm **out);
+void vm_destroy(struct vm *vm);
+
+int vm_add_reset_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
+int vm_add_boot_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
+int vm_add_kvm_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
+void vm_set_cpuid_fn(struct vm *vm, vm_cpuid_fn *fn, void *opaque);
+
+/* Load the guest and start the vCPUs (first boot and after each reset). Returns 0,
+ * or a vm_exit_code after printing why. */
+int vm_start(struct vm *vm);
+/* Stop every vCPU thread and wait for them (before tearing devices down). */
+void vm_stop(struct vm *vm);
+/* Ask the machine to reset, power off, stop...; safe from any thread. */
+void vm_request(struct vm *vm, enum vm_request req);
+
+/* An irq_line that drives a GSI of the in-kernel IOAPIC/PIC. */
+struct irq_line vm_irq_line(struct vm *vm, unsigned gsi);
+/* A machine_ctl that turns device events into requests. */
+struct machine_ctl vm_machine_ctl(struct vm *vm);
+
+#endif
