@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading Linux: a bzImage (as distributions ship it) or an uncompressed ELF vmlinux
+ * is placed in guest RAM with its initrd, command line, boot_params and e820 map, and
+ * identity-mapped page tables so that vCPU 0 starts at the kernel's 64-bit entry.
+ */
+#ifndef HVKVM_BOOT_H
+#define HVKVM_BOOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot_proto.h"
+#include "memory.h"
+
+/* What hvkvm writes below 1 MiB (guest-physical). */
+#define BOOT_GDT_ADDR		0x500ull
+#define BOOT_PARAMS_ADDR	0x7000ull
+#define BOOT_PML4_ADDR		0x9000ull	/* then the PDPT and four page directories */
+#define BOOT_STACK_TOP		0x8ff0ull
+#define BOOT_CMDLINE_ADDR	0x20000ull
+#define BOOT_CMDLINE_MAX	0x10000ull
+#define BOOT_EBDA_START		0x9fc00ull	/* reserved from here to 1 MiB */
+#define BOOT_ACPI_ADDR		0xe0000ull	/* where Linux scans for the RSDP */
+#define BOOT_ACPI_SIZE		0x20000ull
+#define BOOT_HIGH_MEM		0x100000ull
+
+/* GDT selectors the 64-bit boot protocol expects. */
+#define BOOT_CS			0x10
+#define BOOT_DS			0x18
+
+struct boot_cpu_state {
+	uint64_t rip, rsi, rsp;
+	uint64_t cr0, cr3, cr4, efer;
+	uint64_t gdt_base;
+	uint16_t gdt_limit;
+};
+
+struct boot_files {
+	int kernel_fd;
+	int initrd_fd;		/* -1: none */
+	const char *kernel_name;	/* for messages */
+	const char *initrd_name;
+};
+
+/*
+ * Load into m, which must already be zeroed. rsdp is the ACPI RSDP's address (0 if
+ * none). On error returns -errno and a message (without the "hvkvm: " prefix) in err.
+ */
+int boot_load(struct gmem *m, const struct boot_files *f, const char *cmdline, uint64_t rsdp,
+	      struct boot_cpu_state *st, char *err, size_t errlen);
+
+/* The e820 map for m's RAM; returns the number of entries. */
+unsigned boot_build_e820(const struct gmem *m, struct boot_e820_entry *tab, unsigned max);
+
+/* Fill zero-page fields that do not depend on the kernel image. */
+int boot_fill_params(const struct gmem *m, struct boot_params *bp, uint64_t cmdline_addr,
+		     uint64_t initrd_addr, uint64_t initrd_size, uint64_t rsdp);
+
+#endif
