@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ACPI table builder. Layouts follow the ACPI 6.0 specification, chapter 5; the
+ * tables claim ACPI 6.0 (FADT 6.0, MADT revision 3).
+ */
+#include "acpi.h"
+#include "aml.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ACPI_OEM_ID		"HVKVM "
+#define ACPI_OEM_TABLE_ID	"HVKVM   "
+#define ACPI_OEM_REVISION	1
+#define ACPI_CREATOR_ID		"HVKM"
+#define ACPI_CREATOR_REVISION	1
+
+#define ACPI_HDR_LEN		36
+#define RSDP_LEN		36
+#define RSDP_V1_LEN		20	/* what the first checksum covers */
+#define FACS_LEN		64
+#define FADT_LEN		276
+#define MADT_HDR_LEN		44
+#define MADT_LAPIC_LEN		8
+#define MADT_IOAPIC_LEN		12
+#define MADT_ISO_LEN		10
+#define MADT_LAPIC_NMI_LEN	6
+
+/* Tables listed in the RSDT/XSDT; the DSDT and FACS hang off the FADT. */
+#define SDT_ENTRIES		2
+
+/* FADT field offsets */
+#define FADT_FIRMWARE_CTRL	36
+#define FADT_DSDT		40
+#define FADT_SCI_INT		46
+#define FADT_SMI_CMD		48
+#define FADT_PM1A_EVT_BLK	56
+#define FADT_PM1A_CNT_BLK	64
+#define FADT_PM_TMR_BLK		76
+#define FADT_PM1_EVT_LEN	88
+#define FADT_PM1_CNT_LEN	89
+#define FADT_PM_TMR_LEN		91
+#define FADT_P_LVL2_LAT		96
+#define FADT_P_LVL3_LAT		98
+#define FADT_CENTURY		108
+#define FADT_IAPC_BOOT_ARCH	109
+#define FADT_FLAGS		112
+#define FADT_RESET_REG		116
+#define FADT_RESET_VALUE	128
+#define FADT_MINOR_VERSION	131
+#define FADT_X_FIRMWARE_CTRL	132
+#define FADT_X_DSDT		140
+#define FADT_X_PM1A_EVT_BLK	148
+#define FADT_X_PM1A_CNT_BLK	172
+#define FADT_X_PM_TMR_BLK	208
+
+/* FADT flags */
+#define FADT_F_WBINVD		(1u << 0)
+#define FADT_F_PROC_C1		(1u << 2)
+#define FADT_F_PWR_BUTTON	(1u << 4)	/* set: control-method power button */
+#define FADT_F_SLP_BUTTON	(1u << 5)	/* set: no fixed-feature sleep button */
+#define FADT_F_FIX_RTC		(1u << 6)	/* set: no RTC_STS in PM1 */
+#define FADT_F_TMR_VAL_EXT	(1u << 8)
+#define FADT_F_RESET_REG_SUP	(1u << 10)
+
+/* IAPC_BOOT_ARCH */
+#define FADT_BOOT_LEGACY_DEVICES (1u << 0)
+#define FADT_BOOT_8042		(1u << 1)
+#define FADT_BOOT_VGA_NOT_PRESENT (1u << 2)
+
+/* Latencies above these limits say C2 and C3 are not supported. */
+#define FADT_C2_UNSUPPORTED	101
+#define FADT_C3_UNSUPPORTED	1001
+
+#define RTC_CENTURY_INDEX	0x32
+
+/* Generic Address Structure */
+#define GAS_SYSTEM_IO		1
+#define GAS_ACCESS_BYTE		1
+#define GAS_ACCESS_WORD		2
+#define GAS_ACCESS_DWORD	3
+
+/* MADT */
+#define MADT_PCAT_COMPAT	(1u << 0)
+#define MADT_TYPE_LAPIC		0
+#define MADT_TYPE_IOAPIC	1
+#define MADT_TYPE_ISO		2
+#define MADT_TYPE_LAPIC_NMI	4
+#define MADT_LAPIC_ENABLED	(1u << 0)
+#define MPS_POLARITY_HIGH	0x1
+#define MPS_TRIGGER_LEVEL	(0x3 << 2)
+#define MADT_ALL_PROCESSORS	0xff
+
+struct acpi_layout {
+	uint64_t gpa;		/* of the buffer */
+	size_t size, used;
+};
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+uint8_t acpi_checksum(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint8_t sum = 0;
+
+	while (len--)
+		sum += *b++;
+	return (uint8_t)-sum;
+}
+
+/* Place len bytes at the next guest address aligned to align (a power of two). */
+static int acpi_place(struct acpi_layout *l, size_t len, uint64_t align, size_t *off)
+{
+	uint64_t gpa = (l->gpa + l->used + align - 1) & ~(align - 1);
+	uint64_t o = gpa - l->gpa;
+
+	if (o > l->size || len > l->size - o)
+		return -ENOSPC;
+	*off = (size_t)o;
+	l->used = (size_t)o + len;
+	return 0;
+}
+
+static void acpi_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
+{
+	memcpy(t, sig, 4);
+	put32(t + 4, len);
+	t[8] = rev;
+	memcpy(t + 10, ACPI_OEM_ID, 6);
+	memcpy(t + 16, ACPI_OEM_TABLE_ID, 8);
+	put32(t + 24, ACPI_OEM_REVISION);
+	memcpy(t + 28, ACPI_CREATOR_ID, 4);
+	put32(t + 32, ACPI_CREATOR_REVISION);
+}
+
+static void acpi_seal(uint8_t *t, size_t len)
+{
+	t[9] = 0;
+	t[9] = acpi_checksum(t, len);
+}
+
+static void acpi_gas(uint8_t *p, uint8_t space, uint8_t bit_width, uint8_t access,
+		     uint64_t addr)
+{
+	p[0] = space;
+	p[1] = bit_width;
+	p[2] = 0;	/* bit offset */
+	p[3] = access;
+	put64(p + 4, addr);
+}
+
+static void acpi_dsdt_cpus(const struct acpi_config *cfg, struct aml *a)
+{
+	/* Processor devices whose _UID matches the MADT's processor UID: OSes bind
+	 * per-CPU drivers to these, and C1 (HLT) comes from the FADT. */
+	for (unsigned i = 0; i < cfg->ncpus; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "CP%02X", i & 0xff);
+		aml_device_begin(a, name);
+		aml_name_string(a, "_HID", "ACPI0007");
+		aml_name_int(a, "_UID", i);
+		aml_end(a);
+	}
+}
+
+static void acpi_dsdt_legacy(struct aml *a)
+{
+	aml_device_begin(a, "COM1");
+	aml_name_eisaid(a, "_HID", "PNP0501");
+	aml_name_int(a, "_UID", 1);
+	aml_name(a, "_CRS");
+	aml_resource_template_begin(a);
+	aml_io(a, 0x3f8, 0x3f8, 1, 8);
+	aml_irq_noflags(a, 1u << 4);
+	aml_end(a);
+	aml_end(a);
+
+	aml_device_begin(a, "RTC");
+	aml_name_eisaid(a, "_HID", "PNP0B00");
+	aml_name(a, "_CRS");
+	aml_resource_template_begin(a);
+	aml_io(a, 0x70, 0x70, 1, 2);
+	aml_irq_noflags(a, 1u << 8);
+	aml_end(a);
+	aml_end(a);
+}
+
+static int acpi_dsdt_build(const struct acpi_config *cfg, struct aml *a)
+{
+	/* SLP_TYPa, SLP_TYPb (no PM1b block), two reserved. */
+	aml_name(a, "\\_S5");
+	aml_package_begin(a);
+	aml_int(a, ACPI_SLP_TYP_S5);
+	aml_int(a, ACPI_SLP_TYP_S5);
+	aml_int(a, 0);
+	aml_int(a, 0);
+	aml_end(a);
+
+	aml_scope_begin(a, "\\_SB");
+	acpi_dsdt_cpus(cfg, a);
+	acpi_dsdt_legacy(a);
+	for (unsigned i = 0; i < cfg->nhooks; i++) {
+		unsigned depth = a->depth;
+
+		cfg->hooks[i].fn(a, cfg->hooks[i].opaque);
+		if (a->err)
+			break;
+		/* Catch the hook's own imbalance here, not as a puzzling error at
+		 * the end of \_SB. */
+		if (a->depth != depth || a->pending) {
+			log_error("acpi: DSDT hook %u left an object open", i);
+			return -EINVAL;
+		}
+	}
+	aml_end(a);
+	return aml_finish(a);
+}
+
+static void acpi_write_rsdp(uint8_t *p, uint64_t rsdt, uint64_t xsdt)
+{
+	memcpy(p, "RSD PTR ", 8);
+	memcpy(p + 9, ACPI_OEM_ID, 6);
+	p[15] = 2;		/* revision: ACPI 2.0+, XSDT present */
+	put32(p + 16, (uint32_t)rsdt);
+	put32(p + 20, RSDP_LEN);
+	put64(p + 24, xsdt);
+	p[8] = acpi_checksum(p, RSDP_V1_LEN);
+	p[32] = acpi_checksum(p, RSDP_LEN);
+}
+
+static void acpi_write_facs(uint8_t *p)
+{
+	memcpy(p, "FACS", 4);
+	put32(p + 4, FACS_LEN);
+	p[32] = 2;		/* version */
+}
+
+static void acpi_write_fadt(const struct acpi_config *cfg, uint8_t *t, uint64_t facs,
+			    uint64_t dsdt)
+{
+	uint16_t evt = cfg->pm_base + ACPI_PM1_EVT_OFF;
+	uint16_t cnt = cfg->pm_base + ACPI_PM1_CNT_OFF;
+	uint16_t tmr = cfg->pm_base + ACPI_PM_TMR_OFF;
+
+	acpi_header(t, "FACP", FADT_LEN, 6);
+	t[FADT_MINOR_VERSION] = 0;
+	/*
+	 * ACPI 6.0 wants exactly one of FIRMWARE_CTRL and X_FIRMWARE_CTRL set; the
+	 * tables live below 4 GiB, so the 32-bit field, which every OS reads.
+	 * X_DSDT, by contrast, may duplicate DSDT.
+	 */
+	put32(t + FADT_FIRMWARE_CTRL, (uint32_t)facs);
+	put64(t + FADT_X_FIRMWARE_CTRL, 0);
+	put32(t + FADT_DSDT, (uint32_t)dsdt);
+	put64(t + FADT_X_DSDT, dsdt);
+	put16(t + FADT_SCI_INT, cfg->sci_irq);
+	/* No SMI command port: the platform is always in ACPI mode. */
+	put32(t + FADT_SMI_CMD, 0);
+
+	put32(t + FADT_PM1A_EVT_BLK, evt);
+	put32(t + FADT_PM1A_CNT_BLK, cnt);
+	put32(t + FADT_PM_TMR_BLK, tmr);
+	t[FADT_PM1_EVT_LEN] = ACPI_PM1_EVT_LEN;
+	t[FADT_PM1_CNT_LEN] = ACPI_PM1_CNT_LEN;
+	t[FADT_PM_TMR_LEN] = ACPI_PM_TMR_LEN;
+	/* The event block is two 16-bit registers, status then enable. */
+	acpi_gas(t + FADT_X_PM1A_EVT_BLK, GAS_SYSTEM_IO, ACPI_PM1_EVT_LEN * 8,
+		 GAS_ACCESS_WORD, evt);
+	acpi_gas(t + FADT_X_PM1A_CNT_BLK, GAS_SYSTEM_IO, ACPI_PM1_CNT_LEN * 8,
+		 GAS_ACCESS_WORD, cnt);
+	acpi_gas(t + FADT_X_PM_TMR_BLK, GAS_SYSTEM_IO, ACPI_PM_TMR_LEN * 8,
+		 GAS_ACCESS_DWORD, tmr);
+
+	put16(t + FADT_P_LVL2_LAT, FADT_C2_UNSUPPORTED);
+	put16(t + FADT_P_LVL3_LAT, FADT_C3_UNSUPPORTED);
+	t[FADT_CENTURY] = RTC_CENTURY_INDEX;
+	/* No 8042: Linux then skips probing for a keyboard controller. */
+	put16(t + FADT_IAPC_BOOT_ARCH, FADT_BOOT_LEGACY_DEVICES | FADT_BOOT_VGA_NOT_PRESENT);
+	/* FIX_RTC: the PM1 block has no RTC_STS, so RTC wake is not announced. */
+	put32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON |
+	      FADT_F_FIX_RTC | FADT_F_TMR_VAL_EXT | FADT_F_RESET_REG_SUP);
+	acpi_gas(t + FADT_RESET_REG, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE, cfg->reset_port);
+	t[FADT_RESET_VALUE] = cfg->reset_value;
+	acpi_seal(t, FADT_LEN);
+}
+
+static size_t acpi_madt_len(unsigned ncpus)
+{
+	return MADT_HDR_LEN + ncpus * MADT_LAPIC_LEN + MADT_IOAPIC_LEN + MADT_ISO_LEN +
+	       MADT_LAPIC_NMI_LEN;
+}
+
+static void acpi_write_madt(const struct acpi_config *cfg, uint8_t *t)
+{
+	size_t len = acpi_madt_len(cfg->ncpus);
+	uint8_t *e = t + MADT_HDR_LEN;
+
+	acpi_header(t, "APIC", (uint32_t)len, 3);
+	put32(t + 36, (uint32_t)cfg->lapic_addr);
+	/* The 8259 PICs are there too; the OS masks them when it uses the APIC. */
+	put32(t + 40, MADT_PCAT_COMPAT);
+
+	for (unsigned i = 0; i < cfg->ncpus; i++, e += MADT_LAPIC_LEN) {
+		e[0] = MADT_TYPE_LAPIC;
+		e[1] = MADT_LAPIC_LEN;
+		e[2] = (uint8_t)i;	/* ACPI processor UID */
+		e[3] = (uint8_t)i;	/* APIC ID */
+		put32(e + 4, MADT_LAPIC_ENABLED);
+	}
+
+	e[0] = MADT_TYPE_IOAPIC;
+	e[1] = MADT_IOAPIC_LEN;
+	e[2] = 0;		/* I/O APIC ID */
+	put32(e + 4, (uint32_t)cfg->ioapic_addr);
+	put32(e + 8, 0);	/* GSI base */
+	e += MADT_IOAPIC_LEN;
+
+	/*
+	 * ISA interrupts are edge/active-high by default, the SCI is level/high.
+	 * No override for IRQ0: KVM's in-kernel PIT raises GSI 0, which KVM's
+	 * default routing sends to IOAPIC pin 0, so the identity mapping holds.
+	 */
+	e[0] = MADT_TYPE_ISO;
+	e[1] = MADT_ISO_LEN;
+	e[2] = 0;		/* bus: ISA */
+	e[3] = cfg->sci_irq;
+	put32(e + 4, cfg->sci_irq);
+	put16(e + 8, MPS_POLARITY_HIGH | MPS_TRIGGER_LEVEL);
+	e += MADT_ISO_LEN;
+
+	/* NMI on LINT1 of every processor, as on PC hardware. */
+	e[0] = MADT_TYPE_LAPIC_NMI;
+	e[1] = MADT_LAPIC_NMI_LEN;
+	e[2] = MADT_ALL_PROCESSORS;
+	put16(e + 3, 0);	/* flags: conforms to the bus */
+	e[5] = 1;		/* LINT1 */
+
+	acpi_seal(t, len);
+}
+
+static void acpi_write_sdt(uint8_t *t, const char *sig, unsigned entry_size,
+			   const uint64_t *entries)
+{
+	size_t len = ACPI_HDR_LEN + SDT_ENTRIES * entry_size;
+
+	acpi_header(t, sig, (uint32_t)len, 1);
+	for (unsigned i = 0; i < SDT_ENTRIES; i++) {
+		if (entry_size == 4)
+			put32(t + ACPI_HDR_LEN + 4 * i, (uint32_t)entries[i]);
+		else
+			put64(t + ACPI_HDR_LEN + 8 * i, entries[i]);
+	}
+	acpi_seal(t, len);
+}
+
+static int acpi_check_config(const struct acpi_config *cfg, uint64_t buf_gpa, size_t size)
+{
+	if (cfg->ncpus == 0 || cfg->ncpus > ACPI_MAX_CPUS) {
+		log_error("acpi: %u vCPUs: the MADT describes 1 to %u", cfg->ncpus,
+			  ACPI_MAX_CPUS);
+		return -EINVAL;
+	}
+	if (cfg->lapic_addr > UINT32_MAX || cfg->ioapic_addr > UINT32_MAX) {
+		log_error("acpi: APIC addresses must be below 4 GiB");
+		return -EINVAL;
+	}
+	if ((uint64_t)cfg->pm_base + ACPI_PM_IO_LEN > 0x10000) {
+		log_error("acpi: PM block at port 0x%x runs past port 0xffff", cfg->pm_base);
+		return -EINVAL;
+	}
+	if (cfg->nhooks && !cfg->hooks) {
+		log_error("acpi: %u DSDT hooks but no array", cfg->nhooks);
+		return -EINVAL;
+	}
+	/* The RSDT and the FADT's 32-bit fields hold 32-bit addresses. */
+	if (buf_gpa > UINT32_MAX || size > UINT32_MAX + 1ull - buf_gpa) {
+		log_error("acpi: tables at 0x%llx (+0x%zx) must lie below 4 GiB",
+			  (unsigned long long)buf_gpa, size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int acpi_build(const struct acpi_config *cfg, void *buf, uint64_t buf_gpa, size_t size,
+	       uint64_t *rsdp_gpa)
+{
+	struct acpi_layout l = { .gpa = buf_gpa, .size = size };
+	size_t rsdp, facs, dsdt, fadt, madt, rsdt, xsdt;
+	size_t dsdt_len, madt_len;
+	uint64_t sdt_entries[SDT_ENTRIES];
+	uint8_t *b = buf;
+	struct aml a;
+	int ret;
+
+	if (!cfg || !buf || !rsdp_gpa)
+		return -EINVAL;
+	ret = acpi_check_config(cfg, buf_gpa, size);
+	if (ret)
+		return ret;
+
+	aml_init(&a);
+	ret = acpi_dsdt_build(cfg, &a);
+	if (ret) {
+		log_error("acpi: cannot build the DSDT: %s", strerror(-ret));
+		goto out;
+	}
+	dsdt_len = ACPI_HDR_LEN + a.len;
+	madt_len = acpi_madt_len(cfg->ncpus);
+	if (dsdt_len > UINT32_MAX) {
+		ret = -E2BIG;
+		goto out;
+	}
+
+	if (acpi_place(&l, RSDP_LEN, 16, &rsdp) ||
+	    acpi_place(&l, FACS_LEN, 64, &facs) ||
+	    acpi_place(&l, dsdt_len, 16, &dsdt) ||
+	    acpi_place(&l, FADT_LEN, 16, &fadt) ||
+	    acpi_place(&l, madt_len, 16, &madt) ||
+	    acpi_place(&l, ACPI_HDR_LEN + SDT_ENTRIES * 4, 16, &rsdt) ||
+	    acpi_place(&l, ACPI_HDR_LEN + SDT_ENTRIES * 8, 16, &xsdt)) {
+		log_error("acpi: tables do not fit in %zu bytes at 0x%llx", size,
+			  (unsigned long long)buf_gpa);
+		ret = -ENOSPC;
+		goto out;
+	}
+
+	memset(b, 0, size);
+	acpi_write_facs(b + facs);
+
+	acpi_header(b + dsdt, "DSDT", (uint32_t)dsdt_len, 2);	/* 2: 64-bit integers */
+	memcpy(b + dsdt + ACPI_HDR_LEN, a.buf, a.len);
+	acpi_seal(b + dsdt, dsdt_len);
+
+	acpi_write_fadt(cfg, b + fadt, buf_gpa + facs, buf_gpa + dsdt);
+	acpi_write_madt(cfg, b + madt);
+
+	sdt_entries[0] = buf_gpa + fadt;
+	sdt_entries[1] = buf_gpa + madt;
+	acpi_write_sdt(b + rsdt, "RSDT", 4, sdt_entries);
+	acpi_write_sdt(b + xsdt, "XSDT", 8, sdt_entries);
+
+	acpi_write_rsdp(b + rsdp, buf_gpa + rsdt, buf_gpa + xsdt);
+	*rsdp_gpa = buf_gpa + rsdp;
+	ret = 0;
+out:
+	aml_free(&a);
+	return ret;
+}

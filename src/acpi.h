@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ACPI tables for the guest: RSDP, RSDT, XSDT, FADT, FACS, MADT and a DSDT that
+ * describes the legacy devices and whatever the DSDT hooks add under \_SB.
+ *
+ * The platform is a PC that is always in ACPI mode (no SMI command port): fixed
+ * hardware PM1a event/control blocks and the PM timer at pm_base, a fixed-feature
+ * power button, no sleep button, S5 only, and a reset register.
+ */
+#ifndef HVKVM_ACPI_H
+#define HVKVM_ACPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Register blocks at pm_base, shared with the ACPI PM device. */
+#define ACPI_PM1_EVT_OFF	0	/* PM1a_STS (2 bytes), then PM1a_EN (2 bytes) */
+#define ACPI_PM1_EVT_LEN	4
+#define ACPI_PM1_CNT_OFF	4
+#define ACPI_PM1_CNT_LEN	2
+#define ACPI_PM_TMR_OFF		8
+#define ACPI_PM_TMR_LEN		4
+#define ACPI_PM_IO_LEN		12	/* the whole range to register */
+
+/* SLP_TYP value of \_S5 in the DSDT: writing it with SLP_EN powers off. */
+#define ACPI_SLP_TYP_S5		5
+
+#define ACPI_MAX_CPUS		255	/* xAPIC IDs 0-254 in one-byte MADT entries */
+
+struct aml;
+
+/* Adds devices inside \_SB; errors go into the struct aml (see aml.h). */
+struct acpi_dsdt_hook {
+	void (*fn)(struct aml *a, void *opaque);
+	void *opaque;
+};
+
+struct acpi_config {
+	unsigned ncpus;		/* one Local APIC per vCPU: processor UID = APIC ID = index */
+	uint64_t lapic_addr;	/* 0xFEE00000 */
+	uint64_t ioapic_addr;	/* 0xFEC00000; IOAPIC id 0, GSI base 0 */
+	uint16_t pm_base;	/* 0x600, see ACPI_PM*_OFF */
+	uint8_t sci_irq;	/* 9: ISA IRQ and GSI, level-triggered, active high */
+	uint16_t reset_port;	/* 0xCF9 */
+	uint8_t reset_value;	/* 0x06 */
+	const struct acpi_dsdt_hook *hooks;
+	unsigned nhooks;
+};
+
+/*
+ * Write the RSDP and all tables into buf, the host view of guest memory at
+ * buf_gpa (below 4 GiB), size bytes; the unused rest of buf is zeroed. The RSDP
+ * comes first, at the first 16-byte aligned address.
+ * Returns 0 and the RSDP's guest address in *rsdp_gpa, -EINVAL for a bad
+ * configuration or a DSDT hook that emitted bad AML, -ENOSPC if the tables do
+ * not fit, -ENOMEM.
+ */
+int acpi_build(const struct acpi_config *cfg, void *buf, uint64_t buf_gpa, size_t size,
+	       uint64_t *rsdp_gpa);
+
+/* Minus the byte sum of len bytes at p: stored in a zeroed checksum field among
+ * them, it makes them sum to zero. A valid table therefore yields 0. */
+uint8_t acpi_checksum(const void *p, size_t len);
+
+#endif

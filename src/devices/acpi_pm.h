@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ACPI fixed-hardware power management registers: the PM1a event block (status
+ * and enable), the PM1a control block and the 32-bit PM timer, laid out at the
+ * offsets that acpi.h gives the FADT.
+ *
+ * The platform is always in ACPI mode (SCI_EN reads 1). The only event source is
+ * the fixed-feature power button; the SCI is a level-triggered line that is high
+ * while an enabled status bit is set. Writing SLP_EN with the \_S5 sleep type
+ * powers the machine off; other sleep states are not supported.
+ *
+ * Register accesses come from vCPU threads and the power button from the event
+ * loop: all state is behind one mutex, and the SCI line is driven under it so
+ * that level changes reach the interrupt controller in order.
+ */
+#ifndef HVKVM_ACPI_PM_H
+#define HVKVM_ACPI_PM_H
+
+#include <stdint.h>
+
+#include "io.h"
+#include "platform.h"
+
+#define ACPI_PM_TIMER_HZ	3579545
+
+/* PM1 status (write 1 to clear) and enable bits */
+#define ACPI_PM1_TMR_STS	(1u << 0)
+#define ACPI_PM1_BM_STS		(1u << 4)
+#define ACPI_PM1_GBL_STS	(1u << 5)
+#define ACPI_PM1_PWRBTN_STS	(1u << 8)
+#define ACPI_PM1_SLPBTN_STS	(1u << 9)
+#define ACPI_PM1_RTC_STS	(1u << 10)
+#define ACPI_PM1_WAK_STS	(1u << 15)
+
+#define ACPI_PM1_TMR_EN		(1u << 0)
+#define ACPI_PM1_GBL_EN		(1u << 5)
+#define ACPI_PM1_PWRBTN_EN	(1u << 8)
+#define ACPI_PM1_SLPBTN_EN	(1u << 9)
+#define ACPI_PM1_RTC_EN		(1u << 10)
+
+/* PM1 control bits */
+#define ACPI_PM1_SCI_EN		(1u << 0)
+#define ACPI_PM1_BM_RLD		(1u << 1)
+#define ACPI_PM1_GBL_RLS	(1u << 2)
+#define ACPI_PM1_SLP_TYP_SHIFT	10
+#define ACPI_PM1_SLP_TYP_MASK	(7u << ACPI_PM1_SLP_TYP_SHIFT)
+#define ACPI_PM1_SLP_EN		(1u << 13)
+
+struct acpi_pm;
+
+/* NULL if out of memory. sci.gsi is the FADT's SCI_INT. */
+struct acpi_pm *acpi_pm_new(struct irq_line sci, struct machine_ctl ctl);
+void acpi_pm_free(struct acpi_pm *pm);
+
+/* Register at cfg.pm_base with length ACPI_PM_IO_LEN (acpi.h); dev is the acpi_pm. */
+extern const struct io_ops acpi_pm_io_ops;
+
+/* Sets PWRBTN_STS; raises the SCI if the guest enabled PWRBTN_EN. Any thread. */
+void acpi_pm_press_power_button(struct acpi_pm *pm);
+
+/* Back to power-on values, the timer restarting at 0 (guest reboot). */
+void acpi_pm_reset(struct acpi_pm *pm);
+
+/* Replace the CLOCK_MONOTONIC nanosecond clock behind the PM timer (tests).
+ * The timer restarts at 0. */
+typedef uint64_t acpi_pm_clock_fn(void *ctx);
+void acpi_pm_set_clock(struct acpi_pm *pm, acpi_pm_clock_fn *fn, void *ctx);
+
+#endif
