@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void config_init(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->memory = CONFIG_DEFAULT_MEMORY;
+	cfg->cpus = 1;
+	cfg->serial = CONSOLE_STDIO;
+	cfg->shutdown_timeout = 30;
+	cfg->log_level = LOG_INFO;
+}
+
+void config_free(struct vm_config *cfg)
+{
+	free(cfg->kernel);
+	free(cfg->initrd);
+	free(cfg->cmdline);
+	free(cfg->serial_path);
+	memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* The VM's configuration, as the command line (and later a config file) set it. */
+#ifndef HVKVM_CONFIG_H
+#define HVKVM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "console.h"
+#include "log.h"
+
+#define CONFIG_DEFAULT_MEMORY	(512ull << 20)
+#define CONFIG_MIN_MEMORY	(32ull << 20)
+#define CONFIG_MAX_MEMORY	(1ull << 40)
+#define CONFIG_MAX_CPUS		254	/* xAPIC IDs 0..253; the I/O APIC and broadcast take the rest */
+
+struct vm_config {
+	char *kernel;
+	char *initrd;
+	char *cmdline;
+	uint64_t memory;		/* bytes */
+	unsigned cpus;
+	enum console_kind serial;
+	char *serial_path;		/* CONSOLE_FILE */
+	bool no_reboot;
+	unsigned shutdown_timeout;	/* seconds before a graceful stop turns hard */
+	enum log_level log_level;
+};
+
+void config_init(struct vm_config *cfg);
+void config_free(struct vm_config *cfg);
+
+#endif

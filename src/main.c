@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+#include "pc.h"
+#include "vm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+struct main_ctx {
+	struct vm *vm;
+	struct pc *pc;
+	int sigfd;
+	unsigned stop_signals;
+	struct loop_timer *shutdown_timer;
+};
+
+static void main_shutdown_timeout(void *opaque)
+{
+	struct main_ctx *m = opaque;
+
+	log_warn("the guest did not power off within %u s: stopping it",
+		 m->vm->cfg->shutdown_timeout);
+	vm_request(m->vm, VM_REQ_STOP);
+}
+
+/* The first SIGTERM/SIGINT/SIGHUP asks the guest to shut down; a second one, or the
+ * shutdown timeout, stops it. */
+static void main_on_signal(void *opaque, uint32_t events)
+{
+	struct main_ctx *m = opaque;
+	struct signalfd_siginfo si;
+	unsigned timeout = m->vm->cfg->shutdown_timeout;
+
+	(void)events;
+	if (read(m->sigfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (++m->stop_signals > 1 || timeout == 0) {
+		log_info("%s: stopping the guest now", strsignal((int)si.ssi_signo));
+		vm_request(m->vm, VM_REQ_STOP);
+		return;
+	}
+	log_info("%s: asking the guest to shut down (again to stop it at once; stopping in %u s)",
+		 strsignal((int)si.ssi_signo), timeout);
+	pc_request_shutdown(m->pc);
+	if (m->shutdown_timer)
+		loop_timer_arm(m->shutdown_timer, (uint64_t)timeout * 1000000000ull, 0);
+}
+
+static int main_setup_signals(struct main_ctx *m)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->sigfd < 0)
+		return -errno;
+	m->shutdown_timer = loop_timer_new(m->vm->loop, main_shutdown_timeout, m);
+	return loop_add_fd(m->vm->loop, m->sigfd, EPOLLIN, main_on_signal, m);
+}
+
+int main(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct main_ctx m = { .sigfd = -1 };
+	struct vm *vm = NULL;
+	struct pc pc = { 0 };
+	char err[512];
+	sigset_t set;
+	int code;
+
+	config_init(&cfg);
+	switch (cli_parse(argc, argv, &cfg, stdout, err, sizeof(err))) {
+	case CLI_EXIT_OK:
+		config_free(&cfg);
+		return 0;
+	case CLI_ERROR:
+		fprintf(stderr, "hvkvm: %s\n", err);
+		config_free(&cfg);
+		return VM_EXIT_USAGE;
+	case CLI_RUN:
+		break;
+	}
+	log_threshold = cfg.log_level;
+
+	/* Signals that stop the VM are read from a signalfd on the loop thread; block them
+	 * before any thread exists so every thread inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	code = vm_create(&cfg, &vm);
+	if (code == 0)
+		code = pc_init(&pc, vm);
+	if (code == 0) {
+		m.vm = vm;
+		m.pc = &pc;
+		if (main_setup_signals(&m) < 0) {
+			log_error("cannot watch for signals: %s", strerror(errno));
+			code = VM_EXIT_ERROR;
+		}
+	}
+	if (code == 0)
+		code = vm_start(vm);
+	if (code == 0) {
+		if (loop_run(vm->loop) < 0)
+			vm->exit_code = VM_EXIT_ERROR;
+		code = vm->exit_code;
+	}
+	if (vm)
+		vm_stop(vm);
+	if (pc.vm)
+		pc_fini(&pc);
+	if (m.shutdown_timer)
+		loop_timer_free(m.shutdown_timer);
+	if (m.sigfd >= 0)
+		close(m.sigfd);
+	vm_destroy(vm);
+	config_free(&cfg);
+	return code;
+}
