@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line: every option in both spellings, defaults, and the message each
+ * bad input produces. */
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "testutil.h"
+
+#ifndef HVKVM_VERSION
+#define HVKVM_VERSION "0.0.0"	/* cli.c's fallback; meson defines it for both */
+#endif
+
+static char kernel_path[64], initrd_path[64];
+
+/* The result of one cli_parse() over "hvkvm" followed by the given arguments. */
+struct run {
+	enum cli_result r;
+	struct vm_config cfg;
+	char err[256];
+	char *out;
+	size_t outlen;
+};
+
+static struct run run;
+
+static void parse_argv(int argc, char **argv)
+{
+	FILE *f;
+
+	config_free(&run.cfg);
+	free(run.out);
+	memset(&run, 0, sizeof(run));
+	config_init(&run.cfg);
+	memset(run.err, 'x', sizeof(run.err) - 1);	/* cli_parse must clear it */
+	f = open_memstream(&run.out, &run.outlen);
+	ck_assert_ptr_nonnull(f);
+	run.r = cli_parse(argc, argv, &run.cfg, f, run.err, sizeof(run.err));
+	fclose(f);
+}
+
+/* parse("--memory", "2G", NULL) */
+static void parse(const char *first, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = "hvkvm";
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *)) {
+		ck_assert_int_lt(argc, 31);
+		argv[argc++] = (char *)a;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	parse_argv(argc, argv);
+}
+
+static void cleanup(void)
+{
+	config_free(&run.cfg);
+	free(run.out);
+	memset(&run, 0, sizeof(run));
+}
+
+#define assert_ok() do {							\
+	ck_assert_msg(run.r == CLI_RUN, "cli_parse: %d (%s)", run.r, run.err);	\
+	ck_assert_str_eq(run.err, "");						\
+	ck_assert_uint_eq(run.outlen, 0);					\
+} while (0)
+
+/* An error whose message contains every given substring. */
+static void assert_error(const char *sub, ...)
+{
+	va_list ap;
+
+	ck_assert_msg(run.r == CLI_ERROR, "cli_parse returned %d, not CLI_ERROR", run.r);
+	ck_assert_uint_eq(run.outlen, 0);
+	ck_assert_msg(strlen(run.err) > 0 && strlen(run.err) < sizeof(run.err) - 1,
+		      "no error message");
+	va_start(ap, sub);
+	for (const char *s = sub; s; s = va_arg(ap, const char *))
+		ck_assert_msg(strstr(run.err, s), "error \"%s\" does not contain \"%s\"",
+			      run.err, s);
+	va_end(ap);
+}
+
+/* ---- defaults and good values ---------------------------------------------------- */
+
+START_TEST(defaults)
+{
+	parse("--kernel", kernel_path, NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.kernel, kernel_path);
+	ck_assert_ptr_null(run.cfg.initrd);
+	ck_assert_str_eq(run.cfg.cmdline, "console=ttyS0");
+	ck_assert_uint_eq(run.cfg.memory, 512ull << 20);
+	ck_assert_uint_eq(run.cfg.cpus, 1);
+	ck_assert_int_eq(run.cfg.serial, CONSOLE_STDIO);
+	ck_assert_ptr_null(run.cfg.serial_path);
+	ck_assert(!run.cfg.no_reboot);
+	ck_assert_uint_eq(run.cfg.shutdown_timeout, 30);
+	ck_assert_int_eq(run.cfg.log_level, LOG_INFO);
+	cleanup();
+}
+END_TEST
+
+/* Every option, first as "--opt value", then as "--opt=value". */
+static void check_all_options(void)
+{
+	assert_ok();
+	ck_assert_str_eq(run.cfg.kernel, kernel_path);
+	ck_assert_str_eq(run.cfg.initrd, initrd_path);
+	ck_assert_str_eq(run.cfg.cmdline, "console=ttyS0 root=/dev/sda1 quiet");
+	ck_assert_uint_eq(run.cfg.memory, 2ull << 30);
+	ck_assert_uint_eq(run.cfg.cpus, 4);
+	ck_assert_int_eq(run.cfg.serial, CONSOLE_FILE);
+	ck_assert_str_eq(run.cfg.serial_path, "/tmp/serial.log");
+	ck_assert(run.cfg.no_reboot);
+	ck_assert_uint_eq(run.cfg.shutdown_timeout, 5);
+	ck_assert_int_eq(run.cfg.log_level, LOG_DEBUG);
+}
+
+START_TEST(all_options_separate)
+{
+	parse("--kernel", kernel_path, "--initrd", initrd_path,
+	      "--cmdline", "console=ttyS0 root=/dev/sda1 quiet", "--memory", "2G", "--cpus", "4",
+	      "--serial", "file:/tmp/serial.log", "--no-reboot", "--shutdown-timeout", "5",
+	      "--log-level", "debug", NULL);
+	check_all_options();
+	cleanup();
+}
+END_TEST
+
+START_TEST(all_options_equals)
+{
+	char k[80], i[80];
+
+	snprintf(k, sizeof(k), "--kernel=%s", kernel_path);
+	snprintf(i, sizeof(i), "--initrd=%s", initrd_path);
+	parse(k, i, "--cmdline=console=ttyS0 root=/dev/sda1 quiet", "--memory=2G", "--cpus=4",
+	      "--serial=file:/tmp/serial.log", "--no-reboot", "--shutdown-timeout=5",
+	      "--log-level=debug", NULL);
+	check_all_options();
+	cleanup();
+}
+END_TEST
+
+START_TEST(short_memory)
+{
+	parse("-m", "1G", "--kernel", kernel_path, NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.memory, 1ull << 30);
+	cleanup();
+}
+END_TEST
+
+START_TEST(last_one_wins)
+{
+	parse("--kernel", kernel_path, "--memory", "1G", "--memory=3G", "--cmdline", "a",
+	      "--cmdline=b c", "--serial", "file:/x", "--serial", "none", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.memory, 3ull << 30);
+	ck_assert_str_eq(run.cfg.cmdline, "b c");
+	ck_assert_int_eq(run.cfg.serial, CONSOLE_NONE);
+	cleanup();
+}
+END_TEST
+
+START_TEST(cmdline_values)
+{
+	/* An empty command line, and one that looks like an option. */
+	parse("--kernel", kernel_path, "--cmdline", "", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.cmdline, "");
+	parse("--kernel", kernel_path, "--cmdline=", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.cmdline, "");
+	parse("--cmdline", "--help", "--kernel", kernel_path, NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.cmdline, "--help");
+	parse("--kernel", kernel_path, "--cmdline=a=b --x", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.cmdline, "a=b --x");
+	cleanup();
+}
+END_TEST
+
+/* ---- sizes ----------------------------------------------------------------------- */
+
+START_TEST(parse_size)
+{
+	static const struct { const char *s; int r; uint64_t v; } t[] = {
+		{ "512M", 0, 512ull << 20 },
+		{ "2G", 0, 2ull << 30 },
+		{ "2g", 0, 2ull << 30 },
+		{ "1024", 0, 1ull << 30 },	/* bare number: MiB */
+		{ "0", 0, 0 },
+		{ "1T", 0, 1ull << 40 },
+		{ "1t", 0, 1ull << 40 },
+		{ "4096K", 0, 4ull << 20 },
+		{ "4096k", 0, 4ull << 20 },
+		{ "512MiB", 0, 512ull << 20 },
+		{ "512MB", 0, 512ull << 20 },
+		{ "16777215T", 0, 16777215ull << 40 },
+		{ "16777216T", -ERANGE, 0 },
+		{ "17592186044415M", 0, 17592186044415ull << 20 },
+		{ "17592186044416", -ERANGE, 0 },
+		{ "99999999999999999999", -EINVAL, 0 },	/* beyond 64 bits */
+		{ "12X", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+		{ "M", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ "+1G", -EINVAL, 0 },
+		{ " 1G", -EINVAL, 0 },
+		{ "1G ", -EINVAL, 0 },
+		{ "1.5G", -EINVAL, 0 },
+		{ "1GG", -EINVAL, 0 },
+		{ "1GiBx", -EINVAL, 0 },
+		{ "1B", -EINVAL, 0 },
+		{ "1iB", -EINVAL, 0 },
+		{ "0x100", -EINVAL, 0 },
+	};
+
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint64_t v = 0xdeadbeef;
+		int r = cli_parse_size(t[i].s, &v);
+
+		ck_assert_msg(r == t[i].r, "cli_parse_size(\"%s\") = %d, want %d",
+			      t[i].s, r, t[i].r);
+		ck_assert_msg(v == (t[i].r ? 0xdeadbeef : t[i].v),
+			      "cli_parse_size(\"%s\") set %llu", t[i].s, (unsigned long long)v);
+	}
+	ck_assert_int_eq(cli_parse_size(NULL, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(memory_option)
+{
+	parse("--kernel", kernel_path, "--memory", "1024", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.memory, 1ull << 30);
+	parse("--kernel", kernel_path, "--memory=2g", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.memory, 2ull << 30);
+	parse("--kernel", kernel_path, "--memory", "1T", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.memory, 1ull << 40);
+	parse("--kernel", kernel_path, "--memory", "32M", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.memory, 32ull << 20);
+	parse("--kernel", kernel_path, "--memory", "33792K", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.memory, 33ull << 20);
+	cleanup();
+}
+END_TEST
+
+START_TEST(memory_bad)
+{
+	/* Too small, too big. */
+	parse("--kernel", kernel_path, "--memory", "4096K", NULL);
+	assert_error("--memory", "4096K", "32M", "1024G", NULL);
+	parse("--kernel", kernel_path, "--memory", "31M", NULL);
+	assert_error("--memory 31M", "between", NULL);
+	parse("--kernel", kernel_path, "--memory", "1025G", NULL);
+	assert_error("--memory 1025G", "between", NULL);
+	parse("--kernel", kernel_path, "--memory=2T", NULL);
+	assert_error("--memory 2T", "between", NULL);
+	parse("--kernel", kernel_path, "--memory", "0", NULL);
+	assert_error("--memory 0", "between", NULL);
+	/* Not whole MiB. */
+	parse("--kernel", kernel_path, "--memory", "32769K", NULL);
+	assert_error("--memory 32769K", "whole number of MiB", NULL);
+	/* Not sizes at all. */
+	parse("--kernel", kernel_path, "--memory", "12X", NULL);
+	assert_error("--memory 12X", "not a size", NULL);
+	parse("--kernel", kernel_path, "--memory", "", NULL);
+	assert_error("--memory", "not a size", NULL);
+	parse("--kernel", kernel_path, "--memory=", NULL);
+	assert_error("--memory", "not a size", NULL);
+	parse("--kernel", kernel_path, "--memory", "M", NULL);
+	assert_error("--memory M", "not a size", NULL);
+	parse("--kernel", kernel_path, "--memory", "-1", NULL);
+	assert_error("--memory -1", "not a size", NULL);
+	parse("--kernel", kernel_path, "-m", "99999999999999999999", NULL);
+	assert_error("--memory 99999999999999999999", NULL);
+	parse("--kernel", kernel_path, "--memory", "17592186044416", NULL);
+	assert_error("--memory 17592186044416", NULL);
+	parse("--kernel", kernel_path, "-m", "16777216T", NULL);
+	assert_error("--memory 16777216T", NULL);
+	cleanup();
+}
+END_TEST
+
+/* ---- cpus, serial, the rest ------------------------------------------------------- */
+
+START_TEST(parse_uint)
+{
+	unsigned v = 77;
+
+	ck_assert_int_eq(cli_parse_uint("0", 0, 10, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(cli_parse_uint("10", 0, 10, &v), 0);
+	ck_assert_uint_eq(v, 10);
+	v = 77;
+	ck_assert_int_eq(cli_parse_uint("11", 0, 10, &v), -ERANGE);
+	ck_assert_int_eq(cli_parse_uint("0", 1, 10, &v), -ERANGE);
+	ck_assert_int_eq(cli_parse_uint("4294967297", 0, 10, &v), -ERANGE);
+	ck_assert_int_eq(cli_parse_uint("99999999999999999999999", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(cli_parse_uint("", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(cli_parse_uint("-1", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(cli_parse_uint("1x", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(cli_parse_uint(" 1", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(cli_parse_uint(NULL, 0, 10, &v), -EINVAL);
+	ck_assert_uint_eq(v, 77);
+}
+END_TEST
+
+START_TEST(cpus_option)
+{
+	parse("--kernel", kernel_path, "--cpus", "1", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.cpus, 1);
+	parse("--kernel", kernel_path, "--cpus=254", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.cpus, 254);
+	parse("--kernel", kernel_path, "--cpus", "255", NULL);
+	assert_error("--cpus 255", "too many CPUs (at most 254)", NULL);
+	parse("--kernel", kernel_path, "--cpus", "abc", NULL);
+	assert_error("--cpus abc", "not a number of CPUs", NULL);
+	parse("--kernel", kernel_path, "--cpus", "", NULL);
+	assert_error("--cpus", "not a number of CPUs", NULL);
+	parse("--kernel", kernel_path, "--cpus=-2", NULL);
+	assert_error("--cpus -2", "not a number of CPUs", NULL);
+	parse("--kernel", kernel_path, "--cpus=4x", NULL);
+	assert_error("--cpus 4x", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(cpus_zero)
+{
+	parse("--kernel", kernel_path, "--cpus", "0", NULL);
+	assert_error("--cpus 0", "at least 1 CPU", NULL);
+	/* Zero CPUs is not "too many". */
+	ck_assert_msg(!strstr(run.err, "too many"), "misleading message: \"%s\"", run.err);
+	cleanup();
+}
+END_TEST
+
+START_TEST(serial_option)
+{
+	parse("--kernel", kernel_path, "--serial", "none", NULL);
+	assert_ok();
+	ck_assert_int_eq(run.cfg.serial, CONSOLE_NONE);
+	ck_assert_ptr_null(run.cfg.serial_path);
+	parse("--kernel", kernel_path, "--serial=none", "--serial=stdio", NULL);
+	assert_ok();
+	ck_assert_int_eq(run.cfg.serial, CONSOLE_STDIO);
+	parse("--kernel", kernel_path, "--serial", "file:/x", NULL);
+	assert_ok();
+	ck_assert_int_eq(run.cfg.serial, CONSOLE_FILE);
+	ck_assert_str_eq(run.cfg.serial_path, "/x");
+	parse("--kernel", kernel_path, "--serial=file:a:b=c", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.serial_path, "a:b=c");
+
+	parse("--kernel", kernel_path, "--serial", "file:", NULL);
+	assert_error("--serial file:", "stdio, file:PATH or none", NULL);
+	parse("--kernel", kernel_path, "--serial", "tcp:x", NULL);
+	assert_error("--serial tcp:x", "stdio, file:PATH or none", NULL);
+	parse("--kernel", kernel_path, "--serial", "", NULL);
+	assert_error("--serial", "stdio, file:PATH or none", NULL);
+	parse("--kernel", kernel_path, "--serial=STDIO", NULL);
+	assert_error("--serial STDIO", NULL);
+	parse("--kernel", kernel_path, "--serial", "file", NULL);
+	assert_error("--serial file", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(no_reboot_option)
+{
+	parse("--no-reboot", "--kernel", kernel_path, NULL);
+	assert_ok();
+	ck_assert(run.cfg.no_reboot);
+	parse("--kernel", kernel_path, "--no-reboot=1", NULL);
+	assert_error("--no-reboot", "takes no argument", NULL);
+	parse("--kernel", kernel_path, "--no-reboot=", NULL);
+	assert_error("--no-reboot", "takes no argument", NULL);
+	/* The next word is not swallowed as its argument. */
+	parse("--no-reboot", "1", "--kernel", kernel_path, NULL);
+	assert_error("unexpected argument '1'", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(shutdown_timeout_option)
+{
+	parse("--kernel", kernel_path, "--shutdown-timeout", "0", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.shutdown_timeout, 0);
+	parse("--kernel", kernel_path, "--shutdown-timeout=86400", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.shutdown_timeout, 86400);
+	parse("--kernel", kernel_path, "--shutdown-timeout", "86401", NULL);
+	assert_error("--shutdown-timeout 86401", "0 to 86400", NULL);
+	parse("--kernel", kernel_path, "--shutdown-timeout", "10s", NULL);
+	assert_error("--shutdown-timeout 10s", "seconds", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(log_level_option)
+{
+	static const struct { const char *s; enum log_level l; } t[] = {
+		{ "error", LOG_ERROR }, { "warn", LOG_WARN },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	};
+
+	for (unsigned i = 0; i < 4; i++) {
+		parse("--kernel", kernel_path, "--log-level", t[i].s, NULL);
+		assert_ok();
+		ck_assert_int_eq(run.cfg.log_level, t[i].l);
+	}
+	parse("--kernel", kernel_path, "--log-level=trace", NULL);
+	assert_error("--log-level trace", "error, warn, info or debug", NULL);
+	parse("--kernel", kernel_path, "--log-level", "DEBUG", NULL);
+	assert_error("--log-level DEBUG", NULL);
+	cleanup();
+}
+END_TEST
+
+/* ---- structure errors ------------------------------------------------------------ */
+
+START_TEST(missing_argument)
+{
+	static const char *const opts[][2] = {
+		{ "--kernel", "PATH" }, { "--initrd", "PATH" }, { "--cmdline", "STR" },
+		{ "--memory", "SIZE" }, { "--cpus", "N" }, { "--serial", "stdio|file:PATH|none" },
+		{ "--shutdown-timeout", "SEC" }, { "--log-level", "LEVEL" },
+	};
+
+	for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		char want[80];
+
+		parse("--kernel", kernel_path, opts[i][0], NULL);
+		snprintf(want, sizeof(want), "%s needs an argument: %s", opts[i][0], opts[i][1]);
+		assert_error(want, NULL);
+	}
+	parse("--kernel", kernel_path, "-m", NULL);
+	assert_error("--memory needs an argument", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(unknown_options)
+{
+	parse("--kernel", kernel_path, "--frobnicate", NULL);
+	assert_error("unknown option '--frobnicate'", "--help", NULL);
+	parse("--kernel", kernel_path, "--frobnicate=7", NULL);
+	assert_error("unknown option '--frobnicate'", NULL);
+	ck_assert_ptr_null(strstr(run.err, "=7"));
+	parse("--kernel", kernel_path, "-x", NULL);
+	assert_error("unknown option '-x'", NULL);
+	parse("--kernel", kernel_path, "-M", "1G", NULL);
+	assert_error("unknown option '-M'", NULL);
+	/* No prefix matching. */
+	parse("--kernel", kernel_path, "--mem", "1G", NULL);
+	assert_error("unknown option '--mem'", NULL);
+	parse("--kernel", kernel_path, "--memoryx=1G", NULL);
+	assert_error("unknown option '--memoryx'", NULL);
+	/* A short name exists only for --memory. */
+	parse("-k", kernel_path, NULL);
+	assert_error("unknown option '-k'", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(positional_argument)
+{
+	parse("--kernel", kernel_path, "disk.img", NULL);
+	assert_error("unexpected argument 'disk.img'", NULL);
+	parse(kernel_path, NULL);
+	assert_error("unexpected argument", kernel_path, NULL);
+	parse("--kernel", kernel_path, "-", NULL);
+	assert_error("unexpected argument '-'", NULL);
+	parse("--kernel", kernel_path, "-m2G", NULL);
+	assert_error("'-m2G'", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(kernel_required)
+{
+	parse(NULL);
+	assert_error("--kernel PATH is required", NULL);
+	parse("--memory", "1G", "--cpus", "2", NULL);
+	assert_error("--kernel PATH is required", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(kernel_missing_file)
+{
+	const char *p = "/nonexistent/hvkvm-test/vmlinuz";
+	char want[128];
+
+	parse("--kernel", p, NULL);
+	snprintf(want, sizeof(want), "--kernel %s: %s", p, strerror(ENOENT));
+	assert_error(want, NULL);
+	parse("--kernel", kernel_path, "--initrd", p, NULL);
+	snprintf(want, sizeof(want), "--initrd %s: %s", p, strerror(ENOENT));
+	assert_error(want, NULL);
+	parse("--kernel=", NULL);
+	assert_error("--kernel: empty path", NULL);
+	parse("--kernel", kernel_path, "--initrd", "", NULL);
+	assert_error("--initrd: empty path", NULL);
+	cleanup();
+}
+END_TEST
+
+/* ---- help and version ------------------------------------------------------------ */
+
+static const char *const help_lines[] = {
+	"--kernel PATH", "--initrd PATH", "--cmdline STR", "--memory SIZE", "--cpus N",
+	"--serial stdio|file:PATH|none", "--no-reboot", "--shutdown-timeout SEC",
+	"--log-level LEVEL", "--help", "--version", NULL,
+};
+
+START_TEST(help)
+{
+	static const char *const forms[] = { "-h", "--help" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		/* Even without --kernel, and before a bad option. */
+		parse(forms[i], "--bogus", NULL);
+		ck_assert_int_eq(run.r, CLI_EXIT_OK);
+		ck_assert_str_eq(run.err, "");
+		ck_assert_ptr_nonnull(run.out);
+		ck_assert_uint_eq(strncmp(run.out, "Usage: hvkvm --kernel PATH", 26), 0);
+		ck_assert_uint_eq(run.outlen, strlen(run.out));
+		ck_assert_int_eq(run.out[run.outlen - 1], '\n');
+		for (const char *const *o = help_lines; *o; o++)
+			ck_assert_msg(strstr(run.out, *o), "help lacks \"%s\"", *o);
+		ck_assert_ptr_nonnull(strstr(run.out, "-m, --memory SIZE"));
+		ck_assert_ptr_nonnull(strstr(run.out, "-h, --help"));
+		ck_assert_ptr_nonnull(strstr(run.out, "-V, --version"));
+	}
+	/* After good options too. */
+	parse("--memory", "1G", "--help", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(run.out, "Usage"));
+	/* But a bad option before it is reported. */
+	parse("--memory", "1X", "--help", NULL);
+	assert_error("--memory 1X", NULL);
+	cleanup();
+}
+END_TEST
+
+/* Long-only options line up with --memory, whose short form takes "-m, ". */
+START_TEST(help_alignment)
+{
+	const char *opts, *mem, *line;
+	long col_mem, col;
+
+	parse("--help", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	opts = strstr(run.out, "Options:\n");
+	ck_assert_ptr_nonnull(opts);
+	mem = strstr(opts, "--memory SIZE");
+	ck_assert_ptr_nonnull(mem);
+	for (line = mem; line > run.out && line[-1] != '\n'; line--)
+		;
+	col_mem = mem - line;
+	ck_assert_int_eq(col_mem, 6);
+	for (const char *const *o = help_lines; *o; o++) {
+		const char *p = strstr(opts, *o);
+
+		ck_assert_ptr_nonnull(p);
+		for (line = p; line > run.out && line[-1] != '\n'; line--)
+			;
+		col = p - line;
+		ck_assert_msg(col == col_mem, "\"%s\" starts in column %ld, --memory in %ld",
+			      *o, col, col_mem);
+	}
+	cleanup();
+}
+END_TEST
+
+START_TEST(help_to_file)
+{
+	char buf[4096];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	cli_print_help(f);
+	n = (size_t)ftell(f);
+	fclose(f);
+	ck_assert_uint_gt(n, 100);
+	ck_assert_uint_lt(n, sizeof(buf));
+	ck_assert_uint_eq(strncmp(buf, "Usage", 5), 0);
+}
+END_TEST
+
+START_TEST(version)
+{
+	parse("-V", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert_str_eq(run.out, "hvkvm " HVKVM_VERSION "\n");
+	ck_assert_str_eq(run.err, "");
+	parse("--kernel", kernel_path, "--version", "--cpus", "999", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert_str_eq(run.out, "hvkvm " HVKVM_VERSION "\n");
+	parse("--version=1", NULL);
+	assert_error("unknown option '--version'", NULL);
+	cleanup();
+}
+END_TEST
+
+static void make_file(char *path, size_t len, const char *tmpl)
+{
+	int fd;
+
+	snprintf(path, len, "%s", tmpl);
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, "x", 1) != 1) {
+		perror("mkstemp");
+		exit(EXIT_FAILURE);
+	}
+	close(fd);
+}
+
+int main(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("options");
+	int ret;
+
+	make_file(kernel_path, sizeof(kernel_path), "/tmp/hvkvm-test-kernel-XXXXXX");
+	make_file(initrd_path, sizeof(initrd_path), "/tmp/hvkvm-test-initrd-XXXXXX");
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, all_options_separate);
+	tcase_add_test(tc, all_options_equals);
+	tcase_add_test(tc, short_memory);
+	tcase_add_test(tc, last_one_wins);
+	tcase_add_test(tc, cmdline_values);
+	tcase_add_test(tc, parse_size);
+	tcase_add_test(tc, memory_option);
+	tcase_add_test(tc, memory_bad);
+	tcase_add_test(tc, parse_uint);
+	tcase_add_test(tc, cpus_option);
+	tcase_add_test(tc, cpus_zero);
+	tcase_add_test(tc, serial_option);
+	tcase_add_test(tc, no_reboot_option);
+	tcase_add_test(tc, shutdown_timeout_option);
+	tcase_add_test(tc, log_level_option);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_test(tc, missing_argument);
+	tcase_add_test(tc, unknown_options);
+	tcase_add_test(tc, positional_argument);
+	tcase_add_test(tc, kernel_required);
+	tcase_add_test(tc, kernel_missing_file);
+	tcase_add_test(tc, help);
+	tcase_add_test(tc, help_alignment);
+	tcase_add_test(tc, help_to_file);
+	tcase_add_test(tc, version);
+	suite_add_tcase(s, tc);
+
+	ret = test_main(s);
+	unlink(kernel_path);
+	unlink(initrd_path);
+	return ret;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the Check unit tests: the runner every main() ends with, an
+ * event loop on its own thread for device tests, and a bounded poll for state
+ * that another thread changes.
+ */
+#ifndef HVKVM_TESTUTIL_H
+#define HVKVM_TESTUTIL_H
+
+#include <check.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <unistd.h>
+
+struct loop;
+
+/* Runs every test in s with CK_NORMAL output and frees it; the exit status. */
+int test_main(Suite *s);
+
+/*
+ * A loop run by its own thread, as the device sees it in hvkvm. Set .loop, leave
+ * the rest zeroed; test_loop_stop() does nothing if the thread is not running, so
+ * a teardown can call it whether or not the test started the loop.
+ */
+struct test_loop {
+	struct loop *loop;
+	pthread_t thread;
+	bool running;
+};
+
+void test_loop_start(struct test_loop *tl);
+void test_loop_stop(struct test_loop *tl);
+
+uint64_t test_now_ms(void);	/* CLOCK_MONOTONIC, the loop's own clock */
+
+/* Polls cond until it holds or ms pass; true if it held. */
+#define WAIT_UNTIL(cond, ms) ({						\
+	uint64_t _end = test_now_ms() + (ms);				\
+	bool _ok;							\
+	while (!(_ok = (cond)) && test_now_ms() < _end)			\
+		usleep(200);						\
+	_ok; })
+
+#endif
