@@ -1,0 +1,92 @@
+# Helpers for rig scenarios, which run inside L1 (see rig). Source it; set HVKVM,
+# L2_KERNEL, L2_INITRD, OUT in the environment (tests/rig/run does).
+: "${HVKVM:?}" "${L2_KERNEL:?}" "${L2_INITRD:?}" "${OUT:?}"
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-180}
+failures=0
+checks=0
+mkdir -p "$OUT"
+
+# guest NAME [hvkvm args...]: boot L2 with its serial console in $OUT/NAME.serial and
+# hvkvm's messages in $OUT/NAME.err; sets $rc, $t0, $t1 (epoch seconds), $secs.
+guest() {
+	local name=$1; shift
+	rm -f "$OUT/$name.serial" "$OUT/$name.bt"
+	t0=$(date +%s)
+	local start=$(date +%s.%N) pid deadline
+	"$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --serial "file:$OUT/$name.serial" "$@" \
+		> "$OUT/$name.out" 2> "$OUT/$name.err" < /dev/null &
+	pid=$!
+	deadline=$(( $(date +%s) + GUEST_TIMEOUT ))
+	while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
+		sleep 0.2
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		# Keep the evidence before killing it: every thread's stack and L1's view.
+		hang_report "$pid" > "$OUT/$name.bt" 2>&1
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null
+		rc=124
+	else
+		wait "$pid"
+		rc=$?
+	fi
+	t1=$(date +%s)
+	secs=$(echo "$(date +%s.%N) $start" | awk '{printf "%.2f", $1 - $2}')
+	echo "# guest $name: exit $rc after ${secs}s ($*)"
+	[ $rc = 124 ] && echo "# guest $name: TIMED OUT after ${GUEST_TIMEOUT}s; stacks in $OUT/$name.bt"
+	return 0
+}
+
+hang_report() {
+	echo "== threads of hvkvm ($1)"
+	for t in /proc/$1/task/*; do
+		echo "$(basename "$t") $(cat "$t/comm") state=$(awk '/^State/ {print $2}' "$t/status") wchan=$(cat "$t/wchan" 2>/dev/null)"
+	done
+	if command -v gdb >/dev/null; then
+		echo "== gdb"
+		timeout 60 gdb -p "$1" -batch -ex "thread apply all bt" 2>&1 | grep -E '^Thread|^#'
+	fi
+	echo "== L1 dmesg"
+	dmesg | tail -n 30
+}
+
+# val NAME KEY: the last value printed as KEY=value on NAME's console.
+val() { grep -a -o "$2=[^ ]*" "$OUT/$1.serial" 2>/dev/null | tail -n 1 | cut -d= -f2- | tr -d '\r'; }
+# count NAME REGEX: lines of NAME's console matching REGEX.
+count() { grep -a -c -E "$2" "$OUT/$1.serial" 2>/dev/null || true; }
+
+# check DESCRIPTION TEST-ARGS...: one TAP-like line; on failure remember it.
+check() {
+	local desc=$1; shift
+	checks=$((checks + 1))
+	if "$@"; then
+		echo "ok $checks - $desc"
+	else
+		echo "not ok $checks - $desc"
+		failures=$((failures + 1))
+	fi
+}
+
+# checkx DESCRIPTION 'SHELL EXPRESSION': like check, for compound conditions.
+checkx() {
+	local desc=$1; shift
+	check "$desc" eval "$*"
+}
+
+# show NAME: a failed guest's console and hvkvm messages, for the log.
+show() {
+	echo "---- $1: hvkvm stderr ----"; tail -n 40 "$OUT/$1.err"
+	echo "---- $1: serial console (last 60 lines) ----"; tail -n 60 "$OUT/$1.serial" 2>/dev/null
+	[ -f "$OUT/$1.bt" ] && { echo "---- $1: hang report ----"; cat "$OUT/$1.bt"; }
+}
+
+between() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+finish() {
+	echo "# $checks checks, $failures failed"
+	if [ $failures -gt 0 ]; then
+		for f in "$OUT"/*.serial; do show "$(basename "$f" .serial)"; done
+		exit 1
+	fi
+	exit 0
+}
