@@ -182,6 +182,30 @@ static int opt_log_level(struct cli_ctx *c, const char *opt, const char *arg)
 	return 0;
 }
 
+static int opt_hv(struct cli_ctx *c, const char *opt, const char *arg)
+{
+	(void)opt;
+	return hv_features_parse(arg, &c->cfg->hv, c->err, c->errlen) < 0 ? -1 : 0;
+}
+
+static int opt_on_crash(struct cli_ctx *c, const char *opt, const char *arg)
+{
+	if (!strcmp(arg, "exit"))
+		c->cfg->on_crash = HV_CRASH_EXIT;
+	else if (!strcmp(arg, "reset"))
+		c->cfg->on_crash = HV_CRASH_RESET;
+	else
+		return fail(c, "%s %s: expected exit or reset", opt, arg);
+	return 0;
+}
+
+static int opt_stats(struct cli_ctx *c, const char *opt, const char *arg)
+{
+	(void)opt, (void)arg;
+	c->cfg->stats = true;
+	return 0;
+}
+
 static const struct cli_option options[] = {
 	{ "kernel", 0, "PATH", "Linux kernel: a bzImage (/boot/vmlinuz-*) or an ELF vmlinux", opt_kernel },
 	{ "initrd", 0, "PATH", "initial ramdisk", opt_initrd },
@@ -189,6 +213,9 @@ static const struct cli_option options[] = {
 	{ "memory", 'm', "SIZE", "guest RAM, e.g. 512M or 2G (default 512M)", opt_memory },
 	{ "cpus", 0, "N", "number of vCPUs (default 1)", opt_cpus },
 	{ "serial", 0, "stdio|file:PATH|none", "where COM1 goes (default stdio; Ctrl-A x quits, Ctrl-A h helps)", opt_serial },
+	{ "hv", 0, "LIST|on|off", "Hyper-V enlightenments (default on: all; see README)", opt_hv },
+	{ "on-crash", 0, "exit|reset", "when the guest reports a crash: exit with status 5 (default) or restart it", opt_on_crash },
+	{ "stats", 0, NULL, "print exit, MSR, hypercall and SynIC counters when hvkvm exits", opt_stats },
 	{ "no-reboot", 0, NULL, "exit with status 3 when the guest reboots instead of restarting it", opt_no_reboot },
 	{ "shutdown-timeout", 0, "SEC", "on SIGTERM/SIGINT, stop hard if the guest has not powered off after SEC (default 30)", opt_shutdown_timeout },
 	{ "log-level", 0, "LEVEL", "error, warn, info (default) or debug", opt_log_level },
@@ -214,6 +241,7 @@ void cli_print_help(FILE *out)
 		"  -V, --version                      show the version\n\n"
 		"Exit status: 0 guest powered off; 1 hvkvm failed; 2 bad usage or setup;\n"
 		"3 guest rebooted under --no-reboot; 4 guest triple fault or KVM could not run it;\n"
+		"5 the guest reported a crash (Hyper-V crash MSRs);\n"
 		"6 stopped from the host (Ctrl-A x, second signal, shutdown timeout).\n");
 }
 

@@ -12,6 +12,8 @@ void config_init(struct vm_config *cfg)
 	cfg->serial = CONSOLE_STDIO;
 	cfg->shutdown_timeout = 30;
 	cfg->log_level = LOG_INFO;
+	hv_features_default(&cfg->hv);
+	cfg->on_crash = HV_CRASH_EXIT;
 }
 
 void config_free(struct vm_config *cfg)

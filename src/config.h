@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "hv.h"
+#include "hv_features.h"
 #include "log.h"
 
 #define CONFIG_DEFAULT_MEMORY	(512ull << 20)
@@ -25,6 +27,9 @@ struct vm_config {
 	bool no_reboot;
 	unsigned shutdown_timeout;	/* seconds before a graceful stop turns hard */
 	enum log_level log_level;
+	struct hv_features hv;		/* mask 0: a plain PC without Hyper-V */
+	enum hv_crash_action on_crash;
+	bool stats;			/* print counters at exit */
 };
 
 void config_init(struct vm_config *cfg);

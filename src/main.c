@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli.h"
+#include "hv.h"
 #include "config.h"
 #include "log.h"
 #include "loop.h"
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
 	struct main_ctx m = { .sigfd = -1 };
 	struct vm *vm = NULL;
 	struct pc pc = { 0 };
+	struct hv *hv = NULL;
 	char err[512];
 	sigset_t set;
 	int code;
@@ -105,6 +107,13 @@ int main(int argc, char **argv)
 	code = vm_create(&cfg, &vm);
 	if (code == 0)
 		code = pc_init(&pc, vm);
+	if (code == 0 && cfg.hv.mask) {
+		hv = hv_create_for_vm(vm);
+		if (!hv || hv_attach(hv, vm, cfg.on_crash) < 0) {
+			log_error("cannot set up the Hyper-V partition");
+			code = VM_EXIT_ERROR;
+		}
+	}
 	if (code == 0) {
 		m.vm = vm;
 		m.pc = &pc;
@@ -122,6 +131,12 @@ int main(int argc, char **argv)
 	}
 	if (vm)
 		vm_stop(vm);
+	if (vm && cfg.stats) {
+		vm_print_stats(vm, stderr);
+		if (hv)
+			hv_print_stats(hv, stderr);
+	}
+	hv_free(hv);
 	if (pc.vm)
 		pc_fini(&pc);
 	if (m.shutdown_timer)

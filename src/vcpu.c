@@ -30,6 +30,77 @@
 #define APIC_MODE_NMI			0x4
 #define APIC_MODE_EXTINT		0x7
 
+static __thread struct vcpu *current_vcpu;
+
+struct vcpu *vcpu_current(void)
+{
+	return current_vcpu;
+}
+
+int vcpu_get_regs(struct vcpu *v, struct kvm_regs *r)
+{
+	return ioctl(v->fd, KVM_GET_REGS, r) < 0 ? -errno : 0;
+}
+
+int vcpu_set_regs(struct vcpu *v, const struct kvm_regs *r)
+{
+	return ioctl(v->fd, KVM_SET_REGS, r) < 0 ? -errno : 0;
+}
+
+int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *s)
+{
+	return ioctl(v->fd, KVM_GET_SREGS, s) < 0 ? -errno : 0;
+}
+
+int vcpu_inject_exception(struct vcpu *v, uint8_t vector)
+{
+	struct kvm_vcpu_events ev;
+
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+		return -errno;
+	ev.exception.injected = 1;
+	ev.exception.nr = vector;
+	ev.exception.has_error_code = 0;
+	ev.exception.error_code = 0;
+	ev.flags = 0;
+	return ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -errno : 0;
+}
+
+static uint64_t host_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+int vcpu_get_tsc_offset(struct vcpu *v, int64_t *offset)
+{
+	uint64_t off;
+	struct kvm_device_attr attr = {
+		.group = KVM_VCPU_TSC_CTRL,
+		.attr = KVM_VCPU_TSC_OFFSET,
+		.addr = (uintptr_t)&off,
+	};
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = 0x10 /* IA32_TSC */ };
+	uint64_t before, after;
+
+	if (ioctl(v->fd, KVM_GET_DEVICE_ATTR, &attr) == 0) {
+		*offset = (int64_t)off;
+		return 0;
+	}
+	/* Older KVM: read the guest TSC between two host reads. */
+	before = host_rdtsc();
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+		return -errno;
+	after = host_rdtsc();
+	*offset = (int64_t)(m.e.data - (before + (after - before) / 2));
+	return 0;
+}
+
 static void vcpu_kick_handler(int sig)
 {
 	(void)sig;	/* only here to interrupt KVM_RUN */
@@ -313,6 +384,7 @@ static void *vcpu_thread(void *opaque)
 	char name[16];
 	sigset_t set;
 
+	current_vcpu = v;
 	snprintf(name, sizeof(name), "vcpu%u", v->index);
 	pthread_setname_np(pthread_self(), name);
 	sigemptyset(&set);

@@ -51,4 +51,18 @@ void vcpu_dump_state(struct vcpu *v, enum log_level level);
 /* Install the signal used by vcpu_kick(); once per process before any vCPU starts. */
 int vcpu_init_signals(void);
 
+/* The vCPU whose thread is calling, or NULL on other threads. Exit handlers that need
+ * the trapping vCPU's registers (hypercalls) use it. */
+struct vcpu *vcpu_current(void);
+
+struct kvm_regs;
+struct kvm_sregs;
+int vcpu_get_regs(struct vcpu *v, struct kvm_regs *r);
+int vcpu_set_regs(struct vcpu *v, const struct kvm_regs *r);
+int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *s);
+/* Make the guest take exception `vector` (no error code) when it resumes. */
+int vcpu_inject_exception(struct vcpu *v, uint8_t vector);
+/* Guest TSC minus host TSC, as KVM applies it. */
+int vcpu_get_tsc_offset(struct vcpu *v, int64_t *offset);
+
 #endif

@@ -76,6 +76,36 @@ struct irq_line vm_irq_line(struct vm *vm, unsigned gsi)
 	return (struct irq_line){ vm_set_irq, vm, gsi };
 }
 
+void vm_print_stats(struct vm *vm, FILE *out)
+{
+	static const char *const names[VCPU_STAT_COUNT] = {
+		"exits", "port I/O", "MMIO", "MSR reads", "MSR writes", "interrupted", "other",
+	};
+	uint64_t total[VCPU_STAT_COUNT];
+
+	_Static_assert(VCPU_STAT_COUNT <= sizeof(vm->stats) / sizeof(vm->stats[0]), "stats");
+	for (unsigned k = 0; k < VCPU_STAT_COUNT; k++) {
+		total[k] = vm->stats[k];
+		for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++)
+			if (vm->vcpus[i])
+				total[k] += vm->vcpus[i]->stats[k];
+	}
+	fprintf(out, "hvkvm statistics (%u boot%s, %u vCPU%s):\n", vm->boots, vm->boots == 1 ? "" : "s",
+		vm->ncpus, vm->ncpus == 1 ? "" : "s");
+	for (unsigned k = 0; k < VCPU_STAT_COUNT; k++)
+		fprintf(out, "  vcpu %-30s %12llu\n", names[k], (unsigned long long)total[k]);
+}
+
+int vm_signal_msi(struct vm *vm, unsigned apic_id, uint8_t vector)
+{
+	struct kvm_msi msi = {
+		.address_lo = 0xfee00000u | (apic_id << 12),
+		.data = vector,
+	};
+
+	return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
+}
+
 static void vm_machine_event(void *ctx, enum machine_event ev)
 {
 	vm_request(ctx, ev == MACHINE_POWEROFF ? VM_REQ_POWEROFF : VM_REQ_RESET);
@@ -90,6 +120,8 @@ static void vm_destroy_kvm(struct vm *vm)
 {
 	if (vm->vcpus) {
 		for (unsigned i = 0; i < vm->ncpus; i++) {
+			for (unsigned k = 0; vm->vcpus[i] && k < VCPU_STAT_COUNT; k++)
+				vm->stats[k] += vm->vcpus[i]->stats[k];
 			vcpu_destroy(vm->vcpus[i]);
 			vm->vcpus[i] = NULL;
 		}

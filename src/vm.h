@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "boot.h"
 #include "config.h"
@@ -103,6 +104,7 @@ struct vm {
 	struct msr_handler msr_handlers[MSR_MAX_HANDLERS];	/* set up before the vCPUs run */
 	unsigned nmsr_handlers;
 	uint64_t rsdp;			/* set by the board's boot hook */
+	uint64_t stats[8];		/* vCPU counters of boots gone by (enum vcpu_stat) */
 };
 
 /* Open /dev/kvm, create the VM, RAM and vCPUs. On failure returns a vm_exit_code and
@@ -118,6 +120,8 @@ void vm_set_cpuid_fn(struct vm *vm, vm_cpuid_fn *fn, void *opaque);
 /* Load the guest and start the vCPUs (first boot and after each reset). Returns 0,
  * or a vm_exit_code after printing why. */
 int vm_start(struct vm *vm);
+/* Exit counters of all vCPUs over all boots. */
+void vm_print_stats(struct vm *vm, FILE *out);
 /* Stop every vCPU thread and wait for them (before tearing devices down). */
 void vm_stop(struct vm *vm);
 /* Ask the machine to reset, power off, stop...; safe from any thread. */
@@ -125,6 +129,8 @@ void vm_request(struct vm *vm, enum vm_request req);
 
 /* An irq_line that drives a GSI of the in-kernel IOAPIC/PIC. */
 struct irq_line vm_irq_line(struct vm *vm, unsigned gsi);
+/* Deliver vector to the local APIC whose ID is apic_id (fixed, edge); any thread. */
+int vm_signal_msi(struct vm *vm, unsigned apic_id, uint8_t vector);
 /* A machine_ctl that turns device events into requests. */
 struct machine_ctl vm_machine_ctl(struct vm *vm);
 

@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: MIT */
+#include "hv_internal.h"
+#include "io.h"
+#include "log.h"
+#include "memory.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+/*
+ * The hypercall page. It must work whether the guest calls it in 64-bit or 32-bit
+ * mode, so it first tells the two apart: 0x40 is a REX prefix in 64-bit mode and
+ * "inc eax" in 32-bit mode. In 64-bit mode a fast HvSignalEvent with flag 0 (what
+ * VMBus guests send for every ring signal) writes the connection id to the signal
+ * port, where an ioeventfd can take it without leaving the kernel; everything else
+ * writes to the hypercall port, and hvkvm reads and writes the registers itself.
+ * ENDBR64 first: kernels built with IBT check for it.
+ */
+static const uint8_t hypercall_code[] = {
+	0xf3, 0x0f, 0x1e, 0xfa,			/* 00 endbr64 */
+	0x50,					/* 04 push rax */
+	0x31, 0xc0,				/* 05 xor eax, eax */
+	0x40,					/* 07 rex (64) | inc eax (32) */
+	0x90,					/* 08 nop */
+	0x85, 0xc0,				/* 09 test eax, eax */
+	0x58,					/* 0b pop rax */
+	0x75, 0x19,				/* 0c jnz 0x27 (32-bit) */
+	0x48, 0x81, 0xf9, 0x5d, 0x00, 0x01, 0x00, /* 0e cmp rcx, 0x1005d (fast HvSignalEvent) */
+	0x75, 0x10,				/* 15 jne 0x27 */
+	0x48, 0x89, 0xd0,			/* 17 mov rax, rdx */
+	0x48, 0xc1, 0xe8, 0x20,			/* 1a shr rax, 32 (flag number, reserved) */
+	0x75, 0x07,				/* 1e jnz 0x27 */
+	0x89, 0xd0,				/* 20 mov eax, edx (connection id) */
+	0xe7, HV_SIGNAL_PORT,			/* 22 out 0x37, eax */
+	0x31, 0xc0,				/* 24 xor eax, eax (HV_STATUS_SUCCESS) */
+	0xc3,					/* 26 ret */
+	0xe7, HV_HYPERCALL_PORT,		/* 27 out 0x36, eax */
+	0xc3,					/* 29 ret */
+};
+
+_Static_assert(HV_PAGE_SIGNAL_OUT == 0x22, "the signal port's out instruction");
+
+struct hv *hv_new(const struct hv_features *f, const struct gmem *mem, unsigned nvp,
+		  struct loop *loop, synic_inject_fn *inject, void *inject_ctx)
+{
+	struct hv *hv = calloc(1, sizeof(*hv));
+
+	if (!hv)
+		return NULL;
+	hv->feat = *f;
+	hv_features_bits(f, &hv->bits);
+	hv->mem = mem;
+	hv->nvp = nvp;
+	pthread_mutex_init(&hv->lock, NULL);
+	pthread_rwlock_init(&hv->conn_lock, NULL);
+	hv->vp = calloc(nvp, sizeof(*hv->vp));
+	hv->synic = synic_new(mem, nvp, inject, inject_ctx);
+	hv->stimers = hv->synic ? stimers_new(loop, hv->synic, &hv->clock, nvp,
+					      hv_has(f, HV_FEAT_STIMER_DIRECT)) : NULL;
+	if (!hv->vp || !hv->synic || !hv->stimers) {
+		hv_free(hv);
+		return NULL;
+	}
+	return hv;
+}
+
+void hv_free(struct hv *hv)
+{
+	if (!hv)
+		return;
+	stimers_free(hv->stimers);
+	synic_free(hv->synic);
+	free(hv->vp);
+	pthread_rwlock_destroy(&hv->conn_lock);
+	pthread_mutex_destroy(&hv->lock);
+	free(hv);
+}
+
+void hv_reset(struct hv *hv)
+{
+	stimers_reset(hv->stimers);
+	synic_reset(hv->synic);
+	pthread_mutex_lock(&hv->lock);
+	hv->guest_os_id = 0;
+	hv->hypercall = 0;
+	hv->reference_tsc = 0;
+	memset(hv->crash_p, 0, sizeof(hv->crash_p));
+	memset(hv->vp, 0, hv->nvp * sizeof(*hv->vp));
+	pthread_mutex_unlock(&hv->lock);
+}
+
+int hv_set_clock(struct hv *hv, uint64_t tsc_hz, int64_t tsc_offset, uint64_t guest_tsc_start)
+{
+	int r;
+
+	pthread_mutex_lock(&hv->lock);
+	r = hv_clock_init(&hv->clock, tsc_hz, tsc_offset, guest_tsc_start);
+	hv->clock_valid = r == 0;
+	pthread_mutex_unlock(&hv->lock);
+	return r;
+}
+
+struct synic *hv_synic(struct hv *hv)
+{
+	return hv->synic;
+}
+
+static int hv_connect(struct hv *hv, uint32_t id, hv_message_fn *msg, hv_event_fn *event, void *opaque)
+{
+	int r = 0;
+
+	if (id & 0xff000000u)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&hv->conn_lock);
+	for (unsigned i = 0; i < hv->nconn; i++)
+		if (hv->conn[i].id == id)
+			r = -EEXIST;
+	if (r == 0 && hv->nconn == HV_MAX_CONNECTIONS)
+		r = -ENOSPC;
+	if (r == 0)
+		hv->conn[hv->nconn++] = (struct hv_connection){ id, msg, event, opaque };
+	pthread_rwlock_unlock(&hv->conn_lock);
+	return r;
+}
+
+int hv_connect_messages(struct hv *hv, uint32_t conn_id, hv_message_fn *fn, void *opaque)
+{
+	return hv_connect(hv, conn_id, fn, NULL, opaque);
+}
+
+int hv_connect_events(struct hv *hv, uint32_t conn_id, hv_event_fn *fn, void *opaque)
+{
+	return hv_connect(hv, conn_id, NULL, fn, opaque);
+}
+
+void hv_disconnect(struct hv *hv, uint32_t conn_id)
+{
+	pthread_rwlock_wrlock(&hv->conn_lock);
+	for (unsigned i = 0; i < hv->nconn; i++) {
+		if (hv->conn[i].id == conn_id) {
+			hv->conn[i] = hv->conn[--hv->nconn];
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&hv->conn_lock);
+}
+
+/* ---- partition MSRs ------------------------------------------------------------ */
+
+/* The privilege or feature bit that makes each synthetic MSR exist. */
+static bool msr_offered(const struct hv *hv, uint32_t msr)
+{
+	const struct hv_cpuid_bits *b = &hv->bits;
+
+	switch (msr) {
+	case HV_X64_MSR_GUEST_OS_ID:
+	case HV_X64_MSR_HYPERCALL:
+		return b->priv_low & HV_ACCESS_HYPERCALL;
+	case HV_X64_MSR_VP_INDEX:
+		return b->priv_low & HV_ACCESS_VP_INDEX;
+	case HV_X64_MSR_RESET:
+		return b->priv_low & HV_ACCESS_RESET;
+	case HV_X64_MSR_VP_RUNTIME:
+		return b->priv_low & HV_ACCESS_VP_RUNTIME;
+	case HV_X64_MSR_TIME_REF_COUNT:
+		return b->priv_low & HV_ACCESS_TIME_REF_COUNT;
+	case HV_X64_MSR_REFERENCE_TSC:
+		return b->priv_low & HV_ACCESS_REFERENCE_TSC;
+	case HV_X64_MSR_TSC_FREQUENCY:
+	case HV_X64_MSR_APIC_FREQUENCY:
+		return b->priv_low & HV_ACCESS_FREQUENCY_MSRS;
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		/* Linux writes it on every CPU whatever the privileges say; hvkvm keeps the
+		 * value so the guest reads back what it wrote. */
+		return b->priv_low & HV_ACCESS_HYPERCALL;
+	case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_CTL:
+		return b->features & HV_FEATURE_GUEST_CRASH_MSRS;
+	case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
+	case HV_X64_MSR_SINT0 ... HV_X64_MSR_SINT15:
+		return b->priv_low & HV_ACCESS_SYNIC;
+	case HV_X64_MSR_STIMER0_CONFIG ... HV_X64_MSR_STIMER3_COUNT:
+		return b->priv_low & HV_ACCESS_STIMER;
+	default:
+		return false;
+	}
+}
+
+static uint64_t vp_runtime_100ns(void)
+{
+	struct timespec ts;
+
+	/* The calling thread is the vCPU's: its CPU time is the time the VP ran. */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) / 100;
+}
+
+static void hypercall_page_fill(struct hv *hv)
+{
+	uint8_t *page = gmem_ptr(hv->mem, hv->hypercall & ~(GMEM_PAGE_SIZE - 1), GMEM_PAGE_SIZE);
+
+	/* int3 everywhere else: a jump into the page's middle traps in the guest. */
+	memset(page, 0xcc, GMEM_PAGE_SIZE);
+	memcpy(page, hypercall_code, sizeof(hypercall_code));
+}
+
+static void reference_tsc_fill(struct hv *hv)
+{
+	struct hv_reference_tsc_page *p;
+
+	if (!(hv->reference_tsc & HV_PAGE_ENABLE))
+		return;
+	p = gmem_ptr(hv->mem, hv->reference_tsc & ~(GMEM_PAGE_SIZE - 1), GMEM_PAGE_SIZE);
+	if (!p)
+		return;
+	if (!hv->clock_valid) {
+		/* Sequence 0 sends the guest to TIME_REF_COUNT. */
+		__atomic_store_n(&p->tsc_sequence, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	if (++hv->tsc_sequence == 0)
+		hv->tsc_sequence = 1;
+	hv_clock_fill_page(&hv->clock, hv->tsc_sequence, p);
+}
+
+/* Print up to HV_CRASH_MESSAGE_MAX bytes of the guest's crash text, line by line. */
+static void crash_log_message(struct hv *hv, uint64_t gpa, uint64_t len)
+{
+	char buf[HV_CRASH_MESSAGE_MAX + 1];
+	char *line, *save = NULL;
+
+	if (len > HV_CRASH_MESSAGE_MAX)
+		len = HV_CRASH_MESSAGE_MAX;
+	if (gmem_read(hv->mem, gpa, buf, len) < 0) {
+		log_error("guest crash message at 0x%llx (%llu bytes) is outside RAM",
+			  (unsigned long long)gpa, (unsigned long long)len);
+		return;
+	}
+	for (uint64_t i = 0; i < len; i++)
+		if (buf[i] != '\n' && !isprint((unsigned char)buf[i]))
+			buf[i] = '.';
+	buf[len] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_error("guest: %s", line);
+}
+
+static void crash_report(struct hv *hv, uint64_t ctl)
+{
+	const uint64_t *p = hv->crash_p;
+
+	log_error("guest crashed: CRASH_CTL 0x%016llx P0 0x%llx P1 0x%llx P2 0x%llx P3 0x%llx P4 0x%llx",
+		  (unsigned long long)ctl, (unsigned long long)p[0], (unsigned long long)p[1],
+		  (unsigned long long)p[2], (unsigned long long)p[3], (unsigned long long)p[4]);
+	if (ctl & HV_CRASH_CTL_MESSAGE)
+		crash_log_message(hv, p[3], p[4]);
+	if (hv->vm)
+		vm_request(hv->vm, hv->on_crash == HV_CRASH_RESET ? VM_REQ_RESET : VM_REQ_CRASH);
+}
+
+int hv_msr_read(struct hv *hv, unsigned vp, uint32_t msr, uint64_t *val)
+{
+	int r = 0;
+
+	if (!msr_offered(hv, msr) || vp >= hv->nvp)
+		return -EPERM;
+	__atomic_fetch_add(&hv->msr_reads[msr & 0x1ff], 1, __ATOMIC_RELAXED);
+	if ((msr >= HV_X64_MSR_SCONTROL && msr <= HV_X64_MSR_SINT15))
+		return synic_msr_read(hv->synic, vp, msr, val);
+	if (msr >= HV_X64_MSR_STIMER0_CONFIG && msr <= HV_X64_MSR_STIMER3_COUNT)
+		return stimer_msr_read(hv->stimers, vp, msr, val);
+	pthread_mutex_lock(&hv->lock);
+	switch (msr) {
+	case HV_X64_MSR_GUEST_OS_ID:
+		*val = hv->guest_os_id;
+		break;
+	case HV_X64_MSR_HYPERCALL:
+		*val = hv->hypercall;
+		break;
+	case HV_X64_MSR_VP_INDEX:
+		*val = vp;
+		break;
+	case HV_X64_MSR_RESET:
+		*val = 0;
+		break;
+	case HV_X64_MSR_VP_RUNTIME:
+		*val = vp_runtime_100ns();
+		break;
+	case HV_X64_MSR_TIME_REF_COUNT:
+		if (!hv->clock_valid)
+			r = -EPERM;
+		else
+			*val = hv_clock_now(&hv->clock);
+		break;
+	case HV_X64_MSR_REFERENCE_TSC:
+		*val = hv->reference_tsc;
+		break;
+	case HV_X64_MSR_TSC_FREQUENCY:
+		*val = hv->clock.tsc_hz;
+		break;
+	case HV_X64_MSR_APIC_FREQUENCY:
+		*val = HV_APIC_FREQUENCY_HZ;
+		break;
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		*val = hv->vp[vp].vp_assist;
+		break;
+	case HV_X64_MSR_CRASH_CTL:
+		*val = HV_CRASH_CTL_NOTIFY | HV_CRASH_CTL_MESSAGE;
+		break;
+	default:
+		*val = hv->crash_p[msr - HV_X64_MSR_CRASH_P0];
+		break;
+	}
+	pthread_mutex_unlock(&hv->lock);
+	return r;
+}
+
+static int hypercall_msr_write(struct hv *hv, uint64_t val)
+{
+	if (hv->hypercall & HV_HYPERCALL_LOCKED)
+		return -EPERM;
+	if (val & HV_HYPERCALL_RSVD)
+		return -EPERM;
+	/* Without a guest OS ID the enable bit does not stick (TLFS). */
+	if (!hv->guest_os_id)
+		val &= ~HV_HYPERCALL_ENABLE;
+	if ((val & HV_HYPERCALL_ENABLE) &&
+	    !gmem_ptr(hv->mem, val & ~(GMEM_PAGE_SIZE - 1), GMEM_PAGE_SIZE))
+		return -EPERM;
+	hv->hypercall = val;
+	if (val & HV_HYPERCALL_ENABLE)
+		hypercall_page_fill(hv);
+	return 0;
+}
+
+int hv_msr_write(struct hv *hv, unsigned vp, uint32_t msr, uint64_t val)
+{
+	uint64_t crash_ctl = 0;
+	int r = 0;
+
+	if (!msr_offered(hv, msr) || vp >= hv->nvp)
+		return -EPERM;
+	__atomic_fetch_add(&hv->msr_writes[msr & 0x1ff], 1, __ATOMIC_RELAXED);
+	if (msr >= HV_X64_MSR_SCONTROL && msr <= HV_X64_MSR_SINT15)
+		return synic_msr_write(hv->synic, vp, msr, val);
+	if (msr >= HV_X64_MSR_STIMER0_CONFIG && msr <= HV_X64_MSR_STIMER3_COUNT)
+		return stimer_msr_write(hv->stimers, vp, msr, val);
+	pthread_mutex_lock(&hv->lock);
+	switch (msr) {
+	case HV_X64_MSR_GUEST_OS_ID:
+		hv->guest_os_id = val;
+		if (!val)
+			hv->hypercall &= ~HV_HYPERCALL_ENABLE;
+		break;
+	case HV_X64_MSR_HYPERCALL:
+		r = hypercall_msr_write(hv, val);
+		break;
+	case HV_X64_MSR_RESET:
+		if ((val & 1) && hv->vm) {
+			log_info("guest reset through the Hyper-V reset MSR");
+			vm_request(hv->vm, VM_REQ_RESET);
+		}
+		break;
+	case HV_X64_MSR_REFERENCE_TSC:
+		if (val & HV_PAGE_RSVD) {
+			r = -EPERM;
+			break;
+		}
+		hv->reference_tsc = val;
+		reference_tsc_fill(hv);
+		break;
+	case HV_X64_MSR_VP_ASSIST_PAGE:
+		if (val & HV_PAGE_RSVD)
+			r = -EPERM;
+		else
+			hv->vp[vp].vp_assist = val;
+		break;
+	case HV_X64_MSR_CRASH_CTL:
+		if (val & ~(HV_CRASH_CTL_NOTIFY | HV_CRASH_CTL_MESSAGE))
+			r = -EPERM;
+		else
+			crash_ctl = val;
+		break;
+	case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_P4:
+		hv->crash_p[msr - HV_X64_MSR_CRASH_P0] = val;
+		break;
+	default:	/* read-only: VP_INDEX, VP_RUNTIME, TIME_REF_COUNT, frequencies */
+		r = -EPERM;
+		break;
+	}
+	pthread_mutex_unlock(&hv->lock);
+	if (crash_ctl & HV_CRASH_CTL_NOTIFY)
+		crash_report(hv, crash_ctl);
+	return r;
+}
+
+uint64_t hv_hypercall(struct hv *hv, unsigned vp, uint64_t control, uint64_t in, uint64_t out)
+{
+	return hv_hypercall_dispatch(hv, vp, control, in, out);
+}
+
+/* ---- KVM wiring ---------------------------------------------------------------- */
+
+static int hv_vm_msr_read(struct vcpu *v, uint32_t index, uint64_t *val, void *opaque)
+{
+	return hv_msr_read(opaque, v->index, index, val);
+}
+
+static int hv_vm_msr_write(struct vcpu *v, uint32_t index, uint64_t val, void *opaque)
+{
+	return hv_msr_write(opaque, v->index, index, val);
+}
+
+/* A trap on one of the hypercall ports: decode by the caller's mode, answer in its
+ * registers. Hypercalls are for CPL 0 in protected mode; anything else gets #UD. */
+static void hv_port_write(void *dev, uint64_t off, uint64_t val, unsigned size)
+{
+	struct hv *hv = dev;
+	struct vcpu *v = vcpu_current();
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	uint64_t control, in, out, result;
+	bool long_mode;
+
+	(void)val, (void)size;
+	if (off > HV_SIGNAL_PORT - HV_HYPERCALL_PORT)
+		return;
+	if (!v || vcpu_get_regs(v, &r) < 0 || vcpu_get_sregs(v, &s) < 0) {
+		log_error("hypercall: cannot read the vCPU's registers");
+		return;
+	}
+	if (!(s.cr0 & 1) || s.ss.dpl != 0) {
+		vcpu_inject_exception(v, 6);	/* #UD */
+		return;
+	}
+	long_mode = (s.efer & (1u << 10)) && s.cs.l;
+	if (long_mode) {
+		control = r.rcx;
+		in = r.rdx;
+		out = r.r8;
+	} else {
+		control = (r.rdx & 0xffffffffu) << 32 | (r.rax & 0xffffffffu);
+		in = (r.rbx & 0xffffffffu) << 32 | (r.rcx & 0xffffffffu);
+		out = (r.rdi & 0xffffffffu) << 32 | (r.rsi & 0xffffffffu);
+	}
+	result = hv_hypercall(hv, v->index, control, in, out);
+	if (long_mode) {
+		r.rax = result;
+	} else {
+		r.rax = (uint32_t)result;
+		r.rdx = (uint32_t)(result >> 32);
+	}
+	/* The signal port's fallback continues after the success path's "xor eax, eax". */
+	if (off == HV_SIGNAL_PORT - HV_HYPERCALL_PORT)
+		r.rip += HV_PAGE_SIGNAL_SKIP;
+	if (vcpu_set_regs(v, &r) < 0)
+		log_error("hypercall: cannot write the vCPU's registers");
+}
+
+static uint64_t hv_port_read(void *dev, uint64_t off, unsigned size)
+{
+	(void)dev, (void)off, (void)size;
+	return ~0ull;
+}
+
+static const struct io_ops hv_port_ops = { hv_port_read, hv_port_write };
+
+static void hv_cpuid(struct vm *vm, unsigned index, struct kvm_cpuid2 *cpuid, void *opaque)
+{
+	struct hv *hv = opaque;
+
+	(void)index;
+	hv_cpuid_add(&hv->feat, CONFIG_MAX_CPUS, cpuid);
+	(void)vm;
+}
+
+/* Every synthetic MSR exits to hvkvm, whether or not this KVM has Hyper-V code. */
+static void hv_kvm_setup(struct vm *vm, void *opaque)
+{
+	static uint8_t deny[(HV_X64_MSR_LAST - HV_X64_MSR_FIRST + 1) / 8];
+	struct kvm_msr_filter filter = {
+		.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+		.ranges[0] = {
+			.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			.nmsrs = HV_X64_MSR_LAST - HV_X64_MSR_FIRST + 1,
+			.base = HV_X64_MSR_FIRST,
+			.bitmap = deny,
+		},
+	};
+
+	(void)opaque;
+	if (ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &filter) < 0) {
+		log_error("KVM_X86_SET_MSR_FILTER: %s; Hyper-V MSRs cannot be emulated", strerror(errno));
+		vm_request(vm, VM_REQ_ERROR);
+	}
+}
+
+static void hv_on_reset(struct vm *vm, void *opaque)
+{
+	(void)vm;
+	hv_reset(opaque);
+}
+
+/* At each boot the new VM has new vCPUs and a new TSC offset: restart the clock. */
+static void hv_on_boot(struct vm *vm, void *opaque)
+{
+	struct hv *hv = opaque;
+	int64_t offset = 0;
+
+	if (vcpu_get_tsc_offset(vm->vcpus[0], &offset) < 0)
+		log_warn("cannot read the guest TSC offset: %s", strerror(errno));
+	if (hv_set_clock(hv, (uint64_t)vm->tsc_khz * 1000, offset, hv_rdtsc() + (uint64_t)offset) < 0)
+		log_warn("TSC frequency %u kHz unusable: no reference time for the guest", vm->tsc_khz);
+}
+
+static void hv_inject_msi(void *ctx, unsigned vp, uint8_t vector)
+{
+	/* VP index = vCPU index = APIC ID. */
+	vm_signal_msi(ctx, vp, vector);
+}
+
+int hv_attach(struct hv *hv, struct vm *vm, enum hv_crash_action on_crash)
+{
+	struct msr_handler h = {
+		.first = HV_X64_MSR_FIRST,
+		.last = HV_X64_MSR_LAST,
+		.read = hv_vm_msr_read,
+		.write = hv_vm_msr_write,
+		.opaque = hv,
+	};
+	int r;
+
+	hv->vm = vm;
+	hv->on_crash = on_crash;
+	vm_set_cpuid_fn(vm, hv_cpuid, hv);
+	r = msr_register(vm, &h);
+	if (r == 0)
+		r = vm_add_kvm_hook(vm, hv_kvm_setup, hv);
+	if (r == 0)
+		r = vm_add_boot_hook(vm, hv_on_boot, hv);
+	if (r == 0)
+		r = vm_add_reset_hook(vm, hv_on_reset, hv);
+	if (r == 0)
+		r = io_bus_register(&vm->pio, HV_HYPERCALL_PORT, HV_PORT_RANGE, &hv_port_ops, hv, "hypercall");
+	return r;
+}
+
+struct hv *hv_create_for_vm(struct vm *vm)
+{
+	return hv_new(&vm->cfg->hv, &vm->mem, vm->ncpus, vm->loop, hv_inject_msi, vm);
+}
+
+/* ---- statistics ---------------------------------------------------------------- */
+
+static const char *msr_name(uint32_t msr)
+{
+	switch (msr) {
+	case HV_X64_MSR_GUEST_OS_ID: return "GUEST_OS_ID";
+	case HV_X64_MSR_HYPERCALL: return "HYPERCALL";
+	case HV_X64_MSR_VP_INDEX: return "VP_INDEX";
+	case HV_X64_MSR_RESET: return "RESET";
+	case HV_X64_MSR_VP_RUNTIME: return "VP_RUNTIME";
+	case HV_X64_MSR_TIME_REF_COUNT: return "TIME_REF_COUNT";
+	case HV_X64_MSR_REFERENCE_TSC: return "REFERENCE_TSC";
+	case HV_X64_MSR_TSC_FREQUENCY: return "TSC_FREQUENCY";
+	case HV_X64_MSR_APIC_FREQUENCY: return "APIC_FREQUENCY";
+	case HV_X64_MSR_VP_ASSIST_PAGE: return "VP_ASSIST_PAGE";
+	case HV_X64_MSR_SCONTROL: return "SCONTROL";
+	case HV_X64_MSR_SVERSION: return "SVERSION";
+	case HV_X64_MSR_SIEFP: return "SIEFP";
+	case HV_X64_MSR_SIMP: return "SIMP";
+	case HV_X64_MSR_EOM: return "EOM";
+	case HV_X64_MSR_CRASH_CTL: return "CRASH_CTL";
+	default: break;
+	}
+	if (msr >= HV_X64_MSR_SINT0 && msr <= HV_X64_MSR_SINT15)
+		return "SINTx";
+	if (msr >= HV_X64_MSR_STIMER0_CONFIG && msr <= HV_X64_MSR_STIMER3_COUNT)
+		return (msr & 1) ? "STIMERx_COUNT" : "STIMERx_CONFIG";
+	if (msr >= HV_X64_MSR_CRASH_P0 && msr <= HV_X64_MSR_CRASH_P4)
+		return "CRASH_Px";
+	return "other";
+}
+
+static const char *hcall_name(unsigned code)
+{
+	switch (code) {
+	case HVCALL_NOTIFY_LONG_SPIN_WAIT: return "NotifyLongSpinWait";
+	case HVCALL_SEND_IPI: return "SendSyntheticClusterIpi";
+	case HVCALL_SEND_IPI_EX: return "SendSyntheticClusterIpiEx";
+	case HVCALL_POST_MESSAGE: return "PostMessage";
+	case HVCALL_SIGNAL_EVENT: return "SignalEvent";
+	default: return "unimplemented";
+	}
+}
+
+void hv_print_stats(struct hv *hv, FILE *out)
+{
+	struct synic_stats s;
+
+	for (unsigned i = 0; i < 0x200; i++) {
+		uint64_t rd = __atomic_load_n(&hv->msr_reads[i], __ATOMIC_RELAXED);
+		uint64_t wr = __atomic_load_n(&hv->msr_writes[i], __ATOMIC_RELAXED);
+
+		if (rd || wr)
+			fprintf(out, "  msr 0x%08x %-16s reads %10llu  writes %10llu\n", HV_X64_MSR_FIRST + i,
+				msr_name(HV_X64_MSR_FIRST + i), (unsigned long long)rd, (unsigned long long)wr);
+	}
+	for (unsigned i = 0; i < HV_HCALL_STAT_CODES; i++) {
+		uint64_t n = __atomic_load_n(&hv->hcalls[i], __ATOMIC_RELAXED);
+
+		if (n)
+			fprintf(out, "  hypercall 0x%04x %-26s %10llu\n", i, hcall_name(i), (unsigned long long)n);
+	}
+	if (hv->hcalls_other)
+		fprintf(out, "  hypercall other %-28s %10llu\n", "", (unsigned long long)hv->hcalls_other);
+	fprintf(out, "  hypercalls that failed %21llu\n",
+		(unsigned long long)__atomic_load_n(&hv->hcall_errors, __ATOMIC_RELAXED));
+	synic_get_stats(hv->synic, &s);
+	fprintf(out, "  synic messages %llu, event flags %llu, SINT/IPI interrupts %llu, EOMs %llu, queue full %llu\n",
+		(unsigned long long)s.messages, (unsigned long long)s.events,
+		(unsigned long long)s.interrupts, (unsigned long long)s.eoms,
+		(unsigned long long)s.queue_full);
+	fprintf(out, "  stimer expirations %llu\n", (unsigned long long)stimers_expirations(hv->stimers));
+}

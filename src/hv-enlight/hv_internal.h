@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* State shared by hv.c and hypercall.c. */
+#ifndef HVKVM_HV_INTERNAL_H
+#define HVKVM_HV_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "hv.h"
+#include "hv_time.h"
+#include "stimer.h"
+
+/* Ports the hypercall page writes to: 0x36 for every hypercall, 0x37 for the 64-bit
+ * HvSignalEvent fast path (an ioeventfd per connection id can take it without an exit
+ * to hvkvm). Nothing on a PC decodes 0x30-0x3f. */
+#define HV_HYPERCALL_PORT	0x36
+#define HV_SIGNAL_PORT		0x37
+#define HV_PORT_RANGE		8	/* both take 32-bit writes: claim 0x36-0x3d */
+/* Offset of the `out 0x37` in the page, and how far a slow signal skips past it. */
+#define HV_PAGE_SIGNAL_OUT	0x22
+#define HV_PAGE_SIGNAL_SKIP	4
+
+#define HV_MAX_CONNECTIONS	64
+#define HV_HCALL_STAT_CODES	0x100
+
+struct hv_connection {
+	uint32_t id;
+	hv_message_fn *msg;
+	hv_event_fn *event;
+	void *opaque;
+};
+
+struct hv_vp {
+	uint64_t vp_assist;
+};
+
+struct hv {
+	struct hv_features feat;
+	struct hv_cpuid_bits bits;
+	const struct gmem *mem;
+	unsigned nvp;
+	struct vm *vm;			/* NULL in unit tests */
+	enum hv_crash_action on_crash;
+
+	pthread_mutex_t lock;		/* partition-wide MSRs and the clock below */
+	uint64_t guest_os_id;
+	uint64_t hypercall;
+	uint64_t reference_tsc;
+	uint32_t tsc_sequence;
+	uint64_t crash_p[5];
+	struct hv_clock clock;
+	bool clock_valid;
+	struct hv_vp *vp;
+
+	struct synic *synic;
+	struct stimers *stimers;
+
+	pthread_rwlock_t conn_lock;	/* connections: read on every hypercall */
+	struct hv_connection conn[HV_MAX_CONNECTIONS];
+	unsigned nconn;
+
+	/* Counters, updated with relaxed atomic adds. */
+	uint64_t msr_reads[0x200], msr_writes[0x200];
+	uint64_t hcalls[HV_HCALL_STAT_CODES];
+	uint64_t hcalls_other;
+	uint64_t hcall_errors;
+};
+
+/* hypercall.c */
+uint64_t hv_hypercall_dispatch(struct hv *hv, unsigned vp, uint64_t control, uint64_t in, uint64_t out);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+#include "hv_time.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define HV_REF_HZ 10000000ull	/* 100 ns units */
+
+int hv_clock_init(struct hv_clock *c, uint64_t tsc_hz, int64_t tsc_offset, uint64_t guest_tsc_start)
+{
+	unsigned __int128 scale;
+
+	if (tsc_hz <= HV_REF_HZ)
+		return -EINVAL;
+	scale = ((unsigned __int128)HV_REF_HZ << 64) / tsc_hz;
+	c->tsc_hz = tsc_hz;
+	c->scale = (uint64_t)scale;
+	c->tsc_offset = tsc_offset;
+	c->offset = 0;
+	c->offset = -(int64_t)hv_clock_from_guest_tsc(c, guest_tsc_start);
+	return 0;
+}
+
+uint64_t hv_clock_from_guest_tsc(const struct hv_clock *c, uint64_t guest_tsc)
+{
+	return (uint64_t)(((unsigned __int128)guest_tsc * c->scale) >> 64) + (uint64_t)c->offset;
+}
+
+uint64_t hv_clock_from_host_tsc(const struct hv_clock *c, uint64_t host_tsc)
+{
+	return hv_clock_from_guest_tsc(c, host_tsc + (uint64_t)c->tsc_offset);
+}
+
+uint64_t hv_clock_now(const struct hv_clock *c)
+{
+	return hv_clock_from_host_tsc(c, hv_rdtsc());
+}
+
+uint64_t hv_clock_ns_until(uint64_t now_ref, uint64_t deadline_ref)
+{
+	if ((int64_t)(deadline_ref - now_ref) <= 0)
+		return 0;
+	return (deadline_ref - now_ref) * 100;
+}
+
+void hv_clock_fill_page(const struct hv_clock *c, uint32_t seq, struct hv_reference_tsc_page *p)
+{
+	/* The guest reads the sequence before and after the fields: publish it last. */
+	__atomic_store_n(&p->tsc_sequence, 0, __ATOMIC_SEQ_CST);
+	p->tsc_scale = c->scale;
+	p->tsc_offset = c->offset;
+	__atomic_store_n(&p->tsc_sequence, seq ? seq : 1, __ATOMIC_RELEASE);
+}
