@@ -38,8 +38,12 @@ uint64_t hv_clock_now(const struct hv_clock *c)
 
 uint64_t hv_clock_ns_until(uint64_t now_ref, uint64_t deadline_ref)
 {
-	if ((int64_t)(deadline_ref - now_ref) <= 0)
+	/* Reference time starts at 0 and would need 58,000 years to wrap: plain unsigned
+	 * comparisons, and a delay too long for nanoseconds saturates. */
+	if (deadline_ref <= now_ref)
 		return 0;
+	if (deadline_ref - now_ref > UINT64_MAX / 100)
+		return UINT64_MAX;
 	return (deadline_ref - now_ref) * 100;
 }
 

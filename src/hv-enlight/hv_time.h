@@ -29,7 +29,8 @@ uint64_t hv_clock_from_guest_tsc(const struct hv_clock *c, uint64_t guest_tsc);
 uint64_t hv_clock_from_host_tsc(const struct hv_clock *c, uint64_t host_tsc);
 /* Reference time now, from this thread's TSC. */
 uint64_t hv_clock_now(const struct hv_clock *c);
-/* Nanoseconds from reference time now_ref until deadline_ref (0 if due). */
+/* Nanoseconds from reference time now_ref until deadline_ref (0 if due, UINT64_MAX if
+ * further than that). */
 uint64_t hv_clock_ns_until(uint64_t now_ref, uint64_t deadline_ref);
 /* The page content for sequence seq (never 0: 0 tells the guest the page is invalid). */
 void hv_clock_fill_page(const struct hv_clock *c, uint32_t seq, struct hv_reference_tsc_page *p);

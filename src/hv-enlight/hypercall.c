@@ -119,10 +119,8 @@ static void send_ipi(struct hcall *c, unsigned vp, uint8_t vector)
 		synic_inject(c->hv->synic, vp, vector);
 }
 
-static int ipi_check(struct hcall *c, uint64_t vector, uint8_t vtl)
+static int ipi_check(uint64_t vector, uint8_t vtl)
 {
-	if (!hv_has(&c->hv->feat, HV_FEAT_IPI))
-		return HV_STATUS_ACCESS_DENIED;
 	if (vector < HV_IPI_LOW_VECTOR || vector > HV_IPI_HIGH_VECTOR || vtl != 0)
 		return HV_STATUS_INVALID_PARAMETER;
 	return HV_STATUS_SUCCESS;
@@ -133,6 +131,9 @@ static int hc_send_ipi(struct hcall *c)
 	struct hv_send_ipi_input in;
 	int status;
 
+	/* A missing privilege is reported before anything about the input. */
+	if (!hv_has(&c->hv->feat, HV_FEAT_IPI))
+		return HV_STATUS_ACCESS_DENIED;
 	if (c->fast) {
 		/* RDX: vector in 31:0, target VTL in 39:32, the rest reserved; R8: the mask. */
 		if (c->in >> 40)
@@ -145,7 +146,7 @@ static int hc_send_ipi(struct hcall *c)
 		if (status)
 			return status;
 	}
-	status = ipi_check(c, in.vector, in.target_vtl);
+	status = ipi_check(in.vector, in.target_vtl);
 	if (status)
 		return status;
 	for (unsigned vp = 0; vp < 64; vp++)
@@ -163,6 +164,8 @@ static int hc_send_ipi_ex(struct hcall *c)
 	unsigned nbanks, b, used = 0;
 	int status;
 
+	if (!hv_has(&c->hv->feat, HV_FEAT_IPI))
+		return HV_STATUS_ACCESS_DENIED;
 	if (c->fast)
 		return HV_STATUS_INVALID_HYPERCALL_INPUT;	/* XMM input is not offered */
 	if (c->varhead > HV_MAX_BANKS)
@@ -170,7 +173,7 @@ static int hc_send_ipi_ex(struct hcall *c)
 	status = hc_read_input(c, &in, sizeof(in.h) + c->varhead * 8);
 	if (status)
 		return status;
-	status = ipi_check(c, in.h.vector, in.h.target_vtl);
+	status = ipi_check(in.h.vector, in.h.target_vtl);
 	if (status)
 		return status;
 	if (in.h.format == HV_GENERIC_SET_ALL) {

@@ -33,9 +33,24 @@ struct stimers {
 
 static void stimer_fire(void *opaque);
 
+/* now + period without wrapping: a period of centuries simply never comes. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+static void timer_arm_ns(struct loop_timer *t, uint64_t ns)
+{
+	/* timerfd takes seconds in a time_t: past some hundred years, "never" will do. */
+	if (ns > (1ull << 62))
+		loop_timer_disarm(t);
+	else
+		loop_timer_arm(t, ns, 0);
+}
+
 static void stimer_arm(struct stimer *t, uint64_t now)
 {
-	loop_timer_arm(t->timer, hv_clock_ns_until(now, t->deadline), 0);
+	timer_arm_ns(t->timer, hv_clock_ns_until(now, t->deadline));
 	t->armed = true;
 }
 
@@ -61,7 +76,7 @@ static void stimer_start(struct stimer *t)
 		t->config &= ~HV_STIMER_ENABLE;
 		return;
 	}
-	t->deadline = (t->config & HV_STIMER_PERIODIC) ? now + t->count : t->count;
+	t->deadline = (t->config & HV_STIMER_PERIODIC) ? add_sat(now, t->count) : t->count;
 	stimer_arm(t, now);
 }
 
@@ -78,10 +93,10 @@ static void stimer_expire(struct stimer *t, uint64_t now)
 				 (unsigned)((t->config & HV_STIMER_SINT_MASK) >> HV_STIMER_SINT_SHIFT),
 				 t->idx, t->deadline, now);
 	if (t->config & HV_STIMER_PERIODIC) {
-		t->deadline += t->count;
+		t->deadline = add_sat(t->deadline, t->count);
 		/* Missed periods are not replayed: the next one starts from now. */
-		if ((int64_t)(t->deadline - now) <= 0)
-			t->deadline = now + t->count;
+		if (t->deadline <= now)
+			t->deadline = add_sat(now, t->count);
 		stimer_arm(t, now);
 	} else {
 		t->config &= ~HV_STIMER_ENABLE;
@@ -96,7 +111,7 @@ static void stimer_check(struct stimer *t)
 	if (!t->armed || !(t->config & HV_STIMER_ENABLE))
 		return;
 	now = hv_clock_now(t->owner->clock);
-	if ((int64_t)(t->deadline - now) > 0)
+	if (t->deadline > now)
 		stimer_arm(t, now);	/* woken early (clock domains differ slightly) */
 	else
 		stimer_expire(t, now);

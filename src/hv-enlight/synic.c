@@ -17,6 +17,7 @@ struct synic_queue {
 
 struct synic_timer_msg {
 	bool pending;
+	bool delayed;		/* its slot was busy when it expired */
 	unsigned sint;
 	uint64_t expiration, delivery;
 };
@@ -38,7 +39,15 @@ struct synic {
 	void *ctx;
 	struct synic_vp *vp;
 	struct synic_stats stats;	/* updated with atomic adds */
+	uint64_t (*now)(void *ctx);
+	void *now_ctx;
 };
+
+void synic_set_clock(struct synic *s, uint64_t (*now)(void *ctx), void *ctx)
+{
+	s->now = now;
+	s->now_ctx = ctx;
+}
 
 static void stat_add(uint64_t *counter)
 {
@@ -180,7 +189,9 @@ static void sint_flush(struct synic *s, unsigned vp, struct synic_vp *v, unsigne
 			continue;
 		if (!slot_claim(slot))
 			return;
-		p = (struct hv_timer_message_payload){ t, 0, tm->expiration, tm->delivery };
+		/* DeliveryTime is when the message reaches the slot, which may be after an EOM. */
+		p = (struct hv_timer_message_payload){ t, 0, tm->expiration,
+						       tm->delayed && s->now ? s->now(s->now_ctx) : tm->delivery };
 		tm->pending = false;
 		slot_write(slot, HVMSG_TIMER_EXPIRED, 0, &p, sizeof(p),
 			   q->count > 0 || sint_has_pending_timer(v, sint, t));
@@ -249,9 +260,10 @@ bool synic_post_timer(struct synic *s, unsigned vp, unsigned sint, unsigned time
 	pthread_mutex_lock(&v->lock);
 	/* A tick still waiting for its slot absorbs this one: the guest learns of the
 	 * latest expiry, as with Hyper-V's single buffer per timer. */
-	v->timer[timer] = (struct synic_timer_msg){ true, sint, expiration, delivery };
+	v->timer[timer] = (struct synic_timer_msg){ true, false, sint, expiration, delivery };
 	sint_flush(s, vp, v, sint);
 	written = !v->timer[timer].pending;
+	v->timer[timer].delayed = !written;
 	pthread_mutex_unlock(&v->lock);
 	return written;
 }

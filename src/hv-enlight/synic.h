@@ -55,7 +55,9 @@ int synic_signal_event(struct synic *s, unsigned vp, unsigned sint, unsigned fla
 
 /*
  * A timer's expiry message: each timer has one dedicated buffer, so this never fails
- * for lack of space; a busy slot keeps it pending until EOM. Returns true if written now.
+ * for lack of space; a busy slot keeps it pending until EOM. `delivery` is the time
+ * now; a message written later carries the time it is written, from the clock given
+ * to synic_set_clock(). Returns true if written now.
  */
 bool synic_post_timer(struct synic *s, unsigned vp, unsigned sint, unsigned timer,
 		      uint64_t expiration, uint64_t delivery);
@@ -64,5 +66,8 @@ bool synic_post_timer(struct synic *s, unsigned vp, unsigned sint, unsigned time
 void synic_inject(struct synic *s, unsigned vp, uint8_t vector);
 
 void synic_get_stats(struct synic *s, struct synic_stats *out);
+
+/* Reference time, for the DeliveryTime of timer messages written after a delay. */
+void synic_set_clock(struct synic *s, uint64_t (*now)(void *ctx), void *ctx);
 
 #endif
