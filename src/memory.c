@@ -140,6 +140,72 @@ int gmem_discard(struct gmem *m)
 	return 0;
 }
 
+static const struct gmem_region *gmem_region_of(const struct gmem *m, uint64_t gpa)
+{
+	for (unsigned i = 0; i < m->nregions; i++)
+		if (gpa >= m->region[i].gpa && gpa - m->region[i].gpa < m->region[i].size)
+			return &m->region[i];
+	return NULL;
+}
+
+int gmem_view_pages(const struct gmem *m, const uint64_t *pfns, size_t n, struct gmem_view *v)
+{
+	bool contiguous = true;
+	uint8_t *base;
+	size_t i, run;
+
+	memset(v, 0, sizeof(*v));
+	if (n == 0 || n > SIZE_MAX / GMEM_PAGE_SIZE)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (pfns[i] > UINT64_MAX / GMEM_PAGE_SIZE || !gmem_ptr(m, pfns[i] * GMEM_PAGE_SIZE, GMEM_PAGE_SIZE))
+			return -EFAULT;
+		if (i && pfns[i] != pfns[i - 1] + 1)
+			contiguous = false;
+	}
+	if (contiguous) {
+		base = gmem_ptr(m, pfns[0] * GMEM_PAGE_SIZE, n * GMEM_PAGE_SIZE);
+		if (base) {
+			v->base = base;
+			v->len = n * GMEM_PAGE_SIZE;
+			return 0;
+		}
+	}
+	if (m->fd < 0)
+		return -ENOTSUP;
+	base = mmap(NULL, n * GMEM_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < n; i += run) {
+		uint64_t gpa = pfns[i] * GMEM_PAGE_SIZE;
+		const struct gmem_region *r = gmem_region_of(m, gpa);
+
+		/* Map each run of pages that are contiguous in one region with one call. */
+		for (run = 1; i + run < n && pfns[i + run] == pfns[i] + run &&
+			      gpa + run * GMEM_PAGE_SIZE - r->gpa < r->size; run++)
+			;
+		if (mmap(base + i * GMEM_PAGE_SIZE, run * GMEM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, m->fd, (off_t)(r->fd_offset + (gpa - r->gpa))) == MAP_FAILED) {
+			int err = -errno;
+
+			munmap(base, n * GMEM_PAGE_SIZE);
+			return err;
+		}
+	}
+	madvise(base, n * GMEM_PAGE_SIZE, MADV_DONTDUMP);
+	v->base = base;
+	v->len = n * GMEM_PAGE_SIZE;
+	v->mapped = true;
+	return 0;
+}
+
+void gmem_view_release(struct gmem_view *v)
+{
+	if (v->mapped && v->base)
+		munmap(v->base, v->len);
+	memset(v, 0, sizeof(*v));
+}
+
 uint64_t gmem_low_end(const struct gmem *m)
 {
 	return m->nregions && m->region[0].gpa == 0 ? m->region[0].size : 0;

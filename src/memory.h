@@ -11,6 +11,7 @@
 #ifndef HVKVM_MEMORY_H
 #define HVKVM_MEMORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,21 @@ int gmem_read(const struct gmem *m, uint64_t gpa, void *dst, size_t len);
 int gmem_write(const struct gmem *m, uint64_t gpa, const void *src, size_t len);
 /* Give every page back to the kernel: RAM reads as zeroes afterwards (reset). */
 int gmem_discard(struct gmem *m);
+
+/*
+ * A contiguous host view of guest pages given as page frame numbers (GPA >> 12), for
+ * rings and buffers the guest scatters over RAM. Pages contiguous in RAM are used in
+ * place; otherwise the memfd's pages are mapped side by side, which needs no copy.
+ */
+struct gmem_view {
+	uint8_t *base;
+	size_t len;
+	bool mapped;		/* base is a mapping of hvkvm's own to release */
+};
+
+/* -EFAULT if a page is not RAM, -ENOTSUP for scattered pages without a memfd. */
+int gmem_view_pages(const struct gmem *m, const uint64_t *pfns, size_t n, struct gmem_view *v);
+void gmem_view_release(struct gmem_view *v);
 
 /* Highest RAM address + 1 below 4 GiB. */
 uint64_t gmem_low_end(const struct gmem *m);

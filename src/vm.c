@@ -96,6 +96,70 @@ void vm_print_stats(struct vm *vm, FILE *out)
 		fprintf(out, "  vcpu %-30s %12llu\n", names[k], (unsigned long long)total[k]);
 }
 
+static int ioeventfd_ioctl(struct vm *vm, const struct vm_ioeventfd *e, bool assign)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = e->datamatch,
+		.addr = e->port,
+		.len = e->len,
+		.fd = e->fd,
+		.flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH |
+			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
+
+	if (vm->vm_fd < 0)
+		return 0;
+	return ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+int vm_ioeventfd_add(struct vm *vm, uint16_t port, uint8_t len, uint32_t datamatch, int fd)
+{
+	struct vm_ioeventfd *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	*e = (struct vm_ioeventfd){ port, len, datamatch, fd, NULL };
+	pthread_mutex_lock(&vm->ioeventfd_lock);
+	r = ioeventfd_ioctl(vm, e, true);
+	if (r == 0) {
+		e->next = vm->ioeventfds;
+		vm->ioeventfds = e;
+	}
+	pthread_mutex_unlock(&vm->ioeventfd_lock);
+	if (r < 0)
+		free(e);
+	return r;
+}
+
+void vm_ioeventfd_del(struct vm *vm, uint16_t port, uint8_t len, uint32_t datamatch, int fd)
+{
+	pthread_mutex_lock(&vm->ioeventfd_lock);
+	for (struct vm_ioeventfd **pp = &vm->ioeventfds; *pp; pp = &(*pp)->next) {
+		struct vm_ioeventfd *e = *pp;
+
+		if (e->port == port && e->len == len && e->datamatch == datamatch && e->fd == fd) {
+			ioeventfd_ioctl(vm, e, false);
+			*pp = e->next;
+			free(e);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vm->ioeventfd_lock);
+}
+
+/* A rebuilt KVM VM knows none of them: register them all again. */
+static int vm_replay_ioeventfds(struct vm *vm)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&vm->ioeventfd_lock);
+	for (struct vm_ioeventfd *e = vm->ioeventfds; e && r == 0; e = e->next)
+		r = ioeventfd_ioctl(vm, e, true);
+	pthread_mutex_unlock(&vm->ioeventfd_lock);
+	return r;
+}
+
 int vm_signal_msi(struct vm *vm, unsigned apic_id, uint8_t vector)
 {
 	struct kvm_msi msi = {
@@ -190,6 +254,12 @@ static int vm_build_kvm(struct vm *vm)
 			goto fail;
 	}
 	run_hooks(vm, vm->kvm_hooks, vm->nkvm_hooks);
+	what = "KVM_IOEVENTFD";
+	r = vm_replay_ioeventfds(vm);
+	if (r < 0) {
+		errno = -r;
+		goto fail;
+	}
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		r = vcpu_create(vm, i, &vm->vcpus[i]);
 		if (r < 0)
@@ -291,6 +361,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
 	vm->files.kernel_name = cfg->kernel;
 	vm->files.initrd_name = cfg->initrd;
 	pthread_mutex_init(&vm->req_lock, NULL);
+	pthread_mutex_init(&vm->ioeventfd_lock, NULL);
 	io_bus_init(&vm->pio, "port");
 	io_bus_init(&vm->mmio, "mmio");
 	*out = vm;
@@ -335,6 +406,13 @@ void vm_destroy(struct vm *vm)
 	if (vm->files.initrd_fd >= 0)
 		close(vm->files.initrd_fd);
 	pthread_mutex_destroy(&vm->req_lock);
+	while (vm->ioeventfds) {
+		struct vm_ioeventfd *e = vm->ioeventfds;
+
+		vm->ioeventfds = e->next;
+		free(e);
+	}
+	pthread_mutex_destroy(&vm->ioeventfd_lock);
 	free(vm);
 }
 

@@ -105,6 +105,18 @@ struct vm {
 	unsigned nmsr_handlers;
 	uint64_t rsdp;			/* set by the board's boot hook */
 	uint64_t stats[8];		/* vCPU counters of boots gone by (enum vcpu_stat) */
+
+	pthread_mutex_t ioeventfd_lock;	/* the list below; KVM registrations follow it */
+	struct vm_ioeventfd *ioeventfds;
+};
+
+/* A port write that KVM turns into an eventfd signal without leaving the kernel. */
+struct vm_ioeventfd {
+	uint16_t port;
+	uint8_t len;
+	uint32_t datamatch;
+	int fd;
+	struct vm_ioeventfd *next;
 };
 
 /* Open /dev/kvm, create the VM, RAM and vCPUs. On failure returns a vm_exit_code and
@@ -129,6 +141,9 @@ void vm_request(struct vm *vm, enum vm_request req);
 
 /* An irq_line that drives a GSI of the in-kernel IOAPIC/PIC. */
 struct irq_line vm_irq_line(struct vm *vm, unsigned gsi);
+/* Writes of `len` bytes equal to datamatch to port signal fd (kept across resets). */
+int vm_ioeventfd_add(struct vm *vm, uint16_t port, uint8_t len, uint32_t datamatch, int fd);
+void vm_ioeventfd_del(struct vm *vm, uint16_t port, uint8_t len, uint32_t datamatch, int fd);
 /* Deliver vector to the local APIC whose ID is apic_id (fixed, edge); any thread. */
 int vm_signal_msi(struct vm *vm, unsigned apic_id, uint8_t vector);
 /* A machine_ctl that turns device events into requests. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 /*
  * The hypercall page. It must work whether the guest calls it in 64-bit or 32-bit
@@ -47,6 +48,14 @@ static const uint8_t hypercall_code[] = {
 
 _Static_assert(HV_PAGE_SIGNAL_OUT == 0x22, "the signal port's out instruction");
 
+static uint64_t hv_clock_now_of(void *opaque)
+{
+	struct hv *hv = opaque;
+
+	/* The clock changes only at boot, with every vCPU and timer stopped. */
+	return hv->clock_valid ? hv_clock_now(&hv->clock) : 0;
+}
+
 struct hv *hv_new(const struct hv_features *f, const struct gmem *mem, unsigned nvp,
 		  struct loop *loop, synic_inject_fn *inject, void *inject_ctx)
 {
@@ -68,6 +77,7 @@ struct hv *hv_new(const struct hv_features *f, const struct gmem *mem, unsigned 
 		hv_free(hv);
 		return NULL;
 	}
+	synic_set_clock(hv->synic, hv_clock_now_of, hv);
 	return hv;
 }
 
@@ -112,7 +122,19 @@ struct synic *hv_synic(struct hv *hv)
 	return hv->synic;
 }
 
-static int hv_connect(struct hv *hv, uint32_t id, hv_message_fn *msg, hv_event_fn *event, void *opaque)
+uint64_t hv_reference_time(struct hv *hv)
+{
+	uint64_t t = 0;
+
+	pthread_mutex_lock(&hv->lock);
+	if (hv->clock_valid)
+		t = hv_clock_now(&hv->clock);
+	pthread_mutex_unlock(&hv->lock);
+	return t;
+}
+
+static int hv_connect(struct hv *hv, uint32_t id, hv_message_fn *msg, hv_event_fn *event, void *opaque,
+		      int fd)
 {
 	int r = 0;
 
@@ -125,31 +147,66 @@ static int hv_connect(struct hv *hv, uint32_t id, hv_message_fn *msg, hv_event_f
 	if (r == 0 && hv->nconn == HV_MAX_CONNECTIONS)
 		r = -ENOSPC;
 	if (r == 0)
-		hv->conn[hv->nconn++] = (struct hv_connection){ id, msg, event, opaque };
+		hv->conn[hv->nconn++] = (struct hv_connection){ id, msg, event, opaque, fd };
 	pthread_rwlock_unlock(&hv->conn_lock);
 	return r;
 }
 
 int hv_connect_messages(struct hv *hv, uint32_t conn_id, hv_message_fn *fn, void *opaque)
 {
-	return hv_connect(hv, conn_id, fn, NULL, opaque);
+	return hv_connect(hv, conn_id, fn, NULL, opaque, -1);
 }
 
 int hv_connect_events(struct hv *hv, uint32_t conn_id, hv_event_fn *fn, void *opaque)
 {
-	return hv_connect(hv, conn_id, NULL, fn, opaque);
+	return hv_connect(hv, conn_id, NULL, fn, opaque, -1);
+}
+
+/* The slow path of an eventfd connection: what KVM does on the fast one. */
+static int hv_event_to_fd(void *opaque, unsigned vp, uint16_t flag)
+{
+	uint64_t one = 1;
+	int fd = (int)(intptr_t)opaque;
+
+	(void)vp;
+	if (flag != 0)
+		return HV_STATUS_INVALID_PORT_ID;	/* a channel has a single flag */
+	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	return HV_STATUS_SUCCESS;
+}
+
+int hv_connect_eventfd(struct hv *hv, uint32_t conn_id, int fd)
+{
+	int r = hv_connect(hv, conn_id, NULL, hv_event_to_fd, (void *)(intptr_t)fd, fd);
+
+	if (r == 0 && hv->vm) {
+		r = vm_ioeventfd_add(hv->vm, HV_SIGNAL_PORT, 4, conn_id, fd);
+		if (r < 0) {
+			/* Still correct, only slower: every signal takes the exit. */
+			if (log_first_time(LOG_ONCE_MISC, 0x10e7f0))
+				log_warn("KVM_IOEVENTFD: %s; guest signals go through hvkvm", strerror(-r));
+			r = 0;
+		}
+	}
+	return r;
 }
 
 void hv_disconnect(struct hv *hv, uint32_t conn_id)
 {
+	int fd = -1;
+
 	pthread_rwlock_wrlock(&hv->conn_lock);
 	for (unsigned i = 0; i < hv->nconn; i++) {
 		if (hv->conn[i].id == conn_id) {
+			fd = hv->conn[i].eventfd;
 			hv->conn[i] = hv->conn[--hv->nconn];
 			break;
 		}
 	}
 	pthread_rwlock_unlock(&hv->conn_lock);
+	if (fd >= 0 && hv->vm)
+		vm_ioeventfd_del(hv->vm, HV_SIGNAL_PORT, 4, conn_id, fd);
 }
 
 /* ---- partition MSRs ------------------------------------------------------------ */

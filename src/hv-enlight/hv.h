@@ -60,8 +60,13 @@ int hv_msr_write(struct hv *hv, unsigned vp, uint32_t msr, uint64_t val);
 uint64_t hv_hypercall(struct hv *hv, unsigned vp, uint64_t control, uint64_t in, uint64_t out);
 
 struct synic *hv_synic(struct hv *hv);
+/* Partition reference time now (100 ns since the guest started), 0 before it does. */
+uint64_t hv_reference_time(struct hv *hv);
 int hv_connect_messages(struct hv *hv, uint32_t conn_id, hv_message_fn *fn, void *opaque);
 int hv_connect_events(struct hv *hv, uint32_t conn_id, hv_event_fn *fn, void *opaque);
+/* A connection whose events only signal fd: KVM does it without an exit for the
+ * 64-bit fast HvSignalEvent, hvkvm for every other form. */
+int hv_connect_eventfd(struct hv *hv, uint32_t conn_id, int fd);
 void hv_disconnect(struct hv *hv, uint32_t conn_id);
 
 /* Counters of MSR accesses, hypercalls and SynIC deliveries. */

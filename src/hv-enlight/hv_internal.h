@@ -28,6 +28,7 @@ struct hv_connection {
 	hv_message_fn *msg;
 	hv_event_fn *event;
 	void *opaque;
+	int eventfd;			/* -1, or the fd the fast path signals */
 };
 
 struct hv_vp {

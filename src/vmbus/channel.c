@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The data path of a channel: its rings, the eventfd guest signals land on, the
+ * device callbacks, and signalling the guest back.
+ */
+#include "vmbus_internal.h"
+#include "hv.h"
+#include "log.h"
+#include "loop.h"
+#include "synic.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define VMBUS_DEFAULT_MAX_PKT	4096
+
+static const char *chan_name(const struct vmbus_channel *ch)
+{
+	return ch->dev->offer.name ? ch->dev->offer.name : "device";
+}
+
+/* Run the device while the guest keeps the ring busy. The interrupt mask tells the
+ * guest not to signal for packets written meanwhile; after unmasking, look once more
+ * for one written just before. */
+static void chan_on_signal(void *opaque, uint32_t events)
+{
+	struct vmbus_channel *ch = opaque;
+	uint64_t n;
+
+	(void)events;
+	if (read(ch->efd, &n, sizeof(n)) != sizeof(n))
+		return;
+	ch->signals_in += n;
+	while (ch->state == CHAN_OPEN && !ch->failed) {
+		bool drained;
+
+		vmbus_ring_mask(&ch->in);
+		drained = ch->dev->ops->notify(ch, ch->dev->opaque);
+		if (ch->state != CHAN_OPEN || ch->failed)
+			return;
+		if (!vmbus_ring_unmask(&ch->in) || !drained)
+			return;
+	}
+}
+
+struct vmbus_channel *vmbus_chan_new(struct vmbus *bus, struct vmbus_device *dev, uint16_t subidx)
+{
+	struct vmbus_channel *ch;
+	uint32_t relid;
+
+	for (relid = 1; relid <= VMBUS_MAX_RELID && bus->chan[relid]; relid++)
+		;
+	if (relid > VMBUS_MAX_RELID)
+		return NULL;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return NULL;
+	ch->bus = bus;
+	ch->dev = dev;
+	ch->relid = relid;
+	/* The form Hyper-V uses: the relid with the VMBus SINT above it. */
+	ch->conn_id = relid | (VMBUS_MESSAGE_SINT << 12);
+	ch->subidx = subidx;
+	ch->state = CHAN_IDLE;
+	ch->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ch->efd < 0)
+		goto fail;
+	if (hv_connect_eventfd(bus->hv, ch->conn_id, ch->efd) < 0)
+		goto fail;
+	if (loop_add_fd(bus->loop, ch->efd, EPOLLIN, chan_on_signal, ch) < 0) {
+		hv_disconnect(bus->hv, ch->conn_id);
+		goto fail;
+	}
+	pthread_mutex_lock(&bus->chan_lock);
+	bus->chan[relid] = ch;
+	pthread_mutex_unlock(&bus->chan_lock);
+	return ch;
+fail:
+	if (ch->efd >= 0)
+		close(ch->efd);
+	free(ch);
+	return NULL;
+}
+
+void vmbus_chan_free(struct vmbus_channel *ch)
+{
+	struct vmbus *bus = ch->bus;
+
+	if (ch->state == CHAN_OPEN)
+		vmbus_chan_close(ch);
+	loop_del_fd(bus->loop, ch->efd);
+	hv_disconnect(bus->hv, ch->conn_id);
+	pthread_mutex_lock(&bus->chan_lock);
+	bus->chan[ch->relid] = NULL;
+	close(ch->efd);
+	pthread_mutex_unlock(&bus->chan_lock);
+	for (unsigned i = 0; i <= VMBUS_MAX_SUBCHANNELS; i++)
+		if (ch->dev->chan[i] == ch)
+			ch->dev->chan[i] = NULL;
+	free(ch);
+}
+
+void vmbus_chan_fill_offer(const struct vmbus_channel *ch, struct vmbus_msg_offer_channel *m)
+{
+	const struct vmbus_offer *o = &ch->dev->offer;
+
+	memset(m, 0, sizeof(*m));
+	m->header.msgtype = CHANNELMSG_OFFERCHANNEL;
+	m->offer.if_type = o->class_id;
+	m->offer.if_instance = o->instance_id;
+	m->offer.chn_flags = o->chn_flags;
+	m->offer.mmio_megabytes = o->mmio_megabytes;
+	memcpy(m->offer.user_def, o->user_def, sizeof(m->offer.user_def));
+	m->offer.sub_channel_index = ch->subidx;
+	m->child_relid = ch->relid;
+	/* No monitor pages: the guest then signals with HvSignalEvent, which hvkvm sees. */
+	m->monitorid = 0xff;
+	m->monitor_allocated = 0;
+	m->is_dedicated_interrupt = 1;
+	m->connection_id = ch->conn_id;
+}
+
+int vmbus_chan_open(struct vmbus_channel *ch, struct vmbus_gpadl *g, uint32_t downstream_pages,
+		    uint32_t target_vp)
+{
+	struct vmbus *bus = ch->bus;
+	size_t up, down;
+	int r;
+
+	/* One range, page aligned, both rings at least a control and a data page. */
+	if (g->nranges != 1 || g->ranges[0].byte_offset != 0 ||
+	    g->ranges[0].byte_count != (uint64_t)g->npfns * GMEM_PAGE_SIZE ||
+	    downstream_pages < 2 || downstream_pages + 2 > g->npfns || target_vp >= bus->nvp)
+		return -EINVAL;
+	r = vmbus_gpadl_view(g, bus->mem, 0, g->npfns, &ch->ring_view);
+	if (r < 0)
+		return r;
+	up = (size_t)downstream_pages * GMEM_PAGE_SIZE;
+	down = ch->ring_view.len - up;
+	r = vmbus_ring_init(&ch->in, ch->ring_view.base, up, true);
+	if (r == 0)
+		r = vmbus_ring_init(&ch->out, ch->ring_view.base + up, down, false);
+	if (r < 0) {
+		gmem_view_release(&ch->ring_view);
+		return r;
+	}
+	ch->ring_gpadl = g;
+	g->users++;
+	ch->target_vp = target_vp;
+	ch->failed = false;
+	ch->state = CHAN_OPEN;
+	r = ch->dev->ops->open(ch, ch->dev->opaque);
+	if (r < 0) {
+		ch->state = CHAN_OFFERED;
+		g->users--;
+		ch->ring_gpadl = NULL;
+		gmem_view_release(&ch->ring_view);
+		return r;
+	}
+	return 0;
+}
+
+static void chan_release_ring(struct vmbus_channel *ch)
+{
+	struct vmbus_gpadl *g = ch->ring_gpadl;
+	struct vmbus *bus = ch->bus;
+
+	gmem_view_release(&ch->ring_view);
+	ch->ring_gpadl = NULL;
+	if (!g)
+		return;
+	g->users--;
+	/* The guest asked to tear it down while this channel still used it. */
+	if (g->users == 0 && g->teardown_pending) {
+		struct vmbus_msg_gpadl_torndown m = {
+			.header.msgtype = CHANNELMSG_GPADL_TORNDOWN,
+			.gpadl = g->id,
+		};
+
+		vmbus_gpadl_remove(&bus->gpadls, g);
+		if (bus->connected)
+			vmbus_send_msg(bus, &m, sizeof(m));
+	}
+}
+
+void vmbus_chan_close(struct vmbus_channel *ch)
+{
+	if (ch->state != CHAN_OPEN && !ch->ring_gpadl)
+		return;
+	if (ch->state == CHAN_OPEN) {
+		ch->state = CHAN_OFFERED;
+		if (!ch->failed)
+			ch->dev->ops->close(ch, ch->dev->opaque);
+	}
+	chan_release_ring(ch);
+}
+
+void vmbus_chan_fail(struct vmbus_channel *ch, const char *why)
+{
+	if (ch->failed)
+		return;
+	log_error("vmbus: %s channel %u: %s; closing it", chan_name(ch), ch->relid, why);
+	ch->dev->ops->close(ch, ch->dev->opaque);
+	ch->failed = true;
+}
+
+void vmbus_chan_signal(struct vmbus_channel *ch)
+{
+	struct vmbus *bus = ch->bus;
+
+	ch->signals_out++;
+	if (bus->version >= VMBUS_VERSION_WIN8) {
+		synic_signal_event(bus->synic, ch->target_vp, bus->msg_sint, ch->relid);
+		return;
+	}
+	/* Older protocols: the relid's bit in the receive half of the interrupt page, and
+	 * event flag 0 on VP 0. */
+	uint8_t *page = bus->int_page ? gmem_ptr(bus->mem, bus->int_page, GMEM_PAGE_SIZE / 2) : NULL;
+
+	if (page)
+		__atomic_fetch_or(page + ch->relid / 8, (uint8_t)(1u << (ch->relid % 8)), __ATOMIC_SEQ_CST);
+	synic_signal_event(bus->synic, 0, bus->msg_sint, 0);
+}
+
+struct vmbus_device *vmbus_chan_device(struct vmbus_channel *ch)
+{
+	return ch->dev;
+}
+
+uint16_t vmbus_chan_subchannel(const struct vmbus_channel *ch)
+{
+	return ch->subidx;
+}
+
+uint32_t vmbus_chan_relid(const struct vmbus_channel *ch)
+{
+	return ch->relid;
+}
+
+uint32_t vmbus_chan_target_vp(const struct vmbus_channel *ch)
+{
+	return ch->target_vp;
+}
+
+void vmbus_chan_set_priv(struct vmbus_channel *ch, void *priv)
+{
+	ch->priv = priv;
+}
+
+void *vmbus_chan_priv(const struct vmbus_channel *ch)
+{
+	return ch->priv;
+}
+
+int vmbus_chan_recv(struct vmbus_channel *ch, void *buf, uint32_t buflen, uint32_t *len)
+{
+	int r;
+
+	if (ch->state != CHAN_OPEN || ch->failed)
+		return -EPIPE;
+	r = vmbus_ring_recv(&ch->in, buf, buflen, len);
+	if (r == 0)
+		ch->pkts_in++;
+	else if (r == -EBADMSG)
+		vmbus_chan_fail(ch, "the guest corrupted its ring (indices or packet descriptor)");
+	return r;
+}
+
+void vmbus_chan_recv_done(struct vmbus_channel *ch)
+{
+	if (ch->state == CHAN_OPEN && !ch->failed && vmbus_ring_recv_done(&ch->in))
+		vmbus_chan_signal(ch);
+}
+
+static int chan_send(struct vmbus_channel *ch, const struct iovec *iov, unsigned n, uint64_t len)
+{
+	uint32_t max = ch->dev->offer.max_pkt ? ch->dev->offer.max_pkt : VMBUS_DEFAULT_MAX_PKT;
+	bool signal;
+	int r;
+
+	if (ch->state != CHAN_OPEN || ch->failed)
+		return -EPIPE;
+	/* A packet larger than the guest driver reads would desynchronise its ring. */
+	if (len > max)
+		return -EMSGSIZE;
+	r = vmbus_ring_send(&ch->out, iov, n, &signal);
+	if (r == -EBADMSG) {
+		vmbus_chan_fail(ch, "the guest corrupted its receive ring's read index");
+		return r;
+	}
+	if (r == 0) {
+		ch->pkts_out++;
+		if (signal)
+			vmbus_chan_signal(ch);
+	}
+	return r;
+}
+
+int vmbus_chan_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
+		    const struct iovec *iov, unsigned n)
+{
+	struct iovec v[9];
+	struct vmbus_packet_desc d = { .type = type, .offset8 = sizeof(d) / 8, .flags = flags, .trans_id = trans_id };
+	uint64_t len = sizeof(d);
+
+	if (n > 8)
+		return -E2BIG;
+	for (unsigned i = 0; i < n; i++) {
+		v[i + 1] = iov[i];
+		len += iov[i].iov_len;
+	}
+	if (len > 0xffff * 8)
+		return -EMSGSIZE;
+	d.len8 = (uint16_t)((len + 7) / 8);
+	v[0] = (struct iovec){ &d, sizeof(d) };
+	return chan_send(ch, v, n + 1, len);
+}
+
+int vmbus_chan_send_raw(struct vmbus_channel *ch, const struct iovec *iov, unsigned n)
+{
+	uint64_t len = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	return chan_send(ch, iov, n, len);
+}
+
+int vmbus_chan_gpadl_view(struct vmbus_channel *ch, uint32_t gpadl, struct gmem_view *v, uint32_t *npages)
+{
+	struct vmbus_gpadl *g = vmbus_gpadl_find(&ch->bus->gpadls, gpadl);
+	struct vmbus_channel *primary = ch->dev->chan[0];
+	int r;
+
+	if (!g || !g->complete || !primary || g->relid != primary->relid || g->teardown_pending)
+		return -ENOENT;
+	r = vmbus_gpadl_view(g, ch->bus->mem, 0, g->npfns, v);
+	if (r == 0)
+		*npages = g->npfns;
+	return r;
+}

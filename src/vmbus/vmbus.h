@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMBus server and the interface devices use.
+ *
+ * A device makes an offer (class and instance GUID); when the guest opens a channel
+ * of it, the device's open callback runs, then notify whenever the guest signals
+ * (packets to read, or room freed in a ring the device waits on). Devices read and
+ * write packets with vmbus_chan_recv()/vmbus_chan_send() and never see KVM, the SynIC
+ * or the channel-management protocol. Everything here runs on the event-loop thread.
+ */
+#ifndef HVKVM_VMBUS_H
+#define HVKVM_VMBUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/uio.h>
+
+#include "memory.h"
+#include "vmbus_proto.h"
+
+struct vmbus;
+struct vmbus_device;
+struct vmbus_channel;
+struct hv;
+struct loop;
+struct aml;
+
+#define VMBUS_MAX_SUBCHANNELS	64
+
+struct vmbus_dev_ops {
+	/* The guest opened ch (primary or sub-channel). Return 0 or a negative errno:
+	 * the guest then sees the open fail. */
+	int (*open)(struct vmbus_channel *ch, void *opaque);
+	/* The channel closed (guest close, rescind, unload or reset): stop using it. */
+	void (*close)(struct vmbus_channel *ch, void *opaque);
+	/* The guest signalled. Read everything there is; return false if the device
+	 * stopped early because it waits for the guest (a full host-to-guest ring), true
+	 * when the ring was drained. */
+	bool (*notify)(struct vmbus_channel *ch, void *opaque);
+};
+
+struct vmbus_offer {
+	struct vmbus_guid class_id;
+	struct vmbus_guid instance_id;
+	uint16_t chn_flags;
+	uint16_t mmio_megabytes;
+	uint8_t user_def[VMBUS_MAX_USER_DEFINED_BYTES];
+	uint32_t max_pkt;	/* largest packet the guest driver reads; 0: 4096 */
+	const char *name;	/* for logs */
+};
+
+/* ---- the server ------------------------------------------------------------------ */
+
+struct vmbus *vmbus_new(struct loop *loop, const struct gmem *mem, struct hv *hv, unsigned nvp);
+void vmbus_free(struct vmbus *bus);
+/* Back to "not connected", every channel closed (guest reset). */
+void vmbus_reset(struct vmbus *bus);
+/* The DSDT objects that let the guest find the bus (an acpi_dsdt_hook). */
+void vmbus_dsdt(struct aml *a, void *bus);
+void vmbus_print_stats(struct vmbus *bus, FILE *out);
+/* The negotiated protocol version, 0 while not connected. */
+uint32_t vmbus_version(const struct vmbus *bus);
+
+/* ---- devices ------------------------------------------------------------------- */
+
+/* Offer a device; the guest sees it at once if connected. NULL on failure. */
+struct vmbus_device *vmbus_device_add(struct vmbus *bus, const struct vmbus_offer *offer,
+				      const struct vmbus_dev_ops *ops, void *opaque);
+/* Rescind the offer (hot-unplug); the device's callbacks are not called afterwards. */
+void vmbus_device_remove(struct vmbus_device *dev);
+/* Offer sub-channel index (1..VMBUS_MAX_SUBCHANNELS) of an open primary channel. */
+int vmbus_device_add_subchannel(struct vmbus_device *dev, uint16_t index);
+struct vmbus *vmbus_device_bus(struct vmbus_device *dev);
+
+/* ---- channels ------------------------------------------------------------------ */
+
+struct vmbus_device *vmbus_chan_device(struct vmbus_channel *ch);
+uint16_t vmbus_chan_subchannel(const struct vmbus_channel *ch);	/* 0: primary */
+uint32_t vmbus_chan_relid(const struct vmbus_channel *ch);
+uint32_t vmbus_chan_target_vp(const struct vmbus_channel *ch);
+/* Per-channel device state. */
+void vmbus_chan_set_priv(struct vmbus_channel *ch, void *priv);
+void *vmbus_chan_priv(const struct vmbus_channel *ch);
+
+/* Next guest packet, descriptor included: 0, -EAGAIN (none), -EMSGSIZE (buf too
+ * small, *len tells), -EBADMSG (the guest broke the ring; the channel is now dead). */
+int vmbus_chan_recv(struct vmbus_channel *ch, void *buf, uint32_t buflen, uint32_t *len);
+/* Publish consumed packets; signals the guest if it waits for that room. */
+void vmbus_chan_recv_done(struct vmbus_channel *ch);
+
+/* Send a packet of `type` whose payload is iov (the descriptor is built here):
+ * 0, -EAGAIN (ring full: notify follows when the guest makes room), -EMSGSIZE,
+ * -EBADMSG, -EPIPE (channel not open). */
+int vmbus_chan_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
+		    const struct iovec *iov, unsigned n);
+/* Send a packet whose first iov element is its full header (descriptor and any
+ * transfer-page header), as is: for packet kinds with more than a descriptor. */
+int vmbus_chan_send_raw(struct vmbus_channel *ch, const struct iovec *iov, unsigned n);
+
+/* A host view of pages [first, first+n) of a GPADL the guest created for this
+ * channel's device (e.g. NetVSC's buffers). */
+int vmbus_chan_gpadl_view(struct vmbus_channel *ch, uint32_t gpadl, struct gmem_view *v,
+			  uint32_t *npages);
+
+/* The device found the guest's data malformed beyond recovery: close the channel
+ * from the host side (the guest sees it stop). */
+void vmbus_chan_fail(struct vmbus_channel *ch, const char *why);
+
+#endif
