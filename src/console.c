@@ -702,7 +702,7 @@ int console_open(struct console **out, struct loop *loop, enum console_kind kind
 			return -EINVAL;
 		/* O_NONBLOCK: a FIFO without a reader fails now (ENXIO) instead of
 		 * hanging start-up, and a slow one is drained by the loop. */
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 			  0644);
 		if (fd < 0)
 			return -errno;

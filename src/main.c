@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli.h"
-#include "hv.h"
 #include "config.h"
 #include "log.h"
 #include "loop.h"
-#include "pc.h"
+#include "machine.h"
 #include "vm.h"
 
 #include <errno.h>
@@ -16,8 +15,7 @@
 #include <unistd.h>
 
 struct main_ctx {
-	struct vm *vm;
-	struct pc *pc;
+	struct machine *machine;
 	int sigfd;
 	unsigned stop_signals;
 	struct loop_timer *shutdown_timer;
@@ -28,8 +26,8 @@ static void main_shutdown_timeout(void *opaque)
 	struct main_ctx *m = opaque;
 
 	log_warn("the guest did not power off within %u s: stopping it",
-		 m->vm->cfg->shutdown_timeout);
-	vm_request(m->vm, VM_REQ_STOP);
+		 m->machine->vm->cfg->shutdown_timeout);
+	vm_request(m->machine->vm, VM_REQ_STOP);
 }
 
 /* The first SIGTERM/SIGINT/SIGHUP asks the guest to shut down; a second one, or the
@@ -38,45 +36,39 @@ static void main_on_signal(void *opaque, uint32_t events)
 {
 	struct main_ctx *m = opaque;
 	struct signalfd_siginfo si;
-	unsigned timeout = m->vm->cfg->shutdown_timeout;
+	unsigned timeout = m->machine->vm->cfg->shutdown_timeout;
 
 	(void)events;
 	if (read(m->sigfd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if (++m->stop_signals > 1 || timeout == 0) {
 		log_info("%s: stopping the guest now", strsignal((int)si.ssi_signo));
-		vm_request(m->vm, VM_REQ_STOP);
+		vm_request(m->machine->vm, VM_REQ_STOP);
 		return;
 	}
 	log_info("%s: asking the guest to shut down (again to stop it at once; stopping in %u s)",
 		 strsignal((int)si.ssi_signo), timeout);
-	pc_request_shutdown(m->pc);
+	machine_request_shutdown(m->machine);
 	if (m->shutdown_timer)
 		loop_timer_arm(m->shutdown_timer, (uint64_t)timeout * 1000000000ull, 0);
 }
 
-static int main_setup_signals(struct main_ctx *m)
+static int main_setup_signals(struct main_ctx *m, const sigset_t *set)
 {
-	sigset_t set;
+	struct loop *loop = m->machine->vm->loop;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	m->sigfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (m->sigfd < 0)
 		return -errno;
-	m->shutdown_timer = loop_timer_new(m->vm->loop, main_shutdown_timeout, m);
-	return loop_add_fd(m->vm->loop, m->sigfd, EPOLLIN, main_on_signal, m);
+	m->shutdown_timer = loop_timer_new(loop, main_shutdown_timeout, m);
+	return loop_add_fd(loop, m->sigfd, EPOLLIN, main_on_signal, m);
 }
 
 int main(int argc, char **argv)
 {
 	struct vm_config cfg;
-	struct main_ctx m = { .sigfd = -1 };
-	struct vm *vm = NULL;
-	struct pc pc = { 0 };
-	struct hv *hv = NULL;
+	struct machine machine;
+	struct main_ctx m = { .machine = &machine, .sigfd = -1 };
 	char err[512];
 	sigset_t set;
 	int code;
@@ -104,46 +96,23 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	code = vm_create(&cfg, &vm);
-	if (code == 0)
-		code = pc_init(&pc, vm);
-	if (code == 0 && cfg.hv.mask) {
-		hv = hv_create_for_vm(vm);
-		if (!hv || hv_attach(hv, vm, cfg.on_crash) < 0) {
-			log_error("cannot set up the Hyper-V partition");
-			code = VM_EXIT_ERROR;
-		}
-	}
-	if (code == 0) {
-		m.vm = vm;
-		m.pc = &pc;
-		if (main_setup_signals(&m) < 0) {
-			log_error("cannot watch for signals: %s", strerror(errno));
-			code = VM_EXIT_ERROR;
-		}
+	code = machine_create(&machine, &cfg);
+	if (code == 0 && main_setup_signals(&m, &set) < 0) {
+		log_error("cannot watch for signals: %s", strerror(errno));
+		code = VM_EXIT_ERROR;
 	}
 	if (code == 0)
-		code = vm_start(vm);
-	if (code == 0) {
-		if (loop_run(vm->loop) < 0)
-			vm->exit_code = VM_EXIT_ERROR;
-		code = vm->exit_code;
+		code = machine_run(&machine);
+	if (machine.vm) {
+		vm_stop(machine.vm);
+		if (cfg.stats)
+			machine_print_stats(&machine, stderr);
 	}
-	if (vm)
-		vm_stop(vm);
-	if (vm && cfg.stats) {
-		vm_print_stats(vm, stderr);
-		if (hv)
-			hv_print_stats(hv, stderr);
-	}
-	hv_free(hv);
-	if (pc.vm)
-		pc_fini(&pc);
 	if (m.shutdown_timer)
 		loop_timer_free(m.shutdown_timer);
 	if (m.sigfd >= 0)
 		close(m.sigfd);
-	vm_destroy(vm);
+	machine_destroy(&machine);
 	config_free(&cfg);
 	return code;
 }

@@ -18,8 +18,17 @@ static void pc_on_console_quit(void *ctx)
 	vm_request(pc->vm, VM_REQ_STOP);
 }
 
+int pc_add_dsdt_hook(struct pc *pc, void (*fn)(struct aml *a, void *opaque), void *opaque)
+{
+	if (pc->ndsdt_hooks == PC_MAX_DSDT_HOOKS)
+		return -ENOSPC;
+	pc->dsdt_hooks[pc->ndsdt_hooks++] = (struct acpi_dsdt_hook){ fn, opaque };
+	return 0;
+}
+
 static void pc_build_acpi(struct vm *vm, void *opaque)
 {
+	struct pc *pc = opaque;
 	struct acpi_config cfg = {
 		.ncpus = vm->ncpus,
 		.lapic_addr = PC_LAPIC_ADDR,
@@ -28,11 +37,12 @@ static void pc_build_acpi(struct vm *vm, void *opaque)
 		.sci_irq = PC_SCI_IRQ,
 		.reset_port = PC_RESET_CONTROL_PORT,
 		.reset_value = PC_RESET_VALUE,
+		.hooks = pc->dsdt_hooks,
+		.nhooks = pc->ndsdt_hooks,
 	};
 	void *buf = gmem_ptr(&vm->mem, BOOT_ACPI_ADDR, BOOT_ACPI_SIZE);
 	int r;
 
-	(void)opaque;
 	r = buf ? acpi_build(&cfg, buf, BOOT_ACPI_ADDR, BOOT_ACPI_SIZE, &vm->rsdp) : -ENOSPC;
 	if (r < 0) {
 		/* Boot without ACPI rather than not at all; Linux falls back to one CPU. */

@@ -6,6 +6,7 @@
 #ifndef HVKVM_PC_H
 #define HVKVM_PC_H
 
+#include "acpi.h"
 #include "vm.h"
 
 /* Fixed platform addresses the ACPI tables describe. */
@@ -23,9 +24,15 @@ struct uart8250;
 struct rtc;
 struct acpi_pm;
 struct pc_ports;
+struct aml;
+
+
+#define PC_MAX_DSDT_HOOKS 8
 
 struct pc {
 	struct vm *vm;
+	struct acpi_dsdt_hook dsdt_hooks[PC_MAX_DSDT_HOOKS];
+	unsigned ndsdt_hooks;
 	struct console *con;
 	struct uart8250 *uart;
 	struct rtc *rtc;
@@ -37,6 +44,9 @@ struct pc {
  * returns a vm_exit_code. */
 int pc_init(struct pc *pc, struct vm *vm);
 void pc_fini(struct pc *pc);
+
+/* Devices in the DSDT's \_SB from another layer (VMBus). */
+int pc_add_dsdt_hook(struct pc *pc, void (*fn)(struct aml *a, void *opaque), void *opaque);
 
 /* Ask the guest to shut down the way a PC's power button does. */
 void pc_request_shutdown(struct pc *pc);

@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: MIT */
+#include "ic.h"
+#include "guid.h"
+#include "log.h"
+#include "loop.h"
+#include "vmbus.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The IC framing inside each in-band packet: a pipe header, then the IC header. */
+struct ic_pipe_hdr {
+	uint32_t flags;
+	uint32_t msgsize;		/* bytes after this header */
+} __attribute__((packed));
+
+struct ic_version {
+	uint16_t major, minor;
+} __attribute__((packed));
+
+struct ic_msg_hdr {
+	struct ic_version framework;
+	uint16_t msgtype;
+	struct ic_version message;
+	uint16_t msgsize;		/* bytes after this header */
+	uint32_t status;
+	uint8_t transaction_id;
+	uint8_t flags;
+	uint8_t reserved[2];
+} __attribute__((packed));
+
+struct ic_negotiate {
+	uint16_t framework_count;
+	uint16_t message_count;
+	uint32_t reserved;
+	struct ic_version v[];		/* framework versions, then message versions */
+} __attribute__((packed));
+
+struct ic_shutdown_msg {
+	uint32_t reason_code;
+	uint32_t timeout_seconds;
+	uint32_t flags;
+	uint8_t display_message[2048];
+} __attribute__((packed));
+
+struct ic_heartbeat_msg {
+	uint64_t seq_num;
+	uint32_t reserved[8];
+} __attribute__((packed));
+
+struct ic_timesync_msg {		/* message version 4.0 and later */
+	uint64_t parent_time;		/* UTC, 100 ns since 1601 */
+	uint64_t vm_reference_time;	/* partition reference time of the same instant */
+	uint8_t flags;
+	uint8_t leap_flags;
+	uint8_t stratum;
+	uint8_t reserved[5];
+} __attribute__((packed));
+
+struct ic_timesync_msg_v3 {		/* before 4.0 */
+	uint64_t parent_time;
+	uint64_t child_time;
+	uint64_t round_trip_time;
+	uint8_t flags;
+	uint8_t reserved[7];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct ic_pipe_hdr) == 8, "pipe header");
+_Static_assert(sizeof(struct ic_msg_hdr) == 20, "ic header");
+_Static_assert(sizeof(struct ic_shutdown_msg) == 2060, "shutdown message");
+_Static_assert(sizeof(struct ic_heartbeat_msg) == 40, "heartbeat message");
+_Static_assert(sizeof(struct ic_timesync_msg) == 24, "timesync message");
+
+#define IC_MSGTYPE_NEGOTIATE	0
+#define IC_MSGTYPE_HEARTBEAT	1
+#define IC_MSGTYPE_SHUTDOWN	3
+#define IC_MSGTYPE_TIMESYNC	4
+#define IC_FLAG_TRANSACTION	1
+#define IC_FLAG_REQUEST		2
+#define IC_FLAG_RESPONSE	4
+#define IC_PIPE_DATA		1
+#define IC_STATUS_OK		0
+#define IC_SHUTDOWN_POWEROFF	0
+#define IC_SHUTDOWN_RESTART	2
+#define IC_SHUTDOWN_REASON_PLANNED 0x80000000u
+#define IC_TIMESYNC_SYNC	1
+#define IC_TIMESYNC_SAMPLE	2
+#define IC_WINDOWS_EPOCH_DELTA	116444736000000000ull	/* 1601 to 1970 in 100 ns */
+#define IC_MAX_PACKET		4096	/* what hv_utils reads at most */
+#define IC_HEARTBEAT_PERIOD_NS	2000000000ull
+#define IC_HEARTBEAT_MISSED	3	/* unanswered beats before the guest counts as lost */
+#define IC_TIMESYNC_PERIOD_NS	5000000000ull
+
+struct ic;
+
+struct ic_kind {
+	const char *name;
+	const char *class_id;
+	const char *instance_id;
+	uint16_t msgtype;
+	const struct ic_version *msg_versions;	/* what the host offers, oldest first */
+	unsigned nmsg_versions;
+	void (*negotiated)(struct ic *ic);
+	void (*response)(struct ic *ic, const struct ic_msg_hdr *h, const uint8_t *body, uint32_t len);
+	void (*tick)(struct ic *ic);
+	uint64_t period_ns;
+};
+
+struct ic {
+	const struct ic_kind *kind;
+	struct vmbus_device *dev;
+	struct vmbus_channel *ch;	/* while open */
+	struct loop_timer *timer;
+	bool negotiated;
+	struct ic_version framework, message;
+	ic_ref_time_fn *ref_time;
+	void *ref_ctx;
+	/* shutdown */
+	int pending_shutdown;		/* -1 none, else the flags to send */
+	/* heartbeat */
+	enum ic_heartbeat_state hb_state;
+	uint64_t hb_seq;
+	unsigned hb_unanswered;
+	/* timesync */
+	bool ts_sync_next;
+};
+
+static const struct ic_version framework_versions[] = { { 1, 0 }, { 3, 0 } };
+
+static int ic_send(struct ic *ic, uint16_t msgtype, struct ic_version msgver, const void *body, uint16_t len)
+{
+	struct {
+		struct ic_pipe_hdr pipe;
+		struct ic_msg_hdr ic;
+	} __attribute__((packed)) h = {
+		.pipe = { IC_PIPE_DATA, sizeof(struct ic_msg_hdr) + len },
+		.ic = {
+			.framework = ic->negotiated ? ic->framework : (struct ic_version){ 0, 0 },
+			.msgtype = msgtype,
+			.message = msgver,
+			.msgsize = len,
+			.flags = IC_FLAG_TRANSACTION | IC_FLAG_REQUEST,
+		},
+	};
+	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)body, len } };
+	int r;
+
+	if (!ic->ch)
+		return -EPIPE;
+	r = vmbus_chan_send(ic->ch, VM_PKT_DATA_INBAND, 0, 0, iov, 2);
+	if (r < 0 && r != -EPIPE)
+		log_warn("%s IC: cannot send a message to the guest: %s", ic->kind->name, strerror(-r));
+	return r;
+}
+
+static void ic_send_negotiate(struct ic *ic)
+{
+	uint8_t buf[sizeof(struct ic_negotiate) + 16 * sizeof(struct ic_version)];
+	struct ic_negotiate *n = (struct ic_negotiate *)buf;
+	unsigned nf = sizeof(framework_versions) / sizeof(framework_versions[0]);
+	unsigned nm = ic->kind->nmsg_versions;
+
+	memset(buf, 0, sizeof(buf));
+	n->framework_count = (uint16_t)nf;
+	n->message_count = (uint16_t)nm;
+	memcpy(n->v, framework_versions, nf * sizeof(n->v[0]));
+	memcpy(n->v + nf, ic->kind->msg_versions, nm * sizeof(n->v[0]));
+	ic_send(ic, IC_MSGTYPE_NEGOTIATE, (struct ic_version){ 0, 0 },
+		buf, (uint16_t)(sizeof(*n) + (nf + nm) * sizeof(n->v[0])));
+}
+
+static bool version_offered(const struct ic_version *list, unsigned n, struct ic_version v)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (list[i].major == v.major && list[i].minor == v.minor)
+			return true;
+	return false;
+}
+
+static void ic_negotiate_answer(struct ic *ic, const uint8_t *body, uint32_t len)
+{
+	struct ic_negotiate n;
+	struct ic_version fw, msg;
+
+	if (len < sizeof(n) + 2 * sizeof(struct ic_version))
+		goto refused;
+	memcpy(&n, body, sizeof(n));
+	if (n.framework_count != 1 || n.message_count != 1)
+		goto refused;
+	memcpy(&fw, body + sizeof(n), sizeof(fw));
+	memcpy(&msg, body + sizeof(n) + sizeof(fw), sizeof(msg));
+	/* The guest must have picked from what was offered. */
+	if (!version_offered(framework_versions, 2, fw) ||
+	    !version_offered(ic->kind->msg_versions, ic->kind->nmsg_versions, msg))
+		goto refused;
+	ic->framework = fw;
+	ic->message = msg;
+	ic->negotiated = true;
+	log_info("%s IC: guest driver uses version %u.%u (framework %u.%u)", ic->kind->name,
+		 msg.major, msg.minor, fw.major, fw.minor);
+	if (ic->kind->negotiated)
+		ic->kind->negotiated(ic);
+	return;
+refused:
+	log_warn("%s IC: the guest accepted none of the versions offered", ic->kind->name);
+}
+
+static bool ic_notify(struct vmbus_channel *ch, void *opaque)
+{
+	struct ic *ic = opaque;
+	uint8_t pkt[IC_MAX_PACKET];
+	uint32_t len;
+	int r;
+
+	while ((r = vmbus_chan_recv(ch, pkt, sizeof(pkt), &len)) != -EAGAIN) {
+		const struct vmbus_packet_desc *d = (const void *)pkt;
+		struct ic_msg_hdr h;
+		uint32_t off;
+
+		if (r == -EMSGSIZE) {
+			vmbus_chan_fail(ch, "packet larger than any IC message");
+			return true;
+		}
+		if (r < 0)
+			return true;
+		off = (uint32_t)d->offset8 * 8 + sizeof(struct ic_pipe_hdr);
+		if (d->type != VM_PKT_DATA_INBAND || len < off + sizeof(h))
+			continue;	/* not an IC message: nothing to answer */
+		memcpy(&h, pkt + off, sizeof(h));
+		off += sizeof(h);
+		if (!(h.flags & IC_FLAG_RESPONSE) || h.msgsize > len - off)
+			continue;
+		if (h.msgtype == IC_MSGTYPE_NEGOTIATE)
+			ic_negotiate_answer(ic, pkt + off, h.msgsize);
+		else if (ic->negotiated && h.msgtype == ic->kind->msgtype && ic->kind->response)
+			ic->kind->response(ic, &h, pkt + off, h.msgsize);
+	}
+	vmbus_chan_recv_done(ch);
+	return true;
+}
+
+static int ic_open(struct vmbus_channel *ch, void *opaque)
+{
+	struct ic *ic = opaque;
+
+	ic->ch = ch;
+	ic->negotiated = false;
+	ic_send_negotiate(ic);
+	if (ic->kind->period_ns)
+		loop_timer_arm(ic->timer, ic->kind->period_ns, ic->kind->period_ns);
+	return 0;
+}
+
+static void ic_close(struct vmbus_channel *ch, void *opaque)
+{
+	struct ic *ic = opaque;
+
+	(void)ch;
+	loop_timer_disarm(ic->timer);
+	ic->ch = NULL;
+	ic->negotiated = false;
+}
+
+static const struct vmbus_dev_ops ic_ops = {
+	.open = ic_open,
+	.close = ic_close,
+	.notify = ic_notify,
+};
+
+static void ic_tick(void *opaque)
+{
+	struct ic *ic = opaque;
+
+	if (ic->ch && ic->negotiated && ic->kind->tick)
+		ic->kind->tick(ic);
+}
+
+static struct ic *ic_new(struct vmbus *bus, struct loop *loop, const struct ic_kind *kind)
+{
+	struct ic *ic = calloc(1, sizeof(*ic));
+	struct vmbus_offer o = {
+		/* A message-mode pipe, as Hyper-V offers its ICs. */
+		.chn_flags = VMBUS_CHANNEL_ENUMERATE_DEVICE_INTERFACE | VMBUS_CHANNEL_NAMED_PIPE_MODE,
+		.max_pkt = IC_MAX_PACKET,
+		.name = kind->name,
+	};
+
+	if (!ic)
+		return NULL;
+	ic->kind = kind;
+	ic->pending_shutdown = -1;
+	o.user_def[0] = 4;	/* pipe mode: message */
+	if (vmbus_guid_parse(kind->class_id, &o.class_id) < 0 ||
+	    vmbus_guid_parse(kind->instance_id, &o.instance_id) < 0)
+		goto fail;
+	ic->timer = loop_timer_new(loop, ic_tick, ic);
+	if (!ic->timer)
+		goto fail;
+	ic->dev = vmbus_device_add(bus, &o, &ic_ops, ic);
+	if (!ic->dev)
+		goto fail;
+	return ic;
+fail:
+	loop_timer_free(ic->timer);
+	free(ic);
+	return NULL;
+}
+
+void ic_free(struct ic *ic)
+{
+	if (!ic)
+		return;
+	loop_timer_free(ic->timer);
+	free(ic);
+}
+
+/* ---- shutdown -------------------------------------------------------------------- */
+
+static void shutdown_send(struct ic *ic)
+{
+	struct ic_shutdown_msg m = {
+		.reason_code = IC_SHUTDOWN_REASON_PLANNED,
+		.flags = (uint32_t)ic->pending_shutdown,
+	};
+
+	snprintf((char *)m.display_message, sizeof(m.display_message), "hvkvm: the host asked for a %s",
+		 ic->pending_shutdown == IC_SHUTDOWN_RESTART ? "restart" : "shutdown");
+	if (ic_send(ic, IC_MSGTYPE_SHUTDOWN, ic->message, &m, sizeof(m)) == 0)
+		ic->pending_shutdown = -1;
+}
+
+static void shutdown_negotiated(struct ic *ic)
+{
+	if (ic->pending_shutdown >= 0)
+		shutdown_send(ic);
+}
+
+static void shutdown_response(struct ic *ic, const struct ic_msg_hdr *h, const uint8_t *body, uint32_t len)
+{
+	(void)ic, (void)body, (void)len;
+	if (h->status == IC_STATUS_OK)
+		log_info("shutdown IC: the guest accepted the request");
+	else
+		log_warn("shutdown IC: the guest refused the request (status 0x%x)", h->status);
+}
+
+static const struct ic_version shutdown_versions[] = { { 1, 0 }, { 3, 0 }, { 3, 1 }, { 3, 2 } };
+
+static const struct ic_kind shutdown_kind = {
+	.name = "shutdown",
+	.class_id = "0e0b6031-5213-4934-818b-38d90ced39db",
+	.instance_id = "b6650ff7-33bc-4840-8048-e0676786f393",
+	.msgtype = IC_MSGTYPE_SHUTDOWN,
+	.msg_versions = shutdown_versions,
+	.nmsg_versions = sizeof(shutdown_versions) / sizeof(shutdown_versions[0]),
+	.negotiated = shutdown_negotiated,
+	.response = shutdown_response,
+};
+
+struct ic *ic_shutdown_new(struct vmbus *bus, struct loop *loop)
+{
+	return ic_new(bus, loop, &shutdown_kind);
+}
+
+bool ic_shutdown_request(struct ic *ic, bool reboot)
+{
+	ic->pending_shutdown = reboot ? IC_SHUTDOWN_RESTART : IC_SHUTDOWN_POWEROFF;
+	if (!ic->ch || !ic->negotiated)
+		return false;
+	shutdown_send(ic);
+	return true;
+}
+
+/* ---- heartbeat ------------------------------------------------------------------- */
+
+static void heartbeat_tick(struct ic *ic)
+{
+	struct ic_heartbeat_msg m = { .seq_num = ic->hb_seq };
+
+	if (ic->hb_unanswered >= IC_HEARTBEAT_MISSED && ic->hb_state == IC_HEARTBEAT_ALIVE) {
+		ic->hb_state = IC_HEARTBEAT_LOST;
+		log_warn("heartbeat IC: the guest stopped answering (%u beats missed)", ic->hb_unanswered);
+	}
+	ic->hb_unanswered++;
+	ic_send(ic, IC_MSGTYPE_HEARTBEAT, ic->message, &m, sizeof(m));
+}
+
+static void heartbeat_response(struct ic *ic, const struct ic_msg_hdr *h, const uint8_t *body, uint32_t len)
+{
+	struct ic_heartbeat_msg m;
+
+	(void)h;
+	if (len < sizeof(m.seq_num))
+		return;
+	memcpy(&m.seq_num, body, sizeof(m.seq_num));
+	/* The guest answers with the sequence number plus one; the next beat continues it. */
+	if (m.seq_num != ic->hb_seq + 1)
+		return;
+	ic->hb_seq = m.seq_num;
+	ic->hb_unanswered = 0;
+	if (ic->hb_state != IC_HEARTBEAT_ALIVE)
+		log_info("heartbeat IC: the guest %s", ic->hb_state == IC_HEARTBEAT_LOST ? "answers again" : "is alive");
+	ic->hb_state = IC_HEARTBEAT_ALIVE;
+}
+
+static void heartbeat_negotiated(struct ic *ic)
+{
+	ic->hb_unanswered = 0;
+	heartbeat_tick(ic);
+}
+
+static const struct ic_version heartbeat_versions[] = { { 1, 0 }, { 3, 0 } };
+
+static const struct ic_kind heartbeat_kind = {
+	.name = "heartbeat",
+	.class_id = "57164f39-9115-4e78-ab55-382f3bd5422d",
+	.instance_id = "2f9bcc4a-0069-4af3-b76b-6fd0be528cda",
+	.msgtype = IC_MSGTYPE_HEARTBEAT,
+	.msg_versions = heartbeat_versions,
+	.nmsg_versions = sizeof(heartbeat_versions) / sizeof(heartbeat_versions[0]),
+	.negotiated = heartbeat_negotiated,
+	.response = heartbeat_response,
+	.tick = heartbeat_tick,
+	.period_ns = IC_HEARTBEAT_PERIOD_NS,
+};
+
+struct ic *ic_heartbeat_new(struct vmbus *bus, struct loop *loop)
+{
+	return ic_new(bus, loop, &heartbeat_kind);
+}
+
+enum ic_heartbeat_state ic_heartbeat_state(const struct ic *ic, uint64_t *last_seq)
+{
+	if (last_seq)
+		*last_seq = ic->hb_seq;
+	return ic->hb_state;
+}
+
+/* ---- time synchronization -------------------------------------------------------- */
+
+static void timesync_send(struct ic *ic, uint8_t flags)
+{
+	struct timespec now;
+	uint64_t parent;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	parent = (uint64_t)now.tv_sec * 10000000ull + (uint64_t)now.tv_nsec / 100 + IC_WINDOWS_EPOCH_DELTA;
+	if (ic->message.major >= 4) {
+		struct ic_timesync_msg m = {
+			.parent_time = parent,
+			.vm_reference_time = ic->ref_time(ic->ref_ctx),
+			.flags = flags,
+		};
+
+		ic_send(ic, IC_MSGTYPE_TIMESYNC, ic->message, &m, sizeof(m));
+	} else {
+		struct ic_timesync_msg_v3 m = { .parent_time = parent, .flags = flags };
+
+		ic_send(ic, IC_MSGTYPE_TIMESYNC, ic->message, &m, sizeof(m));
+	}
+}
+
+static void timesync_negotiated(struct ic *ic)
+{
+	/* The first message after the channel opens sets the clock. */
+	timesync_send(ic, IC_TIMESYNC_SYNC);
+}
+
+static void timesync_tick(struct ic *ic)
+{
+	timesync_send(ic, ic->ts_sync_next ? IC_TIMESYNC_SYNC : IC_TIMESYNC_SAMPLE);
+	ic->ts_sync_next = false;
+}
+
+static const struct ic_version timesync_versions[] = { { 1, 0 }, { 3, 0 }, { 4, 0 } };
+
+static const struct ic_kind timesync_kind = {
+	.name = "time sync",
+	.class_id = "9527e630-d0ae-497b-adce-e80ab0175caf",
+	.instance_id = "2dd1ce17-079e-403c-b352-a1921ee207ee",
+	.msgtype = IC_MSGTYPE_TIMESYNC,
+	.msg_versions = timesync_versions,
+	.nmsg_versions = sizeof(timesync_versions) / sizeof(timesync_versions[0]),
+	.negotiated = timesync_negotiated,
+	.tick = timesync_tick,
+	.period_ns = IC_TIMESYNC_PERIOD_NS,
+};
+
+struct ic *ic_timesync_new(struct vmbus *bus, struct loop *loop, ic_ref_time_fn *ref_time, void *ctx)
+{
+	struct ic *ic = ic_new(bus, loop, &timesync_kind);
+
+	if (ic) {
+		ic->ref_time = ref_time;
+		ic->ref_ctx = ctx;
+	}
+	return ic;
+}
+
+void ic_timesync_sync(struct ic *ic)
+{
+	if (ic->ch && ic->negotiated) {
+		timesync_send(ic, IC_TIMESYNC_SYNC);
+		ic->ts_sync_next = false;
+	} else {
+		ic->ts_sync_next = true;
+	}
+}
