@@ -9,14 +9,27 @@ mkdir -p "$OUT"
 # guest NAME [hvkvm args...]: boot L2 with its serial console in $OUT/NAME.serial and
 # hvkvm's messages in $OUT/NAME.err; sets $rc, $t0, $t1 (epoch seconds), $secs.
 guest() {
+	guest_start "$@"
+	guest_wait "$1"
+}
+
+# guest_start NAME [hvkvm args...]: start hvkvm in the background ($pid).
+guest_start() {
 	local name=$1; shift
 	rm -f "$OUT/$name.serial" "$OUT/$name.bt"
+	guest_args="$*"
 	t0=$(date +%s)
-	local start=$(date +%s.%N) pid deadline
+	start_ns=$(date +%s.%N)
 	"$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --serial "file:$OUT/$name.serial" "$@" \
 		> "$OUT/$name.out" 2> "$OUT/$name.err" < /dev/null &
 	pid=$!
-	deadline=$(( $(date +%s) + GUEST_TIMEOUT ))
+}
+
+# guest_wait NAME: wait for it to exit (at most GUEST_TIMEOUT s from its start); sets $rc,
+# $t1 and $secs. A guest still running then is stopped, its threads' stacks kept.
+guest_wait() {
+	local name=$1 deadline
+	deadline=$(( t0 + GUEST_TIMEOUT ))
 	while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
 		sleep 0.2
 	done
@@ -31,10 +44,21 @@ guest() {
 		rc=$?
 	fi
 	t1=$(date +%s)
-	secs=$(echo "$(date +%s.%N) $start" | awk '{printf "%.2f", $1 - $2}')
-	echo "# guest $name: exit $rc after ${secs}s ($*)"
+	secs=$(echo "$(date +%s.%N) $start_ns" | awk '{printf "%.2f", $1 - $2}')
+	echo "# guest $name: exit $rc after ${secs}s ($guest_args)"
 	[ $rc = 124 ] && echo "# guest $name: TIMED OUT after ${GUEST_TIMEOUT}s; stacks in $OUT/$name.bt"
 	return 0
+}
+
+# wait_serial NAME REGEX SECONDS: until NAME's console has a line matching REGEX.
+wait_serial() {
+	local end=$(( $(date +%s) + $3 ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		grep -aqE "$2" "$OUT/$1.serial" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
 }
 
 hang_report() {

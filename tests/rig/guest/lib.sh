@@ -1,0 +1,8 @@
+# Helpers for guest test scripts (sourced).
+# Wall clock with microseconds.
+now() { adjtimex | awk '/tv_sec/ {s = $2} /tv_usec/ {u = $2} END {printf "%d.%06d", s, u}'; }
+cmos_index() { printf "\\$(printf %o "$1")" | dd of=/dev/port bs=1 seek=112 2>/dev/null; }
+cmos_read() { cmos_index "$1"; dd if=/dev/port bs=1 skip=113 count=1 2>/dev/null | od -An -tu1 | tr -d ' \n'; }
+cmos_write() { cmos_index "$1"; printf "\\$(printf %o "$2")" | dd of=/dev/port bs=1 seek=113 2>/dev/null; }
+# Count this boot in CMOS byte $1 (battery-backed RAM survives resets); prints the count.
+count_boot() { n=$(cmos_read "$1"); n=$((n + 1)); cmos_write "$1" "$n"; echo "$n"; }

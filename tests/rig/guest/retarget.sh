@@ -1,0 +1,13 @@
+# Move every VMBus channel's interrupts to CPU 1 (MODIFYCHANNEL) and check they keep
+# arriving there: the heartbeat and time sync ICs talk every few seconds.
+hyp_cpu1() { awk '/^ *HYP:/ {print $3}' /proc/interrupts; }
+for c in /sys/bus/vmbus/devices/*/channels/*/cpu; do
+	echo 1 > "$c" && echo "retargeted=$c"
+done
+for c in /sys/bus/vmbus/devices/*/channels/*/cpu; do
+	echo "target=$(cat "$c")"
+done
+before=$(hyp_cpu1)
+sleep 12
+after=$(hyp_cpu1)
+echo "hyp_cpu1_before=$before hyp_cpu1_after=$after"

@@ -1,0 +1,122 @@
+#!/bin/bash
+# The Hyper-V interface and VMBus as Debian's kernel uses them: enlightenments, clock,
+# crash reporting, integration components, graceful shutdown, reboot, channel retargeting,
+# and a plain PC with --hv off.
+. "$(dirname "$0")/../lib.sh"
+
+# --- enlightenments, VMBus and the ICs, 2 vCPUs; hvkvm under strace -----------------------
+strace -f -qq -e trace=ioctl -o "$OUT/strace.txt" "$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" \
+	--serial "file:$OUT/enlight.serial" --cpus 2 --memory 1G --stats \
+	--cmdline "console=ttyS0 rig.test=hvinfo" > /dev/null 2> "$OUT/enlight.err" < /dev/null
+rc=$?
+echo "# guest enlight (under strace): exit $rc"
+d() { grep -aq "$1" "$OUT/enlight.serial"; }
+check "enlight: exit 0" [ "$rc" = 0 ]
+check "enlight: Hypervisor detected: Microsoft Hyper-V" d 'Hypervisor detected: Microsoft Hyper-V'
+check "enlight: the privilege flags line" d 'Hyper-V: privilege flags low 0x'
+grep -a -o 'Hyper-V: privilege flags.*' "$OUT/enlight.serial" | head -n 1 | sed 's/^/# /'
+check "enlight: clocksource hyperv_clocksource_tsc_page" d 'Switched to clocksource hyperv_clocksource_tsc_page'
+check "enlight: IPI hypercalls" d 'Hyper-V: Using IPI hypercalls'
+check "enlight: TSC frequency from Hyper-V (no calibration)" d 'tsc: Detected .* MHz processor'
+check "enlight: a Hyper-V stimer clockevent per CPU" \
+	[ "$(grep -a -c 'clockevent=clockevent.*Hyper-V_clockevent' "$OUT/enlight.serial")" = 2 ]
+stat_of() { awk -v k="$1" 'index($0, k) {print $NF; exit}' "$OUT/enlight.err"; }
+ipis=$(stat_of SendSyntheticClusterIpi)
+check "--stats: IPI hypercalls counted ($ipis)" [ "${ipis:-0}" -gt 0 ]
+check "--stats: PostMessage hypercalls counted" [ "$(stat_of ' PostMessage')" -gt 0 ]
+simp=$(awk '/ SIMP / {print $5 + $7}' "$OUT/enlight.err")
+check "--stats: SynIC MSR accesses counted (SIMP: $simp)" [ "${simp:-0}" -gt 0 ]
+msgs=$(sed -n 's/.*synic messages \([0-9]*\), event flags \([0-9]*\).*/\1 \2/p' "$OUT/enlight.err")
+both_positive() { [ "${1:-0}" -gt 0 ] && [ "${2:-0}" -gt 0 ]; }
+check "--stats: SINT deliveries counted (messages, event flags: $msgs)" both_positive $msgs
+check "strace: the MSR filter was installed" grep -q 'KVM_X86_SET_MSR_FILTER' "$OUT/strace.txt"
+check "strace: no KVM_ENABLE_CAP of any KVM_CAP_HYPERV*" \
+	sh -c "! grep -E 'KVM_ENABLE_CAP.*HYPERV' '$OUT/strace.txt'"
+check "strace: no KVM_HYPERV_EVENTFD" sh -c "! grep -q 'KVM_HYPERV_EVENTFD' '$OUT/strace.txt'"
+check "vmbus: Vmbus version:5.3" d 'hv_vmbus: Vmbus version:5.3'
+
+# --- VMBus devices bound to hv_utils ------------------------------------------------------
+guest vmbus --cpus 2 --memory 1G --cmdline "console=ttyS0 rig.test=vmbus"
+check "vmbus: exit 0" [ "$rc" = 0 ]
+for c in 0e0b6031-5213-4934-818b-38d90ced39db 57164f39-9115-4e78-ab55-382f3bd5422d \
+	 9527e630-d0ae-497b-adce-e80ab0175caf; do
+	check "vmbus: IC class $c bound to hv_utils" grep -aq "class={$c} driver=hv_utils" "$OUT/vmbus.serial"
+done
+
+# --- the guest clock over a minute ---------------------------------------------------------
+# Each clock line the guest prints is compared with the host's clock when it arrives.
+offsets=""
+guest_start clock --cpus 2 --memory 512M --cmdline "console=ttyS0 rig.test=clock"
+seen=0
+while [ $seen -lt 2 ] && kill -0 "$pid" 2>/dev/null; do
+	n=$(grep -a -c '^clock=' "$OUT/clock.serial" 2>/dev/null)
+	if [ "${n:-0}" -gt $seen ]; then
+		host=$(date +%s.%N)
+		guest_t=$(grep -a '^clock=' "$OUT/clock.serial" | sed -n "$((seen + 1))p" | cut -d= -f2 | tr -d '\r')
+		offsets="$offsets $(echo "$host $guest_t" | awk '{printf "%.3f", $1 - $2}')"
+		seen=$((seen + 1))
+	fi
+	sleep 0.05
+done
+guest_wait clock
+off_start=$(echo $offsets | cut -d' ' -f1)
+off_end=$(echo $offsets | cut -d' ' -f2)
+echo "# host minus guest clock at start and after 60 s: $off_start $off_end"
+within1() { [ -n "$1" ] && awk -v o="$1" 'BEGIN {exit !(o > -1 && o < 1)}'; }
+check "clock: the guest was within 1 s of the host at start (${off_start:-?} s)" within1 "$off_start"
+check "clock: and within 1 s after 60 s (${off_end:-?} s)" within1 "$off_end"
+
+# --- graceful shutdown through the shutdown IC: SIGTERM, powered off within 10 s ----------
+guest_start term --cpus 2 --memory 512M --cmdline "console=ttyS0 rig.test=wait"
+if wait_serial term RIG-READY 120; then
+	sleep 2	# let hv_utils finish binding
+	ts=$(date +%s.%N)
+	kill -TERM "$pid"
+	guest_wait term
+	took=$(echo "$(date +%s.%N) $ts" | awk '{printf "%.1f", $1 - $2}')
+else
+	guest_wait term
+	took=never
+fi
+check "SIGTERM: hvkvm exits 0" [ "$rc" = 0 ]
+under10() { awk -v t="$1" 'BEGIN {exit !(t + 0 > 0 && t < 10)}'; }
+check "SIGTERM: within 10 s (${took} s)" under10 "$took"
+check "SIGTERM: the guest logged the shutdown request" \
+	grep -aq 'Shutdown request received - graceful shutdown initiated' "$OUT/term.serial"
+check "SIGTERM: hvkvm asked through the shutdown IC" grep -q 'shutdown IC: the guest accepted' "$OUT/term.err"
+
+# --- reboot: VMBus negotiated and the ICs bound again -----------------------------------------
+guest reboot --cpus 2 --memory 512M --cmdline "console=ttyS0 rig.test=reboot"
+check "reboot: exit 0 after the second boot" [ "$rc" = 0 ]
+check "reboot: two boots" grep -aq 'boot_count=2' "$OUT/reboot.serial"
+check "reboot: VMBus negotiated twice" [ "$(grep -a -c 'hv_vmbus: Vmbus version:5.3' "$OUT/reboot.serial")" = 2 ]
+check "reboot: the ICs bound twice" [ "$(grep -a -c 'hv_utils: TimeSync IC version' "$OUT/reboot.serial")" = 2 ]
+check "reboot: hvkvm saw two connections" [ "$(grep -c 'vmbus: guest connected' "$OUT/reboot.err")" = 2 ]
+
+# --- channels retargeted to vCPU 1 keep working ----------------------------------------------
+guest retarget --cpus 2 --memory 512M --cmdline "console=ttyS0 rig.test=retarget"
+check "retarget: exit 0" [ "$rc" = 0 ]
+check "retarget: every channel now targets CPU 1" \
+	sh -c "[ \$(grep -a -c '^target=1' '$OUT/retarget.serial') -ge 3 ] && ! grep -aq '^target=0' '$OUT/retarget.serial'"
+b=$(val retarget hyp_cpu1_before)
+a=$(val retarget hyp_cpu1_after)
+checkx "retarget: VMBus interrupts arrive on CPU 1 afterwards ($b -> $a)" '[ -n "$a" ] && [ "$a" -gt "$b" ]'
+check "retarget: the heartbeat never stopped" sh -c "! grep -q 'stopped answering' '$OUT/retarget.err'"
+
+# --- a guest crash is reported and ends hvkvm with status 5 ---------------------------------
+guest panic --cpus 2 --memory 512M --cmdline "console=ttyS0 rig.test=panic"
+check "panic: hvkvm exits 5" [ "$rc" = 5 ]
+check "panic: the crash parameters are printed" grep -q 'guest crashed: CRASH_CTL 0x' "$OUT/panic.err"
+check "panic: with the guest's panic message" grep -q 'sysrq triggered crash' "$OUT/panic.err"
+guest panicreset --cpus 1 --memory 512M --on-crash reset --cmdline "console=ttyS0 rig.test=panic"
+check "--on-crash reset: the guest restarts and powers off (exit 0)" [ "$rc" = 0 ]
+check "--on-crash reset: it booted a second time" grep -aq 'panic_boot=2' "$OUT/panicreset.serial"
+
+# --- --hv off: a plain PC ------------------------------------------------------------------
+guest hvoff --hv off --cpus 2 --memory 512M --cmdline "console=ttyS0 rig.test=hvoff"
+check "--hv off: exit 0" [ "$rc" = 0 ]
+check "--hv off: no Hyper-V in the kernel log" [ "$(val hvoff hyperv_lines)" = 0 ]
+check "--hv off: no VMBus devices" [ "$(val hvoff vmbus_devices)" = 0 ]
+check "--hv off: nothing logged at error level" sh -c "! grep -aq '^dmesg-err:' '$OUT/hvoff.serial'"
+
+finish
