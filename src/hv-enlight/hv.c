@@ -88,6 +88,7 @@ void hv_free(struct hv *hv)
 	stimers_free(hv->stimers);
 	synic_free(hv->synic);
 	free(hv->vp);
+	free(hv->conn);
 	pthread_rwlock_destroy(&hv->conn_lock);
 	pthread_mutex_destroy(&hv->lock);
 	free(hv);
@@ -133,21 +134,59 @@ uint64_t hv_reference_time(struct hv *hv)
 	return t;
 }
 
+/* Index of the first connection whose id is not below id. */
+static unsigned conn_lower_bound(const struct hv *hv, uint32_t id)
+{
+	unsigned lo = 0, hi = hv->nconn;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (hv->conn[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct hv_connection *hv_conn_find(struct hv *hv, uint32_t id)
+{
+	unsigned i = conn_lower_bound(hv, id);
+
+	return i < hv->nconn && hv->conn[i].id == id ? &hv->conn[i] : NULL;
+}
+
 static int hv_connect(struct hv *hv, uint32_t id, hv_message_fn *msg, hv_event_fn *event, void *opaque,
 		      int fd)
 {
+	unsigned i;
 	int r = 0;
 
 	if (id & 0xff000000u)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&hv->conn_lock);
-	for (unsigned i = 0; i < hv->nconn; i++)
-		if (hv->conn[i].id == id)
-			r = -EEXIST;
-	if (r == 0 && hv->nconn == HV_MAX_CONNECTIONS)
+	i = conn_lower_bound(hv, id);
+	if (i < hv->nconn && hv->conn[i].id == id) {
+		r = -EEXIST;
+	} else if (hv->nconn == HV_MAX_CONNECTIONS) {
 		r = -ENOSPC;
-	if (r == 0)
-		hv->conn[hv->nconn++] = (struct hv_connection){ id, msg, event, opaque, fd };
+	} else if (hv->nconn == hv->conn_cap) {
+		unsigned cap = hv->conn_cap ? hv->conn_cap * 2 : 16;
+		struct hv_connection *c = realloc(hv->conn, cap * sizeof(*c));
+
+		if (c) {
+			hv->conn = c;
+			hv->conn_cap = cap;
+		} else {
+			r = -ENOMEM;
+		}
+	}
+	if (r == 0) {
+		memmove(&hv->conn[i + 1], &hv->conn[i], (hv->nconn - i) * sizeof(hv->conn[0]));
+		hv->conn[i] = (struct hv_connection){ id, msg, event, opaque, fd };
+		hv->nconn++;
+	}
 	pthread_rwlock_unlock(&hv->conn_lock);
 	return r;
 }
@@ -196,13 +235,14 @@ void hv_disconnect(struct hv *hv, uint32_t conn_id)
 {
 	int fd = -1;
 
+	struct hv_connection *c;
+
 	pthread_rwlock_wrlock(&hv->conn_lock);
-	for (unsigned i = 0; i < hv->nconn; i++) {
-		if (hv->conn[i].id == conn_id) {
-			fd = hv->conn[i].eventfd;
-			hv->conn[i] = hv->conn[--hv->nconn];
-			break;
-		}
+	c = hv_conn_find(hv, conn_id);
+	if (c) {
+		fd = c->eventfd;
+		memmove(c, c + 1, (size_t)(&hv->conn[hv->nconn] - (c + 1)) * sizeof(*c));
+		hv->nconn--;
 	}
 	pthread_rwlock_unlock(&hv->conn_lock);
 	if (fd >= 0 && hv->vm)
@@ -473,6 +513,30 @@ static int hv_vm_msr_write(struct vcpu *v, uint32_t index, uint64_t val, void *o
 	return hv_msr_write(opaque, v->index, index, val);
 }
 
+void hv_hcall_decode(bool long_mode, const struct kvm_regs *r, uint64_t *control, uint64_t *in,
+		     uint64_t *out)
+{
+	if (long_mode) {
+		*control = r->rcx;
+		*in = r->rdx;
+		*out = r->r8;
+	} else {
+		*control = (r->rdx & 0xffffffffu) << 32 | (r->rax & 0xffffffffu);
+		*in = (r->rbx & 0xffffffffu) << 32 | (r->rcx & 0xffffffffu);
+		*out = (r->rdi & 0xffffffffu) << 32 | (r->rsi & 0xffffffffu);
+	}
+}
+
+void hv_hcall_encode(bool long_mode, uint64_t result, struct kvm_regs *r)
+{
+	if (long_mode) {
+		r->rax = result;
+	} else {
+		r->rax = (uint32_t)result;
+		r->rdx = (uint32_t)(result >> 32);
+	}
+}
+
 /* A trap on one of the hypercall ports: decode by the caller's mode, answer in its
  * registers. Hypercalls are for CPL 0 in protected mode; anything else gets #UD. */
 static void hv_port_write(void *dev, uint64_t off, uint64_t val, unsigned size)
@@ -496,22 +560,9 @@ static void hv_port_write(void *dev, uint64_t off, uint64_t val, unsigned size)
 		return;
 	}
 	long_mode = (s.efer & (1u << 10)) && s.cs.l;
-	if (long_mode) {
-		control = r.rcx;
-		in = r.rdx;
-		out = r.r8;
-	} else {
-		control = (r.rdx & 0xffffffffu) << 32 | (r.rax & 0xffffffffu);
-		in = (r.rbx & 0xffffffffu) << 32 | (r.rcx & 0xffffffffu);
-		out = (r.rdi & 0xffffffffu) << 32 | (r.rsi & 0xffffffffu);
-	}
+	hv_hcall_decode(long_mode, &r, &control, &in, &out);
 	result = hv_hypercall(hv, v->index, control, in, out);
-	if (long_mode) {
-		r.rax = result;
-	} else {
-		r.rax = (uint32_t)result;
-		r.rdx = (uint32_t)(result >> 32);
-	}
+	hv_hcall_encode(long_mode, result, &r);
 	/* The signal port's fallback continues after the success path's "xor eax, eax". */
 	if (off == HV_SIGNAL_PORT - HV_HYPERCALL_PORT)
 		r.rip += HV_PAGE_SIGNAL_SKIP;

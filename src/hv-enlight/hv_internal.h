@@ -20,7 +20,7 @@
 #define HV_PAGE_SIGNAL_OUT	0x22
 #define HV_PAGE_SIGNAL_SKIP	4
 
-#define HV_MAX_CONNECTIONS	64
+#define HV_MAX_CONNECTIONS	4096	/* VMBus alone may have 2047 channels */
 #define HV_HCALL_STAT_CODES	0x100
 
 struct hv_connection {
@@ -57,8 +57,8 @@ struct hv {
 	struct stimers *stimers;
 
 	pthread_rwlock_t conn_lock;	/* connections: read on every hypercall */
-	struct hv_connection conn[HV_MAX_CONNECTIONS];
-	unsigned nconn;
+	struct hv_connection *conn;	/* sorted by id */
+	unsigned nconn, conn_cap;
 
 	/* Counters, updated with relaxed atomic adds. */
 	uint64_t msr_reads[0x200], msr_writes[0x200];
@@ -66,6 +66,16 @@ struct hv {
 	uint64_t hcalls_other;
 	uint64_t hcall_errors;
 };
+
+struct kvm_regs;
+/* The hypercall registers of either calling convention: 64-bit RCX/RDX/R8 and RAX,
+ * 32-bit EDX:EAX, EBX:ECX, EDI:ESI and EDX:EAX. */
+void hv_hcall_decode(bool long_mode, const struct kvm_regs *r, uint64_t *control, uint64_t *in,
+		     uint64_t *out);
+void hv_hcall_encode(bool long_mode, uint64_t result, struct kvm_regs *r);
+
+/* The connection with this id, or NULL; conn_lock held. */
+struct hv_connection *hv_conn_find(struct hv *hv, uint32_t id);
 
 /* hypercall.c */
 uint64_t hv_hypercall_dispatch(struct hv *hv, unsigned vp, uint64_t control, uint64_t in, uint64_t out);

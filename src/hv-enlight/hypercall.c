@@ -39,14 +39,6 @@ static int hc_read_input(struct hcall *c, void *buf, size_t len)
 	return HV_STATUS_SUCCESS;
 }
 
-static struct hv_connection *conn_find(struct hv *hv, uint32_t id)
-{
-	for (unsigned i = 0; i < hv->nconn; i++)
-		if (hv->conn[i].id == id)
-			return &hv->conn[i];
-	return NULL;
-}
-
 static int hc_post_message(struct hcall *c)
 {
 	struct hv_post_message_input in;
@@ -64,7 +56,7 @@ static int hc_post_message(struct hcall *c)
 	    in.payload_size > HV_MESSAGE_PAYLOAD_MAX || (in.connection_id & 0xff000000u))
 		return HV_STATUS_INVALID_PARAMETER;
 	pthread_rwlock_rdlock(&c->hv->conn_lock);
-	conn = conn_find(c->hv, in.connection_id);
+	conn = hv_conn_find(c->hv, in.connection_id);
 	if (!conn)
 		status = HV_STATUS_INVALID_CONNECTION_ID;
 	else if (!conn->msg)
@@ -94,7 +86,7 @@ static int hc_signal_event(struct hcall *c)
 	if (in & 0xffff0000ff000000ull)
 		return HV_STATUS_INVALID_HYPERCALL_INPUT;
 	pthread_rwlock_rdlock(&c->hv->conn_lock);
-	conn = conn_find(c->hv, (uint32_t)(in & HV_SIGNAL_CONNECTION_MASK));
+	conn = hv_conn_find(c->hv, (uint32_t)(in & HV_SIGNAL_CONNECTION_MASK));
 	if (!conn)
 		status = HV_STATUS_INVALID_CONNECTION_ID;
 	else if (!conn->event)

@@ -134,7 +134,8 @@ int vmbus_chan_open(struct vmbus_channel *ch, struct vmbus_gpadl *g, uint32_t do
 	/* One range, page aligned, both rings at least a control and a data page. */
 	if (g->nranges != 1 || g->ranges[0].byte_offset != 0 ||
 	    g->ranges[0].byte_count != (uint64_t)g->npfns * GMEM_PAGE_SIZE ||
-	    downstream_pages < 2 || downstream_pages + 2 > g->npfns || target_vp >= bus->nvp)
+	    g->npfns < 4 || downstream_pages < 2 || downstream_pages > g->npfns - 2 ||
+	    target_vp >= bus->nvp)
 		return -EINVAL;
 	r = vmbus_gpadl_view(g, bus->mem, 0, g->npfns, &ch->ring_view);
 	if (r < 0)
@@ -214,7 +215,9 @@ void vmbus_chan_signal(struct vmbus_channel *ch)
 
 	ch->signals_out++;
 	if (bus->version >= VMBUS_VERSION_WIN8) {
-		synic_signal_event(bus->synic, ch->target_vp, bus->msg_sint, ch->relid);
+		/* Guests scan the event flags of the VMBus SINT, whichever SINT they chose
+		 * for messages. */
+		synic_signal_event(bus->synic, ch->target_vp, VMBUS_MESSAGE_SINT, ch->relid);
 		return;
 	}
 	/* Older protocols: the relid's bit in the receive half of the interrupt page, and
@@ -223,7 +226,7 @@ void vmbus_chan_signal(struct vmbus_channel *ch)
 
 	if (page)
 		__atomic_fetch_or(page + ch->relid / 8, (uint8_t)(1u << (ch->relid % 8)), __ATOMIC_SEQ_CST);
-	synic_signal_event(bus->synic, 0, bus->msg_sint, 0);
+	synic_signal_event(bus->synic, 0, VMBUS_MESSAGE_SINT, 0);
 }
 
 struct vmbus_device *vmbus_chan_device(struct vmbus_channel *ch)

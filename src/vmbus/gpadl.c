@@ -95,13 +95,15 @@ int vmbus_gpadl_header(struct vmbus_gpadl_table *t, const void *msg, uint32_t le
 {
 	struct vmbus_msg_gpadl_header h;
 	struct vmbus_gpadl *g;
+	uint32_t data_len;
 	int r;
 
 	*out = NULL;
 	if (len < sizeof(h))
 		return -EINVAL;
 	memcpy(&h, msg, sizeof(h));
-	if (h.rangecount == 0 || h.range_buflen < sizeof(struct vmbus_gpa_range) + 8)
+	/* Ranges and page numbers are 8-byte words: so is all of it. */
+	if (h.rangecount == 0 || h.range_buflen < sizeof(struct vmbus_gpa_range) + 8 || h.range_buflen % 8)
 		return -EINVAL;
 	if (vmbus_gpadl_find(t, h.gpadl))
 		return -EEXIST;
@@ -118,9 +120,10 @@ int vmbus_gpadl_header(struct vmbus_gpadl_table *t, const void *msg, uint32_t le
 		gpadl_free(g);
 		return -ENOMEM;
 	}
-	/* The header carries the first part of the range buffer, the rest follows. */
-	r = gpadl_append(g, (const uint8_t *)msg + sizeof(h),
-			 len - sizeof(h) < g->buflen ? len - (uint32_t)sizeof(h) : g->buflen);
+	/* The header carries the first part of the range buffer, the rest follows. Some
+	 * clients (UEFI) always send whole 240-byte messages: only the 8-byte words count. */
+	data_len = (len - (uint32_t)sizeof(h)) & ~7u;
+	r = gpadl_append(g, (const uint8_t *)msg + sizeof(h), data_len < g->buflen ? data_len : g->buflen);
 	if (r == 0 && g->received == g->buflen)
 		r = gpadl_parse(g, h.rangecount);
 	if (r < 0) {
@@ -153,7 +156,7 @@ int vmbus_gpadl_body(struct vmbus_gpadl_table *t, const void *msg, uint32_t len,
 	*out = g;
 	if (g->complete)
 		return -EINVAL;
-	data_len = len - (uint32_t)sizeof(b);
+	data_len = (len - (uint32_t)sizeof(b)) & ~7u;
 	if (data_len > g->buflen - g->received)
 		data_len = g->buflen - g->received;	/* trailing padding of the last message */
 	r = gpadl_append(g, (const uint8_t *)msg + sizeof(b), data_len);

@@ -147,7 +147,9 @@ int vmbus_ring_send(struct vmbus_ring *r, const struct iovec *iov, unsigned n, b
 		return -EBADMSG;
 	for (unsigned i = 0; i < n; i++)
 		len64 += iov[i].iov_len;
-	if (len64 < sizeof(struct vmbus_packet_desc) || len64 + 16 >= r->size)
+	/* An empty ring takes a packet whose space is less than the ring: never all of it. */
+	if (len64 < sizeof(struct vmbus_packet_desc) || len64 >= r->size ||
+	    vmbus_ring_packet_space((uint32_t)len64) >= r->size)
 		return -EMSGSIZE;
 	len = (uint32_t)len64;
 	space = vmbus_ring_packet_space(len);

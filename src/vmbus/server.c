@@ -142,7 +142,9 @@ static void vmbus_disconnect(struct vmbus *bus)
 		if (!ch)
 			continue;
 		vmbus_chan_close(ch);
-		if (ch->state == CHAN_RESCINDED || ch->dev->removed)
+		/* Sub-channels exist only while their primary is open: the device asks for
+		 * them again on the next connection. */
+		if (ch->state == CHAN_RESCINDED || ch->dev->removed || ch->subidx)
 			channel_release(ch);
 		else
 			ch->state = CHAN_IDLE;
@@ -525,8 +527,14 @@ static int vmbus_on_post(void *opaque, unsigned vp, uint32_t type, const void *p
 	post = !bus->inq_posted;
 	bus->inq_posted = true;
 	pthread_mutex_unlock(&bus->inq_lock);
-	if (post && loop_post(bus->loop, inq_drain, bus) < 0)
+	if (post && loop_post(bus->loop, inq_drain, bus) < 0) {
+		/* Take the message back: the guest retries it. */
+		pthread_mutex_lock(&bus->inq_lock);
+		bus->inq_count--;
+		bus->inq_posted = false;
+		pthread_mutex_unlock(&bus->inq_lock);
 		return HV_STATUS_INSUFFICIENT_MEMORY;
+	}
 	return HV_STATUS_SUCCESS;
 }
 

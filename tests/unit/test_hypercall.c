@@ -6,10 +6,12 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hv.h"
+#include "hv_internal.h"
 #include "hv_proto.h"
 #include "loop.h"
 #include "memory.h"
@@ -693,6 +695,44 @@ START_TEST(long_spin_wait)
 }
 END_TEST
 
+
+/* The registers of both calling conventions, as the hypercall port's handler sees them:
+ * 64-bit RCX/RDX/R8 in, RAX out; 32-bit EDX:EAX, EBX:ECX, EDI:ESI in, EDX:EAX out, with
+ * the upper halves of the 64-bit registers ignored. */
+START_TEST(calling_conventions)
+{
+	struct kvm_regs r;
+	uint64_t control, in, out;
+
+	memset(&r, 0xa5, sizeof(r));
+	r.rcx = 0x000000000001005dull;
+	r.rdx = 0x1122334455667788ull;
+	r.r8 = 0x99aabbccddeeff00ull;
+	hv_hcall_decode(true, &r, &control, &in, &out);
+	ck_assert_uint_eq(control, 0x1005d);
+	ck_assert_uint_eq(in, 0x1122334455667788ull);
+	ck_assert_uint_eq(out, 0x99aabbccddeeff00ull);
+	hv_hcall_encode(true, 0x0000000300000005ull, &r);
+	ck_assert_uint_eq(r.rax, 0x0000000300000005ull);
+	ck_assert_uint_eq(r.rdx, 0x1122334455667788ull);	/* untouched in 64-bit mode */
+
+	memset(&r, 0xa5, sizeof(r));
+	r.rdx = 0xdead000000000001ull;	/* control high */
+	r.rax = 0xdead00000001005cull;	/* control low */
+	r.rbx = 0xdead000000000002ull;	/* input GPA high */
+	r.rcx = 0xdead000000003000ull;	/* input GPA low */
+	r.rdi = 0xdead000000000000ull;	/* output GPA high */
+	r.rsi = 0xdead000000004000ull;	/* output GPA low */
+	hv_hcall_decode(false, &r, &control, &in, &out);
+	ck_assert_uint_eq(control, 0x000000010001005cull);
+	ck_assert_uint_eq(in, 0x0000000200003000ull);
+	ck_assert_uint_eq(out, 0x0000000000004000ull);
+	hv_hcall_encode(false, 0x0000000700000012ull, &r);
+	ck_assert_uint_eq(r.rax, 0x12);
+	ck_assert_uint_eq(r.rdx, 0x7);
+}
+END_TEST
+
 static Suite *hypercall_suite(void)
 {
 	Suite *s = suite_create("hypercall");
@@ -710,6 +750,7 @@ static Suite *hypercall_suite(void)
 	tcase_add_test(tc, input_crossing_page);
 	tcase_add_test(tc, input_outside_ram);
 	tcase_add_test(tc, access_denied_first);
+	tcase_add_test(tc, calling_conventions);
 	tcase_add_test(tc, long_spin_wait);
 	suite_add_tcase(s, tc);
 
