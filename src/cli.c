@@ -182,6 +182,130 @@ static int opt_log_level(struct cli_ctx *c, const char *opt, const char *arg)
 	return 0;
 }
 
+/*
+ * "key=value,key=value" for options that describe a device. Calls fn for each pair;
+ * a value may not contain a comma. Returns -1 with the message set on the first error.
+ */
+static int parse_kvlist(struct cli_ctx *c, const char *opt, const char *arg,
+			int (*fn)(struct cli_ctx *c, const char *opt, const char *key, const char *val, void *obj),
+			void *obj)
+{
+	char *copy = strdup(arg), *save = NULL, *item;
+	int r = 0;
+
+	if (!copy)
+		return fail(c, "%s: %s", opt, strerror(ENOMEM));
+	for (item = strtok_r(copy, ",", &save); item && r == 0; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+
+		if (!eq || eq == item) {
+			r = fail(c, "%s %s: expected key=value, got '%s'", opt, arg, item);
+			break;
+		}
+		*eq = '\0';
+		r = fn(c, opt, item, eq + 1, obj);
+	}
+	free(copy);
+	return r;
+}
+
+static int parse_on_off(struct cli_ctx *c, const char *opt, const char *key, const char *val, bool *out)
+{
+	if (!strcmp(val, "on") || !strcmp(val, "true") || !strcmp(val, "1"))
+		*out = true;
+	else if (!strcmp(val, "off") || !strcmp(val, "false") || !strcmp(val, "0"))
+		*out = false;
+	else
+		return fail(c, "%s %s=%s: expected on or off", opt, key, val);
+	return 0;
+}
+
+static int disk_key(struct cli_ctx *c, const char *opt, const char *key, const char *val, void *obj)
+{
+	struct disk_config *d = obj;
+	unsigned n;
+
+	if (!strcmp(key, "path")) {
+		if (!*val)
+			return fail(c, "%s path=: empty path", opt);
+		return set_string(&d->path, val);
+	}
+	if (!strcmp(key, "readonly"))
+		return parse_on_off(c, opt, key, val, &d->readonly);
+	if (!strcmp(key, "serial")) {
+		if (!*val || strlen(val) > CONFIG_SERIAL_MAX)
+			return fail(c, "%s serial=%s: 1 to %u characters", opt, val, CONFIG_SERIAL_MAX);
+		for (const char *p = val; *p; p++)
+			if (*p < 0x21 || *p > 0x7e)
+				return fail(c, "%s serial=%s: printable ASCII without spaces only", opt, val);
+		return set_string(&d->serial, val);
+	}
+	if (!strcmp(key, "cache")) {
+		if (!strcmp(val, "none"))
+			d->cache = DISK_CACHE_NONE;
+		else if (!strcmp(val, "writeback"))
+			d->cache = DISK_CACHE_WRITEBACK;
+		else
+			return fail(c, "%s cache=%s: expected none or writeback", opt, val);
+		return 0;
+	}
+	if (!strcmp(key, "controller")) {
+		if (cli_parse_uint(val, 0, CONFIG_MAX_CONTROLLERS - 1, &n) < 0)
+			return fail(c, "%s controller=%s: 0 to %u", opt, val, CONFIG_MAX_CONTROLLERS - 1);
+		d->controller = n;
+		return 0;
+	}
+	if (!strcmp(key, "lun")) {
+		if (cli_parse_uint(val, 0, CONFIG_MAX_LUNS - 1, &n) < 0)
+			return fail(c, "%s lun=%s: 0 to %u", opt, val, CONFIG_MAX_LUNS - 1);
+		d->lun = n;
+		return 0;
+	}
+	return fail(c, "%s: unknown key '%s' (path, readonly, serial, cache, controller, lun)", opt, key);
+}
+
+static bool lun_taken(const struct vm_config *cfg, unsigned controller, unsigned lun)
+{
+	for (unsigned i = 0; i < cfg->ndisks; i++)
+		if (cfg->disks[i].controller == controller && cfg->disks[i].lun == lun)
+			return true;
+	return false;
+}
+
+static int opt_disk(struct cli_ctx *c, const char *opt, const char *arg)
+{
+	struct vm_config *cfg = c->cfg;
+	struct disk_config d = { .lun = UINT32_MAX }, *grown;
+	int r;
+
+	r = parse_kvlist(c, opt, arg, disk_key, &d);
+	if (r == 0 && !d.path)
+		r = fail(c, "%s %s: path=FILE is required", opt, arg);
+	if (r == 0 && d.lun == UINT32_MAX) {
+		/* No LUN given: the first free one on that controller. */
+		for (d.lun = 0; d.lun < CONFIG_MAX_LUNS && lun_taken(cfg, d.controller, d.lun); d.lun++)
+			;
+		if (d.lun == CONFIG_MAX_LUNS)
+			r = fail(c, "%s %s: controller %u has no free LUN", opt, arg, d.controller);
+	} else if (r == 0 && lun_taken(cfg, d.controller, d.lun)) {
+		r = fail(c, "%s %s: controller %u LUN %u is already used", opt, arg, d.controller, d.lun);
+	}
+	if (r == 0) {
+		grown = realloc(cfg->disks, (cfg->ndisks + 1) * sizeof(*grown));
+		if (!grown)
+			r = fail(c, "%s: %s", opt, strerror(ENOMEM));
+		else
+			cfg->disks = grown;
+	}
+	if (r < 0) {
+		free(d.path);
+		free(d.serial);
+		return r;
+	}
+	cfg->disks[cfg->ndisks++] = d;
+	return 0;
+}
+
 static int opt_hv(struct cli_ctx *c, const char *opt, const char *arg)
 {
 	(void)opt;
@@ -213,6 +337,7 @@ static const struct cli_option options[] = {
 	{ "memory", 'm', "SIZE", "guest RAM, e.g. 512M or 2G (default 512M)", opt_memory },
 	{ "cpus", 0, "N", "number of vCPUs (default 1)", opt_cpus },
 	{ "serial", 0, "stdio|file:PATH|none", "where COM1 goes (default stdio; Ctrl-A x quits, Ctrl-A h helps)", opt_serial },
+	{ "disk", 0, "path=FILE[,...]", "a SCSI disk on a VMBus storage controller (repeatable; see README)", opt_disk },
 	{ "hv", 0, "LIST|on|off", "Hyper-V enlightenments (default on: all; see README)", opt_hv },
 	{ "on-crash", 0, "exit|reset", "when the guest reports a crash: exit with status 5 (default) or restart it", opt_on_crash },
 	{ "stats", 0, NULL, "print exit, MSR, hypercall and SynIC counters when hvkvm exits", opt_stats },

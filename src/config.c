@@ -22,5 +22,10 @@ void config_free(struct vm_config *cfg)
 	free(cfg->initrd);
 	free(cfg->cmdline);
 	free(cfg->serial_path);
+	for (unsigned i = 0; i < cfg->ndisks; i++) {
+		free(cfg->disks[i].path);
+		free(cfg->disks[i].serial);
+	}
+	free(cfg->disks);
 	memset(cfg, 0, sizeof(*cfg));
 }

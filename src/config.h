@@ -15,6 +15,23 @@
 #define CONFIG_MIN_MEMORY	(32ull << 20)
 #define CONFIG_MAX_MEMORY	(1ull << 40)
 #define CONFIG_MAX_CPUS		254	/* xAPIC IDs 0..253; the I/O APIC and broadcast take the rest */
+#define CONFIG_MAX_CONTROLLERS	8	/* SCSI controllers (VMBus devices) */
+#define CONFIG_MAX_LUNS		64	/* per controller */
+#define CONFIG_SERIAL_MAX	20	/* a SCSI unit serial number */
+
+enum disk_cache {
+	DISK_CACHE_WRITEBACK,
+	DISK_CACHE_NONE,
+};
+
+struct disk_config {
+	char *path;
+	char *serial;			/* NULL: made from the path */
+	bool readonly;
+	enum disk_cache cache;
+	unsigned controller;
+	unsigned lun;
+};
 
 struct vm_config {
 	char *kernel;
@@ -30,6 +47,8 @@ struct vm_config {
 	struct hv_features hv;		/* mask 0: a plain PC without Hyper-V */
 	enum hv_crash_action on_crash;
 	bool stats;			/* print counters at exit */
+	struct disk_config *disks;
+	unsigned ndisks;
 };
 
 void config_init(struct vm_config *cfg);

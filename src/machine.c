@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include "machine.h"
 #include "hv.h"
+#include "blk.h"
 #include "ic.h"
+#include "storvsp.h"
 #include "log.h"
 #include "vm.h"
 #include "vmbus.h"
 
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void machine_vmbus_reset(struct vm *vm, void *opaque)
@@ -38,6 +43,56 @@ static int machine_create_vmbus(struct machine *m)
 	return m->ic_shutdown && m->ic_heartbeat && m->ic_timesync ? 0 : -1;
 }
 
+/* A stable identity for a disk without one given: from its absolute path. */
+static uint64_t disk_hash(const char *path)
+{
+	char real[PATH_MAX];
+	const char *s = realpath(path, real) ? real : path;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return h;
+}
+
+static int machine_add_disk(struct machine *m, const struct disk_config *d)
+{
+	struct vm *vm = m->vm;
+	struct scsi_disk_config sc = {
+		.readonly = d->readonly,
+		.write_cache = d->cache == DISK_CACHE_WRITEBACK,
+	};
+	uint64_t h = disk_hash(d->path);
+	char serial[CONFIG_SERIAL_MAX + 1], err[512];
+	struct blk *b;
+	int r;
+
+	if (!m->storvsp[d->controller]) {
+		/* One sub-channel per vCPU besides the primary: a queue per vCPU. */
+		m->storvsp[d->controller] = storvsp_new(m->vmbus, &vm->mem, d->controller, vm->ncpus - 1);
+		if (!m->storvsp[d->controller]) {
+			log_error("cannot create SCSI controller %u", d->controller);
+			return VM_EXIT_ERROR;
+		}
+	}
+	r = blk_open(&b, vm->loop, d->path, d->readonly,
+		     d->cache == DISK_CACHE_NONE ? BLK_CACHE_NONE : BLK_CACHE_WRITEBACK, err, sizeof(err));
+	if (r < 0) {
+		log_error("%s", err);
+		return VM_EXIT_USAGE;
+	}
+	snprintf(serial, sizeof(serial), "hvkvm-%014llx", (unsigned long long)(h >> 8));
+	sc.serial = d->serial ? d->serial : serial;
+	sc.naa_id = h;
+	r = storvsp_attach(m->storvsp[d->controller], d->lun, b, &sc);
+	if (r < 0) {
+		blk_close(b);
+		log_error("--disk path=%s: controller %u LUN %u: %s", d->path, d->controller, d->lun, strerror(-r));
+		return VM_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int machine_create(struct machine *m, const struct vm_config *cfg)
 {
 	int code;
@@ -46,6 +101,10 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 	code = vm_create(cfg, &m->vm);
 	if (code == 0)
 		code = pc_init(&m->pc, m->vm);
+	if (code == 0 && cfg->ndisks && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
+		log_error("--disk needs VMBus, which needs --hv synic");
+		code = VM_EXIT_USAGE;
+	}
 	if (code || !cfg->hv.mask)
 		return code;
 	m->hv = hv_create_for_vm(m->vm);
@@ -57,7 +116,9 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 		log_error("cannot set up VMBus");
 		return VM_EXIT_ERROR;
 	}
-	return 0;
+	for (unsigned i = 0; i < cfg->ndisks && code == 0; i++)
+		code = machine_add_disk(m, &cfg->disks[i]);
+	return code;
 }
 
 int machine_run(struct machine *m)
@@ -77,6 +138,8 @@ void machine_destroy(struct machine *m)
 		vm_stop(m->vm);
 	/* Devices close their channels through the bus: the bus goes first. */
 	vmbus_free(m->vmbus);
+	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
+		storvsp_free(m->storvsp[i]);
 	ic_free(m->ic_shutdown);
 	ic_free(m->ic_heartbeat);
 	ic_free(m->ic_timesync);
@@ -101,4 +164,7 @@ void machine_print_stats(struct machine *m, FILE *out)
 		hv_print_stats(m->hv, out);
 	if (m->vmbus)
 		vmbus_print_stats(m->vmbus, out);
+	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
+		if (m->storvsp[i])
+			storvsp_print_stats(m->storvsp[i], out);
 }

@@ -16,6 +16,7 @@ struct vm;
 struct hv;
 struct vmbus;
 struct ic;
+struct storvsp;
 
 struct machine {
 	struct vm *vm;
@@ -23,6 +24,7 @@ struct machine {
 	struct hv *hv;			/* NULL with --hv off */
 	struct vmbus *vmbus;		/* NULL without the SynIC */
 	struct ic *ic_shutdown, *ic_heartbeat, *ic_timesync;
+	struct storvsp *storvsp[CONFIG_MAX_CONTROLLERS];
 };
 
 /* Build everything; returns 0 or a vm_exit_code after saying why. */

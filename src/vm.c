@@ -476,12 +476,14 @@ static int vm_restart(struct vm *vm)
 	int r;
 
 	vm_destroy_kvm(vm);
+	/* Devices first: they finish the I/O still writing into guest RAM, which must not
+	 * land in the next boot's memory. */
+	run_hooks(vm, vm->reset_hooks, vm->nreset_hooks);
 	r = gmem_discard(&vm->mem);
 	if (r < 0) {
 		log_error("reset: discarding guest RAM: %s", strerror(-r));
 		return r;
 	}
-	run_hooks(vm, vm->reset_hooks, vm->nreset_hooks);
 	return vm_start(vm) ? -EIO : 0;
 }
 

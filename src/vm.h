@@ -91,8 +91,9 @@ struct vm {
 	atomic_bool stopping;		/* the VM is going away: refuse new work */
 	int exit_code;
 
-	/* Called on the loop thread with all vCPUs stopped. */
-	struct vm_hook reset_hooks[VM_MAX_HOOKS];	/* devices back to power-on state */
+	/* Called on the loop thread with all vCPUs stopped, before guest RAM is cleared:
+	 * devices stop using it and go back to their power-on state. */
+	struct vm_hook reset_hooks[VM_MAX_HOOKS];
 	unsigned nreset_hooks;
 	struct vm_hook boot_hooks[VM_MAX_HOOKS];	/* write firmware tables before the kernel */
 	unsigned nboot_hooks;

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * storvsp: a Hyper-V synthetic SCSI controller on VMBus (the device hv_storvsc and
+ * Windows' storvsc drive). One controller is one VMBus device with up to 64 LUNs on
+ * path 0, target 0, and up to one sub-channel per vCPU for multi-queue I/O.
+ */
+#ifndef HVKVM_STORVSP_H
+#define HVKVM_STORVSP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scsi_disk.h"
+
+struct vmbus;
+struct loop;
+struct gmem;
+struct blk;
+struct storvsp;
+
+#define STORVSP_MAX_LUNS	64
+#define STORVSP_MAX_TRANSFER	(2u << 20)	/* bytes per SCSI command, as Hyper-V in Azure */
+
+struct storvsp *storvsp_new(struct vmbus *bus, const struct gmem *mem, unsigned controller,
+			    unsigned max_subchannels);
+/* Frees the disks too; after vmbus_free(), which closes the channels. */
+void storvsp_free(struct storvsp *s);
+
+/* Give LUN lun the back end b (the controller owns it from now on). While the guest
+ * runs, the guest is told to rescan the bus. -EBUSY if the LUN is taken. */
+int storvsp_attach(struct storvsp *s, unsigned lun, struct blk *b, const struct scsi_disk_config *cfg);
+/* Remove a LUN (its I/O is finished first) and tell the guest. -ENOENT if empty. */
+int storvsp_detach(struct storvsp *s, unsigned lun);
+
+void storvsp_print_stats(struct storvsp *s, FILE *out);
+
+#endif
