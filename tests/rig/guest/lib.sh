@@ -6,3 +6,13 @@ cmos_read() { cmos_index "$1"; dd if=/dev/port bs=1 skip=113 count=1 2>/dev/null
 cmos_write() { cmos_index "$1"; printf "\\$(printf %o "$2")" | dd of=/dev/port bs=1 seek=113 2>/dev/null; }
 # Count this boot in CMOS byte $1 (battery-backed RAM survives resets); prints the count.
 count_boot() { n=$(cmos_read "$1"); n=$((n + 1)); cmos_write "$1" "$n"; echo "$n"; }
+# The block device whose SCSI unit serial (VPD page 0x80) is $1, e.g. /dev/sdb.
+disk_by_serial() {
+	for b in /sys/block/sd*; do
+		s=$(dd if="$b/device/vpd_pg80" bs=1 skip=4 2>/dev/null | tr -d '\0 ')
+		[ "$s" = "$1" ] && { echo "/dev/$(basename "$b")"; return 0; }
+	done
+	return 1
+}
+# A kernel command line argument: arg NAME.
+arg() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
