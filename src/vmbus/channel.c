@@ -98,9 +98,16 @@ void vmbus_chan_free(struct vmbus_channel *ch)
 	bus->chan[ch->relid] = NULL;
 	close(ch->efd);
 	pthread_mutex_unlock(&bus->chan_lock);
-	for (unsigned i = 0; i <= VMBUS_MAX_SUBCHANNELS; i++)
-		if (ch->dev->chan[i] == ch)
+	bool attached = false;
+
+	for (unsigned i = 0; i <= VMBUS_MAX_SUBCHANNELS; i++) {
+		if (ch->dev->chan[i] == ch) {
 			ch->dev->chan[i] = NULL;
+			attached = true;
+		}
+	}
+	if (!attached && ch->dev->detached)
+		ch->dev->detached--;
 	free(ch);
 }
 
@@ -165,17 +172,10 @@ int vmbus_chan_open(struct vmbus_channel *ch, struct vmbus_gpadl *g, uint32_t do
 	return 0;
 }
 
-static void chan_release_ring(struct vmbus_channel *ch)
+/* One user of g fewer; the guest may have asked to tear it down meanwhile. */
+static void gpadl_unuse(struct vmbus *bus, struct vmbus_gpadl *g)
 {
-	struct vmbus_gpadl *g = ch->ring_gpadl;
-	struct vmbus *bus = ch->bus;
-
-	gmem_view_release(&ch->ring_view);
-	ch->ring_gpadl = NULL;
-	if (!g)
-		return;
 	g->users--;
-	/* The guest asked to tear it down while this channel still used it. */
 	if (g->users == 0 && g->teardown_pending) {
 		struct vmbus_msg_gpadl_torndown m = {
 			.header.msgtype = CHANNELMSG_GPADL_TORNDOWN,
@@ -186,6 +186,16 @@ static void chan_release_ring(struct vmbus_channel *ch)
 		if (bus->connected)
 			vmbus_send_msg(bus, &m, sizeof(m));
 	}
+}
+
+static void chan_release_ring(struct vmbus_channel *ch)
+{
+	struct vmbus_gpadl *g = ch->ring_gpadl;
+
+	gmem_view_release(&ch->ring_view);
+	ch->ring_gpadl = NULL;
+	if (g)
+		gpadl_unuse(ch->bus, g);
 }
 
 void vmbus_chan_close(struct vmbus_channel *ch)
@@ -340,8 +350,22 @@ int vmbus_chan_gpadl_view(struct vmbus_channel *ch, uint32_t gpadl, struct gmem_
 
 	if (!g || !g->complete || !primary || g->relid != primary->relid || g->teardown_pending)
 		return -ENOENT;
+	if (g->nranges != 1 || g->ranges[0].byte_offset != 0 ||
+	    g->ranges[0].byte_count != (uint64_t)g->npfns * GMEM_PAGE_SIZE)
+		return -EINVAL;
 	r = vmbus_gpadl_view(g, ch->bus->mem, 0, g->npfns, v);
-	if (r == 0)
+	if (r == 0) {
 		*npages = g->npfns;
+		g->users++;
+	}
 	return r;
+}
+
+void vmbus_chan_gpadl_put(struct vmbus_channel *ch, uint32_t gpadl, struct gmem_view *v)
+{
+	struct vmbus_gpadl *g = vmbus_gpadl_find(&ch->bus->gpadls, gpadl);
+
+	gmem_view_release(v);
+	if (g && g->users)
+		gpadl_unuse(ch->bus, g);
 }

@@ -31,7 +31,7 @@ struct vmbus_gpadl {
 	uint8_t *buf;
 	bool complete;
 	bool teardown_pending;	/* torn down while a channel still used it */
-	unsigned users;		/* open channels whose ring lives here */
+	unsigned users;		/* open channels whose ring lives here, device holds */
 	unsigned nranges;
 	struct vmbus_gpadl_range *ranges;
 	uint64_t *pfns;		/* all ranges' page numbers, copied out of buf */

@@ -97,7 +97,7 @@ static bool device_unused(const struct vmbus_device *dev)
 	for (unsigned i = 0; i <= VMBUS_MAX_SUBCHANNELS; i++)
 		if (dev->chan[i])
 			return false;
-	return true;
+	return dev->detached == 0;
 }
 
 static void device_free_if_gone(struct vmbus *bus, struct vmbus_device *dev)
@@ -136,6 +136,9 @@ static void channel_release(struct vmbus_channel *ch)
  * closed, rescinded ones are gone, the others wait to be offered again. */
 static void vmbus_disconnect(struct vmbus *bus)
 {
+	/* First: nothing the closing channels cause (GPADL teardowns, rescinds) is
+	 * sent into a connection that is ending. */
+	bus->connected = false;
 	for (uint32_t relid = 1; relid <= VMBUS_MAX_RELID; relid++) {
 		struct vmbus_channel *ch = bus->chan[relid];
 
@@ -150,7 +153,6 @@ static void vmbus_disconnect(struct vmbus *bus)
 			ch->state = CHAN_IDLE;
 	}
 	vmbus_gpadl_clear(&bus->gpadls);
-	bus->connected = false;
 	bus->offers_requested = false;
 	bus->version = 0;
 	bus->int_page = 0;
@@ -194,6 +196,30 @@ int vmbus_device_add_subchannel(struct vmbus_device *dev, uint16_t index)
 		return -ENOSPC;
 	send_offer(dev->chan[index]);
 	return 0;
+}
+
+void vmbus_device_remove_subchannels(struct vmbus_device *dev)
+{
+	struct vmbus *bus = dev->bus;
+
+	for (unsigned i = 1; i <= VMBUS_MAX_SUBCHANNELS; i++) {
+		struct vmbus_channel *ch = dev->chan[i];
+
+		if (!ch)
+			continue;
+		vmbus_chan_close(ch);
+		if (ch->state == CHAN_IDLE || !bus->connected) {
+			channel_release(ch);
+			continue;
+		}
+		/* The relid stays taken until the guest releases it; the index is free. */
+		dev->chan[i] = NULL;
+		dev->detached++;
+		if (ch->state != CHAN_RESCINDED) {
+			ch->state = CHAN_RESCINDED;
+			send_relid_msg(bus, CHANNELMSG_RESCIND_CHANNELOFFER, ch->relid);
+		}
+	}
 }
 
 void vmbus_device_remove(struct vmbus_device *dev)

@@ -71,6 +71,10 @@ struct vmbus_device *vmbus_device_add(struct vmbus *bus, const struct vmbus_offe
 void vmbus_device_remove(struct vmbus_device *dev);
 /* Offer sub-channel index (1..VMBUS_MAX_SUBCHANNELS) of an open primary channel. */
 int vmbus_device_add_subchannel(struct vmbus_device *dev, uint16_t index);
+/* Close and rescind every sub-channel, as Hyper-V does when the primary closes: the
+ * guest asks for fresh ones when it opens the primary again, and their indices are
+ * free for that at once (the old relids wait for RELID_RELEASED). */
+void vmbus_device_remove_subchannels(struct vmbus_device *dev);
 struct vmbus *vmbus_device_bus(struct vmbus_device *dev);
 
 /* ---- channels ------------------------------------------------------------------ */
@@ -98,10 +102,13 @@ int vmbus_chan_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uin
  * transfer-page header), as is: for packet kinds with more than a descriptor. */
 int vmbus_chan_send_raw(struct vmbus_channel *ch, const struct iovec *iov, unsigned n);
 
-/* A host view of pages [first, first+n) of a GPADL the guest created for this
- * channel's device (e.g. NetVSC's buffers). */
+/* A host view of a GPADL the guest created for this channel's device (e.g. NetVSC's
+ * buffers): one page-aligned range, *npages pages. The device holds the GPADL until
+ * vmbus_chan_gpadl_put(): a teardown the guest asks for meanwhile is answered only
+ * then, so the host never writes into memory the guest has taken back. */
 int vmbus_chan_gpadl_view(struct vmbus_channel *ch, uint32_t gpadl, struct gmem_view *v,
 			  uint32_t *npages);
+void vmbus_chan_gpadl_put(struct vmbus_channel *ch, uint32_t gpadl, struct gmem_view *v);
 
 /* The device found the guest's data malformed beyond recovery: close the channel
  * from the host side (the guest sees it stop). */

@@ -47,6 +47,7 @@ struct vmbus_device {
 	void *opaque;
 	bool removed;
 	struct vmbus_channel *chan[VMBUS_MAX_SUBCHANNELS + 1];	/* [0]: primary */
+	unsigned detached;		/* rescinded sub-channels no longer in chan[] */
 	struct vmbus_device *next;
 };
 
