@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tap to guest. Frames are read with readv straight into free sections of the guest's
+ * receive buffer, behind room for the RNDIS header and PPIs written afterwards; each
+ * frame is steered to a channel (RSS), and a channel's frames go out together in one
+ * transfer-page packet, one range per frame. A section is the guest's until it
+ * completes the packet. When every section is taken or a channel's ring is full,
+ * hvkvm stops reading the tap, whose queue holds the frames meanwhile, and starts
+ * again when the guest gives sections back or reads its ring.
+ */
+#include "netvsp_internal.h"
+#include "log.h"
+#include "loop.h"
+#include "rss.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+/* ---- sections ------------------------------------------------------------------------ */
+
+static void reset_batches(struct netvsp *n)
+{
+	for (unsigned i = 0; i < NETVSP_MAX_QUEUES; i++) {
+		struct nv_chan *c = n->chan[i];
+
+		c->nranges = 0;
+		c->batch_head = c->batch_tail = SEC_NONE;
+		c->rx_full = false;
+	}
+}
+
+int nv_rx_init(struct netvsp *n, uint32_t section_size, uint32_t count)
+{
+	struct nv_rxbuf *b = &n->rx;
+
+	memset(b, 0, offsetof(struct nv_rxbuf, size));
+	b->size = section_size;
+	b->count = count;
+	/* A quarter at most for control replies: a tiny buffer still carries data. */
+	b->nctrl = count / 4 < NV_CTRL_SECTIONS ? (count / 4 ? count / 4 : 1) : NV_CTRL_SECTIONS;
+	b->free = calloc(count, sizeof(*b->free));
+	b->cfree = calloc(b->nctrl, sizeof(*b->cfree));
+	b->next = calloc(count, sizeof(*b->next));
+	b->gen = calloc(count, sizeof(*b->gen));
+	b->state = calloc(count, 1);
+	b->chan = calloc(count, 1);
+	if (!b->free || !b->cfree || !b->next || !b->gen || !b->state || !b->chan) {
+		nv_rx_fini(n);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < b->nctrl; i++)
+		b->cfree[b->ncfree++] = b->nctrl - 1 - i;
+	for (uint32_t i = count; i-- > b->nctrl;)
+		b->free[b->nfree++] = i;
+	reset_batches(n);
+	return 0;
+}
+
+void nv_rx_fini(struct netvsp *n)
+{
+	struct nv_rxbuf *b = &n->rx;
+
+	free(b->free);
+	free(b->cfree);
+	free(b->next);
+	free(b->gen);
+	free(b->state);
+	free(b->chan);
+	b->free = b->cfree = b->next = b->gen = NULL;
+	b->state = b->chan = NULL;
+	b->nfree = b->ncfree = 0;
+	reset_batches(n);
+}
+
+static void sec_free(struct nv_rxbuf *b, uint32_t s)
+{
+	b->state[s] = SEC_FREE;
+	if (s < b->nctrl)
+		b->cfree[b->ncfree++] = s;
+	else
+		b->free[b->nfree++] = s;
+}
+
+static void chain_free(struct nv_rxbuf *b, uint32_t s)
+{
+	while (s != SEC_NONE) {
+		uint32_t next = b->next[s];
+
+		sec_free(b, s);
+		s = next;
+	}
+}
+
+uint32_t nv_rx_take_ctrl(struct netvsp *n)
+{
+	struct nv_rxbuf *b = &n->rx;
+	uint32_t s;
+
+	if (!b->ncfree)
+		return SEC_NONE;
+	s = b->cfree[--b->ncfree];
+	b->next[s] = SEC_NONE;
+	b->state[s] = SEC_HEAD;
+	b->chan[s] = 0;
+	return s;
+}
+
+void nv_rx_put_ctrl(struct netvsp *n, uint32_t s)
+{
+	sec_free(&n->rx, s);
+}
+
+/* A packet's transaction id: its first section, and a generation so that a stale or
+ * repeated completion frees nothing. */
+uint64_t nv_rx_tid(struct netvsp *n, uint32_t head, uint8_t chan)
+{
+	struct nv_rxbuf *b = &n->rx;
+
+	b->gen[head]++;
+	b->chan[head] = chan;
+	return (uint64_t)b->gen[head] << 32 | head;
+}
+
+void nv_rx_completion(struct nv_chan *c, uint64_t tid)
+{
+	struct netvsp *n = c->n;
+	struct nv_rxbuf *b = &n->rx;
+	uint32_t head = (uint32_t)tid;
+
+	if (!n->have_rx || head >= b->count || b->state[head] != SEC_HEAD || b->chan[head] != c->idx ||
+	    b->gen[head] != (uint32_t)(tid >> 32)) {
+		nv_bad(n, "completion of a receive packet that is not outstanding");
+		return;
+	}
+	chain_free(b, head);
+	if (head < b->nctrl && n->ctrlq)
+		nv_ctrl_flush(n);
+}
+
+/* ---- transfer-page packets ------------------------------------------------------------ */
+
+int nv_rx_send_xfer(struct nv_chan *c, uint64_t tid, const struct vmbus_xfer_page_range *r, unsigned nr,
+		    uint32_t channel_type)
+{
+	struct netvsp *n = c->n;
+	uint8_t pkt[sizeof(struct vmbus_xfer_page_header) + NV_RX_BATCH * sizeof(*r) +
+		    sizeof(struct nvsp_msg1_send_rndis_pkt)];
+	struct vmbus_xfer_page_header h = {
+		.d = {
+			.type = VM_PKT_DATA_USING_XFER_PAGES,
+			.offset8 = (uint16_t)((sizeof(h) + nr * sizeof(*r)) / 8),
+			.len8 = (uint16_t)((sizeof(h) + nr * sizeof(*r) + sizeof(struct nvsp_msg1_send_rndis_pkt)) / 8),
+			.flags = VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED,
+			.trans_id = tid,
+		},
+		.xfer_pageset_id = n->rx.id,
+		.range_cnt = nr,
+	};
+	struct nvsp_msg1_send_rndis_pkt m = {
+		.msg_type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT,
+		.channel_type = channel_type,
+		.send_buf_section_index = NVSP_SECTION_NONE,
+	};
+	size_t len = 0;
+	struct iovec iov;
+	int ret;
+
+	memcpy(pkt, &h, sizeof(h));
+	len += sizeof(h);
+	memcpy(pkt + len, r, nr * sizeof(*r));
+	len += nr * sizeof(*r);
+	memcpy(pkt + len, &m, sizeof(m));
+	len += sizeof(m);
+	iov = (struct iovec){ pkt, len };
+	ret = vmbus_chan_send_raw(c->ch, &iov, 1);
+	if (ret == 0)
+		n->stats.rx_xfer++;
+	return ret;
+}
+
+/* Send the channel's batch; false if its ring is full (it waits for the guest). */
+bool nv_rx_flush(struct nv_chan *c)
+{
+	struct netvsp *n = c->n;
+	struct nv_rxbuf *b = &n->rx;
+	uint32_t head = c->batch_head;
+	int r;
+
+	if (!c->nranges)
+		return true;
+	r = nv_rx_send_xfer(c, nv_rx_tid(n, head, (uint8_t)c->idx), c->ranges, c->nranges, NVSP_CHANNEL_TYPE_DATA);
+	if (r == -EAGAIN) {
+		if (!c->rx_full)
+			n->stats.rx_ring_full++;
+		c->rx_full = true;
+		return false;
+	}
+	if (r < 0)
+		chain_free(b, head);	/* the channel is gone */
+	else
+		b->state[head] = SEC_HEAD;
+	c->nranges = 0;
+	c->batch_head = c->batch_tail = SEC_NONE;
+	c->rx_full = false;
+	return true;
+}
+
+void nv_rx_chan_close(struct nv_chan *c)
+{
+	struct netvsp *n = c->n;
+	struct nv_rxbuf *b = &n->rx;
+
+	if (!n->have_rx)
+		return;
+	/* Its batch, and what the guest will never complete now. */
+	chain_free(b, c->batch_head);
+	c->nranges = 0;
+	c->batch_head = c->batch_tail = SEC_NONE;
+	c->rx_full = false;
+	for (uint32_t s = 0; s < b->count; s++)
+		if (b->state[s] == SEC_HEAD && b->chan[s] == c->idx)
+			chain_free(b, s);
+}
+
+/* ---- reading the tap ------------------------------------------------------------------ */
+
+/* The guest takes frames: buffers, an initialized adapter with a filter, link up. */
+static bool rx_accepting(const struct netvsp *n)
+{
+	return n->have_rx && n->chan[0]->open && n->rndis.initialized && !n->rndis.halted && n->rndis.filter &&
+	       n->rndis.link_up;
+}
+
+static bool rx_blocked(const struct netvsp *n)
+{
+	if (!n->rx.nfree)
+		return true;
+	for (unsigned i = 0; i < NETVSP_MAX_QUEUES; i++)
+		if (n->chan[i]->open && n->chan[i]->rx_full)
+			return true;
+	return false;
+}
+
+/* Watch the tap unless the guest has no room; frames it does not take are read and
+ * dropped, as a NIC without a driver drops them. */
+void nv_rx_update(struct netvsp *n)
+{
+	bool want = !n->tap_dead && !(rx_accepting(n) && rx_blocked(n));
+
+	if (want == n->tap_armed)
+		return;
+	if (loop_mod_fd(n->loop, n->tap.fd, want ? EPOLLIN : 0) == 0)
+		n->tap_armed = want;
+}
+
+static void ppi_put(uint8_t *p, uint32_t type, uint32_t value)
+{
+	struct rndis_ppi h = { .size = RNDIS_PPI_SIZE(4), .type = type, .ppi_offset = sizeof(h) };
+
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), &value, 4);
+}
+
+/* The checksum PPI for a frame the kernel verified (DATA_VALID), by what the guest
+ * enabled; 0 if nothing to say. */
+static uint32_t rx_csum_info(const struct netvsp *n, const struct tap_vnet_hdr *vh, const uint8_t *f, uint32_t hl)
+{
+	const struct rndis_offload *o = &n->rndis.offload;
+	uint32_t type, off = 14, v = 0, proto;
+
+	if (!(vh->flags & TAP_VNET_DATA_VALID) || hl < 14)
+		return 0;
+	type = (uint32_t)(f[12] << 8 | f[13]);
+	if (type == 0x8100 && hl >= 18) {
+		type = (uint32_t)(f[16] << 8 | f[17]);
+		off = 18;
+	}
+	if (type == 0x0800 && hl >= off + 20 && (f[off] >> 4) == 4) {
+		uint32_t ihl = (uint32_t)(f[off] & 15) * 4;
+		bool frag = (f[off + 6] & 0x3f) || f[off + 7];
+
+		if (ihl >= 20 && hl >= off + ihl && o->rx_ip4 && nv_csum_fold(nv_csum_add(0, f + off, ihl)) == 0xffff)
+			v |= NDIS_RXCSUM_IP_SUCCEEDED;
+		proto = f[off + 9];
+		if (!frag && proto == 6 && o->rx_tcp4)
+			v |= NDIS_RXCSUM_TCP_SUCCEEDED;
+		else if (!frag && proto == 17 && o->rx_udp4)
+			v |= NDIS_RXCSUM_UDP_SUCCEEDED;
+	} else if (type == 0x86dd && hl >= off + 40) {
+		proto = f[off + 6];
+		if (proto == 6 && o->rx_tcp6)
+			v |= NDIS_RXCSUM_TCP_SUCCEEDED;
+		else if (proto == 17 && o->rx_udp6)
+			v |= NDIS_RXCSUM_UDP_SUCCEEDED;
+	}
+	return v;
+}
+
+/* The receive queue for a frame: the guest's indirection table at its Toeplitz hash. */
+static unsigned rx_steer(const struct netvsp *n, const uint8_t *f, uint32_t hl, uint32_t *hash, bool *hashed)
+{
+	const struct rndis_rss *rss = &n->rndis.rss;
+	unsigned q;
+
+	*hashed = false;
+	if (!rss->enabled || !rss->entries || !rss_hash_frame(rss->key, rss->hashinfo, f, hl, hash))
+		return 0;
+	*hashed = true;
+	q = rss->table[*hash % rss->entries];
+	return q < NETVSP_MAX_QUEUES && n->chan[q]->open ? q : 0;
+}
+
+static void batch_add(struct nv_chan *c, uint32_t s)
+{
+	struct nv_rxbuf *b = &c->n->rx;
+
+	c->ranges[c->nranges++] = (struct vmbus_xfer_page_range){ b->size, s * b->size };
+	b->next[s] = SEC_NONE;
+	b->state[s] = SEC_BATCHED;
+	if (c->batch_tail != SEC_NONE)
+		b->next[c->batch_tail] = s;
+	else
+		c->batch_head = s;
+	c->batch_tail = s;
+}
+
+static void tap_failed(struct netvsp *n, const char *why)
+{
+	log_error("netvsp %u: %s %s; receiving stops", n->cfg.index, n->tap.name, why);
+	n->tap_dead = true;
+}
+
+/* One frame into section s and onto its channel's batch; false to stop reading. */
+static bool rx_one(struct netvsp *n, uint32_t s)
+{
+	struct nv_rxbuf *b = &n->rx;
+	uint8_t *sec = n->rx.view.base + (size_t)s * b->size, hdr[NV_RX_HDR] = { 0 }, f[RSS_HDR_MAX];
+	uint32_t cap = b->size - NV_RX_HDR - NV_RX_TAIL, flen, hl, csum, hash = 0, nppi = 0;
+	struct tap_vnet_hdr vh;
+	struct iovec iov[2] = { { &vh, sizeof(vh) }, { sec + NV_RX_HDR, cap } };
+	struct rndis_packet p;
+	struct nv_chan *c;
+	bool hashed;
+	ssize_t r;
+
+	n->stats.rx_reads++;
+	r = readv(n->tap.fd, iov, 2);
+	if (r <= 0) {
+		b->free[b->nfree++] = s;
+		if (r == 0)
+			tap_failed(n, "was closed");
+		else if (errno != EAGAIN && errno != EINTR)
+			tap_failed(n, strerror(errno));
+		return false;
+	}
+	if ((size_t)r < sizeof(vh) + 14 || (size_t)r - sizeof(vh) > cap) {
+		/* Runts, and frames larger than the guest's MTU (the tap truncated them). */
+		b->free[b->nfree++] = s;
+		n->stats.rx_drops++;
+		return true;
+	}
+	flen = (uint32_t)(r - sizeof(vh));
+	hl = flen < sizeof(f) ? flen : (uint32_t)sizeof(f);
+	memcpy(f, sec + NV_RX_HDR, hl);
+	if (!rndis_filter_accepts(&n->rndis, f)) {
+		b->free[b->nfree++] = s;
+		n->stats.rx_drops++;
+		return true;
+	}
+	c = n->chan[rx_steer(n, f, hl, &hash, &hashed)];
+	csum = rx_csum_info(n, &vh, f, hl);
+	if (csum) {
+		ppi_put(hdr + sizeof(p) + nppi++ * RNDIS_PPI_SIZE(4), TCPIP_CHKSUM_PKTINFO, csum);
+		n->stats.rx_csum++;
+	}
+	if (hashed)
+		ppi_put(hdr + sizeof(p) + nppi++ * RNDIS_PPI_SIZE(4), NBL_HASH_VALUE, hash);
+	/* The message claims the whole section, as the range does (Windows wants them
+	 * equal); the frame says how much of it is data. */
+	p = (struct rndis_packet){
+		.msg_type = RNDIS_MSG_PACKET,
+		.msg_len = b->size,
+		.data_offset = NV_RX_HDR - RNDIS_HEADER_SIZE,
+		.data_len = flen,
+		.per_pkt_info_offset = nppi ? sizeof(p) - RNDIS_HEADER_SIZE : 0,
+		.per_pkt_info_len = nppi * RNDIS_PPI_SIZE(4),
+	};
+	memcpy(hdr, &p, sizeof(p));
+	memcpy(sec, hdr, sizeof(p) + nppi * RNDIS_PPI_SIZE(4));
+	batch_add(c, s);
+	n->stats.rx_packets++;
+	n->stats.rx_bytes += flen;
+	return c->nranges < NV_RX_BATCH || nv_rx_flush(c);
+}
+
+void nv_tap_ready(void *opaque, uint32_t events)
+{
+	struct netvsp *n = opaque;
+	struct nv_rxbuf *b = &n->rx;
+
+	(void)events;
+	for (unsigned budget = NV_RX_BUDGET; budget && !n->tap_dead; budget--) {
+		if (!rx_accepting(n)) {
+			ssize_t r = read(n->tap.fd, n->scratch, sizeof(n->scratch));
+
+			if (r > 0) {
+				n->stats.rx_drops++;
+				continue;
+			}
+			if (r == 0)
+				tap_failed(n, "was closed");
+			else if (errno != EAGAIN && errno != EINTR)
+				tap_failed(n, strerror(errno));
+			break;
+		}
+		if (rx_blocked(n)) {
+			if (!b->nfree)
+				n->stats.rx_no_buffer++;
+			break;
+		}
+		if (!rx_one(n, b->free[--b->nfree]))
+			break;
+	}
+	for (unsigned i = 0; i < NETVSP_MAX_QUEUES; i++)
+		if (n->chan[i]->open && n->chan[i]->nranges && !n->chan[i]->rx_full)
+			nv_rx_flush(n->chan[i]);
+	nv_rx_update(n);
+}
