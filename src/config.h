@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* The VM's configuration, as the command line (and later a config file) set it. */
+/*
+ * The VM's configuration. Front ends (the command line, cli.c; a JSON file next) hand
+ * every setting to config_set(), so a key is validated by one function whichever way
+ * it arrives, and messages differ only in how they name it ("--disk lun=x").
+ */
 #ifndef HVKVM_CONFIG_H
 #define HVKVM_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "console.h"
@@ -18,6 +23,8 @@
 #define CONFIG_MAX_CONTROLLERS	8	/* SCSI controllers (VMBus devices) */
 #define CONFIG_MAX_LUNS		64	/* per controller */
 #define CONFIG_SERIAL_MAX	20	/* a SCSI unit serial number */
+#define CONFIG_PATH_MAX		4095	/* PATH_MAX without the NUL */
+#define CONFIG_CMDLINE_MAX	65535	/* BOOT_CMDLINE_MAX without the NUL; the kernel may allow less */
 
 enum disk_cache {
 	DISK_CACHE_WRITEBACK,
@@ -30,7 +37,7 @@ struct disk_config {
 	bool readonly;
 	enum disk_cache cache;
 	unsigned controller;
-	unsigned lun;
+	unsigned lun;			/* UINT32_MAX until config_add_disk picks the first free one */
 };
 
 struct vm_config {
@@ -53,5 +60,64 @@ struct vm_config {
 
 void config_init(struct vm_config *cfg);
 void config_free(struct vm_config *cfg);
+
+/* ---- setting one key ------------------------------------------------------------- */
+
+enum config_val_type {
+	CONFIG_V_ARG,		/* a command-line word: every key parses it from text */
+	CONFIG_V_STRING,	/* a JSON string */
+	CONFIG_V_INT,		/* a JSON integer */
+	CONFIG_V_BOOL,		/* a JSON boolean, or a command-line flag (true) */
+	CONFIG_V_OTHER,		/* null, a fraction, an object, an array: never a valid value */
+};
+
+struct config_val {
+	enum config_val_type type;
+	const char *s;		/* ARG, STRING */
+	int64_t i;		/* INT */
+	bool b;			/* BOOL */
+};
+
+/* How a front end names the value in a message: "<where>: <problem>[, got <got>]". */
+struct config_err {
+	char *buf;
+	size_t len;
+	const char *where;	/* "--memory 12X", "--disk lun=x", "vm.json: disks[1].lun" */
+	const char *got;	/* JSON: the value as written; NULL on the command line, whose
+				 * where already shows it */
+	bool json;
+	const char *expect;	/* config_set's: what the key takes, e.g. "an integer 0-63" */
+};
+
+enum config_scope {
+	CONFIG_SCOPE_VM,	/* obj: struct vm_config */
+	CONFIG_SCOPE_DISK,	/* obj: struct disk_config */
+};
+
+/* Validate v for key and store it in obj; 0, or -1 with the message in e. A string
+ * replaces any earlier value. */
+int config_set(struct config_err *e, enum config_scope scope, void *obj, const char *key,
+	       const struct config_val *v);
+/* The i-th key of a scope, NULL past the last. VM scope includes "disks", whose value
+ * is a list of DISK objects (config_set refuses it: the front end adds each disk). */
+const char *config_key_name(enum config_scope scope, unsigned i);
+
+void config_disk_init(struct disk_config *d);
+void config_disk_free(struct disk_config *d);
+/* Check a device against itself and the ones before it (required keys, LUN clashes),
+ * pick its defaults, and append it. On success *d belongs to cfg; on error
+ * it is freed. e->where names the whole device. */
+int config_add_disk(struct config_err *e, struct vm_config *cfg, struct disk_config *d);
+
+/* Defaults that depend on the whole configuration, once the front end is done: the
+ * kernel command line. 0 or -1 with a message. */
+int config_finish(struct vm_config *cfg, char *err, size_t errlen);
+
+/* ---- value syntax ---------------------------------------------------------------- */
+
+/* "512M", "2G", "1048576K", "1T"; a bare number means MiB as in QEMU's -m. */
+int config_parse_size(const char *s, uint64_t *out);
+/* Decimal integer in [min, max]: -EINVAL if not a number, -ERANGE if outside. */
+int config_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
 
 #endif

@@ -108,6 +108,7 @@ START_TEST(defaults)
 	ck_assert(!run.cfg.no_reboot);
 	ck_assert_uint_eq(run.cfg.shutdown_timeout, 30);
 	ck_assert_int_eq(run.cfg.log_level, LOG_INFO);
+	ck_assert_uint_eq(run.cfg.ndisks, 0);
 	cleanup();
 }
 END_TEST
@@ -231,14 +232,14 @@ START_TEST(parse_size)
 
 	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		uint64_t v = 0xdeadbeef;
-		int r = cli_parse_size(t[i].s, &v);
+		int r = config_parse_size(t[i].s, &v);
 
-		ck_assert_msg(r == t[i].r, "cli_parse_size(\"%s\") = %d, want %d",
+		ck_assert_msg(r == t[i].r, "config_parse_size(\"%s\") = %d, want %d",
 			      t[i].s, r, t[i].r);
 		ck_assert_msg(v == (t[i].r ? 0xdeadbeef : t[i].v),
-			      "cli_parse_size(\"%s\") set %llu", t[i].s, (unsigned long long)v);
+			      "config_parse_size(\"%s\") set %llu", t[i].s, (unsigned long long)v);
 	}
-	ck_assert_int_eq(cli_parse_size(NULL, NULL), -EINVAL);
+	ck_assert_int_eq(config_parse_size(NULL, NULL), -EINVAL);
 }
 END_TEST
 
@@ -306,20 +307,20 @@ START_TEST(parse_uint)
 {
 	unsigned v = 77;
 
-	ck_assert_int_eq(cli_parse_uint("0", 0, 10, &v), 0);
+	ck_assert_int_eq(config_parse_uint("0", 0, 10, &v), 0);
 	ck_assert_uint_eq(v, 0);
-	ck_assert_int_eq(cli_parse_uint("10", 0, 10, &v), 0);
+	ck_assert_int_eq(config_parse_uint("10", 0, 10, &v), 0);
 	ck_assert_uint_eq(v, 10);
 	v = 77;
-	ck_assert_int_eq(cli_parse_uint("11", 0, 10, &v), -ERANGE);
-	ck_assert_int_eq(cli_parse_uint("0", 1, 10, &v), -ERANGE);
-	ck_assert_int_eq(cli_parse_uint("4294967297", 0, 10, &v), -ERANGE);
-	ck_assert_int_eq(cli_parse_uint("99999999999999999999999", 0, 10, &v), -EINVAL);
-	ck_assert_int_eq(cli_parse_uint("", 0, 10, &v), -EINVAL);
-	ck_assert_int_eq(cli_parse_uint("-1", 0, 10, &v), -EINVAL);
-	ck_assert_int_eq(cli_parse_uint("1x", 0, 10, &v), -EINVAL);
-	ck_assert_int_eq(cli_parse_uint(" 1", 0, 10, &v), -EINVAL);
-	ck_assert_int_eq(cli_parse_uint(NULL, 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint("11", 0, 10, &v), -ERANGE);
+	ck_assert_int_eq(config_parse_uint("0", 1, 10, &v), -ERANGE);
+	ck_assert_int_eq(config_parse_uint("4294967297", 0, 10, &v), -ERANGE);
+	ck_assert_int_eq(config_parse_uint("99999999999999999999999", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint("", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint("-1", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint("1x", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint(" 1", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint(NULL, 0, 10, &v), -EINVAL);
 	ck_assert_uint_eq(v, 77);
 }
 END_TEST
@@ -439,6 +440,125 @@ START_TEST(log_level_option)
 }
 END_TEST
 
+/* ---- disks ----------------------------------------------------------------------- */
+
+START_TEST(disk_option)
+{
+	parse("--kernel", kernel_path, "--disk", "path=a.img", "--disk",
+	      "path=b.img,readonly=on,serial=SER-B,cache=none,controller=1,lun=7",
+	      "--disk=path=c.img", "--disk", "path=d.img,controller=1,readonly=off", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.ndisks, 4);
+	ck_assert_str_eq(run.cfg.disks[0].path, "a.img");
+	ck_assert(!run.cfg.disks[0].readonly);
+	ck_assert_ptr_null(run.cfg.disks[0].serial);
+	ck_assert_int_eq(run.cfg.disks[0].cache, DISK_CACHE_WRITEBACK);
+	ck_assert_uint_eq(run.cfg.disks[0].controller, 0);
+	ck_assert_uint_eq(run.cfg.disks[0].lun, 0);
+	ck_assert_str_eq(run.cfg.disks[1].path, "b.img");
+	ck_assert(run.cfg.disks[1].readonly);
+	ck_assert_str_eq(run.cfg.disks[1].serial, "SER-B");
+	ck_assert_int_eq(run.cfg.disks[1].cache, DISK_CACHE_NONE);
+	ck_assert_uint_eq(run.cfg.disks[1].controller, 1);
+	ck_assert_uint_eq(run.cfg.disks[1].lun, 7);
+	/* No lun=: the first free LUN of its controller. */
+	ck_assert_uint_eq(run.cfg.disks[2].controller, 0);
+	ck_assert_uint_eq(run.cfg.disks[2].lun, 1);
+	ck_assert_uint_eq(run.cfg.disks[3].controller, 1);
+	ck_assert_uint_eq(run.cfg.disks[3].lun, 0);
+	ck_assert(!run.cfg.disks[3].readonly);
+	/* The last of a repeated key wins, as with options. */
+	parse("--kernel", kernel_path, "--disk", "path=a.img,path=b.img,lun=1,lun=2", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.disks[0].path, "b.img");
+	ck_assert_uint_eq(run.cfg.disks[0].lun, 2);
+	cleanup();
+}
+END_TEST
+
+START_TEST(disk_bad)
+{
+	parse("--kernel", kernel_path, "--disk", "readonly=on", NULL);
+	assert_error("--disk readonly=on: path=FILE is required", NULL);
+	parse("--kernel", kernel_path, "--disk", "", NULL);
+	assert_error("--disk: path=FILE is required", NULL);
+	parse("--kernel", kernel_path, "--disk", "a.img", NULL);
+	assert_error("--disk a.img: expected key=value, got 'a.img'", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,=x", NULL);
+	assert_error("expected key=value, got '=x'", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=", NULL);
+	assert_error("--disk path=: empty path", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,format=raw", NULL);
+	assert_error("--disk format=raw: unknown key (known: path, readonly, serial, cache, controller, lun)", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,lun=x", NULL);
+	assert_error("--disk lun=x: expected an integer 0-63", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,lun=64", NULL);
+	assert_error("--disk lun=64: expected an integer 0-63", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,lun=-1", NULL);
+	assert_error("--disk lun=-1: expected an integer 0-63", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,controller=8", NULL);
+	assert_error("--disk controller=8: expected an integer 0-7", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,readonly=yes", NULL);
+	assert_error("--disk readonly=yes: expected on or off", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,cache=directsync", NULL);
+	assert_error("--disk cache=directsync: expected none or writeback", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,serial=123456789012345678901", NULL);
+	assert_error("--disk serial=123456789012345678901: expected 1 to 20 printable ASCII", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,serial=", NULL);
+	assert_error("--disk serial=: expected 1 to 20", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,serial=a\tb", NULL);
+	assert_error("without spaces", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a.img,lun=3", "--disk", "path=b.img,lun=3", NULL);
+	assert_error("--disk path=b.img,lun=3: controller 0 LUN 3 is already used by a.img", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(disk_full_controller)
+{
+	char *argv[3 + 2 * 65 + 1];
+	int argc = 0;
+
+	argv[argc++] = "hvkvm";
+	argv[argc++] = "--kernel";
+	argv[argc++] = kernel_path;
+	for (unsigned i = 0; i < 65; i++) {
+		argv[argc++] = "--disk";
+		argv[argc++] = "path=x.img";
+	}
+	argv[argc] = NULL;
+	parse_argv(argc - 2, argv);	/* 64 disks */
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.ndisks, 64);
+	ck_assert_uint_eq(run.cfg.disks[63].lun, 63);
+	parse_argv(argc, argv);
+	assert_error("--disk path=x.img: controller 0 has no free LUN", NULL);
+	cleanup();
+}
+END_TEST
+
+/* ---- flags and --on-crash -------------------------------------------------------- */
+
+START_TEST(flags_and_crash)
+{
+	parse("--kernel", kernel_path, "--stats", "--on-crash", "reset", NULL);
+	assert_ok();
+	ck_assert(run.cfg.stats);
+	ck_assert_int_eq(run.cfg.on_crash, HV_CRASH_RESET);
+	parse("--kernel", kernel_path, "--stats=on", NULL);
+	assert_error("--stats takes no argument", NULL);
+	parse("--kernel", kernel_path, "--on-crash", "panic", NULL);
+	assert_error("--on-crash panic: expected exit or reset", NULL);
+	/* --hv keeps the messages of its own parser. */
+	parse("--kernel", kernel_path, "--hv", "ipi,vpindex=off", NULL);
+	assert_error("--hv ipi: needs vpindex", NULL);
+	parse("--kernel", kernel_path, "--hv", "off", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.hv.mask, 0);
+	cleanup();
+}
+END_TEST
+
 /* ---- structure errors ------------------------------------------------------------ */
 
 START_TEST(missing_argument)
@@ -447,6 +567,8 @@ START_TEST(missing_argument)
 		{ "--kernel", "PATH" }, { "--initrd", "PATH" }, { "--cmdline", "STR" },
 		{ "--memory", "SIZE" }, { "--cpus", "N" }, { "--serial", "stdio|file:PATH|none" },
 		{ "--shutdown-timeout", "SEC" }, { "--log-level", "LEVEL" },
+		{ "--disk", "path=FILE[,...]" }, { "--hv", "LIST|on|off" },
+		{ "--on-crash", "exit|reset" },
 	};
 
 	for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
@@ -533,7 +655,8 @@ END_TEST
 static const char *const help_lines[] = {
 	"--kernel PATH", "--initrd PATH", "--cmdline STR", "--memory SIZE", "--cpus N",
 	"--serial stdio|file:PATH|none", "--no-reboot", "--shutdown-timeout SEC",
-	"--log-level LEVEL", "--help", "--version", NULL,
+	"--log-level LEVEL", "--help", "--version", "--disk path=FILE[,...]",
+	"--hv LIST|on|off", "--on-crash exit|reset", "--stats", NULL,
 };
 
 START_TEST(help)
@@ -665,6 +788,10 @@ int main(void)
 	tcase_add_test(tc, no_reboot_option);
 	tcase_add_test(tc, shutdown_timeout_option);
 	tcase_add_test(tc, log_level_option);
+	tcase_add_test(tc, disk_option);
+	tcase_add_test(tc, disk_bad);
+	tcase_add_test(tc, disk_full_controller);
+	tcase_add_test(tc, flags_and_crash);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
