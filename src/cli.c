@@ -19,7 +19,7 @@ struct cli_ctx {
 };
 
 struct cli_option {
-	const char *name;		/* also the key in config.c */
+	const char *name;		/* also the key in config_keys.c */
 	char short_name;
 	const char *metavar;		/* NULL: the option takes no argument */
 	const char *help;
@@ -58,21 +58,27 @@ static int opt_setting(struct cli_ctx *c, const struct cli_option *o, const char
 }
 
 /*
- * --disk: "key=value,key=value", each pair set as a key of the disk, then the disk
- * checked against the others and added. A value cannot contain a comma.
+ * --disk and --net: "key=value,key=value", each pair set as a key of the device, then
+ * the device checked against the others and added. A value cannot contain a comma.
  */
 static int opt_device(struct cli_ctx *c, const struct cli_option *o, const char *arg)
 {
+	enum config_scope scope = !strcmp(o->name, "disk") ? CONFIG_SCOPE_DISK : CONFIG_SCOPE_NET;
 	char opt[64], where[WHERE_MAX], *copy, *save = NULL, *item;
 	struct config_err e = { .buf = c->err, .len = c->errlen, .where = where };
 	struct disk_config d;
+	struct net_config n;
+	void *dev = scope == CONFIG_SCOPE_DISK ? (void *)&d : (void *)&n;
 	int r = 0;
 
 	snprintf(opt, sizeof(opt), "--%s", o->name);
 	copy = strdup(arg);
 	if (!copy)
 		return fail(c, "%s: %s", opt, strerror(ENOMEM));
-	config_disk_init(&d);
+	if (scope == CONFIG_SCOPE_DISK)
+		config_disk_init(&d);
+	else
+		config_net_init(&n);
 	for (item = strtok_r(copy, ",", &save); item && r == 0; item = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(item, '=');
 
@@ -82,17 +88,21 @@ static int opt_device(struct cli_ctx *c, const struct cli_option *o, const char 
 		}
 		*eq = '\0';
 		snprintf(where, sizeof(where), "%s %s=%s", opt, item, eq + 1);
-		r = config_set(&e, CONFIG_SCOPE_DISK, &d, item, &(struct config_val){ .type = CONFIG_V_ARG, .s = eq + 1 });
+		r = config_set(&e, scope, dev, item, &(struct config_val){ .type = CONFIG_V_ARG, .s = eq + 1 });
 	}
 	free(copy);
 	where_arg(where, sizeof(where), opt, arg);
 	if (r == 0)
-		return config_add_disk(&e, c->cfg, &d);
-	config_disk_free(&d);
+		return scope == CONFIG_SCOPE_DISK ? config_add_disk(&e, c->cfg, &d) : config_add_net(&e, c->cfg, &n);
+	if (scope == CONFIG_SCOPE_DISK)
+		config_disk_free(&d);
+	else
+		config_net_free(&n);
 	return r;
 }
 
 static const struct cli_option options[] = {
+	{ "name", 0, "NAME", "the VM's name (letters, digits, . _ -); NICs without mac= derive theirs from it", opt_setting },
 	{ "kernel", 0, "PATH", "Linux kernel: a bzImage (/boot/vmlinuz-*) or an ELF vmlinux", opt_setting },
 	{ "initrd", 0, "PATH", "initial ramdisk", opt_setting },
 	{ "cmdline", 0, "STR", "kernel command line (default: console=ttyS0)", opt_setting },
@@ -100,11 +110,14 @@ static const struct cli_option options[] = {
 	{ "cpus", 0, "N", "number of vCPUs (default 1, at most 254)", opt_setting },
 	{ "serial", 0, "stdio|file:PATH|none", "where COM1 goes (default stdio; Ctrl-A x quits, Ctrl-A h helps)", opt_setting },
 	{ "disk", 0, "path=FILE[,...]", "a SCSI disk on a VMBus storage controller (repeatable; see README)", opt_device },
+	{ "net", 0, "tap=NAME[,...]", "a network adapter on a host tap interface (repeatable; see README)", opt_device },
 	{ "hv", 0, "LIST|on|off", "Hyper-V enlightenments (default on: all; see README)", opt_setting },
 	{ "on-crash", 0, "exit|reset", "when the guest reports a crash: exit with status 5 (default) or restart it", opt_setting },
 	{ "stats", 0, NULL, "print exit, MSR, hypercall, SynIC and VMBus counters when hvkvm exits", opt_setting },
 	{ "no-reboot", 0, NULL, "exit with status 3 when the guest reboots instead of restarting it", opt_setting },
 	{ "shutdown-timeout", 0, "SEC", "on SIGTERM/SIGINT, stop hard if the guest has not powered off after SEC (default 30)", opt_setting },
+	{ "api-socket", 0, "PATH", "serve the JSON-RPC management API on this Unix socket (default: none)", opt_setting },
+	{ "seccomp", 0, "on|off", "confine hvkvm with a seccomp filter (default on)", opt_setting },
 	{ "log-level", 0, "LEVEL", "error, warn, info (default) or debug", opt_setting },
 };
 
@@ -126,7 +139,8 @@ void cli_print_help(FILE *out)
 	fprintf(out,
 		"  -h, --help                         show this help\n"
 		"  -V, --version                      show the version\n\n"
-		"--disk path=FILE[,readonly=on][,serial=STR][,cache=writeback|none][,controller=N][,lun=N]\n\n"
+		"--disk path=FILE[,readonly=on][,serial=STR][,cache=writeback|none][,controller=N][,lun=N]\n"
+		"--net tap=NAME[,mac=MAC][,mtu=N][,id=ID]   (no mac: a stable one from --name, else the tap)\n\n"
 		"Exit status: 0 guest powered off; 1 hvkvm failed; 2 bad usage or setup;\n"
 		"3 guest rebooted under --no-reboot; 4 guest triple fault or KVM could not run it;\n"
 		"5 the guest reported a crash (Hyper-V crash MSRs);\n"

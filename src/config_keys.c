@@ -145,6 +145,15 @@ static int set_string(struct config_err *e, const struct config_val *v, size_t m
 	return store_string(e, dst, s);
 }
 
+static bool name_chars(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && !strchr(extra, *s))
+			return false;
+	return true;
+}
+
 /* A path to a file hvkvm reads now: checked here so the message names the option. */
 static int set_readable_path(struct config_err *e, const struct config_val *v, char **dst)
 {
@@ -167,6 +176,17 @@ static int set_readable_path(struct config_err *e, const struct config_val *v, c
 }
 
 /* ---- the VM's keys --------------------------------------------------------------- */
+
+static int set_name(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct vm_config *cfg = obj;
+	const char *s;
+
+	if (val_text(v, &s) < 0 || !*s || strlen(s) > CONFIG_NAME_MAX || *s == '.' || *s == '-' ||
+	    *s == '_' || !name_chars(s, "._-"))
+		return expected(e);
+	return store_string(e, &cfg->name, s);
+}
 
 static int set_kernel(struct config_err *e, const struct config_val *v, void *obj)
 {
@@ -310,6 +330,25 @@ static int set_stats(struct config_err *e, const struct config_val *v, void *obj
 	return set_bool(e, v, &((struct vm_config *)obj)->stats);
 }
 
+static int set_seccomp(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_bool(e, v, &((struct vm_config *)obj)->seccomp);
+}
+
+static int set_api_socket(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (!*s)
+		return fail_plain(e, "empty path");
+	if (strlen(s) > CONFIG_SOCKET_PATH_MAX)
+		return fail(e, "longer than %u characters, the limit of a Unix socket's path",
+			    CONFIG_SOCKET_PATH_MAX);
+	return store_string(e, &((struct vm_config *)obj)->api_socket, s);
+}
+
 /* ---- a disk's keys --------------------------------------------------------------- */
 
 static int set_disk_path(struct config_err *e, const struct config_val *v, void *obj)
@@ -366,6 +405,56 @@ static int set_disk_lun(struct config_err *e, const struct config_val *v, void *
 	return set_uint(e, v, 0, CONFIG_MAX_LUNS - 1, &((struct disk_config *)obj)->lun);
 }
 
+/* ---- a NIC's keys ---------------------------------------------------------------- */
+
+static int set_net_id(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0 || !*s || strlen(s) > CONFIG_NET_ID_MAX || !name_chars(s, "._-"))
+		return expected(e);
+	return store_string(e, &((struct net_config *)obj)->id, s);
+}
+
+/* Linux's rule for interface names (dev_valid_name), less '%', which would ask the
+ * kernel to pick a number: a NIC's tap must have a name that stays the same. */
+static int set_net_tap(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0 || !*s || strlen(s) > CONFIG_TAP_NAME_MAX ||
+	    !strcmp(s, ".") || !strcmp(s, ".."))
+		return expected(e);
+	for (const char *p = s; *p; p++)
+		if (*p < 0x21 || *p > 0x7e || *p == '/' || *p == ':' || *p == '%')
+			return expected(e);
+	return store_string(e, &((struct net_config *)obj)->tap, s);
+}
+
+static int set_net_mac(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct net_config *n = obj;
+	const char *s;
+	int r;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	r = config_parse_mac(s, n->mac);
+	if (r == -EADDRNOTAVAIL)
+		return fail(e, "%s", strspn(s, "0:") == strlen(s) ?
+			    "the all-zero address; give a unicast one, or none to get a stable one" :
+			    "a multicast address (the first octet is odd); a NIC needs a unicast one");
+	if (r < 0)
+		return expected(e);
+	n->has_mac = true;
+	return 0;
+}
+
+static int set_net_mtu(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_uint(e, v, CONFIG_NET_MTU_MIN, CONFIG_NET_MTU_MAX, &((struct net_config *)obj)->mtu);
+}
+
 /* ---- the schema ------------------------------------------------------------------ */
 
 struct config_key {
@@ -375,6 +464,7 @@ struct config_key {
 };
 
 static const struct config_key vm_keys[] = {
+	{ "name", "a name of 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", set_name },
 	{ "kernel", "a path", set_kernel },
 	{ "initrd", "a path", set_initrd },
 	{ "cmdline", "a string", set_cmdline },
@@ -387,7 +477,10 @@ static const struct config_key vm_keys[] = {
 	{ "shutdown-timeout", "seconds (0 to 86400)", set_shutdown_timeout },
 	{ "log-level", "error, warn, info or debug", set_log_level },
 	{ "stats", "true or false", set_stats },
+	{ "seccomp", "true or false", set_seccomp },
+	{ "api-socket", "a path", set_api_socket },
 	{ "disks", "an array of disk objects", NULL },
+	{ "nets", "an array of network adapter objects", NULL },
 	{ NULL, NULL, NULL },
 };
 
@@ -401,14 +494,24 @@ static const struct config_key disk_keys[] = {
 	{ NULL, NULL, NULL },
 };
 
+static const struct config_key net_keys[] = {
+	{ "id", "an id of 1 to 32 letters, digits, '.', '_' or '-'", set_net_id },
+	{ "tap", "an interface name of 1 to 15 characters without '/', ':', '%' or spaces", set_net_tap },
+	{ "mac", "a MAC address such as 52:54:00:12:34:56", set_net_mac },
+	{ "mtu", "an integer 68-65521", set_net_mtu },
+	{ NULL, NULL, NULL },
+};
+
 _Static_assert(CONFIG_MAX_CPUS == 254 && CONFIG_MAX_CONTROLLERS == 8 && CONFIG_MAX_LUNS == 64 &&
-	       CONFIG_SERIAL_MAX == 20,
+	       CONFIG_SERIAL_MAX == 20 && CONFIG_NAME_MAX == 63 && CONFIG_NET_ID_MAX == 32 &&
+	       CONFIG_TAP_NAME_MAX == 15 && CONFIG_NET_MTU_MIN == 68 && CONFIG_NET_MTU_MAX == 65521,
 	       "the expect lines above spell these numbers out");
 
 static const struct config_key *scope_keys(enum config_scope scope)
 {
 	switch (scope) {
 	case CONFIG_SCOPE_DISK: return disk_keys;
+	case CONFIG_SCOPE_NET: return net_keys;
 	default: return vm_keys;
 	}
 }
@@ -485,5 +588,43 @@ int config_add_disk(struct config_err *e, struct vm_config *cfg, struct disk_con
 	}
 	cfg->disks[cfg->ndisks++] = *d;
 	memset(d, 0, sizeof(*d));
+	return 0;
+}
+
+int config_add_net(struct config_err *e, struct vm_config *cfg, struct net_config *n)
+{
+	struct net_config *grown;
+	char mac[18];
+	int r = 0;
+
+	if (!n->tap)
+		r = fail_plain(e, e->json ? "\"tap\" is required" : "tap=NAME is required");
+	else if (cfg->nnets == CONFIG_MAX_NETS)
+		r = fail_plain(e, "too many network adapters (at most %u)", CONFIG_MAX_NETS);
+	for (unsigned i = 0; i < cfg->nnets && r == 0; i++) {
+		const struct net_config *o = &cfg->nets[i];
+
+		if (!strcmp(o->tap, n->tap))
+			r = fail_plain(e, "tap %s is already used by another network adapter", n->tap);
+		else if (n->id && o->id && !strcmp(o->id, n->id))
+			r = fail_plain(e, "id %s is already used by the adapter on tap %s", n->id, o->tap);
+		else if (n->has_mac && o->has_mac && !memcmp(o->mac, n->mac, 6)) {
+			config_format_mac(n->mac, mac);
+			r = fail_plain(e, "MAC %s is already used by the adapter on tap %s", mac, o->tap);
+		}
+	}
+	if (r == 0) {
+		grown = realloc(cfg->nets, (cfg->nnets + 1) * sizeof(*grown));
+		if (!grown)
+			r = fail_plain(e, "%s", strerror(ENOMEM));
+		else
+			cfg->nets = grown;
+	}
+	if (r < 0) {
+		config_net_free(n);
+		return r;
+	}
+	cfg->nets[cfg->nnets++] = *n;
+	memset(n, 0, sizeof(*n));
 	return 0;
 }

@@ -108,7 +108,11 @@ START_TEST(defaults)
 	ck_assert(!run.cfg.no_reboot);
 	ck_assert_uint_eq(run.cfg.shutdown_timeout, 30);
 	ck_assert_int_eq(run.cfg.log_level, LOG_INFO);
+	ck_assert_ptr_null(run.cfg.name);
+	ck_assert_ptr_null(run.cfg.api_socket);
+	ck_assert(run.cfg.seccomp);
 	ck_assert_uint_eq(run.cfg.ndisks, 0);
+	ck_assert_uint_eq(run.cfg.nnets, 0);
 	cleanup();
 }
 END_TEST
@@ -127,6 +131,12 @@ static void check_all_options(void)
 	ck_assert(run.cfg.no_reboot);
 	ck_assert_uint_eq(run.cfg.shutdown_timeout, 5);
 	ck_assert_int_eq(run.cfg.log_level, LOG_DEBUG);
+	ck_assert_str_eq(run.cfg.name, "web-1");
+	ck_assert_str_eq(run.cfg.api_socket, "/run/hvkvm/web-1.sock");
+	ck_assert(!run.cfg.seccomp);
+	ck_assert_uint_eq(run.cfg.nnets, 1);
+	ck_assert_str_eq(run.cfg.nets[0].tap, "tap0");
+	ck_assert_uint_eq(run.cfg.nets[0].mtu, 9000);
 }
 
 START_TEST(all_options_separate)
@@ -134,7 +144,8 @@ START_TEST(all_options_separate)
 	parse("--kernel", kernel_path, "--initrd", initrd_path,
 	      "--cmdline", "console=ttyS0 root=/dev/sda1 quiet", "--memory", "2G", "--cpus", "4",
 	      "--serial", "file:/tmp/serial.log", "--no-reboot", "--shutdown-timeout", "5",
-	      "--log-level", "debug", NULL);
+	      "--log-level", "debug", "--name", "web-1", "--api-socket", "/run/hvkvm/web-1.sock",
+	      "--seccomp", "off", "--net", "tap=tap0,mtu=9000", NULL);
 	check_all_options();
 	cleanup();
 }
@@ -148,7 +159,8 @@ START_TEST(all_options_equals)
 	snprintf(i, sizeof(i), "--initrd=%s", initrd_path);
 	parse(k, i, "--cmdline=console=ttyS0 root=/dev/sda1 quiet", "--memory=2G", "--cpus=4",
 	      "--serial=file:/tmp/serial.log", "--no-reboot", "--shutdown-timeout=5",
-	      "--log-level=debug", NULL);
+	      "--log-level=debug", "--name=web-1", "--api-socket=/run/hvkvm/web-1.sock",
+	      "--seccomp=off", "--net=tap=tap0,mtu=9000", NULL);
 	check_all_options();
 	cleanup();
 }
@@ -440,7 +452,7 @@ START_TEST(log_level_option)
 }
 END_TEST
 
-/* ---- disks ----------------------------------------------------------------------- */
+/* ---- devices: --disk and --net --------------------------------------------------- */
 
 START_TEST(disk_option)
 {
@@ -537,7 +549,173 @@ START_TEST(disk_full_controller)
 }
 END_TEST
 
-/* ---- flags and --on-crash -------------------------------------------------------- */
+START_TEST(net_option)
+{
+	parse("--kernel", kernel_path, "--net", "tap=tap0", "--net",
+	      "tap=vm1.lan,mac=52:54:00:AB:cd:0f,mtu=65521,id=lan", "--net=tap=t2,mtu=68", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.nnets, 3);
+	ck_assert_str_eq(run.cfg.nets[0].tap, "tap0");
+	ck_assert(!run.cfg.nets[0].has_mac);
+	ck_assert_uint_eq(run.cfg.nets[0].mtu, 1500);
+	ck_assert_str_eq(run.cfg.nets[0].id, "net0");
+	ck_assert_str_eq(run.cfg.nets[1].tap, "vm1.lan");
+	ck_assert(run.cfg.nets[1].has_mac);
+	ck_assert_mem_eq(run.cfg.nets[1].mac, ((uint8_t[]){ 0x52, 0x54, 0x00, 0xab, 0xcd, 0x0f }), 6);
+	ck_assert_uint_eq(run.cfg.nets[1].mtu, 65521);
+	ck_assert_str_eq(run.cfg.nets[1].id, "lan");
+	ck_assert_uint_eq(run.cfg.nets[2].mtu, 68);
+	ck_assert_str_eq(run.cfg.nets[2].id, "net2");
+	/* A default id never takes one given: the next free number instead. */
+	parse("--kernel", kernel_path, "--net", "tap=a,id=net1", "--net", "tap=b", "--net", "tap=c,id=net2", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.nets[0].id, "net1");
+	ck_assert_str_eq(run.cfg.nets[1].id, "net3");
+	ck_assert_str_eq(run.cfg.nets[2].id, "net2");
+	/* Fifteen characters is IFNAMSIZ - 1. */
+	parse("--kernel", kernel_path, "--net", "tap=abcdefghijklmno", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.nets[0].tap, "abcdefghijklmno");
+	cleanup();
+}
+END_TEST
+
+START_TEST(net_bad)
+{
+	static const struct { const char *arg, *msg; } t[] = {
+		{ "mtu=1500", "--net mtu=1500: tap=NAME is required" },
+		{ "", "--net: tap=NAME is required" },
+		{ "tap0", "--net tap0: expected key=value" },
+		{ "tap=t,vlan=3", "--net vlan=3: unknown key (known: id, tap, mac, mtu)" },
+		{ "tap=", "--net tap=: expected an interface name of 1 to 15 characters" },
+		{ "tap=abcdefghijklmnop", "--net tap=abcdefghijklmnop: expected an interface name" },
+		{ "tap=a/b", "--net tap=a/b: expected an interface name" },
+		{ "tap=a:1", "--net tap=a:1: expected an interface name" },
+		{ "tap=tap%d", "--net tap=tap%d: expected an interface name" },
+		{ "tap=a b", "--net tap=a b: expected an interface name" },
+		{ "tap=.", "--net tap=.: expected an interface name" },
+		{ "tap=..", "--net tap=..: expected an interface name" },
+		{ "tap=t,mtu=67", "--net mtu=67: expected an integer 68-65521" },
+		{ "tap=t,mtu=65522", "--net mtu=65522: expected an integer 68-65521" },
+		{ "tap=t,mtu=1500B", "--net mtu=1500B: expected an integer 68-65521" },
+		{ "tap=t,mac=", "--net mac=: expected a MAC address such as 52:54:00:12:34:56" },
+		{ "tap=t,mac=52:54:00:12:34", "--net mac=52:54:00:12:34: expected a MAC address" },
+		{ "tap=t,mac=52:54:00:12:34:567", "--net mac=52:54:00:12:34:567: expected a MAC address" },
+		{ "tap=t,mac=52-54-00-12-34-56", "expected a MAC address" },
+		{ "tap=t,mac=5254.0012.3456", "expected a MAC address" },
+		{ "tap=t,mac=52:54:00:12:34:5g", "expected a MAC address" },
+		{ "tap=t,mac=01:00:5e:00:00:01", "--net mac=01:00:5e:00:00:01: a multicast address" },
+		{ "tap=t,mac=ff:ff:ff:ff:ff:ff", "multicast" },
+		{ "tap=t,mac=33:33:00:00:00:01", "multicast" },
+		{ "tap=t,mac=00:00:00:00:00:00", "--net mac=00:00:00:00:00:00: the all-zero address" },
+		{ "tap=t,id=", "--net id=: expected an id of 1 to 32" },
+		{ "tap=t,id=a/b", "--net id=a/b: expected an id" },
+		{ "tap=t,id=abcdefghijklmnopqrstuvwxyz0123456", "expected an id of 1 to 32" },
+	};
+
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		parse("--kernel", kernel_path, "--net", t[i].arg, NULL);
+		assert_error(t[i].msg, NULL);
+	}
+	parse("--kernel", kernel_path, "--net", "tap=t0", "--net", "tap=t0,mtu=9000", NULL);
+	assert_error("--net tap=t0,mtu=9000: tap t0 is already used by another network adapter", NULL);
+	parse("--kernel", kernel_path, "--net", "tap=t0,id=x", "--net", "tap=t1,id=x", NULL);
+	assert_error("--net tap=t1,id=x: id x is already used by the adapter on tap t0", NULL);
+	parse("--kernel", kernel_path, "--net", "tap=t0,mac=02:00:00:00:00:01", "--net",
+	      "tap=t1,mac=02:00:00:00:00:01", NULL);
+	assert_error("MAC 02:00:00:00:00:01 is already used by the adapter on tap t0", NULL);
+	{
+		char *argv[3 + 2 * 65 + 1], taps[65][16];
+		int argc = 0;
+
+		argv[argc++] = "hvkvm";
+		argv[argc++] = "--kernel";
+		argv[argc++] = kernel_path;
+		for (unsigned i = 0; i < 65; i++) {
+			snprintf(taps[i], sizeof(taps[i]), "tap=t%u", i);
+			argv[argc++] = "--net";
+			argv[argc++] = taps[i];
+		}
+		argv[argc] = NULL;
+		parse_argv(argc - 2, argv);
+		assert_ok();
+		ck_assert_uint_eq(run.cfg.nnets, 64);
+		parse_argv(argc, argv);
+		assert_error("--net tap=t64: too many network adapters (at most 64)", NULL);
+	}
+	cleanup();
+}
+END_TEST
+
+/* ---- --name, --api-socket, --seccomp, flags -------------------------------------- */
+
+START_TEST(name_option)
+{
+	static const char *const good[] = {
+		"a", "web1", "Web-1.prod_eu", "0",
+		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk",	/* 63 */
+	};
+	static const char *const bad[] = {
+		"", "-a", ".a", "_a", "a b", "a/b", "a:b", "a@b", "caf\xc3\xa9",
+		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl",	/* 64 */
+	};
+
+	for (unsigned i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		parse("--kernel", kernel_path, "--name", good[i], NULL);
+		assert_ok();
+		ck_assert_str_eq(run.cfg.name, good[i]);
+	}
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse("--kernel", kernel_path, "--name", bad[i], NULL);
+		assert_error("--name", "expected a name of 1 to 63 letters, digits", NULL);
+	}
+	parse("--kernel", kernel_path, "--name", "a", "--name", "b", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.name, "b");
+	cleanup();
+}
+END_TEST
+
+START_TEST(api_socket_option)
+{
+	char path[128];
+
+	parse("--kernel", kernel_path, "--api-socket", "/run/hvkvm/vm.sock", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.api_socket, "/run/hvkvm/vm.sock");
+	parse("--kernel", kernel_path, "--api-socket=vm.sock", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.api_socket, "vm.sock");
+	memset(path, 'a', 107);
+	path[107] = '\0';
+	parse("--kernel", kernel_path, "--api-socket", path, NULL);
+	assert_ok();
+	strcat(path, "b");
+	parse("--kernel", kernel_path, "--api-socket", path, NULL);
+	assert_error("--api-socket aaa", "longer than 107 characters", NULL);
+	parse("--kernel", kernel_path, "--api-socket", "", NULL);
+	assert_error("--api-socket: empty path", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(seccomp_option)
+{
+	parse("--kernel", kernel_path, "--seccomp", "off", NULL);
+	assert_ok();
+	ck_assert(!run.cfg.seccomp);
+	parse("--kernel", kernel_path, "--seccomp", "off", "--seccomp=on", NULL);
+	assert_ok();
+	ck_assert(run.cfg.seccomp);
+	parse("--kernel", kernel_path, "--seccomp", "maybe", NULL);
+	assert_error("--seccomp maybe: expected on or off", NULL);
+	parse("--kernel", kernel_path, "--seccomp", "", NULL);
+	assert_error("--seccomp: expected on or off", NULL);
+	parse("--kernel", kernel_path, "--seccomp", NULL);
+	assert_error("--seccomp needs an argument: on|off", NULL);
+	cleanup();
+}
+END_TEST
 
 START_TEST(flags_and_crash)
 {
@@ -567,8 +745,9 @@ START_TEST(missing_argument)
 		{ "--kernel", "PATH" }, { "--initrd", "PATH" }, { "--cmdline", "STR" },
 		{ "--memory", "SIZE" }, { "--cpus", "N" }, { "--serial", "stdio|file:PATH|none" },
 		{ "--shutdown-timeout", "SEC" }, { "--log-level", "LEVEL" },
-		{ "--disk", "path=FILE[,...]" }, { "--hv", "LIST|on|off" },
-		{ "--on-crash", "exit|reset" },
+		{ "--disk", "path=FILE[,...]" }, { "--net", "tap=NAME[,...]" }, { "--name", "NAME" },
+		{ "--api-socket", "PATH" }, { "--seccomp", "on|off" },
+		{ "--hv", "LIST|on|off" }, { "--on-crash", "exit|reset" },
 	};
 
 	for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
@@ -656,6 +835,7 @@ static const char *const help_lines[] = {
 	"--kernel PATH", "--initrd PATH", "--cmdline STR", "--memory SIZE", "--cpus N",
 	"--serial stdio|file:PATH|none", "--no-reboot", "--shutdown-timeout SEC",
 	"--log-level LEVEL", "--help", "--version", "--disk path=FILE[,...]",
+	"--net tap=NAME[,...]", "--name NAME", "--api-socket PATH", "--seccomp on|off",
 	"--hv LIST|on|off", "--on-crash exit|reset", "--stats", NULL,
 };
 
@@ -791,6 +971,11 @@ int main(void)
 	tcase_add_test(tc, disk_option);
 	tcase_add_test(tc, disk_bad);
 	tcase_add_test(tc, disk_full_controller);
+	tcase_add_test(tc, net_option);
+	tcase_add_test(tc, net_bad);
+	tcase_add_test(tc, name_option);
+	tcase_add_test(tc, api_socket_option);
+	tcase_add_test(tc, seccomp_option);
 	tcase_add_test(tc, flags_and_crash);
 	suite_add_tcase(s, tc);
 
