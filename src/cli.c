@@ -16,10 +16,13 @@ struct cli_ctx {
 	struct vm_config *cfg;
 	char *err;
 	size_t errlen;
+	unsigned nconfig;		/* --config seen so far */
+	const char *config;		/* its FILE */
+	bool print_config;
 };
 
 struct cli_option {
-	const char *name;		/* also the key in config_keys.c */
+	const char *name;		/* also its key in config_keys.c and a --config file */
 	char short_name;
 	const char *metavar;		/* NULL: the option takes no argument */
 	const char *help;
@@ -58,8 +61,9 @@ static int opt_setting(struct cli_ctx *c, const struct cli_option *o, const char
 }
 
 /*
- * --disk and --net: "key=value,key=value", each pair set as a key of the device, then
- * the device checked against the others and added. A value cannot contain a comma.
+ * --disk and --net: "key=value,key=value", each pair set as the same key of a "disks"
+ * or "nets" object in a file would be, then the device checked and added as one from a
+ * file is. A value cannot contain a comma.
  */
 static int opt_device(struct cli_ctx *c, const struct cli_option *o, const char *arg)
 {
@@ -101,7 +105,26 @@ static int opt_device(struct cli_ctx *c, const struct cli_option *o, const char 
 	return r;
 }
 
+/* The file was read before any other option (cli_parse); here only its count. */
+static int opt_config(struct cli_ctx *c, const struct cli_option *o, const char *arg)
+{
+	(void)o;
+	if (++c->nconfig > 1)
+		return fail(c, "--config %s: only one --config file is read", arg);
+	c->config = arg;
+	return 0;
+}
+
+static int opt_print_config(struct cli_ctx *c, const struct cli_option *o, const char *arg)
+{
+	(void)o, (void)arg;
+	c->print_config = true;
+	return 0;
+}
+
 static const struct cli_option options[] = {
+	{ "config", 0, "FILE", "read the settings from a JSON file; options given here override it", opt_config },
+	{ "print-config", 0, NULL, "print the configuration as JSON (a --config file) and exit", opt_print_config },
 	{ "name", 0, "NAME", "the VM's name (letters, digits, . _ -); NICs without mac= derive theirs from it", opt_setting },
 	{ "kernel", 0, "PATH", "Linux kernel: a bzImage (/boot/vmlinuz-*) or an ELF vmlinux", opt_setting },
 	{ "initrd", 0, "PATH", "initial ramdisk", opt_setting },
@@ -125,6 +148,7 @@ void cli_print_help(FILE *out)
 {
 	fprintf(out,
 		"Usage: hvkvm --kernel PATH [options]\n"
+		"       hvkvm --config FILE.json [options]\n"
 		"Run a virtual machine on KVM that presents itself to the guest as Microsoft Hyper-V.\n\n"
 		"Options:\n");
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
@@ -141,6 +165,10 @@ void cli_print_help(FILE *out)
 		"  -V, --version                      show the version\n\n"
 		"--disk path=FILE[,readonly=on][,serial=STR][,cache=writeback|none][,controller=N][,lun=N]\n"
 		"--net tap=NAME[,mac=MAC][,mtu=N][,id=ID]   (no mac: a stable one from --name, else the tap)\n\n"
+		"A --config file holds the same settings: each key is an option's name (\"memory\": \"2G\",\n"
+		"\"cpus\": 2, \"no-reboot\": true), and \"disks\" and \"nets\" are arrays of objects with the keys\n"
+		"of --disk and --net. Options on the command line override the file; --disk and --net add\n"
+		"devices after the file's.\n\n"
 		"Exit status: 0 guest powered off; 1 hvkvm failed; 2 bad usage or setup;\n"
 		"3 guest rebooted under --no-reboot; 4 guest triple fault or KVM could not run it;\n"
 		"5 the guest reported a crash (Hyper-V crash MSRs);\n"
@@ -204,6 +232,32 @@ static enum cli_token next_option(struct cli_ctx *c, int argc, char **argv, int 
 	return TOKEN_OPTION;
 }
 
+/*
+ * The file comes first whatever its place on the line, so that every other option
+ * overrides it. Nothing is read if the line holds --help or --version before any
+ * mistake, or a mistake: the second pass reports those as it always has.
+ */
+static int load_config_first(struct cli_ctx *c, int argc, char **argv)
+{
+	char scratch[256];
+	struct cli_ctx quiet = { .cfg = c->cfg, .err = scratch, .errlen = sizeof(scratch) };
+	const struct cli_option *o;
+	const char *arg, *file = NULL;
+	unsigned nfiles = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (next_option(&quiet, argc, argv, &i, &o, &arg) != TOKEN_OPTION)
+			return 0;
+		if (o->apply == opt_config) {
+			file = arg;
+			nfiles++;
+		}
+	}
+	if (nfiles != 1)
+		return 0;
+	return config_load_file(c->cfg, file, c->err, c->errlen);
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *out,
 			  char *err, size_t errlen)
 {
@@ -212,6 +266,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *ou
 	const char *arg;
 
 	err[0] = '\0';
+	if (load_config_first(&c, argc, argv) < 0)
+		return CLI_ERROR;
 	for (int i = 1; i < argc; i++) {
 		switch (next_option(&c, argc, argv, &i, &o, &arg)) {
 		case TOKEN_HELP:
@@ -232,10 +288,20 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *ou
 		}
 	}
 	if (!cfg->kernel) {
-		fail(&c, "--kernel PATH is required (see --help)");
+		if (c.config)
+			fail(&c, "--kernel PATH is required, or \"kernel\" in %s", c.config);
+		else
+			fail(&c, "--kernel PATH is required (see --help)");
 		return CLI_ERROR;
 	}
 	if (config_finish(cfg, err, errlen) < 0)
 		return CLI_ERROR;
+	if (c.print_config) {
+		if (config_print_json(cfg, out) < 0) {
+			fail(&c, "--print-config: %s", strerror(EIO));
+			return CLI_ERROR;
+		}
+		return CLI_EXIT_OK;
+	}
 	return CLI_RUN;
 }

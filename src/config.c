@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The configuration model: defaults, value syntax, MAC addresses. The keys and their
- * checks are in config_keys.c. */
+ * checks are in config_keys.c, the JSON file in config_json.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -94,6 +94,24 @@ int config_parse_size(const char *s, uint64_t *out)
 		return -ERANGE;
 	*out = v * mult;
 	return 0;
+}
+
+void config_format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const struct { char unit; unsigned shift; } units[] = {
+		{ 'T', 40 }, { 'G', 30 }, { 'M', 20 }, { 'K', 10 },
+	};
+
+	for (unsigned i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		uint64_t u = 1ull << units[i].shift;
+
+		if (bytes && bytes % u == 0) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(bytes / u), units[i].unit);
+			return;
+		}
+	}
+	/* Below a KiB or not a multiple of one: never a valid memory size anyway. */
+	snprintf(buf, len, "%lluK", (unsigned long long)(bytes >> 10));
 }
 
 int config_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)

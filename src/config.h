@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The VM's configuration. Front ends (the command line, cli.c; a JSON file next) hand
- * every setting to config_set(), so a key is validated by one function whichever way
- * it arrives, and messages differ only in how they name it ("--disk lun=x").
+ * The VM's configuration: one model with two front ends, the command line (cli.c) and
+ * a JSON file (config_json.c). Both hand every setting to config_set(), so a key is
+ * validated by one function whichever way it arrived, and the messages differ only in
+ * how they name it ("--disk lun=x" or "vm.json: disks[1].lun").
  */
 #ifndef HVKVM_CONFIG_H
 #define HVKVM_CONFIG_H
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "console.h"
 #include "hv.h"
@@ -120,9 +122,9 @@ enum config_scope {
  * replaces any earlier value. */
 int config_set(struct config_err *e, enum config_scope scope, void *obj, const char *key,
 	       const struct config_val *v);
-/* The i-th key of a scope, NULL past the last. VM scope includes "disks" and "nets",
- * whose values are lists of DISK and NET objects (config_set refuses them: the front
- * end adds each device). */
+/* The i-th key of a scope, NULL past the last: the JSON schema, in --print-config's
+ * order. VM scope includes "disks" and "nets", whose values are arrays of DISK and NET
+ * objects (the JSON front end handles them; config_set refuses them). */
 const char *config_key_name(enum config_scope scope, unsigned i);
 
 void config_disk_init(struct disk_config *d);
@@ -135,8 +137,8 @@ void config_net_free(struct net_config *n);
 int config_add_disk(struct config_err *e, struct vm_config *cfg, struct disk_config *d);
 int config_add_net(struct config_err *e, struct vm_config *cfg, struct net_config *n);
 
-/* Defaults that depend on the whole configuration, once the front end is done: the
- * kernel command line and NIC ids. 0 or -1 with a message. */
+/* Defaults that depend on the whole configuration, once both front ends are done:
+ * the kernel command line and NIC ids. 0 or -1 with a message. */
 int config_finish(struct vm_config *cfg, char *err, size_t errlen);
 
 /* ---- value syntax ---------------------------------------------------------------- */
@@ -149,6 +151,8 @@ int config_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
  * multicast or all-zero address, which a NIC cannot have. */
 int config_parse_mac(const char *s, uint8_t mac[6]);
 void config_format_mac(const uint8_t mac[6], char buf[18]);
+/* "512M", "2G": the largest unit that is exact. */
+void config_format_size(uint64_t bytes, char *buf, size_t len);
 
 /*
  * A locally administered unicast MAC that is a pure function of (seed, index), so a VM
@@ -159,5 +163,15 @@ void config_default_mac(const char *seed, unsigned index, uint8_t mac[6]);
 /* The MAC NIC i shows the guest: its mac= if given; otherwise derived from the VM's
  * name and the NIC's position, or without a name from the tap's name alone. */
 void config_net_mac(const struct vm_config *cfg, unsigned i, uint8_t mac[6]);
+
+/* ---- the JSON front end (config_json.c) ------------------------------------------ */
+
+/* Add the settings of a JSON file to cfg (config_init'ed); name prefixes messages.
+ * 0, or -1 with one line in err naming the file, and the key or line:column. */
+int config_load_file(struct vm_config *cfg, const char *path, char *err, size_t errlen);
+int config_load_json(struct vm_config *cfg, const char *name, const char *text, size_t len,
+		     char *err, size_t errlen);
+/* Every setting as JSON that config_load_file reads back to the same configuration. */
+int config_print_json(const struct vm_config *cfg, FILE *out);
 
 #endif

@@ -737,6 +737,29 @@ START_TEST(flags_and_crash)
 }
 END_TEST
 
+START_TEST(print_config_option)
+{
+	parse("--kernel", kernel_path, "--print-config", "--cpus", "3", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert_str_eq(run.err, "");
+	ck_assert_ptr_nonnull(strstr(run.out, "\"cpus\": 3,"));
+	ck_assert_int_eq(run.out[0], '{');
+	ck_assert_int_eq(run.out[run.outlen - 1], '\n');
+	/* It checks what a run would check. */
+	parse("--print-config", NULL);
+	assert_error("--kernel PATH is required", NULL);
+	parse("--kernel", kernel_path, "--print-config", "--cpus", "0", NULL);
+	assert_error("--cpus 0", NULL);
+	parse("--kernel", kernel_path, "--print-config=yes", NULL);
+	assert_error("--print-config takes no argument", NULL);
+	/* --help still wins. */
+	parse("--print-config", "--help", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(run.out, "Usage"));
+	cleanup();
+}
+END_TEST
+
 /* ---- structure errors ------------------------------------------------------------ */
 
 START_TEST(missing_argument)
@@ -746,7 +769,7 @@ START_TEST(missing_argument)
 		{ "--memory", "SIZE" }, { "--cpus", "N" }, { "--serial", "stdio|file:PATH|none" },
 		{ "--shutdown-timeout", "SEC" }, { "--log-level", "LEVEL" },
 		{ "--disk", "path=FILE[,...]" }, { "--net", "tap=NAME[,...]" }, { "--name", "NAME" },
-		{ "--api-socket", "PATH" }, { "--seccomp", "on|off" },
+		{ "--api-socket", "PATH" }, { "--seccomp", "on|off" }, { "--config", "FILE" },
 		{ "--hv", "LIST|on|off" }, { "--on-crash", "exit|reset" },
 	};
 
@@ -836,7 +859,8 @@ static const char *const help_lines[] = {
 	"--serial stdio|file:PATH|none", "--no-reboot", "--shutdown-timeout SEC",
 	"--log-level LEVEL", "--help", "--version", "--disk path=FILE[,...]",
 	"--net tap=NAME[,...]", "--name NAME", "--api-socket PATH", "--seccomp on|off",
-	"--hv LIST|on|off", "--on-crash exit|reset", "--stats", NULL,
+	"--config FILE", "--print-config", "--hv LIST|on|off", "--on-crash exit|reset", "--stats",
+	NULL,
 };
 
 START_TEST(help)
@@ -977,6 +1001,7 @@ int main(void)
 	tcase_add_test(tc, api_socket_option);
 	tcase_add_test(tc, seccomp_option);
 	tcase_add_test(tc, flags_and_crash);
+	tcase_add_test(tc, print_config_option);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
