@@ -53,8 +53,10 @@ struct storvsp_chan {
 	struct storvsp *s;
 	struct vmbus_channel *ch;
 	bool open;
+	bool closed;			/* the channel closed: freed once nothing uses it */
 	bool throttled;			/* stopped reading: too many requests in flight */
 	unsigned inflight;
+	unsigned busy;			/* storvsp frames on the stack that use it */
 	struct storvsp_pending {
 		uint64_t trans_id;
 		uint32_t size;
@@ -79,6 +81,26 @@ struct storvsp {
 };
 
 static bool storvsp_process(struct storvsp_chan *c);
+static void free_backlog(struct storvsp_chan *c);
+
+/*
+ * A send can fail the channel (the guest broke its ring), and vmbus_chan_fail() closes
+ * it at once, from inside the storvsp frame that sent. Such a frame holds the channel
+ * so that the close only marks it; the last one out, or the last request to complete,
+ * frees it.
+ */
+static void chan_hold(struct storvsp_chan *c)
+{
+	c->busy++;
+}
+
+static void chan_release(struct storvsp_chan *c)
+{
+	if (--c->busy || !c->closed || c->inflight)
+		return;
+	free_backlog(c);
+	free(c);
+}
 
 static size_t vstor_size(const struct storvsp *s)
 {
@@ -123,7 +145,7 @@ static void complete_pkt(struct storvsp_chan *c, uint64_t trans_id, const struct
 /* Returns false while completions still wait for room. */
 static bool flush_backlog(struct storvsp_chan *c)
 {
-	while (c->backlog) {
+	while (c->backlog && c->open) {
 		struct storvsp_pending *q = c->backlog;
 
 		if (send_pkt(c, q->trans_id, &q->pkt, q->size, VM_PKT_COMP) == -EAGAIN)
@@ -215,6 +237,7 @@ static void srb_done(struct scsi_cmd *cmd)
 	}
 	p.vm_srb.srb_status = srb_status;
 	p.status = status;
+	chan_hold(c);
 	if (r->reply)
 		complete_pkt(c, r->trans_id, &p, (uint32_t)vstor_size(s));
 	c->inflight--;
@@ -225,6 +248,7 @@ static void srb_done(struct scsi_cmd *cmd)
 		vmbus_chan_recv_done(c->ch);
 		storvsp_process(c);
 	}
+	chan_release(c);
 }
 
 /* An SRB answered here without a disk: no LUN there, or the request itself is bad. */
@@ -485,8 +509,11 @@ static bool storvsp_process(struct storvsp_chan *c)
 	uint32_t len;
 	int r;
 
-	if (!flush_backlog(c))
+	chan_hold(c);
+	if (!flush_backlog(c)) {
+		chan_release(c);
 		return false;
+	}
 	for (unsigned i = 0; i < STORVSP_MAX_LUNS; i++)
 		if (s->luns[i].blk)
 			blk_plug(s->luns[i].blk);
@@ -512,6 +539,7 @@ static bool storvsp_process(struct storvsp_chan *c)
 	for (unsigned i = 0; i < STORVSP_MAX_LUNS; i++)
 		if (s->luns[i].blk)
 			blk_unplug(s->luns[i].blk);
+	chan_release(c);
 	return drained;
 }
 
@@ -541,8 +569,13 @@ static int sv_open(struct vmbus_channel *ch, void *opaque)
 	return 0;
 }
 
-/* The guest may free its buffers once the channel is closed: no I/O may still write
- * into them, so every request in flight finishes first. */
+/*
+ * The guest may free its buffers once the channel is closed: no I/O may still write
+ * into them, so every request in flight finishes first. Not so when storvsp itself
+ * failed the channel (the guest broke its ring) from a frame that uses it, possibly
+ * inside a disk's completion: waiting for the disk there would never end. The
+ * requests then finish on their own, unanswered, and the last one frees the channel.
+ */
 static void sv_close(struct vmbus_channel *ch, void *opaque)
 {
 	struct storvsp *s = opaque;
@@ -551,10 +584,6 @@ static void sv_close(struct vmbus_channel *ch, void *opaque)
 	if (!c)
 		return;
 	c->open = false;
-	for (unsigned i = 0; i < STORVSP_MAX_LUNS && c->inflight; i++)
-		if (s->luns[i].blk)
-			blk_drain(s->luns[i].blk);
-	free_backlog(c);
 	if (c == s->primary) {
 		/* The next open starts the protocol over (hibernation resume, reboot). */
 		s->primary = NULL;
@@ -563,7 +592,13 @@ static void sv_close(struct vmbus_channel *ch, void *opaque)
 		s->subchannels_made = false;
 	}
 	vmbus_chan_set_priv(ch, NULL);
-	free(c);
+	chan_hold(c);
+	if (c->busy == 1)
+		for (unsigned i = 0; i < STORVSP_MAX_LUNS && c->inflight; i++)
+			if (s->luns[i].blk)
+				blk_drain(s->luns[i].blk);
+	c->closed = true;
+	chan_release(c);
 }
 
 static const struct vmbus_dev_ops storvsp_ops = {
