@@ -251,25 +251,34 @@ static void srb_done(struct scsi_cmd *cmd)
 	chan_release(c);
 }
 
-/* An SRB answered here without a disk: no LUN there, or the request itself is bad. */
-static void srb_fail(struct storvsp_req *r, uint8_t srb_status)
+/* An SRB answered by the controller without a disk: no data moved, no sense. */
+static void srb_refuse(struct storvsp_chan *c, uint64_t trans_id, bool reply, const struct vmscsi_request *srb,
+		       uint8_t srb_status, uint32_t status)
 {
-	struct storvsp *s = r->c->s;
+	struct storvsp *s = c->s;
 	struct vstor_packet p;
 
+	if (!reply)
+		return;
 	memset(&p, 0, sizeof(p));
 	p.operation = VSTOR_OPERATION_COMPLETE_IO;
-	p.vm_srb = r->srb;
+	p.vm_srb = *srb;
 	p.vm_srb.length = (uint16_t)(vstor_size(s) - offsetof(struct vstor_packet, vm_srb));
 	p.vm_srb.srb_status = srb_status;
 	p.vm_srb.scsi_status = srb_status == SRB_STATUS_INVALID_LUN ? SCSI_STATUS_CHECK_CONDITION : 0;
 	p.vm_srb.data_transfer_length = 0;
 	p.vm_srb.sense_info_length = 0;
 	memset(p.vm_srb.sense_data, 0, sizeof(p.vm_srb.sense_data));
-	p.status = srb_status == SRB_STATUS_INVALID_LUN ? VSTOR_STATUS_DEVICE_DOES_NOT_EXIST
-						       : VSTOR_STATUS_INVALID_DEVICE_REQUEST;
-	if (r->reply)
-		complete_pkt(r->c, r->trans_id, &p, (uint32_t)vstor_size(s));
+	p.status = status;
+	complete_pkt(c, trans_id, &p, (uint32_t)vstor_size(s));
+}
+
+/* No LUN there, or the request itself is bad. */
+static void srb_fail(struct storvsp_req *r, uint8_t srb_status)
+{
+	srb_refuse(r->c, r->trans_id, r->reply, &r->srb, srb_status,
+		   srb_status == SRB_STATUS_INVALID_LUN ? VSTOR_STATUS_DEVICE_DOES_NOT_EXIST
+							: VSTOR_STATUS_INVALID_DEVICE_REQUEST);
 	r->c->inflight--;
 	free(r);
 }
@@ -453,6 +462,7 @@ static void handle_packet(struct storvsp_chan *c, const uint8_t *buf, uint32_t l
 	const struct vmbus_gpa_range *rp = NULL;
 	const uint64_t *pfns = NULL;
 	uint32_t off, size, npfn = 0;
+	const char *bad = NULL;
 	bool reply;
 
 	memcpy(&d, buf, sizeof(d));
@@ -460,27 +470,52 @@ static void handle_packet(struct storvsp_chan *c, const uint8_t *buf, uint32_t l
 	reply = d.flags & VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED;
 	if (d.type == VM_PKT_DATA_USING_GPA_DIRECT) {
 		struct vmbus_gpa_direct_header h;
+		uint64_t pages;
 
-		if (len < sizeof(h) + sizeof(range))
-			goto bad;
-		memcpy(&h, buf, sizeof(h));
-		memcpy(&range, buf + sizeof(h), sizeof(range));
-		/* One range, as the guest drivers send; its page list ends where the vstor
-		 * packet begins. */
-		npfn = (uint32_t)(((uint64_t)range.byte_offset + range.byte_count + GMEM_PAGE_SIZE - 1) / GMEM_PAGE_SIZE);
-		if (h.range_cnt != 1 || range.byte_offset >= GMEM_PAGE_SIZE || npfn > STORVSP_MAX_PAGES ||
-		    off < sizeof(h) + sizeof(range) + 8 * npfn)
-			goto bad;
-		rp = &range;
-		pfns = (const uint64_t *)(buf + sizeof(h) + sizeof(range));
+		if (len < sizeof(h) + sizeof(range)) {
+			bad = "GPA-direct header cut short";
+		} else {
+			memcpy(&h, buf, sizeof(h));
+			memcpy(&range, buf + sizeof(h), sizeof(range));
+			/* One range, as the guest drivers send; its page list ends where the
+			 * vstor packet begins. */
+			pages = ((uint64_t)range.byte_offset + range.byte_count + GMEM_PAGE_SIZE - 1) / GMEM_PAGE_SIZE;
+			if (h.range_cnt != 1)
+				bad = "not one GPA range";
+			else if (range.byte_offset >= GMEM_PAGE_SIZE)
+				bad = "GPA range offset past its first page";
+			else if (pages > STORVSP_MAX_PAGES)
+				bad = "more pages than a request may have";
+			else if (off < sizeof(h) + sizeof(range) + 8 * pages)
+				bad = "GPA range longer than its page list";
+			else {
+				npfn = (uint32_t)pages;
+				rp = &range;
+				pfns = (const uint64_t *)(buf + sizeof(h) + sizeof(range));
+			}
+		}
 	} else if (d.type != VM_PKT_DATA_INBAND) {
-		goto bad;
+		bad = "not a data packet";
 	}
-	if (off > len || len - off < offsetof(struct vstor_packet, vm_srb))
-		goto bad;
-	size = len - off < VSTOR_PACKET_SIZE ? len - off : VSTOR_PACKET_SIZE;
+	size = off > len ? 0 : len - off < VSTOR_PACKET_SIZE ? len - off : VSTOR_PACKET_SIZE;
 	memset(&p, 0, sizeof(p));
-	memcpy(&p, buf + off, size);
+	if (size)
+		memcpy(&p, buf + off, size);
+	if (!bad && size < offsetof(struct vstor_packet, vm_srb))
+		bad = "shorter than a vstor packet";
+	if (bad) {
+		/* Answered all the same: the guest driver waits for every answer forever. */
+		s->pkts_bad++;
+		if (log_first_time(LOG_ONCE_MISC, 0x5c5300000ull | s->controller))
+			log_warn("storvsp %u: malformed packet (type %u, %u bytes): %s", s->controller, d.type, len,
+				 bad);
+		if (p.operation == VSTOR_OPERATION_EXECUTE_SRB)
+			srb_refuse(c, d.trans_id, reply, &p.vm_srb, SRB_STATUS_INVALID_REQUEST,
+				   VSTOR_STATUS_INVALID_DEVICE_REQUEST);
+		else if (reply)
+			reply_status(c, d.trans_id, &p, (uint32_t)vstor_size(s), VSTOR_STATUS_INVALID_DEVICE_REQUEST);
+		return;
+	}
 	if (p.operation == VSTOR_OPERATION_EXECUTE_SRB) {
 		if (s->state != SV_READY || size < vstor_size(s)) {
 			if (reply)
@@ -493,11 +528,6 @@ static void handle_packet(struct storvsp_chan *c, const uint8_t *buf, uint32_t l
 	/* Before a version is agreed the answer has the size of the question; after, the
 	 * size of the version (Windows checks it exactly). */
 	handle_control(c, d.trans_id, reply, &p, s->version ? (uint32_t)vstor_size(s) : size);
-	return;
-bad:
-	s->pkts_bad++;
-	if (log_first_time(LOG_ONCE_MISC, 0x5c5300000ull | s->controller))
-		log_warn("storvsp %u: dropped a malformed packet (type %u, %u bytes)", s->controller, d.type, len);
 }
 
 /* Read and start everything the guest queued; false if stopped before the ring was
