@@ -503,6 +503,8 @@ static void handle_packet(struct storvsp_chan *c, const uint8_t *buf, uint32_t l
 		memcpy(&p, buf + off, size);
 	if (!bad && size < offsetof(struct vstor_packet, vm_srb))
 		bad = "shorter than a vstor packet";
+	if (!bad && p.operation == VSTOR_OPERATION_EXECUTE_SRB && size < vstor_size(s))
+		bad = "SCSI request shorter than the protocol version's";
 	if (bad) {
 		/* Answered all the same: the guest driver waits for every answer forever. */
 		s->pkts_bad++;
@@ -517,12 +519,12 @@ static void handle_packet(struct storvsp_chan *c, const uint8_t *buf, uint32_t l
 		return;
 	}
 	if (p.operation == VSTOR_OPERATION_EXECUTE_SRB) {
-		if (s->state != SV_READY || size < vstor_size(s)) {
-			if (reply)
-				reply_status(c, d.trans_id, &p, size, VSTOR_STATUS_INVALID_DEVICE_STATE);
-			return;
-		}
-		execute_srb(c, d.trans_id, reply, &p.vm_srb, rp, pfns, npfn);
+		/* Refused whole: an answer of the version's size that moved no data. */
+		if (s->state != SV_READY)
+			srb_refuse(c, d.trans_id, reply, &p.vm_srb, SRB_STATUS_INVALID_REQUEST,
+				   VSTOR_STATUS_INVALID_DEVICE_STATE);
+		else
+			execute_srb(c, d.trans_id, reply, &p.vm_srb, rp, pfns, npfn);
 		return;
 	}
 	/* Before a version is agreed the answer has the size of the question; after, the
