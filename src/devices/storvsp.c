@@ -59,6 +59,7 @@ struct storvsp_chan {
 	unsigned busy;			/* storvsp frames on the stack that use it */
 	struct storvsp_pending {
 		uint64_t trans_id;
+		uint16_t type;
 		uint32_t size;
 		struct vstor_packet pkt;
 		struct storvsp_pending *next;
@@ -117,14 +118,15 @@ static int send_pkt(struct storvsp_chan *c, uint64_t trans_id, const struct vsto
 	return vmbus_chan_send(c->ch, type, 0, trans_id, &iov, 1);
 }
 
-/* Send a completion now, or keep it until the guest makes room: none may be lost. */
-static void complete_pkt(struct storvsp_chan *c, uint64_t trans_id, const struct vstor_packet *p, uint32_t size)
+/* Send a packet now, or keep it until the guest makes room: none may be lost. */
+static void queue_pkt(struct storvsp_chan *c, uint16_t type, uint64_t trans_id, const struct vstor_packet *p,
+		      uint32_t size)
 {
 	struct storvsp_pending *q;
 
 	if (!c->open)
 		return;
-	if (!c->backlog && send_pkt(c, trans_id, p, size, VM_PKT_COMP) != -EAGAIN)
+	if (!c->backlog && send_pkt(c, trans_id, p, size, type) != -EAGAIN)
 		return;
 	q = malloc(sizeof(*q));
 	if (!q) {
@@ -132,6 +134,7 @@ static void complete_pkt(struct storvsp_chan *c, uint64_t trans_id, const struct
 		return;
 	}
 	q->trans_id = trans_id;
+	q->type = type;
 	q->size = size;
 	q->pkt = *p;
 	q->next = NULL;
@@ -142,13 +145,18 @@ static void complete_pkt(struct storvsp_chan *c, uint64_t trans_id, const struct
 	c->backlog_tail = q;
 }
 
+static void complete_pkt(struct storvsp_chan *c, uint64_t trans_id, const struct vstor_packet *p, uint32_t size)
+{
+	queue_pkt(c, VM_PKT_COMP, trans_id, p, size);
+}
+
 /* Returns false while completions still wait for room. */
 static bool flush_backlog(struct storvsp_chan *c)
 {
 	while (c->backlog && c->open) {
 		struct storvsp_pending *q = c->backlog;
 
-		if (send_pkt(c, q->trans_id, &q->pkt, q->size, VM_PKT_COMP) == -EAGAIN)
+		if (send_pkt(c, q->trans_id, &q->pkt, q->size, q->type) == -EAGAIN)
 			return false;
 		c->backlog = q->next;
 		if (!c->backlog)
@@ -182,13 +190,18 @@ static void reply_status(struct storvsp_chan *c, uint64_t trans_id, const struct
 	complete_pkt(c, trans_id, &p, size);
 }
 
-/* Ask the guest to rescan the bus (LUNs came or went). */
+/* Ask the guest to rescan the bus (LUNs came or went); it never asks by itself, so
+ * this waits for room like a completion. */
 static void send_enumerate(struct storvsp *s)
 {
 	struct vstor_packet p = { .operation = VSTOR_OPERATION_ENUMERATE_BUS };
+	struct storvsp_chan *c = s->primary;
 
-	if (s->primary && s->primary->open && s->state == SV_READY && s->version >= VMSTOR_PROTO_VERSION_WIN7)
-		send_pkt(s->primary, 0, &p, (uint32_t)vstor_size(s), VM_PKT_DATA_INBAND);
+	if (!c || !c->open || s->state != SV_READY || s->version < VMSTOR_PROTO_VERSION_WIN7)
+		return;
+	chan_hold(c);
+	queue_pkt(c, VM_PKT_DATA_INBAND, 0, &p, (uint32_t)vstor_size(s));
+	chan_release(c);
 }
 
 /* ---- SCSI requests ---------------------------------------------------------------- */
