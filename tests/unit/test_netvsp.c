@@ -21,7 +21,7 @@
 #include "rss.h"
 #include "tap.h"
 #include "testutil.h"
-#include "netvsp_guest.h"
+#include "vmbus_guest.h"
 
 #define RAM		(96ull << 20)
 #define RING_GPA(i)	(0x100000ull + (uint64_t)(i) * 0x40000ull)
@@ -53,6 +53,31 @@ static uint32_t version;
 static uint32_t sec_size, sec_count;
 static uint32_t gpadl_id;
 
+static struct vg G;
+
+/* CLOSECHANNEL alone: the ring's GPADL stays, as when Linux closes and re-opens. */
+static void close_chan(struct vg_chan *c)
+{
+	vg_send_relid(&G, CHANNELMSG_CLOSECHANNEL, c->relid);
+}
+
+/* GPADL_TEARDOWN without waiting for the answer. */
+static void gpadl_teardown(uint32_t relid, uint32_t id)
+{
+	struct vmbus_msg_gpadl_teardown m = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN, .child_relid = relid,
+					      .gpadl = id };
+
+	vg_post(&G, &m, sizeof(m));
+}
+
+/* A whole packet, descriptor included, as one write. */
+static int write_pkt(struct vg_chan *c, const void *pkt, uint32_t len)
+{
+	struct iovec iov = { (void *)pkt, len };
+
+	return vg_write(c, &iov, 1, true);
+}
+
 /* ---- the device on the loop thread ------------------------------------------------------- */
 
 struct lc {
@@ -68,7 +93,7 @@ static void lc_new(void *o)
 	struct tap t;
 
 	tap_open_fd(&t, c->fd);
-	nv = netvsp_new(vg_bus, vg_loop, &vg_mem, &t, &c->cfg);
+	nv = netvsp_new(G.bus, G.loop, &G.mem, &t, &c->cfg);
 }
 
 static void lc_link(void *o)
@@ -85,7 +110,7 @@ static struct netvsp_stats stats(void)
 {
 	struct lc c;
 
-	ck_assert_int_eq(loop_call(vg_loop, lc_stats, &c), 0);
+	ck_assert_int_eq(loop_call(G.loop, lc_stats, &c), 0);
 	return c.stats;
 }
 
@@ -93,7 +118,7 @@ static void set_link(bool up)
 {
 	struct lc c = { .up = up };
 
-	ck_assert_int_eq(loop_call(vg_loop, lc_link, &c), 0);
+	ck_assert_int_eq(loop_call(G.loop, lc_link, &c), 0);
 }
 
 static void free_nic(void)
@@ -118,7 +143,7 @@ static void nic_create(unsigned mtu, unsigned queues)
 	}
 	c.fd = sv[0];
 	peer = sv[1];
-	ck_assert_int_eq(loop_call(vg_loop, lc_new, &c), 0);
+	ck_assert_int_eq(loop_call(G.loop, lc_new, &c), 0);
 	ck_assert_ptr_nonnull(nv);
 }
 
@@ -130,10 +155,11 @@ static void setup_with(unsigned mtu, unsigned queues)
 	next_req = 1;
 	gpadl_id = 0xe1e10;
 	memset(ch, 0, sizeof(ch));
-	vg_setup(RAM);
+	vg_init(&G, RAM, 2);
+	vg_start(&G);
 	nic_create(mtu, queues);
-	vg_connect();
-	ck_assert_uint_eq(vg_request_offers(o, 4), 1);
+	vg_connect(&G, VMBUS_VERSION_WIN10_V5_3);
+	ck_assert_uint_eq(vg_request_offers(&G, o, 4), 1);
 	primary_offer = o[0];
 }
 
@@ -144,7 +170,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	vg_fini(free_nic);
+	vg_stop(&G);
+	free_nic();
+	vg_destroy(&G);
 	if (peer >= 0)
 		close(peer);
 	peer = -1;
@@ -164,7 +192,7 @@ static void nvsp(struct vg_chan *c, const void *msg, uint32_t len, uint64_t tid)
 /* The next host packet on c. */
 static int next_pkt(struct vg_chan *c, uint8_t *buf)
 {
-	int n = vg_read(c, buf, 8192, VG_TMO);
+	int n = vg_read_wait(c, buf, 8192, VG_TMO);
 
 	ck_assert_msg(n >= (int)DESC, "no packet from the host on channel %u", c->relid);
 	return n;
@@ -256,7 +284,7 @@ static void nvsp_up(uint32_t v, unsigned recv_pages, unsigned dn_pages)
 		NVSP_PROTOCOL_VERSION_4, NVSP_PROTOCOL_VERSION_2, NVSP_PROTOCOL_VERSION_1,
 	};
 
-	ck_assert_uint_eq(vg_open(&ch[0], &primary_offer, RING_GPA(0), 16, dn_pages, gpadl_id++), 0);
+	ck_assert_uint_eq(vg_open(&G, &ch[0], &primary_offer, gpadl_id++, RING_GPA(0), 16, dn_pages, 0), 0);
 	/* Linux tries its versions newest first, one INIT each, until one succeeds. */
 	for (unsigned i = 0; order[i] != v; i++)
 		;
@@ -268,7 +296,7 @@ static void nvsp_up(uint32_t v, unsigned recv_pages, unsigned dn_pages)
 		nvsp(&ch[0], &cfg, sizeof(cfg), NO_RESPONSE);
 	}
 	nvsp(&ch[0], &ver, sizeof(ver), NO_RESPONSE);
-	ck_assert_uint_eq(vg_gpadl(ch[0].relid, gpadl_id, RECV_GPA, recv_pages), 0);
+	ck_assert_uint_eq(vg_gpadl_create(&G, ch[0].relid, gpadl_id, RECV_GPA, recv_pages), 0);
 	ck_assert_uint_eq(send_recv_buf(gpadl_id++, 0xcafe, &rb), NVSP_STAT_SUCCESS);
 	ck_assert_uint_eq(rb.num_sections, 1);
 	ck_assert_uint_eq(rb.sections[0].offset, 0);
@@ -277,7 +305,7 @@ static void nvsp_up(uint32_t v, unsigned recv_pages, unsigned dn_pages)
 	ck_assert_uint_ge(sec_size, 68);
 	ck_assert_uint_le((uint64_t)sec_size * sec_count, (uint64_t)recv_pages * PAGE);
 	ck_assert_uint_eq(rb.sections[0].end_offset, sec_size * sec_count);
-	ck_assert_uint_eq(vg_gpadl(ch[0].relid, gpadl_id, SEND_GPA, SEND_PAGES), 0);
+	ck_assert_uint_eq(vg_gpadl_create(&G, ch[0].relid, gpadl_id, SEND_GPA, SEND_PAGES), 0);
 	ck_assert_uint_eq(send_send_buf(gpadl_id++, 0, &send_section), NVSP_STAT_SUCCESS);
 	ck_assert_uint_eq(send_section, 6144);
 }
@@ -310,7 +338,7 @@ static int send_gpa(struct vg_chan *c, uint64_t tid, const uint64_t *gpa, const 
 	p += 40;
 	h.d.len8 = (uint16_t)(p / 8);
 	memcpy(pkt, &h, sizeof(h));
-	return vg_write(c, pkt, p);
+	return write_pkt(c, pkt, p);
 }
 
 struct rx_pkt {
@@ -322,7 +350,7 @@ struct rx_pkt {
 
 static uint8_t *recv_buf(void)
 {
-	return gmem_ptr(&vg_mem, RECV_GPA, (uint64_t)RECV_PAGES * PAGE);
+	return gmem_ptr(&G.mem, RECV_GPA, (uint64_t)RECV_PAGES * PAGE);
 }
 
 /* A transfer-page packet as Linux's netvsc_receive checks it. */
@@ -370,7 +398,7 @@ static uint32_t rndis_at(uint64_t gpa, const void *msg, uint32_t len, void *repl
 	struct rx_pkt p;
 	struct rndis_msg_header h;
 
-	ck_assert_int_eq(gmem_write(&vg_mem, gpa, msg, len), 0);
+	ck_assert_int_eq(gmem_write(&G.mem, gpa, msg, len), 0);
 	ck_assert_int_eq(send_gpa(&ch[0], tid, &gpa, &len, 1, &m, sizeof(m)), 0);
 	ck_assert_uint_eq(comp_status(&ch[0], tid, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE), NVSP_STAT_SUCCESS);
 	parse_xfer(buf, (uint32_t)next_pkt(&ch[0], buf), &p);
@@ -619,7 +647,7 @@ static uint32_t mk_rndis(uint8_t *out, const uint8_t *frame, uint32_t flen, cons
 
 static uint8_t *send_section(uint32_t i)
 {
-	return gmem_ptr(&vg_mem, SEND_GPA + (uint64_t)i * 6144, 6144);
+	return gmem_ptr(&G.mem, SEND_GPA + (uint64_t)i * 6144, 6144);
 }
 
 /* SEND_RNDIS_PKT of bytes already in send section sec: the completion's status. */
@@ -810,7 +838,7 @@ START_TEST(test_linux_bringup)
 	ck_assert_uint_eq(s.bad, 0);
 	ck_assert_uint_ge(s.ctrl, 10);
 	/* Nothing unasked-for came. */
-	ck_assert(vg_empty(&ch[0]));
+	ck_assert(vg_read_avail(&ch[0]) == 0);
 }
 END_TEST
 
@@ -826,10 +854,10 @@ START_TEST(test_versions)
 		nvsp_up(good[i], RECV_PAGES, 16);
 		rndis_init();
 		ck_assert_uint_eq(query32(OID_GEN_MAXIMUM_FRAME_SIZE), 1500);
-		vg_close(&ch[0]);
-		vg_ping();
+		close_chan(&ch[0]);
+		vg_ping(&G);
 	}
-	ck_assert_uint_eq(vg_open(&ch[0], &primary_offer, RING_GPA(0), 16, 16, gpadl_id++), 0);
+	ck_assert_uint_eq(vg_open(&G, &ch[0], &primary_offer, gpadl_id++, RING_GPA(0), 16, 16, 0), 0);
 	init_version(0x00050001, false);
 	init_version(0, false);
 	init_version(0xffffffffu, false);
@@ -949,8 +977,8 @@ START_TEST(test_tx_lso_ipv4)
 	gpa[1] = DATA_GPA + 0x10000 + 0x123;
 	ranges[0] = hlen;
 	ranges[1] = len - hlen;
-	ck_assert_int_eq(gmem_write(&vg_mem, gpa[0], f, hlen), 0);
-	ck_assert_int_eq(gmem_write(&vg_mem, gpa[1], f + hlen, len - hlen), 0);
+	ck_assert_int_eq(gmem_write(&G.mem, gpa[0], f, hlen), 0);
+	ck_assert_int_eq(gmem_write(&G.mem, gpa[1], f + hlen, len - hlen), 0);
 	/* The section part starts at byte 100: move it to the start, as a partial copy
 	 * sits right after earlier frames of the batch. */
 	memmove(send_section(7), send_section(7) + 100, 60);
@@ -1014,7 +1042,7 @@ START_TEST(test_tx_lso_ipv6_vlan)
 		struct nvsp_msg1_send_rndis_pkt m = { NVSP_MSG1_TYPE_SEND_RNDIS_PKT, 0, NVSP_SECTION_NONE, 0 };
 		uint64_t tid = next_tid++;
 
-		ck_assert_int_eq(gmem_write(&vg_mem, gpa, msg, ml), 0);
+		ck_assert_int_eq(gmem_write(&G.mem, gpa, msg, ml), 0);
 		ck_assert_int_eq(send_gpa(&ch[0], tid, &gpa, &ml, 1, &m, sizeof(m)), 0);
 		ck_assert_uint_eq(comp_status(&ch[0], tid, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE), NVSP_STAT_SUCCESS);
 		free(msg);
@@ -1063,7 +1091,7 @@ START_TEST(test_rx_basic)
 	rx_frames(&ch[0], fr, 1, false, NULL);
 	ck_assert(!fr[0].has_csum);
 	ck_assert_mem_eq(fr[0].data, f, len);
-	vg_ping();
+	vg_ping(&G);
 	s = stats();
 	ck_assert_uint_eq(s.rx_packets, 2);
 	ck_assert_uint_eq(s.rx_drops, 0);
@@ -1119,7 +1147,7 @@ START_TEST(test_rx_buffer_exhaustion)
 	/* Everything the sections hold arrives, then nothing while the guest holds them. */
 	pkts = rx_frames(&ch[0], fr, data_secs, true, tids);
 	ck_assert(WAIT_UNTIL(stats().rx_no_buffer > 0, VG_TMO));
-	ck_assert(vg_empty(&ch[0]));
+	ck_assert(vg_read_avail(&ch[0]) == 0);
 	for (unsigned i = 0; i < data_secs; i++)
 		ck_assert_uint_eq(get16(fr[i].data + 34 + 2), i);
 	got = data_secs;
@@ -1128,7 +1156,7 @@ START_TEST(test_rx_buffer_exhaustion)
 	rx_frames(&ch[0], fr + got, 100 - got, false, NULL);
 	for (unsigned i = got; i < 100; i++)
 		ck_assert_uint_eq(get16(fr[i].data + 34 + 2), i);
-	vg_ping();
+	vg_ping(&G);
 	s = stats();
 	ck_assert_uint_eq(s.rx_packets, 100);
 	ck_assert_uint_eq(s.rx_drops, 0);
@@ -1205,10 +1233,10 @@ static void open_subchannels(unsigned want, unsigned expect)
 	ck_assert_uint_eq(r.op_or_status, expect ? NVSP_STAT_SUCCESS : NVSP_STAT_FAIL);
 	ck_assert_uint_eq(r.num_subchannels, expect);
 	for (unsigned i = 1; i <= expect; i++) {
-		vg_expect_msg(CHANNELMSG_OFFERCHANNEL, &msg);
+		vg_expect(&G, CHANNELMSG_OFFERCHANNEL, &msg);
 		ck_assert_mem_eq(&msg.offer.offer.if_instance, &primary_offer.offer.if_instance, 16);
 		ck_assert_uint_eq(msg.offer.offer.sub_channel_index, i);
-		ck_assert_uint_eq(vg_open(&ch[i], &msg.offer, RING_GPA(i), 16, 16, gpadl_id++), 0);
+		ck_assert_uint_eq(vg_open(&G, &ch[i], &msg.offer, gpadl_id++, RING_GPA(i), 16, 16, 0), 0);
 	}
 }
 
@@ -1292,9 +1320,9 @@ START_TEST(test_subchannels_and_rss)
 	open_subchannels(1, 0);
 	/* Closing the primary takes the sub-channel away; a new session gets a new one. */
 	old_relid = ch[1].relid;
-	vg_close(&ch[1]);
-	vg_close(&ch[0]);
-	vg_expect_msg(CHANNELMSG_RESCIND_CHANNELOFFER, &msg);
+	close_chan(&ch[1]);
+	close_chan(&ch[0]);
+	vg_expect(&G, CHANNELMSG_RESCIND_CHANNELOFFER, &msg);
 	ck_assert_uint_eq(msg.relid.child_relid, old_relid);
 	nic_up();
 	open_subchannels(1, 1);
@@ -1394,7 +1422,7 @@ START_TEST(test_bad_nvsp)
 	uint32_t type, sec;
 	uint64_t tid;
 
-	ck_assert_uint_eq(vg_open(&ch[0], &primary_offer, RING_GPA(0), 16, 16, gpadl_id++), 0);
+	ck_assert_uint_eq(vg_open(&G, &ch[0], &primary_offer, gpadl_id++, RING_GPA(0), 16, 16, 0), 0);
 	/* Before INIT: refused, but answered. */
 	m = (struct nvsp_msg1_send_rndis_pkt){ NVSP_MSG1_TYPE_SEND_RNDIS_PKT, 0, 0, 100 };
 	tid = next_tid++;
@@ -1420,18 +1448,18 @@ START_TEST(test_bad_nvsp)
 	{
 		uint64_t pfns[4] = { RECV_GPA / PAGE, RECV_GPA / PAGE + 1, RECV_GPA / PAGE + 2, RECV_GPA / PAGE + 3 };
 
-		ck_assert_uint_eq(vg_gpadl_pfns(ch[0].relid, 0x501, 100, 4 * PAGE - 100, pfns, 4), 0);
+		ck_assert_uint_eq(vg_gpadl_create_pfns(&G, ch[0].relid, 0x501, 100, 4 * PAGE - 100, pfns, 4), 0);
 		ck_assert_uint_eq(send_recv_buf(0x501, 0xcafe, &rb), NVSP_STAT_FAIL);
 	}
 	ck_assert_uint_eq(send_send_buf(0x12345, 0, &sec), NVSP_STAT_FAIL);
 	ck_assert_uint_eq(sec, 0);
 	/* The good ones still go through, once. */
-	ck_assert_uint_eq(vg_gpadl(ch[0].relid, 0x502, RECV_GPA, RECV_PAGES), 0);
+	ck_assert_uint_eq(vg_gpadl_create(&G, ch[0].relid, 0x502, RECV_GPA, RECV_PAGES), 0);
 	ck_assert_uint_eq(send_recv_buf(0x502, 0xcafe, &rb), NVSP_STAT_SUCCESS);
 	sec_size = rb.sections[0].sub_alloc_size;
 	sec_count = rb.sections[0].num_sub_allocs;
 	ck_assert_uint_eq(send_recv_buf(0x502, 0xcafe, &rb), NVSP_STAT_FAIL);
-	ck_assert_uint_eq(vg_gpadl(ch[0].relid, 0x503, SEND_GPA, SEND_PAGES), 0);
+	ck_assert_uint_eq(vg_gpadl_create(&G, ch[0].relid, 0x503, SEND_GPA, SEND_PAGES), 0);
 	ck_assert_uint_eq(send_send_buf(0x503, 0, &sec), NVSP_STAT_SUCCESS);
 	rndis_init();
 	/* RNDIS packets: a section past the buffer, a size over a section, a size past the
@@ -1468,7 +1496,7 @@ START_TEST(test_bad_nvsp)
 		memcpy(pkt, &h, sizeof(h));
 		memcpy(pkt + sizeof(h), &r, sizeof(r));
 		memcpy(pkt + 40, &m, sizeof(m));
-		ck_assert_int_eq(vg_write(&ch[0], pkt, 80), 0);
+		ck_assert_int_eq(write_pkt(&ch[0], pkt, 80), 0);
 		ck_assert_uint_eq(comp_status(&ch[0], tid, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE), NVSP_STAT_FAIL);
 	}
 	/* Receive completions for packets never sent. */
@@ -1603,20 +1631,20 @@ START_TEST(test_revoke_and_teardown)
 	nic_up();
 	recv_gpadl = gpadl_id - 2;
 	/* The guest takes the buffer back while hvkvm uses it: no answer yet. */
-	vg_gpadl_teardown(ch[0].relid, recv_gpadl);
-	ck_assert_int_lt(vg_recv_msg(&msg, 200), 0);
+	gpadl_teardown(ch[0].relid, recv_gpadl);
+	ck_assert_int_lt(vg_recv(&G, &msg, 200), 0);
 	nvsp(&ch[0], &rv, sizeof(rv), NO_RESPONSE);
-	vg_expect_msg(CHANNELMSG_GPADL_TORNDOWN, &msg);
+	vg_expect(&G, CHANNELMSG_GPADL_TORNDOWN, &msg);
 	ck_assert_uint_eq(msg.torndown.gpadl, recv_gpadl);
 	peer_write(0, f, mk_tcp4(f, mac, 1, 2, 3, 4, 10));
 	ck_assert(WAIT_UNTIL(stats().rx_drops == 1, VG_TMO));
-	ck_assert(vg_empty(&ch[0]));
+	ck_assert(vg_read_avail(&ch[0]) == 0);
 	rv.msg_type = NVSP_MSG1_TYPE_REVOKE_SEND_BUF;
 	rv.id = 0;
 	nvsp(&ch[0], &rv, sizeof(rv), NO_RESPONSE);
-	vg_close(&ch[0]);
-	vg_gpadl_teardown(ch[0].relid, recv_gpadl + 1);
-	vg_expect_msg(CHANNELMSG_GPADL_TORNDOWN, &msg);
+	close_chan(&ch[0]);
+	gpadl_teardown(ch[0].relid, recv_gpadl + 1);
+	vg_expect(&G, CHANNELMSG_GPADL_TORNDOWN, &msg);
 	ck_assert_uint_eq(msg.torndown.gpadl, recv_gpadl + 1);
 	/* And the whole thing again on the same channel. */
 	nic_up();

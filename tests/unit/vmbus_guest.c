@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hv.h"
@@ -204,35 +205,31 @@ unsigned vg_request_offers(struct vg *g, struct vmbus_msg_offer_channel *offers,
 }
 
 /* vmbus_establish_gpadl: 26 page numbers in the header, 28 per body message. */
-uint32_t vg_gpadl_create(struct vg *g, uint32_t relid, uint32_t id, uint64_t gpa, unsigned pages)
+uint32_t vg_gpadl_create_pfns(struct vg *g, uint32_t relid, uint32_t id, uint32_t byte_offset, uint32_t byte_count,
+			      const uint64_t *pfns, unsigned n)
 {
 	uint8_t m[VMBUS_MSG_MAX];
 	struct vmbus_msg_gpadl_header h = {
 		.header.msgtype = CHANNELMSG_GPADL_HEADER,
 		.child_relid = relid,
 		.gpadl = id,
-		.range_buflen = (uint16_t)(8 + 8 * pages),
+		.range_buflen = (uint16_t)(8 + 8 * n),
 		.rangecount = 1,
 	};
-	struct vmbus_gpa_range range = { .byte_count = pages * VG_PAGE, .byte_offset = 0 };
-	unsigned first = pages < 26 ? pages : 26;
+	struct vmbus_gpa_range range = { .byte_count = byte_count, .byte_offset = byte_offset };
+	unsigned first = n < 26 ? n : 26;
 	union vg_msg r;
-	uint64_t pfn[28];
 
 	memcpy(m, &h, sizeof(h));
 	memcpy(m + sizeof(h), &range, sizeof(range));
-	for (unsigned i = 0; i < first; i++)
-		pfn[i] = gpa / VG_PAGE + i;
-	memcpy(m + sizeof(h) + 8, pfn, first * 8);
+	memcpy(m + sizeof(h) + 8, pfns, first * 8);
 	vg_post(g, m, (uint32_t)sizeof(h) + 8 + first * 8);
-	for (unsigned done = first; done < pages;) {
+	for (unsigned done = first; done < n;) {
 		struct vmbus_msg_gpadl_body b = { .header.msgtype = CHANNELMSG_GPADL_BODY, .gpadl = id };
-		unsigned k = pages - done < 28 ? pages - done : 28;
+		unsigned k = n - done < 28 ? n - done : 28;
 
-		for (unsigned i = 0; i < k; i++)
-			pfn[i] = gpa / VG_PAGE + done + i;
 		memcpy(m, &b, sizeof(b));
-		memcpy(m + sizeof(b), pfn, k * 8);
+		memcpy(m + sizeof(b), pfns + done, k * 8);
 		vg_post(g, m, (uint32_t)sizeof(b) + k * 8);
 		done += k;
 	}
@@ -240,6 +237,19 @@ uint32_t vg_gpadl_create(struct vg *g, uint32_t relid, uint32_t id, uint64_t gpa
 	ck_assert_uint_eq(r.created.child_relid, relid);
 	ck_assert_uint_eq(r.created.gpadl, id);
 	return r.created.creation_status;
+}
+
+uint32_t vg_gpadl_create(struct vg *g, uint32_t relid, uint32_t id, uint64_t gpa, unsigned pages)
+{
+	uint64_t *pfns = calloc(pages, sizeof(*pfns));
+	uint32_t st;
+
+	ck_assert_ptr_nonnull(pfns);
+	for (unsigned i = 0; i < pages; i++)
+		pfns[i] = gpa / VG_PAGE + i;
+	st = vg_gpadl_create_pfns(g, relid, id, 0, pages * VG_PAGE, pfns, pages);
+	free(pfns);
+	return st;
 }
 
 /* ---- channels ---------------------------------------------------------------------- */

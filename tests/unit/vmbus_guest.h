@@ -88,6 +88,9 @@ void vg_connect(struct vg *g, uint32_t version);
 unsigned vg_request_offers(struct vg *g, struct vmbus_msg_offer_channel *offers, unsigned max);
 /* A GPADL of `pages` pages from gpa for relid; the GPADL_CREATED status. */
 uint32_t vg_gpadl_create(struct vg *g, uint32_t relid, uint32_t id, uint64_t gpa, unsigned pages);
+/* The same over any page numbers: one range of byte_count bytes from byte_offset. */
+uint32_t vg_gpadl_create_pfns(struct vg *g, uint32_t relid, uint32_t id, uint32_t byte_offset, uint32_t byte_count,
+			      const uint64_t *pfns, unsigned n);
 
 /* ---- channels ---- */
 
