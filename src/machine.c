@@ -3,11 +3,14 @@
 #include "hv.h"
 #include "blk.h"
 #include "ic.h"
+#include "netvsp.h"
+#include "tap.h"
 #include "storvsp.h"
 #include "log.h"
 #include "vm.h"
 #include "vmbus.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,16 +96,50 @@ static int machine_add_disk(struct machine *m, const struct disk_config *d)
 	return 0;
 }
 
+static int machine_add_net(struct machine *m, const struct vm_config *cfg, unsigned i)
+{
+	const struct net_config *nc = &cfg->nets[i];
+	struct vm *vm = m->vm;
+	struct netvsp_config c = {
+		.mtu = nc->mtu,
+		/* A queue per vCPU, as many as hv_netvsc uses. */
+		.queues = vm->ncpus < NETVSP_MAX_QUEUES ? vm->ncpus : NETVSP_MAX_QUEUES,
+		.index = i,
+	};
+	char err[512];
+	struct tap t;
+
+	config_net_mac(cfg, i, c.mac);
+	if (tap_open(&t, nc->tap, nc->mtu, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return VM_EXIT_USAGE;
+	}
+	m->netvsp[i] = netvsp_new(m->vmbus, vm->loop, &vm->mem, &t, &c);
+	if (!m->netvsp[i]) {
+		tap_close(&t);
+		log_error("--net tap=%s: cannot create the network adapter", nc->tap);
+		return VM_EXIT_ERROR;
+	}
+	return 0;
+}
+
 int machine_create(struct machine *m, const struct vm_config *cfg)
 {
 	int code;
 
 	memset(m, 0, sizeof(*m));
+	for (unsigned i = 0; i < cfg->nnets; i++) {
+		if (cfg->nets[i].mtu > NETVSP_MAX_MTU) {
+			log_error("--net tap=%s,mtu=%u: the largest MTU is %u (frames of 9216 bytes, as Hyper-V's)",
+				  cfg->nets[i].tap, cfg->nets[i].mtu, NETVSP_MAX_MTU);
+			return VM_EXIT_USAGE;
+		}
+	}
 	code = vm_create(cfg, &m->vm);
 	if (code == 0)
 		code = pc_init(&m->pc, m->vm);
-	if (code == 0 && cfg->ndisks && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
-		log_error("--disk needs VMBus, which needs --hv synic");
+	if (code == 0 && (cfg->ndisks || cfg->nnets) && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
+		log_error("%s needs VMBus, which needs --hv synic", cfg->ndisks ? "--disk" : "--net");
 		code = VM_EXIT_USAGE;
 	}
 	if (code || !cfg->hv.mask)
@@ -118,6 +155,13 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 	}
 	for (unsigned i = 0; i < cfg->ndisks && code == 0; i++)
 		code = machine_add_disk(m, &cfg->disks[i]);
+	if (code == 0 && cfg->nnets && !(m->netvsp = calloc(cfg->nnets, sizeof(*m->netvsp)))) {
+		log_error("%s", strerror(ENOMEM));
+		code = VM_EXIT_ERROR;
+	}
+	m->nnets = m->netvsp ? cfg->nnets : 0;
+	for (unsigned i = 0; i < m->nnets && code == 0; i++)
+		code = machine_add_net(m, cfg, i);
 	return code;
 }
 
@@ -140,6 +184,9 @@ void machine_destroy(struct machine *m)
 	vmbus_free(m->vmbus);
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
 		storvsp_free(m->storvsp[i]);
+	for (unsigned i = 0; i < m->nnets; i++)
+		netvsp_free(m->netvsp[i]);
+	free(m->netvsp);
 	ic_free(m->ic_shutdown);
 	ic_free(m->ic_heartbeat);
 	ic_free(m->ic_timesync);
@@ -167,4 +214,7 @@ void machine_print_stats(struct machine *m, FILE *out)
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
 		if (m->storvsp[i])
 			storvsp_print_stats(m->storvsp[i], out);
+	for (unsigned i = 0; i < m->nnets; i++)
+		if (m->netvsp[i])
+			netvsp_print_stats(m->netvsp[i], out);
 }

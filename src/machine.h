@@ -17,6 +17,7 @@ struct hv;
 struct vmbus;
 struct ic;
 struct storvsp;
+struct netvsp;
 
 struct machine {
 	struct vm *vm;
@@ -25,6 +26,8 @@ struct machine {
 	struct vmbus *vmbus;		/* NULL without the SynIC */
 	struct ic *ic_shutdown, *ic_heartbeat, *ic_timesync;
 	struct storvsp *storvsp[CONFIG_MAX_CONTROLLERS];
+	struct netvsp **netvsp;		/* one per --net */
+	unsigned nnets;
 };
 
 /* Build everything; returns 0 or a vm_exit_code after saying why. */
