@@ -173,6 +173,27 @@ bool nv_ctrl_flush(struct netvsp *n)
 	return !n->ctrlq;
 }
 
+/*
+ * With receive coalescing (RSC) and TCP checksum offload on in the guest, the tap may
+ * hand over whole TSO frames with their checksums unfinished: they reach the guest as
+ * one coalesced packet instead of one per segment.
+ */
+void nv_rx_offload_update(struct netvsp *n)
+{
+	const struct rndis_offload *o = &n->rndis.offload;
+	bool want = n->have_rx && n->rndis.initialized && o->rsc4 && o->rsc6 && o->rx_tcp4 && o->rx_tcp6 &&
+		    n->rx.size > NV_RX_HDR + NV_RX_TAIL &&
+		    NV_MAX_FRAME / (n->rx.size - NV_RX_HDR - NV_RX_TAIL) + 1 <= NV_RX_FRAGS_MAX;
+
+	if (want == n->rx_gso)
+		return;
+	if (tap_set_offload(&n->tap, want ? TAP_OFFLOAD_CSUM | TAP_OFFLOAD_TSO4 | TAP_OFFLOAD_TSO6 : 0) < 0) {
+		log_warn("netvsp %u: %s: TUNSETOFFLOAD: %s", n->cfg.index, n->tap.name, strerror(errno));
+		return;
+	}
+	n->rx_gso = want;
+}
+
 static void apply_rndis_changes(struct netvsp *n)
 {
 	struct rndis *r = &n->rndis;
@@ -181,6 +202,7 @@ static void apply_rndis_changes(struct netvsp *n)
 		log_debug("netvsp %u: the guest set its address to %02x:%02x:%02x:%02x:%02x:%02x", n->cfg.index,
 			  r->mac[0], r->mac[1], r->mac[2], r->mac[3], r->mac[4], r->mac[5]);
 	r->changed = 0;
+	nv_rx_offload_update(n);
 	nv_rx_update(n);
 }
 
@@ -220,6 +242,7 @@ static void release_rx(struct netvsp *n)
 	else
 		gmem_view_release(&n->rx.view);
 	n->have_rx = false;
+	nv_rx_offload_update(n);
 }
 
 static void release_tx(struct netvsp *n)
@@ -645,6 +668,7 @@ static void nv_close(struct vmbus_channel *ch, void *opaque)
 		n->granted = 0;
 		rndis_reset(&n->rndis);
 		n->rndis.changed = 0;
+		nv_rx_offload_update(n);
 	}
 	c->ch = NULL;
 	nv_rx_update(n);
@@ -689,7 +713,7 @@ struct netvsp *netvsp_new(struct vmbus *bus, struct loop *loop, const struct gme
 	n->rndis.link_up = true;
 	n->rndis.link_speed = NETVSP_LINK_SPEED;
 	n->rndis.caps = (struct rndis_caps){
-		.tx_csum = true, .tx_ip4 = true, .lso = true, .lso_max = NV_LSO_MAX, .rx_csum = true,
+		.tx_csum = true, .tx_ip4 = true, .lso = true, .lso_max = NV_LSO_MAX, .rx_csum = true, .rsc = true,
 	};
 	n->rndis.mtu = RNDIS_MIN_MTU;
 	if (vmbus_guid_parse(NETVSC_CLASS, &o.class_id) < 0 ||

@@ -23,7 +23,8 @@
 #define NV_RX_HDR		128	/* receive section: RNDIS header and PPIs, then the frame */
 #define NV_RX_TAIL		36	/* Windows' netvsc cannot use a section's last 36 bytes */
 #define NV_CTRL_SECTIONS	16	/* receive sections kept for control replies */
-#define NV_RX_BATCH		64	/* ranges per transfer-page packet */
+#define NV_RX_BATCH		128	/* ranges per transfer-page packet */
+#define NV_RX_FRAGS_MAX		64	/* sections one coalesced (RSC) frame may take */
 #define NV_RX_BUDGET		256	/* frames read per tap wake-up before others get a turn */
 #define NV_PENDING_MAX		8	/* small packets a channel holds while its ring is full */
 #define NV_CTRLQ_MAX		256	/* control replies waiting; more is a guest gone wrong */
@@ -112,6 +113,8 @@ struct netvsp {
 
 	bool tap_armed;			/* the loop watches the tap for frames */
 	bool tap_dead;
+	bool rx_gso;			/* the tap hands over TSO frames: coalesced (RSC) for the guest */
+	uint16_t rsc_id;		/* the next coalesced frame's id */
 	struct netvsp_stats stats;
 	uint8_t scratch[NV_MAX_FRAME + TAP_VNET_HDR_LEN];	/* frames read to be dropped */
 };
@@ -139,6 +142,7 @@ int nv_rx_send_xfer(struct nv_chan *c, uint64_t tid, const struct vmbus_xfer_pag
 		    uint32_t channel_type);
 void nv_rx_completion(struct nv_chan *c, uint64_t tid);
 bool nv_rx_flush(struct nv_chan *c);
+void nv_rx_offload_update(struct netvsp *n);
 void nv_rx_chan_close(struct nv_chan *c);
 void nv_rx_update(struct netvsp *n);
 void nv_tap_ready(void *opaque, uint32_t events);

@@ -234,9 +234,20 @@ static bool rx_accepting(const struct netvsp *n)
 	       n->rndis.link_up;
 }
 
+/* Sections one read takes: a whole TSO frame when the tap hands them over. */
+static unsigned rx_frags(const struct netvsp *n)
+{
+	uint32_t cap;
+
+	if (!n->rx_gso || n->rx.size <= NV_RX_HDR + NV_RX_TAIL)
+		return 1;
+	cap = n->rx.size - NV_RX_HDR - NV_RX_TAIL;
+	return NV_MAX_FRAME / cap + 1 <= NV_RX_FRAGS_MAX ? NV_MAX_FRAME / cap + 1 : 1;
+}
+
 static bool rx_blocked(const struct netvsp *n)
 {
-	if (!n->rx.nfree)
+	if (n->rx.nfree < rx_frags(n))
 		return true;
 	for (unsigned i = 0; i < NETVSP_MAX_QUEUES; i++)
 		if (n->chan[i]->open && n->chan[i]->rx_full)
@@ -264,14 +275,14 @@ static void ppi_put(uint8_t *p, uint32_t type, uint32_t value)
 	memcpy(p + sizeof(h), &value, 4);
 }
 
-/* The checksum PPI for a frame the kernel verified (DATA_VALID), by what the guest
- * enabled; 0 if nothing to say. */
+/* The checksum PPI for a frame the kernel verified (DATA_VALID) or made itself and
+ * never put on a wire (NEEDS_CSUM), by what the guest enabled; 0 if nothing to say. */
 static uint32_t rx_csum_info(const struct netvsp *n, const struct tap_vnet_hdr *vh, const uint8_t *f, uint32_t hl)
 {
 	const struct rndis_offload *o = &n->rndis.offload;
 	uint32_t type, off = 14, v = 0, proto;
 
-	if (!(vh->flags & TAP_VNET_DATA_VALID) || hl < 14)
+	if (!(vh->flags & (TAP_VNET_DATA_VALID | TAP_VNET_NEEDS_CSUM)) || hl < 14)
 		return 0;
 	type = (uint32_t)(f[12] << 8 | f[13]);
 	if (type == 0x8100 && hl >= 18) {
@@ -333,67 +344,105 @@ static void tap_failed(struct netvsp *n, const char *why)
 	n->tap_dead = true;
 }
 
-/* One frame into section s and onto its channel's batch; false to stop reading. */
-static bool rx_one(struct netvsp *n, uint32_t s)
+static void secs_free(struct nv_rxbuf *b, const uint32_t *secs, unsigned from, unsigned to)
+{
+	while (to > from)
+		b->free[b->nfree++] = secs[--to];
+}
+
+/*
+ * One frame into free sections and onto its channel's batch; false to stop reading.
+ * A frame longer than a section (a TSO frame from the tap) goes out as consecutive
+ * RSC fragments, one section each, which the guest puts back together.
+ */
+static bool rx_one(struct netvsp *n)
 {
 	struct nv_rxbuf *b = &n->rx;
-	uint8_t *sec = n->rx.view.base + (size_t)s * b->size, hdr[NV_RX_HDR] = { 0 }, f[RSS_HDR_MAX];
-	uint32_t cap = b->size - NV_RX_HDR - NV_RX_TAIL, flen, hl, csum, hash = 0, nppi = 0;
+	uint32_t cap = b->size - NV_RX_HDR - NV_RX_TAIL, flen, hl, csum, hash = 0, secs[NV_RX_FRAGS_MAX];
+	unsigned k = rx_frags(n), m;
+	uint8_t hdr[NV_RX_HDR] = { 0 }, f[RSS_HDR_MAX];
+	struct iovec iov[1 + NV_RX_FRAGS_MAX];
 	struct tap_vnet_hdr vh;
-	struct iovec iov[2] = { { &vh, sizeof(vh) }, { sec + NV_RX_HDR, cap } };
-	struct rndis_packet p;
 	struct nv_chan *c;
 	bool hashed;
 	ssize_t r;
 
+	iov[0] = (struct iovec){ &vh, sizeof(vh) };
+	for (unsigned i = 0; i < k; i++) {
+		secs[i] = b->free[--b->nfree];
+		iov[1 + i] = (struct iovec){ n->rx.view.base + (size_t)secs[i] * b->size + NV_RX_HDR, cap };
+	}
 	n->stats.rx_reads++;
-	r = readv(n->tap.fd, iov, 2);
+	r = readv(n->tap.fd, iov, (int)k + 1);
 	if (r <= 0) {
-		b->free[b->nfree++] = s;
+		secs_free(b, secs, 0, k);
 		if (r == 0)
 			tap_failed(n, "was closed");
 		else if (errno != EAGAIN && errno != EINTR)
 			tap_failed(n, strerror(errno));
 		return false;
 	}
-	if ((size_t)r < sizeof(vh) + 14 || (size_t)r - sizeof(vh) > cap) {
-		/* Runts, and frames larger than the guest's MTU (the tap truncated them). */
-		b->free[b->nfree++] = s;
+	/* Runts, frames larger than the guest takes (a whole read: the tap cut them), and
+	 * TSO frames queued before the guest turned coalescing off. */
+	if ((size_t)r < sizeof(vh) + 14 || (n->rx_gso && (size_t)r - sizeof(vh) >= (size_t)k * cap) ||
+	    (!n->rx_gso && vh.gso_type != TAP_VNET_GSO_NONE)) {
+		secs_free(b, secs, 0, k);
 		n->stats.rx_drops++;
 		return true;
 	}
 	flen = (uint32_t)(r - sizeof(vh));
+	m = (flen + cap - 1) / cap;
+	secs_free(b, secs, m, k);
 	hl = flen < sizeof(f) ? flen : (uint32_t)sizeof(f);
-	memcpy(f, sec + NV_RX_HDR, hl);
+	memcpy(f, iov[1].iov_base, hl);
 	if (!rndis_filter_accepts(&n->rndis, f)) {
-		b->free[b->nfree++] = s;
+		secs_free(b, secs, 0, m);
 		n->stats.rx_drops++;
 		return true;
 	}
 	c = n->chan[rx_steer(n, f, hl, &hash, &hashed)];
 	csum = rx_csum_info(n, &vh, f, hl);
-	if (csum) {
-		ppi_put(hdr + sizeof(p) + nppi++ * RNDIS_PPI_SIZE(4), TCPIP_CHKSUM_PKTINFO, csum);
+	if (csum)
 		n->stats.rx_csum++;
+	if (m > 1) {
+		n->stats.rx_rsc++;
+		n->rsc_id++;
 	}
-	if (hashed)
-		ppi_put(hdr + sizeof(p) + nppi++ * RNDIS_PPI_SIZE(4), NBL_HASH_VALUE, hash);
-	/* The message claims the whole section, as the range does (Windows wants them
-	 * equal); the frame says how much of it is data. */
-	p = (struct rndis_packet){
-		.msg_type = RNDIS_MSG_PACKET,
-		.msg_len = b->size,
-		.data_offset = NV_RX_HDR - RNDIS_HEADER_SIZE,
-		.data_len = flen,
-		.per_pkt_info_offset = nppi ? sizeof(p) - RNDIS_HEADER_SIZE : 0,
-		.per_pkt_info_len = nppi * RNDIS_PPI_SIZE(4),
-	};
-	memcpy(hdr, &p, sizeof(p));
-	memcpy(sec, hdr, sizeof(p) + nppi * RNDIS_PPI_SIZE(4));
-	batch_add(c, s);
+	for (unsigned i = 0; i < m; i++) {
+		uint32_t nppi = 0, len = i + 1 < m ? cap : flen - i * cap;
+		uint8_t *sec = n->rx.view.base + (size_t)secs[i] * b->size;
+		struct rndis_packet p;
+
+		/* The first fragment's checksum and hash stand for the whole frame. */
+		if (i == 0 && csum)
+			ppi_put(hdr + sizeof(p) + nppi++ * RNDIS_PPI_SIZE(4), TCPIP_CHKSUM_PKTINFO, csum);
+		if (i == 0 && hashed)
+			ppi_put(hdr + sizeof(p) + nppi++ * RNDIS_PPI_SIZE(4), NBL_HASH_VALUE, hash);
+		if (m > 1) {
+			uint32_t id = RNDIS_PKTINFO_ID_V1 | (uint32_t)(RNDIS_PKTINFO_SUBALLOC |
+				      (i == 0 ? RNDIS_PKTINFO_1ST_FRAG : 0) | (i + 1 == m ? RNDIS_PKTINFO_LAST_FRAG : 0)) << 8 |
+				      (uint32_t)n->rsc_id << 16;
+
+			ppi_put(hdr + sizeof(p) + nppi++ * RNDIS_PPI_SIZE(4), RNDIS_PKTINFO_ID, id);
+		}
+		/* The message claims the whole section, as the range does (Windows wants them
+		 * equal); the frame says how much of it is data. */
+		p = (struct rndis_packet){
+			.msg_type = RNDIS_MSG_PACKET,
+			.msg_len = b->size,
+			.data_offset = NV_RX_HDR - RNDIS_HEADER_SIZE,
+			.data_len = len,
+			.per_pkt_info_offset = nppi ? sizeof(p) - RNDIS_HEADER_SIZE : 0,
+			.per_pkt_info_len = nppi * RNDIS_PPI_SIZE(4),
+		};
+		memcpy(hdr, &p, sizeof(p));
+		memcpy(sec, hdr, sizeof(p) + nppi * RNDIS_PPI_SIZE(4));
+		batch_add(c, secs[i]);
+	}
 	n->stats.rx_packets++;
 	n->stats.rx_bytes += flen;
-	return c->nranges < NV_RX_BATCH || nv_rx_flush(c);
+	/* Room for the next read's sections in this packet, or send it now. */
+	return c->nranges + k <= NV_RX_BATCH || nv_rx_flush(c);
 }
 
 void nv_tap_ready(void *opaque, uint32_t events)
@@ -417,11 +466,11 @@ void nv_tap_ready(void *opaque, uint32_t events)
 			break;
 		}
 		if (rx_blocked(n)) {
-			if (!b->nfree)
+			if (b->nfree < rx_frags(n))
 				n->stats.rx_no_buffer++;
 			break;
 		}
-		if (!rx_one(n, b->free[--b->nfree]))
+		if (!rx_one(n))
 			break;
 	}
 	for (unsigned i = 0; i < NETVSP_MAX_QUEUES; i++)

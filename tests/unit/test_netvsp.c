@@ -698,8 +698,8 @@ static void peer_write(uint8_t flags, const uint8_t *f, uint32_t len)
  * frame's offset in the receive buffer and length, its PPIs. */
 struct rx_frame {
 	uint32_t off, len;
-	bool has_csum, has_hash;
-	uint32_t csum, hash;
+	bool has_csum, has_hash, has_id;
+	uint32_t csum, hash, id;
 	uint8_t data[2048];	/* copied before the section goes back to the host */
 };
 
@@ -740,6 +740,9 @@ static void parse_rx_range(const struct vmbus_xfer_page_range *r, struct rx_fram
 			} else if (h.type == NBL_HASH_VALUE) {
 				fr->has_hash = true;
 				fr->hash = v;
+			} else if (h.type == RNDIS_PKTINFO_ID) {
+				fr->has_id = true;
+				fr->id = v;
 			}
 			q += h.size;
 		}
@@ -1096,6 +1099,72 @@ START_TEST(test_rx_basic)
 	ck_assert_uint_eq(s.rx_packets, 2);
 	ck_assert_uint_eq(s.rx_drops, 0);
 	ck_assert_uint_eq(s.bad, 0);
+}
+END_TEST
+
+/* With RSC on, a TSO frame from the tap reaches the guest as one coalesced packet: RSC
+ * fragments in consecutive ranges of one transfer-page packet, its checksum vouched
+ * for by the first; and TSO frames are refused once RSC is off again. */
+START_TEST(test_rx_rsc)
+{
+	struct ndis_offload_params p = { .header = { NDIS_OBJECT_TYPE_DEFAULT, 3, 28 } };
+	struct ndis_object_header in = { NDIS_OBJECT_TYPE_OFFLOAD, 3, 156 };
+	static uint8_t f[30000], buf[TAP_VNET_HDR_LEN + sizeof(f)], got[sizeof(f)];
+	static struct rx_frame fr[32];
+	struct tap_vnet_hdr vh = { .flags = TAP_VNET_NEEDS_CSUM, .gso_type = TAP_VNET_GSO_TCPV4, .hdr_len = 54,
+				   .gso_size = 1448, .csum_start = 34, .csum_offset = 16 };
+	struct ndis_offload o;
+	uint32_t len, cap, m, n, off = 0;
+
+	nic_up();
+	ck_assert_uint_eq(query_in(OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, &in, sizeof(in), &o, &n), 0);
+	ck_assert(o.rsc.ip4 && o.rsc.ip6);
+	p.rsc_ip_v4 = p.rsc_ip_v6 = NDIS_OFFLOAD_PARAMETERS_ENABLED;
+	ck_assert_uint_eq(set_oid(OID_TCP_OFFLOAD_PARAMETERS, &p, 28), 0);
+	len = mk_tcp4(f, mac, 0x0a000002, 0x0a000001, 80, 1000, 20000);
+	memcpy(buf, &vh, sizeof(vh));
+	memcpy(buf + sizeof(vh), f, len);
+	ck_assert_int_eq(send(peer, buf, sizeof(vh) + len, 0), (ssize_t)(sizeof(vh) + len));
+	cap = sec_size - 128 - 36;
+	m = (len + cap - 1) / cap;
+	ck_assert_uint_gt(m, 1);
+	ck_assert_uint_le(m, 32);
+	ck_assert_uint_eq(rx_frames(&ch[0], fr, m, false, NULL), 1);
+	for (uint32_t i = 0; i < m; i++) {
+		uint32_t flag = fr[i].id >> 8 & 0xff;
+
+		ck_assert(fr[i].has_id);
+		ck_assert_uint_eq(fr[i].id & 0xff, RNDIS_PKTINFO_ID_V1);
+		ck_assert_uint_eq(flag & RNDIS_PKTINFO_SUBALLOC, RNDIS_PKTINFO_SUBALLOC);
+		ck_assert_uint_eq(!!(flag & RNDIS_PKTINFO_1ST_FRAG), i == 0);
+		ck_assert_uint_eq(!!(flag & RNDIS_PKTINFO_LAST_FRAG), i + 1 == m);
+		ck_assert_uint_eq(fr[i].id >> 16, fr[0].id >> 16);
+		ck_assert_uint_eq(fr[i].has_csum, i == 0);
+		memcpy(got + off, fr[i].data, fr[i].len);
+		off += fr[i].len;
+	}
+	ck_assert_uint_eq(off, len);
+	ck_assert_mem_eq(got, f, len);
+	ck_assert_uint_eq(fr[0].csum & NDIS_RXCSUM_TCP_SUCCEEDED, NDIS_RXCSUM_TCP_SUCCEEDED);
+	/* A small frame with its checksum unfinished: one section, checksum vouched for. */
+	len = mk_tcp4(f, mac, 0x0a000002, 0x0a000001, 80, 1000, 100);
+	peer_write(TAP_VNET_NEEDS_CSUM, f, len);
+	rx_frames(&ch[0], fr, 1, false, NULL);
+	ck_assert(!fr[0].has_id);
+	ck_assert_uint_eq(fr[0].csum & NDIS_RXCSUM_TCP_SUCCEEDED, NDIS_RXCSUM_TCP_SUCCEEDED);
+	vg_ping(&G);
+	ck_assert_uint_eq(stats().rx_rsc, 1);
+	/* RSC off: a TSO frame still queued is dropped, not cut to one section. */
+	p = (struct ndis_offload_params){ .header = { NDIS_OBJECT_TYPE_DEFAULT, 3, 28 } };
+	p.rsc_ip_v4 = p.rsc_ip_v6 = NDIS_OFFLOAD_PARAMETERS_DISABLED;
+	ck_assert_uint_eq(set_oid(OID_TCP_OFFLOAD_PARAMETERS, &p, 28), 0);
+	len = mk_tcp4(f, mac, 0x0a000002, 0x0a000001, 80, 1000, 20000);
+	memcpy(buf + sizeof(vh), f, len);
+	ck_assert_int_eq(send(peer, buf, sizeof(vh) + len, 0), (ssize_t)(sizeof(vh) + len));
+	ck_assert(WAIT_UNTIL(stats().rx_drops == 1, VG_TMO));
+	ck_assert_uint_eq(vg_read_avail(&ch[0]), 0);
+	ck_assert_uint_eq(stats().bad, 0);
+	ck_assert_uint_eq(query32(OID_GEN_MAXIMUM_FRAME_SIZE), 1500);
 }
 END_TEST
 
@@ -1677,6 +1746,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, test_rx_basic);
+	tcase_add_test(t, test_rx_rsc);
 	tcase_add_test(t, test_rx_batching);
 	tcase_add_test(t, test_rx_buffer_exhaustion);
 	tcase_add_test(t, test_rx_ring_full);

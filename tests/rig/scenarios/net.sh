@@ -123,6 +123,9 @@ check "one: the guest's MTU is 1500" [ "$(val one net_mtu)" = 1500 ]
 csum=$(hstat one checksum-offloaded) lso=$(hstat one LSO)
 check "one: the guest offloads TCP checksums to hvkvm ($csum sends)" between "$csum" 1 100000000
 check "one: the guest offloads TCP segmentation to hvkvm ($lso sends)" between "$lso" 1 100000000
+rsc=$(hstat one coalesced) rxc=$(hstat one checksum-verified)
+checkx "one: the host's TSO frames reach the guest coalesced (RSC, $rsc frames), checksums done ($rxc)" \
+	'between "$rsc" 1 100000000 && between "$rxc" 1 100000000'
 echo "# one: $(grep -a 'netvsp 0' "$OUT/one.err" | tr -s ' ' | tr '\n' ' ')"
 
 # --- two vCPUs, two channels, a MAC made by hvkvm, a smaller MTU -------------------------------
