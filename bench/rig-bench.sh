@@ -8,6 +8,9 @@ mkdir -p "$OUT"
 RUNS=${BENCH_RUNS:-3}
 want() { case " ${BENCH_SECTIONS:-boot rss signal disk} " in *" $1 "*) return 0 ;; esac; return 1; }
 
+# One row of the summary table bench/run prints: what, ratio, what the ratio means.
+summary() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$OUT/summary"; }
+
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 elapsed() { local s=$(date +%s.%N); "$@" > /dev/null 2>&1 < /dev/null; echo "$(date +%s.%N) $s" | awk '{printf "%.2f", $1 - $2}'; }
 
@@ -23,7 +26,9 @@ if want boot; then
 	done
 	h=$(grep . "$OUT/boot-hvkvm.times" | median)
 	q=$(grep . "$OUT/boot-qemu.times" | median)
-	echo "boot to power-off, 2 vCPUs, 1 GiB (median of $RUNS): hvkvm ${h}s, qemu -enable-kvm ${q}s, qemu/hvkvm $(echo "$q $h" | awk '{printf "%.2f", $1 / $2}')x"
+	r=$(echo "$q $h" | awk '{printf "%.2f", $1 / $2}')
+	echo "boot to power-off, 2 vCPUs, 1 GiB (median of $RUNS): hvkvm ${h}s, qemu -enable-kvm ${q}s, qemu/hvkvm ${r}x"
+	summary "boot to power-off (hvkvm ${h} s, qemu ${q} s)" "${r}x" "qemu time / hvkvm time"
 fi
 
 # hvkvm's own memory once the guest is up: RSS without the guest RAM it maps.
@@ -36,6 +41,20 @@ if want rss; then
 	shm=$(awk '/^RssShmem/ {print $2}' /proc/$pid/status)
 	kill -KILL $pid; wait $pid 2>/dev/null
 	echo "hvkvm RSS without guest RAM: ${rss} kB (guest RAM touched: ${shm} kB)"
+	# QEMU the same way, its guest RAM in a memfd too, so that shared memory is guest RAM.
+	qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 1G -object memory-backend-memfd,id=ram,size=1G \
+		-machine memory-backend=ram -kernel "$L2_KERNEL" -initrd "$L2_INITRD" \
+		-append "console=ttyS0 rig.test=sysinfo rig.end=hang" -display none -nodefaults -no-reboot \
+		-serial "file:$OUT/rss-qemu.log" > /dev/null 2>&1 < /dev/null &
+	pid=$!
+	for i in $(seq 1 600); do grep -aq RIG-END "$OUT/rss-qemu.log" 2>/dev/null && break; sleep 0.1; done
+	qrss=$(awk '/^RssAnon|^RssFile/ {s += $2} END {print s}' /proc/$pid/status)
+	kill -KILL $pid; wait $pid 2>/dev/null
+	echo "qemu -enable-kvm RSS without guest RAM: ${qrss} kB"
+	if [ -n "$rss" ] && [ -n "$qrss" ]; then
+		summary "RSS without guest RAM (hvkvm ${rss} kB, qemu ${qrss} kB)" \
+			"$(echo "$qrss $rss" | awk '{printf "%.1fx", $1 / $2}')" "qemu RSS / hvkvm RSS"
+	fi
 fi
 
 # HvSignalEvent: KVM's ioeventfd (fast) against the exit through hvkvm (slow).
@@ -48,6 +67,8 @@ if want signal; then
 	if [ -n "$fast" ] && [ -n "$slow" ]; then
 		echo "HvSignalEvent from the guest: fast path (ioeventfd) ${fast} ns, slow path (exit to hvkvm) ${slow} ns, slow/fast $(echo "$slow $fast" | awk '{printf "%.2f", $1 / $2}')x"
 		echo "  ($line)"
+		summary "HvSignalEvent (fast ${fast} ns, slow ${slow} ns)" \
+			"$(echo "$slow $fast" | awk '{printf "%.2fx", $1 / $2}')" "slow path time / fast path time"
 	else
 		echo "HvSignalEvent: no result (see $OUT/signal.log)"
 	fi
@@ -100,6 +121,8 @@ if want disk; then
 		fi
 		printf '  %-9s %4s qd %-3s  hvkvm %10s %-5s  qemu %10s %-5s  hvkvm/qemu %s\n' "$kind" "$bs" "$qd" \
 			"${h:--}" "$unit" "${q:--}" "$unit" "$ratio"
+		summary "StorVSC $kind $bs qd $qd (hvkvm ${h:--}, virtio-blk ${q:--} $unit)" "$ratio" \
+			"hvkvm / qemu virtio-blk"
 	done
 	rm -f "$img"
 fi
