@@ -7,6 +7,7 @@
 set -u
 : "${HVKVM:?}" "${L2_KERNEL:?}" "${L2_INITRD:?}" "${OUT:?}"
 mkdir -p "$OUT"
+rm -f "$OUT/summary"
 MIB=${BENCH_NET_MIB:-64}
 CPUS=${BENCH_NET_CPUS:-1}
 ns=hvkvm-bench
@@ -87,6 +88,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 echo "TCP, $MIB MiB each way with busybox nc over a tap, $CPUS vCPU(s), MiB/s:"
 echo "  host to guest: hvkvm netvsc $h_in, qemu virtio-net $q_in, hvkvm/qemu $(ratio "$h_in" "$q_in")x"
 echo "  guest to host: hvkvm netvsc $h_out, qemu virtio-net $q_out, hvkvm/qemu $(ratio "$h_out" "$q_out")x"
+# Rows for bench/run's summary: label, ratio, what it compares.
+printf 'TCP host to guest, %s vCPU (%s MiB/s, virtio-net %s)\t%sx\thvkvm netvsc / QEMU virtio-net\n' \
+	"$CPUS" "$h_in" "$q_in" "$(ratio "$h_in" "$q_in")" >> "$OUT/summary"
+printf 'TCP guest to host, %s vCPU (%s MiB/s, virtio-net %s)\t%sx\thvkvm netvsc / QEMU virtio-net\n' \
+	"$CPUS" "$h_out" "$q_out" "$(ratio "$h_out" "$q_out")" >> "$OUT/summary"
 if modprobe vhost_net 2>/dev/null && [ -c /dev/vhost-net ]; then
 	qemu vhost on
 	read -r v_in v_out < "$OUT/vhost.rate"

@@ -6,14 +6,11 @@
 # NET-RX-LISTEN; the guest sends to the host's port 5002 after NET-TX, retrying until
 # the host listens, and ends when the host connects to port 5009.
 # rig.nic=virtio_net: use a virtio-net adapter instead (the benchmark's baseline under
-# QEMU), its modules loaded from /virtio in the order /virtio/order gives.
+# QEMU; its initramfs loads virtio_net).
 . /tests/lib.sh
 ip=$(arg rig.ip); peer=$(arg rig.peer); mtu=$(arg rig.mtu); mib=$(arg rig.mib); psize=$(arg rig.psize)
 nic=$(arg rig.nic)
 nic=${nic:-hv_netvsc}
-if [ "$nic" = virtio_net ]; then
-	for m in $(cat /virtio/order); do insmod "/virtio/$m" || echo "insmod $m failed"; done
-fi
 dev=
 for i in $(seq 50); do
 	for d in /sys/class/net/*; do
