@@ -76,24 +76,26 @@ struct irq_line vm_irq_line(struct vm *vm, unsigned gsi)
 	return (struct irq_line){ vm_set_irq, vm, gsi };
 }
 
-void vm_print_stats(struct vm *vm, FILE *out)
+void vm_get_stats(struct vm *vm, uint64_t total[VCPU_STAT_COUNT])
 {
-	static const char *const names[VCPU_STAT_COUNT] = {
-		"exits", "port I/O", "MMIO", "MSR reads", "MSR writes", "interrupted", "other",
-	};
-	uint64_t total[VCPU_STAT_COUNT];
-
 	_Static_assert(VCPU_STAT_COUNT <= sizeof(vm->stats) / sizeof(vm->stats[0]), "stats");
 	for (unsigned k = 0; k < VCPU_STAT_COUNT; k++) {
 		total[k] = vm->stats[k];
 		for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++)
 			if (vm->vcpus[i])
-				total[k] += vm->vcpus[i]->stats[k];
+				total[k] += vcpu_stat(vm->vcpus[i], (enum vcpu_stat)k);
 	}
+}
+
+void vm_print_stats(struct vm *vm, FILE *out)
+{
+	uint64_t total[VCPU_STAT_COUNT];
+
+	vm_get_stats(vm, total);
 	fprintf(out, "hvkvm statistics (%u boot%s, %u vCPU%s):\n", vm->boots, vm->boots == 1 ? "" : "s",
 		vm->ncpus, vm->ncpus == 1 ? "" : "s");
 	for (unsigned k = 0; k < VCPU_STAT_COUNT; k++)
-		fprintf(out, "  vcpu %-30s %12llu\n", names[k], (unsigned long long)total[k]);
+		fprintf(out, "  vcpu %-30s %12llu\n", vcpu_stat_label((enum vcpu_stat)k), (unsigned long long)total[k]);
 }
 
 static int ioeventfd_ioctl(struct vm *vm, const struct vm_ioeventfd *e, bool assign)
@@ -185,7 +187,7 @@ static void vm_destroy_kvm(struct vm *vm)
 	if (vm->vcpus) {
 		for (unsigned i = 0; i < vm->ncpus; i++) {
 			for (unsigned k = 0; vm->vcpus[i] && k < VCPU_STAT_COUNT; k++)
-				vm->stats[k] += vm->vcpus[i]->stats[k];
+				vm->stats[k] += vcpu_stat(vm->vcpus[i], (enum vcpu_stat)k);
 			vcpu_destroy(vm->vcpus[i]);
 			vm->vcpus[i] = NULL;
 		}

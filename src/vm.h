@@ -24,6 +24,7 @@
 #include "memory.h"
 #include "msr.h"
 #include "platform.h"
+#include "vcpu.h"
 
 struct vcpu;
 struct kvm_cpuid2;
@@ -133,7 +134,8 @@ void vm_set_cpuid_fn(struct vm *vm, vm_cpuid_fn *fn, void *opaque);
 /* Load the guest and start the vCPUs (first boot and after each reset). Returns 0,
  * or a vm_exit_code after printing why. */
 int vm_start(struct vm *vm);
-/* Exit counters of all vCPUs over all boots. */
+/* Exit counters of all vCPUs over all boots (loop thread). */
+void vm_get_stats(struct vm *vm, uint64_t total[VCPU_STAT_COUNT]);
 void vm_print_stats(struct vm *vm, FILE *out);
 /* Stop every vCPU thread and wait for them (before tearing devices down). */
 void vm_stop(struct vm *vm);

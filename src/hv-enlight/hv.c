@@ -707,32 +707,61 @@ static const char *hcall_name(unsigned code)
 	}
 }
 
-void hv_print_stats(struct hv *hv, FILE *out)
+void hv_get_stats(struct hv *hv, struct hv_stats *s)
 {
-	struct synic_stats s;
+	s->hcalls_other = __atomic_load_n(&hv->hcalls_other, __ATOMIC_RELAXED);
+	s->hcall_errors = __atomic_load_n(&hv->hcall_errors, __ATOMIC_RELAXED);
+	s->stimer_expirations = stimers_expirations(hv->stimers);
+	synic_get_stats(hv->synic, &s->synic);
+}
 
+void hv_foreach_msr_stat(struct hv *hv, void (*fn)(void *opaque, uint32_t msr, const char *name,
+						   uint64_t reads, uint64_t writes), void *opaque)
+{
 	for (unsigned i = 0; i < 0x200; i++) {
 		uint64_t rd = __atomic_load_n(&hv->msr_reads[i], __ATOMIC_RELAXED);
 		uint64_t wr = __atomic_load_n(&hv->msr_writes[i], __ATOMIC_RELAXED);
 
 		if (rd || wr)
-			fprintf(out, "  msr 0x%08x %-16s reads %10llu  writes %10llu\n", HV_X64_MSR_FIRST + i,
-				msr_name(HV_X64_MSR_FIRST + i), (unsigned long long)rd, (unsigned long long)wr);
+			fn(opaque, HV_X64_MSR_FIRST + i, msr_name(HV_X64_MSR_FIRST + i), rd, wr);
 	}
+}
+
+void hv_foreach_hcall_stat(struct hv *hv, void (*fn)(void *opaque, unsigned code, const char *name,
+						     uint64_t count), void *opaque)
+{
 	for (unsigned i = 0; i < HV_HCALL_STAT_CODES; i++) {
 		uint64_t n = __atomic_load_n(&hv->hcalls[i], __ATOMIC_RELAXED);
 
 		if (n)
-			fprintf(out, "  hypercall 0x%04x %-26s %10llu\n", i, hcall_name(i), (unsigned long long)n);
+			fn(opaque, i, hcall_name(i), n);
 	}
-	if (hv->hcalls_other)
-		fprintf(out, "  hypercall other %-28s %10llu\n", "", (unsigned long long)hv->hcalls_other);
-	fprintf(out, "  hypercalls that failed %21llu\n",
-		(unsigned long long)__atomic_load_n(&hv->hcall_errors, __ATOMIC_RELAXED));
-	synic_get_stats(hv->synic, &s);
+}
+
+static void print_msr_stat(void *out, uint32_t msr, const char *name, uint64_t rd, uint64_t wr)
+{
+	fprintf(out, "  msr 0x%08x %-16s reads %10llu  writes %10llu\n", msr, name,
+		(unsigned long long)rd, (unsigned long long)wr);
+}
+
+static void print_hcall_stat(void *out, unsigned code, const char *name, uint64_t n)
+{
+	fprintf(out, "  hypercall 0x%04x %-26s %10llu\n", code, name, (unsigned long long)n);
+}
+
+void hv_print_stats(struct hv *hv, FILE *out)
+{
+	struct hv_stats s;
+
+	hv_get_stats(hv, &s);
+	hv_foreach_msr_stat(hv, print_msr_stat, out);
+	hv_foreach_hcall_stat(hv, print_hcall_stat, out);
+	if (s.hcalls_other)
+		fprintf(out, "  hypercall other %-28s %10llu\n", "", (unsigned long long)s.hcalls_other);
+	fprintf(out, "  hypercalls that failed %21llu\n", (unsigned long long)s.hcall_errors);
 	fprintf(out, "  synic messages %llu, event flags %llu, SINT/IPI interrupts %llu, EOMs %llu, queue full %llu\n",
-		(unsigned long long)s.messages, (unsigned long long)s.events,
-		(unsigned long long)s.interrupts, (unsigned long long)s.eoms,
-		(unsigned long long)s.queue_full);
-	fprintf(out, "  stimer expirations %llu\n", (unsigned long long)stimers_expirations(hv->stimers));
+		(unsigned long long)s.synic.messages, (unsigned long long)s.synic.events,
+		(unsigned long long)s.synic.interrupts, (unsigned long long)s.synic.eoms,
+		(unsigned long long)s.synic.queue_full);
+	fprintf(out, "  stimer expirations %llu\n", (unsigned long long)s.stimer_expirations);
 }

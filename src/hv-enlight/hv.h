@@ -70,6 +70,18 @@ int hv_connect_eventfd(struct hv *hv, uint32_t conn_id, int fd);
 void hv_disconnect(struct hv *hv, uint32_t conn_id);
 
 /* Counters of MSR accesses, hypercalls and SynIC deliveries. */
+struct hv_stats {
+	uint64_t hcalls_other;		/* codes beyond the per-code table */
+	uint64_t hcall_errors;
+	uint64_t stimer_expirations;
+	struct synic_stats synic;
+};
+void hv_get_stats(struct hv *hv, struct hv_stats *s);
+/* fn for every synthetic MSR accessed so far, and every hypercall code called. */
+void hv_foreach_msr_stat(struct hv *hv, void (*fn)(void *opaque, uint32_t msr, const char *name,
+						   uint64_t reads, uint64_t writes), void *opaque);
+void hv_foreach_hcall_stat(struct hv *hv, void (*fn)(void *opaque, unsigned code, const char *name,
+						     uint64_t count), void *opaque);
 void hv_print_stats(struct hv *hv, FILE *out);
 
 #endif
