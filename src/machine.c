@@ -24,6 +24,26 @@ static uint64_t machine_ref_time(void *ctx)
 	return hv_reference_time(ctx);
 }
 
+static void machine_pause_ics(struct vm *vm, void *opaque)
+{
+	struct machine *m = opaque;
+
+	(void)vm;
+	ic_pause(m->ic_shutdown);
+	ic_pause(m->ic_heartbeat);
+	ic_pause(m->ic_timesync);
+}
+
+static void machine_resume_ics(struct vm *vm, void *opaque)
+{
+	struct machine *m = opaque;
+
+	(void)vm;
+	ic_resume(m->ic_shutdown);
+	ic_resume(m->ic_heartbeat);
+	ic_resume(m->ic_timesync);
+}
+
 /* VMBus and its first devices, the integration components. */
 static int machine_create_vmbus(struct machine *m)
 {
@@ -40,7 +60,10 @@ static int machine_create_vmbus(struct machine *m)
 	m->ic_shutdown = ic_shutdown_new(m->vmbus, vm->loop);
 	m->ic_heartbeat = ic_heartbeat_new(m->vmbus, vm->loop);
 	m->ic_timesync = ic_timesync_new(m->vmbus, vm->loop, machine_ref_time, m->hv);
-	return m->ic_shutdown && m->ic_heartbeat && m->ic_timesync ? 0 : -1;
+	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync)
+		return -1;
+	return vm_add_pause_hook(vm, machine_pause_ics, m) < 0 ||
+	       vm_add_resume_hook(vm, machine_resume_ics, m) < 0 ? -1 : 0;
 }
 
 /* A stable identity for a disk without one given: from its absolute path. */
@@ -152,6 +175,7 @@ void machine_destroy(struct machine *m)
 
 void machine_request_shutdown(struct machine *m)
 {
+	vm_note_shutdown(m->vm);
 	if (m->ic_shutdown && ic_shutdown_request(m->ic_shutdown, false))
 		return;
 	pc_request_shutdown(&m->pc);

@@ -117,6 +117,7 @@ struct ic {
 	struct ic_version framework, message;
 	ic_ref_time_fn *ref_time;
 	void *ref_ctx;
+	bool paused;			/* with the VM: no periodic messages */
 	/* shutdown */
 	int pending_shutdown;		/* -1 none, else the flags to send */
 	/* heartbeat */
@@ -248,7 +249,7 @@ static int ic_open(struct vmbus_channel *ch, void *opaque)
 	ic->ch = ch;
 	ic->negotiated = false;
 	ic_send_negotiate(ic);
-	if (ic->kind->period_ns)
+	if (ic->kind->period_ns && !ic->paused)
 		loop_timer_arm(ic->timer, ic->kind->period_ns, ic->kind->period_ns);
 	return 0;
 }
@@ -314,6 +315,22 @@ void ic_free(struct ic *ic)
 		return;
 	loop_timer_free(ic->timer);
 	free(ic);
+}
+
+void ic_pause(struct ic *ic)
+{
+	ic->paused = true;
+	loop_timer_disarm(ic->timer);
+}
+
+void ic_resume(struct ic *ic)
+{
+	ic->paused = false;
+	ic->hb_unanswered = 0;
+	if (ic->ch && ic->kind->period_ns)
+		loop_timer_arm(ic->timer, ic->kind->period_ns, ic->kind->period_ns);
+	if (ic->kind->msgtype == IC_MSGTYPE_TIMESYNC)
+		ic_timesync_sync(ic);
 }
 
 /* ---- shutdown -------------------------------------------------------------------- */

@@ -36,8 +36,12 @@ enum ic_heartbeat_state {
 	IC_HEARTBEAT_LOST,	/* it answered once, then stopped */
 };
 enum ic_heartbeat_state ic_heartbeat_state(const struct ic *ic, uint64_t *last_seq);
-
 /* Send the host time now with the hard "sync" flag (after a pause or restore). */
 void ic_timesync_sync(struct ic *ic);
+
+/* The VM pauses: periodic messages stop (a paused guest cannot answer a heartbeat);
+ * on resume they start again, and time sync sends the host time with the sync flag. */
+void ic_pause(struct ic *ic);
+void ic_resume(struct ic *ic);
 
 #endif

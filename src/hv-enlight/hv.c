@@ -48,11 +48,14 @@ static const uint8_t hypercall_code[] = {
 
 _Static_assert(HV_PAGE_SIGNAL_OUT == 0x22, "the signal port's out instruction");
 
+static void reference_tsc_fill(struct hv *hv);
+
 static uint64_t hv_clock_now_of(void *opaque)
 {
 	struct hv *hv = opaque;
 
-	/* The clock changes only at boot, with every vCPU and timer stopped. */
+	/* The clock changes only at boot and pause/resume, with every vCPU and timer
+	 * stopped, on the loop thread. */
 	return hv->clock_valid ? hv_clock_now(&hv->clock) : 0;
 }
 
@@ -116,6 +119,26 @@ int hv_set_clock(struct hv *hv, uint64_t tsc_hz, int64_t tsc_offset, uint64_t gu
 	hv->clock_valid = r == 0;
 	pthread_mutex_unlock(&hv->lock);
 	return r;
+}
+
+void hv_pause(struct hv *hv)
+{
+	stimers_suspend(hv->stimers);
+	pthread_mutex_lock(&hv->lock);
+	if (hv->clock_valid)
+		hv_clock_stop(&hv->clock);
+	pthread_mutex_unlock(&hv->lock);
+}
+
+void hv_resume(struct hv *hv)
+{
+	pthread_mutex_lock(&hv->lock);
+	if (hv->clock_valid && hv->clock.stopped) {
+		hv_clock_restart(&hv->clock);
+		reference_tsc_fill(hv);
+	}
+	pthread_mutex_unlock(&hv->lock);
+	stimers_resume(hv->stimers);
 }
 
 struct synic *hv_synic(struct hv *hv)
@@ -626,6 +649,18 @@ static void hv_on_boot(struct vm *vm, void *opaque)
 		log_warn("TSC frequency %u kHz unusable: no reference time for the guest", vm->tsc_khz);
 }
 
+static void hv_on_pause(struct vm *vm, void *opaque)
+{
+	(void)vm;
+	hv_pause(opaque);
+}
+
+static void hv_on_resume(struct vm *vm, void *opaque)
+{
+	(void)vm;
+	hv_resume(opaque);
+}
+
 static void hv_inject_msi(void *ctx, unsigned vp, uint8_t vector)
 {
 	/* VP index = vCPU index = APIC ID. */
@@ -653,6 +688,10 @@ int hv_attach(struct hv *hv, struct vm *vm, enum hv_crash_action on_crash)
 		r = vm_add_boot_hook(vm, hv_on_boot, hv);
 	if (r == 0)
 		r = vm_add_reset_hook(vm, hv_on_reset, hv);
+	if (r == 0)
+		r = vm_add_pause_hook(vm, hv_on_pause, hv);
+	if (r == 0)
+		r = vm_add_resume_hook(vm, hv_on_resume, hv);
 	if (r == 0)
 		r = io_bus_register(&vm->pio, HV_HYPERCALL_PORT, HV_PORT_RANGE, &hv_port_ops, hv, "hypercall");
 	return r;

@@ -69,6 +69,16 @@ int hv_connect_events(struct hv *hv, uint32_t conn_id, hv_event_fn *fn, void *op
 int hv_connect_eventfd(struct hv *hv, uint32_t conn_id, int fd);
 void hv_disconnect(struct hv *hv, uint32_t conn_id);
 
+/*
+ * The VM pauses: reference time (TIME_REF_COUNT, the TSC page, synthetic timer
+ * deadlines) stands still and no synthetic timer fires. On resume it goes on from
+ * where it stood: the TSC page gets a new offset (and sequence), so the guest's
+ * reference time does not jump, while its TSC has run on through the pause. Loop
+ * thread, vCPUs stopped.
+ */
+void hv_pause(struct hv *hv);
+void hv_resume(struct hv *hv);
+
 /* Counters of MSR accesses, hypercalls and SynIC deliveries. */
 struct hv_stats {
 	uint64_t hcalls_other;		/* codes beyond the per-code table */
