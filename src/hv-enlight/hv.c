@@ -141,6 +141,12 @@ void hv_resume(struct hv *hv)
 	stimers_resume(hv->stimers);
 }
 
+void hv_set_crash_fn(struct hv *hv, hv_crash_fn *fn, void *opaque)
+{
+	hv->crash_fn = fn;
+	hv->crash_opaque = opaque;
+}
+
 struct synic *hv_synic(struct hv *hv)
 {
 	return hv->synic;
@@ -349,12 +355,10 @@ static void reference_tsc_fill(struct hv *hv)
 	hv_clock_fill_page(&hv->clock, hv->tsc_sequence, p);
 }
 
-/* Print up to HV_CRASH_MESSAGE_MAX bytes of the guest's crash text, line by line. */
-static void crash_log_message(struct hv *hv, uint64_t gpa, uint64_t len)
+/* The guest's crash text (up to HV_CRASH_MESSAGE_MAX bytes) into buf, printable only. */
+static void crash_read_message(struct hv *hv, uint64_t gpa, uint64_t len, char *buf)
 {
-	char buf[HV_CRASH_MESSAGE_MAX + 1];
-	char *line, *save = NULL;
-
+	buf[0] = '\0';
 	if (len > HV_CRASH_MESSAGE_MAX)
 		len = HV_CRASH_MESSAGE_MAX;
 	if (gmem_read(hv->mem, gpa, buf, len) < 0) {
@@ -366,19 +370,25 @@ static void crash_log_message(struct hv *hv, uint64_t gpa, uint64_t len)
 		if (buf[i] != '\n' && !isprint((unsigned char)buf[i]))
 			buf[i] = '.';
 	buf[len] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		log_error("guest: %s", line);
 }
 
 static void crash_report(struct hv *hv, uint64_t ctl)
 {
 	const uint64_t *p = hv->crash_p;
+	char msg[HV_CRASH_MESSAGE_MAX + 1] = "";
+	char lines[sizeof(msg)], *line, *save = NULL;
 
 	log_error("guest crashed: CRASH_CTL 0x%016llx P0 0x%llx P1 0x%llx P2 0x%llx P3 0x%llx P4 0x%llx",
 		  (unsigned long long)ctl, (unsigned long long)p[0], (unsigned long long)p[1],
 		  (unsigned long long)p[2], (unsigned long long)p[3], (unsigned long long)p[4]);
-	if (ctl & HV_CRASH_CTL_MESSAGE)
-		crash_log_message(hv, p[3], p[4]);
+	if (ctl & HV_CRASH_CTL_MESSAGE) {
+		crash_read_message(hv, p[3], p[4], msg);
+		memcpy(lines, msg, sizeof(lines));
+		for (line = strtok_r(lines, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			log_error("guest: %s", line);
+	}
+	if (hv->crash_fn)
+		hv->crash_fn(hv->crash_opaque, ctl, p, msg);
 	if (hv->vm)
 		vm_request(hv->vm, hv->on_crash == HV_CRASH_RESET ? VM_REQ_RESET : VM_REQ_CRASH);
 }

@@ -36,6 +36,10 @@ enum hv_crash_action {
 	HV_CRASH_RESET,		/* log the crash and restart the guest */
 };
 
+/* The guest reported a crash through the crash MSRs (on the vCPU thread that wrote
+ * CRASH_CTL): ctl, P0-P4, and its message (printable ASCII, "" if none). */
+typedef void hv_crash_fn(void *opaque, uint64_t ctl, const uint64_t p[5], const char *message);
+
 /* The partition without KVM around it; hv_attach() wires it into a VM. */
 struct hv *hv_new(const struct hv_features *f, const struct gmem *mem, unsigned nvp,
 		  struct loop *loop, synic_inject_fn *inject, void *inject_ctx);
@@ -78,6 +82,9 @@ void hv_disconnect(struct hv *hv, uint32_t conn_id);
  */
 void hv_pause(struct hv *hv);
 void hv_resume(struct hv *hv);
+
+/* Set before the vCPUs run or while they are stopped; NULL removes it. */
+void hv_set_crash_fn(struct hv *hv, hv_crash_fn *fn, void *opaque);
 
 /* Counters of MSR accesses, hypercalls and SynIC deliveries. */
 struct hv_stats {
