@@ -19,6 +19,7 @@
 
 #include "loop.h"
 #include "mgmt.h"
+#include "mgmt_client.h"
 #include "testutil.h"
 
 static char dir[64], path[128];
@@ -163,165 +164,6 @@ static void start(void)
 	test_loop_start(&tl);
 }
 
-/* ---- a client --------------------------------------------------------------------- */
-
-struct tc {
-	int fd;
-	char *buf;
-	size_t len;
-	bool eof;
-};
-
-#define TC_BUF (4u << 20)
-
-static struct tc *tc_open(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct tc *t = calloc(1, sizeof(*t));
-
-	t->buf = malloc(TC_BUF);
-	t->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(t->fd, 0);
-	strcpy(sa.sun_path, path);
-	ck_assert_int_eq(connect(t->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return t;
-}
-
-static void tc_close(struct tc *t)
-{
-	if (t->fd >= 0)
-		close(t->fd);
-	free(t->buf);
-	free(t);
-}
-
-static void tc_write(struct tc *t, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = send(t->fd, p, len, MSG_NOSIGNAL);
-
-		ck_assert_msg(n > 0, "send: %s", strerror(errno));
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
-static void tc_send(struct tc *t, const char *line)
-{
-	tc_write(t, line, strlen(line));
-	tc_write(t, "\n", 1);
-}
-
-/* The next line as text (NUL-terminated in place, valid until the next call), or
- * NULL on end of file or after ms without one. */
-static char *tc_line(struct tc *t, int ms)
-{
-	static char line[TC_BUF];
-	uint64_t end = test_now_ms() + (uint64_t)ms;
-
-	for (;;) {
-		char *nl = memchr(t->buf, '\n', t->len);
-		struct pollfd p = { .fd = t->fd, .events = POLLIN };
-		ssize_t n;
-
-		if (nl) {
-			size_t l = (size_t)(nl - t->buf);
-
-			memcpy(line, t->buf, l);
-			line[l] = '\0';
-			memmove(t->buf, nl + 1, t->len - l - 1);
-			t->len -= l + 1;
-			return line;
-		}
-		if (t->eof || test_now_ms() >= end)
-			return NULL;
-		if (poll(&p, 1, (int)(end - test_now_ms())) <= 0)
-			continue;
-		n = recv(t->fd, t->buf + t->len, TC_BUF - t->len, 0);
-		if (n <= 0)
-			t->eof = true;
-		else
-			t->len += (size_t)n;
-	}
-}
-
-static struct json_object *tc_recv(struct tc *t, int ms)
-{
-	char *line = tc_line(t, ms);
-	struct json_object *v;
-
-	if (!line)
-		return NULL;
-	v = json_tokener_parse(line);
-	ck_assert_msg(v, "not JSON: %s", line);
-	return v;
-}
-
-/* Nothing more arrives within ms. */
-static void tc_quiet(struct tc *t, int ms)
-{
-	char *line = tc_line(t, ms);
-
-	ck_assert_msg(!line, "unexpected: %s", line);
-}
-
-static struct json_object *get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
-static bool has(struct json_object *o, const char *key)
-{
-	return json_object_object_get_ex(o, key, NULL);
-}
-
-/* A reply must have exactly jsonrpc, id and one of result/error. */
-static void check_shape(struct json_object *r)
-{
-	ck_assert(json_object_is_type(r, json_type_object));
-	ck_assert_str_eq(json_object_get_string(get(r, "jsonrpc")), "2.0");
-	ck_assert(has(r, "id"));
-	ck_assert(has(r, "result") != has(r, "error"));
-	ck_assert_int_eq(json_object_object_length(r), 3);
-}
-
-static int error_code(struct json_object *r)
-{
-	check_shape(r);
-	ck_assert_msg(has(r, "error"), "no error in %s", json_object_to_json_string(r));
-	return json_object_get_int(get(get(r, "error"), "code"));
-}
-
-/* Send a request line and expect an error with this code and id (NULL: null). */
-static struct json_object *expect_error(struct tc *t, const char *line, int code, const char *id_json)
-{
-	struct json_object *r;
-
-	tc_send(t, line);
-	r = tc_recv(t, 5000);
-	ck_assert_msg(r, "no reply to %s", line);
-	ck_assert_msg(error_code(r) == code, "%s -> %s", line, json_object_to_json_string(r));
-	ck_assert_str_eq(json_object_to_json_string(get(r, "id")), id_json);
-	return r;
-}
-
-static struct json_object *call_ok(struct tc *t, const char *line)
-{
-	struct json_object *r;
-
-	tc_send(t, line);
-	r = tc_recv(t, 5000);
-	ck_assert_msg(r, "no reply to %s", line);
-	check_shape(r);
-	ck_assert_msg(has(r, "result"), "%s -> %s", line, json_object_to_json_string(r));
-	return r;
-}
-
 /* ---- the socket file -------------------------------------------------------------- */
 
 START_TEST(socket_mode_0600)
@@ -335,7 +177,7 @@ START_TEST(socket_mode_0600)
 	ck_assert_int_eq(lstat(path, &st), 0);
 	ck_assert(S_ISSOCK(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
-	t = tc_open();
+	t = tc_open(path);
 	json_object_put(call_ok(t, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1}"));
 	tc_close(t);
 	test_loop_stop(&tl);
@@ -391,7 +233,7 @@ START_TEST(socket_stale_replaced_live_refused)
 	ck_assert_msg(strstr(err, "another process"), "%s", err);
 	mgmt_free(other, 0);
 	{
-		struct tc *t = tc_open();
+		struct tc *t = tc_open(path);
 
 		json_object_put(call_ok(t, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1}"));
 		tc_close(t);
@@ -407,7 +249,7 @@ START_TEST(good_requests)
 	struct json_object *r;
 
 	start();
-	t = tc_open();
+	t = tc_open(path);
 	r = call_ok(t, "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"a\":2,\"b\":40},\"id\":1}");
 	ck_assert_int_eq(json_object_get_int(get(r, "result")), 42);
 	ck_assert_int_eq(json_object_get_int(get(r, "id")), 1);
@@ -438,7 +280,7 @@ START_TEST(notifications_get_no_reply)
 	struct json_object *r;
 
 	start();
-	t = tc_open();
+	t = tc_open(path);
 	/* valid, unknown method, bad params: none answered */
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"a\":1}}");
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"nope\"}");
@@ -487,7 +329,7 @@ START_TEST(bad_requests_keep_connection)
 	struct json_object *r;
 
 	start();
-	t = tc_open();
+	t = tc_open(path);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_object_put(expect_error(t, bad[i].line, bad[i].code, bad[i].id));
 		/* still usable */
@@ -531,7 +373,7 @@ START_TEST(batches)
 	struct json_object *r, *x;
 
 	start();
-	t = tc_open();
+	t = tc_open(path);
 	tc_send(t, "[{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"a\":1,\"b\":2},\"id\":\"1\"},"
 		   "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"a\":7}},"
 		   "{\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"id\":\"2\"},"
@@ -589,7 +431,7 @@ START_TEST(partial_lines)
 	struct json_object *r;
 
 	start();
-	t = tc_open();
+	t = tc_open(path);
 	/* one byte per write, with the loop reading in between */
 	for (const char *p = req; *p; p++) {
 		tc_write(t, p, 1);
@@ -623,7 +465,7 @@ START_TEST(last_line_without_newline)
 	const char *req = "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"a\":4},\"id\":1}";
 
 	start();
-	t = tc_open();
+	t = tc_open(path);
 	tc_write(t, req, strlen(req));
 	ck_assert_int_eq(shutdown(t->fd, SHUT_WR), 0);
 	r = tc_recv(t, 5000);
@@ -643,7 +485,7 @@ START_TEST(oversized_message_resyncs)
 	char *big = malloc(n);
 
 	start();
-	t = tc_open();
+	t = tc_open(path);
 	/* A line just under the limit is fine. */
 	memset(big, ' ', n);
 	memcpy(big, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1}", 40);
@@ -675,7 +517,7 @@ START_TEST(reply_too_large)
 	struct json_object *r;
 
 	start();
-	t = tc_open();
+	t = tc_open(path);
 	r = call_ok(t, "{\"jsonrpc\":\"2.0\",\"method\":\"big\",\"params\":{\"n\":100000},\"id\":1}");
 	ck_assert_uint_eq(json_object_get_string_len(get(r, "result")), 100000);
 	json_object_put(r);
@@ -695,7 +537,7 @@ START_TEST(async_replies_out_of_order)
 	struct json_object *r;
 
 	start();
-	t = tc_open();
+	t = tc_open(path);
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":100},\"id\":1}");
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"a\":1},\"id\":2}");
 	r = tc_recv(t, 5000);
@@ -725,7 +567,7 @@ START_TEST(async_client_gone)
 	struct json_object *r;
 
 	start();
-	t = tc_open();
+	t = tc_open(path);
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":300},\"id\":1}");
 	tc_send(t, "[{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":300},\"id\":2},"
 		   "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":3}]");
@@ -733,7 +575,7 @@ START_TEST(async_client_gone)
 	tc_close(t);
 	ck_assert(WAIT_UNTIL(atomic_load(&cancelled) == 2, 2000));
 	/* the server is fine */
-	u = tc_open();
+	u = tc_open(path);
 	r = call_ok(u, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":1},\"id\":4}");
 	json_object_put(r);
 	tc_close(u);
@@ -746,7 +588,7 @@ START_TEST(async_pending_at_free)
 	struct tc *t;
 
 	start();
-	t = tc_open();
+	t = tc_open(path);
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":10000},\"id\":1}");
 	usleep(50000);
 	test_loop_stop(&tl);
@@ -767,7 +609,7 @@ START_TEST(too_many_pending)
 	lim.max_pending = 2;
 	make_server(&lim);
 	test_loop_start(&tl);
-	t = tc_open();
+	t = tc_open(path);
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":200},\"id\":1}");
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":200},\"id\":2}");
 	json_object_put(expect_error(t, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":1},\"id\":3}",
@@ -789,7 +631,7 @@ START_TEST(many_clients)
 
 	start();
 	for (int i = 0; i < N; i++)
-		t[i] = tc_open();
+		t[i] = tc_open(path);
 	/* interleaved: all send, then all read their own answer */
 	for (int i = 0; i < N; i++) {
 		snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"a\":%d},\"id\":%d}", i,
@@ -818,10 +660,10 @@ START_TEST(client_limit)
 	make_server(&lim);
 	test_loop_start(&tl);
 	for (int i = 0; i < 3; i++) {
-		t[i] = tc_open();
+		t[i] = tc_open(path);
 		json_object_put(call_ok(t[i], "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1}"));
 	}
-	extra = tc_open();
+	extra = tc_open(path);
 	r = tc_recv(extra, 5000);
 	ck_assert_int_eq(error_code(r), MGMT_ERR_LIMIT);
 	json_object_put(r);
@@ -831,7 +673,7 @@ START_TEST(client_limit)
 	/* a place frees up */
 	tc_close(t[0]);
 	usleep(50000);
-	t[3] = tc_open();
+	t[3] = tc_open(path);
 	json_object_put(call_ok(t[3], "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1}"));
 	for (int i = 1; i < 4; i++)
 		tc_close(t[i]);
@@ -858,8 +700,8 @@ START_TEST(events_to_subscribers)
 	unsigned n = 3;
 
 	start();
-	t = tc_open();
-	u = tc_open();
+	t = tc_open(path);
+	u = tc_open(path);
 	r = call_ok(t, "{\"jsonrpc\":\"2.0\",\"method\":\"events.subscribe\",\"id\":1}");
 	ck_assert(json_object_get_boolean(get(get(r, "result"), "subscribed")));
 	json_object_put(r);
@@ -912,8 +754,8 @@ START_TEST(slow_subscriber_disconnected)
 	uint64_t t0;
 
 	start();
-	slow = tc_open();
-	good = tc_open();
+	slow = tc_open(path);
+	good = tc_open(path);
 	json_object_put(call_ok(slow, "{\"jsonrpc\":\"2.0\",\"method\":\"events.subscribe\",\"id\":1}"));
 	/* Far more than the socket buffer and the 1 MiB queue together. */
 	while (sent < 40000) {
@@ -947,8 +789,8 @@ START_TEST(request_flood_waits)
 	unsigned got = 0, sent = 0;
 
 	start();
-	flood = tc_open();
-	other = tc_open();
+	flood = tc_open(path);
+	other = tc_open(path);
 	len = (size_t)snprintf(req, 2048, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[\"%01000d\"],\"id\":1}\n", 0);
 	ck_assert(fcntl(flood->fd, F_SETFL, O_NONBLOCK) == 0);
 	while (sent < N) {
