@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli.h"
 #include "config.h"
+#include "ctl.h"
 #include "log.h"
 #include "loop.h"
 #include "machine.h"
+#include "methods.h"
+#include "mgmt.h"
 #include "vm.h"
 
 #include <errno.h>
@@ -53,6 +56,57 @@ static void main_on_signal(void *opaque, uint32_t events)
 		loop_timer_arm(m->shutdown_timer, (uint64_t)timeout * 1000000000ull, 0);
 }
 
+/*
+ * --api-socket PATH. The command line module does not know it yet: until it does,
+ * main takes the option (and its value) out of argv before parsing the rest. Returns
+ * 0, or -1 if the value is missing.
+ */
+static int main_take_api_socket(int *argc, char **argv, const char **path)
+{
+	static const char opt[] = "--api-socket";
+	int out = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], opt)) {
+			if (i + 1 == *argc)
+				return -1;
+			*path = argv[++i];
+		} else if (!strncmp(argv[i], opt, sizeof(opt) - 1) && argv[i][sizeof(opt) - 1] == '=') {
+			*path = argv[i] + sizeof(opt);
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return *path && !**path ? -1 : 0;
+}
+
+static int main_setup_api(struct machine *machine, const char *path, struct mgmt **mgmt,
+			  struct mgmt_methods **methods)
+{
+	char err[512];
+	int r;
+
+	*mgmt = mgmt_new(machine->vm->loop);
+	if (!*mgmt) {
+		log_error("--api-socket %s: out of memory", path);
+		return VM_EXIT_ERROR;
+	}
+	r = mgmt_listen(*mgmt, path, err, sizeof(err));
+	if (r < 0) {
+		log_error("--api-socket %s", err);
+		return r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
+	}
+	*methods = mgmt_methods_new(*mgmt, machine);
+	if (!*methods) {
+		log_error("--api-socket %s: cannot register the methods", path);
+		return VM_EXIT_ERROR;
+	}
+	log_info("api socket: listening on %s", path);
+	return 0;
+}
+
 static int main_setup_signals(struct main_ctx *m, const sigset_t *set)
 {
 	struct loop *loop = m->machine->vm->loop;
@@ -69,10 +123,19 @@ int main(int argc, char **argv)
 	struct vm_config cfg;
 	struct machine machine;
 	struct main_ctx m = { .machine = &machine, .sigfd = -1 };
+	struct mgmt *mgmt = NULL;
+	struct mgmt_methods *methods = NULL;
+	const char *api_socket = NULL;
 	char err[512];
 	sigset_t set;
 	int code;
 
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 1, argv + 1);
+	if (main_take_api_socket(&argc, argv, &api_socket) < 0) {
+		fprintf(stderr, "hvkvm: --api-socket needs a PATH\n");
+		return VM_EXIT_USAGE;
+	}
 	config_init(&cfg);
 	switch (cli_parse(argc, argv, &cfg, stdout, err, sizeof(err))) {
 	case CLI_EXIT_OK:
@@ -101,6 +164,8 @@ int main(int argc, char **argv)
 		log_error("cannot watch for signals: %s", strerror(errno));
 		code = VM_EXIT_ERROR;
 	}
+	if (code == 0 && api_socket)
+		code = main_setup_api(&machine, api_socket, &mgmt, &methods);
 	if (code == 0)
 		code = machine_run(&machine);
 	if (machine.vm) {
@@ -108,6 +173,9 @@ int main(int argc, char **argv)
 		if (cfg.stats)
 			machine_print_stats(&machine, stderr);
 	}
+	/* Clients get the last replies and events (the stop) before the socket goes. */
+	mgmt_methods_free(methods);
+	mgmt_free(mgmt, 500);
 	if (m.shutdown_timer)
 		loop_timer_free(m.shutdown_timer);
 	if (m.sigfd >= 0)

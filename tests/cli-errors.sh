@@ -40,6 +40,13 @@ expect 2 '^hvkvm: --serial tcp:1: expected stdio, file:PATH or none' --kernel "$
 expect 2 "^hvkvm: unknown option '--frobnicate'" --kernel "$kernel" --frobnicate
 expect 2 '^hvkvm: --cpus needs an argument' --kernel "$kernel" --cpus
 expect 2 '^hvkvm: --log-level loud: expected error, warn, info or debug' --kernel "$kernel" --log-level loud
+expect 2 '^hvkvm: --api-socket needs a PATH$' --kernel "$kernel" --api-socket
+expect 2 '^hvkvm: --api-socket needs a PATH$' --kernel "$kernel" --api-socket=
+expect 2 '^hvkvm ctl: a METHOD is required' ctl --socket /nonexistent.sock
+expect 2 '^hvkvm ctl: --socket PATH is required' ctl vm.info
+expect 2 "^hvkvm ctl: 'x': expected key=value" ctl --socket /nonexistent.sock vm.info x
+expect 3 '^hvkvm ctl: /nonexistent.sock: No such file or directory' ctl --socket /nonexistent.sock vm.info
+expect 0 EMPTY ctl --help
 expect 0 EMPTY --help
 expect 0 EMPTY --version
 "$hvkvm" --help | grep -q '^Usage: hvkvm --kernel PATH' || { echo "not ok - --help prints the usage"; failures=$((failures + 1)); }
