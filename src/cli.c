@@ -5,24 +5,28 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #ifndef HVKVM_VERSION
 #define HVKVM_VERSION "0.0.0"
 #endif
 
+#define WHERE_MAX	(CONFIG_PATH_MAX + 128)
+
 struct cli_ctx {
 	struct vm_config *cfg;
 	char *err;
 	size_t errlen;
+	unsigned nconfig;		/* --config seen so far */
+	const char *config;		/* its FILE */
+	bool print_config;
 };
 
 struct cli_option {
-	const char *name;
+	const char *name;		/* also its key in config_keys.c and a --config file */
 	char short_name;
-	const char *metavar;	/* NULL: the option takes no argument */
+	const char *metavar;		/* NULL: the option takes no argument */
 	const char *help;
-	int (*apply)(struct cli_ctx *c, const char *opt, const char *arg);
+	int (*apply)(struct cli_ctx *c, const struct cli_option *o, const char *arg);
 };
 
 static int fail(struct cli_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -36,165 +40,49 @@ static int fail(struct cli_ctx *c, const char *fmt, ...)
 	return -1;
 }
 
-int cli_parse_size(const char *s, uint64_t *out)
+/* "--memory 12X", or "--memory" for an empty argument: how messages name a value. */
+static void where_arg(char *buf, size_t len, const char *opt, const char *arg)
 {
-	unsigned long long v;
-	uint64_t mult = 1ull << 20;
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': mult = 1ull << 10; end++; break;
-	case 'm': case 'M': mult = 1ull << 20; end++; break;
-	case 'g': case 'G': mult = 1ull << 30; end++; break;
-	case 't': case 'T': mult = 1ull << 40; end++; break;
-	case '\0': break;
-	default: return -EINVAL;
-	}
-	if (!strcmp(end, "iB") || !strcmp(end, "B"))
-		end += strlen(end);
-	if (*end)
-		return -EINVAL;
-	if (v > UINT64_MAX / mult)
-		return -ERANGE;
-	*out = v * mult;
-	return 0;
+	snprintf(buf, len, "%s%s%s", opt, *arg ? " " : "", arg);
 }
 
-int cli_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+/* An option that is a configuration key: the value goes to config_set as typed. */
+static int opt_setting(struct cli_ctx *c, const struct cli_option *o, const char *arg)
 {
-	unsigned long v;
-	char *end;
+	char opt[64], where[WHERE_MAX];
+	struct config_err e = { .buf = c->err, .len = c->errlen, .where = where };
+	struct config_val v = { .type = CONFIG_V_ARG, .s = arg };
 
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	if (v < min || v > max)
-		return -ERANGE;
-	*out = (unsigned)v;
-	return 0;
-}
-
-static int set_string(char **dst, const char *arg)
-{
-	free(*dst);
-	*dst = strdup(arg);
-	return *dst ? 0 : -ENOMEM;
-}
-
-static int apply_readable_path(struct cli_ctx *c, const char *opt, const char *arg, char **dst)
-{
-	if (!*arg)
-		return fail(c, "%s: empty path", opt);
-	if (access(arg, R_OK) < 0)
-		return fail(c, "%s %s: %s", opt, arg, strerror(errno));
-	return set_string(dst, arg);
-}
-
-static int opt_kernel(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	return apply_readable_path(c, opt, arg, &c->cfg->kernel);
-}
-
-static int opt_initrd(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	return apply_readable_path(c, opt, arg, &c->cfg->initrd);
-}
-
-static int opt_cmdline(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	(void)opt;
-	return set_string(&c->cfg->cmdline, arg);
-}
-
-static int opt_memory(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	uint64_t v;
-
-	if (cli_parse_size(arg, &v) < 0)
-		return fail(c, "%s %s: not a size (examples: 512M, 2G)", opt, arg);
-	if (v < CONFIG_MIN_MEMORY || v > CONFIG_MAX_MEMORY)
-		return fail(c, "%s %s: must be between %lluM and %lluG", opt, arg,
-			    CONFIG_MIN_MEMORY >> 20, CONFIG_MAX_MEMORY >> 30);
-	if (v % (1ull << 20))
-		return fail(c, "%s %s: must be a whole number of MiB", opt, arg);
-	c->cfg->memory = v;
-	return 0;
-}
-
-static int opt_cpus(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	unsigned n;
-
-	if (cli_parse_uint(arg, 0, 1u << 20, &n) < 0)
-		return fail(c, "%s %s: not a number of CPUs", opt, arg);
-	if (n == 0)
-		return fail(c, "%s %s: a VM needs at least 1 CPU", opt, arg);
-	if (n > CONFIG_MAX_CPUS)
-		return fail(c, "%s %s: too many CPUs (at most %u)", opt, arg, CONFIG_MAX_CPUS);
-	c->cfg->cpus = n;
-	return 0;
-}
-
-static int opt_serial(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	struct vm_config *cfg = c->cfg;
-
-	if (!strcmp(arg, "stdio")) {
-		cfg->serial = CONSOLE_STDIO;
-	} else if (!strcmp(arg, "none")) {
-		cfg->serial = CONSOLE_NONE;
-	} else if (!strncmp(arg, "file:", 5) && arg[5]) {
-		cfg->serial = CONSOLE_FILE;
-		return set_string(&cfg->serial_path, arg + 5);
-	} else {
-		return fail(c, "%s %s: expected stdio, file:PATH or none", opt, arg);
-	}
-	return 0;
-}
-
-static int opt_no_reboot(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	(void)opt, (void)arg;
-	c->cfg->no_reboot = true;
-	return 0;
-}
-
-static int opt_shutdown_timeout(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	if (cli_parse_uint(arg, 0, 86400, &c->cfg->shutdown_timeout) < 0)
-		return fail(c, "%s %s: expected seconds (0 to 86400)", opt, arg);
-	return 0;
-}
-
-static int opt_log_level(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	if (log_parse_level(arg, &c->cfg->log_level) < 0)
-		return fail(c, "%s %s: expected error, warn, info or debug", opt, arg);
-	return 0;
+	snprintf(opt, sizeof(opt), "--%s", o->name);
+	where_arg(where, sizeof(where), opt, arg);
+	if (!o->metavar)
+		v = (struct config_val){ .type = CONFIG_V_BOOL, .b = true };	/* a flag */
+	return config_set(&e, CONFIG_SCOPE_VM, c->cfg, o->name, &v);
 }
 
 /*
- * "key=value,key=value" for options that describe a device. Calls fn for each pair;
- * a value may not contain a comma. Returns -1 with the message set on the first error.
+ * --disk and --net: "key=value,key=value", each pair set as the same key of a "disks"
+ * or "nets" object in a file would be, then the device checked and added as one from a
+ * file is. A value cannot contain a comma.
  */
-static int parse_kvlist(struct cli_ctx *c, const char *opt, const char *arg,
-			int (*fn)(struct cli_ctx *c, const char *opt, const char *key, const char *val, void *obj),
-			void *obj)
+static int opt_device(struct cli_ctx *c, const struct cli_option *o, const char *arg)
 {
-	char *copy = strdup(arg), *save = NULL, *item;
+	enum config_scope scope = !strcmp(o->name, "disk") ? CONFIG_SCOPE_DISK : CONFIG_SCOPE_NET;
+	char opt[64], where[WHERE_MAX], *copy, *save = NULL, *item;
+	struct config_err e = { .buf = c->err, .len = c->errlen, .where = where };
+	struct disk_config d;
+	struct net_config n;
+	void *dev = scope == CONFIG_SCOPE_DISK ? (void *)&d : (void *)&n;
 	int r = 0;
 
+	snprintf(opt, sizeof(opt), "--%s", o->name);
+	copy = strdup(arg);
 	if (!copy)
 		return fail(c, "%s: %s", opt, strerror(ENOMEM));
+	if (scope == CONFIG_SCOPE_DISK)
+		config_disk_init(&d);
+	else
+		config_net_init(&n);
 	for (item = strtok_r(copy, ",", &save); item && r == 0; item = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(item, '=');
 
@@ -203,153 +91,64 @@ static int parse_kvlist(struct cli_ctx *c, const char *opt, const char *arg,
 			break;
 		}
 		*eq = '\0';
-		r = fn(c, opt, item, eq + 1, obj);
+		snprintf(where, sizeof(where), "%s %s=%s", opt, item, eq + 1);
+		r = config_set(&e, scope, dev, item, &(struct config_val){ .type = CONFIG_V_ARG, .s = eq + 1 });
 	}
 	free(copy);
+	where_arg(where, sizeof(where), opt, arg);
+	if (r == 0)
+		return scope == CONFIG_SCOPE_DISK ? config_add_disk(&e, c->cfg, &d) : config_add_net(&e, c->cfg, &n);
+	if (scope == CONFIG_SCOPE_DISK)
+		config_disk_free(&d);
+	else
+		config_net_free(&n);
 	return r;
 }
 
-static int parse_on_off(struct cli_ctx *c, const char *opt, const char *key, const char *val, bool *out)
+/* The file was read before any other option (cli_parse); here only its count. */
+static int opt_config(struct cli_ctx *c, const struct cli_option *o, const char *arg)
 {
-	if (!strcmp(val, "on") || !strcmp(val, "true") || !strcmp(val, "1"))
-		*out = true;
-	else if (!strcmp(val, "off") || !strcmp(val, "false") || !strcmp(val, "0"))
-		*out = false;
-	else
-		return fail(c, "%s %s=%s: expected on or off", opt, key, val);
+	(void)o;
+	if (++c->nconfig > 1)
+		return fail(c, "--config %s: only one --config file is read", arg);
+	c->config = arg;
 	return 0;
 }
 
-static int disk_key(struct cli_ctx *c, const char *opt, const char *key, const char *val, void *obj)
+static int opt_print_config(struct cli_ctx *c, const struct cli_option *o, const char *arg)
 {
-	struct disk_config *d = obj;
-	unsigned n;
-
-	if (!strcmp(key, "path")) {
-		if (!*val)
-			return fail(c, "%s path=: empty path", opt);
-		return set_string(&d->path, val);
-	}
-	if (!strcmp(key, "readonly"))
-		return parse_on_off(c, opt, key, val, &d->readonly);
-	if (!strcmp(key, "serial")) {
-		if (!*val || strlen(val) > CONFIG_SERIAL_MAX)
-			return fail(c, "%s serial=%s: 1 to %u characters", opt, val, CONFIG_SERIAL_MAX);
-		for (const char *p = val; *p; p++)
-			if (*p < 0x21 || *p > 0x7e)
-				return fail(c, "%s serial=%s: printable ASCII without spaces only", opt, val);
-		return set_string(&d->serial, val);
-	}
-	if (!strcmp(key, "cache")) {
-		if (!strcmp(val, "none"))
-			d->cache = DISK_CACHE_NONE;
-		else if (!strcmp(val, "writeback"))
-			d->cache = DISK_CACHE_WRITEBACK;
-		else
-			return fail(c, "%s cache=%s: expected none or writeback", opt, val);
-		return 0;
-	}
-	if (!strcmp(key, "controller")) {
-		if (cli_parse_uint(val, 0, CONFIG_MAX_CONTROLLERS - 1, &n) < 0)
-			return fail(c, "%s controller=%s: 0 to %u", opt, val, CONFIG_MAX_CONTROLLERS - 1);
-		d->controller = n;
-		return 0;
-	}
-	if (!strcmp(key, "lun")) {
-		if (cli_parse_uint(val, 0, CONFIG_MAX_LUNS - 1, &n) < 0)
-			return fail(c, "%s lun=%s: 0 to %u", opt, val, CONFIG_MAX_LUNS - 1);
-		d->lun = n;
-		return 0;
-	}
-	return fail(c, "%s: unknown key '%s' (path, readonly, serial, cache, controller, lun)", opt, key);
-}
-
-static bool lun_taken(const struct vm_config *cfg, unsigned controller, unsigned lun)
-{
-	for (unsigned i = 0; i < cfg->ndisks; i++)
-		if (cfg->disks[i].controller == controller && cfg->disks[i].lun == lun)
-			return true;
-	return false;
-}
-
-static int opt_disk(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	struct vm_config *cfg = c->cfg;
-	struct disk_config d = { .lun = UINT32_MAX }, *grown;
-	int r;
-
-	r = parse_kvlist(c, opt, arg, disk_key, &d);
-	if (r == 0 && !d.path)
-		r = fail(c, "%s %s: path=FILE is required", opt, arg);
-	if (r == 0 && d.lun == UINT32_MAX) {
-		/* No LUN given: the first free one on that controller. */
-		for (d.lun = 0; d.lun < CONFIG_MAX_LUNS && lun_taken(cfg, d.controller, d.lun); d.lun++)
-			;
-		if (d.lun == CONFIG_MAX_LUNS)
-			r = fail(c, "%s %s: controller %u has no free LUN", opt, arg, d.controller);
-	} else if (r == 0 && lun_taken(cfg, d.controller, d.lun)) {
-		r = fail(c, "%s %s: controller %u LUN %u is already used", opt, arg, d.controller, d.lun);
-	}
-	if (r == 0) {
-		grown = realloc(cfg->disks, (cfg->ndisks + 1) * sizeof(*grown));
-		if (!grown)
-			r = fail(c, "%s: %s", opt, strerror(ENOMEM));
-		else
-			cfg->disks = grown;
-	}
-	if (r < 0) {
-		free(d.path);
-		free(d.serial);
-		return r;
-	}
-	cfg->disks[cfg->ndisks++] = d;
-	return 0;
-}
-
-static int opt_hv(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	(void)opt;
-	return hv_features_parse(arg, &c->cfg->hv, c->err, c->errlen) < 0 ? -1 : 0;
-}
-
-static int opt_on_crash(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	if (!strcmp(arg, "exit"))
-		c->cfg->on_crash = HV_CRASH_EXIT;
-	else if (!strcmp(arg, "reset"))
-		c->cfg->on_crash = HV_CRASH_RESET;
-	else
-		return fail(c, "%s %s: expected exit or reset", opt, arg);
-	return 0;
-}
-
-static int opt_stats(struct cli_ctx *c, const char *opt, const char *arg)
-{
-	(void)opt, (void)arg;
-	c->cfg->stats = true;
+	(void)o, (void)arg;
+	c->print_config = true;
 	return 0;
 }
 
 static const struct cli_option options[] = {
-	{ "kernel", 0, "PATH", "Linux kernel: a bzImage (/boot/vmlinuz-*) or an ELF vmlinux", opt_kernel },
-	{ "initrd", 0, "PATH", "initial ramdisk", opt_initrd },
-	{ "cmdline", 0, "STR", "kernel command line (default: console=ttyS0)", opt_cmdline },
-	{ "memory", 'm', "SIZE", "guest RAM, e.g. 512M or 2G (default 512M)", opt_memory },
-	{ "cpus", 0, "N", "number of vCPUs (default 1)", opt_cpus },
-	{ "serial", 0, "stdio|file:PATH|none", "where COM1 goes (default stdio; Ctrl-A x quits, Ctrl-A h helps)", opt_serial },
-	{ "disk", 0, "path=FILE[,...]", "a SCSI disk on a VMBus storage controller (repeatable; see README)", opt_disk },
-	{ "hv", 0, "LIST|on|off", "Hyper-V enlightenments (default on: all; see README)", opt_hv },
-	{ "on-crash", 0, "exit|reset", "when the guest reports a crash: exit with status 5 (default) or restart it", opt_on_crash },
-	{ "stats", 0, NULL, "print exit, MSR, hypercall and SynIC counters when hvkvm exits", opt_stats },
-	{ "no-reboot", 0, NULL, "exit with status 3 when the guest reboots instead of restarting it", opt_no_reboot },
-	{ "shutdown-timeout", 0, "SEC", "on SIGTERM/SIGINT, stop hard if the guest has not powered off after SEC (default 30)", opt_shutdown_timeout },
-	{ "log-level", 0, "LEVEL", "error, warn, info (default) or debug", opt_log_level },
+	{ "config", 0, "FILE", "read the settings from a JSON file; options given here override it", opt_config },
+	{ "print-config", 0, NULL, "print the configuration as JSON (a --config file) and exit", opt_print_config },
+	{ "name", 0, "NAME", "the VM's name (letters, digits, . _ -); NICs without mac= derive theirs from it", opt_setting },
+	{ "kernel", 0, "PATH", "Linux kernel: a bzImage (/boot/vmlinuz-*) or an ELF vmlinux", opt_setting },
+	{ "initrd", 0, "PATH", "initial ramdisk", opt_setting },
+	{ "cmdline", 0, "STR", "kernel command line (default: console=ttyS0)", opt_setting },
+	{ "memory", 'm', "SIZE", "guest RAM, e.g. 512M or 2G (default 512M; a bare number is MiB)", opt_setting },
+	{ "cpus", 0, "N", "number of vCPUs (default 1, at most 254)", opt_setting },
+	{ "serial", 0, "stdio|file:PATH|none", "where COM1 goes (default stdio; Ctrl-A x quits, Ctrl-A h helps)", opt_setting },
+	{ "disk", 0, "path=FILE[,...]", "a SCSI disk on a VMBus storage controller (repeatable; see README)", opt_device },
+	{ "net", 0, "tap=NAME[,...]", "a network adapter on a host tap interface (repeatable; see README)", opt_device },
+	{ "hv", 0, "LIST|on|off", "Hyper-V enlightenments (default on: all; see README)", opt_setting },
+	{ "on-crash", 0, "exit|reset", "when the guest reports a crash: exit with status 5 (default) or restart it", opt_setting },
+	{ "stats", 0, NULL, "print exit, MSR, hypercall, SynIC and VMBus counters when hvkvm exits", opt_setting },
+	{ "no-reboot", 0, NULL, "exit with status 3 when the guest reboots instead of restarting it", opt_setting },
+	{ "shutdown-timeout", 0, "SEC", "on SIGTERM/SIGINT, stop hard if the guest has not powered off after SEC (default 30)", opt_setting },
+	{ "api-socket", 0, "PATH", "serve the JSON-RPC management API on this Unix socket (default: none)", opt_setting },
+	{ "seccomp", 0, "on|off", "confine hvkvm with a seccomp filter (default on)", opt_setting },
+	{ "log-level", 0, "LEVEL", "error, warn, info (default) or debug", opt_setting },
 };
 
 void cli_print_help(FILE *out)
 {
 	fprintf(out,
 		"Usage: hvkvm --kernel PATH [options]\n"
+		"       hvkvm --config FILE.json [options]\n"
 		"Run a virtual machine on KVM that presents itself to the guest as Microsoft Hyper-V.\n\n"
 		"Options:\n");
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
@@ -364,6 +163,12 @@ void cli_print_help(FILE *out)
 	fprintf(out,
 		"  -h, --help                         show this help\n"
 		"  -V, --version                      show the version\n\n"
+		"--disk path=FILE[,readonly=on][,serial=STR][,cache=writeback|none][,controller=N][,lun=N]\n"
+		"--net tap=NAME[,mac=MAC][,mtu=N][,id=ID]   (no mac: a stable one from --name, else the tap)\n\n"
+		"A --config file holds the same settings: each key is an option's name (\"memory\": \"2G\",\n"
+		"\"cpus\": 2, \"no-reboot\": true), and \"disks\" and \"nets\" are arrays of objects with the keys\n"
+		"of --disk and --net. Options on the command line override the file; --disk and --net add\n"
+		"devices after the file's.\n\n"
 		"Exit status: 0 guest powered off; 1 hvkvm failed; 2 bad usage or setup;\n"
 		"3 guest rebooted under --no-reboot; 4 guest triple fault or KVM could not run it;\n"
 		"5 the guest reported a crash (Hyper-V crash MSRs);\n"
@@ -382,65 +187,121 @@ static const struct cli_option *find_option(const char *name, size_t len, char s
 	return NULL;
 }
 
+enum cli_token { TOKEN_OPTION, TOKEN_HELP, TOKEN_VERSION, TOKEN_ERROR };
+
+/* The option at argv[*i] and its argument, which may be the next word (then *i moves
+ * on to it). */
+static enum cli_token next_option(struct cli_ctx *c, int argc, char **argv, int *i,
+				  const struct cli_option **po, const char **parg)
+{
+	const char *a = argv[*i], *arg = NULL, *eq = NULL;
+	const struct cli_option *o;
+
+	if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+		return TOKEN_HELP;
+	if (!strcmp(a, "-V") || !strcmp(a, "--version"))
+		return TOKEN_VERSION;
+	if (!strncmp(a, "--", 2) && a[2]) {
+		eq = strchr(a + 2, '=');
+		o = find_option(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2), 0);
+		if (eq)
+			arg = eq + 1;
+	} else if (a[0] == '-' && a[1] && !a[2]) {
+		o = find_option(NULL, 0, a[1]);
+	} else {
+		fail(c, "unexpected argument '%s' (see --help)", a);
+		return TOKEN_ERROR;
+	}
+	if (!o) {
+		fail(c, "unknown option '%.*s' (see --help)",
+		     (int)(eq && a[1] == '-' ? eq - a : (long)strlen(a)), a);
+		return TOKEN_ERROR;
+	}
+	if (o->metavar && !arg) {
+		if (*i + 1 >= argc) {
+			fail(c, "--%s needs an argument: %s", o->name, o->metavar);
+			return TOKEN_ERROR;
+		}
+		arg = argv[++*i];
+	} else if (!o->metavar && arg) {
+		fail(c, "--%s takes no argument", o->name);
+		return TOKEN_ERROR;
+	}
+	*po = o;
+	*parg = arg ? arg : "";
+	return TOKEN_OPTION;
+}
+
+/*
+ * The file comes first whatever its place on the line, so that every other option
+ * overrides it. Nothing is read if the line holds --help or --version before any
+ * mistake, or a mistake: the second pass reports those as it always has.
+ */
+static int load_config_first(struct cli_ctx *c, int argc, char **argv)
+{
+	char scratch[256];
+	struct cli_ctx quiet = { .cfg = c->cfg, .err = scratch, .errlen = sizeof(scratch) };
+	const struct cli_option *o;
+	const char *arg, *file = NULL;
+	unsigned nfiles = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (next_option(&quiet, argc, argv, &i, &o, &arg) != TOKEN_OPTION)
+			return 0;
+		if (o->apply == opt_config) {
+			file = arg;
+			nfiles++;
+		}
+	}
+	if (nfiles != 1)
+		return 0;
+	return config_load_file(c->cfg, file, c->err, c->errlen);
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *out,
 			  char *err, size_t errlen)
 {
-	struct cli_ctx c = { cfg, err, errlen };
+	struct cli_ctx c = { .cfg = cfg, .err = err, .errlen = errlen };
+	const struct cli_option *o;
+	const char *arg;
 
 	err[0] = '\0';
+	if (load_config_first(&c, argc, argv) < 0)
+		return CLI_ERROR;
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *arg = NULL, *eq = NULL;
-		const struct cli_option *o;
-		char opt[80];
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		switch (next_option(&c, argc, argv, &i, &o, &arg)) {
+		case TOKEN_HELP:
 			cli_print_help(out);
 			return CLI_EXIT_OK;
-		}
-		if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+		case TOKEN_VERSION:
 			fprintf(out, "hvkvm %s\n", HVKVM_VERSION);
 			return CLI_EXIT_OK;
-		}
-		if (!strncmp(a, "--", 2) && a[2]) {
-			eq = strchr(a + 2, '=');
-			o = find_option(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2), 0);
-			if (eq)
-				arg = eq + 1;
-		} else if (a[0] == '-' && a[1] && !a[2]) {
-			o = find_option(NULL, 0, a[1]);
-		} else {
-			fail(&c, "unexpected argument '%s' (see --help)", a);
+		case TOKEN_ERROR:
 			return CLI_ERROR;
+		case TOKEN_OPTION:
+			break;
 		}
-		if (!o) {
-			fail(&c, "unknown option '%.*s' (see --help)",
-			     (int)(eq && a[1] == '-' ? eq - a : (long)strlen(a)), a);
-			return CLI_ERROR;
-		}
-		snprintf(opt, sizeof(opt), "--%s", o->name);
-		if (o->metavar && !arg) {
-			if (i + 1 >= argc) {
-				fail(&c, "%s needs an argument: %s", opt, o->metavar);
-				return CLI_ERROR;
-			}
-			arg = argv[++i];
-		} else if (!o->metavar && arg) {
-			fail(&c, "%s takes no argument", opt);
-			return CLI_ERROR;
-		}
-		if (o->apply(&c, opt, arg ? arg : "") < 0) {
+		if (o->apply(&c, o, arg) < 0) {
 			if (!err[0])
-				fail(&c, "%s: %s", opt, strerror(ENOMEM));
+				fail(&c, "--%s: %s", o->name, strerror(ENOMEM));
 			return CLI_ERROR;
 		}
 	}
 	if (!cfg->kernel) {
-		fail(&c, "--kernel PATH is required (see --help)");
+		if (c.config)
+			fail(&c, "--kernel PATH is required, or \"kernel\" in %s", c.config);
+		else
+			fail(&c, "--kernel PATH is required (see --help)");
 		return CLI_ERROR;
 	}
-	if (!cfg->cmdline && set_string(&cfg->cmdline, "console=ttyS0") < 0) {
-		fail(&c, "%s", strerror(ENOMEM));
+	if (config_finish(cfg, err, errlen) < 0)
 		return CLI_ERROR;
+	if (c.print_config) {
+		if (config_print_json(cfg, out) < 0) {
+			fail(&c, "--print-config: %s", strerror(EIO));
+			return CLI_ERROR;
+		}
+		return CLI_EXIT_OK;
 	}
 	return CLI_RUN;
 }

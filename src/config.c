@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+/* The configuration model: defaults, value syntax, MAC addresses. The keys and their
+ * checks are in config_keys.c, the JSON file in config_json.c. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,18 +18,218 @@ void config_init(struct vm_config *cfg)
 	cfg->log_level = LOG_INFO;
 	hv_features_default(&cfg->hv);
 	cfg->on_crash = HV_CRASH_EXIT;
+	cfg->seccomp = true;
+}
+
+void config_disk_init(struct disk_config *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->lun = UINT32_MAX;
+}
+
+void config_disk_free(struct disk_config *d)
+{
+	free(d->path);
+	free(d->serial);
+	memset(d, 0, sizeof(*d));
+}
+
+void config_net_init(struct net_config *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->mtu = CONFIG_NET_MTU_DEFAULT;
+}
+
+void config_net_free(struct net_config *n)
+{
+	free(n->id);
+	free(n->tap);
+	memset(n, 0, sizeof(*n));
 }
 
 void config_free(struct vm_config *cfg)
 {
+	free(cfg->name);
 	free(cfg->kernel);
 	free(cfg->initrd);
 	free(cfg->cmdline);
 	free(cfg->serial_path);
-	for (unsigned i = 0; i < cfg->ndisks; i++) {
-		free(cfg->disks[i].path);
-		free(cfg->disks[i].serial);
-	}
+	free(cfg->api_socket);
+	for (unsigned i = 0; i < cfg->ndisks; i++)
+		config_disk_free(&cfg->disks[i]);
 	free(cfg->disks);
+	for (unsigned i = 0; i < cfg->nnets; i++)
+		config_net_free(&cfg->nets[i]);
+	free(cfg->nets);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ---- value syntax ---------------------------------------------------------------- */
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	uint64_t mult = 1ull << 20;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': mult = 1ull << 10; end++; break;
+	case 'm': case 'M': mult = 1ull << 20; end++; break;
+	case 'g': case 'G': mult = 1ull << 30; end++; break;
+	case 't': case 'T': mult = 1ull << 40; end++; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (!strcmp(end, "iB") || !strcmp(end, "B"))
+		end += strlen(end);
+	if (*end)
+		return -EINVAL;
+	if (v > UINT64_MAX / mult)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+void config_format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const struct { char unit; unsigned shift; } units[] = {
+		{ 'T', 40 }, { 'G', 30 }, { 'M', 20 }, { 'K', 10 },
+	};
+
+	for (unsigned i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		uint64_t u = 1ull << units[i].shift;
+
+		if (bytes && bytes % u == 0) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(bytes / u), units[i].unit);
+			return;
+		}
+	}
+	/* Below a KiB or not a multiple of one: never a valid memory size anyway. */
+	snprintf(buf, len, "%lluK", (unsigned long long)(bytes >> 10));
+}
+
+int config_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int config_parse_mac(const char *s, uint8_t mac[6])
+{
+	uint8_t m[6];
+	bool zero = true;
+
+	if (!s || strlen(s) != 17)
+		return -EINVAL;
+	for (unsigned i = 0; i < 6; i++) {
+		int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -EINVAL;
+		m[i] = (uint8_t)(hi << 4 | lo);
+		zero &= m[i] == 0;
+	}
+	if (zero || (m[0] & 1))
+		return -EADDRNOTAVAIL;
+	memcpy(mac, m, 6);
+	return 0;
+}
+
+void config_format_mac(const uint8_t mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+void config_default_mac(const char *seed, unsigned index, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+
+	for (const char *s = seed ? seed : ""; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	/* The seed ends at its NUL and the index is always four bytes: no two
+	 * (seed, index) pairs hash the same input. */
+	for (unsigned k = 0; k < 5; k++)
+		h = (h ^ (k ? (uint8_t)(index >> (8 * (k - 1))) : 0)) * 0x100000001b3ull;
+	/* FNV mixes its last bytes poorly into the low bits: MurmurHash3's finalizer. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	for (unsigned k = 0; k < 6; k++)
+		mac[k] = (uint8_t)(h >> (8 * k));
+	mac[0] = (mac[0] & 0xfc) | 0x02;	/* unicast, locally administered */
+}
+
+void config_net_mac(const struct vm_config *cfg, unsigned i, uint8_t mac[6])
+{
+	const struct net_config *n = &cfg->nets[i];
+
+	if (n->has_mac)
+		memcpy(mac, n->mac, 6);
+	else if (cfg->name)
+		config_default_mac(cfg->name, i, mac);
+	else
+		config_default_mac(n->tap, 0, mac);
+}
+
+static bool net_id_taken(const struct vm_config *cfg, const char *id)
+{
+	for (unsigned i = 0; i < cfg->nnets; i++)
+		if (cfg->nets[i].id && !strcmp(cfg->nets[i].id, id))
+			return true;
+	return false;
+}
+
+int config_finish(struct vm_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->cmdline && !(cfg->cmdline = strdup("console=ttyS0")))
+		goto nomem;
+	/* A NIC without an id is "net<its position>", or the next number nobody took. */
+	for (unsigned i = 0; i < cfg->nnets; i++) {
+		char id[16];
+
+		if (cfg->nets[i].id)
+			continue;
+		for (unsigned n = i;; n++) {
+			snprintf(id, sizeof(id), "net%u", n);
+			if (!net_id_taken(cfg, id))
+				break;
+		}
+		if (!(cfg->nets[i].id = strdup(id)))
+			goto nomem;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "%s", strerror(ENOMEM));
+	return -1;
 }

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The VM's configuration, as the command line (and later a config file) set it. */
+/*
+ * The VM's configuration: one model with two front ends, the command line (cli.c) and
+ * a JSON file (config_json.c). Both hand every setting to config_set(), so a key is
+ * validated by one function whichever way it arrived, and the messages differ only in
+ * how they name it ("--disk lun=x" or "vm.json: disks[1].lun").
+ */
 #ifndef HVKVM_CONFIG_H
 #define HVKVM_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "console.h"
 #include "hv.h"
@@ -18,6 +25,16 @@
 #define CONFIG_MAX_CONTROLLERS	8	/* SCSI controllers (VMBus devices) */
 #define CONFIG_MAX_LUNS		64	/* per controller */
 #define CONFIG_SERIAL_MAX	20	/* a SCSI unit serial number */
+#define CONFIG_PATH_MAX		4095	/* PATH_MAX without the NUL */
+#define CONFIG_CMDLINE_MAX	65535	/* BOOT_CMDLINE_MAX without the NUL; the kernel may allow less */
+#define CONFIG_NAME_MAX		63	/* a DNS label: usable as a host name and a systemd instance */
+#define CONFIG_SOCKET_PATH_MAX	107	/* sizeof(sockaddr_un.sun_path) without the NUL */
+#define CONFIG_MAX_NETS		64	/* Windows Server 2019 Hyper-V's per-VM limit of synthetic NICs */
+#define CONFIG_NET_ID_MAX	32
+#define CONFIG_TAP_NAME_MAX	15	/* IFNAMSIZ - 1 */
+#define CONFIG_NET_MTU_MIN	68	/* ETH_MIN_MTU: hv_netvsc's min_mtu */
+#define CONFIG_NET_MTU_MAX	65521	/* hv_netvsc's max_mtu on NVSP >= 2: 65535 - ETH_HLEN */
+#define CONFIG_NET_MTU_DEFAULT	1500
 
 enum disk_cache {
 	DISK_CACHE_WRITEBACK,
@@ -30,10 +47,19 @@ struct disk_config {
 	bool readonly;
 	enum disk_cache cache;
 	unsigned controller;
-	unsigned lun;
+	unsigned lun;			/* UINT32_MAX until config_add_disk picks the first free one */
+};
+
+struct net_config {
+	char *id;			/* stable name for the API and hot-unplug; "net<N>" unless given */
+	char *tap;			/* host tap interface */
+	bool has_mac;			/* false: the device uses config_net_mac() */
+	uint8_t mac[6];
+	unsigned mtu;			/* CONFIG_NET_MTU_MIN..MAX; default 1500 */
 };
 
 struct vm_config {
+	char *name;			/* NULL: unnamed */
 	char *kernel;
 	char *initrd;
 	char *cmdline;
@@ -47,11 +73,105 @@ struct vm_config {
 	struct hv_features hv;		/* mask 0: a plain PC without Hyper-V */
 	enum hv_crash_action on_crash;
 	bool stats;			/* print counters at exit */
+	char *api_socket;		/* NULL: no management socket */
+	bool seccomp;			/* default true */
 	struct disk_config *disks;
 	unsigned ndisks;
+	struct net_config *nets;
+	unsigned nnets;
 };
 
 void config_init(struct vm_config *cfg);
 void config_free(struct vm_config *cfg);
+
+/* ---- setting one key ------------------------------------------------------------- */
+
+enum config_val_type {
+	CONFIG_V_ARG,		/* a command-line word: every key parses it from text */
+	CONFIG_V_STRING,	/* a JSON string */
+	CONFIG_V_INT,		/* a JSON integer */
+	CONFIG_V_BOOL,		/* a JSON boolean, or a command-line flag (true) */
+	CONFIG_V_OTHER,		/* null, a fraction, an object, an array: never a valid value */
+};
+
+struct config_val {
+	enum config_val_type type;
+	const char *s;		/* ARG, STRING */
+	int64_t i;		/* INT */
+	bool b;			/* BOOL */
+};
+
+/* How a front end names the value in a message: "<where>: <problem>[, got <got>]". */
+struct config_err {
+	char *buf;
+	size_t len;
+	const char *where;	/* "--memory 12X", "--disk lun=x", "vm.json: disks[1].lun" */
+	const char *got;	/* JSON: the value as written; NULL on the command line, whose
+				 * where already shows it */
+	bool json;
+	const char *expect;	/* config_set's: what the key takes, e.g. "an integer 0-63" */
+};
+
+enum config_scope {
+	CONFIG_SCOPE_VM,	/* obj: struct vm_config */
+	CONFIG_SCOPE_DISK,	/* obj: struct disk_config */
+	CONFIG_SCOPE_NET,	/* obj: struct net_config */
+};
+
+/* Validate v for key and store it in obj; 0, or -1 with the message in e. A string
+ * replaces any earlier value. */
+int config_set(struct config_err *e, enum config_scope scope, void *obj, const char *key,
+	       const struct config_val *v);
+/* The i-th key of a scope, NULL past the last: the JSON schema, in --print-config's
+ * order. VM scope includes "disks" and "nets", whose values are arrays of DISK and NET
+ * objects (the JSON front end handles them; config_set refuses them). */
+const char *config_key_name(enum config_scope scope, unsigned i);
+
+void config_disk_init(struct disk_config *d);
+void config_disk_free(struct disk_config *d);
+void config_net_init(struct net_config *n);
+void config_net_free(struct net_config *n);
+/* Check a device against itself and the ones before it (required keys, LUN and name
+ * clashes), pick its defaults, and append it. On success *d belongs to cfg; on error
+ * it is freed. e->where names the whole device. */
+int config_add_disk(struct config_err *e, struct vm_config *cfg, struct disk_config *d);
+int config_add_net(struct config_err *e, struct vm_config *cfg, struct net_config *n);
+
+/* Defaults that depend on the whole configuration, once both front ends are done:
+ * the kernel command line and NIC ids. 0 or -1 with a message. */
+int config_finish(struct vm_config *cfg, char *err, size_t errlen);
+
+/* ---- value syntax ---------------------------------------------------------------- */
+
+/* "512M", "2G", "1048576K", "1T"; a bare number means MiB as in QEMU's -m. */
+int config_parse_size(const char *s, uint64_t *out);
+/* Decimal integer in [min, max]: -EINVAL if not a number, -ERANGE if outside. */
+int config_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
+/* "52:54:00:12:34:56" (either case): -EINVAL for the syntax, -EADDRNOTAVAIL for a
+ * multicast or all-zero address, which a NIC cannot have. */
+int config_parse_mac(const char *s, uint8_t mac[6]);
+void config_format_mac(const uint8_t mac[6], char buf[18]);
+/* "512M", "2G": the largest unit that is exact. */
+void config_format_size(uint64_t bytes, char *buf, size_t len);
+
+/*
+ * A locally administered unicast MAC that is a pure function of (seed, index), so a VM
+ * keeps its MACs across restarts without storing them. Seeds are hashed whole; a NULL
+ * seed is the empty string.
+ */
+void config_default_mac(const char *seed, unsigned index, uint8_t mac[6]);
+/* The MAC NIC i shows the guest: its mac= if given; otherwise derived from the VM's
+ * name and the NIC's position, or without a name from the tap's name alone. */
+void config_net_mac(const struct vm_config *cfg, unsigned i, uint8_t mac[6]);
+
+/* ---- the JSON front end (config_json.c) ------------------------------------------ */
+
+/* Add the settings of a JSON file to cfg (config_init'ed); name prefixes messages.
+ * 0, or -1 with one line in err naming the file, and the key or line:column. */
+int config_load_file(struct vm_config *cfg, const char *path, char *err, size_t errlen);
+int config_load_json(struct vm_config *cfg, const char *name, const char *text, size_t len,
+		     char *err, size_t errlen);
+/* Every setting as JSON that config_load_file reads back to the same configuration. */
+int config_print_json(const struct vm_config *cfg, FILE *out);
 
 #endif

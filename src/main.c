@@ -56,32 +56,6 @@ static void main_on_signal(void *opaque, uint32_t events)
 		loop_timer_arm(m->shutdown_timer, (uint64_t)timeout * 1000000000ull, 0);
 }
 
-/*
- * --api-socket PATH. The command line module does not know it yet: until it does,
- * main takes the option (and its value) out of argv before parsing the rest. Returns
- * 0, or -1 if the value is missing.
- */
-static int main_take_api_socket(int *argc, char **argv, const char **path)
-{
-	static const char opt[] = "--api-socket";
-	int out = 1;
-
-	for (int i = 1; i < *argc; i++) {
-		if (!strcmp(argv[i], opt)) {
-			if (i + 1 == *argc)
-				return -1;
-			*path = argv[++i];
-		} else if (!strncmp(argv[i], opt, sizeof(opt) - 1) && argv[i][sizeof(opt) - 1] == '=') {
-			*path = argv[i] + sizeof(opt);
-		} else {
-			argv[out++] = argv[i];
-		}
-	}
-	argv[out] = NULL;
-	*argc = out;
-	return *path && !**path ? -1 : 0;
-}
-
 static int main_setup_api(struct machine *machine, const char *path, struct mgmt **mgmt,
 			  struct mgmt_methods **methods)
 {
@@ -125,17 +99,12 @@ int main(int argc, char **argv)
 	struct main_ctx m = { .machine = &machine, .sigfd = -1 };
 	struct mgmt *mgmt = NULL;
 	struct mgmt_methods *methods = NULL;
-	const char *api_socket = NULL;
 	char err[512];
 	sigset_t set;
 	int code;
 
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
-	if (main_take_api_socket(&argc, argv, &api_socket) < 0) {
-		fprintf(stderr, "hvkvm: --api-socket needs a PATH\n");
-		return VM_EXIT_USAGE;
-	}
 	config_init(&cfg);
 	switch (cli_parse(argc, argv, &cfg, stdout, err, sizeof(err))) {
 	case CLI_EXIT_OK:
@@ -164,8 +133,8 @@ int main(int argc, char **argv)
 		log_error("cannot watch for signals: %s", strerror(errno));
 		code = VM_EXIT_ERROR;
 	}
-	if (code == 0 && api_socket)
-		code = main_setup_api(&machine, api_socket, &mgmt, &methods);
+	if (code == 0 && cfg.api_socket)
+		code = main_setup_api(&machine, cfg.api_socket, &mgmt, &methods);
 	if (code == 0)
 		code = machine_run(&machine);
 	if (machine.vm) {

@@ -3,7 +3,8 @@
 # before anything touches KVM. Usage: cli-errors.sh HVKVM
 hvkvm=${1:?usage: cli-errors.sh HVKVM}
 kernel=$(mktemp)
-trap 'rm -f "$kernel" "$out" "$err"' EXIT
+conf=$(mktemp --suffix=.json)
+trap 'rm -f "$kernel" "$conf" "$out" "$err"' EXIT
 out=$(mktemp)
 err=$(mktemp)
 failures=0
@@ -40,16 +41,46 @@ expect 2 '^hvkvm: --serial tcp:1: expected stdio, file:PATH or none' --kernel "$
 expect 2 "^hvkvm: unknown option '--frobnicate'" --kernel "$kernel" --frobnicate
 expect 2 '^hvkvm: --cpus needs an argument' --kernel "$kernel" --cpus
 expect 2 '^hvkvm: --log-level loud: expected error, warn, info or debug' --kernel "$kernel" --log-level loud
-expect 2 '^hvkvm: --api-socket needs a PATH$' --kernel "$kernel" --api-socket
-expect 2 '^hvkvm: --api-socket needs a PATH$' --kernel "$kernel" --api-socket=
+expect 2 '^hvkvm: --api-socket needs an argument: PATH$' --kernel "$kernel" --api-socket
+expect 2 '^hvkvm: --api-socket: empty path$' --kernel "$kernel" --api-socket=
 expect 2 '^hvkvm ctl: a METHOD is required' ctl --socket /nonexistent.sock
 expect 2 '^hvkvm ctl: --socket PATH is required' ctl vm.info
 expect 2 "^hvkvm ctl: 'x': expected key=value" ctl --socket /nonexistent.sock vm.info x
 expect 3 '^hvkvm ctl: /nonexistent.sock: No such file or directory' ctl --socket /nonexistent.sock vm.info
 expect 0 EMPTY ctl --help
+expect 2 "^hvkvm: --net mac=01:00:5e:00:00:01: a multicast address" --kernel "$kernel" --net tap=tap0,mac=01:00:5e:00:00:01
+expect 2 "^hvkvm: --net mtu=9000: tap=NAME is required\$" --kernel "$kernel" --net mtu=9000
+expect 2 '^hvkvm: --net mtu=65522: expected an integer 68-65521$' --kernel "$kernel" --net tap=t,mtu=65522
+expect 2 '^hvkvm: --net tap=averyveryverylongname: expected an interface name of 1 to 15 characters' --kernel "$kernel" --net tap=averyveryverylongname
+expect 2 '^hvkvm: --seccomp maybe: expected on or off$' --kernel "$kernel" --seccomp maybe
+expect 2 "^hvkvm: --name a/b: expected a name of 1 to 63 letters" --kernel "$kernel" --name a/b
+expect 2 '^hvkvm: /nonexistent/vm.json: No such file or directory$' --config /nonexistent/vm.json
+echo '{"kernel": "'"$kernel"'", "disks": [{"path": "a.img"}, {"path": "b.img", "lun": "x"}]}' > "$conf"
+expect 2 "^hvkvm: $conf: disks\[1\]\.lun: expected an integer 0-63, got \"x\"\$" --config "$conf"
+echo '{"kernel": "'"$kernel"'", "cpus": 2, "frobnicate": true}' > "$conf"
+expect 2 "^hvkvm: $conf: frobnicate: unknown key \(known: name, kernel," --config "$conf"
+echo '{"kernel": "'"$kernel"'", "nets": [{"tap": "tap0", "mac": "00:00:00:00:00:00"}]}' > "$conf"
+expect 2 "^hvkvm: $conf: nets\[0\]\.mac: the all-zero address" --config "$conf" --print-config
+printf '{\n  "cpus": 2,\n  "memory": "1G",\n}\n' > "$conf"
+expect 2 "^hvkvm: $conf:4:1: JSON syntax error: unexpected character\$" --config "$conf"
+echo '["not", "an", "object"]' > "$conf"
+expect 2 "^hvkvm: $conf: expected a JSON object at the top level" --config "$conf"
+echo '{"cpus": 2}' > "$conf"
+expect 2 "^hvkvm: --kernel PATH is required, or \"kernel\" in $conf\$" --config "$conf"
 expect 0 EMPTY --help
 expect 0 EMPTY --version
 "$hvkvm" --help | grep -q '^Usage: hvkvm --kernel PATH' || { echo "not ok - --help prints the usage"; failures=$((failures + 1)); }
 "$hvkvm" --version | grep -qE '^hvkvm [0-9]+\.[0-9]+\.[0-9]+$' || { echo "not ok - --version prints the version"; failures=$((failures + 1)); }
+# --print-config prints a file that --config reads back to the same output.
+printf '{"kernel": "%s", "cpus": 3, "disks": [{"path": "a.img"}], "nets": [{"tap": "tap0"}]}' "$kernel" > "$conf"
+n=$((n + 1))
+if "$hvkvm" --config "$conf" --memory 2G --net tap=tap1,mtu=9000 --print-config > "$out" 2> "$err" &&
+   grep -q '"memory": "2G"' "$out" && grep -q '"cpus": 3' "$out" && grep -q '"tap": "tap1"' "$out" &&
+   cp "$out" "$conf" && "$hvkvm" --config "$conf" --print-config 2> "$err" | cmp -s - "$out"; then
+	echo "ok $n - --print-config output reads back through --config"
+else
+	echo "not ok $n - --print-config round trip:"; sed 's/^/    /' "$out" "$err"
+	failures=$((failures + 1))
+fi
 echo "# $n cases, $failures failed"
 [ $failures = 0 ]

@@ -108,6 +108,11 @@ START_TEST(defaults)
 	ck_assert(!run.cfg.no_reboot);
 	ck_assert_uint_eq(run.cfg.shutdown_timeout, 30);
 	ck_assert_int_eq(run.cfg.log_level, LOG_INFO);
+	ck_assert_ptr_null(run.cfg.name);
+	ck_assert_ptr_null(run.cfg.api_socket);
+	ck_assert(run.cfg.seccomp);
+	ck_assert_uint_eq(run.cfg.ndisks, 0);
+	ck_assert_uint_eq(run.cfg.nnets, 0);
 	cleanup();
 }
 END_TEST
@@ -126,6 +131,12 @@ static void check_all_options(void)
 	ck_assert(run.cfg.no_reboot);
 	ck_assert_uint_eq(run.cfg.shutdown_timeout, 5);
 	ck_assert_int_eq(run.cfg.log_level, LOG_DEBUG);
+	ck_assert_str_eq(run.cfg.name, "web-1");
+	ck_assert_str_eq(run.cfg.api_socket, "/run/hvkvm/web-1.sock");
+	ck_assert(!run.cfg.seccomp);
+	ck_assert_uint_eq(run.cfg.nnets, 1);
+	ck_assert_str_eq(run.cfg.nets[0].tap, "tap0");
+	ck_assert_uint_eq(run.cfg.nets[0].mtu, 9000);
 }
 
 START_TEST(all_options_separate)
@@ -133,7 +144,8 @@ START_TEST(all_options_separate)
 	parse("--kernel", kernel_path, "--initrd", initrd_path,
 	      "--cmdline", "console=ttyS0 root=/dev/sda1 quiet", "--memory", "2G", "--cpus", "4",
 	      "--serial", "file:/tmp/serial.log", "--no-reboot", "--shutdown-timeout", "5",
-	      "--log-level", "debug", NULL);
+	      "--log-level", "debug", "--name", "web-1", "--api-socket", "/run/hvkvm/web-1.sock",
+	      "--seccomp", "off", "--net", "tap=tap0,mtu=9000", NULL);
 	check_all_options();
 	cleanup();
 }
@@ -147,7 +159,8 @@ START_TEST(all_options_equals)
 	snprintf(i, sizeof(i), "--initrd=%s", initrd_path);
 	parse(k, i, "--cmdline=console=ttyS0 root=/dev/sda1 quiet", "--memory=2G", "--cpus=4",
 	      "--serial=file:/tmp/serial.log", "--no-reboot", "--shutdown-timeout=5",
-	      "--log-level=debug", NULL);
+	      "--log-level=debug", "--name=web-1", "--api-socket=/run/hvkvm/web-1.sock",
+	      "--seccomp=off", "--net=tap=tap0,mtu=9000", NULL);
 	check_all_options();
 	cleanup();
 }
@@ -231,14 +244,14 @@ START_TEST(parse_size)
 
 	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		uint64_t v = 0xdeadbeef;
-		int r = cli_parse_size(t[i].s, &v);
+		int r = config_parse_size(t[i].s, &v);
 
-		ck_assert_msg(r == t[i].r, "cli_parse_size(\"%s\") = %d, want %d",
+		ck_assert_msg(r == t[i].r, "config_parse_size(\"%s\") = %d, want %d",
 			      t[i].s, r, t[i].r);
 		ck_assert_msg(v == (t[i].r ? 0xdeadbeef : t[i].v),
-			      "cli_parse_size(\"%s\") set %llu", t[i].s, (unsigned long long)v);
+			      "config_parse_size(\"%s\") set %llu", t[i].s, (unsigned long long)v);
 	}
-	ck_assert_int_eq(cli_parse_size(NULL, NULL), -EINVAL);
+	ck_assert_int_eq(config_parse_size(NULL, NULL), -EINVAL);
 }
 END_TEST
 
@@ -306,20 +319,20 @@ START_TEST(parse_uint)
 {
 	unsigned v = 77;
 
-	ck_assert_int_eq(cli_parse_uint("0", 0, 10, &v), 0);
+	ck_assert_int_eq(config_parse_uint("0", 0, 10, &v), 0);
 	ck_assert_uint_eq(v, 0);
-	ck_assert_int_eq(cli_parse_uint("10", 0, 10, &v), 0);
+	ck_assert_int_eq(config_parse_uint("10", 0, 10, &v), 0);
 	ck_assert_uint_eq(v, 10);
 	v = 77;
-	ck_assert_int_eq(cli_parse_uint("11", 0, 10, &v), -ERANGE);
-	ck_assert_int_eq(cli_parse_uint("0", 1, 10, &v), -ERANGE);
-	ck_assert_int_eq(cli_parse_uint("4294967297", 0, 10, &v), -ERANGE);
-	ck_assert_int_eq(cli_parse_uint("99999999999999999999999", 0, 10, &v), -EINVAL);
-	ck_assert_int_eq(cli_parse_uint("", 0, 10, &v), -EINVAL);
-	ck_assert_int_eq(cli_parse_uint("-1", 0, 10, &v), -EINVAL);
-	ck_assert_int_eq(cli_parse_uint("1x", 0, 10, &v), -EINVAL);
-	ck_assert_int_eq(cli_parse_uint(" 1", 0, 10, &v), -EINVAL);
-	ck_assert_int_eq(cli_parse_uint(NULL, 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint("11", 0, 10, &v), -ERANGE);
+	ck_assert_int_eq(config_parse_uint("0", 1, 10, &v), -ERANGE);
+	ck_assert_int_eq(config_parse_uint("4294967297", 0, 10, &v), -ERANGE);
+	ck_assert_int_eq(config_parse_uint("99999999999999999999999", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint("", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint("-1", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint("1x", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint(" 1", 0, 10, &v), -EINVAL);
+	ck_assert_int_eq(config_parse_uint(NULL, 0, 10, &v), -EINVAL);
 	ck_assert_uint_eq(v, 77);
 }
 END_TEST
@@ -439,6 +452,314 @@ START_TEST(log_level_option)
 }
 END_TEST
 
+/* ---- devices: --disk and --net --------------------------------------------------- */
+
+START_TEST(disk_option)
+{
+	parse("--kernel", kernel_path, "--disk", "path=a.img", "--disk",
+	      "path=b.img,readonly=on,serial=SER-B,cache=none,controller=1,lun=7",
+	      "--disk=path=c.img", "--disk", "path=d.img,controller=1,readonly=off", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.ndisks, 4);
+	ck_assert_str_eq(run.cfg.disks[0].path, "a.img");
+	ck_assert(!run.cfg.disks[0].readonly);
+	ck_assert_ptr_null(run.cfg.disks[0].serial);
+	ck_assert_int_eq(run.cfg.disks[0].cache, DISK_CACHE_WRITEBACK);
+	ck_assert_uint_eq(run.cfg.disks[0].controller, 0);
+	ck_assert_uint_eq(run.cfg.disks[0].lun, 0);
+	ck_assert_str_eq(run.cfg.disks[1].path, "b.img");
+	ck_assert(run.cfg.disks[1].readonly);
+	ck_assert_str_eq(run.cfg.disks[1].serial, "SER-B");
+	ck_assert_int_eq(run.cfg.disks[1].cache, DISK_CACHE_NONE);
+	ck_assert_uint_eq(run.cfg.disks[1].controller, 1);
+	ck_assert_uint_eq(run.cfg.disks[1].lun, 7);
+	/* No lun=: the first free LUN of its controller. */
+	ck_assert_uint_eq(run.cfg.disks[2].controller, 0);
+	ck_assert_uint_eq(run.cfg.disks[2].lun, 1);
+	ck_assert_uint_eq(run.cfg.disks[3].controller, 1);
+	ck_assert_uint_eq(run.cfg.disks[3].lun, 0);
+	ck_assert(!run.cfg.disks[3].readonly);
+	/* The last of a repeated key wins, as with options. */
+	parse("--kernel", kernel_path, "--disk", "path=a.img,path=b.img,lun=1,lun=2", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.disks[0].path, "b.img");
+	ck_assert_uint_eq(run.cfg.disks[0].lun, 2);
+	cleanup();
+}
+END_TEST
+
+START_TEST(disk_bad)
+{
+	parse("--kernel", kernel_path, "--disk", "readonly=on", NULL);
+	assert_error("--disk readonly=on: path=FILE is required", NULL);
+	parse("--kernel", kernel_path, "--disk", "", NULL);
+	assert_error("--disk: path=FILE is required", NULL);
+	parse("--kernel", kernel_path, "--disk", "a.img", NULL);
+	assert_error("--disk a.img: expected key=value, got 'a.img'", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,=x", NULL);
+	assert_error("expected key=value, got '=x'", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=", NULL);
+	assert_error("--disk path=: empty path", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,format=raw", NULL);
+	assert_error("--disk format=raw: unknown key (known: path, readonly, serial, cache, controller, lun)", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,lun=x", NULL);
+	assert_error("--disk lun=x: expected an integer 0-63", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,lun=64", NULL);
+	assert_error("--disk lun=64: expected an integer 0-63", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,lun=-1", NULL);
+	assert_error("--disk lun=-1: expected an integer 0-63", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,controller=8", NULL);
+	assert_error("--disk controller=8: expected an integer 0-7", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,readonly=yes", NULL);
+	assert_error("--disk readonly=yes: expected on or off", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,cache=directsync", NULL);
+	assert_error("--disk cache=directsync: expected none or writeback", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,serial=123456789012345678901", NULL);
+	assert_error("--disk serial=123456789012345678901: expected 1 to 20 printable ASCII", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,serial=", NULL);
+	assert_error("--disk serial=: expected 1 to 20", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,serial=a\tb", NULL);
+	assert_error("without spaces", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a.img,lun=3", "--disk", "path=b.img,lun=3", NULL);
+	assert_error("--disk path=b.img,lun=3: controller 0 LUN 3 is already used by a.img", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(disk_full_controller)
+{
+	char *argv[3 + 2 * 65 + 1];
+	int argc = 0;
+
+	argv[argc++] = "hvkvm";
+	argv[argc++] = "--kernel";
+	argv[argc++] = kernel_path;
+	for (unsigned i = 0; i < 65; i++) {
+		argv[argc++] = "--disk";
+		argv[argc++] = "path=x.img";
+	}
+	argv[argc] = NULL;
+	parse_argv(argc - 2, argv);	/* 64 disks */
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.ndisks, 64);
+	ck_assert_uint_eq(run.cfg.disks[63].lun, 63);
+	parse_argv(argc, argv);
+	assert_error("--disk path=x.img: controller 0 has no free LUN", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(net_option)
+{
+	parse("--kernel", kernel_path, "--net", "tap=tap0", "--net",
+	      "tap=vm1.lan,mac=52:54:00:AB:cd:0f,mtu=65521,id=lan", "--net=tap=t2,mtu=68", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.nnets, 3);
+	ck_assert_str_eq(run.cfg.nets[0].tap, "tap0");
+	ck_assert(!run.cfg.nets[0].has_mac);
+	ck_assert_uint_eq(run.cfg.nets[0].mtu, 1500);
+	ck_assert_str_eq(run.cfg.nets[0].id, "net0");
+	ck_assert_str_eq(run.cfg.nets[1].tap, "vm1.lan");
+	ck_assert(run.cfg.nets[1].has_mac);
+	ck_assert_mem_eq(run.cfg.nets[1].mac, ((uint8_t[]){ 0x52, 0x54, 0x00, 0xab, 0xcd, 0x0f }), 6);
+	ck_assert_uint_eq(run.cfg.nets[1].mtu, 65521);
+	ck_assert_str_eq(run.cfg.nets[1].id, "lan");
+	ck_assert_uint_eq(run.cfg.nets[2].mtu, 68);
+	ck_assert_str_eq(run.cfg.nets[2].id, "net2");
+	/* A default id never takes one given: the next free number instead. */
+	parse("--kernel", kernel_path, "--net", "tap=a,id=net1", "--net", "tap=b", "--net", "tap=c,id=net2", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.nets[0].id, "net1");
+	ck_assert_str_eq(run.cfg.nets[1].id, "net3");
+	ck_assert_str_eq(run.cfg.nets[2].id, "net2");
+	/* Fifteen characters is IFNAMSIZ - 1. */
+	parse("--kernel", kernel_path, "--net", "tap=abcdefghijklmno", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.nets[0].tap, "abcdefghijklmno");
+	cleanup();
+}
+END_TEST
+
+START_TEST(net_bad)
+{
+	static const struct { const char *arg, *msg; } t[] = {
+		{ "mtu=1500", "--net mtu=1500: tap=NAME is required" },
+		{ "", "--net: tap=NAME is required" },
+		{ "tap0", "--net tap0: expected key=value" },
+		{ "tap=t,vlan=3", "--net vlan=3: unknown key (known: id, tap, mac, mtu)" },
+		{ "tap=", "--net tap=: expected an interface name of 1 to 15 characters" },
+		{ "tap=abcdefghijklmnop", "--net tap=abcdefghijklmnop: expected an interface name" },
+		{ "tap=a/b", "--net tap=a/b: expected an interface name" },
+		{ "tap=a:1", "--net tap=a:1: expected an interface name" },
+		{ "tap=tap%d", "--net tap=tap%d: expected an interface name" },
+		{ "tap=a b", "--net tap=a b: expected an interface name" },
+		{ "tap=.", "--net tap=.: expected an interface name" },
+		{ "tap=..", "--net tap=..: expected an interface name" },
+		{ "tap=t,mtu=67", "--net mtu=67: expected an integer 68-65521" },
+		{ "tap=t,mtu=65522", "--net mtu=65522: expected an integer 68-65521" },
+		{ "tap=t,mtu=1500B", "--net mtu=1500B: expected an integer 68-65521" },
+		{ "tap=t,mac=", "--net mac=: expected a MAC address such as 52:54:00:12:34:56" },
+		{ "tap=t,mac=52:54:00:12:34", "--net mac=52:54:00:12:34: expected a MAC address" },
+		{ "tap=t,mac=52:54:00:12:34:567", "--net mac=52:54:00:12:34:567: expected a MAC address" },
+		{ "tap=t,mac=52-54-00-12-34-56", "expected a MAC address" },
+		{ "tap=t,mac=5254.0012.3456", "expected a MAC address" },
+		{ "tap=t,mac=52:54:00:12:34:5g", "expected a MAC address" },
+		{ "tap=t,mac=01:00:5e:00:00:01", "--net mac=01:00:5e:00:00:01: a multicast address" },
+		{ "tap=t,mac=ff:ff:ff:ff:ff:ff", "multicast" },
+		{ "tap=t,mac=33:33:00:00:00:01", "multicast" },
+		{ "tap=t,mac=00:00:00:00:00:00", "--net mac=00:00:00:00:00:00: the all-zero address" },
+		{ "tap=t,id=", "--net id=: expected an id of 1 to 32" },
+		{ "tap=t,id=a/b", "--net id=a/b: expected an id" },
+		{ "tap=t,id=abcdefghijklmnopqrstuvwxyz0123456", "expected an id of 1 to 32" },
+	};
+
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		parse("--kernel", kernel_path, "--net", t[i].arg, NULL);
+		assert_error(t[i].msg, NULL);
+	}
+	parse("--kernel", kernel_path, "--net", "tap=t0", "--net", "tap=t0,mtu=9000", NULL);
+	assert_error("--net tap=t0,mtu=9000: tap t0 is already used by another network adapter", NULL);
+	parse("--kernel", kernel_path, "--net", "tap=t0,id=x", "--net", "tap=t1,id=x", NULL);
+	assert_error("--net tap=t1,id=x: id x is already used by the adapter on tap t0", NULL);
+	parse("--kernel", kernel_path, "--net", "tap=t0,mac=02:00:00:00:00:01", "--net",
+	      "tap=t1,mac=02:00:00:00:00:01", NULL);
+	assert_error("MAC 02:00:00:00:00:01 is already used by the adapter on tap t0", NULL);
+	{
+		char *argv[3 + 2 * 65 + 1], taps[65][16];
+		int argc = 0;
+
+		argv[argc++] = "hvkvm";
+		argv[argc++] = "--kernel";
+		argv[argc++] = kernel_path;
+		for (unsigned i = 0; i < 65; i++) {
+			snprintf(taps[i], sizeof(taps[i]), "tap=t%u", i);
+			argv[argc++] = "--net";
+			argv[argc++] = taps[i];
+		}
+		argv[argc] = NULL;
+		parse_argv(argc - 2, argv);
+		assert_ok();
+		ck_assert_uint_eq(run.cfg.nnets, 64);
+		parse_argv(argc, argv);
+		assert_error("--net tap=t64: too many network adapters (at most 64)", NULL);
+	}
+	cleanup();
+}
+END_TEST
+
+/* ---- --name, --api-socket, --seccomp, flags -------------------------------------- */
+
+START_TEST(name_option)
+{
+	static const char *const good[] = {
+		"a", "web1", "Web-1.prod_eu", "0",
+		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk",	/* 63 */
+	};
+	static const char *const bad[] = {
+		"", "-a", ".a", "_a", "a b", "a/b", "a:b", "a@b", "caf\xc3\xa9",
+		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl",	/* 64 */
+	};
+
+	for (unsigned i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		parse("--kernel", kernel_path, "--name", good[i], NULL);
+		assert_ok();
+		ck_assert_str_eq(run.cfg.name, good[i]);
+	}
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse("--kernel", kernel_path, "--name", bad[i], NULL);
+		assert_error("--name", "expected a name of 1 to 63 letters, digits", NULL);
+	}
+	parse("--kernel", kernel_path, "--name", "a", "--name", "b", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.name, "b");
+	cleanup();
+}
+END_TEST
+
+START_TEST(api_socket_option)
+{
+	char path[128];
+
+	parse("--kernel", kernel_path, "--api-socket", "/run/hvkvm/vm.sock", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.api_socket, "/run/hvkvm/vm.sock");
+	parse("--kernel", kernel_path, "--api-socket=vm.sock", NULL);
+	assert_ok();
+	ck_assert_str_eq(run.cfg.api_socket, "vm.sock");
+	memset(path, 'a', 107);
+	path[107] = '\0';
+	parse("--kernel", kernel_path, "--api-socket", path, NULL);
+	assert_ok();
+	strcat(path, "b");
+	parse("--kernel", kernel_path, "--api-socket", path, NULL);
+	assert_error("--api-socket aaa", "longer than 107 characters", NULL);
+	parse("--kernel", kernel_path, "--api-socket", "", NULL);
+	assert_error("--api-socket: empty path", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(seccomp_option)
+{
+	parse("--kernel", kernel_path, "--seccomp", "off", NULL);
+	assert_ok();
+	ck_assert(!run.cfg.seccomp);
+	parse("--kernel", kernel_path, "--seccomp", "off", "--seccomp=on", NULL);
+	assert_ok();
+	ck_assert(run.cfg.seccomp);
+	parse("--kernel", kernel_path, "--seccomp", "maybe", NULL);
+	assert_error("--seccomp maybe: expected on or off", NULL);
+	parse("--kernel", kernel_path, "--seccomp", "", NULL);
+	assert_error("--seccomp: expected on or off", NULL);
+	parse("--kernel", kernel_path, "--seccomp", NULL);
+	assert_error("--seccomp needs an argument: on|off", NULL);
+	cleanup();
+}
+END_TEST
+
+START_TEST(flags_and_crash)
+{
+	parse("--kernel", kernel_path, "--stats", "--on-crash", "reset", NULL);
+	assert_ok();
+	ck_assert(run.cfg.stats);
+	ck_assert_int_eq(run.cfg.on_crash, HV_CRASH_RESET);
+	parse("--kernel", kernel_path, "--stats=on", NULL);
+	assert_error("--stats takes no argument", NULL);
+	parse("--kernel", kernel_path, "--on-crash", "panic", NULL);
+	assert_error("--on-crash panic: expected exit or reset", NULL);
+	/* --hv keeps the messages of its own parser. */
+	parse("--kernel", kernel_path, "--hv", "ipi,vpindex=off", NULL);
+	assert_error("--hv ipi: needs vpindex", NULL);
+	parse("--kernel", kernel_path, "--hv", "off", NULL);
+	assert_ok();
+	ck_assert_uint_eq(run.cfg.hv.mask, 0);
+	cleanup();
+}
+END_TEST
+
+START_TEST(print_config_option)
+{
+	parse("--kernel", kernel_path, "--print-config", "--cpus", "3", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert_str_eq(run.err, "");
+	ck_assert_ptr_nonnull(strstr(run.out, "\"cpus\": 3,"));
+	ck_assert_int_eq(run.out[0], '{');
+	ck_assert_int_eq(run.out[run.outlen - 1], '\n');
+	/* It checks what a run would check. */
+	parse("--print-config", NULL);
+	assert_error("--kernel PATH is required", NULL);
+	parse("--kernel", kernel_path, "--print-config", "--cpus", "0", NULL);
+	assert_error("--cpus 0", NULL);
+	parse("--kernel", kernel_path, "--print-config=yes", NULL);
+	assert_error("--print-config takes no argument", NULL);
+	/* --help still wins. */
+	parse("--print-config", "--help", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(run.out, "Usage"));
+	cleanup();
+}
+END_TEST
+
 /* ---- structure errors ------------------------------------------------------------ */
 
 START_TEST(missing_argument)
@@ -447,6 +768,9 @@ START_TEST(missing_argument)
 		{ "--kernel", "PATH" }, { "--initrd", "PATH" }, { "--cmdline", "STR" },
 		{ "--memory", "SIZE" }, { "--cpus", "N" }, { "--serial", "stdio|file:PATH|none" },
 		{ "--shutdown-timeout", "SEC" }, { "--log-level", "LEVEL" },
+		{ "--disk", "path=FILE[,...]" }, { "--net", "tap=NAME[,...]" }, { "--name", "NAME" },
+		{ "--api-socket", "PATH" }, { "--seccomp", "on|off" }, { "--config", "FILE" },
+		{ "--hv", "LIST|on|off" }, { "--on-crash", "exit|reset" },
 	};
 
 	for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
@@ -533,7 +857,10 @@ END_TEST
 static const char *const help_lines[] = {
 	"--kernel PATH", "--initrd PATH", "--cmdline STR", "--memory SIZE", "--cpus N",
 	"--serial stdio|file:PATH|none", "--no-reboot", "--shutdown-timeout SEC",
-	"--log-level LEVEL", "--help", "--version", NULL,
+	"--log-level LEVEL", "--help", "--version", "--disk path=FILE[,...]",
+	"--net tap=NAME[,...]", "--name NAME", "--api-socket PATH", "--seccomp on|off",
+	"--config FILE", "--print-config", "--hv LIST|on|off", "--on-crash exit|reset", "--stats",
+	NULL,
 };
 
 START_TEST(help)
@@ -665,6 +992,16 @@ int main(void)
 	tcase_add_test(tc, no_reboot_option);
 	tcase_add_test(tc, shutdown_timeout_option);
 	tcase_add_test(tc, log_level_option);
+	tcase_add_test(tc, disk_option);
+	tcase_add_test(tc, disk_bad);
+	tcase_add_test(tc, disk_full_controller);
+	tcase_add_test(tc, net_option);
+	tcase_add_test(tc, net_bad);
+	tcase_add_test(tc, name_option);
+	tcase_add_test(tc, api_socket_option);
+	tcase_add_test(tc, seccomp_option);
+	tcase_add_test(tc, flags_and_crash);
+	tcase_add_test(tc, print_config_option);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

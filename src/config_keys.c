@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The schema: every key a configuration has, the values it takes and the message for
+ * one it does not, and the checks of a device against the others. The command line
+ * and the JSON file both come through config_set() and config_add_*().
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- messages -------------------------------------------------------------------- */
+
+static int vfail(struct config_err *e, bool show_got, const char *fmt, va_list ap)
+{
+	char body[512];
+
+	vsnprintf(body, sizeof(body), fmt, ap);
+	if (show_got && e->got)
+		snprintf(e->buf, e->len, "%s: %s, got %s", e->where, body, e->got);
+	else
+		snprintf(e->buf, e->len, "%s: %s", e->where, body);
+	return -1;
+}
+
+/* "<where>: <problem>", and on JSON ", got <value>". */
+static int fail(struct config_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct config_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(e, true, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Without the value: for problems the message states in full. */
+static int fail_plain(struct config_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail_plain(struct config_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(e, false, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int expected(struct config_err *e)
+{
+	return fail(e, "expected %s", e->expect);
+}
+
+/* ---- values as each key takes them ----------------------------------------------- */
+
+static int val_text(const struct config_val *v, const char **s)
+{
+	if (v->type != CONFIG_V_ARG && v->type != CONFIG_V_STRING)
+		return -EINVAL;
+	*s = v->s;
+	return 0;
+}
+
+/* A JSON integer, or a command-line word of decimal digits; huge ones clamp, so that
+ * they fail the range check rather than wrap. */
+static int val_int(const struct config_val *v, int64_t *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (v->type == CONFIG_V_INT) {
+		*out = v->i;
+		return 0;
+	}
+	if (v->type != CONFIG_V_ARG || v->s[0] < '0' || v->s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v->s, &end, 10);
+	if (*end)
+		return -EINVAL;
+	*out = errno == ERANGE || n > INT64_MAX ? INT64_MAX : (int64_t)n;
+	return 0;
+}
+
+static int val_bool(const struct config_val *v, bool *out)
+{
+	if (v->type == CONFIG_V_BOOL) {
+		*out = v->b;
+		return 0;
+	}
+	if (v->type != CONFIG_V_ARG)
+		return -EINVAL;
+	if (!strcmp(v->s, "on") || !strcmp(v->s, "true") || !strcmp(v->s, "1"))
+		*out = true;
+	else if (!strcmp(v->s, "off") || !strcmp(v->s, "false") || !strcmp(v->s, "0"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_bool(struct config_err *e, const struct config_val *v, bool *dst)
+{
+	if (val_bool(v, dst) < 0)
+		return fail(e, e->json ? "expected true or false" : "expected on or off");
+	return 0;
+}
+
+/* An integer key whose only message is the key's expect line. */
+static int set_uint(struct config_err *e, const struct config_val *v, unsigned min, unsigned max,
+		    unsigned *dst)
+{
+	int64_t n;
+
+	if (val_int(v, &n) < 0 || n < min || n > max)
+		return expected(e);
+	*dst = (unsigned)n;
+	return 0;
+}
+
+static int store_string(struct config_err *e, char **dst, const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy)
+		return fail_plain(e, "%s", strerror(ENOMEM));
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+/* Any string up to max characters. */
+static int set_string(struct config_err *e, const struct config_val *v, size_t max, char **dst)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (strlen(s) > max)
+		return fail(e, "longer than %zu characters", max);
+	return store_string(e, dst, s);
+}
+
+static bool name_chars(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && !strchr(extra, *s))
+			return false;
+	return true;
+}
+
+/* A path to a file hvkvm reads now: checked here so the message names the option. */
+static int set_readable_path(struct config_err *e, const struct config_val *v, char **dst)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (!*s)
+		return fail_plain(e, "empty path");
+	if (strlen(s) > CONFIG_PATH_MAX)
+		return fail(e, "longer than %u characters", CONFIG_PATH_MAX);
+	if (access(s, R_OK) < 0) {
+		int err = errno;
+
+		/* The command line's where already shows the path. */
+		return e->json ? fail_plain(e, "%s: %s", s, strerror(err))
+			       : fail_plain(e, "%s", strerror(err));
+	}
+	return store_string(e, dst, s);
+}
+
+/* ---- the VM's keys --------------------------------------------------------------- */
+
+static int set_name(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct vm_config *cfg = obj;
+	const char *s;
+
+	if (val_text(v, &s) < 0 || !*s || strlen(s) > CONFIG_NAME_MAX || *s == '.' || *s == '-' ||
+	    *s == '_' || !name_chars(s, "._-"))
+		return expected(e);
+	return store_string(e, &cfg->name, s);
+}
+
+static int set_kernel(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_readable_path(e, v, &((struct vm_config *)obj)->kernel);
+}
+
+static int set_initrd(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_readable_path(e, v, &((struct vm_config *)obj)->initrd);
+}
+
+static int set_cmdline(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_string(e, v, CONFIG_CMDLINE_MAX, &((struct vm_config *)obj)->cmdline);
+}
+
+static int set_memory(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct vm_config *cfg = obj;
+	const char *s;
+	uint64_t b;
+
+	if (v->type == CONFIG_V_INT) {
+		if (v->i < 0)
+			return fail(e, "not a size (examples: 512M, 2G)");
+		/* An integer is MiB, as a bare number on the command line. */
+		b = (uint64_t)v->i > (UINT64_MAX >> 20) ? UINT64_MAX : (uint64_t)v->i << 20;
+	} else if (val_text(v, &s) == 0) {
+		if (config_parse_size(s, &b) < 0)
+			return fail(e, "not a size (examples: 512M, 2G)");
+	} else {
+		return expected(e);
+	}
+	if (b < CONFIG_MIN_MEMORY || b > CONFIG_MAX_MEMORY)
+		return fail(e, "must be between %lluM and %lluG%s",
+			    CONFIG_MIN_MEMORY >> 20, CONFIG_MAX_MEMORY >> 30,
+			    v->type == CONFIG_V_INT ? " (an integer counts MiB)" : "");
+	if (b % (1ull << 20))
+		return fail(e, "must be a whole number of MiB");
+	cfg->memory = b;
+	return 0;
+}
+
+static int set_cpus(struct config_err *e, const struct config_val *v, void *obj)
+{
+	int64_t n;
+
+	if (val_int(v, &n) < 0)
+		return v->type == CONFIG_V_ARG ? fail(e, "not a number of CPUs") : expected(e);
+	if (n < 1)
+		return fail(e, "a VM needs at least 1 CPU");
+	if (n > CONFIG_MAX_CPUS)
+		return fail(e, "too many CPUs (at most %u)", CONFIG_MAX_CPUS);
+	((struct vm_config *)obj)->cpus = (unsigned)n;
+	return 0;
+}
+
+static int set_serial(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct vm_config *cfg = obj;
+	const char *s;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (!strcmp(s, "stdio") || !strcmp(s, "none")) {
+		cfg->serial = !strcmp(s, "stdio") ? CONSOLE_STDIO : CONSOLE_NONE;
+		free(cfg->serial_path);
+		cfg->serial_path = NULL;
+		return 0;
+	}
+	if (strncmp(s, "file:", 5) || !s[5])
+		return expected(e);
+	if (strlen(s + 5) > CONFIG_PATH_MAX)
+		return fail(e, "longer than %u characters", CONFIG_PATH_MAX);
+	if (store_string(e, &cfg->serial_path, s + 5) < 0)
+		return -1;
+	cfg->serial = CONSOLE_FILE;
+	return 0;
+}
+
+static int set_hv(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct hv_features f;
+	const char *s, *msg;
+	char err[512];
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (hv_features_parse(s, &f, err, sizeof(err)) < 0) {
+		if (!e->json) {
+			snprintf(e->buf, e->len, "%s", err);	/* already "--hv ..." */
+			return -1;
+		}
+		/* hv_features_parse speaks of "--hv ITEM: problem"; a file names the key. */
+		msg = err;
+		if (!strncmp(msg, "--hv", 4))
+			msg += msg[4] == ':' ? 6 : msg[4] == ' ' ? 5 : 4;
+		return fail(e, "%s", msg);
+	}
+	((struct vm_config *)obj)->hv = f;
+	return 0;
+}
+
+static int set_on_crash(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct vm_config *cfg = obj;
+	const char *s;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (!strcmp(s, "exit"))
+		cfg->on_crash = HV_CRASH_EXIT;
+	else if (!strcmp(s, "reset"))
+		cfg->on_crash = HV_CRASH_RESET;
+	else
+		return expected(e);
+	return 0;
+}
+
+static int set_no_reboot(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_bool(e, v, &((struct vm_config *)obj)->no_reboot);
+}
+
+static int set_shutdown_timeout(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_uint(e, v, 0, 86400, &((struct vm_config *)obj)->shutdown_timeout);
+}
+
+static int set_log_level(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0 || log_parse_level(s, &((struct vm_config *)obj)->log_level) < 0)
+		return expected(e);
+	return 0;
+}
+
+static int set_stats(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_bool(e, v, &((struct vm_config *)obj)->stats);
+}
+
+static int set_seccomp(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_bool(e, v, &((struct vm_config *)obj)->seccomp);
+}
+
+static int set_api_socket(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (!*s)
+		return fail_plain(e, "empty path");
+	if (strlen(s) > CONFIG_SOCKET_PATH_MAX)
+		return fail(e, "longer than %u characters, the limit of a Unix socket's path",
+			    CONFIG_SOCKET_PATH_MAX);
+	return store_string(e, &((struct vm_config *)obj)->api_socket, s);
+}
+
+/* ---- a disk's keys --------------------------------------------------------------- */
+
+static int set_disk_path(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (!*s)
+		return fail_plain(e, "empty path");
+	return set_string(e, v, CONFIG_PATH_MAX, &((struct disk_config *)obj)->path);
+}
+
+static int set_disk_readonly(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_bool(e, v, &((struct disk_config *)obj)->readonly);
+}
+
+static int set_disk_serial(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0 || !*s || strlen(s) > CONFIG_SERIAL_MAX)
+		return expected(e);
+	for (const char *p = s; *p; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			return expected(e);
+	return store_string(e, &((struct disk_config *)obj)->serial, s);
+}
+
+static int set_disk_cache(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct disk_config *d = obj;
+	const char *s;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (!strcmp(s, "none"))
+		d->cache = DISK_CACHE_NONE;
+	else if (!strcmp(s, "writeback"))
+		d->cache = DISK_CACHE_WRITEBACK;
+	else
+		return expected(e);
+	return 0;
+}
+
+static int set_disk_controller(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_uint(e, v, 0, CONFIG_MAX_CONTROLLERS - 1, &((struct disk_config *)obj)->controller);
+}
+
+static int set_disk_lun(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_uint(e, v, 0, CONFIG_MAX_LUNS - 1, &((struct disk_config *)obj)->lun);
+}
+
+/* ---- a NIC's keys ---------------------------------------------------------------- */
+
+static int set_net_id(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0 || !*s || strlen(s) > CONFIG_NET_ID_MAX || !name_chars(s, "._-"))
+		return expected(e);
+	return store_string(e, &((struct net_config *)obj)->id, s);
+}
+
+/* Linux's rule for interface names (dev_valid_name), less '%', which would ask the
+ * kernel to pick a number: a NIC's tap must have a name that stays the same. */
+static int set_net_tap(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0 || !*s || strlen(s) > CONFIG_TAP_NAME_MAX ||
+	    !strcmp(s, ".") || !strcmp(s, ".."))
+		return expected(e);
+	for (const char *p = s; *p; p++)
+		if (*p < 0x21 || *p > 0x7e || *p == '/' || *p == ':' || *p == '%')
+			return expected(e);
+	return store_string(e, &((struct net_config *)obj)->tap, s);
+}
+
+static int set_net_mac(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct net_config *n = obj;
+	const char *s;
+	int r;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	r = config_parse_mac(s, n->mac);
+	if (r == -EADDRNOTAVAIL)
+		return fail(e, "%s", strspn(s, "0:") == strlen(s) ?
+			    "the all-zero address; give a unicast one, or none to get a stable one" :
+			    "a multicast address (the first octet is odd); a NIC needs a unicast one");
+	if (r < 0)
+		return expected(e);
+	n->has_mac = true;
+	return 0;
+}
+
+static int set_net_mtu(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_uint(e, v, CONFIG_NET_MTU_MIN, CONFIG_NET_MTU_MAX, &((struct net_config *)obj)->mtu);
+}
+
+/* ---- the schema ------------------------------------------------------------------ */
+
+struct config_key {
+	const char *name;
+	const char *expect;
+	int (*set)(struct config_err *e, const struct config_val *v, void *obj);
+};
+
+static const struct config_key vm_keys[] = {
+	{ "name", "a name of 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", set_name },
+	{ "kernel", "a path", set_kernel },
+	{ "initrd", "a path", set_initrd },
+	{ "cmdline", "a string", set_cmdline },
+	{ "memory", "a size such as \"512M\" or \"2G\", or an integer number of MiB", set_memory },
+	{ "cpus", "an integer 1-254", set_cpus },
+	{ "serial", "stdio, file:PATH or none", set_serial },
+	{ "hv", "on, off or a list of Hyper-V features", set_hv },
+	{ "on-crash", "exit or reset", set_on_crash },
+	{ "no-reboot", "true or false", set_no_reboot },
+	{ "shutdown-timeout", "seconds (0 to 86400)", set_shutdown_timeout },
+	{ "log-level", "error, warn, info or debug", set_log_level },
+	{ "stats", "true or false", set_stats },
+	{ "seccomp", "true or false", set_seccomp },
+	{ "api-socket", "a path", set_api_socket },
+	{ "disks", "an array of disk objects", NULL },
+	{ "nets", "an array of network adapter objects", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static const struct config_key disk_keys[] = {
+	{ "path", "a path", set_disk_path },
+	{ "readonly", "true or false", set_disk_readonly },
+	{ "serial", "1 to 20 printable ASCII characters without spaces", set_disk_serial },
+	{ "cache", "none or writeback", set_disk_cache },
+	{ "controller", "an integer 0-7", set_disk_controller },
+	{ "lun", "an integer 0-63", set_disk_lun },
+	{ NULL, NULL, NULL },
+};
+
+static const struct config_key net_keys[] = {
+	{ "id", "an id of 1 to 32 letters, digits, '.', '_' or '-'", set_net_id },
+	{ "tap", "an interface name of 1 to 15 characters without '/', ':', '%' or spaces", set_net_tap },
+	{ "mac", "a MAC address such as 52:54:00:12:34:56", set_net_mac },
+	{ "mtu", "an integer 68-65521", set_net_mtu },
+	{ NULL, NULL, NULL },
+};
+
+_Static_assert(CONFIG_MAX_CPUS == 254 && CONFIG_MAX_CONTROLLERS == 8 && CONFIG_MAX_LUNS == 64 &&
+	       CONFIG_SERIAL_MAX == 20 && CONFIG_NAME_MAX == 63 && CONFIG_NET_ID_MAX == 32 &&
+	       CONFIG_TAP_NAME_MAX == 15 && CONFIG_NET_MTU_MIN == 68 && CONFIG_NET_MTU_MAX == 65521,
+	       "the expect lines above spell these numbers out");
+
+static const struct config_key *scope_keys(enum config_scope scope)
+{
+	switch (scope) {
+	case CONFIG_SCOPE_DISK: return disk_keys;
+	case CONFIG_SCOPE_NET: return net_keys;
+	default: return vm_keys;
+	}
+}
+
+const char *config_key_name(enum config_scope scope, unsigned i)
+{
+	const struct config_key *k = scope_keys(scope);
+
+	for (unsigned j = 0; j < i; j++)
+		if (!k[j].name)
+			return NULL;
+	return k[i].name;
+}
+
+int config_set(struct config_err *e, enum config_scope scope, void *obj, const char *key,
+	       const struct config_val *v)
+{
+	const struct config_key *k = scope_keys(scope);
+	char known[256];
+	size_t n = 0;
+
+	for (unsigned i = 0; k[i].name; i++) {
+		if (strcmp(k[i].name, key))
+			continue;
+		e->expect = k[i].expect;
+		if (!k[i].set)
+			return expected(e);
+		return k[i].set(e, v, obj);
+	}
+	for (unsigned i = 0; k[i].name && n < sizeof(known); i++)
+		n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", i ? ", " : "", k[i].name);
+	return fail_plain(e, "unknown key (known: %s)", known);
+}
+
+/* ---- devices --------------------------------------------------------------------- */
+
+static const struct disk_config *lun_user(const struct vm_config *cfg, unsigned controller,
+					  unsigned lun)
+{
+	for (unsigned i = 0; i < cfg->ndisks; i++)
+		if (cfg->disks[i].controller == controller && cfg->disks[i].lun == lun)
+			return &cfg->disks[i];
+	return NULL;
+}
+
+int config_add_disk(struct config_err *e, struct vm_config *cfg, struct disk_config *d)
+{
+	const struct disk_config *other;
+	struct disk_config *grown;
+	int r = 0;
+
+	if (!d->path) {
+		r = fail_plain(e, e->json ? "\"path\" is required" : "path=FILE is required");
+	} else if (d->lun == UINT32_MAX) {
+		/* No LUN given: the first free one on that controller. */
+		for (d->lun = 0; d->lun < CONFIG_MAX_LUNS && lun_user(cfg, d->controller, d->lun); d->lun++)
+			;
+		if (d->lun == CONFIG_MAX_LUNS)
+			r = fail_plain(e, "controller %u has no free LUN", d->controller);
+	} else if ((other = lun_user(cfg, d->controller, d->lun))) {
+		r = fail_plain(e, "controller %u LUN %u is already used by %s", d->controller, d->lun,
+			       other->path);
+	}
+	if (r == 0) {
+		grown = realloc(cfg->disks, (cfg->ndisks + 1) * sizeof(*grown));
+		if (!grown)
+			r = fail_plain(e, "%s", strerror(ENOMEM));
+		else
+			cfg->disks = grown;
+	}
+	if (r < 0) {
+		config_disk_free(d);
+		return r;
+	}
+	cfg->disks[cfg->ndisks++] = *d;
+	memset(d, 0, sizeof(*d));
+	return 0;
+}
+
+int config_add_net(struct config_err *e, struct vm_config *cfg, struct net_config *n)
+{
+	struct net_config *grown;
+	char mac[18];
+	int r = 0;
+
+	if (!n->tap)
+		r = fail_plain(e, e->json ? "\"tap\" is required" : "tap=NAME is required");
+	else if (cfg->nnets == CONFIG_MAX_NETS)
+		r = fail_plain(e, "too many network adapters (at most %u)", CONFIG_MAX_NETS);
+	for (unsigned i = 0; i < cfg->nnets && r == 0; i++) {
+		const struct net_config *o = &cfg->nets[i];
+
+		if (!strcmp(o->tap, n->tap))
+			r = fail_plain(e, "tap %s is already used by another network adapter", n->tap);
+		else if (n->id && o->id && !strcmp(o->id, n->id))
+			r = fail_plain(e, "id %s is already used by the adapter on tap %s", n->id, o->tap);
+		else if (n->has_mac && o->has_mac && !memcmp(o->mac, n->mac, 6)) {
+			config_format_mac(n->mac, mac);
+			r = fail_plain(e, "MAC %s is already used by the adapter on tap %s", mac, o->tap);
+		}
+	}
+	if (r == 0) {
+		grown = realloc(cfg->nets, (cfg->nnets + 1) * sizeof(*grown));
+		if (!grown)
+			r = fail_plain(e, "%s", strerror(ENOMEM));
+		else
+			cfg->nets = grown;
+	}
+	if (r < 0) {
+		config_net_free(n);
+		return r;
+	}
+	cfg->nets[cfg->nnets++] = *n;
+	memset(n, 0, sizeof(*n));
+	return 0;
+}
