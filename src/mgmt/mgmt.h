@@ -50,7 +50,7 @@ struct mgmt_limits {
 	unsigned max_clients;
 	unsigned max_pending;	/* unanswered calls per client */
 };
-#define MGMT_DEFAULT_LIMITS { 64 << 10, 512 << 10, 128 << 10, 1 << 20, 32, 32 }
+#define MGMT_DEFAULT_LIMITS { 64 << 10, 512 << 10, 128 << 10, 1 << 20, 128, 32 }
 
 /*
  * A method: handles call on the loop thread. params (NULL when absent) is valid during

@@ -353,6 +353,55 @@ START_TEST(bad_requests_keep_connection)
 }
 END_TEST
 
+/* Bytes no JSON text may hold, and nesting past the limit: -32700, and the same
+ * connection goes on. */
+START_TEST(hostile_bytes_keep_connection)
+{
+	static const char nul[] = "{\"jsonrpc\":\"2.0\",\"method\":\"ec\0ho\",\"id\":1}\n";
+	static const char *const lines[] = {
+		"{\"jsonrpc\":\"2.0\",\"method\":\"\xff\xfe\",\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[\"\xc3\"],\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[\"a\x01" "b\"],\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[NaN],\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[1e999999],\"id\":1}",
+		"\x1b[2J",
+		"}{",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1}{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":2}",
+	};
+	struct tc *t;
+	struct json_object *r;
+	char *deep = malloc(60001);
+
+	start();
+	t = tc_open(path);
+	tc_write(t, nul, sizeof(nul) - 1);
+	json_object_put(expect_error(t, "", JSONRPC_PARSE_ERROR, "null"));
+	json_object_put(call_ok(t, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":\"ok\"}"));
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		r = tc_recv(t, 0);
+		ck_assert_ptr_null(r);
+		tc_send(t, lines[i]);
+		r = tc_recv(t, 5000);
+		ck_assert_msg(r, "no answer to line %zu", i);
+		/* a number too large may be taken as infinity by some parsers: it must at
+		 * least be answered */
+		if (i != 4)
+			ck_assert_msg(error_code(r) == JSONRPC_PARSE_ERROR, "line %zu: %d", i, error_code(r));
+		json_object_put(r);
+		json_object_put(call_ok(t, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":\"ok\"}"));
+	}
+	/* 30000 nested arrays: no stack overflow, a parse error */
+	memset(deep, '[', 30000);
+	memset(deep + 30000, ']', 30000);
+	deep[60000] = '\0';
+	json_object_put(expect_error(t, deep, JSONRPC_PARSE_ERROR, "null"));
+	json_object_put(call_ok(t, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":\"ok\"}"));
+	tc_quiet(t, 50);
+	tc_close(t);
+	free(deep);
+}
+END_TEST
+
 /* Batch replies may come in any order: find one by id. */
 static struct json_object *by_id(struct json_object *arr, const char *id_json)
 {
@@ -583,6 +632,51 @@ START_TEST(async_client_gone)
 }
 END_TEST
 
+/* Clients that go away half-way: in the middle of a line, right after sending
+ * requests they never read the answers of, or while a big reply is being written. */
+START_TEST(clients_vanish_mid_call)
+{
+	static const char req[] = "{\"jsonrpc\":\"2.0\",\"method\":\"big\",\"params\":{\"n\":400000},\"id\":1}\n";
+	struct tc *t;
+
+	start();
+	for (int round = 0; round < 20; round++) {
+		t = tc_open(path);
+		switch (round % 4) {
+		case 0:	/* half a request */
+			tc_write(t, req, 20);
+			break;
+		case 1:	/* requests whose replies fill the socket buffer, then gone */
+			for (int i = 0; i < 8; i++)
+				tc_write(t, req, sizeof(req) - 1);
+			break;
+		case 2:	/* a slow call pending and a batch half-answered */
+			tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":1000},\"id\":1}");
+			tc_send(t, "[{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":1000},\"id\":2},"
+				   "{\"jsonrpc\":\"2.0\",\"method\":\"big\",\"params\":{\"n\":300000},\"id\":3}]");
+			usleep(50000);	/* both calls are pending when it goes */
+			break;
+		case 3:	/* reads a bit of a big reply, then goes */
+			tc_write(t, req, sizeof(req) - 1);
+			{
+				char b[100];
+
+				ck_assert_int_gt(read(t->fd, b, sizeof(b)), 0);
+			}
+			break;
+		}
+		if (round & 1)
+			usleep(2000);
+		tc_close(t);
+	}
+	ck_assert(WAIT_UNTIL(atomic_load(&cancelled) == 10, 2000));
+	t = tc_open(path);
+	json_object_put(call_ok(t, "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"a\":1},\"id\":1}"));
+	tc_close(t);
+	usleep(200000);	/* the cancelled timers must not fire */
+}
+END_TEST
+
 START_TEST(async_pending_at_free)
 {
 	struct tc *t;
@@ -625,7 +719,7 @@ END_TEST
 
 START_TEST(many_clients)
 {
-	enum { N = 24 };
+	enum { N = 60 };	/* more than the 50 a deployment is expected to serve at once */
 	struct tc *t[N];
 	char line[200];
 
@@ -869,6 +963,7 @@ int main(void)
 	tcase_add_test(tc, good_requests);
 	tcase_add_test(tc, notifications_get_no_reply);
 	tcase_add_test(tc, bad_requests_keep_connection);
+	tcase_add_test(tc, hostile_bytes_keep_connection);
 	tcase_add_test(tc, batches);
 	tcase_add_test(tc, partial_lines);
 	tcase_add_test(tc, last_line_without_newline);
@@ -881,6 +976,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, async_replies_out_of_order);
 	tcase_add_test(tc, async_client_gone);
+	tcase_add_test(tc, clients_vanish_mid_call);
 	tcase_add_test(tc, async_pending_at_free);
 	tcase_add_test(tc, too_many_pending);
 	suite_add_tcase(s, tc);
