@@ -7,10 +7,12 @@
 #include "machine.h"
 #include "methods.h"
 #include "mgmt.h"
+#include "sdnotify.h"
 #include "vm.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -22,7 +24,49 @@ struct main_ctx {
 	int sigfd;
 	unsigned stop_signals;
 	struct loop_timer *shutdown_timer;
+	struct sdnotify notify;
 };
+
+/* Tell systemd once that the VM is stopping (from any thread). */
+static void main_notify_stopping(struct main_ctx *m, const char *status)
+{
+	if (__atomic_exchange_n(&m->notify.stopping, true, __ATOMIC_ACQ_REL))
+		return;
+	sdnotify_sendf(&m->notify, "STOPPING=1\nSTATUS=%s", status);
+}
+
+/* systemd learns the VM's state: READY=1 once the guest runs, STOPPING=1 once it is on
+ * its way out, and STATUS= lines in between. */
+static void main_on_vm_event(struct vm *vm, enum vm_event ev, enum vm_state prev, void *opaque)
+{
+	struct main_ctx *m = opaque;
+
+	(void)prev;
+	if (ev == VM_EVENT_RESET) {
+		sdnotify_sendf(&m->notify, "STATUS=the guest restarts (boot %u)", vm->boots + 1);
+		return;
+	}
+	switch (vm->state) {
+	case VM_STATE_RUNNING:
+		if (!__atomic_exchange_n(&m->notify.ready, true, __ATOMIC_ACQ_REL))
+			sdnotify_sendf(&m->notify, "READY=1\nMAINPID=%d\nSTATUS=running, %u vCPUs, %llu MiB",
+				       (int)getpid(), vm->ncpus, (unsigned long long)(vm->mem.size >> 20));
+		else
+			sdnotify_send(&m->notify, "STATUS=running");
+		break;
+	case VM_STATE_PAUSED:
+		sdnotify_send(&m->notify, "STATUS=paused");
+		break;
+	case VM_STATE_SHUTTING_DOWN:
+		main_notify_stopping(m, "the guest is shutting down");
+		break;
+	case VM_STATE_STOPPED:
+		main_notify_stopping(m, "stopped");
+		break;
+	case VM_STATE_CREATED:
+		break;
+	}
+}
 
 static void main_shutdown_timeout(void *opaque)
 {
@@ -51,6 +95,7 @@ static void main_on_signal(void *opaque, uint32_t events)
 	}
 	log_info("%s: asking the guest to shut down (again to stop it at once; stopping in %u s)",
 		 strsignal((int)si.ssi_signo), timeout);
+	main_notify_stopping(m, "asking the guest to shut down");
 	machine_request_shutdown(m->machine);
 	if (m->shutdown_timer)
 		loop_timer_arm(m->shutdown_timer, (uint64_t)timeout * 1000000000ull, 0);
@@ -96,7 +141,7 @@ int main(int argc, char **argv)
 {
 	struct vm_config cfg;
 	struct machine machine;
-	struct main_ctx m = { .machine = &machine, .sigfd = -1 };
+	struct main_ctx m = { .machine = &machine, .sigfd = -1, .notify = { .fd = -1 } };
 	struct mgmt *mgmt = NULL;
 	struct mgmt_methods *methods = NULL;
 	char err[512];
@@ -118,6 +163,9 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_threshold = cfg.log_level;
+	if (sdnotify_open(&m.notify, getenv("NOTIFY_SOCKET")) < 0)
+		log_warn("NOTIFY_SOCKET=%s: not a socket address; systemd will not hear from hvkvm",
+			 getenv("NOTIFY_SOCKET"));
 
 	/* Signals that stop the VM are read from a signalfd on the loop thread; block them
 	 * before any thread exists so every thread inherits the mask. */
@@ -133,11 +181,16 @@ int main(int argc, char **argv)
 		log_error("cannot watch for signals: %s", strerror(errno));
 		code = VM_EXIT_ERROR;
 	}
+	if (code == 0 && vm_add_event_hook(machine.vm, main_on_vm_event, &m) < 0) {
+		log_error("cannot watch the VM's state");
+		code = VM_EXIT_ERROR;
+	}
 	if (code == 0 && cfg.api_socket)
 		code = main_setup_api(&machine, cfg.api_socket, &mgmt, &methods);
 	if (code == 0)
 		code = machine_run(&machine);
 	if (machine.vm) {
+		main_notify_stopping(&m, "stopping");
 		vm_stop(machine.vm);
 		if (cfg.stats)
 			machine_print_stats(&machine, stderr);
@@ -150,6 +203,7 @@ int main(int argc, char **argv)
 	if (m.sigfd >= 0)
 		close(m.sigfd);
 	machine_destroy(&machine);
+	sdnotify_close(&m.notify);
 	config_free(&cfg);
 	return code;
 }
