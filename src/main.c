@@ -7,6 +7,7 @@
 #include "machine.h"
 #include "methods.h"
 #include "mgmt.h"
+#include "sandbox.h"
 #include "sdnotify.h"
 #include "vm.h"
 
@@ -176,6 +177,9 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Threads started from here on confine themselves as they start. */
+	if (cfg.seccomp && sandbox_enable() == -ENOSYS)
+		log_warn("--seccomp on: this hvkvm was built without libseccomp; it runs without a sandbox");
 	code = machine_create(&machine, &cfg);
 	if (code == 0 && main_setup_signals(&m, &set) < 0) {
 		log_error("cannot watch for signals: %s", strerror(errno));
@@ -187,6 +191,14 @@ int main(int argc, char **argv)
 	}
 	if (code == 0 && cfg.api_socket)
 		code = main_setup_api(&machine, cfg.api_socket, &mgmt, &methods);
+	if (code == 0 && cfg.seccomp && sandbox_available()) {
+		if (sandbox_apply(THREAD_LOOP, err, sizeof(err)) < 0) {
+			log_error("%s (--seccomp off runs without the sandbox)", err);
+			code = VM_EXIT_ERROR;
+		} else {
+			log_info("seccomp: sandbox on");
+		}
+	}
 	if (code == 0)
 		code = machine_run(&machine);
 	if (machine.vm) {

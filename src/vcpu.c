@@ -6,6 +6,7 @@
 #include "boot.h"
 #include "cpuid.h"
 #include "msr.h"
+#include "thread.h"
 #include "vm.h"
 
 #include <errno.h>
@@ -407,6 +408,7 @@ static void *vcpu_thread(void *opaque)
 	current_vcpu = v;
 	snprintf(name, sizeof(name), "vcpu%u", v->index);
 	pthread_setname_np(pthread_self(), name);
+	thread_started(THREAD_VCPU);
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);

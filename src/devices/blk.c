@@ -3,6 +3,7 @@
 #include "hvkvm-config.h"
 #include "log.h"
 #include "loop.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -119,6 +120,7 @@ static void *blk_worker(void *opaque)
 	struct blk *b = opaque;
 	uint64_t one = 1;
 
+	thread_started(THREAD_IO);
 	pthread_mutex_lock(&b->lock);
 	for (;;) {
 		struct blk_req *req;
