@@ -111,7 +111,9 @@ static void assert_killed_at(int line, int status, const char *kind, long nr)
 
 static void common_work(void *arg)
 {
-	int *fds = arg;	/* a pipe and an eventfd opened before */
+	int *fds = arg;	/* a pipe, an eventfd, a timerfd and an epoll opened before */
+	struct itimerspec its = { .it_value = { 5, 0 } };
+	struct epoll_event ev = { .events = EPOLLOUT };
 	uint64_t one = 1;
 	struct timespec ts = { 0, 1000000 };
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -125,6 +127,10 @@ static void common_work(void *arg)
 		_exit(3);
 	if (ioctl(fds[0], FIONREAD, &avail) < 0)
 		_exit(4);
+	/* a device's timer armed from a vCPU; the console waiting to write */
+	if (timerfd_settime(fds[3], 0, &its, NULL) < 0 || timerfd_gettime(fds[3], &its) < 0 ||
+	    epoll_ctl(fds[4], EPOLL_CTL_ADD, fds[1], &ev) < 0 || epoll_ctl(fds[4], EPOLL_CTL_DEL, fds[1], NULL) < 0)
+		_exit(8);
 	big = malloc(64 << 20);	/* mmap */
 	if (!big)
 		_exit(5);
@@ -144,11 +150,15 @@ static void common_work(void *arg)
 
 static int *work_fds(void)
 {
-	static int fds[3];
+	static int fds[5];
 
 	ck_assert_int_eq(pipe(fds), 0);
 	fds[2] = eventfd(0, 0);
+	fds[3] = timerfd_create(CLOCK_MONOTONIC, 0);
+	fds[4] = epoll_create1(0);
 	ck_assert_int_ge(fds[2], 0);
+	ck_assert_int_ge(fds[3], 0);
+	ck_assert_int_ge(fds[4], 0);
 	return fds;
 }
 
