@@ -25,7 +25,13 @@ void mgmt_methods_free(struct mgmt_methods *mm);
  * after answering call with MGMT_ERR_VM_STATE. */
 bool mgmt_vm_alive(struct mgmt_call *call, struct vm *vm);
 
-/* disk_methods.c: disk.add and disk.remove. */
+/*
+ * Each device family registers its methods from a file of its own, named after its
+ * prefix, and mgmt_methods_new() calls it: disk_methods.c for disk.add and
+ * disk.remove. Network adapters (net.add, net.remove, net.set_link) will follow the
+ * same way once the NetVSC device is in the machine; until then no net.* method is
+ * registered, so a client gets -32601 for them.
+ */
 int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine);
 
 #endif

@@ -345,6 +345,17 @@ START_TEST(crash_event)
 }
 END_TEST
 
+/* Only methods that work are there: no network adapter yet, so no net.* method. */
+START_TEST(no_net_methods_yet)
+{
+	static const char *const names[] = { "net.add", "net.remove", "net.set_link" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		json_object_put(rpc_err(names[i], "{\"id\":\"net0\"}", JSONRPC_METHOD_NOT_FOUND));
+	json_object_put(rpc_ok("vm.info", NULL));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mgmt_methods");
@@ -360,6 +371,7 @@ int main(void)
 	tcase_add_test(tc, reset);
 	tcase_add_test(tc, stopped_vm_refuses);
 	tcase_add_test(tc, crash_event);
+	tcase_add_test(tc, no_net_methods_yet);
 	suite_add_tcase(s, tc);
 	return test_main(s);
 }
