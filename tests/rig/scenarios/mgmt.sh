@@ -2,7 +2,8 @@
 # The management socket with Debian's guest: vm.info, pause and resume (the guest's
 # clock and output stop, then go on), disks added and removed while it runs,
 # events to a subscriber, 50 clients at once during disk I/O, a malformed message
-# on a connection that then goes on working, and a graceful shutdown.
+# on a connection that then goes on working, and a graceful shutdown; all of it
+# with the seccomp sandbox on.
 . "$(dirname "$0")/../lib.sh"
 img=/tmp/mgmt
 mkdir -p "$img"
@@ -42,6 +43,7 @@ wait_serial vm '^tick=1 ' 300 && ready=yes
 check "the guest runs and ticks" [ $ready = yes ]
 check "sd_notify: READY=1 once the guest runs ($(head -n 1 "$OUT/notify.txt"))" grep -q '^READY=1 | MAINPID=' "$OUT/notify.txt"
 check "the socket has mode 0600" [ "$(stat -c %a "$sock")" = 600 ]
+check "the seccomp sandbox is on (the default)" grep -q 'seccomp: sandbox on' "$OUT/vm.err"
 
 # --- events: a subscriber that stays connected throughout ----------------------------------
 ctl --events > "$OUT/events.txt" 2> "$OUT/events.err" &
