@@ -320,6 +320,8 @@ void mgmt_emit(struct mgmt *m, const char *type, struct json_object *fields)
 	json_object_put(fields);
 }
 
+#define MGMT_MAX_EVENT_TYPES 32
+
 static void events_subscribe(struct mgmt_call *call, struct json_object *params, void *opaque)
 {
 	static const char *const known[] = { "types", NULL };
@@ -333,16 +335,20 @@ static void events_subscribe(struct mgmt_call *call, struct json_object *params,
 		return;
 	}
 	if (params && json_object_object_get_ex(params, "types", &types)) {
-		bool ok = json_object_is_type(types, json_type_array) && (n = json_object_array_length(types)) > 0;
+		/* bounded: every event is matched against each subscriber's list */
+		bool ok = json_object_is_type(types, json_type_array) && (n = json_object_array_length(types)) > 0 &&
+			  n <= MGMT_MAX_EVENT_TYPES;
 
 		for (size_t i = 0; ok && i < n; i++) {
 			struct json_object *t = json_object_array_get_idx(types, i);
 
-			ok = json_object_is_type(t, json_type_string) && json_object_get_string_len(t) > 0;
+			ok = json_object_is_type(t, json_type_string) && json_object_get_string_len(t) > 0 &&
+			     json_object_get_string_len(t) <= 64;
 		}
 		if (!ok) {
 			mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("types"),
-				   "Invalid params: \"types\" must be a non-empty array of event type names");
+				   "Invalid params: \"types\" must be an array of 1 to %d event type names",
+				   MGMT_MAX_EVENT_TYPES);
 			return;
 		}
 	}

@@ -831,6 +831,19 @@ START_TEST(events_to_subscribers)
 				       "\"params\":{\"types\":[]},\"id\":3}", JSONRPC_INVALID_PARAMS, "3"));
 	json_object_put(expect_error(u, "{\"jsonrpc\":\"2.0\",\"method\":\"events.subscribe\","
 				       "\"params\":{\"types\":\"test\"},\"id\":4}", JSONRPC_INVALID_PARAMS, "4"));
+	{	/* at most 32 types, each a short name */
+		char line[2048];
+		int off = snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"events.subscribe\","
+					      "\"params\":{\"types\":[");
+
+		for (int i = 0; i < 33; i++)
+			off += snprintf(line + off, sizeof(line) - (size_t)off, "%s\"t%d\"", i ? "," : "", i);
+		snprintf(line + off, sizeof(line) - (size_t)off, "]},\"id\":6}");
+		json_object_put(expect_error(u, line, JSONRPC_INVALID_PARAMS, "6"));
+		snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"events.subscribe\","
+					     "\"params\":{\"types\":[\"%065d\"]},\"id\":7}", 0);
+		json_object_put(expect_error(u, line, JSONRPC_INVALID_PARAMS, "7"));
+	}
 	json_object_put(expect_error(u, "{\"jsonrpc\":\"2.0\",\"method\":\"events.unsubscribe\","
 				       "\"params\":{\"x\":1},\"id\":5}", JSONRPC_INVALID_PARAMS, "5"));
 	tc_close(t);
