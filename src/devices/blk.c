@@ -519,7 +519,13 @@ int blk_open(struct blk **out, struct loop *loop, const char *path, bool readonl
 	b->info.readonly = readonly;
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->cond, NULL);
-	b->fd = open(path, flags);
+	/* O_NONBLOCK: a FIFO (or a tty) given as a disk must not hang the caller, which
+	 * may be the event loop (disk.add); the probe refuses it. */
+	b->fd = open(path, flags | O_NONBLOCK);
+	if (b->fd >= 0 && fcntl(b->fd, F_SETFL, fcntl(b->fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		close(b->fd);
+		b->fd = -1;
+	}
 	if (b->fd < 0) {
 		r = errno;
 		if (r == EINVAL && cache == BLK_CACHE_NONE)
