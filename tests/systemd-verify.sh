@@ -15,7 +15,7 @@ failures=0
 n=0
 ok() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; failures=$((failures + 1)); fi; }
 
-sed -E "s#^(Exec[A-Za-z]+=)[^ ]*/hvkvm #\\1$hvkvm #" "$unit" > "$tmp/hvkvm@.service"
+sed -E "s#^(Exec[A-Za-z]+=-?)[^ ]*/hvkvm #\\1$hvkvm #" "$unit" > "$tmp/hvkvm@.service"
 ln -s hvkvm@.service "$tmp/hvkvm@vm-1.service"
 (cd "$tmp" && systemd-analyze verify --man=no "$tmp/hvkvm@vm-1.service") > "$tmp/out" 2>&1
 rc=$?
@@ -28,7 +28,7 @@ u=$tmp/hvkvm@.service
 ok "Type=notify" "grep -qx 'Type=notify' '$u'"
 ok "the configuration is /etc/hvkvm/%i.json" "grep -q '^ExecStart=.* --config /etc/hvkvm/%i.json' '$u'"
 ok "the socket is under /run/hvkvm/" "grep -q '^ExecStart=.* --api-socket /run/hvkvm/%i/' '$u'"
-ok "ExecStop asks for a graceful shutdown" "grep -q '^ExecStop=.* ctl --socket /run/hvkvm/%i/api.sock .*vm.shutdown' '$u'"
+ok "ExecStop asks for a graceful shutdown" "grep -q '^ExecStop=-$hvkvm ctl --socket /run/hvkvm/%i/api.sock .*vm.shutdown' '$u'"
 ok "the ExecStart options parse (--print-config)" \
 	"'$hvkvm' --kernel /dev/null --name vm-1 --api-socket /run/hvkvm/vm-1/api.sock --print-config > /dev/null"
 for o in NoNewPrivileges=yes ProtectSystem=full PrivateTmp=yes DevicePolicy=closed 'DeviceAllow=/dev/kvm rw' \
