@@ -31,6 +31,12 @@ ok "the socket is under /run/hvkvm/" "grep -q '^ExecStart=.* --api-socket /run/h
 ok "ExecStop asks for a graceful shutdown" "grep -q '^ExecStop=-$hvkvm ctl --socket /run/hvkvm/%i/api.sock .*vm.shutdown' '$u'"
 ok "the ExecStart options parse (--print-config)" \
 	"'$hvkvm' --kernel /dev/null --name vm-1 --api-socket /run/hvkvm/vm-1/api.sock --print-config > /dev/null"
+# The ExecStop command line parses: with nothing listening it fails to connect (3),
+# not on its arguments (2).
+stop=$(sed -n 's/^ExecStop=-//p' "$u" | sed "s#/run/hvkvm/%i/#$tmp/#")
+$stop > /dev/null 2>&1
+rc=$?
+ok "the ExecStop command parses (exit $rc: cannot connect)" "[ $rc = 3 ]"
 for o in NoNewPrivileges=yes ProtectSystem=full PrivateTmp=yes DevicePolicy=closed 'DeviceAllow=/dev/kvm rw' \
 	'DeviceAllow=/dev/net/tun rw'; do
 	ok "$o" "grep -qx '$o' '$u'"
