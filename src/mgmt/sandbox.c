@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #if HVKVM_HAVE_SECCOMP
+#include <json-c/json.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -168,6 +169,9 @@ int sandbox_enable(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) < 0)
 		return -errno;
+	/* json-c seeds its string hash on first use, from /dev/urandom where getrandom
+	 * fails; a vCPU reporting a crash event may be first, and may not open files. */
+	json_object_put(json_tokener_parse("{\"seed\":0}"));
 	thread_set_start_hook(sandbox_thread_start);
 	return 0;
 }
