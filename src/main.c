@@ -196,7 +196,7 @@ int main(int argc, char **argv)
 			log_error("%s (--seccomp off runs without the sandbox)", err);
 			code = VM_EXIT_ERROR;
 		} else {
-			log_info("seccomp: sandbox on");
+			log_debug("seccomp: sandbox on");
 		}
 	}
 	if (code == 0)

@@ -43,7 +43,18 @@ wait_serial vm '^tick=1 ' 300 && ready=yes
 check "the guest runs and ticks" [ $ready = yes ]
 check "sd_notify: READY=1 once the guest runs ($(head -n 1 "$OUT/notify.txt"))" grep -q '^READY=1 | MAINPID=' "$OUT/notify.txt"
 check "the socket has mode 0600" [ "$(stat -c %a "$sock")" = 600 ]
-check "the seccomp sandbox is on (the default)" grep -q 'seccomp: sandbox on' "$OUT/vm.err"
+# Seccomp: 2 is filter mode; every thread of hvkvm's (loop, vCPUs) has its filters.
+# (io_uring's kernel workers, iou-*, are not hvkvm's threads.)
+threads=0 filtered=0
+for t in /proc/$pid/task/*; do
+	grep -q '^Name:[[:space:]]*iou-' $t/status && continue
+	threads=$((threads + 1))
+	grep -q '^Seccomp:[[:space:]]*2$' $t/status && filtered=$((filtered + 1))
+done
+check "the seccomp sandbox is on by default: $filtered of $threads threads filtered" \
+	sh -c "[ $threads -ge 3 ] && [ $filtered = $threads ]"
+vcpu_filters=$(for t in /proc/$pid/task/*; do grep -q '^Name:[[:space:]]*vcpu' $t/status && awk '/^Seccomp_filters/ {print $2}' $t/status; done | sort -u)
+check "vCPU threads have a filter of their own on top of the loop's (filters: $vcpu_filters)" [ "$vcpu_filters" = 2 ]
 
 # --- events: a subscriber that stays connected throughout ----------------------------------
 ctl --events > "$OUT/events.txt" 2> "$OUT/events.err" &
