@@ -27,6 +27,26 @@ static uint64_t machine_ref_time(void *ctx)
 	return hv_reference_time(ctx);
 }
 
+static void machine_pause_ics(struct vm *vm, void *opaque)
+{
+	struct machine *m = opaque;
+
+	(void)vm;
+	ic_pause(m->ic_shutdown);
+	ic_pause(m->ic_heartbeat);
+	ic_pause(m->ic_timesync);
+}
+
+static void machine_resume_ics(struct vm *vm, void *opaque)
+{
+	struct machine *m = opaque;
+
+	(void)vm;
+	ic_resume(m->ic_shutdown);
+	ic_resume(m->ic_heartbeat);
+	ic_resume(m->ic_timesync);
+}
+
 /* VMBus and its first devices, the integration components. */
 static int machine_create_vmbus(struct machine *m)
 {
@@ -43,7 +63,10 @@ static int machine_create_vmbus(struct machine *m)
 	m->ic_shutdown = ic_shutdown_new(m->vmbus, vm->loop);
 	m->ic_heartbeat = ic_heartbeat_new(m->vmbus, vm->loop);
 	m->ic_timesync = ic_timesync_new(m->vmbus, vm->loop, machine_ref_time, m->hv);
-	return m->ic_shutdown && m->ic_heartbeat && m->ic_timesync ? 0 : -1;
+	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync)
+		return -1;
+	return vm_add_pause_hook(vm, machine_pause_ics, m) < 0 ||
+	       vm_add_resume_hook(vm, machine_resume_ics, m) < 0 ? -1 : 0;
 }
 
 /* A stable identity for a disk without one given: from its absolute path. */
@@ -58,41 +81,80 @@ static uint64_t disk_hash(const char *path)
 	return h;
 }
 
-static int machine_add_disk(struct machine *m, const struct disk_config *d)
+int machine_attach_disk(struct machine *m, const struct disk_config *d, char *err, size_t errlen)
 {
 	struct vm *vm = m->vm;
 	struct scsi_disk_config sc = {
 		.readonly = d->readonly,
 		.write_cache = d->cache == DISK_CACHE_WRITEBACK,
 	};
-	uint64_t h = disk_hash(d->path);
-	char serial[CONFIG_SERIAL_MAX + 1], err[512];
+	struct machine_disk rec = { .readonly = d->readonly, .cache = d->cache };
+	uint64_t h;
+	char serial[CONFIG_SERIAL_MAX + 1];
 	struct blk *b;
 	int r;
 
+	if (!m->vmbus) {
+		snprintf(err, errlen, "disks need VMBus, which needs --hv synic");
+		return -ENODEV;
+	}
+	if (d->controller >= CONFIG_MAX_CONTROLLERS || d->lun >= CONFIG_MAX_LUNS) {
+		snprintf(err, errlen, "controller %u LUN %u: out of range", d->controller, d->lun);
+		return -EINVAL;
+	}
+	if (m->disks[d->controller][d->lun].path) {
+		snprintf(err, errlen, "controller %u LUN %u: %s", d->controller, d->lun, strerror(EBUSY));
+		return -EBUSY;
+	}
 	if (!m->storvsp[d->controller]) {
 		/* One sub-channel per vCPU besides the primary: a queue per vCPU. */
 		m->storvsp[d->controller] = storvsp_new(m->vmbus, &vm->mem, d->controller, vm->ncpus - 1);
 		if (!m->storvsp[d->controller]) {
-			log_error("cannot create SCSI controller %u", d->controller);
-			return VM_EXIT_ERROR;
+			snprintf(err, errlen, "cannot create SCSI controller %u", d->controller);
+			return -ENOMEM;
 		}
 	}
 	r = blk_open(&b, vm->loop, d->path, d->readonly,
-		     d->cache == DISK_CACHE_NONE ? BLK_CACHE_NONE : BLK_CACHE_WRITEBACK, err, sizeof(err));
-	if (r < 0) {
-		log_error("%s", err);
-		return VM_EXIT_USAGE;
-	}
+		     d->cache == DISK_CACHE_NONE ? BLK_CACHE_NONE : BLK_CACHE_WRITEBACK, err, errlen);
+	if (r < 0)
+		return r;
+	h = disk_hash(d->path);
 	snprintf(serial, sizeof(serial), "hvkvm-%014llx", (unsigned long long)(h >> 8));
 	sc.serial = d->serial ? d->serial : serial;
 	sc.naa_id = h;
-	r = storvsp_attach(m->storvsp[d->controller], d->lun, b, &sc);
+	rec.path = strdup(d->path);
+	rec.serial = strdup(sc.serial);
+	r = rec.path && rec.serial ? storvsp_attach(m->storvsp[d->controller], d->lun, b, &sc) : -ENOMEM;
 	if (r < 0) {
 		blk_close(b);
-		log_error("--disk path=%s: controller %u LUN %u: %s", d->path, d->controller, d->lun, strerror(-r));
-		return VM_EXIT_USAGE;
+		free(rec.path);
+		free(rec.serial);
+		snprintf(err, errlen, "--disk path=%s: controller %u LUN %u: %s", d->path, d->controller, d->lun,
+			 strerror(-r));
+		return r;
 	}
+	m->disks[d->controller][d->lun] = rec;
+	return 0;
+}
+
+int machine_detach_disk(struct machine *m, unsigned controller, unsigned lun, char *err, size_t errlen)
+{
+	struct machine_disk *rec;
+	int r;
+
+	if (controller >= CONFIG_MAX_CONTROLLERS || lun >= CONFIG_MAX_LUNS || !m->disks[controller][lun].path) {
+		snprintf(err, errlen, "controller %u LUN %u: no disk there", controller, lun);
+		return -ENOENT;
+	}
+	rec = &m->disks[controller][lun];
+	r = storvsp_detach(m->storvsp[controller], lun);
+	if (r < 0) {
+		snprintf(err, errlen, "controller %u LUN %u: %s", controller, lun, strerror(-r));
+		return r;
+	}
+	free(rec->path);
+	free(rec->serial);
+	memset(rec, 0, sizeof(*rec));
 	return 0;
 }
 
@@ -153,8 +215,15 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 		log_error("cannot set up VMBus");
 		return VM_EXIT_ERROR;
 	}
-	for (unsigned i = 0; i < cfg->ndisks && code == 0; i++)
-		code = machine_add_disk(m, &cfg->disks[i]);
+	for (unsigned i = 0; i < cfg->ndisks && code == 0; i++) {
+		char err[512];
+		int r = machine_attach_disk(m, &cfg->disks[i], err, sizeof(err));
+
+		if (r < 0) {
+			log_error("%s", err);
+			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
+		}
+	}
 	if (code == 0 && cfg->nnets && !(m->netvsp = calloc(cfg->nnets, sizeof(*m->netvsp)))) {
 		log_error("%s", strerror(ENOMEM));
 		code = VM_EXIT_ERROR;
@@ -182,8 +251,13 @@ void machine_destroy(struct machine *m)
 		vm_stop(m->vm);
 	/* Devices close their channels through the bus: the bus goes first. */
 	vmbus_free(m->vmbus);
-	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
+	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++) {
 		storvsp_free(m->storvsp[i]);
+		for (unsigned l = 0; l < CONFIG_MAX_LUNS; l++) {
+			free(m->disks[i][l].path);
+			free(m->disks[i][l].serial);
+		}
+	}
 	for (unsigned i = 0; i < m->nnets; i++)
 		netvsp_free(m->netvsp[i]);
 	free(m->netvsp);
@@ -199,6 +273,7 @@ void machine_destroy(struct machine *m)
 
 void machine_request_shutdown(struct machine *m)
 {
+	vm_note_shutdown(m->vm);
 	if (m->ic_shutdown && ic_shutdown_request(m->ic_shutdown, false))
 		return;
 	pc_request_shutdown(&m->pc);

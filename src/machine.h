@@ -7,6 +7,8 @@
 #ifndef HVKVM_MACHINE_H
 #define HVKVM_MACHINE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -19,6 +21,14 @@ struct ic;
 struct storvsp;
 struct netvsp;
 
+/* A disk on a SCSI controller, as the guest was given it. */
+struct machine_disk {
+	char *path;			/* NULL: no disk on this LUN */
+	char *serial;
+	bool readonly;
+	enum disk_cache cache;
+};
+
 struct machine {
 	struct vm *vm;
 	struct pc pc;
@@ -28,6 +38,7 @@ struct machine {
 	struct storvsp *storvsp[CONFIG_MAX_CONTROLLERS];
 	struct netvsp **netvsp;		/* one per --net */
 	unsigned nnets;
+	struct machine_disk disks[CONFIG_MAX_CONTROLLERS][CONFIG_MAX_LUNS];	/* loop thread */
 };
 
 /* Build everything; returns 0 or a vm_exit_code after saying why. */
@@ -39,6 +50,15 @@ void machine_destroy(struct machine *m);
 /* Ask the guest to shut down: the shutdown IC if the guest has one, and the ACPI
  * power button. */
 void machine_request_shutdown(struct machine *m);
+
+/*
+ * Give the guest a disk d (its controller is created if needed; a running guest is
+ * told to rescan), or take LUN lun of controller away. Loop thread (or before the
+ * VM starts). Return 0, or -errno with a message in err: -EBUSY the LUN is taken,
+ * -ENOENT no disk there, -ENODEV no VMBus, or what opening the image returned.
+ */
+int machine_attach_disk(struct machine *m, const struct disk_config *d, char *err, size_t errlen);
+int machine_detach_disk(struct machine *m, unsigned controller, unsigned lun, char *err, size_t errlen);
 void machine_print_stats(struct machine *m, FILE *out);
 
 #endif

@@ -6,6 +6,7 @@
 #include "boot.h"
 #include "cpuid.h"
 #include "msr.h"
+#include "thread.h"
 #include "vm.h"
 
 #include <errno.h>
@@ -31,6 +32,26 @@
 #define APIC_MODE_EXTINT		0x7
 
 static __thread struct vcpu *current_vcpu;
+
+static const struct { const char *label, *key; } stat_names[VCPU_STAT_COUNT] = {
+	[VCPU_STAT_EXITS] = { "exits", "exits" },
+	[VCPU_STAT_PIO] = { "port I/O", "port_io" },
+	[VCPU_STAT_MMIO] = { "MMIO", "mmio" },
+	[VCPU_STAT_MSR_READ] = { "MSR reads", "msr_reads" },
+	[VCPU_STAT_MSR_WRITE] = { "MSR writes", "msr_writes" },
+	[VCPU_STAT_INTR] = { "interrupted", "interrupted" },
+	[VCPU_STAT_OTHER] = { "other", "other" },
+};
+
+const char *vcpu_stat_label(enum vcpu_stat k)
+{
+	return stat_names[k].label;
+}
+
+const char *vcpu_stat_key(enum vcpu_stat k)
+{
+	return stat_names[k].key;
+}
 
 struct vcpu *vcpu_current(void)
 {
@@ -289,7 +310,7 @@ static void vcpu_handle_io(struct vcpu *v)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool write = run->io.direction == KVM_EXIT_IO_OUT;
 
-	v->stats[VCPU_STAT_PIO]++;
+	vcpu_stat_inc(v, VCPU_STAT_PIO);
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
 		io_bus_access(&v->vm->pio, run->io.port, data, run->io.size, write);
 }
@@ -298,7 +319,7 @@ static void vcpu_handle_mmio(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 
-	v->stats[VCPU_STAT_MMIO]++;
+	vcpu_stat_inc(v, VCPU_STAT_MMIO);
 	io_bus_access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
 		      run->mmio.is_write);
 }
@@ -309,7 +330,7 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	struct vm *vm = v->vm;
 
-	v->stats[VCPU_STAT_EXITS]++;
+	vcpu_stat_inc(v, VCPU_STAT_EXITS);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		vcpu_handle_io(v);
@@ -320,13 +341,13 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	case KVM_EXIT_X86_RDMSR: {
 		uint64_t val = 0;
 
-		v->stats[VCPU_STAT_MSR_READ]++;
+		vcpu_stat_inc(v, VCPU_STAT_MSR_READ);
 		run->msr.error = msr_read(v, run->msr.index, &val) < 0;
 		run->msr.data = val;
 		return true;
 	}
 	case KVM_EXIT_X86_WRMSR:
-		v->stats[VCPU_STAT_MSR_WRITE]++;
+		vcpu_stat_inc(v, VCPU_STAT_MSR_WRITE);
 		run->msr.error = msr_write(v, run->msr.index, run->msr.data) < 0;
 		return true;
 	case KVM_EXIT_HLT:
@@ -371,7 +392,7 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		vm_request(vm, VM_REQ_FAULT);
 		return false;
 	default:
-		v->stats[VCPU_STAT_OTHER]++;
+		vcpu_stat_inc(v, VCPU_STAT_OTHER);
 		if (log_first_time(LOG_ONCE_MISC, 0x10000 + run->exit_reason))
 			log_warn("vCPU %u: unexpected exit reason %u, ignored", v->index, run->exit_reason);
 		return true;
@@ -387,6 +408,7 @@ static void *vcpu_thread(void *opaque)
 	current_vcpu = v;
 	snprintf(name, sizeof(name), "vcpu%u", v->index);
 	pthread_setname_np(pthread_self(), name);
+	thread_started(THREAD_VCPU);
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
@@ -394,7 +416,7 @@ static void *vcpu_thread(void *opaque)
 	while (!atomic_load(&v->stop) && !atomic_load(&v->vm->halt)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				v->stats[VCPU_STAT_INTR]++;
+				vcpu_stat_inc(v, VCPU_STAT_INTR);
 				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				continue;
 			}

@@ -33,8 +33,24 @@ struct vcpu {
 	pthread_t thread;
 	bool running;			/* thread started and not yet joined */
 	atomic_bool stop;		/* set by vcpu_stop(), read by the thread */
-	uint64_t stats[VCPU_STAT_COUNT];	/* written by the vCPU thread only */
+	/* Written by the vCPU thread only, read anywhere: relaxed atomic loads and stores
+	 * (no read-modify-write needed with a single writer). */
+	uint64_t stats[VCPU_STAT_COUNT];
 };
+
+static inline void vcpu_stat_inc(struct vcpu *v, enum vcpu_stat k)
+{
+	__atomic_store_n(&v->stats[k], __atomic_load_n(&v->stats[k], __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t vcpu_stat(const struct vcpu *v, enum vcpu_stat k)
+{
+	return __atomic_load_n(&v->stats[k], __ATOMIC_RELAXED);
+}
+
+/* A counter's name in --stats output ("port I/O") and as a key ("port_io"). */
+const char *vcpu_stat_label(enum vcpu_stat k);
+const char *vcpu_stat_key(enum vcpu_stat k);
 
 int vcpu_create(struct vm *vm, unsigned index, struct vcpu **out);
 void vcpu_destroy(struct vcpu *v);

@@ -56,6 +56,62 @@ void vm_set_cpuid_fn(struct vm *vm, vm_cpuid_fn *fn, void *opaque)
 	vm->cpuid_opaque = opaque;
 }
 
+int vm_add_pause_hook(struct vm *vm, vm_hook_fn *fn, void *opaque)
+{
+	return add_hook(vm->pause_hooks, &vm->npause_hooks, fn, opaque);
+}
+
+int vm_add_resume_hook(struct vm *vm, vm_hook_fn *fn, void *opaque)
+{
+	return add_hook(vm->resume_hooks, &vm->nresume_hooks, fn, opaque);
+}
+
+int vm_add_event_hook(struct vm *vm, vm_event_fn *fn, void *opaque)
+{
+	if (vm->nevent_hooks == VM_MAX_HOOKS)
+		return -ENOSPC;
+	vm->event_hooks[vm->nevent_hooks++] = (struct vm_event_hook){ fn, opaque };
+	return 0;
+}
+
+void vm_del_event_hook(struct vm *vm, vm_event_fn *fn, void *opaque)
+{
+	for (unsigned i = 0; i < vm->nevent_hooks; i++) {
+		if (vm->event_hooks[i].fn == fn && vm->event_hooks[i].opaque == opaque) {
+			vm->event_hooks[i] = vm->event_hooks[--vm->nevent_hooks];
+			return;
+		}
+	}
+}
+
+const char *vm_state_name(enum vm_state s)
+{
+	switch (s) {
+	case VM_STATE_CREATED: return "created";
+	case VM_STATE_RUNNING: return "running";
+	case VM_STATE_PAUSED: return "paused";
+	case VM_STATE_SHUTTING_DOWN: return "shutting-down";
+	case VM_STATE_STOPPED: return "stopped";
+	}
+	return "?";
+}
+
+static void vm_emit(struct vm *vm, enum vm_event ev, enum vm_state prev)
+{
+	for (unsigned i = 0; i < vm->nevent_hooks; i++)
+		vm->event_hooks[i].fn(vm, ev, prev, vm->event_hooks[i].opaque);
+}
+
+static void vm_set_state(struct vm *vm, enum vm_state s)
+{
+	enum vm_state prev = vm->state;
+
+	if (s == prev)
+		return;
+	vm->state = s;
+	vm_emit(vm, VM_EVENT_STATE, prev);
+}
+
 static void run_hooks(struct vm *vm, const struct vm_hook *hooks, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -76,24 +132,26 @@ struct irq_line vm_irq_line(struct vm *vm, unsigned gsi)
 	return (struct irq_line){ vm_set_irq, vm, gsi };
 }
 
-void vm_print_stats(struct vm *vm, FILE *out)
+void vm_get_stats(struct vm *vm, uint64_t total[VCPU_STAT_COUNT])
 {
-	static const char *const names[VCPU_STAT_COUNT] = {
-		"exits", "port I/O", "MMIO", "MSR reads", "MSR writes", "interrupted", "other",
-	};
-	uint64_t total[VCPU_STAT_COUNT];
-
 	_Static_assert(VCPU_STAT_COUNT <= sizeof(vm->stats) / sizeof(vm->stats[0]), "stats");
 	for (unsigned k = 0; k < VCPU_STAT_COUNT; k++) {
 		total[k] = vm->stats[k];
 		for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++)
 			if (vm->vcpus[i])
-				total[k] += vm->vcpus[i]->stats[k];
+				total[k] += vcpu_stat(vm->vcpus[i], (enum vcpu_stat)k);
 	}
+}
+
+void vm_print_stats(struct vm *vm, FILE *out)
+{
+	uint64_t total[VCPU_STAT_COUNT];
+
+	vm_get_stats(vm, total);
 	fprintf(out, "hvkvm statistics (%u boot%s, %u vCPU%s):\n", vm->boots, vm->boots == 1 ? "" : "s",
 		vm->ncpus, vm->ncpus == 1 ? "" : "s");
 	for (unsigned k = 0; k < VCPU_STAT_COUNT; k++)
-		fprintf(out, "  vcpu %-30s %12llu\n", names[k], (unsigned long long)total[k]);
+		fprintf(out, "  vcpu %-30s %12llu\n", vcpu_stat_label((enum vcpu_stat)k), (unsigned long long)total[k]);
 }
 
 static int ioeventfd_ioctl(struct vm *vm, const struct vm_ioeventfd *e, bool assign)
@@ -185,7 +243,7 @@ static void vm_destroy_kvm(struct vm *vm)
 	if (vm->vcpus) {
 		for (unsigned i = 0; i < vm->ncpus; i++) {
 			for (unsigned k = 0; vm->vcpus[i] && k < VCPU_STAT_COUNT; k++)
-				vm->stats[k] += vm->vcpus[i]->stats[k];
+				vm->stats[k] += vcpu_stat(vm->vcpus[i], (enum vcpu_stat)k);
 			vcpu_destroy(vm->vcpus[i]);
 			vm->vcpus[i] = NULL;
 		}
@@ -416,6 +474,19 @@ void vm_destroy(struct vm *vm)
 	free(vm);
 }
 
+static int vm_start_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		int r = vm->vcpus[i] ? vcpu_start(vm->vcpus[i]) : 0;
+
+		if (r < 0) {
+			log_error("vCPU %u: cannot start its thread: %s", i, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
 int vm_start(struct vm *vm)
 {
 	char err[512];
@@ -424,6 +495,10 @@ int vm_start(struct vm *vm)
 	if (vm->vm_fd < 0 && vm_build_kvm(vm) < 0)
 		return VM_EXIT_ERROR;
 	vm->boots++;
+	vm->boot_ns = loop_now_ns();
+	if (!vm->started_ns)
+		vm->started_ns = vm->boot_ns;
+	vm->shutdown_requested = false;
 	run_hooks(vm, vm->boot_hooks, vm->nboot_hooks);
 	r = boot_load(&vm->mem, &vm->files, vm->cfg->cmdline, vm->rsdp, &vm->boot_state, err,
 		      sizeof(err));
@@ -438,13 +513,10 @@ int vm_start(struct vm *vm)
 		log_error("vCPU 0: setting the boot registers: %s", strerror(-r));
 		return VM_EXIT_ERROR;
 	}
-	for (unsigned i = 0; i < vm->ncpus; i++) {
-		r = vcpu_start(vm->vcpus[i]);
-		if (r < 0) {
-			log_error("vCPU %u: cannot start its thread: %s", i, strerror(-r));
-			return VM_EXIT_ERROR;
-		}
-	}
+	r = vm_start_vcpus(vm);
+	if (r < 0)
+		return VM_EXIT_ERROR;
+	vm_set_state(vm, VM_STATE_RUNNING);
 	return 0;
 }
 
@@ -468,6 +540,7 @@ static void vm_finish(struct vm *vm, int code)
 {
 	atomic_store(&vm->stopping, true);
 	vm->exit_code = code;
+	vm_set_state(vm, VM_STATE_STOPPED);
 	loop_quit(vm->loop);
 }
 
@@ -475,6 +548,7 @@ static int vm_restart(struct vm *vm)
 {
 	int r;
 
+	vm_emit(vm, VM_EVENT_RESET, vm->state);
 	vm_destroy_kvm(vm);
 	/* Devices first: they finish the I/O still writing into guest RAM, which must not
 	 * land in the next boot's memory. */
@@ -501,6 +575,9 @@ static void vm_handle_request(void *opaque)
 		return;
 
 	vm_stop(vm);
+	/* Devices paused with the VM see it resume before they are reset or torn down. */
+	if (vm->state == VM_STATE_PAUSED)
+		run_hooks(vm, vm->resume_hooks, vm->nresume_hooks);
 	switch (req) {
 	case VM_REQ_RESET:
 		if (vm->cfg->no_reboot) {
@@ -511,6 +588,11 @@ static void vm_handle_request(void *opaque)
 			if (vm_restart(vm) < 0)
 				vm_finish(vm, VM_EXIT_ERROR);
 		}
+		break;
+	case VM_REQ_HOST_RESET:
+		log_info("reset by the host: restarting the guest");
+		if (vm_restart(vm) < 0)
+			vm_finish(vm, VM_EXIT_ERROR);
 		break;
 	case VM_REQ_POWEROFF:
 		log_info("guest powered off");
@@ -549,4 +631,42 @@ void vm_request(struct vm *vm, enum vm_request req)
 			vcpu_kick(vm->vcpus[i]);
 	if (post && loop_post(vm->loop, vm_handle_request, vm) < 0)
 		log_error("cannot queue a machine request: out of memory");
+}
+
+int vm_pause(struct vm *vm)
+{
+	if (vm->state == VM_STATE_PAUSED)
+		return 0;
+	if ((vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_SHUTTING_DOWN) ||
+	    atomic_load(&vm->stopping))
+		return -ESRCH;
+	vm_stop(vm);
+	run_hooks(vm, vm->pause_hooks, vm->npause_hooks);
+	vm_set_state(vm, VM_STATE_PAUSED);
+	return 0;
+}
+
+int vm_resume(struct vm *vm)
+{
+	int r;
+
+	if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_SHUTTING_DOWN)
+		return 0;
+	if (vm->state != VM_STATE_PAUSED || atomic_load(&vm->stopping))
+		return -ESRCH;
+	run_hooks(vm, vm->resume_hooks, vm->nresume_hooks);
+	r = vm_start_vcpus(vm);
+	if (r < 0) {
+		vm_request(vm, VM_REQ_ERROR);
+		return r;
+	}
+	vm_set_state(vm, vm->shutdown_requested ? VM_STATE_SHUTTING_DOWN : VM_STATE_RUNNING);
+	return 0;
+}
+
+void vm_note_shutdown(struct vm *vm)
+{
+	vm->shutdown_requested = true;
+	if (vm->state == VM_STATE_RUNNING)
+		vm_set_state(vm, VM_STATE_SHUTTING_DOWN);
 }

@@ -24,6 +24,7 @@
 #include "memory.h"
 #include "msr.h"
 #include "platform.h"
+#include "vcpu.h"
 
 struct vcpu;
 struct kvm_cpuid2;
@@ -43,7 +44,8 @@ enum vm_exit_code {
  * milder one. */
 enum vm_request {
 	VM_REQ_NONE,
-	VM_REQ_RESET,
+	VM_REQ_RESET,		/* the guest reboots (or exits with --no-reboot) */
+	VM_REQ_HOST_RESET,	/* the host resets the guest: always a restart */
 	VM_REQ_POWEROFF,
 	VM_REQ_STOP,		/* the host stops the guest */
 	VM_REQ_CRASH,		/* the guest reported a crash */
@@ -51,7 +53,26 @@ enum vm_request {
 	VM_REQ_ERROR,		/* hvkvm itself failed */
 };
 
+/*
+ * The machine's life as the host sees it; changed and read on the loop thread (and on
+ * the main thread before the loop runs).
+ */
+enum vm_state {
+	VM_STATE_CREATED,	/* not started yet */
+	VM_STATE_RUNNING,
+	VM_STATE_PAUSED,	/* every vCPU out of KVM_RUN until resumed */
+	VM_STATE_SHUTTING_DOWN,	/* running, and the guest was asked to power off */
+	VM_STATE_STOPPED,	/* for good: hvkvm exits with exit_code */
+};
+
+enum vm_event {
+	VM_EVENT_STATE,		/* vm->state changed (from prev) */
+	VM_EVENT_RESET,		/* the guest is about to restart from scratch */
+};
+
 typedef void vm_hook_fn(struct vm *vm, void *opaque);
+/* Loop thread; prev is the state before the change (VM_EVENT_STATE) or the current one. */
+typedef void vm_event_fn(struct vm *vm, enum vm_event ev, enum vm_state prev, void *opaque);
 /* Adds or changes leaves of vCPU index's CPUID table before KVM sees it. */
 typedef void vm_cpuid_fn(struct vm *vm, unsigned index, struct kvm_cpuid2 *cpuid, void *opaque);
 
@@ -59,6 +80,11 @@ typedef void vm_cpuid_fn(struct vm *vm, unsigned index, struct kvm_cpuid2 *cpuid
 
 struct vm_hook {
 	vm_hook_fn *fn;
+	void *opaque;
+};
+
+struct vm_event_hook {
+	vm_event_fn *fn;
 	void *opaque;
 };
 
@@ -91,6 +117,11 @@ struct vm {
 	atomic_bool stopping;		/* the VM is going away: refuse new work */
 	int exit_code;
 
+	/* Loop thread only (see enum vm_state). */
+	enum vm_state state;
+	bool shutdown_requested;	/* this boot; SHUTTING_DOWN again after a resume */
+	uint64_t started_ns, boot_ns;	/* CLOCK_MONOTONIC at the first start, at this boot */
+
 	/* Called on the loop thread with all vCPUs stopped, before guest RAM is cleared:
 	 * devices stop using it and go back to their power-on state. */
 	struct vm_hook reset_hooks[VM_MAX_HOOKS];
@@ -100,6 +131,15 @@ struct vm {
 	/* Called whenever the KVM VM is (re)created, before its vCPUs. */
 	struct vm_hook kvm_hooks[VM_MAX_HOOKS];
 	unsigned nkvm_hooks;
+	/* Called on the loop thread with all vCPUs stopped when the VM pauses, and before
+	 * they start again when it resumes: devices whose timers follow guest time stop
+	 * them, and the partition holds its reference time still. */
+	struct vm_hook pause_hooks[VM_MAX_HOOKS];
+	unsigned npause_hooks;
+	struct vm_hook resume_hooks[VM_MAX_HOOKS];
+	unsigned nresume_hooks;
+	struct vm_event_hook event_hooks[VM_MAX_HOOKS];
+	unsigned nevent_hooks;
 	vm_cpuid_fn *cpuid_fn;
 	void *cpuid_opaque;
 	struct msr_handler msr_handlers[MSR_MAX_HANDLERS];	/* set up before the vCPUs run */
@@ -129,16 +169,35 @@ int vm_add_reset_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
 int vm_add_boot_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
 int vm_add_kvm_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
 void vm_set_cpuid_fn(struct vm *vm, vm_cpuid_fn *fn, void *opaque);
+int vm_add_pause_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
+int vm_add_resume_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
+int vm_add_event_hook(struct vm *vm, vm_event_fn *fn, void *opaque);
+void vm_del_event_hook(struct vm *vm, vm_event_fn *fn, void *opaque);
+
+/* "running", "paused", "shutting-down", ... */
+const char *vm_state_name(enum vm_state s);
 
 /* Load the guest and start the vCPUs (first boot and after each reset). Returns 0,
  * or a vm_exit_code after printing why. */
 int vm_start(struct vm *vm);
-/* Exit counters of all vCPUs over all boots. */
+/* Exit counters of all vCPUs over all boots (loop thread). */
+void vm_get_stats(struct vm *vm, uint64_t total[VCPU_STAT_COUNT]);
 void vm_print_stats(struct vm *vm, FILE *out);
 /* Stop every vCPU thread and wait for them (before tearing devices down). */
 void vm_stop(struct vm *vm);
 /* Ask the machine to reset, power off, stop...; safe from any thread. */
 void vm_request(struct vm *vm, enum vm_request req);
+
+/*
+ * Pause: stop every vCPU thread (the vCPUs keep their state in KVM) and run the pause
+ * hooks; resume: run the resume hooks and start the threads again. Loop thread.
+ * Pausing a paused VM or resuming a running one does nothing; both return -ESRCH
+ * when the VM is not started yet or stopped for good.
+ */
+int vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
+/* The guest was asked to power off (SHUTTING_DOWN until it does or restarts). */
+void vm_note_shutdown(struct vm *vm);
 
 /* An irq_line that drives a GSI of the in-kernel IOAPIC/PIC. */
 struct irq_line vm_irq_line(struct vm *vm, unsigned gsi);

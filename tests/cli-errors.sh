@@ -41,6 +41,13 @@ expect 2 '^hvkvm: --serial tcp:1: expected stdio, file:PATH or none' --kernel "$
 expect 2 "^hvkvm: unknown option '--frobnicate'" --kernel "$kernel" --frobnicate
 expect 2 '^hvkvm: --cpus needs an argument' --kernel "$kernel" --cpus
 expect 2 '^hvkvm: --log-level loud: expected error, warn, info or debug' --kernel "$kernel" --log-level loud
+expect 2 '^hvkvm: --api-socket needs an argument: PATH$' --kernel "$kernel" --api-socket
+expect 2 '^hvkvm: --api-socket: empty path$' --kernel "$kernel" --api-socket=
+expect 2 '^hvkvm ctl: a METHOD is required' ctl --socket /nonexistent.sock
+expect 2 '^hvkvm ctl: --socket PATH is required' ctl vm.info
+expect 2 "^hvkvm ctl: 'x': expected key=value" ctl --socket /nonexistent.sock vm.info x
+expect 3 '^hvkvm ctl: /nonexistent.sock: No such file or directory' ctl --socket /nonexistent.sock vm.info
+expect 0 EMPTY ctl --help
 expect 2 "^hvkvm: --net mac=01:00:5e:00:00:01: a multicast address" --kernel "$kernel" --net tap=tap0,mac=01:00:5e:00:00:01
 expect 2 "^hvkvm: --net mtu=9000: tap=NAME is required\$" --kernel "$kernel" --net mtu=9000
 expect 2 '^hvkvm: --net mtu=65522: expected an integer 68-65521$' --kernel "$kernel" --net tap=t,mtu=65522

@@ -3,6 +3,7 @@
 #include "hvkvm-config.h"
 #include "log.h"
 #include "loop.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,6 +125,7 @@ static void *blk_worker(void *opaque)
 	struct blk *b = opaque;
 	uint64_t one = 1;
 
+	thread_started(THREAD_IO);
 	pthread_mutex_lock(&b->lock);
 	for (;;) {
 		struct blk_req *req;
@@ -561,7 +563,13 @@ int blk_open(struct blk **out, struct loop *loop, const char *path, bool readonl
 	b->info.readonly = readonly;
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->cond, NULL);
-	b->fd = open(path, flags);
+	/* O_NONBLOCK: a FIFO (or a tty) given as a disk must not hang the caller, which
+	 * may be the event loop (disk.add); the probe refuses it. */
+	b->fd = open(path, flags | O_NONBLOCK);
+	if (b->fd >= 0 && fcntl(b->fd, F_SETFL, fcntl(b->fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		close(b->fd);
+		b->fd = -1;
+	}
 	if (b->fd < 0) {
 		r = errno;
 		if (r == EINVAL && cache == BLK_CACHE_NONE)

@@ -117,12 +117,16 @@ struct ic {
 	struct ic_version framework, message;
 	ic_ref_time_fn *ref_time;
 	void *ref_ctx;
+	bool paused;			/* with the VM: no periodic messages */
 	/* shutdown */
 	int pending_shutdown;		/* -1 none, else the flags to send */
 	/* heartbeat */
 	enum ic_heartbeat_state hb_state;
 	uint64_t hb_seq;
 	unsigned hb_unanswered;
+	uint64_t hb_last_ns;
+	ic_heartbeat_fn *hb_notify;
+	void *hb_opaque;
 	/* timesync */
 	bool ts_sync_next;
 };
@@ -248,7 +252,7 @@ static int ic_open(struct vmbus_channel *ch, void *opaque)
 	ic->ch = ch;
 	ic->negotiated = false;
 	ic_send_negotiate(ic);
-	if (ic->kind->period_ns)
+	if (ic->kind->period_ns && !ic->paused)
 		loop_timer_arm(ic->timer, ic->kind->period_ns, ic->kind->period_ns);
 	return 0;
 }
@@ -316,6 +320,35 @@ void ic_free(struct ic *ic)
 	free(ic);
 }
 
+void ic_get_status(const struct ic *ic, struct ic_status *st)
+{
+	*st = (struct ic_status){
+		.name = ic->kind->name,
+		.class_id = ic->kind->class_id,
+		.instance_id = ic->kind->instance_id,
+		.open = ic->ch != NULL,
+		.negotiated = ic->ch && ic->negotiated,
+		.major = ic->message.major,
+		.minor = ic->message.minor,
+	};
+}
+
+void ic_pause(struct ic *ic)
+{
+	ic->paused = true;
+	loop_timer_disarm(ic->timer);
+}
+
+void ic_resume(struct ic *ic)
+{
+	ic->paused = false;
+	ic->hb_unanswered = 0;
+	if (ic->ch && ic->kind->period_ns)
+		loop_timer_arm(ic->timer, ic->kind->period_ns, ic->kind->period_ns);
+	if (ic->kind->msgtype == IC_MSGTYPE_TIMESYNC)
+		ic_timesync_sync(ic);
+}
+
 /* ---- shutdown -------------------------------------------------------------------- */
 
 static void shutdown_send(struct ic *ic)
@@ -375,13 +408,22 @@ bool ic_shutdown_request(struct ic *ic, bool reboot)
 
 /* ---- heartbeat ------------------------------------------------------------------- */
 
+static void heartbeat_set_state(struct ic *ic, enum ic_heartbeat_state st)
+{
+	if (ic->hb_state == st)
+		return;
+	ic->hb_state = st;
+	if (ic->hb_notify)
+		ic->hb_notify(ic->hb_opaque, st, ic->hb_seq);
+}
+
 static void heartbeat_tick(struct ic *ic)
 {
 	struct ic_heartbeat_msg m = { .seq_num = ic->hb_seq };
 
 	if (ic->hb_unanswered >= IC_HEARTBEAT_MISSED && ic->hb_state == IC_HEARTBEAT_ALIVE) {
-		ic->hb_state = IC_HEARTBEAT_LOST;
 		log_warn("heartbeat IC: the guest stopped answering (%u beats missed)", ic->hb_unanswered);
+		heartbeat_set_state(ic, IC_HEARTBEAT_LOST);
 	}
 	ic->hb_unanswered++;
 	ic_send(ic, IC_MSGTYPE_HEARTBEAT, ic->message, &m, sizeof(m));
@@ -400,9 +442,10 @@ static void heartbeat_response(struct ic *ic, const struct ic_msg_hdr *h, const 
 		return;
 	ic->hb_seq = m.seq_num;
 	ic->hb_unanswered = 0;
+	ic->hb_last_ns = loop_now_ns();
 	if (ic->hb_state != IC_HEARTBEAT_ALIVE)
 		log_info("heartbeat IC: the guest %s", ic->hb_state == IC_HEARTBEAT_LOST ? "answers again" : "is alive");
-	ic->hb_state = IC_HEARTBEAT_ALIVE;
+	heartbeat_set_state(ic, IC_HEARTBEAT_ALIVE);
 }
 
 static void heartbeat_negotiated(struct ic *ic)
@@ -436,6 +479,17 @@ enum ic_heartbeat_state ic_heartbeat_state(const struct ic *ic, uint64_t *last_s
 	if (last_seq)
 		*last_seq = ic->hb_seq;
 	return ic->hb_state;
+}
+
+uint64_t ic_heartbeat_last_ns(const struct ic *ic)
+{
+	return ic->hb_last_ns;
+}
+
+void ic_heartbeat_set_notify(struct ic *ic, ic_heartbeat_fn *fn, void *opaque)
+{
+	ic->hb_notify = fn;
+	ic->hb_opaque = opaque;
 }
 
 /* ---- time synchronization -------------------------------------------------------- */

@@ -36,8 +36,28 @@ enum ic_heartbeat_state {
 	IC_HEARTBEAT_LOST,	/* it answered once, then stopped */
 };
 enum ic_heartbeat_state ic_heartbeat_state(const struct ic *ic, uint64_t *last_seq);
+/* CLOCK_MONOTONIC (ns) of the guest's last heartbeat answer, 0 if none. */
+uint64_t ic_heartbeat_last_ns(const struct ic *ic);
+/* Called on the loop thread when the state changes (alive, lost, alive again). */
+typedef void ic_heartbeat_fn(void *opaque, enum ic_heartbeat_state state, uint64_t seq);
+void ic_heartbeat_set_notify(struct ic *ic, ic_heartbeat_fn *fn, void *opaque);
 
 /* Send the host time now with the hard "sync" flag (after a pause or restore). */
 void ic_timesync_sync(struct ic *ic);
+
+/* What the management API shows of a component. */
+struct ic_status {
+	const char *name;		/* "shutdown", "heartbeat", "time sync" */
+	const char *class_id, *instance_id;
+	bool open;			/* the guest opened the channel */
+	bool negotiated;		/* and agreed on a version */
+	uint16_t major, minor;		/* the message version then */
+};
+void ic_get_status(const struct ic *ic, struct ic_status *st);
+
+/* The VM pauses: periodic messages stop (a paused guest cannot answer a heartbeat);
+ * on resume they start again, and time sync sends the host time with the sync flag. */
+void ic_pause(struct ic *ic);
+void ic_resume(struct ic *ic);
 
 #endif

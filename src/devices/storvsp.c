@@ -728,15 +728,33 @@ int storvsp_detach(struct storvsp *s, unsigned lun)
 	return 0;
 }
 
+void storvsp_get_stats(struct storvsp *s, struct storvsp_stats *st)
+{
+	*st = (struct storvsp_stats){
+		.version = s->version,
+		.requests = s->srbs,
+		.errors = s->errors,
+		.malformed = s->pkts_bad,
+		.bytes_read = s->bytes_read,
+		.bytes_written = s->bytes_written,
+	};
+	for (unsigned i = 0; i < STORVSP_MAX_LUNS; i++)
+		st->luns += s->luns[i].disk != NULL;
+}
+
+bool storvsp_has_lun(const struct storvsp *s, unsigned lun)
+{
+	return lun < STORVSP_MAX_LUNS && s->luns[lun].disk;
+}
+
 void storvsp_print_stats(struct storvsp *s, FILE *out)
 {
-	unsigned n = 0;
+	struct storvsp_stats st;
 
-	for (unsigned i = 0; i < STORVSP_MAX_LUNS; i++)
-		n += s->luns[i].disk != NULL;
+	storvsp_get_stats(s, &st);
 	fprintf(out, "  storvsp %u: %u LUNs, protocol 0x%04x, %llu SCSI requests, %llu failed, %llu malformed, "
 		     "read %llu MiB, written %llu MiB\n",
-		s->controller, n, s->version, (unsigned long long)s->srbs, (unsigned long long)s->errors,
-		(unsigned long long)s->pkts_bad, (unsigned long long)(s->bytes_read >> 20),
-		(unsigned long long)(s->bytes_written >> 20));
+		s->controller, st.luns, st.version, (unsigned long long)st.requests, (unsigned long long)st.errors,
+		(unsigned long long)st.malformed, (unsigned long long)(st.bytes_read >> 20),
+		(unsigned long long)(st.bytes_written >> 20));
 }

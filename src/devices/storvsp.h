@@ -7,6 +7,7 @@
 #ifndef HVKVM_STORVSP_H
 #define HVKVM_STORVSP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -32,6 +33,15 @@ int storvsp_attach(struct storvsp *s, unsigned lun, struct blk *b, const struct 
 /* Remove a LUN (its I/O is finished first) and tell the guest. -ENOENT if empty. */
 int storvsp_detach(struct storvsp *s, unsigned lun);
 
+struct storvsp_stats {
+	unsigned luns;			/* attached */
+	uint16_t version;		/* protocol the guest negotiated, 0 before */
+	uint64_t requests, errors, malformed;	/* SCSI requests, failed ones, bad packets */
+	uint64_t bytes_read, bytes_written;
+};
+void storvsp_get_stats(struct storvsp *s, struct storvsp_stats *st);
+/* Whether LUN lun has a disk. */
+bool storvsp_has_lun(const struct storvsp *s, unsigned lun);
 void storvsp_print_stats(struct storvsp *s, FILE *out);
 
 #endif

@@ -48,11 +48,14 @@ static const uint8_t hypercall_code[] = {
 
 _Static_assert(HV_PAGE_SIGNAL_OUT == 0x22, "the signal port's out instruction");
 
+static void reference_tsc_fill(struct hv *hv);
+
 static uint64_t hv_clock_now_of(void *opaque)
 {
 	struct hv *hv = opaque;
 
-	/* The clock changes only at boot, with every vCPU and timer stopped. */
+	/* The clock changes only at boot and pause/resume, with every vCPU and timer
+	 * stopped, on the loop thread. */
 	return hv->clock_valid ? hv_clock_now(&hv->clock) : 0;
 }
 
@@ -116,6 +119,32 @@ int hv_set_clock(struct hv *hv, uint64_t tsc_hz, int64_t tsc_offset, uint64_t gu
 	hv->clock_valid = r == 0;
 	pthread_mutex_unlock(&hv->lock);
 	return r;
+}
+
+void hv_pause(struct hv *hv)
+{
+	stimers_suspend(hv->stimers);
+	pthread_mutex_lock(&hv->lock);
+	if (hv->clock_valid)
+		hv_clock_stop(&hv->clock);
+	pthread_mutex_unlock(&hv->lock);
+}
+
+void hv_resume(struct hv *hv)
+{
+	pthread_mutex_lock(&hv->lock);
+	if (hv->clock_valid && hv->clock.stopped) {
+		hv_clock_restart(&hv->clock);
+		reference_tsc_fill(hv);
+	}
+	pthread_mutex_unlock(&hv->lock);
+	stimers_resume(hv->stimers);
+}
+
+void hv_set_crash_fn(struct hv *hv, hv_crash_fn *fn, void *opaque)
+{
+	hv->crash_fn = fn;
+	hv->crash_opaque = opaque;
 }
 
 struct synic *hv_synic(struct hv *hv)
@@ -326,12 +355,10 @@ static void reference_tsc_fill(struct hv *hv)
 	hv_clock_fill_page(&hv->clock, hv->tsc_sequence, p);
 }
 
-/* Print up to HV_CRASH_MESSAGE_MAX bytes of the guest's crash text, line by line. */
-static void crash_log_message(struct hv *hv, uint64_t gpa, uint64_t len)
+/* The guest's crash text (up to HV_CRASH_MESSAGE_MAX bytes) into buf, printable only. */
+static void crash_read_message(struct hv *hv, uint64_t gpa, uint64_t len, char *buf)
 {
-	char buf[HV_CRASH_MESSAGE_MAX + 1];
-	char *line, *save = NULL;
-
+	buf[0] = '\0';
 	if (len > HV_CRASH_MESSAGE_MAX)
 		len = HV_CRASH_MESSAGE_MAX;
 	if (gmem_read(hv->mem, gpa, buf, len) < 0) {
@@ -343,19 +370,25 @@ static void crash_log_message(struct hv *hv, uint64_t gpa, uint64_t len)
 		if (buf[i] != '\n' && !isprint((unsigned char)buf[i]))
 			buf[i] = '.';
 	buf[len] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		log_error("guest: %s", line);
 }
 
 static void crash_report(struct hv *hv, uint64_t ctl)
 {
 	const uint64_t *p = hv->crash_p;
+	char msg[HV_CRASH_MESSAGE_MAX + 1] = "";
+	char lines[sizeof(msg)], *line, *save = NULL;
 
 	log_error("guest crashed: CRASH_CTL 0x%016llx P0 0x%llx P1 0x%llx P2 0x%llx P3 0x%llx P4 0x%llx",
 		  (unsigned long long)ctl, (unsigned long long)p[0], (unsigned long long)p[1],
 		  (unsigned long long)p[2], (unsigned long long)p[3], (unsigned long long)p[4]);
-	if (ctl & HV_CRASH_CTL_MESSAGE)
-		crash_log_message(hv, p[3], p[4]);
+	if (ctl & HV_CRASH_CTL_MESSAGE) {
+		crash_read_message(hv, p[3], p[4], msg);
+		memcpy(lines, msg, sizeof(lines));
+		for (line = strtok_r(lines, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			log_error("guest: %s", line);
+	}
+	if (hv->crash_fn)
+		hv->crash_fn(hv->crash_opaque, ctl, p, msg);
 	if (hv->vm)
 		vm_request(hv->vm, hv->on_crash == HV_CRASH_RESET ? VM_REQ_RESET : VM_REQ_CRASH);
 }
@@ -626,6 +659,18 @@ static void hv_on_boot(struct vm *vm, void *opaque)
 		log_warn("TSC frequency %u kHz unusable: no reference time for the guest", vm->tsc_khz);
 }
 
+static void hv_on_pause(struct vm *vm, void *opaque)
+{
+	(void)vm;
+	hv_pause(opaque);
+}
+
+static void hv_on_resume(struct vm *vm, void *opaque)
+{
+	(void)vm;
+	hv_resume(opaque);
+}
+
 static void hv_inject_msi(void *ctx, unsigned vp, uint8_t vector)
 {
 	/* VP index = vCPU index = APIC ID. */
@@ -653,6 +698,10 @@ int hv_attach(struct hv *hv, struct vm *vm, enum hv_crash_action on_crash)
 		r = vm_add_boot_hook(vm, hv_on_boot, hv);
 	if (r == 0)
 		r = vm_add_reset_hook(vm, hv_on_reset, hv);
+	if (r == 0)
+		r = vm_add_pause_hook(vm, hv_on_pause, hv);
+	if (r == 0)
+		r = vm_add_resume_hook(vm, hv_on_resume, hv);
 	if (r == 0)
 		r = io_bus_register(&vm->pio, HV_HYPERCALL_PORT, HV_PORT_RANGE, &hv_port_ops, hv, "hypercall");
 	return r;
@@ -707,32 +756,61 @@ static const char *hcall_name(unsigned code)
 	}
 }
 
-void hv_print_stats(struct hv *hv, FILE *out)
+void hv_get_stats(struct hv *hv, struct hv_stats *s)
 {
-	struct synic_stats s;
+	s->hcalls_other = __atomic_load_n(&hv->hcalls_other, __ATOMIC_RELAXED);
+	s->hcall_errors = __atomic_load_n(&hv->hcall_errors, __ATOMIC_RELAXED);
+	s->stimer_expirations = stimers_expirations(hv->stimers);
+	synic_get_stats(hv->synic, &s->synic);
+}
 
+void hv_foreach_msr_stat(struct hv *hv, void (*fn)(void *opaque, uint32_t msr, const char *name,
+						   uint64_t reads, uint64_t writes), void *opaque)
+{
 	for (unsigned i = 0; i < 0x200; i++) {
 		uint64_t rd = __atomic_load_n(&hv->msr_reads[i], __ATOMIC_RELAXED);
 		uint64_t wr = __atomic_load_n(&hv->msr_writes[i], __ATOMIC_RELAXED);
 
 		if (rd || wr)
-			fprintf(out, "  msr 0x%08x %-16s reads %10llu  writes %10llu\n", HV_X64_MSR_FIRST + i,
-				msr_name(HV_X64_MSR_FIRST + i), (unsigned long long)rd, (unsigned long long)wr);
+			fn(opaque, HV_X64_MSR_FIRST + i, msr_name(HV_X64_MSR_FIRST + i), rd, wr);
 	}
+}
+
+void hv_foreach_hcall_stat(struct hv *hv, void (*fn)(void *opaque, unsigned code, const char *name,
+						     uint64_t count), void *opaque)
+{
 	for (unsigned i = 0; i < HV_HCALL_STAT_CODES; i++) {
 		uint64_t n = __atomic_load_n(&hv->hcalls[i], __ATOMIC_RELAXED);
 
 		if (n)
-			fprintf(out, "  hypercall 0x%04x %-26s %10llu\n", i, hcall_name(i), (unsigned long long)n);
+			fn(opaque, i, hcall_name(i), n);
 	}
-	if (hv->hcalls_other)
-		fprintf(out, "  hypercall other %-28s %10llu\n", "", (unsigned long long)hv->hcalls_other);
-	fprintf(out, "  hypercalls that failed %21llu\n",
-		(unsigned long long)__atomic_load_n(&hv->hcall_errors, __ATOMIC_RELAXED));
-	synic_get_stats(hv->synic, &s);
+}
+
+static void print_msr_stat(void *out, uint32_t msr, const char *name, uint64_t rd, uint64_t wr)
+{
+	fprintf(out, "  msr 0x%08x %-16s reads %10llu  writes %10llu\n", msr, name,
+		(unsigned long long)rd, (unsigned long long)wr);
+}
+
+static void print_hcall_stat(void *out, unsigned code, const char *name, uint64_t n)
+{
+	fprintf(out, "  hypercall 0x%04x %-26s %10llu\n", code, name, (unsigned long long)n);
+}
+
+void hv_print_stats(struct hv *hv, FILE *out)
+{
+	struct hv_stats s;
+
+	hv_get_stats(hv, &s);
+	hv_foreach_msr_stat(hv, print_msr_stat, out);
+	hv_foreach_hcall_stat(hv, print_hcall_stat, out);
+	if (s.hcalls_other)
+		fprintf(out, "  hypercall other %-28s %10llu\n", "", (unsigned long long)s.hcalls_other);
+	fprintf(out, "  hypercalls that failed %21llu\n", (unsigned long long)s.hcall_errors);
 	fprintf(out, "  synic messages %llu, event flags %llu, SINT/IPI interrupts %llu, EOMs %llu, queue full %llu\n",
-		(unsigned long long)s.messages, (unsigned long long)s.events,
-		(unsigned long long)s.interrupts, (unsigned long long)s.eoms,
-		(unsigned long long)s.queue_full);
-	fprintf(out, "  stimer expirations %llu\n", (unsigned long long)stimers_expirations(hv->stimers));
+		(unsigned long long)s.synic.messages, (unsigned long long)s.synic.events,
+		(unsigned long long)s.synic.interrupts, (unsigned long long)s.synic.eoms,
+		(unsigned long long)s.synic.queue_full);
+	fprintf(out, "  stimer expirations %llu\n", (unsigned long long)s.stimer_expirations);
 }

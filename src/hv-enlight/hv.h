@@ -36,6 +36,10 @@ enum hv_crash_action {
 	HV_CRASH_RESET,		/* log the crash and restart the guest */
 };
 
+/* The guest reported a crash through the crash MSRs (on the vCPU thread that wrote
+ * CRASH_CTL): ctl, P0-P4, and its message (printable ASCII, "" if none). */
+typedef void hv_crash_fn(void *opaque, uint64_t ctl, const uint64_t p[5], const char *message);
+
 /* The partition without KVM around it; hv_attach() wires it into a VM. */
 struct hv *hv_new(const struct hv_features *f, const struct gmem *mem, unsigned nvp,
 		  struct loop *loop, synic_inject_fn *inject, void *inject_ctx);
@@ -69,7 +73,32 @@ int hv_connect_events(struct hv *hv, uint32_t conn_id, hv_event_fn *fn, void *op
 int hv_connect_eventfd(struct hv *hv, uint32_t conn_id, int fd);
 void hv_disconnect(struct hv *hv, uint32_t conn_id);
 
+/*
+ * The VM pauses: reference time (TIME_REF_COUNT, the TSC page, synthetic timer
+ * deadlines) stands still and no synthetic timer fires. On resume it goes on from
+ * where it stood: the TSC page gets a new offset (and sequence), so the guest's
+ * reference time does not jump, while its TSC has run on through the pause. Loop
+ * thread, vCPUs stopped.
+ */
+void hv_pause(struct hv *hv);
+void hv_resume(struct hv *hv);
+
+/* Set before the vCPUs run or while they are stopped; NULL removes it. */
+void hv_set_crash_fn(struct hv *hv, hv_crash_fn *fn, void *opaque);
+
 /* Counters of MSR accesses, hypercalls and SynIC deliveries. */
+struct hv_stats {
+	uint64_t hcalls_other;		/* codes beyond the per-code table */
+	uint64_t hcall_errors;
+	uint64_t stimer_expirations;
+	struct synic_stats synic;
+};
+void hv_get_stats(struct hv *hv, struct hv_stats *s);
+/* fn for every synthetic MSR accessed so far, and every hypercall code called. */
+void hv_foreach_msr_stat(struct hv *hv, void (*fn)(void *opaque, uint32_t msr, const char *name,
+						   uint64_t reads, uint64_t writes), void *opaque);
+void hv_foreach_hcall_stat(struct hv *hv, void (*fn)(void *opaque, unsigned code, const char *name,
+						     uint64_t count), void *opaque);
 void hv_print_stats(struct hv *hv, FILE *out);
 
 #endif

@@ -42,6 +42,8 @@ struct hv {
 	unsigned nvp;
 	struct vm *vm;			/* NULL in unit tests */
 	enum hv_crash_action on_crash;
+	hv_crash_fn *crash_fn;		/* set with the vCPUs stopped */
+	void *crash_opaque;
 
 	pthread_mutex_t lock;		/* partition-wide MSRs and the clock below */
 	uint64_t guest_os_id;

@@ -16,6 +16,7 @@ int hv_clock_init(struct hv_clock *c, uint64_t tsc_hz, int64_t tsc_offset, uint6
 	c->tsc_hz = tsc_hz;
 	c->scale = (uint64_t)scale;
 	c->tsc_offset = tsc_offset;
+	c->stopped = false;
 	c->offset = 0;
 	c->offset = -(int64_t)hv_clock_from_guest_tsc(c, guest_tsc_start);
 	return 0;
@@ -33,7 +34,27 @@ uint64_t hv_clock_from_host_tsc(const struct hv_clock *c, uint64_t host_tsc)
 
 uint64_t hv_clock_now(const struct hv_clock *c)
 {
-	return hv_clock_from_host_tsc(c, hv_rdtsc());
+	return c->stopped ? c->stopped_at : hv_clock_from_host_tsc(c, hv_rdtsc());
+}
+
+void hv_clock_stop(struct hv_clock *c)
+{
+	if (c->stopped)
+		return;
+	c->stopped_at = hv_clock_now(c);
+	c->stopped = true;
+}
+
+void hv_clock_restart(struct hv_clock *c)
+{
+	uint64_t now;
+
+	if (!c->stopped)
+		return;
+	c->stopped = false;
+	now = hv_clock_now(c);
+	if (now > c->stopped_at)
+		c->offset -= (int64_t)(now - c->stopped_at);
 }
 
 uint64_t hv_clock_ns_until(uint64_t now_ref, uint64_t deadline_ref)

@@ -28,6 +28,7 @@ struct stimers {
 	bool direct_allowed;
 	pthread_mutex_t lock;	/* all timers: written on vCPU threads, fired on the loop */
 	struct stimer *t;	/* nvp * HV_STIMER_COUNT */
+	bool suspended;		/* the VM is paused: armed timers keep their deadlines only */
 	uint64_t expirations;
 };
 
@@ -50,7 +51,8 @@ static void timer_arm_ns(struct loop_timer *t, uint64_t ns)
 
 static void stimer_arm(struct stimer *t, uint64_t now)
 {
-	timer_arm_ns(t->timer, hv_clock_ns_until(now, t->deadline));
+	if (!t->owner->suspended)
+		timer_arm_ns(t->timer, hv_clock_ns_until(now, t->deadline));
 	t->armed = true;
 }
 
@@ -108,7 +110,7 @@ static void stimer_check(struct stimer *t)
 {
 	uint64_t now;
 
-	if (!t->armed || !(t->config & HV_STIMER_ENABLE))
+	if (!t->armed || t->owner->suspended || !(t->config & HV_STIMER_ENABLE))
 		return;
 	now = hv_clock_now(t->owner->clock);
 	if (t->deadline > now)
@@ -183,6 +185,30 @@ void stimers_reset(struct stimers *st)
 		stimer_disarm(&st->t[i]);
 		st->t[i].config = st->t[i].count = st->t[i].deadline = 0;
 	}
+	st->suspended = false;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void stimers_suspend(struct stimers *st)
+{
+	pthread_mutex_lock(&st->lock);
+	st->suspended = true;
+	for (unsigned i = 0; i < st->nvp * HV_STIMER_COUNT; i++)
+		if (st->t[i].armed)
+			loop_timer_disarm(st->t[i].timer);
+	pthread_mutex_unlock(&st->lock);
+}
+
+void stimers_resume(struct stimers *st)
+{
+	uint64_t now;
+
+	pthread_mutex_lock(&st->lock);
+	st->suspended = false;
+	now = hv_clock_now(st->clock);
+	for (unsigned i = 0; i < st->nvp * HV_STIMER_COUNT; i++)
+		if (st->t[i].armed)
+			stimer_arm(&st->t[i], now);
 	pthread_mutex_unlock(&st->lock);
 }
 

@@ -20,6 +20,10 @@ struct stimers *stimers_new(struct loop *loop, struct synic *synic, const struct
 void stimers_free(struct stimers *st);
 /* All timers stopped and cleared (guest reset). */
 void stimers_reset(struct stimers *st);
+/* The VM pauses: no timer fires until stimers_resume(), which re-arms every enabled
+ * timer from its deadline in reference time (stopped meanwhile). Loop thread. */
+void stimers_suspend(struct stimers *st);
+void stimers_resume(struct stimers *st);
 
 /* STIMERn_CONFIG/COUNT of vp. Return 0, or -EPERM for #GP. Any thread. */
 int stimer_msr_read(struct stimers *st, unsigned vp, uint32_t msr, uint64_t *val);

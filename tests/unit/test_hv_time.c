@@ -245,6 +245,42 @@ START_TEST(ns_until_far_deadline)
 }
 END_TEST
 
+/* A paused VM: reference time stands still, then goes on from where it stood, and
+ * the page the guest reads agrees with the host's "now" afterwards. */
+START_TEST(stop_and_restart)
+{
+	struct hv_clock c;
+	struct hv_reference_tsc_page p;
+	const int64_t off = 123456789;
+	uint64_t before, held, after, guest;
+
+	ck_assert_int_eq(hv_clock_init(&c, 1000000000ull, off, hv_rdtsc() + (uint64_t)off), 0);
+	usleep(2000);
+	before = hv_clock_now(&c);
+	hv_clock_stop(&c);
+	held = hv_clock_now(&c);
+	ck_assert_uint_ge(held, before);
+	usleep(50000);
+	ck_assert_uint_eq(hv_clock_now(&c), held);
+	hv_clock_stop(&c);			/* twice is once */
+	ck_assert_uint_eq(hv_clock_now(&c), held);
+	hv_clock_restart(&c);
+	after = hv_clock_now(&c);
+	/* 50 ms at a TSC of at least 1 GHz would be 500000 ticks of a 1 GHz clock. */
+	ck_assert_uint_ge(after, held);
+	ck_assert_msg(after - held < 100000, "reference time jumped by %llu over the pause",
+		      (unsigned long long)(after - held));
+	hv_clock_fill_page(&c, 7, &p);
+	guest = guest_read(&p, hv_rdtsc() + (uint64_t)off);
+	ck_assert_uint_ge(guest, after);
+	ck_assert_uint_lt(guest - after, 100000);
+	usleep(1000);
+	ck_assert_uint_gt(hv_clock_now(&c), after);	/* and it runs again */
+	hv_clock_restart(&c);			/* restarting a running clock does nothing */
+	ck_assert_uint_lt(hv_clock_now(&c) - after, 10000000);
+}
+END_TEST
+
 static Suite *hv_time_suite(void)
 {
 	Suite *s = suite_create("hv_time");
@@ -261,6 +297,7 @@ static Suite *hv_time_suite(void)
 	tcase_add_test(tc, monotonic);
 	tcase_add_test(tc, ns_until);
 	tcase_add_test(tc, ns_until_far_deadline);
+	tcase_add_test(tc, stop_and_restart);
 	suite_add_tcase(s, tc);
 	return s;
 }

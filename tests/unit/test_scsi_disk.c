@@ -1917,6 +1917,27 @@ START_TEST(test_direct_unaligned)
 }
 END_TEST
 
+/* A FIFO given as a disk (read-only: an open that waits for a writer) is refused
+ * at once, not waited on. */
+START_TEST(test_open_fifo_refused)
+{
+	char dir[] = "/tmp/hvkvm-fifo-XXXXXX", fifo[64], err[256];
+	struct blk *b = NULL;
+	uint64_t t0 = test_now_ms();
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(blk_open(&b, loop, fifo, true, BLK_CACHE_WRITEBACK, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_null(b);
+	ck_assert_msg(strstr(err, "not a regular file or a block device"), "%s", err);
+	ck_assert_int_eq(blk_open(&b, loop, fifo, false, BLK_CACHE_WRITEBACK, err, sizeof(err)), -EINVAL);
+	ck_assert_uint_lt(test_now_ms() - t0, 2000);
+	unlink(fifo);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *scsi_disk_suite(void)
 {
 	Suite *s = suite_create("scsi_disk");
@@ -1925,6 +1946,7 @@ static Suite *scsi_disk_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_test_unit_ready);
+	tcase_add_test(tc, test_open_fifo_refused);
 	tcase_add_test(tc, test_unknown_opcodes);
 	tcase_add_test(tc, test_inquiry_standard);
 	tcase_add_test(tc, test_inquiry_vpd);

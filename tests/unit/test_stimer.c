@@ -534,6 +534,44 @@ START_TEST(oneshot_real_time)
 }
 END_TEST
 
+static void pause_fn(void *opaque)
+{
+	hv_pause(opaque);
+}
+
+static void resume_fn(void *opaque)
+{
+	hv_resume(opaque);
+}
+
+/* A paused VM: reference time stands still, no timer fires, and on resume the timer
+ * fires when the guest's clock reaches its deadline, not at once. */
+START_TEST(pause_holds_timers)
+{
+	uint64_t deadline, held, t0;
+
+	synic_on(0);
+	test_loop_start(&tl);
+	wr(0, CONFIG(0), CFG_MSG_AUTO);
+	deadline = ref_now() + 1000000;	/* 100 ms */
+	wr(0, COUNT(0), deadline);
+	loop_call(loop, pause_fn, hv);
+	held = ref_now();
+	ck_assert_uint_lt(held, deadline);
+	usleep(300000);
+	ck_assert_uint_eq(ref_now(), held);
+	ck_assert_uint_eq(slot_type(0, 2), HVMSG_NONE);
+	ck_assert_uint_eq(stimers_expirations(hv->stimers), 0);
+	t0 = test_now_ms();
+	loop_call(loop, resume_fn, hv);
+	ck_assert_uint_lt(ref_now() - held, 50000);
+	ck_assert(WAIT_UNTIL(slot_type(0, 2) != HVMSG_NONE, 5000));
+	ck_assert_uint_ge(test_now_ms() - t0, (deadline - held) / 10000 - 5);
+	ck_assert_uint_eq(slot_timer(0, 2).expiration_time, deadline);
+	ck_assert_uint_eq(stimers_expirations(hv->stimers), 1);
+}
+END_TEST
+
 START_TEST(past_deadline_real_time)
 {
 	uint64_t t0;
@@ -717,6 +755,7 @@ static Suite *stimer_suite(void)
 	tcase_add_test(tt, periodic_real_time);
 	tcase_add_test(tt, busy_slot_real_time);
 	tcase_add_test(tt, reset_stops_real_time);
+	tcase_add_test(tt, pause_holds_timers);
 	tcase_add_test(tt, huge_period_2_63);
 	tcase_add_test(tt, huge_period_3_2_62);
 	tcase_add_test(tt, huge_period_max);

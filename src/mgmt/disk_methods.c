@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* disk.add and disk.remove: SCSI disks on a running guest, with --disk's rules. */
+#include "machine.h"
+#include "methods.h"
+#include "mgmt.h"
+#include "vm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static bool serial_ok(const char *s)
+{
+	if (strlen(s) > CONFIG_SERIAL_MAX)
+		return false;
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+static int errno_code(int r)
+{
+	switch (r) {
+	case -EBUSY: return MGMT_ERR_BUSY;
+	case -ENODEV: return MGMT_ERR_NO_DEVICE;
+	default: return MGMT_ERR_FAILED;
+	}
+}
+
+static struct json_object *errno_data(int r, const char *path)
+{
+	struct json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "errno", json_object_new_int(-r));
+	if (path)
+		json_object_object_add(d, "path", json_object_new_string(path));
+	return d;
+}
+
+/* Messages from opening the image name the --disk option: here it is a method. */
+static const char *api_message(const char *err)
+{
+	return strncmp(err, "--disk ", 7) ? err : err + 7;
+}
+
+static void disk_add(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { "path", "controller", "lun", "readonly", "cache", "serial", NULL };
+	struct machine *m = opaque;
+	struct disk_config d = { 0 };
+	const char *path = NULL, *cache = NULL, *serial = NULL;
+	int64_t ctl = 0, lun = -1;
+	struct jsonrpc_error e;
+	struct json_object *res;
+	char err[512];
+	int r;
+
+	if (jsonrpc_params_check(params, known, &e) < 0 ||
+	    jsonrpc_param_string(params, "path", true, 4096, &path, &e) < 0 ||
+	    jsonrpc_param_int(params, "controller", false, 0, CONFIG_MAX_CONTROLLERS - 1, &ctl, &e) < 0 ||
+	    jsonrpc_param_int(params, "lun", false, 0, CONFIG_MAX_LUNS - 1, &lun, &e) < 0 ||
+	    jsonrpc_param_bool(params, "readonly", false, &d.readonly, &e) < 0 ||
+	    jsonrpc_param_string(params, "cache", false, 16, &cache, &e) < 0 ||
+	    jsonrpc_param_string(params, "serial", false, 64, &serial, &e) < 0) {
+		mgmt_fail(call, &e);
+		return;
+	}
+	if (cache && strcmp(cache, "none") && strcmp(cache, "writeback")) {
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("cache"),
+			   "Invalid params: \"cache\" must be \"none\" or \"writeback\"");
+		return;
+	}
+	if (serial && !serial_ok(serial)) {
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("serial"),
+			   "Invalid params: \"serial\" must be 1 to %u printable ASCII characters without spaces",
+			   CONFIG_SERIAL_MAX);
+		return;
+	}
+	if (!mgmt_vm_alive(call, m->vm))
+		return;
+	if (lun < 0) {
+		for (lun = 0; lun < CONFIG_MAX_LUNS && m->disks[ctl][lun].path; lun++)
+			;
+		if (lun == CONFIG_MAX_LUNS) {
+			mgmt_error(call, MGMT_ERR_BUSY, NULL, "controller %lld has no free LUN", (long long)ctl);
+			return;
+		}
+	}
+	d.path = (char *)path;
+	d.serial = (char *)serial;
+	d.cache = cache && !strcmp(cache, "none") ? DISK_CACHE_NONE : DISK_CACHE_WRITEBACK;
+	d.controller = (unsigned)ctl;
+	d.lun = (unsigned)lun;
+	r = machine_attach_disk(m, &d, err, sizeof(err));
+	if (r < 0) {
+		mgmt_error(call, errno_code(r), errno_data(r, path), "%s", api_message(err));
+		return;
+	}
+	res = json_object_new_object();
+	json_object_object_add(res, "controller", json_object_new_int((int)ctl));
+	json_object_object_add(res, "lun", json_object_new_int((int)lun));
+	json_object_object_add(res, "serial", json_object_new_string(m->disks[ctl][lun].serial));
+	mgmt_reply(call, res);
+}
+
+static void disk_remove(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { "controller", "lun", NULL };
+	struct machine *m = opaque;
+	int64_t ctl = 0, lun;
+	struct jsonrpc_error e;
+	struct json_object *res;
+	char err[256];
+	int r;
+
+	if (jsonrpc_params_check(params, known, &e) < 0 ||
+	    jsonrpc_param_int(params, "controller", false, 0, CONFIG_MAX_CONTROLLERS - 1, &ctl, &e) < 0 ||
+	    jsonrpc_param_int(params, "lun", true, 0, CONFIG_MAX_LUNS - 1, &lun, &e) < 0) {
+		mgmt_fail(call, &e);
+		return;
+	}
+	if (!mgmt_vm_alive(call, m->vm))
+		return;
+	r = machine_detach_disk(m, (unsigned)ctl, (unsigned)lun, err, sizeof(err));
+	if (r < 0) {
+		mgmt_error(call, r == -ENOENT ? MGMT_ERR_NO_DEVICE : errno_code(r), errno_data(r, NULL), "%s", err);
+		return;
+	}
+	res = json_object_new_object();
+	json_object_object_add(res, "controller", json_object_new_int((int)ctl));
+	json_object_object_add(res, "lun", json_object_new_int((int)lun));
+	mgmt_reply(call, res);
+}
+
+int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine)
+{
+	int r = mgmt_register(m, "disk.add", disk_add, machine);
+
+	return r < 0 ? r : mgmt_register(m, "disk.remove", disk_remove, machine);
+}

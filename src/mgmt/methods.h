@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine on the management socket: the vm.*, guest.* and disk.* methods, and
+ * the events the layers below report (state changes, resets, guest crashes,
+ * heartbeat lost and regained).
+ */
+#ifndef HVKVM_MGMT_METHODS_H
+#define HVKVM_MGMT_METHODS_H
+
+#include <stdbool.h>
+
+struct mgmt;
+struct mgmt_call;
+struct machine;
+struct mgmt_methods;
+struct vm;
+
+/* Register the methods and hook the events; before the VM starts. NULL on failure. */
+struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine);
+/* Unhook, and answer calls still waiting (vm.shutdown) with an error; before
+ * mgmt_free(), with the vCPUs stopped. */
+void mgmt_methods_free(struct mgmt_methods *mm);
+
+/* For methods that need a VM started and not stopped for good: true, or false
+ * after answering call with MGMT_ERR_VM_STATE. */
+bool mgmt_vm_alive(struct mgmt_call *call, struct vm *vm);
+
+/*
+ * Each device family registers its methods from a file of its own, named after its
+ * prefix, and mgmt_methods_new() calls it: disk_methods.c for disk.add and
+ * disk.remove. Network adapters (net.add, net.remove, net.set_link) will follow the
+ * same way once the NetVSC device is in the machine; until then no net.* method is
+ * registered, so a client gets -32601 for them.
+ */
+int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine);
+
+#endif

@@ -1,0 +1,178 @@
+#!/bin/bash
+# The management socket with Debian's guest: vm.info, pause and resume (the guest's
+# clock and output stop, then go on), disks added and removed while it runs,
+# events to a subscriber, 50 clients at once during disk I/O, a malformed message
+# on a connection that then goes on working, and a graceful shutdown; all of it
+# with the seccomp sandbox on.
+. "$(dirname "$0")/../lib.sh"
+img=/tmp/mgmt
+mkdir -p "$img"
+sock=$img/api.sock
+ctl() { "$HVKVM" ctl --socket "$sock" "$@"; }
+# jq-like: json FILE PYTHON-EXPRESSION on the parsed document d.
+json() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
+last_tick() { grep -a '^tick=' "$OUT/vm.serial" | tail -n 1 | tr -d '\r'; }
+ticks() { grep -a -c '^tick=' "$OUT/vm.serial"; }
+# wait_last_tick REGEX SECONDS: until the guest's latest line matches (or not, with !).
+wait_last_tick() {
+	local end=$(( $(date +%s) + $2 ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		last_tick | grep -qE "$1" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+truncate -s 64M "$img/base.img"
+truncate -s 32M "$img/hot.img"
+# systemd's side of Type=notify: a datagram socket that logs what it gets.
+/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+while True:
+    print(s.recv(4096).decode().replace("\n", " | "), flush=True)
+' "$img/notify" > "$OUT/notify.txt" 2>&1 &
+notify_pid=$!
+sleep 1
+GUEST_TIMEOUT=600
+NOTIFY_SOCKET=$img/notify guest_start vm --cpus 2 --memory 1G --cmdline "console=ttyS0 rig.test=mgmt rig.io=on" \
+	--disk path="$img/base.img",serial=BASE --api-socket "$sock"
+ready=no
+wait_serial vm '^tick=1 ' 300 && ready=yes
+check "the guest runs and ticks" [ $ready = yes ]
+check "sd_notify: READY=1 once the guest runs ($(head -n 1 "$OUT/notify.txt"))" grep -q '^READY=1 | MAINPID=' "$OUT/notify.txt"
+check "the socket has mode 0600" [ "$(stat -c %a "$sock")" = 600 ]
+# Seccomp: 2 is filter mode; every thread of hvkvm's (loop, vCPUs) has its filters.
+# (io_uring's kernel workers, iou-*, are not hvkvm's threads.)
+threads=0 filtered=0
+for t in /proc/$pid/task/*; do
+	grep -q '^Name:[[:space:]]*iou-' $t/status && continue
+	threads=$((threads + 1))
+	grep -q '^Seccomp:[[:space:]]*2$' $t/status && filtered=$((filtered + 1))
+done
+check "the seccomp sandbox is on by default: $filtered of $threads threads filtered" \
+	sh -c "[ $threads -ge 3 ] && [ $filtered = $threads ]"
+vcpu_filters=$(for t in /proc/$pid/task/*; do grep -q '^Name:[[:space:]]*vcpu' $t/status && awk '/^Seccomp_filters/ {print $2}' $t/status; done | sort -u)
+check "vCPU threads have a filter of their own on top of the loop's (filters: $vcpu_filters)" [ "$vcpu_filters" = 2 ]
+
+# --- events: a subscriber that stays connected throughout ----------------------------------
+ctl --events > "$OUT/events.txt" 2> "$OUT/events.err" &
+events_pid=$!
+
+# --- vm.info -----------------------------------------------------------------------------------
+ctl vm.info > "$OUT/info.json"
+rc_info=$?
+check "vm.info answers (exit $rc_info)" [ $rc_info = 0 ]
+check "vm.info: running, 2 vCPUs, 1 GiB" [ "$(json "$OUT/info.json" 'd["state"], d["vcpus"], d["memory_bytes"]')" = "('running', 2, 1073741824)" ]
+check "vm.info: the disk BASE on a SCSI controller" \
+	[ "$(json "$OUT/info.json" '[k["serial"] for x in d["devices"] if x["kind"] == "scsi" for k in x["disks"]]')" = "['BASE']" ]
+check "vm.info: the shutdown IC is negotiated" \
+	[ "$(json "$OUT/info.json" '[x["negotiated"] for x in d["devices"] if x["id"] == "shutdown"]')" = "[True]" ]
+ctl vm.stats > "$OUT/stats.json"; r=$?
+check "vm.stats answers" [ $r = 0 ]
+
+# --- 50 clients at once while the guest reads its disk --------------------------------------
+for i in $(seq 1 50); do
+	( ctl vm.info > "$OUT/c$i.json" 2> "$OUT/c$i.err"; echo $? > "$OUT/c$i.rc" ) &
+done
+wait_start=$(date +%s)
+while [ "$(ls "$OUT"/c*.rc 2>/dev/null | wc -l)" -lt 50 ] && [ $(( $(date +%s) - wait_start )) -lt 120 ]; do sleep 0.5; done
+answered=0
+for i in $(seq 1 50); do
+	# (python in L1 is slow: grep will do for 50 of them)
+	[ "$(cat "$OUT/c$i.rc" 2>/dev/null)" = 0 ] && grep -q '^  "state": "running",$' "$OUT/c$i.json" &&
+		answered=$((answered + 1))
+done
+check "50 concurrent vm.info calls during disk I/O: $answered answered" [ $answered = 50 ]
+
+# --- malformed JSON, then the same connection goes on ----------------------------------------
+/usr/bin/python3 - "$sock" > "$OUT/malformed.txt" 2>&1 <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+s.connect(sys.argv[1])
+f = s.makefile("rwb")
+def call(line):
+    f.write(line + b"\n"); f.flush()
+    return json.loads(f.readline())
+r = call(b'{"jsonrpc": "2.0", "method": "vm.info", "id": 1')
+print("malformed", r["error"]["code"])
+r = call(b'{"jsonrpc": "2.0", "method": "vm.nope", "id": 2}')
+print("unknown", r["error"]["code"])
+r = call(b'{"jsonrpc": "2.0", "method": "vm.info", "id": 3}')
+print("after", r["id"], r["result"]["state"])
+PY
+check "malformed JSON: -32700" grep -q '^malformed -32700$' "$OUT/malformed.txt"
+check "unknown method: -32601" grep -q '^unknown -32601$' "$OUT/malformed.txt"
+check "the same connection answers vm.info after both" grep -q '^after 3 running$' "$OUT/malformed.txt"
+
+# --- pause and resume -----------------------------------------------------------------------
+ctl vm.pause > /dev/null; r=$?
+check "vm.pause answers" [ $r = 0 ]
+sleep 1
+before=$(last_tick); n0=$(ticks); size0=$(stat -c %s "$OUT/vm.serial")
+state=$(ctl vm.info | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+sleep 5
+n1=$(ticks); size1=$(stat -c %s "$OUT/vm.serial")
+check "paused: vm.info says paused" [ "$state" = paused ]
+checkx "paused: no output for 5 s ($n0 -> $n1 ticks, $size0 -> $size1 bytes)" '[ "$n0" = "$n1" ] && [ "$size0" = "$size1" ]'
+ctl vm.resume > /dev/null; r=$?
+check "vm.resume answers" [ $r = 0 ]
+resumed=no
+wait_serial vm "^tick=$(( n1 + 1 )) " 30 && resumed=yes
+check "resumed: the guest ticks again" [ $resumed = yes ]
+after=$(grep -a "^tick=$n1 " "$OUT/vm.serial" | tr -d '\r')
+field() { echo "$1" | sed "s/.* $2=\([0-9.]*\).*/\1/"; }
+gap=$(awk -v a="$(field "$before" up)" -v b="$(field "$after" up)" 'BEGIN { printf "%.2f", b - a }')
+echo "# across the pause: '$before' then '$after': guest uptime gap ${gap}s"
+check "the guest's uptime stood still during the 6 s pause (one tick: ${gap}s)" \
+	awk -v g="$gap" 'BEGIN { exit !(g > 0 && g < 4) }'
+# The time-sync IC steps the guest's wall clock to the host's after a resume.
+sleep 5
+host_now=$(date +%s.%N); guest_now=$(field "$(last_tick)" clock)
+skew=$(awk -v h="$host_now" -v g="$guest_now" 'BEGIN { printf "%.2f", h - g }')
+check "5 s after resume the guest's wall clock is the host's (host - guest: ${skew}s)" \
+	awk -v s="$skew" 'BEGIN { exit !(s > -1.5 && s < 3) }'
+
+# --- disks added and removed while the guest runs --------------------------------------------
+echo "# disks before disk.add: $(last_tick | sed 's/.*disks=//')"
+ctl disk.add path="$img/hot.img" serial=HOT > "$OUT/add.json" 2>&1; r=$?
+check "disk.add answers ($(tr -d '\n ' < "$OUT/add.json"))" [ $r = 0 ]
+lun=$(json "$OUT/add.json" 'd["lun"]')
+wait_last_tick 'disks=.*:HOT' 90; r=$?
+check "disk.add: the guest's hv_storvsc found the disk HOT (lun $lun): $(last_tick | sed 's/.*disks=//')" [ $r = 0 ]
+ctl disk.remove lun="$lun" > "$OUT/remove.json" 2>&1; r=$?
+check "disk.remove answers" [ $r = 0 ]
+wait_last_tick ' disks=sd[a-z]+:BASE$' 90; r=$?
+check "disk.remove: the disk left the guest: $(last_tick | sed 's/.*disks=//')" [ $r = 0 ]
+ctl disk.remove lun="$lun" > /dev/null 2>&1; r=$?
+check "disk.remove of a LUN that is gone is an error (exit $r)" [ $r = 1 ]
+
+# --- a graceful shutdown ------------------------------------------------------------------------
+ctl vm.shutdown timeout_s=120 > "$OUT/shutdown.json" 2> "$OUT/shutdown.err"
+rc_sd=$?
+guest_wait vm
+check "vm.shutdown answers (exit $rc_sd)" [ $rc_sd = 0 ]
+check "the guest powered itself off (reboot: Power down)" grep -aq 'reboot: Power down' "$OUT/vm.serial"
+check "hvkvm exited 0" [ "$rc" = 0 ]
+check "the socket is removed at exit" [ ! -e "$sock" ]
+
+kill "$notify_pid" 2>/dev/null; wait "$notify_pid" 2>/dev/null
+check "sd_notify: STATUS=paused while paused" grep -q '^STATUS=paused$' "$OUT/notify.txt"
+check "sd_notify: STOPPING=1 at the shutdown" grep -q '^STOPPING=1 | STATUS=the guest is shutting down$' "$OUT/notify.txt"
+echo "# sd_notify: $(tr '\n' '/' < "$OUT/notify.txt")"
+
+# --- the subscriber saw it all ----------------------------------------------------------------
+sleep 1
+kill "$events_pid" 2>/dev/null; wait "$events_pid" 2>/dev/null
+ev() { grep -c "\"type\": *\"state\".*\"state\": *\"$1\"" "$OUT/events.txt"; }
+echo "# events: $(wc -l < "$OUT/events.txt")"
+check "events: paused" [ "$(ev paused)" -ge 1 ]
+check "events: running again" [ "$(ev running)" -ge 1 ]
+check "events: shutting-down" [ "$(ev shutting-down)" -ge 1 ]
+check "events: stopped" [ "$(ev stopped)" -ge 1 ]
+[ $failures -gt 0 ] && { echo "---- events ----"; cat "$OUT/events.txt" "$OUT/events.err"; }
+
+rm -rf "$img"
+finish

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VM's methods and events over a real socket, on a machine without KVM: a VM
+ * whose vCPUs were never created (their threads are simply absent), a real
+ * Hyper-V partition attached to it, and no VMBus. What needs a guest driver (the
+ * shutdown and heartbeat ICs, disks) is checked for its errors here and in the rig
+ * for real.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv.h"
+#include "hv_proto.h"
+#include "hv_time.h"
+#include "loop.h"
+#include "machine.h"
+#include "methods.h"
+#include "mgmt.h"
+#include "mgmt_client.h"
+#include "testutil.h"
+#include "vm.h"
+
+static char dir[64], path[128];
+static struct vm_config cfg;
+static struct vm vm;
+static struct machine machine;
+static struct test_loop tl;
+static struct mgmt *mgmt;
+static struct mgmt_methods *methods;
+static struct tc *t, *ev;
+
+static void noinject(void *ctx, unsigned vp, uint8_t vector)
+{
+	(void)ctx, (void)vp, (void)vector;
+}
+
+/* The TSC rate, roughly: only so that reference time runs. */
+static uint64_t tsc_hz(void)
+{
+	uint64_t t0 = loop_now_ns(), c0 = hv_rdtsc();
+
+	usleep(20000);
+	return (hv_rdtsc() - c0) * 1000000000ull / (loop_now_ns() - t0);
+}
+
+static void setup(void)
+{
+	char err[256];
+
+	strcpy(dir, "/tmp/hvkvm-methods-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/api.sock", dir);
+	config_init(&cfg);
+	cfg.cpus = 2;
+	memset(&vm, 0, sizeof(vm));
+	vm.cfg = &cfg;
+	vm.kvm_fd = vm.vm_fd = vm.mem.fd = -1;
+	vm.mem.size = 64ull << 20;
+	vm.ncpus = 2;
+	vm.vcpus = calloc(2, sizeof(vm.vcpus[0]));
+	pthread_mutex_init(&vm.req_lock, NULL);
+	pthread_mutex_init(&vm.ioeventfd_lock, NULL);
+	io_bus_init(&vm.pio, "port");
+	io_bus_init(&vm.mmio, "mmio");
+	vm.loop = loop_new();
+	/* as vm_start() leaves it */
+	vm.state = VM_STATE_RUNNING;
+	vm.boots = 1;
+	vm.started_ns = vm.boot_ns = loop_now_ns();
+	memset(&machine, 0, sizeof(machine));
+	machine.vm = &vm;
+	machine.hv = hv_new(&cfg.hv, &vm.mem, 2, vm.loop, noinject, NULL);
+	ck_assert_ptr_nonnull(machine.hv);
+	ck_assert_int_eq(hv_attach(machine.hv, &vm, HV_CRASH_EXIT), 0);
+	ck_assert_int_eq(hv_set_clock(machine.hv, tsc_hz(), 0, hv_rdtsc()), 0);
+
+	mgmt = mgmt_new(vm.loop);
+	methods = mgmt_methods_new(mgmt, &machine);
+	ck_assert_ptr_nonnull(methods);
+	ck_assert_msg(mgmt_listen(mgmt, path, err, sizeof(err)) == 0, "%s", err);
+	tl.loop = vm.loop;
+	tl.running = false;
+	test_loop_start(&tl);
+	t = tc_open(path);
+	ev = tc_open(path);
+	json_object_put(call_ok(ev, "{\"jsonrpc\":\"2.0\",\"method\":\"events.subscribe\",\"id\":0}"));
+}
+
+static void teardown(void)
+{
+	tc_close(t);
+	tc_close(ev);
+	test_loop_stop(&tl);
+	mgmt_methods_free(methods);
+	mgmt_free(mgmt, 0);
+	hv_free(machine.hv);
+	loop_free(vm.loop);
+	free(vm.vcpus);
+	config_free(&cfg);
+	rmdir(dir);
+}
+
+static struct json_object *rpc_ok(const char *method, const char *params)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}", method,
+		 params ? params : "{}");
+	return call_ok(t, line);
+}
+
+static struct json_object *rpc_err(const char *method, const char *params, int code)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}", method,
+		 params ? params : "{}");
+	return expect_error(t, line, code, "1");
+}
+
+static const char *str(struct json_object *o, const char *key)
+{
+	return json_object_get_string(get(o, key));
+}
+
+/* The next event; its type must be type. */
+static struct json_object *next_event(const char *type)
+{
+	struct json_object *n = tc_recv(ev, 5000), *p;
+
+	ck_assert_msg(n, "no %s event", type);
+	ck_assert_str_eq(str(n, "method"), "event");
+	p = json_object_get(get(n, "params"));
+	json_object_put(n);
+	ck_assert_str_eq(str(p, "type"), type);
+	return p;
+}
+
+static uint64_t ref_time(void)
+{
+	uint64_t v = 0;
+
+	ck_assert_int_eq(hv_msr_read(machine.hv, 0, HV_X64_MSR_TIME_REF_COUNT, &v), 0);
+	return v;
+}
+
+START_TEST(info)
+{
+	struct json_object *r = rpc_ok("vm.info", NULL), *res = get(r, "result"), *feats;
+	bool synic = false;
+
+	ck_assert_str_eq(str(res, "state"), "running");
+	ck_assert_int_eq(json_object_get_int(get(res, "vcpus")), 2);
+	ck_assert_int_eq(json_object_get_int64(get(res, "memory_bytes")), 64ll << 20);
+	ck_assert_int_eq(json_object_get_int(get(res, "boots")), 1);
+	ck_assert_int_eq(json_object_get_int(get(res, "pid")), getpid());
+	ck_assert(json_object_get_int64(get(res, "uptime_ms")) >= 0);
+	feats = get(get(res, "hyperv"), "features");
+	for (size_t i = 0; i < json_object_array_length(feats); i++)
+		synic |= !strcmp(json_object_get_string(json_object_array_get_idx(feats, i)), "synic");
+	ck_assert(synic);
+	ck_assert_str_eq(str(get(res, "hyperv"), "vendor"), "Microsoft Hv");
+	ck_assert(json_object_is_type(get(get(res, "hyperv"), "vmbus_version"), json_type_null));
+	ck_assert_uint_eq(json_object_array_length(get(res, "devices")), 0);	/* no board, no VMBus here */
+	json_object_put(r);
+	json_object_put(rpc_err("vm.info", "{\"x\":1}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("vm.info", "[1]", JSONRPC_INVALID_PARAMS));
+}
+END_TEST
+
+START_TEST(pause_resume)
+{
+	struct json_object *r, *e;
+	uint64_t held, after;
+
+	r = rpc_ok("vm.pause", NULL);
+	ck_assert_str_eq(str(get(r, "result"), "state"), "paused");
+	json_object_put(r);
+	e = next_event("state");
+	ck_assert_str_eq(str(e, "state"), "paused");
+	ck_assert_str_eq(str(e, "previous"), "running");
+	json_object_put(e);
+	/* Reference time stands still while paused. */
+	held = ref_time();
+	usleep(100000);
+	ck_assert_uint_eq(ref_time(), held);
+	r = rpc_ok("vm.info", NULL);
+	ck_assert_str_eq(str(get(r, "result"), "state"), "paused");
+	json_object_put(r);
+	/* again: no change, no event */
+	json_object_put(rpc_ok("vm.pause", NULL));
+	json_object_put(rpc_err("vm.shutdown", NULL, MGMT_ERR_VM_STATE));
+	r = rpc_ok("vm.resume", NULL);
+	ck_assert_str_eq(str(get(r, "result"), "state"), "running");
+	json_object_put(r);
+	after = ref_time();
+	ck_assert_uint_ge(after, held);
+	ck_assert_msg(after - held < 200000, "reference time jumped %llu ms over a 100 ms pause",
+		      (unsigned long long)(after - held) / 10000);
+	e = next_event("state");
+	ck_assert_str_eq(str(e, "state"), "running");
+	ck_assert_str_eq(str(e, "previous"), "paused");
+	json_object_put(e);
+	json_object_put(rpc_ok("vm.resume", NULL));
+	tc_quiet(ev, 50);
+}
+END_TEST
+
+START_TEST(without_guest_drivers)
+{
+	struct json_object *r;
+
+	r = rpc_err("vm.shutdown", NULL, MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(str(get(r, "error"), "message"), "shutdown integration component"));
+	json_object_put(r);
+	json_object_put(rpc_err("vm.shutdown", "{\"timeout_s\":0}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("vm.shutdown", "{\"timeout_s\":\"5\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("vm.shutdown", "{\"timeout\":5}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("guest.heartbeat", NULL, MGMT_ERR_NO_DEVICE));
+	/* disks need VMBus */
+	r = rpc_err("disk.add", "{\"path\":\"/nonexistent.img\"}", MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(str(get(r, "error"), "message"), "VMBus"));
+	json_object_put(r);
+	json_object_put(rpc_err("disk.remove", "{\"lun\":0}", MGMT_ERR_NO_DEVICE));
+	/* and their parameters are checked first, naming the bad one */
+	r = rpc_err("disk.add", "{\"path\":\"/a\",\"cache\":\"bogus\"}", JSONRPC_INVALID_PARAMS);
+	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "cache");
+	json_object_put(r);
+	r = rpc_err("disk.add", "{\"path\":\"/a\",\"serial\":\"has space\"}", JSONRPC_INVALID_PARAMS);
+	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "serial");
+	json_object_put(r);
+	r = rpc_err("disk.add", "{\"path\":\"/a\",\"lun\":64}", JSONRPC_INVALID_PARAMS);
+	ck_assert_str_eq(str(get(get(r, "error"), "data"), "param"), "lun");
+	json_object_put(r);
+	r = rpc_err("disk.add", "{\"lun\":1}", JSONRPC_INVALID_PARAMS);
+	ck_assert_str_eq(str(get(get(r, "error"), "data"), "param"), "path");
+	json_object_put(r);
+	json_object_put(rpc_err("disk.remove", "{}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("disk.remove", "{\"lun\":1,\"controller\":8}", JSONRPC_INVALID_PARAMS));
+}
+END_TEST
+
+START_TEST(stats)
+{
+	struct json_object *r, *res, *msrs;
+	bool found = false;
+
+	ck_assert_int_eq(hv_msr_write(machine.hv, 1, HV_X64_MSR_GUEST_OS_ID, 0x8100000000000000ull), 0);
+	r = rpc_ok("vm.stats", NULL);
+	res = get(r, "result");
+	ck_assert_uint_eq(json_object_array_length(get(res, "vcpus")), 2);
+	ck_assert_int_eq(json_object_get_int(get(json_object_array_get_idx(get(res, "vcpus"), 1), "index")), 1);
+	ck_assert(has(json_object_array_get_idx(get(res, "vcpus"), 0), "port_io"));
+	ck_assert(has(get(res, "totals"), "msr_writes"));
+	msrs = get(get(res, "hyperv"), "msrs");
+	for (size_t i = 0; i < json_object_array_length(msrs); i++) {
+		struct json_object *m = json_object_array_get_idx(msrs, i);
+
+		if (!strcmp(str(m, "name"), "GUEST_OS_ID")) {
+			found = true;
+			ck_assert_str_eq(str(m, "msr"), "0x40000000");
+			ck_assert_int_eq(json_object_get_int(get(m, "writes")), 1);
+		}
+	}
+	ck_assert(found);
+	ck_assert_uint_eq(json_object_array_length(get(res, "storage")), 0);
+	json_object_put(r);
+}
+END_TEST
+
+START_TEST(poweroff)
+{
+	struct json_object *r, *e;
+
+	r = rpc_ok("vm.poweroff", NULL);
+	ck_assert_int_eq(json_object_object_length(get(r, "result")), 0);
+	json_object_put(r);
+	e = next_event("state");
+	ck_assert_str_eq(str(e, "state"), "stopped");
+	ck_assert_str_eq(str(e, "reason"), "host-stop");
+	ck_assert_int_eq(json_object_get_int(get(e, "exit_code")), VM_EXIT_HOST_STOP);
+	json_object_put(e);
+	ck_assert_int_eq(vm.exit_code, VM_EXIT_HOST_STOP);
+}
+END_TEST
+
+START_TEST(reset)
+{
+	struct json_object *e;
+
+	json_object_put(rpc_ok("vm.reset", NULL));
+	e = next_event("reset");
+	ck_assert_int_eq(json_object_get_int(get(e, "boot")), 2);
+	json_object_put(e);
+	/* Without KVM the new boot cannot start: the VM stops with an error. */
+	e = next_event("state");
+	ck_assert_str_eq(str(e, "state"), "stopped");
+	ck_assert_str_eq(str(e, "reason"), "error");
+	json_object_put(e);
+}
+END_TEST
+
+/* The state a VM is in once it has stopped for good, without the loop quitting. */
+static void set_stopped(void *opaque)
+{
+	(void)opaque;
+	vm.state = VM_STATE_STOPPED;
+}
+
+START_TEST(stopped_vm_refuses)
+{
+	loop_call(vm.loop, set_stopped, NULL);
+	json_object_put(rpc_err("vm.pause", NULL, MGMT_ERR_VM_STATE));
+	json_object_put(rpc_err("vm.resume", NULL, MGMT_ERR_VM_STATE));
+	json_object_put(rpc_err("vm.reset", NULL, MGMT_ERR_VM_STATE));
+	json_object_put(rpc_err("vm.poweroff", NULL, MGMT_ERR_VM_STATE));
+	json_object_put(rpc_err("disk.add", "{\"path\":\"/a\"}", MGMT_ERR_VM_STATE));
+	json_object_put(rpc_ok("vm.info", NULL));
+}
+END_TEST
+
+/* A crash reported on a vCPU thread (this one): the event carries the crash MSRs,
+ * then the VM stops. */
+START_TEST(crash_event)
+{
+	struct hv *hv = machine.hv;
+	struct json_object *e;
+
+	ck_assert_int_eq(hv_msr_write(hv, 0, HV_X64_MSR_CRASH_P0, 0x1e), 0);
+	ck_assert_int_eq(hv_msr_write(hv, 0, HV_X64_MSR_CRASH_P0 + 1, 0x12345678deadbeefull), 0);
+	ck_assert_int_eq(hv_msr_write(hv, 0, HV_X64_MSR_CRASH_CTL, HV_CRASH_CTL_NOTIFY), 0);
+	e = next_event("crash");
+	ck_assert_str_eq(str(e, "p0"), "0x000000000000001e");
+	ck_assert_str_eq(str(e, "p1"), "0x12345678deadbeef");
+	ck_assert_str_eq(str(e, "ctl"), "0x8000000000000000");
+	ck_assert_str_eq(str(e, "message"), "");
+	ck_assert_str_eq(str(e, "action"), "exit");
+	json_object_put(e);
+	e = next_event("state");
+	ck_assert_str_eq(str(e, "reason"), "crash");
+	json_object_put(e);
+}
+END_TEST
+
+/* Only methods that work are there: no network adapter yet, so no net.* method. */
+START_TEST(no_net_methods_yet)
+{
+	static const char *const names[] = { "net.add", "net.remove", "net.set_link" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		json_object_put(rpc_err(names[i], "{\"id\":\"net0\"}", JSONRPC_METHOD_NOT_FOUND));
+	json_object_put(rpc_ok("vm.info", NULL));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("mgmt_methods");
+	TCase *tc = tcase_create("vm");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, info);
+	tcase_add_test(tc, pause_resume);
+	tcase_add_test(tc, without_guest_drivers);
+	tcase_add_test(tc, stats);
+	tcase_add_test(tc, poweroff);
+	tcase_add_test(tc, reset);
+	tcase_add_test(tc, stopped_vm_refuses);
+	tcase_add_test(tc, crash_event);
+	tcase_add_test(tc, no_net_methods_yet);
+	suite_add_tcase(s, tc);
+	return test_main(s);
+}
