@@ -158,30 +158,100 @@ int machine_detach_disk(struct machine *m, unsigned controller, unsigned lun, ch
 	return 0;
 }
 
-static int machine_add_net(struct machine *m, const struct vm_config *cfg, unsigned i)
+struct machine_net *machine_find_net(struct machine *m, const char *id)
 {
-	const struct net_config *nc = &cfg->nets[i];
+	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)
+		if (m->nets[i].id && !strcmp(m->nets[i].id, id))
+			return &m->nets[i];
+	return NULL;
+}
+
+int machine_attach_net(struct machine *m, const struct net_config *nc, char *err, size_t errlen)
+{
 	struct vm *vm = m->vm;
 	struct netvsp_config c = {
 		.mtu = nc->mtu,
 		/* A queue per vCPU, as many as hv_netvsc uses. */
 		.queues = vm->ncpus < NETVSP_MAX_QUEUES ? vm->ncpus : NETVSP_MAX_QUEUES,
-		.index = i,
 	};
-	char err[512];
+	struct machine_net *rec = NULL;
+	char idbuf[16];
+	const char *id = nc->id;
 	struct tap t;
+	int r;
 
-	config_net_mac(cfg, i, c.mac);
-	if (tap_open(&t, nc->tap, nc->mtu, err, sizeof(err)) < 0) {
-		log_error("%s", err);
-		return VM_EXIT_USAGE;
+	if (!m->vmbus) {
+		snprintf(err, errlen, "network adapters need VMBus, which needs --hv synic");
+		return -ENODEV;
 	}
-	m->netvsp[i] = netvsp_new(m->vmbus, vm->loop, &vm->mem, &t, &c);
-	if (!m->netvsp[i]) {
+	if (nc->mtu < NETVSP_MIN_MTU || nc->mtu > NETVSP_MAX_MTU) {
+		snprintf(err, errlen, "--net tap=%s,mtu=%u: the MTU is %u to %u (frames of 9216 bytes, as Hyper-V's)",
+			 nc->tap, nc->mtu, NETVSP_MIN_MTU, NETVSP_MAX_MTU);
+		return -EINVAL;
+	}
+	/* The slot numbers the adapter's VMBus instance id: the same NIC, the same id. */
+	for (unsigned i = 0; i < CONFIG_MAX_NETS && !rec; i++)
+		if (!m->nets[i].id)
+			rec = &m->nets[i];
+	if (!rec) {
+		snprintf(err, errlen, "--net tap=%s: at most %u network adapters", nc->tap, CONFIG_MAX_NETS);
+		return -ENOSPC;
+	}
+	c.index = (unsigned)(rec - m->nets);
+	if (!id) {
+		snprintf(idbuf, sizeof(idbuf), "net%u", c.index);
+		id = idbuf;
+	}
+	if (machine_find_net(m, id)) {
+		snprintf(err, errlen, "--net id=%s: %s", id, strerror(EEXIST));
+		return -EEXIST;
+	}
+	/* As config_net_mac() does for the adapters the VM starts with: those take the
+	 * first slots in order, so that their slot is their position. */
+	if (nc->has_mac)
+		memcpy(c.mac, nc->mac, 6);
+	else if (vm->cfg->name)
+		config_default_mac(vm->cfg->name, c.index, c.mac);
+	else
+		config_default_mac(nc->tap, 0, c.mac);
+	r = tap_open(&t, nc->tap, nc->mtu, err, errlen);
+	if (r < 0)
+		return r;
+	rec->id = strdup(id);
+	rec->tap = strdup(nc->tap);
+	if (rec->id && rec->tap)
+		rec->dev = netvsp_new(m->vmbus, vm->loop, &vm->mem, &t, &c);
+	if (!rec->dev) {
 		tap_close(&t);
-		log_error("--net tap=%s: cannot create the network adapter", nc->tap);
-		return VM_EXIT_ERROR;
+		free(rec->id);
+		free(rec->tap);
+		memset(rec, 0, sizeof(*rec));
+		snprintf(err, errlen, "--net tap=%s: cannot create the network adapter", nc->tap);
+		return -ENOMEM;
 	}
+	memcpy(rec->mac, c.mac, 6);
+	rec->mtu = nc->mtu;
+	return 0;
+}
+
+static void machine_net_free(struct machine_net *rec)
+{
+	netvsp_free(rec->dev);
+	free(rec->id);
+	free(rec->tap);
+	memset(rec, 0, sizeof(*rec));
+}
+
+int machine_detach_net(struct machine *m, const char *id, char *err, size_t errlen)
+{
+	struct machine_net *rec = machine_find_net(m, id);
+
+	if (!rec) {
+		snprintf(err, errlen, "network adapter %s: no such adapter", id);
+		return -ENOENT;
+	}
+	netvsp_remove(rec->dev);
+	machine_net_free(rec);
 	return 0;
 }
 
@@ -224,13 +294,15 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
 		}
 	}
-	if (code == 0 && cfg->nnets && !(m->netvsp = calloc(cfg->nnets, sizeof(*m->netvsp)))) {
-		log_error("%s", strerror(ENOMEM));
-		code = VM_EXIT_ERROR;
+	for (unsigned i = 0; i < cfg->nnets && code == 0; i++) {
+		char err[512];
+		int r = machine_attach_net(m, &cfg->nets[i], err, sizeof(err));
+
+		if (r < 0) {
+			log_error("%s", err);
+			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
+		}
 	}
-	m->nnets = m->netvsp ? cfg->nnets : 0;
-	for (unsigned i = 0; i < m->nnets && code == 0; i++)
-		code = machine_add_net(m, cfg, i);
 	return code;
 }
 
@@ -258,9 +330,9 @@ void machine_destroy(struct machine *m)
 			free(m->disks[i][l].serial);
 		}
 	}
-	for (unsigned i = 0; i < m->nnets; i++)
-		netvsp_free(m->netvsp[i]);
-	free(m->netvsp);
+	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)
+		if (m->nets[i].id)
+			machine_net_free(&m->nets[i]);
 	ic_free(m->ic_shutdown);
 	ic_free(m->ic_heartbeat);
 	ic_free(m->ic_timesync);
@@ -289,7 +361,7 @@ void machine_print_stats(struct machine *m, FILE *out)
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
 		if (m->storvsp[i])
 			storvsp_print_stats(m->storvsp[i], out);
-	for (unsigned i = 0; i < m->nnets; i++)
-		if (m->netvsp[i])
-			netvsp_print_stats(m->netvsp[i], out);
+	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)
+		if (m->nets[i].dev)
+			netvsp_print_stats(m->nets[i].dev, out);
 }

@@ -29,6 +29,15 @@ struct machine_disk {
 	enum disk_cache cache;
 };
 
+/* A network adapter, as the guest was given it. */
+struct machine_net {
+	char *id;			/* NULL: a free slot */
+	char *tap;
+	uint8_t mac[6];
+	unsigned mtu;
+	struct netvsp *dev;
+};
+
 struct machine {
 	struct vm *vm;
 	struct pc pc;
@@ -36,8 +45,7 @@ struct machine {
 	struct vmbus *vmbus;		/* NULL without the SynIC */
 	struct ic *ic_shutdown, *ic_heartbeat, *ic_timesync;
 	struct storvsp *storvsp[CONFIG_MAX_CONTROLLERS];
-	struct netvsp **netvsp;		/* one per --net */
-	unsigned nnets;
+	struct machine_net nets[CONFIG_MAX_NETS];				/* loop thread */
 	struct machine_disk disks[CONFIG_MAX_CONTROLLERS][CONFIG_MAX_LUNS];	/* loop thread */
 };
 
@@ -59,6 +67,12 @@ void machine_request_shutdown(struct machine *m);
  */
 int machine_attach_disk(struct machine *m, const struct disk_config *d, char *err, size_t errlen);
 int machine_detach_disk(struct machine *m, unsigned controller, unsigned lun, char *err, size_t errlen);
+/* A network adapter on the running machine (nc->id NULL: the first free netN); the
+ * guest sees a new NIC offered. 0, or a negative errno after writing err. */
+int machine_attach_net(struct machine *m, const struct net_config *nc, char *err, size_t errlen);
+/* Rescind it: the guest's driver lets go of the NIC, the tap is closed. */
+int machine_detach_net(struct machine *m, const char *id, char *err, size_t errlen);
+struct machine_net *machine_find_net(struct machine *m, const char *id);
 void machine_print_stats(struct machine *m, FILE *out);
 
 #endif

@@ -752,6 +752,14 @@ void netvsp_free(struct netvsp *n)
 	free(n);
 }
 
+void netvsp_remove(struct netvsp *n)
+{
+	if (n && n->dev) {
+		vmbus_device_remove(n->dev);
+		n->dev = NULL;
+	}
+}
+
 void netvsp_set_link(struct netvsp *n, bool up)
 {
 	uint8_t msg[sizeof(struct rndis_indicate_status)];

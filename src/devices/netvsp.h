@@ -48,6 +48,9 @@ struct netvsp *netvsp_new(struct vmbus *bus, struct loop *loop, const struct gme
 			  const struct netvsp_config *cfg);
 /* After the bus is gone (its channels closed); closes the tap. */
 void netvsp_free(struct netvsp *n);
+/* Hot-unplug: rescind the offer (the guest's driver lets go; its channels close now,
+ * through the device's close); netvsp_free() follows at once. */
+void netvsp_remove(struct netvsp *n);
 
 /* Cable in or out: the guest sees a media connect/disconnect indication. */
 void netvsp_set_link(struct netvsp *n, bool up);

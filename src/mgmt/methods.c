@@ -4,6 +4,7 @@
 #include "ic.h"
 #include "log.h"
 #include "loop.h"
+#include "netvsp.h"
 #include "machine.h"
 #include "mgmt.h"
 #include "storvsp.h"
@@ -168,6 +169,26 @@ static struct json_object *scsi_device(struct machine *m, unsigned ctl)
 	return d;
 }
 
+static struct json_object *net_device(const struct machine_net *n)
+{
+	struct json_object *d = json_object_new_object();
+	struct netvsp_stats st;
+	char mac[18];
+
+	netvsp_get_stats(n->dev, &st);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1], n->mac[2], n->mac[3],
+		 n->mac[4], n->mac[5]);
+	add(d, "kind", json_object_new_string("net"));
+	add(d, "id", json_object_new_string(n->id));
+	add(d, "tap", json_object_new_string(n->tap));
+	add(d, "mac", json_object_new_string(mac));
+	add(d, "mtu", json_object_new_int((int)n->mtu));
+	add(d, "link", json_object_new_boolean(netvsp_link(n->dev)));
+	add(d, "tx_packets", json_object_new_int64((int64_t)st.tx_packets));
+	add(d, "rx_packets", json_object_new_int64((int64_t)st.rx_packets));
+	return d;
+}
+
 static struct json_object *hyperv_info(struct machine *m)
 {
 	const struct hv_features *f = &m->vm->cfg->hv;
@@ -231,6 +252,9 @@ static void vm_info(struct mgmt_call *call, struct json_object *params, void *op
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
 		if (m->storvsp[i])
 			json_object_array_add(devs, scsi_device(m, i));
+	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)
+		if (m->nets[i].dev)
+			json_object_array_add(devs, net_device(&m->nets[i]));
 	add(r, "devices", devs);
 	mgmt_reply(call, r);
 }
@@ -619,7 +643,8 @@ struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine)
 			return NULL;
 		}
 	}
-	if (mgmt_disk_methods_register(m, machine) < 0 || vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
+	if (mgmt_disk_methods_register(m, machine) < 0 || mgmt_net_methods_register(m, machine) < 0 ||
+	    vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
 		free(mm);
 		return NULL;
 	}

@@ -28,10 +28,9 @@ bool mgmt_vm_alive(struct mgmt_call *call, struct vm *vm);
 /*
  * Each device family registers its methods from a file of its own, named after its
  * prefix, and mgmt_methods_new() calls it: disk_methods.c for disk.add and
- * disk.remove. Network adapters (net.add, net.remove, net.set_link) will follow the
- * same way once the NetVSC device is in the machine; until then no net.* method is
- * registered, so a client gets -32601 for them.
+ * disk.remove, net_methods.c for net.add, net.remove and net.set_link.
  */
 int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine);
+int mgmt_net_methods_register(struct mgmt *m, struct machine *machine);
 
 #endif

@@ -90,6 +90,13 @@ static int add_rules(scmp_filter_ctx ctx, enum thread_kind kind, char *err, size
 					     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 		if (r == 0)
 			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+		/* net.add opens a tap at run time: looking an interface up and setting its
+		 * MTU take a datagram socket for ioctls (it can reach nobody: no connect,
+		 * no bind) */
+		for (int fam = 0; r == 0 && fam < 2; fam++)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+					     SCMP_A0(SCMP_CMP_EQ, fam ? AF_INET : AF_UNIX),
+					     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM));
 	}
 	if (r < 0 && !*err)
 		snprintf(err, errlen, "seccomp: cannot build the %s filter: %s", thread_kind_name(kind), strerror(-r));

@@ -345,13 +345,26 @@ START_TEST(crash_event)
 }
 END_TEST
 
-/* Only methods that work are there: no network adapter yet, so no net.* method. */
-START_TEST(no_net_methods_yet)
+/* The net.* methods check their parameters, then need the adapter (or VMBus). */
+START_TEST(net_methods)
 {
-	static const char *const names[] = { "net.add", "net.remove", "net.set_link" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		json_object_put(rpc_err(names[i], "{\"id\":\"net0\"}", JSONRPC_METHOD_NOT_FOUND));
+	json_object_put(rpc_err("net.add", NULL, JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mtu\":67}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mtu\":9203}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mac\":\"01:00:00:00:00:01\"}",
+				JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mac\":\"zz\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"id\":\"a b\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"bogus\":1}", JSONRPC_INVALID_PARAMS));
+	/* This machine has no VMBus. */
+	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\"}", MGMT_ERR_NO_DEVICE));
+	json_object_put(rpc_err("net.remove", "{}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("net.remove", "{\"id\":\"net0\"}", MGMT_ERR_NO_DEVICE));
+	json_object_put(rpc_err("net.set_link", "{\"id\":\"net0\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("net.set_link", "{\"id\":\"net0\",\"up\":1}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("net.set_link", "{\"id\":\"net0\",\"up\":false}", MGMT_ERR_NO_DEVICE));
+	loop_call(vm.loop, set_stopped, NULL);
+	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\"}", MGMT_ERR_VM_STATE));
 	json_object_put(rpc_ok("vm.info", NULL));
 }
 END_TEST
@@ -371,7 +384,7 @@ int main(void)
 	tcase_add_test(tc, reset);
 	tcase_add_test(tc, stopped_vm_refuses);
 	tcase_add_test(tc, crash_event);
-	tcase_add_test(tc, no_net_methods_yet);
+	tcase_add_test(tc, net_methods);
 	suite_add_tcase(s, tc);
 	return test_main(s);
 }

@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -397,6 +398,26 @@ START_TEST(io_forbidden)
 }
 END_TEST
 
+/* What opening a tap at run time takes (net.add): interface lookups and MTU ioctls on
+ * a datagram socket, which the loop may create; a stream socket it may not. */
+static void do_ifindex(void *arg)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), u = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	(void)arg;
+	if (s < 0 || u < 0 || if_nametoindex("lo") == 0)
+		_exit(3);
+	close(s);
+	close(u);
+}
+
+START_TEST(loop_tap_sockets)
+{
+	assert_ok(run_confined(THREAD_LOOP, do_ifindex, NULL));
+	assert_killed(run_confined(THREAD_IO, do_ifindex, NULL), "I/O", SYS_socket);
+}
+END_TEST
+
 START_TEST(loop_forbidden)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -451,6 +472,7 @@ int main(void)
 	tcase_add_test(tc, vcpu_forbidden);
 	tcase_add_test(tc, io_forbidden);
 	tcase_add_test(tc, loop_forbidden);
+	tcase_add_test(tc, loop_tap_sockets);
 	tcase_add_test(tc, started_threads_confined);
 	suite_add_tcase(s, tc);
 	return test_main(s);

@@ -37,7 +37,7 @@ notify_pid=$!
 sleep 1
 GUEST_TIMEOUT=600
 NOTIFY_SOCKET=$img/notify guest_start vm --cpus 2 --memory 1G --cmdline "console=ttyS0 rig.test=mgmt rig.io=on" \
-	--disk path="$img/base.img",serial=BASE --api-socket "$sock"
+	--disk path="$img/base.img",serial=BASE --net tap=hvmgmt0 --api-socket "$sock"
 ready=no
 wait_serial vm '^tick=1 ' 300 && ready=yes
 check "the guest runs and ticks" [ $ready = yes ]
@@ -148,6 +148,30 @@ wait_last_tick ' disks=sd[a-z]+:BASE$' 90; r=$?
 check "disk.remove: the disk left the guest: $(last_tick | sed 's/.*disks=//')" [ $r = 0 ]
 ctl disk.remove lun="$lun" > /dev/null 2>&1; r=$?
 check "disk.remove of a LUN that is gone is an error (exit $r)" [ $r = 1 ]
+
+# --- network adapters: the cable, and adapters added and removed ----------------------------
+wait_last_tick ' nets=eth0:1 ' 60; r=$?
+check "the guest's hv_netvsc has eth0 with its carrier up: $(last_tick | sed 's/.*nets=\([^ ]*\).*/\1/')" [ $r = 0 ]
+ctl net.set_link id=net0 up=false > "$OUT/link.json" 2>&1; r=$?
+check "net.set_link down answers ($(tr -d '\n ' < "$OUT/link.json"))" [ $r = 0 ]
+wait_last_tick ' nets=eth0:0 ' 60; r=$?
+check "net.set_link down: the guest sees no carrier" [ $r = 0 ]
+ctl net.set_link id=net0 up=true > /dev/null 2>&1; r=$?
+wait_last_tick ' nets=eth0:1 ' 60; r2=$?
+check "net.set_link up: the guest sees the carrier again (exit $r)" sh -c "[ $r = 0 ] && [ $r2 = 0 ]"
+ctl net.add tap=hvmgmt1 id=hot > "$OUT/netadd.json" 2>&1; r=$?
+check "net.add answers ($(tr -d '\n ' < "$OUT/netadd.json"))" [ $r = 0 ]
+wait_last_tick ' nets=eth0:1,eth1:1 ' 90; r=$?
+check "net.add: the guest's hv_netvsc found a second adapter: $(last_tick | sed 's/.*nets=\([^ ]*\).*/\1/')" [ $r = 0 ]
+ctl net.remove id=hot > /dev/null 2>&1; r=$?
+wait_last_tick ' nets=eth0:1 ' 90; r2=$?
+check "net.remove: the adapter left the guest (exit $r): $(last_tick | sed 's/.*nets=\([^ ]*\).*/\1/')" \
+	sh -c "[ $r = 0 ] && [ $r2 = 0 ]"
+ctl net.remove id=hot > /dev/null 2>&1; r=$?
+check "net.remove of an adapter that is gone is an error (exit $r)" [ $r = 1 ]
+ctl net.add tap=hvmgmt1 id=hot > /dev/null 2>&1; r=$?
+wait_last_tick ' nets=eth0:1,eth[0-9]+:1 ' 90; r2=$?
+check "net.add after net.remove: the adapter comes back (exit $r)" sh -c "[ $r = 0 ] && [ $r2 = 0 ]"
 
 # --- a graceful shutdown ------------------------------------------------------------------------
 ctl vm.shutdown timeout_s=120 > "$OUT/shutdown.json" 2> "$OUT/shutdown.err"

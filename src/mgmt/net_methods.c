@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* net.add, net.remove and net.set_link: network adapters on a running guest, with
+ * --net's rules. */
+#include "netvsp.h"
+#include "machine.h"
+#include "methods.h"
+#include "mgmt.h"
+#include "vm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* --net id=: 1 to 32 letters, digits, '.', '_', '-'. */
+static bool id_ok(const char *s)
+{
+	if (!*s || strlen(s) > CONFIG_NET_ID_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '.' || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+static int errno_code(int r)
+{
+	switch (r) {
+	case -EBUSY: case -EEXIST: case -ENOSPC: return MGMT_ERR_BUSY;
+	case -ENODEV: case -ENOENT: return MGMT_ERR_NO_DEVICE;
+	default: return MGMT_ERR_FAILED;
+	}
+}
+
+static struct json_object *errno_data(int r)
+{
+	struct json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "errno", json_object_new_int(-r));
+	return d;
+}
+
+/* Messages from opening the tap name the --net option: here it is a method. */
+static const char *api_message(const char *err)
+{
+	return strncmp(err, "--net ", 6) ? err : err + 6;
+}
+
+static struct json_object *net_json(const struct machine_net *n)
+{
+	struct json_object *o = json_object_new_object();
+	char mac[18];
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1], n->mac[2], n->mac[3],
+		 n->mac[4], n->mac[5]);
+	json_object_object_add(o, "id", json_object_new_string(n->id));
+	json_object_object_add(o, "tap", json_object_new_string(n->tap));
+	json_object_object_add(o, "mac", json_object_new_string(mac));
+	json_object_object_add(o, "mtu", json_object_new_int((int)n->mtu));
+	json_object_object_add(o, "link", json_object_new_boolean(netvsp_link(n->dev)));
+	return o;
+}
+
+static void net_add(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { "tap", "mac", "mtu", "id", NULL };
+	struct machine *m = opaque;
+	struct net_config nc = { .mtu = 1500 };
+	const char *tap = NULL, *mac = NULL, *id = NULL;
+	int64_t mtu = 1500;
+	struct jsonrpc_error e;
+	char err[512];
+	int r;
+
+	if (jsonrpc_params_check(params, known, &e) < 0 ||
+	    jsonrpc_param_string(params, "tap", true, 15, &tap, &e) < 0 ||
+	    jsonrpc_param_string(params, "mac", false, 17, &mac, &e) < 0 ||
+	    jsonrpc_param_int(params, "mtu", false, NETVSP_MIN_MTU, NETVSP_MAX_MTU, &mtu, &e) < 0 ||
+	    jsonrpc_param_string(params, "id", false, 32, &id, &e) < 0) {
+		mgmt_fail(call, &e);
+		return;
+	}
+	if (mac && (config_parse_mac(mac, nc.mac) < 0 || (nc.mac[0] & 1))) {
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("mac"),
+			   "Invalid params: \"mac\" must be a unicast address, six hex pairs with ':'");
+		return;
+	}
+	if (id && !id_ok(id)) {
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("id"),
+			   "Invalid params: \"id\" must be letters, digits, '.', '_' or '-'");
+		return;
+	}
+	if (!mgmt_vm_alive(call, m->vm))
+		return;
+	nc.has_mac = mac != NULL;
+	nc.tap = (char *)tap;
+	nc.id = (char *)id;
+	nc.mtu = (unsigned)mtu;
+	r = machine_attach_net(m, &nc, err, sizeof(err));
+	if (r < 0) {
+		mgmt_error(call, errno_code(r), errno_data(r), "%s", api_message(err));
+		return;
+	}
+	/* Find it by its tap, which only one adapter can hold. */
+	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++) {
+		if (m->nets[i].id && !strcmp(m->nets[i].tap, tap)) {
+			mgmt_reply(call, net_json(&m->nets[i]));
+			return;
+		}
+	}
+	mgmt_reply(call, json_object_new_object());
+}
+
+static void net_remove(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { "id", NULL };
+	struct machine *m = opaque;
+	const char *id = NULL;
+	struct jsonrpc_error e;
+	struct json_object *res;
+	char err[256];
+	int r;
+
+	if (jsonrpc_params_check(params, known, &e) < 0 ||
+	    jsonrpc_param_string(params, "id", true, 32, &id, &e) < 0) {
+		mgmt_fail(call, &e);
+		return;
+	}
+	if (!mgmt_vm_alive(call, m->vm))
+		return;
+	r = machine_detach_net(m, id, err, sizeof(err));
+	if (r < 0) {
+		mgmt_error(call, errno_code(r), errno_data(r), "%s", err);
+		return;
+	}
+	res = json_object_new_object();
+	json_object_object_add(res, "id", json_object_new_string(id));
+	mgmt_reply(call, res);
+}
+
+static void net_set_link(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { "id", "up", NULL };
+	struct machine *m = opaque;
+	const char *id = NULL;
+	struct machine_net *n;
+	struct jsonrpc_error e;
+	bool up;
+
+	if (jsonrpc_params_check(params, known, &e) < 0 ||
+	    jsonrpc_param_string(params, "id", true, 32, &id, &e) < 0 ||
+	    jsonrpc_param_bool(params, "up", true, &up, &e) < 0) {
+		mgmt_fail(call, &e);
+		return;
+	}
+	if (!mgmt_vm_alive(call, m->vm))
+		return;
+	n = machine_find_net(m, id);
+	if (!n) {
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, NULL, "network adapter %s: no such adapter", id);
+		return;
+	}
+	netvsp_set_link(n->dev, up);
+	mgmt_reply(call, net_json(n));
+}
+
+int mgmt_net_methods_register(struct mgmt *m, struct machine *machine)
+{
+	int r = mgmt_register(m, "net.add", net_add, machine);
+
+	if (r == 0)
+		r = mgmt_register(m, "net.remove", net_remove, machine);
+	return r < 0 ? r : mgmt_register(m, "net.set_link", net_set_link, machine);
+}
