@@ -1618,6 +1618,29 @@ START_TEST(test_rescind_unopened)
 }
 END_TEST
 
+/* Hot-unplug of a device whose channel the guest does not know (never connected, or
+ * unloaded since): nothing to rescind, it goes at once, and the bus lives on. */
+START_TEST(test_remove_unconnected)
+{
+	struct vmbus_msg_offer_channel o[2];
+	union vmsg r;
+
+	dev_add(&devs[0]);
+	dev_add(&devs[1]);
+	dev_remove(&devs[0]);
+	connect53();
+	ck_assert_uint_eq(request_offers(o, 2), 1);
+	ck_assert(!memcmp(&o[0].offer.if_instance, &devs[1].offer.instance_id, 16));
+	send_hdr(CHANNELMSG_UNLOAD);
+	expect(CHANNELMSG_UNLOAD_RESPONSE, &r);
+	dev_remove(&devs[1]);
+	connect53();
+	ck_assert_uint_eq(request_offers(o, 2), 0);
+	ck_assert_uint_eq(get(&devs[0].opens) + get(&devs[1].opens), 0);
+	ping();
+}
+END_TEST
+
 static void unload_and_reconnect(bool mid_open)
 {
 	struct vmbus_msg_offer_channel o[2], o2[2];
@@ -1969,6 +1992,7 @@ int main(void)
 	tcase_add_test(tc, test_many_channels);
 	tcase_add_test(tc, test_rescind);
 	tcase_add_test(tc, test_rescind_unopened);
+	tcase_add_test(tc, test_remove_unconnected);
 	tcase_add_test(tc, test_unload);
 	tcase_add_test(tc, test_unload_mid_open);
 	tcase_add_test(tc, test_contact_while_connected_resets);
