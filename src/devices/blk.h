@@ -73,7 +73,8 @@ void blk_plug(struct blk *b);
 void blk_unplug(struct blk *b);
 
 /* Wait until every submitted request has completed (their done callbacks run here),
- * e.g. before the guest memory they use goes away. Loop thread only. */
+ * e.g. before the guest memory they use goes away. Loop thread only, and never from a
+ * done callback: completions already collected would not be delivered again. */
 void blk_drain(struct blk *b);
 
 /* Requests submitted and not completed yet. */

@@ -53,10 +53,13 @@ struct storvsp_chan {
 	struct storvsp *s;
 	struct vmbus_channel *ch;
 	bool open;
+	bool closed;			/* the channel closed: freed once nothing uses it */
 	bool throttled;			/* stopped reading: too many requests in flight */
 	unsigned inflight;
+	unsigned busy;			/* storvsp frames on the stack that use it */
 	struct storvsp_pending {
 		uint64_t trans_id;
+		uint16_t type;
 		uint32_t size;
 		struct vstor_packet pkt;
 		struct storvsp_pending *next;
@@ -79,6 +82,26 @@ struct storvsp {
 };
 
 static bool storvsp_process(struct storvsp_chan *c);
+static void free_backlog(struct storvsp_chan *c);
+
+/*
+ * A send can fail the channel (the guest broke its ring), and vmbus_chan_fail() closes
+ * it at once, from inside the storvsp frame that sent. Such a frame holds the channel
+ * so that the close only marks it; the last one out, or the last request to complete,
+ * frees it.
+ */
+static void chan_hold(struct storvsp_chan *c)
+{
+	c->busy++;
+}
+
+static void chan_release(struct storvsp_chan *c)
+{
+	if (--c->busy || !c->closed || c->inflight)
+		return;
+	free_backlog(c);
+	free(c);
+}
 
 static size_t vstor_size(const struct storvsp *s)
 {
@@ -95,14 +118,15 @@ static int send_pkt(struct storvsp_chan *c, uint64_t trans_id, const struct vsto
 	return vmbus_chan_send(c->ch, type, 0, trans_id, &iov, 1);
 }
 
-/* Send a completion now, or keep it until the guest makes room: none may be lost. */
-static void complete_pkt(struct storvsp_chan *c, uint64_t trans_id, const struct vstor_packet *p, uint32_t size)
+/* Send a packet now, or keep it until the guest makes room: none may be lost. */
+static void queue_pkt(struct storvsp_chan *c, uint16_t type, uint64_t trans_id, const struct vstor_packet *p,
+		      uint32_t size)
 {
 	struct storvsp_pending *q;
 
 	if (!c->open)
 		return;
-	if (!c->backlog && send_pkt(c, trans_id, p, size, VM_PKT_COMP) != -EAGAIN)
+	if (!c->backlog && send_pkt(c, trans_id, p, size, type) != -EAGAIN)
 		return;
 	q = malloc(sizeof(*q));
 	if (!q) {
@@ -110,6 +134,7 @@ static void complete_pkt(struct storvsp_chan *c, uint64_t trans_id, const struct
 		return;
 	}
 	q->trans_id = trans_id;
+	q->type = type;
 	q->size = size;
 	q->pkt = *p;
 	q->next = NULL;
@@ -120,13 +145,18 @@ static void complete_pkt(struct storvsp_chan *c, uint64_t trans_id, const struct
 	c->backlog_tail = q;
 }
 
+static void complete_pkt(struct storvsp_chan *c, uint64_t trans_id, const struct vstor_packet *p, uint32_t size)
+{
+	queue_pkt(c, VM_PKT_COMP, trans_id, p, size);
+}
+
 /* Returns false while completions still wait for room. */
 static bool flush_backlog(struct storvsp_chan *c)
 {
-	while (c->backlog) {
+	while (c->backlog && c->open) {
 		struct storvsp_pending *q = c->backlog;
 
-		if (send_pkt(c, q->trans_id, &q->pkt, q->size, VM_PKT_COMP) == -EAGAIN)
+		if (send_pkt(c, q->trans_id, &q->pkt, q->size, q->type) == -EAGAIN)
 			return false;
 		c->backlog = q->next;
 		if (!c->backlog)
@@ -160,13 +190,18 @@ static void reply_status(struct storvsp_chan *c, uint64_t trans_id, const struct
 	complete_pkt(c, trans_id, &p, size);
 }
 
-/* Ask the guest to rescan the bus (LUNs came or went). */
+/* Ask the guest to rescan the bus (LUNs came or went); it never asks by itself, so
+ * this waits for room like a completion. */
 static void send_enumerate(struct storvsp *s)
 {
 	struct vstor_packet p = { .operation = VSTOR_OPERATION_ENUMERATE_BUS };
+	struct storvsp_chan *c = s->primary;
 
-	if (s->primary && s->primary->open && s->state == SV_READY && s->version >= VMSTOR_PROTO_VERSION_WIN7)
-		send_pkt(s->primary, 0, &p, (uint32_t)vstor_size(s), VM_PKT_DATA_INBAND);
+	if (!c || !c->open || s->state != SV_READY || s->version < VMSTOR_PROTO_VERSION_WIN7)
+		return;
+	chan_hold(c);
+	queue_pkt(c, VM_PKT_DATA_INBAND, 0, &p, (uint32_t)vstor_size(s));
+	chan_release(c);
 }
 
 /* ---- SCSI requests ---------------------------------------------------------------- */
@@ -215,6 +250,7 @@ static void srb_done(struct scsi_cmd *cmd)
 	}
 	p.vm_srb.srb_status = srb_status;
 	p.status = status;
+	chan_hold(c);
 	if (r->reply)
 		complete_pkt(c, r->trans_id, &p, (uint32_t)vstor_size(s));
 	c->inflight--;
@@ -225,27 +261,37 @@ static void srb_done(struct scsi_cmd *cmd)
 		vmbus_chan_recv_done(c->ch);
 		storvsp_process(c);
 	}
+	chan_release(c);
 }
 
-/* An SRB answered here without a disk: no LUN there, or the request itself is bad. */
-static void srb_fail(struct storvsp_req *r, uint8_t srb_status)
+/* An SRB answered by the controller without a disk: no data moved, no sense. */
+static void srb_refuse(struct storvsp_chan *c, uint64_t trans_id, bool reply, const struct vmscsi_request *srb,
+		       uint8_t srb_status, uint32_t status)
 {
-	struct storvsp *s = r->c->s;
+	struct storvsp *s = c->s;
 	struct vstor_packet p;
 
+	if (!reply)
+		return;
 	memset(&p, 0, sizeof(p));
 	p.operation = VSTOR_OPERATION_COMPLETE_IO;
-	p.vm_srb = r->srb;
+	p.vm_srb = *srb;
 	p.vm_srb.length = (uint16_t)(vstor_size(s) - offsetof(struct vstor_packet, vm_srb));
 	p.vm_srb.srb_status = srb_status;
 	p.vm_srb.scsi_status = srb_status == SRB_STATUS_INVALID_LUN ? SCSI_STATUS_CHECK_CONDITION : 0;
 	p.vm_srb.data_transfer_length = 0;
 	p.vm_srb.sense_info_length = 0;
 	memset(p.vm_srb.sense_data, 0, sizeof(p.vm_srb.sense_data));
-	p.status = srb_status == SRB_STATUS_INVALID_LUN ? VSTOR_STATUS_DEVICE_DOES_NOT_EXIST
-						       : VSTOR_STATUS_INVALID_DEVICE_REQUEST;
-	if (r->reply)
-		complete_pkt(r->c, r->trans_id, &p, (uint32_t)vstor_size(s));
+	p.status = status;
+	complete_pkt(c, trans_id, &p, (uint32_t)vstor_size(s));
+}
+
+/* No LUN there, or the request itself is bad. */
+static void srb_fail(struct storvsp_req *r, uint8_t srb_status)
+{
+	srb_refuse(r->c, r->trans_id, r->reply, &r->srb, srb_status,
+		   srb_status == SRB_STATUS_INVALID_LUN ? VSTOR_STATUS_DEVICE_DOES_NOT_EXIST
+							: VSTOR_STATUS_INVALID_DEVICE_REQUEST);
 	r->c->inflight--;
 	free(r);
 }
@@ -429,6 +475,7 @@ static void handle_packet(struct storvsp_chan *c, const uint8_t *buf, uint32_t l
 	const struct vmbus_gpa_range *rp = NULL;
 	const uint64_t *pfns = NULL;
 	uint32_t off, size, npfn = 0;
+	const char *bad = NULL;
 	bool reply;
 
 	memcpy(&d, buf, sizeof(d));
@@ -436,44 +483,66 @@ static void handle_packet(struct storvsp_chan *c, const uint8_t *buf, uint32_t l
 	reply = d.flags & VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED;
 	if (d.type == VM_PKT_DATA_USING_GPA_DIRECT) {
 		struct vmbus_gpa_direct_header h;
+		uint64_t pages;
 
-		if (len < sizeof(h) + sizeof(range))
-			goto bad;
-		memcpy(&h, buf, sizeof(h));
-		memcpy(&range, buf + sizeof(h), sizeof(range));
-		/* One range, as the guest drivers send; its page list ends where the vstor
-		 * packet begins. */
-		npfn = (uint32_t)(((uint64_t)range.byte_offset + range.byte_count + GMEM_PAGE_SIZE - 1) / GMEM_PAGE_SIZE);
-		if (h.range_cnt != 1 || range.byte_offset >= GMEM_PAGE_SIZE || npfn > STORVSP_MAX_PAGES ||
-		    off < sizeof(h) + sizeof(range) + 8 * npfn)
-			goto bad;
-		rp = &range;
-		pfns = (const uint64_t *)(buf + sizeof(h) + sizeof(range));
-	} else if (d.type != VM_PKT_DATA_INBAND) {
-		goto bad;
-	}
-	if (off > len || len - off < offsetof(struct vstor_packet, vm_srb))
-		goto bad;
-	size = len - off < VSTOR_PACKET_SIZE ? len - off : VSTOR_PACKET_SIZE;
-	memset(&p, 0, sizeof(p));
-	memcpy(&p, buf + off, size);
-	if (p.operation == VSTOR_OPERATION_EXECUTE_SRB) {
-		if (s->state != SV_READY || size < vstor_size(s)) {
-			if (reply)
-				reply_status(c, d.trans_id, &p, size, VSTOR_STATUS_INVALID_DEVICE_STATE);
-			return;
+		if (len < sizeof(h) + sizeof(range)) {
+			bad = "GPA-direct header cut short";
+		} else {
+			memcpy(&h, buf, sizeof(h));
+			memcpy(&range, buf + sizeof(h), sizeof(range));
+			/* One range, as the guest drivers send; its page list ends where the
+			 * vstor packet begins. */
+			pages = ((uint64_t)range.byte_offset + range.byte_count + GMEM_PAGE_SIZE - 1) / GMEM_PAGE_SIZE;
+			if (h.range_cnt != 1)
+				bad = "not one GPA range";
+			else if (range.byte_offset >= GMEM_PAGE_SIZE)
+				bad = "GPA range offset past its first page";
+			else if (pages > STORVSP_MAX_PAGES)
+				bad = "more pages than a request may have";
+			else if (off < sizeof(h) + sizeof(range) + 8 * pages)
+				bad = "GPA range longer than its page list";
+			else {
+				npfn = (uint32_t)pages;
+				rp = &range;
+				pfns = (const uint64_t *)(buf + sizeof(h) + sizeof(range));
+			}
 		}
-		execute_srb(c, d.trans_id, reply, &p.vm_srb, rp, pfns, npfn);
+	} else if (d.type != VM_PKT_DATA_INBAND) {
+		bad = "not a data packet";
+	}
+	size = off > len ? 0 : len - off < VSTOR_PACKET_SIZE ? len - off : VSTOR_PACKET_SIZE;
+	memset(&p, 0, sizeof(p));
+	if (size)
+		memcpy(&p, buf + off, size);
+	if (!bad && size < offsetof(struct vstor_packet, vm_srb))
+		bad = "shorter than a vstor packet";
+	if (!bad && p.operation == VSTOR_OPERATION_EXECUTE_SRB && size < vstor_size(s))
+		bad = "SCSI request shorter than the protocol version's";
+	if (bad) {
+		/* Answered all the same: the guest driver waits for every answer forever. */
+		s->pkts_bad++;
+		if (log_first_time(LOG_ONCE_MISC, 0x5c5300000ull | s->controller))
+			log_warn("storvsp %u: malformed packet (type %u, %u bytes): %s", s->controller, d.type, len,
+				 bad);
+		if (p.operation == VSTOR_OPERATION_EXECUTE_SRB)
+			srb_refuse(c, d.trans_id, reply, &p.vm_srb, SRB_STATUS_INVALID_REQUEST,
+				   VSTOR_STATUS_INVALID_DEVICE_REQUEST);
+		else if (reply)
+			reply_status(c, d.trans_id, &p, (uint32_t)vstor_size(s), VSTOR_STATUS_INVALID_DEVICE_REQUEST);
+		return;
+	}
+	if (p.operation == VSTOR_OPERATION_EXECUTE_SRB) {
+		/* Refused whole: an answer of the version's size that moved no data. */
+		if (s->state != SV_READY)
+			srb_refuse(c, d.trans_id, reply, &p.vm_srb, SRB_STATUS_INVALID_REQUEST,
+				   VSTOR_STATUS_INVALID_DEVICE_STATE);
+		else
+			execute_srb(c, d.trans_id, reply, &p.vm_srb, rp, pfns, npfn);
 		return;
 	}
 	/* Before a version is agreed the answer has the size of the question; after, the
 	 * size of the version (Windows checks it exactly). */
 	handle_control(c, d.trans_id, reply, &p, s->version ? (uint32_t)vstor_size(s) : size);
-	return;
-bad:
-	s->pkts_bad++;
-	if (log_first_time(LOG_ONCE_MISC, 0x5c5300000ull | s->controller))
-		log_warn("storvsp %u: dropped a malformed packet (type %u, %u bytes)", s->controller, d.type, len);
 }
 
 /* Read and start everything the guest queued; false if stopped before the ring was
@@ -485,8 +554,11 @@ static bool storvsp_process(struct storvsp_chan *c)
 	uint32_t len;
 	int r;
 
-	if (!flush_backlog(c))
+	chan_hold(c);
+	if (!flush_backlog(c)) {
+		chan_release(c);
 		return false;
+	}
 	for (unsigned i = 0; i < STORVSP_MAX_LUNS; i++)
 		if (s->luns[i].blk)
 			blk_plug(s->luns[i].blk);
@@ -512,6 +584,7 @@ static bool storvsp_process(struct storvsp_chan *c)
 	for (unsigned i = 0; i < STORVSP_MAX_LUNS; i++)
 		if (s->luns[i].blk)
 			blk_unplug(s->luns[i].blk);
+	chan_release(c);
 	return drained;
 }
 
@@ -541,8 +614,13 @@ static int sv_open(struct vmbus_channel *ch, void *opaque)
 	return 0;
 }
 
-/* The guest may free its buffers once the channel is closed: no I/O may still write
- * into them, so every request in flight finishes first. */
+/*
+ * The guest may free its buffers once the channel is closed: no I/O may still write
+ * into them, so every request in flight finishes first. Not so when storvsp itself
+ * failed the channel (the guest broke its ring) from a frame that uses it, possibly
+ * inside a disk's completion: waiting for the disk there would never end. The
+ * requests then finish on their own, unanswered, and the last one frees the channel.
+ */
 static void sv_close(struct vmbus_channel *ch, void *opaque)
 {
 	struct storvsp *s = opaque;
@@ -551,10 +629,6 @@ static void sv_close(struct vmbus_channel *ch, void *opaque)
 	if (!c)
 		return;
 	c->open = false;
-	for (unsigned i = 0; i < STORVSP_MAX_LUNS && c->inflight; i++)
-		if (s->luns[i].blk)
-			blk_drain(s->luns[i].blk);
-	free_backlog(c);
 	if (c == s->primary) {
 		/* The next open starts the protocol over (hibernation resume, reboot). */
 		s->primary = NULL;
@@ -563,7 +637,13 @@ static void sv_close(struct vmbus_channel *ch, void *opaque)
 		s->subchannels_made = false;
 	}
 	vmbus_chan_set_priv(ch, NULL);
-	free(c);
+	chan_hold(c);
+	if (c->busy == 1)
+		for (unsigned i = 0; i < STORVSP_MAX_LUNS && c->inflight; i++)
+			if (s->luns[i].blk)
+				blk_drain(s->luns[i].blk);
+	c->closed = true;
+	chan_release(c);
 }
 
 static const struct vmbus_dev_ops storvsp_ops = {
