@@ -870,6 +870,20 @@ START_TEST(print_round_trip_variants)
 }
 END_TEST
 
+/* A message is one line, whatever the file's keys and values hold. */
+START_TEST(errors_one_line)
+{
+	assert_load_err(load("{\"kern\\nel\": \"k\"}"),
+			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, memory, "
+			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
+			"seccomp, api-socket, disks, nets)");
+	assert_load_err_has(load("{\"hv\": \"relaxed\\r\\u001b[2J\"}"), "vm.json: hv: ", NULL);
+	ck_assert_ptr_null(strpbrk(err, "\r\n\x1b"));
+	assert_load_err_has(load("{\"disks\": [{\"path\": \"a\", \"ca\\nche\": 1}]}"),
+			    "vm.json: disks[0].ca?che: unknown key", NULL);
+}
+END_TEST
+
 /* Every key of the file is an option of the same name (but the device lists). */
 START_TEST(schema_matches_options)
 {
@@ -1055,6 +1069,7 @@ int main(void)
 	tcase_add_test(tc, print_round_trip_defaults);
 	tcase_add_test(tc, print_round_trip_everything);
 	tcase_add_test(tc, print_round_trip_variants);
+	tcase_add_test(tc, errors_one_line);
 	tcase_add_test(tc, schema_matches_options);
 	suite_add_tcase(s, tc);
 
