@@ -531,6 +531,41 @@ const char *config_key_name(enum config_scope scope, unsigned i)
 	return k[i].name;
 }
 
+/* Well-formed UTF-8: no stray continuation bytes, overlong forms, surrogates, or code
+ * points past U+10FFFF. */
+static bool utf8_valid(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		unsigned n, cp;
+
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf)
+			n = 1, cp = *s & 0x1f;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			n = 2, cp = *s & 0x0f;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			n = 3, cp = *s & 0x07;
+		else
+			return false;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if (n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+			return false;
+		if (n == 3 && (cp < 0x10000 || cp > 0x10ffff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
 int config_set(struct config_err *e, enum config_scope scope, void *obj, const char *key,
 	       const struct config_val *v)
 {
@@ -544,6 +579,9 @@ int config_set(struct config_err *e, enum config_scope scope, void *obj, const c
 		e->expect = k[i].expect;
 		if (!k[i].set)
 			return expected(e);
+		/* Every setting must fit in a --config file, and JSON holds only text. */
+		if ((v->type == CONFIG_V_ARG || v->type == CONFIG_V_STRING) && !utf8_valid(v->s))
+			return fail_plain(e, "not valid UTF-8 text");
 		return k[i].set(e, v, obj);
 	}
 	for (unsigned i = 0; k[i].name && n < sizeof(known); i++)
