@@ -182,6 +182,21 @@ enum {
 #define FZ_SV_RING_PAGES	4		/* data pages per direction */
 #define FZ_SV_MAX_CHAN		4		/* the primary and 3 sub-channels */
 
+/* fuzz_ic: the shutdown, heartbeat and time sync ICs (channels 0, 1, 2), opened. */
+enum {
+	IC_OP_PACKET,		/* u8 chan, u16 type, u16 flags, u16 len (% 2032), bytes */
+	IC_OP_RING_CTL,		/* u8 chan, u8 field (ring << 2 | index), u32 value */
+	IC_OP_CONSUME,		/* u8 chan: the guest reads what the host sent */
+	IC_OP_HOST,		/* u8 (0 shutdown, 1 restart, 2 time sync, 3 heartbeat state) */
+	IC_OP_CLOSE,		/* u8 chan */
+	IC_OP_OPEN,		/* u8 chan */
+	IC_OP_COUNT
+};
+#define FZ_IC_COUNT		3
+#define FZ_IC_RAM		(2u << 20)
+#define FZ_IC_RING_PAGES	3
+#define IC_FUZZ_MAX		2048
+
 /* fuzz_cli: the words of a command line, each ended by a NUL. */
 
 #endif

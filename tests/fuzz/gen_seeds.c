@@ -725,6 +725,98 @@ static void seeds_scsi_disk(void)
 	emit("scsi_disk", "write-unmap-modeselect", &s);
 }
 
+/* ---- fuzz_ic ------------------------------------------------------------------------------------- */
+
+/* An IC message as hv_utils answers: pipe header, IC header with the response flag. */
+static void ic_packet(struct seed *s, uint8_t chan, uint16_t msgtype, uint16_t fw_major, uint16_t fw_minor,
+		      uint16_t msg_major, uint16_t msg_minor, const void *body, uint16_t len)
+{
+	uint8_t hdr[28] = { 0 };
+	uint32_t pipe_flags = 1, pipe_size = 20u + len;
+	uint8_t flags = 1 | 4;	/* transaction, response */
+
+	memcpy(hdr, &pipe_flags, 4);
+	memcpy(hdr + 4, &pipe_size, 4);
+	memcpy(hdr + 8, &fw_major, 2);
+	memcpy(hdr + 10, &fw_minor, 2);
+	memcpy(hdr + 12, &msgtype, 2);
+	memcpy(hdr + 14, &msg_major, 2);
+	memcpy(hdr + 16, &msg_minor, 2);
+	memcpy(hdr + 18, &len, 2);
+	/* status (4 bytes) 0, transaction id 0 */
+	hdr[25] = flags;
+	u8(s, IC_OP_PACKET);
+	u8(s, chan);
+	u16(s, VM_PKT_DATA_INBAND);
+	u16(s, 0);
+	u16(s, (uint16_t)(sizeof(hdr) + len));
+	put(s, hdr, sizeof(hdr));
+	put(s, body, len);
+}
+
+static void ic_negotiated(struct seed *s, uint8_t chan, uint16_t msg_major, uint16_t msg_minor)
+{
+	uint16_t body[8] = { 1, 1, 0, 0, 3, 0, msg_major, msg_minor };	/* counts, reserved, fw, msg */
+
+	u8(s, IC_OP_CONSUME);
+	u8(s, chan);
+	ic_packet(s, chan, 0, 0, 0, 0, 0, body, sizeof(body));
+}
+
+static void seeds_ic(void)
+{
+	static const uint8_t shutdown_body[12] = { 0 };
+	uint64_t hb[5] = { 1 };
+	uint8_t ts[24] = { 0 };
+	struct seed s;
+
+	/* hv_utils 6.1: every IC negotiated, heartbeat answered, shutdown and time sync
+	 * requests answered. */
+	s.n = 0;
+	ic_negotiated(&s, 0, 3, 2);
+	ic_negotiated(&s, 1, 3, 0);
+	ic_negotiated(&s, 2, 4, 0);
+	u8(&s, IC_OP_CONSUME);
+	u8(&s, 1);
+	ic_packet(&s, 1, 1, 3, 0, 3, 0, hb, sizeof(hb));
+	u8(&s, IC_OP_HOST);
+	u8(&s, 3);
+	u8(&s, IC_OP_HOST);
+	u8(&s, 0);
+	u8(&s, IC_OP_CONSUME);
+	u8(&s, 0);
+	ic_packet(&s, 0, 3, 3, 0, 3, 2, shutdown_body, sizeof(shutdown_body));
+	u8(&s, IC_OP_HOST);
+	u8(&s, 2);
+	u8(&s, IC_OP_CONSUME);
+	u8(&s, 2);
+	ic_packet(&s, 2, 4, 3, 0, 4, 0, ts, sizeof(ts));
+	emit("ic", "hv_utils", &s);
+
+	/* Older versions, a restart asked before the guest negotiated, channels closed
+	 * and opened again. */
+	s.n = 0;
+	u8(&s, IC_OP_HOST);
+	u8(&s, 1);
+	ic_negotiated(&s, 0, 1, 0);
+	ic_negotiated(&s, 2, 3, 0);
+	u8(&s, IC_OP_CONSUME);
+	u8(&s, 0);
+	ic_packet(&s, 0, 3, 1, 0, 1, 0, shutdown_body, sizeof(shutdown_body));
+	u8(&s, IC_OP_CLOSE);
+	u8(&s, 1);
+	u8(&s, IC_OP_OPEN);
+	u8(&s, 1);
+	ic_negotiated(&s, 1, 1, 0);
+	u8(&s, IC_OP_RING_CTL);
+	u8(&s, 2);
+	u8(&s, 0);
+	u32(&s, 0x7fff);
+	u8(&s, IC_OP_HOST);
+	u8(&s, 2);
+	emit("ic", "old-versions-reopen", &s);
+}
+
 /* ---- fuzz_hypercall ------------------------------------------------------------------------------ */
 
 static void hc_wrmsr(struct seed *s, uint8_t vp, uint32_t msr, uint64_t v)
@@ -915,6 +1007,7 @@ int main(int argc, char **argv)
 	seeds_vmbus_ring();
 	seeds_storvsp();
 	seeds_scsi_disk();
+	seeds_ic();
 	seeds_hypercall();
 	seeds_config();
 	return 0;
