@@ -311,11 +311,9 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *ou
 {
 	enum cli_result r = parse_args(argc, argv, cfg, out, err, errlen);
 
-	/* Messages quote what was typed; a control character there (a newline in an
-	 * argument) would break the one line they are, or the terminal. */
+	/* Messages quote what was typed: a newline in an argument would break the one
+	 * line they are, an escape sequence the terminal. */
 	if (r == CLI_ERROR)
-		for (char *p = err; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = '?';
+		config_msg_printable(err);
 	return r;
 }

@@ -23,12 +23,17 @@ static int vfail(struct config_err *e, bool show_got, const char *fmt, va_list a
 		snprintf(e->buf, e->len, "%s: %s, got %s", e->where, body, e->got);
 	else
 		snprintf(e->buf, e->len, "%s: %s", e->where, body);
-	/* Messages quote keys and values as given; a control character there (a "\n" in
-	 * a JSON key) would break the one line a message is. */
-	for (char *p = e->buf; *p; p++)
+	config_msg_printable(e->buf);
+	return -1;
+}
+
+/* Messages quote keys and values as given; a control character there (a newline in a
+ * JSON key or a command-line word) would break the one line a message is. */
+void config_msg_printable(char *msg)
+{
+	for (char *p = msg; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	return -1;
 }
 
 /* "<where>: <problem>", and on JSON ", got <value>". */

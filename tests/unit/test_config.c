@@ -881,6 +881,9 @@ START_TEST(errors_one_line)
 	ck_assert_ptr_null(strpbrk(err, "\r\n\x1b"));
 	assert_load_err_has(load("{\"disks\": [{\"path\": \"a\", \"ca\\nche\": 1}]}"),
 			    "vm.json: disks[0].ca?che: unknown key", NULL);
+	/* A key given twice is quoted as written, raw control characters and all. */
+	assert_load_err(load("{ \"kern\nel\": \"k\", \"kern\nel\": \"k\" }"),
+			"vm.json:2:11: \"kern?el\" is given twice in one object");
 }
 END_TEST
 
