@@ -19,6 +19,8 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #if HVKVM_HAVE_IO_URING
@@ -37,6 +39,9 @@ struct blk {
 	int efd;			/* completions ready */
 	bool plugged;
 	unsigned unsubmitted;		/* SQEs prepared while plugged */
+	bool in_memory;			/* tmpfs/ramfs: requests run as they are submitted */
+	bool running_inline;		/* in inline_run: more requests queue behind */
+	struct blk_req *inline_head, *inline_tail;
 	struct blk_req *backlog, *backlog_tail;	/* waiting for a slot */
 #if HVKVM_HAVE_IO_URING
 	bool uring;
@@ -329,6 +334,37 @@ static void blk_on_completion(void *opaque, uint32_t events)
 	pool_complete(b);
 }
 
+/*
+ * A file in memory never waits for a device: a read or write is a copy, cheaper done
+ * here than handed to a worker thread and waited for (io_uring hands tmpfs I/O to its
+ * workers on kernels where tmpfs cannot do non-blocking I/O). done runs before
+ * blk_submit returns; requests submitted from a done callback run after it, in order,
+ * so that chains of requests (WRITE SAME, UNMAP) do not recurse.
+ */
+static void inline_run(struct blk *b, struct blk_req *req)
+{
+	if (b->inline_tail)
+		b->inline_tail->next = req;
+	else
+		b->inline_head = req;
+	b->inline_tail = req;
+	if (b->running_inline)
+		return;
+	b->running_inline = true;
+	while ((req = b->inline_head)) {
+		int64_t r;
+
+		b->inline_head = req->next;
+		if (!b->inline_head)
+			b->inline_tail = NULL;
+		req->next = NULL;
+		r = blk_do_sync(b, req);
+		b->inflight--;
+		req->done(req, r);
+	}
+	b->running_inline = false;
+}
+
 int blk_submit(struct blk *b, struct blk_req *req)
 {
 	if ((req->op == BLK_READ || req->op == BLK_WRITE) && req->iovcnt == 0)
@@ -340,6 +376,10 @@ int blk_submit(struct blk *b, struct blk_req *req)
 	req->rest_cnt = 0;
 	req->next = NULL;
 	b->inflight++;
+	if (b->in_memory) {
+		inline_run(b, req);
+		return 0;
+	}
 #if HVKVM_HAVE_IO_URING
 	if (b->uring) {
 		if (b->backlog || !uring_prep(b, req)) {
@@ -442,7 +482,11 @@ static int blk_probe(struct blk *b, const char *path, char *err, size_t errlen)
 		b->info.discard = !b->info.readonly &&
 				  read_sysfs_u64(st.st_rdev, "discard_max_bytes", &v) == 0 && v;
 	} else if (S_ISREG(st.st_mode)) {
+		struct statfs sf;
+
 		b->info.size = (uint64_t)st.st_size;
+		b->in_memory = fstatfs(b->fd, &sf) == 0 &&
+			       (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC);
 		b->info.rotational = false;
 		/* Punching a hole past the end changes nothing and tells whether the file
 		 * system can punch holes at all. */

@@ -96,15 +96,13 @@ static void disk_open_ok(bool ro, const struct scsi_disk_config *cfg)
 	ck_assert_int_eq(disk_open(ro, BLK_CACHE_WRITEBACK, cfg), 0);
 }
 
-static void setup(void)
+static void setup_in(const char *dir)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	/*
 	 * The file is unlinked at once and opened again through /proc, so that a failed
 	 * check (which skips the teardown) leaves nothing behind.
 	 */
-	snprintf(path, sizeof(path), "%s/hvkvm-scsi-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(path, sizeof(path), "%s/hvkvm-scsi-XXXXXX", dir);
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	unlink(path);
@@ -115,6 +113,19 @@ static void setup(void)
 	loop_thread = (struct test_loop){ .loop = loop };
 	test_loop_start(&loop_thread);
 	disk_open_ok(false, &default_cfg);
+}
+
+static void setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	setup_in(tmp && *tmp ? tmp : "/tmp");
+}
+
+/* A file in memory (tmpfs): the back end serves it inline, without I/O threads. */
+static void setup_shm(void)
+{
+	setup_in("/dev/shm");
 }
 
 static void teardown(void)
@@ -1166,6 +1177,89 @@ START_TEST(test_unmap_bad)
 }
 END_TEST
 
+/* ---- a file in memory ------------------------------------------------------------ */
+
+START_TEST(test_mem_inline)
+{
+	uint8_t *data = malloc(16 * BS), *back = malloc(16 * BS);
+	struct run r;
+
+	fill(data, 16 * BS, 91);
+	io(&r, SCSI_WRITE_10, 300, 16, 0, false, data, 16 * BS);
+	ck_good(&r, 16 * BS);
+	ck_assert(r.sync);		/* done before execute returned */
+	file_read(300 * BS, back, 16 * BS);
+	ck_bytes(back, data, 16 * BS);
+	memset(back, 0, 16 * BS);
+	io(&r, SCSI_READ_16, 300, 16, 0, true, back, 16 * BS);
+	ck_good(&r, 16 * BS);
+	ck_assert(r.sync);
+	ck_bytes(back, data, 16 * BS);
+	/* A flush, and a write past the end still fails cleanly. */
+	exec(&r, CDB(SCSI_SYNCHRONIZE_CACHE_10, 0, 0, 0, 0, 0, 0, 0, 0, 0), false, NULL, 0);
+	ck_good(&r, 0);
+	io(&r, SCSI_WRITE_10, DISK_BLOCKS - 1, 2, 0, false, data, 2 * BS);
+	ck_illegal(&r, SCSI_ASC_LBA_OUT_OF_RANGE);
+	free(data);
+	free(back);
+}
+END_TEST
+
+/* Requests chained from completions (WRITE SAME in chunks, UNMAP lists) run one after
+ * the other without recursing, and all land. */
+START_TEST(test_mem_chains)
+{
+	uint8_t block[BS], list[8 + 16 * 2];
+	unsigned plen;
+	struct run r;
+
+	fill(block, BS, 92);
+	io(&r, SCSI_WRITE_SAME_16, 1000, 3000, 0, false, block, BS);
+	ck_good(&r, BS);
+	ck_assert(r.sync);
+	ck_assert(file_range_is(1000, 3000, block));
+	ck_assert(file_range_is(999, 1, NULL));
+	ck_assert(file_range_is(4000, 1, NULL));
+	plen = unmap_list(list, (const uint64_t[]){ 1000, 3000 }, (const uint32_t[]){ 100, 1000 }, 2);
+	unmap(&r, list, plen, plen);
+	ck_good(&r, plen);
+	ck_assert(file_range_is(1000, 100, NULL));
+	ck_assert(file_range_is(1100, 1900, block));
+	ck_assert(file_range_is(3000, 1000, NULL));
+}
+END_TEST
+
+START_TEST(test_mem_many)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+	uint8_t *want = malloc(64 * 8 * BS), *back = malloc(64 * 8 * BS);
+	struct iovec iov[64];
+
+	b->buf = malloc(64 * 8 * BS);
+	fill(want, 64 * 8 * BS, 93);
+	memcpy(b->buf, want, 64 * 8 * BS);
+	for (unsigned i = 0; i < 64; i++) {
+		uint8_t cdb[16];
+		unsigned cl = cdb_lba(cdb, SCSI_WRITE_10, 8 * i, 8, 0);
+
+		iov[i] = (struct iovec){ b->buf + i * 8 * BS, 8 * BS };
+		run_prepare(&b->runs[i], cdb, cl, false, &iov[i], 1);
+	}
+	loop_call(loop, batch_on_loop, b);
+	ck_assert_uint_eq(b->inflight, 0);	/* every one done inside execute */
+	for (unsigned i = 0; i < 64; i++) {
+		run_wait(&b->runs[i]);
+		ck_good(&b->runs[i], 8 * BS);
+	}
+	file_read(0, back, 64 * 8 * BS);
+	ck_assert(memcmp(back, want, 64 * 8 * BS) == 0);
+	free(b->buf);
+	free(b);
+	free(want);
+	free(back);
+}
+END_TEST
+
 /* ---- MODE SENSE / MODE SELECT ---------------------------------------------------- */
 
 static const uint8_t ms6_all[44] = {
@@ -1864,6 +1958,14 @@ static Suite *scsi_disk_suite(void)
 	tcase_add_test(tc, test_write_error);
 	tcase_add_test(tc, test_direct_aligned);
 	tcase_add_test(tc, test_direct_unaligned);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("in_memory");
+	tcase_add_checked_fixture(tc, setup_shm, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_mem_inline);
+	tcase_add_test(tc, test_mem_chains);
+	tcase_add_test(tc, test_mem_many);
 	suite_add_tcase(s, tc);
 	return s;
 }
