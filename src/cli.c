@@ -258,8 +258,8 @@ static int load_config_first(struct cli_ctx *c, int argc, char **argv)
 	return config_load_file(c->cfg, file, c->err, c->errlen);
 }
 
-enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *out,
-			  char *err, size_t errlen)
+static enum cli_result parse_args(int argc, char **argv, struct vm_config *cfg, FILE *out,
+				  char *err, size_t errlen)
 {
 	struct cli_ctx c = { .cfg = cfg, .err = err, .errlen = errlen };
 	const struct cli_option *o;
@@ -304,4 +304,16 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *ou
 		return CLI_EXIT_OK;
 	}
 	return CLI_RUN;
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *out,
+			  char *err, size_t errlen)
+{
+	enum cli_result r = parse_args(argc, argv, cfg, out, err, errlen);
+
+	/* Messages quote what was typed: a newline in an argument would break the one
+	 * line they are, an escape sequence the terminal. */
+	if (r == CLI_ERROR)
+		config_msg_printable(err);
+	return r;
 }

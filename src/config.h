@@ -168,6 +168,9 @@ void config_net_mac(const struct vm_config *cfg, unsigned i, uint8_t mac[6]);
 
 /* Add the settings of a JSON file to cfg (config_init'ed); name prefixes messages.
  * 0, or -1 with one line in err naming the file, and the key or line:column. */
+/* Control characters in a message become '?': it stays one line. */
+void config_msg_printable(char *msg);
+
 int config_load_file(struct vm_config *cfg, const char *path, char *err, size_t errlen);
 int config_load_json(struct vm_config *cfg, const char *name, const char *text, size_t len,
 		     char *err, size_t errlen);

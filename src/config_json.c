@@ -195,7 +195,7 @@ static int load_devices(struct vm_config *cfg, const char *name, const char *key
 	return 0;
 }
 
-int config_load_json(struct vm_config *cfg, const char *name, const char *text, size_t len,
+static int load_json(struct vm_config *cfg, const char *name, const char *text, size_t len,
 		     char *err, size_t errlen)
 {
 	struct json_tokener *tok;
@@ -266,6 +266,17 @@ int config_load_json(struct vm_config *cfg, const char *name, const char *text, 
 		}
 	}
 	json_object_put(root);
+	return r;
+}
+
+int config_load_json(struct vm_config *cfg, const char *name, const char *text, size_t len,
+		     char *err, size_t errlen)
+{
+	int r = load_json(cfg, name, text, len, err, errlen);
+
+	/* Some messages quote the text as written (a key given twice). */
+	if (r < 0)
+		config_msg_printable(err);
 	return r;
 }
 

@@ -23,7 +23,17 @@ static int vfail(struct config_err *e, bool show_got, const char *fmt, va_list a
 		snprintf(e->buf, e->len, "%s: %s, got %s", e->where, body, e->got);
 	else
 		snprintf(e->buf, e->len, "%s: %s", e->where, body);
+	config_msg_printable(e->buf);
 	return -1;
+}
+
+/* Messages quote keys and values as given; a control character there (a newline in a
+ * JSON key or a command-line word) would break the one line a message is. */
+void config_msg_printable(char *msg)
+{
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 /* "<where>: <problem>", and on JSON ", got <value>". */
@@ -526,6 +536,41 @@ const char *config_key_name(enum config_scope scope, unsigned i)
 	return k[i].name;
 }
 
+/* Well-formed UTF-8: no stray continuation bytes, overlong forms, surrogates, or code
+ * points past U+10FFFF. */
+static bool utf8_valid(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		unsigned n, cp;
+
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf)
+			n = 1, cp = *s & 0x1f;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			n = 2, cp = *s & 0x0f;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			n = 3, cp = *s & 0x07;
+		else
+			return false;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if (n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+			return false;
+		if (n == 3 && (cp < 0x10000 || cp > 0x10ffff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
 int config_set(struct config_err *e, enum config_scope scope, void *obj, const char *key,
 	       const struct config_val *v)
 {
@@ -539,6 +584,9 @@ int config_set(struct config_err *e, enum config_scope scope, void *obj, const c
 		e->expect = k[i].expect;
 		if (!k[i].set)
 			return expected(e);
+		/* Every setting must fit in a --config file, and JSON holds only text. */
+		if ((v->type == CONFIG_V_ARG || v->type == CONFIG_V_STRING) && !utf8_valid(v->s))
+			return fail_plain(e, "not valid UTF-8 text");
 		return k[i].set(e, v, obj);
 	}
 	for (unsigned i = 0; k[i].name && n < sizeof(known); i++)

@@ -326,9 +326,26 @@ bool loop_on_thread(const struct loop *loop)
 	return loop->running && pthread_equal(loop->thread, pthread_self());
 }
 
-int loop_run(struct loop *loop)
+/* One epoll batch: the callbacks of every source that is ready. */
+static int loop_dispatch(struct loop *loop, int timeout_ms)
 {
 	struct epoll_event evs[32];
+	int n = epoll_wait(loop->epfd, evs, 32, timeout_ms);
+
+	if (n < 0)
+		return -errno;
+	for (int i = 0; i < n; i++) {
+		struct loop_source *s = evs[i].data.ptr;
+
+		if (!s->dead)
+			s->fn(s->opaque, evs[i].events);
+	}
+	loop_reap(loop);
+	return n;
+}
+
+int loop_run(struct loop *loop)
+{
 	int r = 0;
 
 	loop->thread = pthread_self();
@@ -342,24 +359,24 @@ int loop_run(struct loop *loop)
 		pthread_mutex_unlock(&loop->lock);
 		if (quit)
 			break;
-		n = epoll_wait(loop->epfd, evs, 32, -1);
+		n = loop_dispatch(loop, -1);
+		if (n == -EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			log_error("event loop: epoll_wait: %s", strerror(errno));
+			r = n;
+			log_error("event loop: epoll_wait: %s", strerror(-n));
 			break;
 		}
-		for (int i = 0; i < n; i++) {
-			struct loop_source *s = evs[i].data.ptr;
-
-			if (!s->dead)
-				s->fn(s->opaque, evs[i].events);
-		}
-		loop_reap(loop);
 	}
 	loop->running = false;
 	return r;
+}
+
+int loop_run_once(struct loop *loop, int timeout_ms)
+{
+	int n = loop_dispatch(loop, timeout_ms);
+
+	return n == -EINTR ? 0 : n;
 }
 
 void loop_quit(struct loop *loop)

@@ -42,6 +42,10 @@ bool loop_on_thread(const struct loop *loop);
 /* Dispatch until loop_quit(); returns 0, or -errno if epoll fails. */
 int loop_run(struct loop *loop);
 void loop_quit(struct loop *loop);
+/* Dispatch what is ready, waiting up to timeout_ms for something (0: not at all, -1:
+ * forever); the number of sources that were ready, or -errno. For a single-threaded
+ * caller that drives the loop itself (fuzz harnesses), never beside loop_run(). */
+int loop_run_once(struct loop *loop, int timeout_ms);
 
 uint64_t loop_now_ns(void);	/* CLOCK_MONOTONIC in ns */
 

@@ -85,10 +85,10 @@ static bool storvsp_process(struct storvsp_chan *c);
 static void free_backlog(struct storvsp_chan *c);
 
 /*
- * A send can fail the channel (the guest broke its ring), and vmbus_chan_fail() closes
- * it at once, from inside the storvsp frame that sent. Such a frame holds the channel
- * so that the close only marks it; the last one out, or the last request to complete,
- * frees it.
+ * A channel's state lives while a storvsp frame or a request uses it: the close only
+ * marks it, and the last one out, or the last request to complete, frees it. A send
+ * that fails the channel (the guest broke its ring) does not close it under the frame:
+ * vmbus_chan_fail() leaves the close to the loop, and further calls get -EPIPE.
  */
 static void chan_hold(struct storvsp_chan *c)
 {
@@ -616,10 +616,11 @@ static int sv_open(struct vmbus_channel *ch, void *opaque)
 
 /*
  * The guest may free its buffers once the channel is closed: no I/O may still write
- * into them, so every request in flight finishes first. Not so when storvsp itself
- * failed the channel (the guest broke its ring) from a frame that uses it, possibly
- * inside a disk's completion: waiting for the disk there would never end. The
- * requests then finish on their own, unanswered, and the last one frees the channel.
+ * into them, so every request in flight finishes first. The close comes from the loop
+ * (the guest's CLOSECHANNEL, or after storvsp or the ring failed the channel), outside
+ * storvsp's frames; should it come inside one, possibly a disk's completion, waiting
+ * for the disk there would never end: the requests then finish on their own,
+ * unanswered, and the last one frees the channel.
  */
 static void sv_close(struct vmbus_channel *ch, void *opaque)
 {

@@ -346,8 +346,8 @@ static void reference_tsc_fill(struct hv *hv)
 	if (!p)
 		return;
 	if (!hv->clock_valid) {
-		/* Sequence 0 sends the guest to TIME_REF_COUNT. */
-		__atomic_store_n(&p->tsc_sequence, 0, __ATOMIC_RELEASE);
+		/* Sequence 0 (at offset 0 of the page) sends the guest to TIME_REF_COUNT. */
+		__atomic_store_n((uint32_t *)__builtin_assume_aligned(p, 4), 0, __ATOMIC_RELEASE);
 		return;
 	}
 	if (++hv->tsc_sequence == 0)

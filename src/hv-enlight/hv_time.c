@@ -70,9 +70,12 @@ uint64_t hv_clock_ns_until(uint64_t now_ref, uint64_t deadline_ref)
 
 void hv_clock_fill_page(const struct hv_clock *c, uint32_t seq, struct hv_reference_tsc_page *p)
 {
-	/* The guest reads the sequence before and after the fields: publish it last. */
-	__atomic_store_n(&p->tsc_sequence, 0, __ATOMIC_SEQ_CST);
+	/* The sequence is at offset 0 of the page (aligned, which the packed struct does
+	 * not say). The guest reads it before and after the fields: publish it last. */
+	uint32_t *seqp = __builtin_assume_aligned(p, 4);
+
+	__atomic_store_n(seqp, 0, __ATOMIC_SEQ_CST);
 	p->tsc_scale = c->scale;
 	p->tsc_offset = c->offset;
-	__atomic_store_n(&p->tsc_sequence, seq ? seq : 1, __ATOMIC_RELEASE);
+	__atomic_store_n(seqp, seq ? seq : 1, __ATOMIC_RELEASE);
 }

@@ -142,14 +142,22 @@ static void raise_sint(struct synic *s, unsigned vp, struct synic_vp *v, unsigne
  * guest writes EOM when it does, then look again: the guest may have emptied it
  * between our first look and the flag, without seeing the flag.
  */
+/* The type is at offset 0 of a 256-byte slot in the SIM page, so 4-byte aligned; the
+ * packed struct does not say so, and atomics on its member would become libatomic
+ * calls (clang). */
+static uint32_t *slot_type(struct hv_message *slot)
+{
+	return __builtin_assume_aligned(slot, 4);
+}
+
 static bool slot_claim(struct hv_message *slot)
 {
 	uint8_t *flags = (uint8_t *)slot + SIMP_OFF_FLAGS;
 
-	if (__atomic_load_n(&slot->header.message_type, __ATOMIC_ACQUIRE) == HVMSG_NONE)
+	if (__atomic_load_n(slot_type(slot), __ATOMIC_ACQUIRE) == HVMSG_NONE)
 		return true;
 	__atomic_fetch_or(flags, HV_MESSAGE_PENDING, __ATOMIC_SEQ_CST);
-	return __atomic_load_n(&slot->header.message_type, __ATOMIC_SEQ_CST) == HVMSG_NONE;
+	return __atomic_load_n(slot_type(slot), __ATOMIC_SEQ_CST) == HVMSG_NONE;
 }
 
 /* Write a message into a claimed slot: the type last, since the guest reads it first. */
@@ -161,7 +169,7 @@ static void slot_write(struct hv_message *slot, uint32_t type, uint64_t origin, 
 	slot->header.message_flags = more ? HV_MESSAGE_PENDING : 0;
 	slot->header.reserved = 0;
 	slot->header.origin = origin;
-	__atomic_store_n(&slot->header.message_type, type, __ATOMIC_RELEASE);
+	__atomic_store_n(slot_type(slot), type, __ATOMIC_RELEASE);
 }
 
 static bool sint_has_pending_timer(const struct synic_vp *v, unsigned sint, unsigned except)

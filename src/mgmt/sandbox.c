@@ -98,6 +98,17 @@ static int add_rules(scmp_filter_ctx ctx, enum thread_kind kind, char *err, size
 					     SCMP_A0(SCMP_CMP_EQ, fam ? AF_INET : AF_UNIX),
 					     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM));
 	}
+#if HVKVM_LEAK_SANITIZER
+	/* LeakSanitizer checks at exit from a tracer it clones, which ptraces every thread
+	 * and waits for them: in sanitizer builds only. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ptrace), 0);
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(wait4), 0);
+	if (r == 0 && kind == THREAD_LOOP)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_VM, CLONE_VM));
+#endif
 	if (r < 0 && !*err)
 		snprintf(err, errlen, "seccomp: cannot build the %s filter: %s", thread_kind_name(kind), strerror(-r));
 	return r;

@@ -12,13 +12,25 @@
  *                 timerfd/eventfd/signalfd, accept and datagrams on sockets it has,
  *                 io_uring, unlinking its socket, new threads (CLONE_THREAD only).
  *
- * Nothing may execve, fork, ptrace, mount, make or connect sockets, or signal
+ * Nothing may execve, fork, ptrace, mount, make stream sockets or connect any, or signal
  * another process. A forbidden call stops hvkvm at once: the SIGSYS handler
  * writes which thread kind made which system call, then the process exits with
  * status 1 (VM_EXIT_ERROR).
  */
 #ifndef HVKVM_SANDBOX_H
 #define HVKVM_SANDBOX_H
+
+/* Sanitizer builds: LeakSanitizer needs ptrace and wait4 at exit, and gets them. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HVKVM_LEAK_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define HVKVM_LEAK_SANITIZER 1
+#endif
+#endif
+#ifndef HVKVM_LEAK_SANITIZER
+#define HVKVM_LEAK_SANITIZER 0
+#endif
 
 #include <stdbool.h>
 #include <stddef.h>

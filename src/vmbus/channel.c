@@ -34,6 +34,12 @@ static void chan_on_signal(void *opaque, uint32_t events)
 	(void)events;
 	if (read(ch->efd, &n, sizeof(n)) != sizeof(n))
 		return;
+	if (ch->close_pending) {
+		/* vmbus_chan_fail() woke us: the device hears of it now, outside its own calls. */
+		ch->close_pending = false;
+		ch->dev->ops->close(ch, ch->dev->opaque);
+		return;
+	}
 	ch->signals_in += n;
 	while (ch->state == CHAN_OPEN && !ch->failed) {
 		bool drained;
@@ -160,6 +166,7 @@ int vmbus_chan_open(struct vmbus_channel *ch, struct vmbus_gpadl *g, uint32_t do
 	g->users++;
 	ch->target_vp = target_vp;
 	ch->failed = false;
+	ch->close_pending = false;
 	ch->state = CHAN_OPEN;
 	r = ch->dev->ops->open(ch, ch->dev->opaque);
 	if (r < 0) {
@@ -204,19 +211,36 @@ void vmbus_chan_close(struct vmbus_channel *ch)
 		return;
 	if (ch->state == CHAN_OPEN) {
 		ch->state = CHAN_OFFERED;
-		if (!ch->failed)
+		/* A failed channel's device was told, or is about to be: once, here. */
+		if (!ch->failed || ch->close_pending)
 			ch->dev->ops->close(ch, ch->dev->opaque);
+		ch->close_pending = false;
 	}
 	chan_release_ring(ch);
 }
 
+/*
+ * The device's close runs later, from the loop: this is called from inside the
+ * device (its own vmbus_chan_fail, or a vmbus_chan_recv/send that found the ring
+ * broken), which must be able to go on using its state until it returns. Until then
+ * every call on the channel fails with -EPIPE.
+ */
 void vmbus_chan_fail(struct vmbus_channel *ch, const char *why)
 {
+	uint64_t one = 1;
+
 	if (ch->failed)
 		return;
 	log_error("vmbus: %s channel %u: %s; closing it", chan_name(ch), ch->relid, why);
-	ch->dev->ops->close(ch, ch->dev->opaque);
 	ch->failed = true;
+	if (ch->state != CHAN_OPEN)
+		return;
+	ch->close_pending = true;
+	if (write(ch->efd, &one, sizeof(one)) != sizeof(one)) {
+		/* The counter cannot overflow from here; never leave the device unaware. */
+		ch->close_pending = false;
+		ch->dev->ops->close(ch, ch->dev->opaque);
+	}
 }
 
 void vmbus_chan_signal(struct vmbus_channel *ch)

@@ -173,7 +173,10 @@ int vmbus_gpadl_body(struct vmbus_gpadl_table *t, const void *msg, uint32_t len,
 int vmbus_gpadl_view(const struct vmbus_gpadl *g, const struct gmem *m, uint32_t first, uint32_t n,
 		     struct gmem_view *v)
 {
-	if (!g->complete || first > g->npfns || n > g->npfns - first)
+	if (!g->complete || first > g->npfns || n > g->npfns - first) {
+		/* As gmem_view_pages leaves it: empty, safe to release. */
+		memset(v, 0, sizeof(*v));
 		return -EINVAL;
+	}
 	return gmem_view_pages(m, g->pfns + first, n, v);
 }

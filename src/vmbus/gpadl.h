@@ -57,7 +57,8 @@ struct vmbus_gpadl *vmbus_gpadl_find(struct vmbus_gpadl_table *t, uint32_t id);
 void vmbus_gpadl_remove(struct vmbus_gpadl_table *t, struct vmbus_gpadl *g);
 void vmbus_gpadl_clear(struct vmbus_gpadl_table *t);
 
-/* A host view of pages [first, first + n) of the GPADL's page list. */
+/* A host view of pages [first, first + n) of the GPADL's page list; on failure *v
+ * is left empty. */
 int vmbus_gpadl_view(const struct vmbus_gpadl *g, const struct gmem *m, uint32_t first, uint32_t n,
 		     struct gmem_view *v);
 

@@ -113,11 +113,11 @@ static void device_free_if_gone(struct vmbus *bus, struct vmbus_device *dev)
 	}
 }
 
-/* Drop a channel's relid for good, with the GPADLs the guest made for it. */
+/* Drop a channel's relid for good, with the GPADLs the guest made for it. The device
+ * stays: the caller frees it (device_free_if_gone) once it is done with it. */
 static void channel_release(struct vmbus_channel *ch)
 {
 	struct vmbus *bus = ch->bus;
-	struct vmbus_device *dev = ch->dev;
 	uint32_t relid = ch->relid;
 	struct vmbus_gpadl *g = bus->gpadls.head;
 
@@ -129,7 +129,6 @@ static void channel_release(struct vmbus_channel *ch)
 			vmbus_gpadl_remove(&bus->gpadls, g);
 		g = next;
 	}
-	device_free_if_gone(bus, dev);
 }
 
 /* The connection ends (UNLOAD, a new INITIATE_CONTACT, a VM reset): every channel is
@@ -147,10 +146,14 @@ static void vmbus_disconnect(struct vmbus *bus)
 		vmbus_chan_close(ch);
 		/* Sub-channels exist only while their primary is open: the device asks for
 		 * them again on the next connection. */
-		if (ch->state == CHAN_RESCINDED || ch->dev->removed || ch->subidx)
+		if (ch->state == CHAN_RESCINDED || ch->dev->removed || ch->subidx) {
+			struct vmbus_device *dev = ch->dev;
+
 			channel_release(ch);
-		else
+			device_free_if_gone(bus, dev);
+		} else {
 			ch->state = CHAN_IDLE;
+		}
 	}
 	vmbus_gpadl_clear(&bus->gpadls);
 	bus->offers_requested = false;
@@ -418,8 +421,12 @@ static void handle_relid_released(struct vmbus *bus, uint32_t relid)
 {
 	struct vmbus_channel *ch = channel_of(bus, relid);
 
-	if (ch && ch->state == CHAN_RESCINDED)
+	if (ch && ch->state == CHAN_RESCINDED) {
+		struct vmbus_device *dev = ch->dev;
+
 		channel_release(ch);
+		device_free_if_gone(bus, dev);
+	}
 }
 
 static void handle_unload(struct vmbus *bus)

@@ -88,7 +88,8 @@ void vmbus_chan_set_priv(struct vmbus_channel *ch, void *priv);
 void *vmbus_chan_priv(const struct vmbus_channel *ch);
 
 /* Next guest packet, descriptor included: 0, -EAGAIN (none), -EMSGSIZE (buf too
- * small, *len tells), -EBADMSG (the guest broke the ring; the channel is now dead). */
+ * small, *len tells), -EBADMSG (the guest broke the ring; the channel is now dead and
+ * close follows, as after vmbus_chan_fail). */
 int vmbus_chan_recv(struct vmbus_channel *ch, void *buf, uint32_t buflen, uint32_t *len);
 /* Publish consumed packets; signals the guest if it waits for that room. */
 void vmbus_chan_recv_done(struct vmbus_channel *ch);
@@ -111,7 +112,9 @@ int vmbus_chan_gpadl_view(struct vmbus_channel *ch, uint32_t gpadl, struct gmem_
 void vmbus_chan_gpadl_put(struct vmbus_channel *ch, uint32_t gpadl, struct gmem_view *v);
 
 /* The device found the guest's data malformed beyond recovery: close the channel
- * from the host side (the guest sees it stop). */
+ * from the host side (the guest sees it stop). Calls on the channel fail from now on;
+ * the device's close callback runs later, from the loop, never inside this call or
+ * inside the vmbus_chan_recv/send that found a ring broken. */
 void vmbus_chan_fail(struct vmbus_channel *ch, const char *why);
 
 #endif

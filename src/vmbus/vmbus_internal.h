@@ -36,6 +36,7 @@ struct vmbus_channel {
 	struct vmbus_ring out;		/* host to guest */
 	int efd;			/* guest signals arrive here (KVM or hvkvm writes it) */
 	bool failed;			/* the guest broke it: no more device callbacks */
+	bool close_pending;		/* failed, and the device's close has not run yet */
 	void *priv;
 	uint64_t pkts_in, pkts_out, signals_in, signals_out;
 };

@@ -107,6 +107,11 @@ show() {
 between() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
 finish() {
+	local san
+	# A sanitized hvkvm (scripts/test-sanitized) reports on stderr: any report fails.
+	san=$(grep -a -l -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer' \
+		"$OUT"/*.err "$OUT"/*.txt 2>/dev/null | xargs -r -n1 basename | tr '\n' ' ')
+	check "no sanitizer report in hvkvm's stderr${san:+ (in $san)}" [ -z "$san" ]
 	echo "# $checks checks, $failures failed"
 	if [ $failures -gt 0 ]; then
 		for f in "$OUT"/*.serial; do show "$(basename "$f" .serial)"; done

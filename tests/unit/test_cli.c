@@ -967,6 +967,20 @@ static void make_file(char *path, size_t len, const char *tmpl)
 	close(fd);
 }
 
+/* An argument with control characters in it still gives a one-line message. */
+START_TEST(error_control_characters)
+{
+	parse("a\nb", NULL);
+	assert_error("unexpected argument 'a?b'", NULL);
+	parse("--memory", "1\r\x1b[2J", NULL);
+	assert_error("--memory", NULL);
+	ck_assert_ptr_null(strpbrk(run.err, "\r\n\x1b"));
+	parse("--disk", "path=x,\nbogus=1", NULL);
+	assert_error("--disk", NULL);
+	ck_assert_ptr_null(strchr(run.err, '\n'));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -1014,6 +1028,7 @@ int main(void)
 	tcase_add_test(tc, help_alignment);
 	tcase_add_test(tc, help_to_file);
 	tcase_add_test(tc, version);
+	tcase_add_test(tc, error_control_characters);
 	suite_add_tcase(s, tc);
 
 	ret = test_main(s);

@@ -870,6 +870,45 @@ START_TEST(print_round_trip_variants)
 }
 END_TEST
 
+/* A message is one line, whatever the file's keys and values hold. */
+START_TEST(errors_one_line)
+{
+	assert_load_err(load("{\"kern\\nel\": \"k\"}"),
+			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, memory, "
+			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
+			"seccomp, api-socket, disks, nets)");
+	assert_load_err_has(load("{\"hv\": \"relaxed\\r\\u001b[2J\"}"), "vm.json: hv: ", NULL);
+	ck_assert_ptr_null(strpbrk(err, "\r\n\x1b"));
+	assert_load_err_has(load("{\"disks\": [{\"path\": \"a\", \"ca\\nche\": 1}]}"),
+			    "vm.json: disks[0].ca?che: unknown key", NULL);
+	/* A key given twice is quoted as written, raw control characters and all. */
+	assert_load_err(load("{ \"kern\nel\": \"k\", \"kern\nel\": \"k\" }"),
+			"vm.json:2:11: \"kern?el\" is given twice in one object");
+}
+END_TEST
+
+/* What the command line takes, a file can hold: text that is not UTF-8 is refused
+ * there, not written by --print-config into a file --config refuses. */
+START_TEST(cli_not_utf8)
+{
+	static const char *const bad[] = {
+		"ot=/dii\x08\xe0\xe0", "\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\xe2\x82",
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse("--kernel", kernel_path, "--cmdline", bad[i], "--print-config", NULL);
+		ck_assert_int_eq(run.r, CLI_ERROR);
+		ck_assert_msg(strstr(run.err, "--cmdline") && strstr(run.err, "not valid UTF-8 text"), "%s", run.err);
+	}
+	parse("--kernel", kernel_path, "--name", "vm", "--disk", "path=/tmp/\xff.img", NULL);
+	ck_assert_int_eq(run.r, CLI_ERROR);
+	ck_assert_msg(strstr(run.err, "not valid UTF-8 text"), "%s", run.err);
+	/* Real UTF-8, up to four bytes, goes through and back. */
+	parse("--kernel", kernel_path, "--cmdline", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7", "--print-config", NULL);
+	round_trip();
+}
+END_TEST
+
 /* Every key of the file is an option of the same name (but the device lists). */
 START_TEST(schema_matches_options)
 {
@@ -1055,6 +1094,8 @@ int main(void)
 	tcase_add_test(tc, print_round_trip_defaults);
 	tcase_add_test(tc, print_round_trip_everything);
 	tcase_add_test(tc, print_round_trip_variants);
+	tcase_add_test(tc, errors_one_line);
+	tcase_add_test(tc, cli_not_utf8);
 	tcase_add_test(tc, schema_matches_options);
 	suite_add_tcase(s, tc);
 

@@ -604,6 +604,23 @@ START_TEST(test_view_out_of_bounds)
 }
 END_TEST
 
+/* A refused view is empty, whatever the caller's struct held: releasing it is safe. */
+START_TEST(test_view_refused_is_empty)
+{
+	uint64_t w[] = { rng(2 * PAGE, 0), 20, 21 };
+	struct vmbus_gpadl *g;
+	struct gmem_view v;
+
+	ck_assert_int_eq(header_all(1, 1, w, 3, &g), 1);
+	memset(&v, 0xa5, sizeof(v));
+	ck_assert_int_eq(vmbus_gpadl_view(g, &mem, 1, 2, &v), -EINVAL);
+	ck_assert_ptr_null(v.base);
+	ck_assert_uint_eq(v.len, 0);
+	ck_assert(!v.mapped);
+	gmem_view_release(&v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gpadl");
@@ -638,6 +655,7 @@ int main(void)
 	tcase_add_test(tv, test_view_contiguous_in_place);
 	tcase_add_test(tv, test_view_scattered_remapped);
 	tcase_add_test(tv, test_view_out_of_bounds);
+	tcase_add_test(tv, test_view_refused_is_empty);
 	suite_add_tcase(s, tv);
 	return test_main(s);
 }

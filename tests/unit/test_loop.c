@@ -234,6 +234,70 @@ START_TEST(post_before_run)
 }
 END_TEST
 
+/* A caller that drives the loop itself: posted work, ready fds and timers run in its
+ * loop_run_once() calls, on its own thread, and nothing runs between them. */
+static unsigned once_fd_calls;
+
+static void once_fd(void *opaque, uint32_t events)
+{
+	uint64_t v;
+
+	(void)events;
+	ck_assert_int_eq(read(*(int *)opaque, &v, sizeof(v)), (int)sizeof(v));
+	once_fd_calls++;
+}
+
+static void once_timer(void *opaque)
+{
+	(*(unsigned *)opaque)++;
+}
+
+START_TEST(run_once)
+{
+	struct loop *loop = loop_new();
+	struct loop_timer *t;
+	unsigned fired = 0;
+	uint64_t one = 1, t0;
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	ck_assert_ptr_nonnull(loop);
+	ck_assert_int_ge(efd, 0);
+	/* nothing ready: returns at once */
+	ck_assert_int_eq(loop_run_once(loop, 0), 0);
+
+	early_n = 0;
+	for (uintptr_t i = 0; i < 3; i++)
+		ck_assert_int_eq(loop_post(loop, early_work, (void *)i), 0);
+	ck_assert_uint_eq(early_n, 0);
+	ck_assert_int_eq(loop_run_once(loop, 0), 1);
+	ck_assert_uint_eq(early_n, 3);
+	ck_assert_uint_eq(early_log[2], 2);
+	ck_assert(!loop_on_thread(loop));
+
+	once_fd_calls = 0;
+	ck_assert_int_eq(loop_add_fd(loop, efd, EPOLLIN, once_fd, &efd), 0);
+	ck_assert_int_eq(write(efd, &one, sizeof(one)), (int)sizeof(one));
+	ck_assert_int_eq(loop_run_once(loop, 0), 1);
+	ck_assert_uint_eq(once_fd_calls, 1);
+	ck_assert_int_eq(loop_run_once(loop, 0), 0);
+
+	/* a timeout waits for a timer */
+	t = loop_timer_new(loop, once_timer, &fired);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(loop_timer_arm(t, 5 * MS, 0), 0);
+	t0 = loop_now_ns();
+	while (!fired && loop_now_ns() - t0 < 2000 * MS)
+		ck_assert_int_ge(loop_run_once(loop, 1000), 0);
+	ck_assert_uint_eq(fired, 1);
+	ck_assert_uint_ge(loop_now_ns() - t0, 4 * MS);
+
+	loop_timer_free(t);
+	loop_del_fd(loop, efd);
+	close(efd);
+	loop_free(loop);
+}
+END_TEST
+
 struct slow {
 	struct loop *loop;
 	bool on_thread;
@@ -636,6 +700,7 @@ int main(void)
 	tcase_add_test(tc, post_runs_on_loop_thread);
 	tcase_add_test(tc, post_order);
 	tcase_add_test(tc, post_before_run);
+	tcase_add_test(tc, run_once);
 	tcase_add_test(tc, call_waits);
 	tcase_add_test(tc, call_from_loop_thread);
 	tcase_add_test(tc, quit_from_other_thread);

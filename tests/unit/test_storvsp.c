@@ -198,6 +198,7 @@ static int detach(unsigned lun)
 struct probe {
 	uint32_t relid;
 	bool open, failed;
+	bool dev_closed;		/* storvsp's close ran: it let go of the channel */
 	unsigned blk_inflight;		/* all disks */
 	char stats[512];
 };
@@ -210,6 +211,7 @@ static void lc_probe(void *o)
 
 	p->open = ch && ch->state == CHAN_OPEN;
 	p->failed = ch && ch->failed;
+	p->dev_closed = ch && !vmbus_chan_priv(ch);
 	p->blk_inflight = 0;
 	for (unsigned i = 0; i < 5; i++)
 		if (disks[i].blk)
@@ -1691,6 +1693,7 @@ START_TEST(test_oversized_packet)
 	ready(&c);
 	ck_assert_int_eq(vg_send(&c, VM_PKT_DATA_INBAND, COMP_REQ, 0xb00, big, sizeof(big)), 0);
 	ck_assert(WAIT_UNTIL(probe(c.relid).failed, VG_TMO));
+	ck_assert(WAIT_UNTIL(probe(c.relid).dev_closed, VG_TMO));
 	vg_ping(&g);
 	expect_nothing(&c);
 	vg_close(&g, &c);
@@ -1728,7 +1731,9 @@ START_TEST(test_broken_completion_ring)
 		}
 		vg_signal(&c);
 		ck_assert_msg(WAIT_UNTIL(probe(c.relid).failed, VG_TMO), "round %u: the channel goes on", round);
-		/* the loop is alive and the disks idle */
+		/* storvsp hears of it from the loop, before the guest closes anything, and
+		 * lets the disks finish: the loop is alive and the disks idle */
+		ck_assert(WAIT_UNTIL(probe(c.relid).dev_closed, VG_TMO));
 		vg_ping(&g);
 		ck_assert(WAIT_UNTIL(probe(c.relid).blk_inflight == 0, VG_TMO));
 		c.dn_ctl->read_index = c.dn_ctl->write_index;
@@ -1753,6 +1758,7 @@ START_TEST(test_broken_request_ring)
 	c.up_ctl->write_index = c.up_size + 8;
 	vg_signal(&c);
 	ck_assert(WAIT_UNTIL(probe(c.relid).failed, VG_TMO));
+	ck_assert(WAIT_UNTIL(probe(c.relid).dev_closed, VG_TMO));
 	vg_ping(&g);
 	vg_close(&g, &c);
 	chan_open(&c, &offers[0]);

@@ -88,6 +88,8 @@ struct tdev {
 	bool drain;
 	/* written on the loop thread, under lock */
 	unsigned opens, closes, notifies, npkts;
+	bool in_call;			/* inside vmbus_chan_recv/send on the loop thread */
+	unsigned closes_in_call;	/* close callbacks from inside those: must be none */
 	struct vmbus_channel *ch;
 	uint32_t open_relid, open_vp;
 	int recv_err;
@@ -127,6 +129,7 @@ static void td_close(struct vmbus_channel *ch, void *opaque)
 	pthread_mutex_lock(&lock);
 	ck_assert_ptr_eq(ch, d->ch);
 	d->closes++;
+	d->closes_in_call += d->in_call;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -142,7 +145,11 @@ static bool td_notify(struct vmbus_channel *ch, void *opaque)
 	for (;;) {
 		uint8_t buf[512];
 		uint32_t len;
-		int r = vmbus_chan_recv(ch, buf, sizeof(buf), &len);
+		int r;
+
+		d->in_call = true;
+		r = vmbus_chan_recv(ch, buf, sizeof(buf), &len);
+		d->in_call = false;
 
 		pthread_mutex_lock(&lock);
 		if (r == 0 && d->npkts < MAX_PKTS) {
@@ -210,7 +217,9 @@ static void lc_send(void *o)
 	struct lcall *c = o;
 	struct iovec iov = { (void *)c->data, c->len };
 
+	c->d->in_call = true;
 	c->r = vmbus_chan_send(c->d->ch, c->type, 0, 0x1234, &iov, 1);
+	c->d->in_call = false;
 }
 
 static void lc_add_subchannel(void *o)
@@ -1618,6 +1627,29 @@ START_TEST(test_rescind_unopened)
 }
 END_TEST
 
+/* Hot-unplug of a device whose channel the guest does not know (never connected, or
+ * unloaded since): nothing to rescind, it goes at once, and the bus lives on. */
+START_TEST(test_remove_unconnected)
+{
+	struct vmbus_msg_offer_channel o[2];
+	union vmsg r;
+
+	dev_add(&devs[0]);
+	dev_add(&devs[1]);
+	dev_remove(&devs[0]);
+	connect53();
+	ck_assert_uint_eq(request_offers(o, 2), 1);
+	ck_assert(!memcmp(&o[0].offer.if_instance, &devs[1].offer.instance_id, 16));
+	send_hdr(CHANNELMSG_UNLOAD);
+	expect(CHANNELMSG_UNLOAD_RESPONSE, &r);
+	dev_remove(&devs[1]);
+	connect53();
+	ck_assert_uint_eq(request_offers(o, 2), 0);
+	ck_assert_uint_eq(get(&devs[0].opens) + get(&devs[1].opens), 0);
+	ping();
+}
+END_TEST
+
 static void unload_and_reconnect(bool mid_open)
 {
 	struct vmbus_msg_offer_channel o[2], o2[2];
@@ -1845,8 +1877,12 @@ START_TEST(test_corrupt_ring_fails_channel)
 	/* c: the read index of the ring the host writes */
 	cc.dn_ctl->read_index = 12;
 	ck_assert_int_eq(dev_send(&devs[2], pay, 8), -EBADMSG);
-	ck_assert_uint_eq(get(&devs[2].closes), 1);
-	ck_assert_int_lt(dev_send(&devs[2], pay, 8), 0);
+	ck_assert_int_eq(dev_send(&devs[2], pay, 8), -EPIPE);
+	ck_assert(WAIT_UNTIL(get(&devs[2].closes) == 1, TMO));
+	/* Neither device heard of it inside the call that found the ring broken: a
+	 * device must be able to go on using its state until it returns. */
+	ck_assert_uint_eq(get(&devs[0].closes_in_call), 0);
+	ck_assert_uint_eq(get(&devs[2].closes_in_call), 0);
 
 	/* b keeps working both ways */
 	guest_send(&b, pay, 40, 2);
@@ -1901,6 +1937,77 @@ static void blocker(void *opaque)
 	sem_post(&blk_started);
 	sem_wait(&blk_release);
 }
+
+static void lc_fail(void *o)
+{
+	struct lcall *c = o;
+
+	c->d->in_call = true;
+	vmbus_chan_fail(c->d->ch, "failed by the test");
+	c->d->in_call = false;
+	c->r = (int)c->d->closes;
+}
+
+/*
+ * The device fails its own channel: its close comes later, from the loop, not inside
+ * the call. When the guest's CLOSECHANNEL is handled before the loop told the device,
+ * or the channel goes away, the device still hears of it exactly once.
+ */
+START_TEST(test_device_fail_closes_later_once)
+{
+	struct vmbus_msg_offer_channel o;
+	struct lcall lc = { .d = &devs[0] };
+	struct gchan c;
+	union vmsg r;
+	uint8_t pay[16] = { 5 };
+
+	setup_one(&o);
+	sem_init(&blk_started, 0, 0);
+	sem_init(&blk_release, 0, 0);
+
+	/* alone: told once, after the call returned */
+	gopen_at(&c, &o, 0, 0);
+	ck_assert_int_eq(loop_call(loop, lc_fail, &lc), 0);
+	ck_assert_int_eq(lc.r, 0);
+	ck_assert_int_eq(dev_send(&devs[0], pay, 8), -EPIPE);
+	ck_assert(WAIT_UNTIL(get(&devs[0].closes) == 1, TMO));
+	send_relid(CHANNELMSG_CLOSECHANNEL, c.relid);
+	gpadl_teardown(c.relid, c.gpadl);
+	expect_torndown(c.gpadl);
+	ck_assert_uint_eq(get(&devs[0].closes), 1);
+
+	/* the guest's CLOSECHANNEL queued while the loop is busy failing the channel */
+	gopen_at(&c, &o, 1, 0);
+	ck_assert_int_eq(loop_post(loop, lc_fail, &lc), 0);
+	ck_assert_int_eq(loop_post(loop, blocker, NULL), 0);
+	sem_wait(&blk_started);
+	send_relid(CHANNELMSG_CLOSECHANNEL, c.relid);
+	sem_post(&blk_release);
+	gpadl_teardown(c.relid, c.gpadl);
+	expect_torndown(c.gpadl);
+	ck_assert(WAIT_UNTIL(get(&devs[0].closes) == 2, TMO));
+	ping();
+	usleep(50000);
+	ck_assert_uint_eq(get(&devs[0].closes), 2);
+
+	/* failed, then the device goes away before the loop told it */
+	gopen_at(&c, &o, 2, 0);
+	ck_assert_int_eq(loop_post(loop, lc_fail, &lc), 0);
+	ck_assert_int_eq(loop_post(loop, lc_remove, &lc), 0);
+	expect(CHANNELMSG_RESCIND_CHANNELOFFER, &r);
+	ck_assert_uint_eq(r.relid.child_relid, c.relid);
+	ck_assert_uint_eq(get(&devs[0].closes), 3);
+	send_relid(CHANNELMSG_CLOSECHANNEL, c.relid);
+	send_relid(CHANNELMSG_RELID_RELEASED, c.relid);
+	ping();
+	usleep(50000);
+	ck_assert_uint_eq(get(&devs[0].closes), 3);
+	ck_assert_uint_eq(get(&devs[0].closes_in_call), 0);
+	ck_assert_uint_eq(get(&devs[0].opens), 3);
+	sem_destroy(&blk_started);
+	sem_destroy(&blk_release);
+}
+END_TEST
 
 START_TEST(test_inq_limit)
 {
@@ -1969,6 +2076,7 @@ int main(void)
 	tcase_add_test(tc, test_many_channels);
 	tcase_add_test(tc, test_rescind);
 	tcase_add_test(tc, test_rescind_unopened);
+	tcase_add_test(tc, test_remove_unconnected);
 	tcase_add_test(tc, test_unload);
 	tcase_add_test(tc, test_unload_mid_open);
 	tcase_add_test(tc, test_contact_while_connected_resets);
@@ -1977,6 +2085,7 @@ int main(void)
 	tcase_add_test(tc, test_messages_before_contact);
 	tcase_add_test(tc, test_corrupt_ring_fails_channel);
 	tcase_add_test(tc, test_corrupt_descriptor_fails_channel);
+	tcase_add_test(tc, test_device_fail_closes_later_once);
 	tcase_add_test(tc, test_inq_limit);
 	suite_add_tcase(s, tc);
 	return test_main(s);

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the libFuzzer targets share: a reader that turns the fuzzer's bytes into
+ * fields (reading past the end gives zeroes, so every input is a valid one), the
+ * input formats of each target (fuzz-seeds writes them too), and a check that
+ * aborts, so that a broken invariant is a crash the fuzzer keeps.
+ *
+ * Every target builds what it fuzzes from scratch for each input, or resets it, so
+ * that an input does the same thing whenever it runs.
+ */
+#ifndef HVKVM_FUZZ_H
+#define HVKVM_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fz {
+	const uint8_t *p;
+	size_t n;
+};
+
+static inline size_t fz_bytes(struct fz *f, void *dst, size_t len)
+{
+	size_t k = len < f->n ? len : f->n;
+
+	memcpy(dst, f->p, k);
+	memset((uint8_t *)dst + k, 0, len - k);
+	f->p += k;
+	f->n -= k;
+	return k;
+}
+
+static inline uint8_t fz_u8(struct fz *f)
+{
+	uint8_t v;
+
+	fz_bytes(f, &v, 1);
+	return v;
+}
+
+static inline uint16_t fz_u16(struct fz *f)
+{
+	uint16_t v;
+
+	fz_bytes(f, &v, 2);
+	return v;
+}
+
+static inline uint32_t fz_u32(struct fz *f)
+{
+	uint32_t v;
+
+	fz_bytes(f, &v, 4);
+	return v;
+}
+
+static inline uint64_t fz_u64(struct fz *f)
+{
+	uint64_t v;
+
+	fz_bytes(f, &v, 8);
+	return v;
+}
+
+/* Abort with a message: the fuzzer records the input as a crash. The message goes
+ * to file descriptor 2, which fuzz_quiet_logs() leaves alone. */
+#define FZ_CHECK(cond, ...)							\
+	do {									\
+		if (!(cond)) {							\
+			dprintf(2, "fuzz check failed at %s:%d: %s: ", __FILE__, \
+				__LINE__, #cond);				\
+			dprintf(2, __VA_ARGS__);				\
+			dprintf(2, "\n");					\
+			abort();						\
+		}								\
+	} while (0)
+
+/* hvkvm's log lines go nowhere unless HVKVM_FUZZ_LOG is set: the fuzzer prints its
+ * own, and sanitizer reports go to the real stderr either way. */
+void fuzz_quiet_logs(void);
+
+/* A sparse temp file of `bytes`, unlinked, reachable as /proc/self/fd/N (path). */
+int fuzz_temp_file(uint64_t bytes, char *path, size_t pathlen);
+
+struct vm_config;
+/* Print cfg as --print-config does; that text must load (config_load_json) to a
+ * configuration that prints the same. */
+void fuzz_config_roundtrip(const struct vm_config *cfg);
+
+/* ---- input formats ------------------------------------------------------------------
+ * Each input is a sequence of operations: an op byte (taken modulo the count) and its
+ * fields, read with the fz_* functions in the order listed.
+ */
+
+/* fuzz_vmbus_server: the channel-management protocol against a bus with devices. */
+enum {
+	VS_OP_POST,		/* u8 conn (0: 1, 1: 4, else itself), u8 len, bytes: HvPostMessage */
+	VS_OP_WRITE_MEM,	/* u32 gpa (mod RAM), u8 len, bytes */
+	VS_OP_SIGNAL,		/* u16 relid, u8 how (0 fast, 1 slow, 2 legacy event + int page bit) */
+	VS_OP_GUEST_SEND,	/* u16 relid, u16 type, u16 flags, u8 len, bytes: a packet in its ring */
+	VS_OP_GUEST_RECV,	/* u16 relid: read every packet the host wrote */
+	VS_OP_DEVICE,		/* u8 dev, u8 action (0 sub-channel u8, 1 send u8 len, 2 remove, 3 add) */
+	VS_OP_RESET,		/* vmbus_reset */
+	VS_OP_RING_CTL,		/* u16 relid, u8 field (ring << 2 | index), u32 value */
+	VS_OP_COUNT
+};
+#define FZ_VS_RAM		(2u << 20)
+#define FZ_VS_NVP		2
+
+/* fuzz_vmbus_ring: two rings in heap memory, one read and one written by the host.
+ * Header: u8 inbound data pages, u8 outbound data pages (each % 8 + 1), then five u32
+ * of each control page (write, read, mask, pending, features). */
+enum {
+	VR_OP_GUEST_RAW,	/* u16 offset, u8 len, bytes into the inbound data */
+	VR_OP_CTL,		/* u8 field (ring << 3 | index % 5), u32 value */
+	VR_OP_GUEST_SEND,	/* u16 type, u16 flags, u16 len: a well-formed packet */
+	VR_OP_RECV,		/* u16 buffer size */
+	VR_OP_RECV_DONE,
+	VR_OP_SEND,		/* u8 count (% 4 + 1), u16 len each */
+	VR_OP_GUEST_RECV,	/* the guest reads the outbound ring */
+	VR_OP_MASK,		/* u8 (0 mask, 1 unmask, 2 empty) */
+	VR_OP_COUNT
+};
+
+/* fuzz_gpadl: GPADL messages, then host views of them. Header: u8 guest memory layout. */
+enum {
+	GP_OP_HEADER,		/* u8 len, bytes: a GPADL_HEADER message */
+	GP_OP_BODY,		/* u8 len, bytes: a GPADL_BODY message */
+	GP_OP_VIEW,		/* u32 id, u32 first, u32 count */
+	GP_OP_REMOVE,		/* u32 id */
+	GP_OP_VIEW_PAGES,	/* u8 count (% 33), u64 pfn each: gmem_view_pages */
+	GP_OP_ACCESS,		/* u64 gpa, u16 len: gmem_ptr, gmem_read, gmem_write */
+	GP_OP_COUNT
+};
+enum { GP_MEM_ONE, GP_MEM_PC, GP_MEM_HIGH_NOFD, GP_MEM_HIGH_FD, GP_MEM_COUNT };
+
+/* fuzz_hypercall. Header: u16 feature mask. */
+enum {
+	HC_OP_WRITE_MEM,	/* u16 offset into the first RAM region, u8 len, bytes */
+	HC_OP_REGS,		/* u8 vp | long mode << 7, u64 rax rbx rcx rdx rsi rdi r8 */
+	HC_OP_CALL,		/* u8 vp, u64 control, u64 in, u64 out */
+	HC_OP_WRMSR,		/* u8 vp, u16 msr (0x40000000 + % 0x200), u64 value */
+	HC_OP_RDMSR,		/* u8 vp, u16 msr */
+	HC_OP_COUNT
+};
+#define FZ_HC_NVP		3
+
+/* fuzz_scsi_disk. Header: u8 config (bit 0 read-only, 1 write cache, 2 cache=none disk,
+ * 3 no serial), u32 max transfer (% 2 MiB). */
+enum {
+	SD_OP_CMD,		/* u8 target (0 disk, 1 no LUN, 2 REPORT LUNS u8 n, 3 unit attention),
+				 * u8 CDB length, 16 bytes CDB, u8 data in, u32 data length (% 4 MiB),
+				 * u8 pieces (% 9), u32 each (% 1 MiB + 1), then out-data bytes */
+	SD_OP_WAIT,		/* complete every command in flight */
+	SD_OP_COUNT
+};
+#define FZ_SD_DISK_BYTES	(1u << 20)
+#define FZ_SD_MAX_INFLIGHT	8
+
+/* fuzz_storvsp: a vstor channel the harness opened. Header: u8 flags. */
+#define SV_F_NEGOTIATE		0x01	/* the harness negotiates vstor (WIN10) first */
+#define SV_F_CONSUME		0x02	/* the guest reads completions after each op */
+#define SV_F_LUN1		0x04	/* a second, read-only disk at LUN 1 */
+#define SV_F_WIN8		0x08	/* negotiate WIN8 instead of WIN10 */
+enum {
+	SV_OP_PACKET,		/* u8 chan, u16 type, u16 flags, u64 trans id, u32 byte count,
+				 * u32 byte offset, u8 pfns (% 65), u64 each, u8 len, bytes */
+	SV_OP_RAW,		/* u8 chan, u8 len, bytes written at the write index, u32 index */
+	SV_OP_RING_CTL,		/* u8 chan, u8 field (ring << 2 | index), u32 value */
+	SV_OP_CONSUME,		/* u8 chan: the guest reads its completions */
+	SV_OP_WRITE_MEM,	/* u32 gpa (mod RAM), u8 len, bytes */
+	SV_OP_CLOSE,		/* u8 chan: CLOSECHANNEL */
+	SV_OP_OPEN,		/* u8 chan: GPADL and OPENCHANNEL */
+	SV_OP_COUNT
+};
+#define FZ_SV_RAM		(4u << 20)
+#define FZ_SV_DATA_GPA		0x200000u	/* where seeds put data buffers */
+#define FZ_SV_RING_PAGES	4		/* data pages per direction */
+#define FZ_SV_MAX_CHAN		4		/* the primary and 3 sub-channels */
+
+/* fuzz_ic: the shutdown, heartbeat and time sync ICs (channels 0, 1, 2), opened. */
+enum {
+	IC_OP_PACKET,		/* u8 chan, u16 type, u16 flags, u16 len (% 2032), bytes */
+	IC_OP_RING_CTL,		/* u8 chan, u8 field (ring << 2 | index), u32 value */
+	IC_OP_CONSUME,		/* u8 chan: the guest reads what the host sent */
+	IC_OP_HOST,		/* u8 (0 shutdown, 1 restart, 2 time sync, 3 heartbeat state) */
+	IC_OP_CLOSE,		/* u8 chan */
+	IC_OP_OPEN,		/* u8 chan */
+	IC_OP_COUNT
+};
+#define FZ_IC_COUNT		3
+#define FZ_IC_RAM		(2u << 20)
+#define FZ_IC_RING_PAGES	3
+#define IC_FUZZ_MAX		2048
+
+/* fuzz_cli: the words of a command line, each ended by a NUL. */
+
+#endif

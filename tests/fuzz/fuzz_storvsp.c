@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vstor protocol (src/devices/storvsp.c) on an open channel: the harness brings
+ * VMBus up as Linux does (INITIATE_CONTACT 5.3, REQUESTOFFERS, a GPADL for the rings,
+ * OPENCHANNEL) and, unless the input wants to do it itself, negotiates vstor (BEGIN,
+ * QUERY_PROTOCOL_VERSION, QUERY_PROPERTIES, END). Then the input sends any packets,
+ * in-band or with a GPA-direct page list, on the primary channel or on sub-channels
+ * it had the host create and then opened, writes raw bytes and any indices into the
+ * rings, writes guest memory, and closes and reopens channels. The disks are temp
+ * files behind the real block back end; after each step every I/O completes.
+ */
+#include "blk.h"
+#include "fuzz.h"
+#include "fuzz_guest.h"
+#include "hv.h"
+#include "loop.h"
+#include "storvsp.h"
+#include "storvsp_proto.h"
+#include "vmbus.h"
+
+#define RING_PAGES	(2 * (1 + FZ_SV_RING_PAGES))
+#define RING_GPA(k)	(0x100000ull + (uint64_t)(k) * 0x10000ull)
+
+struct gch {
+	uint32_t relid, conn;
+	uint32_t gpadl;			/* of its rings, 0 if none */
+	bool open;
+	struct fring in, out;		/* guest to host, host to guest */
+};
+
+static struct fguest g;
+static struct gch chans[FZ_SV_MAX_CHAN];
+static uint32_t open_status, next_gpadl;
+static struct blk *blks[2];
+static const char *paths[2];
+static char path_buf[2][64];
+
+static void on_msg(struct fguest *gu, const uint8_t *msg, uint32_t len)
+{
+	uint32_t type = ((const struct vmbus_msg_header *)msg)->msgtype;
+
+	(void)gu;
+	if (type == CHANNELMSG_OFFERCHANNEL && len >= sizeof(struct vmbus_msg_offer_channel)) {
+		const struct vmbus_msg_offer_channel *o = (const void *)msg;
+		uint16_t sub = o->offer.sub_channel_index;
+
+		if (sub < FZ_SV_MAX_CHAN) {
+			chans[sub].relid = o->child_relid;
+			chans[sub].conn = o->connection_id;
+		}
+	} else if (type == CHANNELMSG_OPENCHANNEL_RESULT && len >= sizeof(struct vmbus_msg_open_result)) {
+		open_status = ((const struct vmbus_msg_open_result *)msg)->status;
+	}
+}
+
+static void settle(void)
+{
+	uint64_t start = loop_now_ns();
+
+	fguest_pump(&g);
+	while ((blks[0] && blk_inflight(blks[0])) || (blks[1] && blk_inflight(blks[1]))) {
+		FZ_CHECK(loop_now_ns() - start < 20000000000ull, "disk I/O never completes");
+		loop_run_once(g.loop, 100);
+		fguest_pump(&g);
+	}
+}
+
+static void chan_open(unsigned k)
+{
+	struct gch *c = &chans[k];
+	uint8_t *base;
+
+	if (!c->relid || c->open)
+		return;
+	c->gpadl = ++next_gpadl;
+	fguest_gpadl(&g, c->relid, c->gpadl, RING_GPA(k), RING_PAGES);
+	open_status = ~0u;
+	fguest_open(&g, c->relid, c->gpadl, RING_GPA(k), RING_PAGES, 1 + FZ_SV_RING_PAGES, k % FZ_VS_NVP);
+	if (open_status != 0)
+		return;
+	base = gmem_ptr(&g.mem, RING_GPA(k), RING_PAGES * 4096ull);
+	c->in = (struct fring){ (void *)base, base + 4096, FZ_SV_RING_PAGES * 4096 };
+	base += (1 + FZ_SV_RING_PAGES) * 4096;
+	c->out = (struct fring){ (void *)base, base + 4096, FZ_SV_RING_PAGES * 4096 };
+	c->open = true;
+}
+
+/* vmbus_close_internal: CLOSECHANNEL, then the GPADL of the rings goes. */
+static void chan_close(unsigned k)
+{
+	struct gch *c = &chans[k];
+	struct vmbus_msg_relid m = { .header.msgtype = CHANNELMSG_CLOSECHANNEL, .child_relid = c->relid };
+	struct vmbus_msg_gpadl_teardown t = {
+		.header.msgtype = CHANNELMSG_GPADL_TEARDOWN, .child_relid = c->relid, .gpadl = c->gpadl,
+	};
+
+	if (!c->relid)
+		return;
+	fguest_post(&g, g.conn, &m, sizeof(m));
+	if (c->gpadl)
+		fguest_post(&g, g.conn, &t, sizeof(t));
+	c->open = false;
+	c->gpadl = 0;
+	fguest_pump(&g);
+}
+
+static void consume(unsigned k)
+{
+	struct gch *c = &chans[k];
+	uint8_t buf[512];
+
+	if (!c->open)
+		return;
+	for (unsigned i = 0; i < 4096 && fring_get(&c->out, buf, sizeof(buf)) > 0; i++)
+		;
+	fguest_signal(&g, c->conn, 0);
+}
+
+/* A packet as storvsc sends it: in-band, or GPA direct with one range of pages. */
+static void send_packet(unsigned k, uint16_t type, uint16_t flags, uint64_t trans, uint32_t byte_count,
+			uint32_t byte_offset, const uint64_t *pfns, unsigned npfn, const void *pay, uint32_t len)
+{
+	struct gch *c = &chans[k];
+	static uint8_t pkt[4096];
+	struct vmbus_packet_desc d = { .type = type, .flags = flags, .trans_id = trans };
+	uint32_t off = sizeof(d);
+
+	if (!c->open)
+		return;
+	if (type == VM_PKT_DATA_USING_GPA_DIRECT) {
+		struct vmbus_gpa_direct_header h = { .range_cnt = 1 };
+		struct vmbus_gpa_range r = { byte_count, byte_offset };
+
+		memcpy(pkt + sizeof(d), (uint8_t *)&h + sizeof(d), sizeof(h) - sizeof(d));
+		memcpy(pkt + sizeof(h), &r, sizeof(r));
+		memcpy(pkt + sizeof(h) + sizeof(r), pfns, 8 * npfn);
+		off = (uint32_t)(sizeof(h) + sizeof(r) + 8 * npfn);
+	}
+	memcpy(pkt + off, pay, len);
+	d.offset8 = (uint16_t)(off / 8);
+	d.len8 = (uint16_t)((off + len + 7) / 8);
+	memcpy(pkt, &d, sizeof(d));
+	if (fring_put(&c->in, pkt, off + len))
+		fguest_signal(&g, c->conn, 0);
+}
+
+static void vstor_request(uint32_t op, uint16_t version, uint64_t trans)
+{
+	struct vstor_packet p = { .operation = op, .flags = VSTOR_REQUEST_COMPLETION_FLAG };
+
+	if (op == VSTOR_OPERATION_QUERY_PROTOCOL_VERSION)
+		p.version.major_minor = version;
+	send_packet(0, VM_PKT_DATA_INBAND, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, trans, 0, 0, NULL, 0, &p,
+		    sizeof(p));
+	settle();
+	consume(0);
+	settle();
+}
+
+static void op_packet(struct fz *in)
+{
+	unsigned k = fz_u8(in) % FZ_SV_MAX_CHAN;
+	uint16_t type = fz_u16(in), flags = fz_u16(in);
+	uint64_t trans = fz_u64(in);
+	uint32_t count = fz_u32(in), offset = fz_u32(in);
+	unsigned npfn = fz_u8(in) % 65;
+	uint64_t pfns[64];
+	uint8_t len, pay[255];
+
+	for (unsigned i = 0; i < npfn; i++)
+		pfns[i] = fz_u64(in);
+	len = fz_u8(in);
+	fz_bytes(in, pay, len);
+	send_packet(k, type, flags, trans, count, offset, pfns, npfn, pay, len);
+}
+
+static void op_raw(struct fz *in)
+{
+	struct gch *c = &chans[fz_u8(in) % FZ_SV_MAX_CHAN];
+	uint8_t len = fz_u8(in), b[255];
+	uint32_t idx;
+
+	fz_bytes(in, b, len);
+	idx = fz_u32(in);
+	if (!c->open)
+		return;
+	for (unsigned i = 0; i < len; i++)
+		c->in.data[(c->in.ctl->write_index % c->in.size + i) % c->in.size] = b[i];
+	__atomic_store_n(&c->in.ctl->write_index, idx, __ATOMIC_RELEASE);
+	fguest_signal(&g, c->conn, 0);
+}
+
+static void op_ring_ctl(struct fz *in)
+{
+	struct gch *c = &chans[fz_u8(in) % FZ_SV_MAX_CHAN];
+	uint8_t field = fz_u8(in);
+	uint32_t val = fz_u32(in);
+	struct vmbus_ring_control *ctl;
+
+	if (!c->open)
+		return;
+	ctl = field & 4 ? c->out.ctl : c->in.ctl;
+	switch (field & 3) {
+	case 0: __atomic_store_n(&ctl->write_index, val, __ATOMIC_RELEASE); break;
+	case 1: __atomic_store_n(&ctl->read_index, val, __ATOMIC_RELEASE); break;
+	case 2: __atomic_store_n(&ctl->interrupt_mask, val, __ATOMIC_RELEASE); break;
+	case 3: __atomic_store_n(&ctl->pending_send_sz, val, __ATOMIC_RELEASE); break;
+	}
+	fguest_signal(&g, c->conn, 0);
+}
+
+static void init(void)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		int fd = fuzz_temp_file(1u << 20, path_buf[i], sizeof(path_buf[i]));
+
+		FZ_CHECK(fd >= 0, "temp file");
+		paths[i] = path_buf[i];
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static bool initialized;
+	struct fz in = { data, size };
+	uint8_t flags = fz_u8(&in);
+	struct scsi_disk_config cfg = { .serial = "FUZZ", .naa_id = 0x6002248000000001ull, .write_cache = true };
+	struct storvsp *s;
+	char err[256];
+
+	fuzz_quiet_logs();
+	if (!initialized) {
+		init();
+		initialized = true;
+	}
+	memset(chans, 0, sizeof(chans));
+	next_gpadl = 0xe1e10;
+	FZ_CHECK(fguest_init(&g, FZ_SV_RAM, FZ_VS_NVP) == 0, "fguest_init");
+	g.on_msg = on_msg;
+	s = storvsp_new(g.bus, &g.mem, 0, FZ_SV_MAX_CHAN - 1);
+	FZ_CHECK(s, "storvsp_new");
+	blks[1] = NULL;
+	FZ_CHECK(blk_open(&blks[0], g.loop, paths[0], false, BLK_CACHE_WRITEBACK, err, sizeof(err)) == 0, "%s", err);
+	FZ_CHECK(storvsp_attach(s, 0, blks[0], &cfg) == 0, "storvsp_attach");
+	if (flags & SV_F_LUN1) {
+		FZ_CHECK(blk_open(&blks[1], g.loop, paths[1], true, BLK_CACHE_WRITEBACK, err, sizeof(err)) == 0, "%s",
+			 err);
+		FZ_CHECK(storvsp_attach(s, 1, blks[1], &cfg) == 0, "storvsp_attach");
+	}
+
+	/* Linux 6.1: vmbus_connect, vmbus_request_offers, then storvsc_probe's vmbus_open. */
+	fguest_contact(&g, VMBUS_VERSION_WIN10_V5_3);
+	{
+		struct vmbus_msg_header m = { .msgtype = CHANNELMSG_REQUESTOFFERS };
+
+		fguest_post(&g, g.conn, &m, sizeof(m));
+		fguest_pump(&g);
+	}
+	chan_open(0);
+	FZ_CHECK(chans[0].open, "the harness could not open the storvsp channel");
+	if (flags & SV_F_NEGOTIATE) {
+		/* storvsc_channel_init */
+		vstor_request(VSTOR_OPERATION_BEGIN_INITIALIZATION, 0, 1);
+		vstor_request(VSTOR_OPERATION_QUERY_PROTOCOL_VERSION,
+			      flags & SV_F_WIN8 ? VMSTOR_PROTO_VERSION_WIN8 : VMSTOR_PROTO_VERSION_WIN10, 2);
+		vstor_request(VSTOR_OPERATION_QUERY_PROPERTIES, 0, 3);
+		vstor_request(VSTOR_OPERATION_END_INITIALIZATION, 0, 4);
+	}
+
+	while (in.n) {
+		switch (fz_u8(&in) % SV_OP_COUNT) {
+		case SV_OP_PACKET: op_packet(&in); break;
+		case SV_OP_RAW: op_raw(&in); break;
+		case SV_OP_RING_CTL: op_ring_ctl(&in); break;
+		case SV_OP_CONSUME: consume(fz_u8(&in) % FZ_SV_MAX_CHAN); break;
+		case SV_OP_WRITE_MEM: {
+			uint32_t gpa = fz_u32(&in) % FZ_SV_RAM;
+			uint8_t len = fz_u8(&in), b[255];
+
+			fz_bytes(&in, b, len);
+			gmem_write(&g.mem, gpa, b, len <= FZ_SV_RAM - gpa ? len : FZ_SV_RAM - gpa);
+			break;
+		}
+		case SV_OP_CLOSE: chan_close(fz_u8(&in) % FZ_SV_MAX_CHAN); break;
+		case SV_OP_OPEN: chan_open(fz_u8(&in) % FZ_SV_MAX_CHAN); break;
+		}
+		settle();
+		if (flags & SV_F_CONSUME) {
+			for (unsigned k = 0; k < FZ_SV_MAX_CHAN; k++)
+				consume(k);
+			settle();
+		}
+	}
+	/* Channels close (and their I/O drains) with the bus; then the controller goes. */
+	fguest_free_bus(&g);
+	storvsp_free(s);
+	blks[0] = blks[1] = NULL;
+	fguest_free(&g);
+	return 0;
+}

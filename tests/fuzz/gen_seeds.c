@@ -1,0 +1,1014 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz-seeds DIR: writes the seed corpora, DIR/TARGET/NAME, in the input formats of
+ * fuzz.h. Each seed is a session a real guest (Linux 6.1's hv_vmbus and hv_storvsc)
+ * or a real user would have: the fuzzer starts from valid messages and mutates them,
+ * instead of having to discover the protocols byte by byte.
+ */
+#include "fuzz.h"
+#include "hv_proto.h"
+#include "memory.h"
+#include "storvsp_proto.h"
+#include "vmbus_proto.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+struct seed {
+	uint8_t b[16384];
+	size_t n;
+};
+
+static void put(struct seed *s, const void *p, size_t len)
+{
+	if (s->n + len > sizeof(s->b)) {
+		fprintf(stderr, "fuzz-seeds: a seed outgrew %zu bytes\n", sizeof(s->b));
+		exit(1);
+	}
+	memcpy(s->b + s->n, p, len);
+	s->n += len;
+}
+
+static void u8(struct seed *s, uint8_t v) { put(s, &v, 1); }
+static void u16(struct seed *s, uint16_t v) { put(s, &v, 2); }
+static void u32(struct seed *s, uint32_t v) { put(s, &v, 4); }
+static void u64(struct seed *s, uint64_t v) { put(s, &v, 8); }
+
+static const char *outdir;
+
+static void mkdir_p(const char *path)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "fuzz-seeds: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
+static void emit(const char *target, const char *name, const struct seed *s)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", outdir, target);
+	mkdir_p(path);
+	snprintf(path, sizeof(path), "%s/%s/%s", outdir, target, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(s->b, 1, s->n, f) != s->n || fclose(f) != 0) {
+		fprintf(stderr, "fuzz-seeds: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
+static void emit_text(const char *target, const char *name, const char *text)
+{
+	struct seed s = { .n = 0 };
+
+	put(&s, text, strlen(text));
+	emit(target, name, &s);
+}
+
+/* ---- VMBus messages, as hv_vmbus builds them ------------------------------------------ */
+
+static size_t msg_contact(uint8_t *m, uint32_t version)
+{
+	struct vmbus_msg_initiate_contact c = {
+		.header.msgtype = CHANNELMSG_INITIATE_CONTACT,
+		.version_requested = version,
+		.monitor_page1 = 0x21000,
+		.monitor_page2 = 0x22000,
+	};
+
+	if (version >= VMBUS_VERSION_WIN10_V5)
+		c.msg_sint = VMBUS_MESSAGE_SINT;
+	else
+		c.interrupt_page = 0x20000;
+	memcpy(m, &c, sizeof(c));
+	return sizeof(c);
+}
+
+static size_t msg_hdr(uint8_t *m, uint32_t type)
+{
+	struct vmbus_msg_header h = { .msgtype = type };
+
+	memcpy(m, &h, sizeof(h));
+	return sizeof(h);
+}
+
+static size_t msg_relid(uint8_t *m, uint32_t type, uint32_t relid)
+{
+	struct vmbus_msg_relid r = { .header.msgtype = type, .child_relid = relid };
+
+	memcpy(m, &r, sizeof(r));
+	return sizeof(r);
+}
+
+/* GPADL_HEADER with the first PFNs of one range, and *body_pfns left for BODY messages. */
+static size_t msg_gpadl_header(uint8_t *m, uint32_t relid, uint32_t id, uint64_t gpa, unsigned pages,
+			       unsigned *in_header)
+{
+	struct vmbus_msg_gpadl_header h = {
+		.header.msgtype = CHANNELMSG_GPADL_HEADER,
+		.child_relid = relid,
+		.gpadl = id,
+		.range_buflen = (uint16_t)(sizeof(struct vmbus_gpa_range) + 8 * pages),
+		.rangecount = 1,
+	};
+	struct vmbus_gpa_range r = { .byte_count = pages * 4096, .byte_offset = 0 };
+	unsigned max = (VMBUS_MSG_MAX - sizeof(h) - sizeof(r)) / 8, n = pages < max ? pages : max;
+	size_t len = 0;
+
+	memcpy(m, &h, sizeof(h));
+	len += sizeof(h);
+	memcpy(m + len, &r, sizeof(r));
+	len += sizeof(r);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pfn = gpa / 4096 + i;
+
+		memcpy(m + len, &pfn, 8);
+		len += 8;
+	}
+	*in_header = n;
+	return len;
+}
+
+static size_t msg_gpadl_body(uint8_t *m, uint32_t number, uint32_t id, uint64_t first_pfn, unsigned n)
+{
+	struct vmbus_msg_gpadl_body b = { .header.msgtype = CHANNELMSG_GPADL_BODY, .msgnumber = number, .gpadl = id };
+	size_t len = sizeof(b);
+
+	memcpy(m, &b, sizeof(b));
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pfn = first_pfn + i;
+
+		memcpy(m + len, &pfn, 8);
+		len += 8;
+	}
+	return len;
+}
+
+static size_t msg_open(uint8_t *m, uint32_t relid, uint32_t gpadl, uint32_t down, uint32_t vp)
+{
+	struct vmbus_msg_open_channel o = {
+		.header.msgtype = CHANNELMSG_OPENCHANNEL,
+		.child_relid = relid,
+		.openid = relid,
+		.ringbuffer_gpadl = gpadl,
+		.target_vp = vp,
+		.downstream_page_offset = down,
+	};
+
+	memcpy(m, &o, sizeof(o));
+	return sizeof(o);
+}
+
+static size_t msg_teardown(uint8_t *m, uint32_t relid, uint32_t gpadl)
+{
+	struct vmbus_msg_gpadl_teardown t = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN, .child_relid = relid,
+					      .gpadl = gpadl };
+
+	memcpy(m, &t, sizeof(t));
+	return sizeof(t);
+}
+
+static size_t msg_modify(uint8_t *m, uint32_t relid, uint32_t vp)
+{
+	struct vmbus_msg_modifychannel t = { .header.msgtype = CHANNELMSG_MODIFYCHANNEL, .child_relid = relid,
+					     .target_vp = vp };
+
+	memcpy(m, &t, sizeof(t));
+	return sizeof(t);
+}
+
+/* ---- fuzz_vmbus_server ------------------------------------------------------------------ */
+
+/* conn: 0 the connection VERSION_RESPONSE named (or 1), 1 connection 4 (INITIATE_CONTACT from 5.0) */
+static void vs_post(struct seed *s, uint8_t conn, const uint8_t *m, size_t len)
+{
+	u8(s, VS_OP_POST);
+	u8(s, conn);
+	u8(s, (uint8_t)len);
+	put(s, m, len);
+}
+
+static void vs_connect(struct seed *s, uint32_t version)
+{
+	uint8_t m[VMBUS_MSG_MAX];
+
+	vs_post(s, version >= VMBUS_VERSION_WIN10_V5 ? 1 : 0, m, msg_contact(m, version));
+	vs_post(s, 0, m, msg_hdr(m, CHANNELMSG_REQUESTOFFERS));
+}
+
+/* The rings of relid: a GPADL of pages at gpa (one message or a header and bodies),
+ * then OPENCHANNEL with the guest-to-host ring `down` pages long. */
+static void vs_open(struct seed *s, uint32_t relid, uint32_t gpadl, uint64_t gpa, unsigned pages, unsigned down)
+{
+	uint8_t m[VMBUS_MSG_MAX];
+	unsigned done, number = 1;
+
+	vs_post(s, 0, m, msg_gpadl_header(m, relid, gpadl, gpa, pages, &done));
+	while (done < pages) {
+		unsigned n = pages - done < 28 ? pages - done : 28;
+
+		vs_post(s, 0, m, msg_gpadl_body(m, number++, gpadl, gpa / 4096 + done, n));
+		done += n;
+	}
+	vs_post(s, 0, m, msg_open(m, relid, gpadl, down, 0));
+}
+
+static void vs_guest_send(struct seed *s, uint16_t relid, uint16_t type, uint16_t flags, uint8_t len)
+{
+	u8(s, VS_OP_GUEST_SEND);
+	u16(s, relid);
+	u16(s, type);
+	u16(s, flags);
+	u8(s, len);
+	for (unsigned i = 0; i < len; i++)
+		u8(s, (uint8_t)(i * 3));
+}
+
+static void vs_guest_recv(struct seed *s, uint16_t relid)
+{
+	u8(s, VS_OP_GUEST_RECV);
+	u16(s, relid);
+}
+
+static void vs_device(struct seed *s, uint8_t dev, uint8_t action, uint8_t arg)
+{
+	u8(s, VS_OP_DEVICE);
+	u8(s, dev);
+	u8(s, action);
+	u8(s, arg);
+}
+
+static void vs_close(struct seed *s, uint32_t relid, uint32_t gpadl)
+{
+	uint8_t m[VMBUS_MSG_MAX];
+
+	vs_post(s, 0, m, msg_relid(m, CHANNELMSG_CLOSECHANNEL, relid));
+	vs_post(s, 0, m, msg_teardown(m, relid, gpadl));
+}
+
+static void seeds_vmbus_server(void)
+{
+	uint8_t m[VMBUS_MSG_MAX];
+	struct seed s;
+
+	/* Linux 6.1 on 5.3: contact, offers, one channel open, packets both ways, closed. */
+	s.n = 0;
+	vs_connect(&s, VMBUS_VERSION_WIN10_V5_3);
+	vs_open(&s, 1, 0xe1e10, 0x100000, 8, 4);
+	vs_guest_send(&s, 1, VM_PKT_DATA_INBAND, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, 40);
+	vs_guest_recv(&s, 1);
+	vs_device(&s, 0, 1, 64);
+	vs_guest_recv(&s, 1);
+	vs_close(&s, 1, 0xe1e10);
+	vs_post(&s, 0, m, msg_hdr(m, CHANNELMSG_UNLOAD));
+	emit("vmbus_server", "linux-5.3-open-close", &s);
+
+	/* Every channel open, one with a ring GPADL in three messages; the device whose
+	 * open fails; modify the target VP; signals by each path. */
+	s.n = 0;
+	vs_connect(&s, VMBUS_VERSION_WIN10_V5_3);
+	vs_open(&s, 1, 0x100, 0x100000, 64, 32);
+	vs_open(&s, 2, 0x101, 0x140000, 8, 4);
+	vs_open(&s, 3, 0x102, 0x150000, 8, 4);
+	vs_post(&s, 0, m, msg_modify(m, 3, 1));
+	vs_guest_send(&s, 3, VM_PKT_DATA_INBAND, 0, 200);
+	u8(&s, VS_OP_SIGNAL);
+	u16(&s, 3);
+	u8(&s, 1);
+	vs_guest_recv(&s, 3);
+	vs_guest_send(&s, 1, VM_PKT_COMP, 0, 8);
+	emit("vmbus_server", "three-channels-big-gpadl", &s);
+
+	/* Older protocols: the interrupt page, and the event connection. */
+	s.n = 0;
+	vs_connect(&s, VMBUS_VERSION_WIN7);
+	vs_open(&s, 1, 0x200, 0x100000, 8, 4);
+	vs_guest_send(&s, 1, VM_PKT_DATA_INBAND, 0, 16);
+	u8(&s, VS_OP_SIGNAL);
+	u16(&s, 1);
+	u8(&s, 2);
+	vs_guest_recv(&s, 1);
+	emit("vmbus_server", "win7-interrupt-page", &s);
+
+	s.n = 0;
+	vs_connect(&s, VMBUS_VERSION_WIN8_1);
+	vs_open(&s, 1, 0x300, 0x100000, 8, 4);
+	vs_guest_send(&s, 1, VM_PKT_DATA_INBAND, 0, 16);
+	emit("vmbus_server", "win8.1", &s);
+
+	/* Sub-channels offered by the device, opened; then it is rescinded, the guest
+	 * closes and releases the relids, and it comes back. */
+	s.n = 0;
+	vs_connect(&s, VMBUS_VERSION_WIN10_V5_2);
+	vs_open(&s, 3, 0x400, 0x100000, 8, 4);
+	vs_device(&s, 2, 0, 1);
+	vs_device(&s, 2, 0, 2);
+	vs_open(&s, 4, 0x401, 0x110000, 8, 4);
+	vs_open(&s, 5, 0x402, 0x120000, 8, 4);
+	vs_guest_send(&s, 4, VM_PKT_DATA_INBAND, 0, 24);
+	vs_device(&s, 2, 2, 0);
+	for (uint32_t relid = 3; relid <= 5; relid++) {
+		vs_post(&s, 0, m, msg_relid(m, CHANNELMSG_CLOSECHANNEL, relid));
+		vs_post(&s, 0, m, msg_relid(m, CHANNELMSG_RELID_RELEASED, relid));
+	}
+	vs_device(&s, 2, 3, 0);
+	emit("vmbus_server", "subchannels-rescind", &s);
+
+	/* The guest breaks a live ring: an index past the end, then a new contact. */
+	s.n = 0;
+	vs_connect(&s, VMBUS_VERSION_WIN10_V5_3);
+	vs_open(&s, 1, 0x500, 0x100000, 8, 4);
+	vs_open(&s, 3, 0x501, 0x110000, 8, 4);
+	vs_guest_send(&s, 1, VM_PKT_DATA_INBAND, 0, 16);
+	u8(&s, VS_OP_RING_CTL);
+	u16(&s, 1);
+	u8(&s, 0);
+	u32(&s, 0x10000);
+	u8(&s, VS_OP_SIGNAL);
+	u16(&s, 1);
+	u8(&s, 0);
+	vs_guest_send(&s, 3, VM_PKT_DATA_INBAND, 0, 16);
+	vs_connect(&s, VMBUS_VERSION_WIN10_V5_3);
+	u8(&s, VS_OP_RESET);
+	emit("vmbus_server", "corrupt-ring-reconnect", &s);
+}
+
+/* ---- fuzz_gpadl --------------------------------------------------------------------------- */
+
+static void gp_msg(struct seed *s, uint8_t op, const uint8_t *m, size_t len)
+{
+	u8(s, op);
+	u8(s, (uint8_t)len);
+	put(s, m, len);
+}
+
+static void seeds_gpadl(void)
+{
+	uint8_t m[VMBUS_MSG_MAX];
+	struct seed s;
+	unsigned done;
+
+	for (uint8_t layout = 0; layout < GP_MEM_COUNT; layout++) {
+		char name[64];
+
+		s.n = 0;
+		u8(&s, layout);
+		/* one message, then viewed whole and in part, and removed */
+		gp_msg(&s, GP_OP_HEADER, m, msg_gpadl_header(m, 1, 0x10, 0x10000, 8, &done));
+		u8(&s, GP_OP_VIEW);
+		u32(&s, 0x10);
+		u32(&s, 0);
+		u32(&s, 8);
+		u8(&s, GP_OP_VIEW);
+		u32(&s, 0x10);
+		u32(&s, 2);
+		u32(&s, 3);
+		/* a header and two bodies */
+		gp_msg(&s, GP_OP_HEADER, m, msg_gpadl_header(m, 1, 0x11, 0x20000, 60, &done));
+		gp_msg(&s, GP_OP_BODY, m, msg_gpadl_body(m, 1, 0x11, 0x20 + done, 28));
+		gp_msg(&s, GP_OP_BODY, m, msg_gpadl_body(m, 2, 0x11, 0x20 + done + 28, 60 - done - 28));
+		u8(&s, GP_OP_VIEW);
+		u32(&s, 0x11);
+		u32(&s, 0);
+		u32(&s, 60);
+		u8(&s, GP_OP_REMOVE);
+		u32(&s, 0x10);
+		/* scattered pages, and plain accesses */
+		u8(&s, GP_OP_VIEW_PAGES);
+		u8(&s, 4);
+		u64(&s, 0x30);
+		u64(&s, 0x12);
+		u64(&s, 0x13);
+		u64(&s, 0x40);
+		u8(&s, GP_OP_ACCESS);
+		u64(&s, 0xff8);
+		u16(&s, 16);
+		snprintf(name, sizeof(name), "layout-%u", layout);
+		emit("gpadl", name, &s);
+	}
+}
+
+/* ---- fuzz_vmbus_ring ------------------------------------------------------------------------ */
+
+static void seeds_vmbus_ring(void)
+{
+	struct seed s;
+
+	/* Both rings empty, pending_send_sz supported; the guest sends, the host reads
+	 * and answers, the guest reads. */
+	s.n = 0;
+	u8(&s, 1);
+	u8(&s, 1);
+	for (unsigned side = 0; side < 2; side++) {
+		u32(&s, 0);
+		u32(&s, 0);
+		u32(&s, 0);
+		u32(&s, 0);
+		u32(&s, VMBUS_RING_FEAT_PENDING_SEND_SZ);
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		u8(&s, VR_OP_GUEST_SEND);
+		u16(&s, VM_PKT_DATA_INBAND);
+		u16(&s, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
+		u16(&s, (uint16_t)(24 + 100 * i));
+	}
+	u8(&s, VR_OP_MASK);
+	u8(&s, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		u8(&s, VR_OP_RECV);
+		u16(&s, 512);
+	}
+	u8(&s, VR_OP_RECV_DONE);
+	u8(&s, VR_OP_MASK);
+	u8(&s, 1);
+	u8(&s, VR_OP_SEND);
+	u8(&s, 1);
+	u16(&s, 16);
+	u16(&s, 48);
+	u8(&s, VR_OP_GUEST_RECV);
+	emit("vmbus_ring", "send-recv", &s);
+
+	/* Wrapping: a full ring, indices near the end, a blocked writer. */
+	s.n = 0;
+	u8(&s, 0);
+	u8(&s, 0);
+	u32(&s, 4000);
+	u32(&s, 4000);
+	u32(&s, 0);
+	u32(&s, 0);
+	u32(&s, VMBUS_RING_FEAT_PENDING_SEND_SZ);
+	u32(&s, 4000);
+	u32(&s, 4000);
+	u32(&s, 0);
+	u32(&s, 0);
+	u32(&s, VMBUS_RING_FEAT_PENDING_SEND_SZ);
+	u8(&s, VR_OP_GUEST_SEND);
+	u16(&s, VM_PKT_DATA_INBAND);
+	u16(&s, 0);
+	u16(&s, 300);
+	u8(&s, VR_OP_RECV);
+	u16(&s, 64);
+	u8(&s, VR_OP_RECV);
+	u16(&s, 1024);
+	u8(&s, VR_OP_RECV_DONE);
+	u8(&s, VR_OP_SEND);
+	u8(&s, 3);
+	u16(&s, 16);
+	u16(&s, 2000);
+	u16(&s, 1500);
+	u8(&s, VR_OP_CTL);
+	u8(&s, 8 | 3);
+	u32(&s, 4000);
+	u8(&s, VR_OP_SEND);
+	u8(&s, 0);
+	u16(&s, 3000);
+	u8(&s, VR_OP_GUEST_RECV);
+	u8(&s, VR_OP_SEND);
+	u8(&s, 0);
+	u16(&s, 3000);
+	emit("vmbus_ring", "wrap-full", &s);
+}
+
+/* ---- fuzz_storvsp ----------------------------------------------------------------------------- */
+
+static void sv_packet(struct seed *s, uint8_t chan, uint16_t type, uint64_t trans, uint32_t count, uint32_t offset,
+		      const uint64_t *pfns, uint8_t npfn, const struct vstor_packet *p, uint8_t len)
+{
+	u8(s, SV_OP_PACKET);
+	u8(s, chan);
+	u16(s, type);
+	u16(s, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
+	u64(s, trans);
+	u32(s, count);
+	u32(s, offset);
+	u8(s, npfn);
+	for (unsigned i = 0; i < npfn; i++)
+		u64(s, pfns[i]);
+	u8(s, len);
+	put(s, p, len);
+}
+
+static void sv_control(struct seed *s, uint8_t chan, uint32_t op, uint16_t arg, uint64_t trans)
+{
+	struct vstor_packet p = { .operation = op, .flags = VSTOR_REQUEST_COMPLETION_FLAG };
+
+	if (op == VSTOR_OPERATION_QUERY_PROTOCOL_VERSION)
+		p.version.major_minor = arg;
+	if (op == VSTOR_OPERATION_CREATE_SUB_CHANNELS)
+		p.sub_channel_count = arg;
+	sv_packet(s, chan, VM_PKT_DATA_INBAND, trans, 0, 0, NULL, 0, &p, sizeof(p));
+}
+
+/* An SRB as storvsc_queuecommand sends it; data in the pages from FZ_SV_DATA_GPA. */
+static void sv_srb(struct seed *s, uint8_t chan, uint8_t lun, const uint8_t *cdb, uint8_t cdb_len, bool in,
+		   uint32_t len, uint32_t offset, uint64_t trans, uint8_t size)
+{
+	struct vstor_packet p = { .operation = VSTOR_OPERATION_EXECUTE_SRB, .flags = VSTOR_REQUEST_COMPLETION_FLAG };
+	uint64_t pfns[16];
+	uint8_t npfn = (uint8_t)((offset + len + 4095) / 4096);
+
+	p.vm_srb.length = (uint16_t)(size - offsetof(struct vstor_packet, vm_srb));
+	p.vm_srb.lun = lun;
+	p.vm_srb.cdb_length = cdb_len;
+	p.vm_srb.sense_info_length = VMSCSI_SENSE_BUFFER_SIZE;
+	p.vm_srb.data_in = in ? VSTOR_DATA_IN : 0;
+	p.vm_srb.data_transfer_length = len;
+	memcpy(p.vm_srb.cdb, cdb, cdb_len);
+	for (unsigned i = 0; i < npfn; i++)
+		pfns[i] = FZ_SV_DATA_GPA / 4096 + i;
+	if (len)
+		sv_packet(s, chan, VM_PKT_DATA_USING_GPA_DIRECT, trans, len, offset, pfns, npfn, &p, size);
+	else
+		sv_packet(s, chan, VM_PKT_DATA_INBAND, trans, 0, 0, NULL, 0, &p, size);
+}
+
+static void seeds_storvsp(void)
+{
+	static const uint8_t inquiry[6] = { 0x12, 0, 0, 0, 36, 0 };
+	static const uint8_t inquiry_vpd83[6] = { 0x12, 1, 0x83, 0, 255, 0 };
+	static const uint8_t report_luns[12] = { 0xa0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
+	static const uint8_t read_cap16[16] = { 0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0 };
+	static const uint8_t read10[10] = { 0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
+	static const uint8_t write10[10] = { 0x2a, 0, 0, 0, 0, 16, 0, 0, 2, 0 };
+	static const uint8_t tur[6] = { 0 };
+	static const uint8_t sync_cache[10] = { 0x35 };
+	static const uint8_t unmap[10] = { 0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0 };
+	static const uint8_t mode_sense[6] = { 0x1a, 0, 0x3f, 0, 192, 0 };
+	struct seed s;
+
+	/* The harness negotiates; the SCSI scan and I/O of sd_probe and a mount. */
+	s.n = 0;
+	u8(&s, SV_F_NEGOTIATE | SV_F_CONSUME | SV_F_LUN1);
+	sv_srb(&s, 0, 0, report_luns, 12, true, 4096, 0, 0x10, VSTOR_PACKET_SIZE);
+	sv_srb(&s, 0, 0, inquiry, 6, true, 36, 0, 0x11, VSTOR_PACKET_SIZE);
+	sv_srb(&s, 0, 1, inquiry_vpd83, 6, true, 255, 0x100, 0x12, VSTOR_PACKET_SIZE);
+	sv_srb(&s, 0, 2, inquiry, 6, true, 36, 0, 0x13, VSTOR_PACKET_SIZE);
+	sv_srb(&s, 0, 0, tur, 6, false, 0, 0, 0x14, VSTOR_PACKET_SIZE);
+	sv_srb(&s, 0, 0, read_cap16, 16, true, 32, 0, 0x15, VSTOR_PACKET_SIZE);
+	sv_srb(&s, 0, 0, mode_sense, 6, true, 192, 0, 0x16, VSTOR_PACKET_SIZE);
+	sv_srb(&s, 0, 0, read10, 10, true, 4096, 0, 0x17, VSTOR_PACKET_SIZE);
+	sv_srb(&s, 0, 0, write10, 10, false, 1024, 512, 0x18, VSTOR_PACKET_SIZE);
+	sv_srb(&s, 0, 1, write10, 10, false, 1024, 0, 0x19, VSTOR_PACKET_SIZE);
+	sv_srb(&s, 0, 0, sync_cache, 10, false, 0, 0, 0x1a, VSTOR_PACKET_SIZE);
+	{
+		/* UNMAP parameter list: 8-byte header, one 16-byte descriptor */
+		uint8_t list[24] = { 0, 22, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0, 0, 8 };
+
+		u8(&s, SV_OP_WRITE_MEM);
+		u32(&s, FZ_SV_DATA_GPA);
+		u8(&s, sizeof(list));
+		put(&s, list, sizeof(list));
+		sv_srb(&s, 0, 0, unmap, 10, false, 24, 0, 0x1b, VSTOR_PACKET_SIZE);
+	}
+	emit("storvsp", "linux-scan-io", &s);
+
+	/* The input negotiates itself (WIN8 sizes), asks for sub-channels, opens them,
+	 * does I/O on one, closes and reopens the primary. */
+	s.n = 0;
+	u8(&s, SV_F_CONSUME);
+	sv_control(&s, 0, VSTOR_OPERATION_BEGIN_INITIALIZATION, 0, 1);
+	sv_control(&s, 0, VSTOR_OPERATION_QUERY_PROTOCOL_VERSION, VMSTOR_PROTO_VERSION_WIN10, 2);
+	sv_control(&s, 0, VSTOR_OPERATION_QUERY_PROPERTIES, 0, 3);
+	sv_control(&s, 0, VSTOR_OPERATION_CREATE_SUB_CHANNELS, 2, 4);
+	sv_control(&s, 0, VSTOR_OPERATION_END_INITIALIZATION, 0, 5);
+	u8(&s, SV_OP_OPEN);
+	u8(&s, 1);
+	u8(&s, SV_OP_OPEN);
+	u8(&s, 2);
+	sv_srb(&s, 1, 0, read10, 10, true, 4096, 0, 0x20, VSTOR_PACKET_SIZE);
+	sv_srb(&s, 2, 0, write10, 10, false, 1024, 0, 0x21, VSTOR_PACKET_SIZE);
+	sv_control(&s, 0, VSTOR_OPERATION_RESET_BUS, 0, 6);
+	u8(&s, SV_OP_CLOSE);
+	u8(&s, 2);
+	u8(&s, SV_OP_CLOSE);
+	u8(&s, 0);
+	u8(&s, SV_OP_OPEN);
+	u8(&s, 0);
+	sv_control(&s, 0, VSTOR_OPERATION_BEGIN_INITIALIZATION, 0, 7);
+	emit("storvsp", "subchannels-reopen", &s);
+
+	/* WIN8 packet sizes; completions left in the ring until it is full. */
+	s.n = 0;
+	u8(&s, SV_F_NEGOTIATE | SV_F_WIN8);
+	for (unsigned i = 0; i < 24; i++)
+		sv_srb(&s, 0, 0, read10, 10, true, 4096, 0, 0x100 + i, VSTOR_PACKET_SIZE);
+	u8(&s, SV_OP_CONSUME);
+	u8(&s, 0);
+	emit("storvsp", "win8-ring-full", &s);
+
+	/* Broken indices on the live channel (the guest does not read its completions,
+	 * which would put the index right again). */
+	s.n = 0;
+	u8(&s, SV_F_NEGOTIATE);
+	sv_srb(&s, 0, 0, read10, 10, true, 4096, 0, 0x30, VSTOR_PACKET_SIZE);
+	u8(&s, SV_OP_RING_CTL);
+	u8(&s, 0);
+	u8(&s, 4 | 1);
+	u32(&s, 12);
+	sv_srb(&s, 0, 0, tur, 6, false, 0, 0, 0x31, VSTOR_PACKET_SIZE);
+	u8(&s, SV_OP_CLOSE);
+	u8(&s, 0);
+	u8(&s, SV_OP_OPEN);
+	u8(&s, 0);
+	emit("storvsp", "broken-ring-reopen", &s);
+}
+
+/* ---- fuzz_scsi_disk ---------------------------------------------------------------------------- */
+
+static void sd_cmd(struct seed *s, uint8_t target, const uint8_t *cdb, uint8_t cdb_len, bool in, uint32_t len,
+		   const uint8_t *out)
+{
+	uint8_t c[16] = { 0 };
+
+	memcpy(c, cdb, cdb_len);
+	u8(s, SD_OP_CMD);
+	u8(s, target);
+	u8(s, cdb_len);
+	put(s, c, 16);
+	u8(s, in);
+	u32(s, len);
+	u8(s, len ? 1 : 0);
+	if (len) {
+		u32(s, len);
+		if (!in)
+			put(s, out, len);
+	}
+}
+
+static void seeds_scsi_disk(void)
+{
+	static const struct {
+		uint8_t cdb[16], len;
+		bool in;
+		uint32_t data;
+	} cmds[] = {
+		{ { 0x12, 0, 0, 0, 36 }, 6, true, 36 },			/* INQUIRY */
+		{ { 0x12, 1, 0x00, 0, 255 }, 6, true, 255 },		/* supported VPD pages */
+		{ { 0x12, 1, 0x80, 0, 255 }, 6, true, 255 },		/* serial */
+		{ { 0x12, 1, 0x83, 0, 255 }, 6, true, 255 },		/* identification */
+		{ { 0x12, 1, 0xb0, 0, 64 }, 6, true, 64 },		/* block limits */
+		{ { 0x12, 1, 0xb1, 0, 64 }, 6, true, 64 },		/* characteristics */
+		{ { 0x12, 1, 0xb2, 0, 8 }, 6, true, 8 },		/* provisioning */
+		{ { 0 }, 6, false, 0 },					/* TEST UNIT READY */
+		{ { 0x25 }, 10, true, 8 },				/* READ CAPACITY(10) */
+		{ { 0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32 }, 16, true, 32 },
+		{ { 0x1a, 0, 0x3f, 0, 192 }, 6, true, 192 },		/* MODE SENSE(6) */
+		{ { 0x5a, 0, 0x08, 0, 0, 0, 0, 0, 64 }, 10, true, 64 },	/* MODE SENSE(10) caching */
+		{ { 0x03, 0, 0, 0, 18 }, 6, true, 18 },		/* REQUEST SENSE */
+		{ { 0x28, 0, 0, 0, 0, 0, 0, 0, 8 }, 10, true, 4096 },	/* READ(10) */
+		{ { 0x88, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 1 }, 16, true, 512 },	/* READ(16) */
+		{ { 0x08, 0, 0, 4, 1 }, 6, true, 512 },		/* READ(6) */
+		{ { 0x35 }, 10, false, 0 },				/* SYNCHRONIZE CACHE */
+		{ { 0x1e, 0, 0, 0, 1 }, 6, false, 0 },		/* PREVENT REMOVAL */
+		{ { 0x1b, 0, 0, 0, 1 }, 6, false, 0 },		/* START STOP */
+		{ { 0x2f, 0, 0, 0, 0, 0, 0, 0, 8 }, 10, false, 0 },	/* VERIFY(10) */
+	};
+	static const uint8_t write10[10] = { 0x2a, 0x08, 0, 0, 0, 8, 0, 0, 2, 0 };
+	static const uint8_t write_same16[16] = { 0x93, 0x08, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0, 0, 8 };
+	static const uint8_t unmap[10] = { 0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0 };
+	static const uint8_t mode_select[10] = { 0x55, 0x10, 0, 0, 0, 0, 0, 0, 28, 0 };
+	static uint8_t out[1024];
+	struct seed s;
+
+	for (uint8_t flags = 0; flags < 4; flags++) {
+		char name[64];
+
+		s.n = 0;
+		u8(&s, flags);
+		u32(&s, 1u << 20);
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			sd_cmd(&s, 0, cmds[i].cdb, cmds[i].len, cmds[i].in, cmds[i].data, NULL);
+		u8(&s, SD_OP_WAIT);
+		snprintf(name, sizeof(name), "scan-read-%u", flags);
+		emit("scsi_disk", name, &s);
+	}
+
+	s.n = 0;
+	u8(&s, 2);
+	u32(&s, 0);
+	for (unsigned i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 13);
+	sd_cmd(&s, 0, write10, 10, false, 1024, out);
+	memset(out, 0, sizeof(out));
+	/* UNMAP: 8-byte header, one descriptor of 8 blocks at 64 */
+	out[1] = 22;
+	out[3] = 16;
+	out[15] = 64;
+	out[19] = 8;
+	sd_cmd(&s, 0, unmap, 10, false, 24, out);
+	memset(out, 0, sizeof(out));
+	sd_cmd(&s, 0, write_same16, 16, false, 512, out);
+	/* MODE SELECT(10) of the caching page with the write cache off */
+	memset(out, 0, sizeof(out));
+	out[8] = 0x08;
+	out[9] = 18;
+	sd_cmd(&s, 0, mode_select, 10, false, 28, out);
+	u8(&s, SD_OP_WAIT);
+	/* no LUN, REPORT LUNS, a unit attention */
+	sd_cmd(&s, 1, cmds[0].cdb, 6, true, 36, NULL);
+	u8(&s, SD_OP_CMD);
+	u8(&s, 2);
+	u8(&s, 12);
+	put(&s, (uint8_t[16]){ 0xa0, 0, 0, 0, 0, 0, 0, 0, 1, 0 }, 16);
+	u8(&s, 1);
+	u32(&s, 256);
+	u8(&s, 1);
+	u32(&s, 256);
+	u8(&s, 3);
+	u16(&s, 0);
+	u16(&s, 1);
+	u16(&s, 63);
+	sd_cmd(&s, 3, cmds[7].cdb, 6, false, 0, NULL);
+	u8(&s, SD_OP_WAIT);
+	emit("scsi_disk", "write-unmap-modeselect", &s);
+}
+
+/* ---- fuzz_ic ------------------------------------------------------------------------------------- */
+
+/* An IC message as hv_utils answers: pipe header, IC header with the response flag. */
+static void ic_packet(struct seed *s, uint8_t chan, uint16_t msgtype, uint16_t fw_major, uint16_t fw_minor,
+		      uint16_t msg_major, uint16_t msg_minor, const void *body, uint16_t len)
+{
+	uint8_t hdr[28] = { 0 };
+	uint32_t pipe_flags = 1, pipe_size = 20u + len;
+	uint8_t flags = 1 | 4;	/* transaction, response */
+
+	memcpy(hdr, &pipe_flags, 4);
+	memcpy(hdr + 4, &pipe_size, 4);
+	memcpy(hdr + 8, &fw_major, 2);
+	memcpy(hdr + 10, &fw_minor, 2);
+	memcpy(hdr + 12, &msgtype, 2);
+	memcpy(hdr + 14, &msg_major, 2);
+	memcpy(hdr + 16, &msg_minor, 2);
+	memcpy(hdr + 18, &len, 2);
+	/* status (4 bytes) 0, transaction id 0 */
+	hdr[25] = flags;
+	u8(s, IC_OP_PACKET);
+	u8(s, chan);
+	u16(s, VM_PKT_DATA_INBAND);
+	u16(s, 0);
+	u16(s, (uint16_t)(sizeof(hdr) + len));
+	put(s, hdr, sizeof(hdr));
+	put(s, body, len);
+}
+
+static void ic_negotiated(struct seed *s, uint8_t chan, uint16_t msg_major, uint16_t msg_minor)
+{
+	uint16_t body[8] = { 1, 1, 0, 0, 3, 0, msg_major, msg_minor };	/* counts, reserved, fw, msg */
+
+	u8(s, IC_OP_CONSUME);
+	u8(s, chan);
+	ic_packet(s, chan, 0, 0, 0, 0, 0, body, sizeof(body));
+}
+
+static void seeds_ic(void)
+{
+	static const uint8_t shutdown_body[12] = { 0 };
+	uint64_t hb[5] = { 1 };
+	uint8_t ts[24] = { 0 };
+	struct seed s;
+
+	/* hv_utils 6.1: every IC negotiated, heartbeat answered, shutdown and time sync
+	 * requests answered. */
+	s.n = 0;
+	ic_negotiated(&s, 0, 3, 2);
+	ic_negotiated(&s, 1, 3, 0);
+	ic_negotiated(&s, 2, 4, 0);
+	u8(&s, IC_OP_CONSUME);
+	u8(&s, 1);
+	ic_packet(&s, 1, 1, 3, 0, 3, 0, hb, sizeof(hb));
+	u8(&s, IC_OP_HOST);
+	u8(&s, 3);
+	u8(&s, IC_OP_HOST);
+	u8(&s, 0);
+	u8(&s, IC_OP_CONSUME);
+	u8(&s, 0);
+	ic_packet(&s, 0, 3, 3, 0, 3, 2, shutdown_body, sizeof(shutdown_body));
+	u8(&s, IC_OP_HOST);
+	u8(&s, 2);
+	u8(&s, IC_OP_CONSUME);
+	u8(&s, 2);
+	ic_packet(&s, 2, 4, 3, 0, 4, 0, ts, sizeof(ts));
+	emit("ic", "hv_utils", &s);
+
+	/* Older versions, a restart asked before the guest negotiated, channels closed
+	 * and opened again. */
+	s.n = 0;
+	u8(&s, IC_OP_HOST);
+	u8(&s, 1);
+	ic_negotiated(&s, 0, 1, 0);
+	ic_negotiated(&s, 2, 3, 0);
+	u8(&s, IC_OP_CONSUME);
+	u8(&s, 0);
+	ic_packet(&s, 0, 3, 1, 0, 1, 0, shutdown_body, sizeof(shutdown_body));
+	u8(&s, IC_OP_CLOSE);
+	u8(&s, 1);
+	u8(&s, IC_OP_OPEN);
+	u8(&s, 1);
+	ic_negotiated(&s, 1, 1, 0);
+	u8(&s, IC_OP_RING_CTL);
+	u8(&s, 2);
+	u8(&s, 0);
+	u32(&s, 0x7fff);
+	u8(&s, IC_OP_HOST);
+	u8(&s, 2);
+	emit("ic", "old-versions-reopen", &s);
+}
+
+/* ---- fuzz_hypercall ------------------------------------------------------------------------------ */
+
+static void hc_wrmsr(struct seed *s, uint8_t vp, uint32_t msr, uint64_t v)
+{
+	u8(s, HC_OP_WRMSR);
+	u8(s, vp);
+	u16(s, (uint16_t)(msr - HV_X64_MSR_GUEST_OS_ID));
+	u64(s, v);
+}
+
+static void hc_call(struct seed *s, uint8_t vp, uint64_t control, uint64_t in, uint64_t out)
+{
+	u8(s, HC_OP_CALL);
+	u8(s, vp);
+	u64(s, control);
+	u64(s, in);
+	u64(s, out);
+}
+
+static void hc_mem(struct seed *s, uint16_t off, const void *p, uint8_t len)
+{
+	u8(s, HC_OP_WRITE_MEM);
+	u16(s, off);
+	u8(s, len);
+	put(s, p, len);
+}
+
+static void seeds_hypercall(void)
+{
+	struct seed s;
+	uint8_t post[16 + 32] = { 0 };
+	uint32_t w;
+
+	/* Linux's hyperv_init and hv_synic_enable_regs on VP 0 and 1, then the calls
+	 * VMBus makes: post a message, signal events fast and slow. */
+	s.n = 0;
+	u16(&s, 0xffff);
+	hc_wrmsr(&s, 0, HV_X64_MSR_GUEST_OS_ID, 0x8100060100000000ull);
+	hc_wrmsr(&s, 0, HV_X64_MSR_HYPERCALL, 0x1000 | 1);
+	/* VP 0's pages in low RAM, VP 1's in the region above 4 GiB */
+	for (uint8_t vp = 0; vp < 2; vp++) {
+		hc_wrmsr(&s, vp, HV_X64_MSR_SIMP, (vp ? GMEM_HIGH_BASE : 0x2000) | 1);
+		hc_wrmsr(&s, vp, HV_X64_MSR_SIEFP, (vp ? GMEM_HIGH_BASE + 0x1000 : 0x3000) | 1);
+		hc_wrmsr(&s, vp, HV_X64_MSR_SINT0 + 2, 0xf3);
+		hc_wrmsr(&s, vp, HV_X64_MSR_SCONTROL, 1);
+	}
+	w = 1;
+	memcpy(post, &w, 4);		/* connection 1 */
+	memcpy(post + 8, &w, 4);	/* message type 1 */
+	w = 32;
+	memcpy(post + 12, &w, 4);	/* payload size */
+	post[16] = 14;			/* INITIATE_CONTACT */
+	hc_mem(&s, 0x800, post, sizeof(post));
+	hc_call(&s, 0, HVCALL_POST_MESSAGE, 0x800, 0);
+	hc_call(&s, 1, HVCALL_SIGNAL_EVENT | HV_HCALL_FAST, 3, 0);
+	w = 2;
+	hc_mem(&s, 0x900, &w, 4);
+	hc_call(&s, 0, HVCALL_SIGNAL_EVENT, 0x900, 0);
+	hc_wrmsr(&s, 0, HV_X64_MSR_EOM, 0);
+	/* the same through the registers, 64-bit and 32-bit conventions */
+	u8(&s, HC_OP_REGS);
+	u8(&s, 0x80);
+	u64(&s, 0);
+	u64(&s, 0);
+	u64(&s, HVCALL_SIGNAL_EVENT | HV_HCALL_FAST);	/* rcx */
+	u64(&s, 3);					/* rdx */
+	u64(&s, 0);
+	u64(&s, 0);
+	u64(&s, 0);					/* r8 */
+	u8(&s, HC_OP_REGS);
+	u8(&s, 1);
+	u64(&s, 0);					/* rax: out low */
+	u64(&s, 0x800);					/* rbx: in high... */
+	u64(&s, 0x800);					/* rcx: in low */
+	u64(&s, HVCALL_POST_MESSAGE);			/* rdx: control */
+	u64(&s, 0);
+	u64(&s, 0);					/* rdi: out high */
+	u64(&s, 0);
+	emit("hypercall", "synic-post-signal", &s);
+
+	/* TLB flushes and IPIs with reps and sparse VP sets; timers; reference TSC. */
+	s.n = 0;
+	u16(&s, 0xffff);
+	hc_wrmsr(&s, 0, HV_X64_MSR_GUEST_OS_ID, 0x8100060100000000ull);
+	hc_wrmsr(&s, 0, HV_X64_MSR_HYPERCALL, 0x1000 | 1);
+	hc_wrmsr(&s, 0, HV_X64_MSR_REFERENCE_TSC, (GMEM_HIGH_BASE + 0x2000) | 1);
+	hc_wrmsr(&s, 1, HV_X64_MSR_SINT0 + 0, 0xf4);
+	hc_wrmsr(&s, 1, HV_X64_MSR_SCONTROL, 1);
+	hc_wrmsr(&s, 1, HV_X64_MSR_STIMER0_CONFIG + 1, 1000);
+	hc_wrmsr(&s, 1, HV_X64_MSR_STIMER0_CONFIG, 1 | 2 | (0ull << 16));
+	{
+		uint64_t flush[3] = { 0, 0, 7 };	/* address space, flags, processor mask */
+		uint64_t list[4] = { 0, 0, 3, 0x7000 };
+
+		hc_mem(&s, 0xa00, flush, sizeof(flush));
+		hc_call(&s, 0, HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, 0xa00, 0);
+		hc_mem(&s, 0xb00, list, sizeof(list));
+		hc_call(&s, 0, HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST | (1ull << HV_HCALL_REP_COUNT_SHIFT), 0xb00, 0xc00);
+	}
+	{
+		uint64_t ipi[2] = { 0xf5, 6 };	/* vector, processor mask */
+		uint64_t ipi_ex[4] = { 0xf5, 1 /* sparse 4K */, 1, 6 };
+
+		hc_mem(&s, 0xd00, ipi, sizeof(ipi));
+		hc_call(&s, 0, HVCALL_SEND_IPI, 0xd00, 0);
+		hc_call(&s, 0, HVCALL_SEND_IPI | HV_HCALL_FAST, 0xf5, 6);
+		hc_mem(&s, 0xe00, ipi_ex, sizeof(ipi_ex));
+		hc_call(&s, 0, HVCALL_SEND_IPI_EX | (1ull << HV_HCALL_VARHEAD_SHIFT), 0xe00, 0);
+	}
+	hc_call(&s, 2, HVCALL_NOTIFY_LONG_SPIN_WAIT | HV_HCALL_FAST, 1, 0);
+	u8(&s, HC_OP_RDMSR);
+	u8(&s, 1);
+	u16(&s, HV_X64_MSR_TIME_REF_COUNT - HV_X64_MSR_GUEST_OS_ID);
+	u8(&s, HC_OP_RDMSR);
+	u8(&s, 2);
+	u16(&s, HV_X64_MSR_VP_INDEX - HV_X64_MSR_GUEST_OS_ID);
+	emit("hypercall", "flush-ipi-timers", &s);
+}
+
+/* ---- fuzz_config_json and fuzz_cli --------------------------------------------------------------- */
+
+static void seeds_config(void)
+{
+	emit_text("config_json", "full",
+		  "{\n"
+		  "  \"name\": \"vm1\",\n"
+		  "  \"kernel\": \"/boot/vmlinuz\",\n"
+		  "  \"initrd\": \"/boot/initrd.img\",\n"
+		  "  \"cmdline\": \"console=ttyS0 quiet\",\n"
+		  "  \"memory\": \"1G\",\n"
+		  "  \"cpus\": 2,\n"
+		  "  \"serial\": \"file:/tmp/console.log\",\n"
+		  "  \"hv\": \"relaxed,vpindex,synic,stimer\",\n"
+		  "  \"on-crash\": \"reset\",\n"
+		  "  \"no-reboot\": true,\n"
+		  "  \"shutdown-timeout\": 10,\n"
+		  "  \"log-level\": \"debug\",\n"
+		  "  \"stats\": true,\n"
+		  "  \"seccomp\": false,\n"
+		  "  \"api-socket\": \"/run/hvkvm.sock\",\n"
+		  "  \"disks\": [\n"
+		  "    { \"path\": \"/tmp/a.img\", \"readonly\": true, \"cache\": \"none\", \"serial\": \"DISK-A\" },\n"
+		  "    { \"path\": \"/tmp/b.img\", \"controller\": 1, \"lun\": 3 }\n"
+		  "  ],\n"
+		  "  \"nets\": [\n"
+		  "    { \"tap\": \"tap0\", \"mac\": \"00:15:5d:01:02:03\", \"mtu\": 9000, \"id\": \"net0\" },\n"
+		  "    { \"tap\": \"tap1\" }\n"
+		  "  ]\n"
+		  "}\n");
+	emit_text("config_json", "minimal", "{ \"kernel\": \"/boot/vmlinuz\", \"memory\": 512 }\n");
+	emit_text("config_json", "hv-off", "{ \"kernel\": \"k\", \"hv\": \"off\", \"cpus\": 254, \"memory\": \"6G\" }");
+
+	{
+		static const char *const lines[][24] = {
+			{ "--kernel", "/boot/vmlinuz", "--initrd", "/boot/initrd.img", "-m", "2G", "--cpus", "4",
+			  "--cmdline", "console=ttyS0 root=/dev/sda", "--serial", "stdio", NULL },
+			{ "--kernel=/k", "--disk", "path=/tmp/a.img,readonly=on,serial=S1,cache=none",
+			  "--disk", "path=/tmp/b.img,controller=1,lun=63", "--net", "tap=tap0,mac=00:15:5d:00:00:01,mtu=1500",
+			  "--name", "vm-1", "--print-config", NULL },
+			{ "--kernel", "/k", "--hv", "relaxed,vpindex,-stimer", "--on-crash", "reset", "--no-reboot",
+			  "--shutdown-timeout", "5", "--log-level", "warn", "--stats", "--seccomp", "off",
+			  "--api-socket", "/run/h.sock", NULL },
+			{ "--help", NULL },
+		};
+
+		for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+			struct seed s = { .n = 0 };
+			char name[32];
+
+			for (const char *const *w = lines[i]; *w; w++)
+				put(&s, *w, strlen(*w) + 1);
+			snprintf(name, sizeof(name), "line-%zu", i);
+			emit("cli", name, &s);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: fuzz-seeds DIR\n");
+		return 2;
+	}
+	outdir = argv[1];
+	mkdir_p(outdir);
+	seeds_vmbus_server();
+	seeds_gpadl();
+	seeds_vmbus_ring();
+	seeds_storvsp();
+	seeds_scsi_disk();
+	seeds_ic();
+	seeds_hypercall();
+	seeds_config();
+	return 0;
+}
