@@ -42,6 +42,7 @@ static const char *const io_calls[] = {
 
 static const char *const loop_calls[] = {
 	"open", "openat", "openat2", "fcntl", "flock", "dup", "dup2", "dup3", "pipe2", "ftruncate",
+	"fstatfs",	/* where a disk image lives (tmpfs is served inline) */
 	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
 	"timerfd_create", "timerfd_settime", "timerfd_gettime", "eventfd2", "signalfd4",
 	"accept", "accept4", "recvfrom", "recvmsg", "sendto", "sendmsg", "shutdown",

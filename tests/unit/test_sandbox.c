@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "hvkvm-config.h"
+#include "blk.h"
 #include "loop.h"
 #include "mgmt.h"
 #include "mgmt_client.h"
@@ -234,6 +235,43 @@ static void loop_work(void *arg)
 START_TEST(loop_does_its_work)
 {
 	assert_ok(run_confined(THREAD_LOOP, loop_work, file));
+}
+END_TEST
+
+/* disk.add at run time: the block back end opens and probes an image, on a disk or
+ * in memory. */
+static void disk_open_work(void *arg)
+{
+	struct loop *l = loop_new();
+	struct blk *b;
+	char err[256];
+
+	if (!l)
+		_exit(2);
+	if (blk_open(&b, l, arg, false, BLK_CACHE_WRITEBACK, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		_exit(3);
+	}
+	blk_close(b);
+	loop_free(l);
+}
+
+START_TEST(loop_opens_disks)
+{
+	static const char *const dirs[] = { "/tmp", "/dev/shm" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		char img[64];
+		int fd;
+
+		snprintf(img, sizeof(img), "%s/hvkvm-sandbox-disk-XXXXXX", dirs[i]);
+		fd = mkstemp(img);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+		close(fd);
+		assert_ok(run_confined(THREAD_LOOP, disk_open_work, img));
+		unlink(img);
+	}
 }
 END_TEST
 
@@ -475,6 +513,7 @@ int main(void)
 	tcase_add_test(tc, io_forbidden);
 	tcase_add_test(tc, loop_forbidden);
 	tcase_add_test(tc, loop_tap_sockets);
+	tcase_add_test(tc, loop_opens_disks);
 	tcase_add_test(tc, started_threads_confined);
 	suite_add_tcase(s, tc);
 	return test_main(s);
