@@ -27,6 +27,7 @@ static struct loop *loop;
 static struct test_loop tl;
 static struct mgmt *mgmt;
 static atomic_uint cancelled;
+static atomic_uint later_started;	/* "later" calls the server has begun */
 
 /* ---- test methods ----------------------------------------------------------------- */
 
@@ -93,6 +94,7 @@ static void m_later(struct mgmt_call *call, struct json_object *params, void *op
 	l->timer = loop_timer_new(loop, later_fire, l);
 	loop_timer_arm(l->timer, (uint64_t)ms * 1000000ull, 0);
 	mgmt_call_set_cancel(call, later_cancel, l);
+	atomic_fetch_add(&later_started, 1);
 }
 
 static void m_big(struct mgmt_call *call, struct json_object *params, void *opaque)
@@ -146,6 +148,7 @@ static void setup(void)
 	tl.loop = loop;
 	mgmt = NULL;
 	atomic_store(&cancelled, 0);
+	atomic_store(&later_started, 0);
 }
 
 static void teardown(void)
@@ -684,7 +687,8 @@ START_TEST(async_pending_at_free)
 	start();
 	t = tc_open(path);
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":10000},\"id\":1}");
-	usleep(50000);
+	/* the call is pending on the server before it goes away */
+	ck_assert(WAIT_UNTIL(atomic_load(&later_started) == 1, 5000));
 	test_loop_stop(&tl);
 	mgmt_free(mgmt, 100);
 	mgmt = NULL;
