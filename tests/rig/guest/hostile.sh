@@ -1,7 +1,8 @@
 # A hostile guest: /hostile.ko breaks the channels of controllers 0, 1 and 3 (ring
 # indices, a packet length), sends malformed requests on controller 2's and malformed
-# GPADL messages; controller 2's disk must still read and write right, and the guest
-# then waits for the host to shut it down through the shutdown IC.
+# GPADL messages; controller 2's disk must still read and write right; then lying RNDIS
+# packets on the network adapter, which must still carry pings; and the guest then
+# waits for the host to shut it down through the shutdown IC.
 . /tests/lib.sh
 # The SCSI host of the controller whose VMBus instance starts with $1.
 host_of() {
@@ -49,5 +50,15 @@ dd if=/dev/urandom of=/tmp/blk bs=4096 count=1 2>/dev/null
 dd if=/tmp/blk of="/dev/$dc" bs=4096 seek=100 oflag=direct conv=notrunc 2>/dev/null
 dd if="/dev/$dc" of=/tmp/back bs=4096 skip=100 count=1 iflag=direct 2>/dev/null
 cmp -s /tmp/blk /tmp/back && echo "disk_c_write=ok" || echo "disk_c_write=bad"
+# The network adapter: pings to the host before and after lying RNDIS packets on its
+# primary channel.
+pings() { ping -c "$1" -i 0.3 -W 5 10.99.0.1 2>/dev/null | sed -n 's/.*, \([0-9]*\) packets received.*/\1/p'; }
+ip addr add 10.99.0.2/24 dev eth0
+ip link set eth0 up
+echo "net_before=$(pings 3)"
+insmod /hostile.ko net=eth0 attack=rndis || echo "hostile: insmod for rndis failed"
+rmmod hostile
+echo "invalid_ids=$(dmesg | grep -c 'Invalid transaction ID')"
+echo "net_after=$(pings 5)"
 echo "RIG-READY"
 sleep 600

