@@ -37,6 +37,9 @@ static struct gch chans[FZ_NV_MAX_CHAN];
 static uint32_t open_status, next_gpadl;
 static int peer = -1;
 static uint64_t next_tid;
+static bool rings_broken;	/* the input wrote ring indices or ring memory itself */
+static bool negotiating;	/* the harness sends, not the input */
+static bool own_rxbuf;		/* the receive buffer is the harness's, its contents the host's */
 
 static void on_msg(struct fguest *gu, const uint8_t *msg, uint32_t len)
 {
@@ -114,6 +117,18 @@ static void chan_close(unsigned k)
 static void send_raw(unsigned k, const void *pkt, uint32_t len)
 {
 	struct gch *c = &chans[k];
+	struct vmbus_packet_desc d;
+	uint32_t type = 0;
+
+	/* A receive buffer the input chose may be a ring's pages: the host's writes into
+	 * it then break the ring, as they would the guest's. */
+	memcpy(&d, pkt, sizeof(d));
+	if (d.offset8 * 8u + 4 <= len)
+		memcpy(&type, (const uint8_t *)pkt + d.offset8 * 8u, 4);
+	if (type == NVSP_MSG1_TYPE_SEND_RECV_BUF && !negotiating) {
+		rings_broken = true;
+		own_rxbuf = false;
+	}
 
 	if (c->open && fring_put(&c->in, pkt, len))
 		fguest_signal(&g, c->conn, 0);
@@ -132,18 +147,46 @@ static void send_inband(unsigned k, uint16_t flags, uint64_t tid, const void *ms
 	send_raw(k, pkt, 16 + len);
 }
 
+/* A transfer-page packet as netvsc_receive and rndis_filter_receive check it. */
+static void check_xfer(const uint8_t *buf, uint32_t len)
+{
+	struct vmbus_xfer_page_header h;
+
+	FZ_CHECK(len >= sizeof(h), "a transfer-page packet of %u bytes", len);
+	memcpy(&h, buf, sizeof(h));
+	FZ_CHECK(h.xfer_pageset_id == 0xcafe, "transfer page set %#x", h.xfer_pageset_id);
+	FZ_CHECK(h.range_cnt >= 1 && sizeof(h) + 8ull * h.range_cnt <= h.d.offset8 * 8u &&
+		 h.d.offset8 * 8u + 4 <= len, "%u ranges, payload at %u of %u", h.range_cnt, h.d.offset8 * 8u, len);
+	for (uint32_t i = 0; i < h.range_cnt; i++) {
+		struct vmbus_xfer_page_range r;
+		struct rndis_msg_header m;
+
+		memcpy(&r, buf + sizeof(h) + 8 * i, sizeof(r));
+		FZ_CHECK((uint64_t)r.byte_offset + r.byte_count <= FZ_NV_RECV_PAGES * 4096ull,
+			 "range %u: %u bytes at %u, outside the receive buffer", i, r.byte_count, r.byte_offset);
+		FZ_CHECK(r.byte_count >= sizeof(m), "range %u: %u bytes", i, r.byte_count);
+		gmem_read(&g.mem, FZ_NV_RECV_GPA + r.byte_offset, &m, sizeof(m));
+		FZ_CHECK(m.msg_len >= sizeof(m) && m.msg_len <= r.byte_count,
+			 "range %u: an RNDIS message of %u bytes in %u", i, m.msg_len, r.byte_count);
+	}
+}
+
 /* The guest reads what the host sent; with complete, it hands every receive back. */
 static void consume(unsigned k, bool complete)
 {
 	struct gch *c = &chans[k];
 	static uint8_t buf[8192];
 	struct vmbus_packet_desc d;
-	int n;
+	int n = 0;
 
 	if (!c->open)
 		return;
 	for (unsigned i = 0; i < 4096 && (n = fring_get(&c->out, buf, sizeof(buf))) > 0; i++) {
 		memcpy(&d, buf, sizeof(d));
+		/* Linux reads at most NETVSC_MAX_PKT_SIZE bytes of a packet. */
+		FZ_CHECK(rings_broken || n <= 4624, "a host packet of %d bytes", n);
+		if (d.type == VM_PKT_DATA_USING_XFER_PAGES && own_rxbuf)
+			check_xfer(buf, (uint32_t)n);
 		if (complete && d.type == VM_PKT_DATA_USING_XFER_PAGES) {
 			struct nvsp_msg1_send_rndis_pkt_complete m = {
 				NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE, NVSP_STAT_SUCCESS,
@@ -157,6 +200,7 @@ static void consume(unsigned k, bool complete)
 			fring_put(&c->in, pkt, sizeof(pkt));
 		}
 	}
+	FZ_CHECK(rings_broken || n >= 0, "the host wrote a ring the guest cannot read");
 	fguest_signal(&g, c->conn, 0);
 }
 
@@ -208,6 +252,7 @@ static void negotiate(uint8_t flags)
 	/* netvsc_connect_vsp: every message is a 40-byte struct nvsp_message. */
 	uint8_t m[40] = { 0 };
 
+	negotiating = true;
 #define NVSP(msg, fl)								\
 	do {									\
 		memset(m, 0, sizeof(m));					\
@@ -247,6 +292,7 @@ static void negotiate(uint8_t flags)
 		consume(0, true);
 		settle();
 	}
+	negotiating = false;
 }
 
 static void op_rndis(struct fz *in)
@@ -304,6 +350,7 @@ static void op_ring_ctl(struct fz *in)
 
 	if (!c->open)
 		return;
+	rings_broken = true;
 	ctl = field & 4 ? c->out.ctl : c->in.ctl;
 	switch (field & 3) {
 	case 0: __atomic_store_n(&ctl->write_index, val, __ATOMIC_RELEASE); break;
@@ -329,6 +376,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(chans, 0, sizeof(chans));
 	next_gpadl = 0xe1e10;
 	next_tid = 1;
+	rings_broken = false;
 	FZ_CHECK(fguest_init(&g, FZ_NV_RAM, FZ_VS_NVP) == 0, "fguest_init");
 	g.on_msg = on_msg;
 	FZ_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0, "socketpair");
@@ -346,8 +394,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	chan_open(0);
 	FZ_CHECK(chans[0].open, "the harness could not open the netvsp channel");
-	if (flags & NV_F_NEGOTIATE)
+	own_rxbuf = false;
+	if (flags & NV_F_NEGOTIATE) {
 		negotiate(flags);
+		own_rxbuf = true;
+	}
 
 	while (in.n) {
 		switch (fz_u8(&in) % NV_OP_COUNT) {
@@ -376,6 +427,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case NV_OP_WRITE_MEM: {
 			uint32_t gpa = fz_u32(&in) % FZ_NV_RAM;
 			uint16_t len = fz_u16(&in);
+
+			if (gpa < RING_GPA(FZ_NV_MAX_CHAN) && gpa + len > RING_GPA(0))
+				rings_broken = true;
+			if (gpa < FZ_NV_RECV_GPA + FZ_NV_RECV_PAGES * 4096u && gpa + len > FZ_NV_RECV_GPA)
+				own_rxbuf = false;
 
 			len = (uint16_t)fz_bytes(&in, buf, len < sizeof(buf) ? len : sizeof(buf));
 			gmem_write(&g.mem, gpa, buf, len <= FZ_NV_RAM - gpa ? len : FZ_NV_RAM - gpa);
