@@ -153,13 +153,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(m, "mgmt_new");
 	lim.max_msg = FZ_JR_MAX_MSG;
 	lim.max_reply = 64 << 10;
-	lim.out_high = 16 << 10;
+	lim.out_high = 8 << 10;
 	lim.max_out = 128 << 10;
 	mgmt_set_limits(m, &lim);
 	FZ_CHECK(mgmt_register(m, "echo", m_echo, NULL) == 0 && mgmt_register(m, "typed", m_typed, NULL) == 0 &&
 		 mgmt_register(m, "fail", m_fail, NULL) == 0 && mgmt_register(m, "later", m_later, NULL) == 0,
 		 "mgmt_register");
 	FZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0, "socketpair");
+	/* Small socket buffers: the server's own output queue and its flow control do the
+	 * work, not the kernel's. */
+	for (int i = 0; i < 2; i++) {
+		int sz = 4096;
+
+		setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
 	FZ_CHECK(mgmt_add_client(m, sv[0]) == 0, "mgmt_add_client");
 
 	/* Pieces of varying size, so that lines arrive whole, split and batched together.

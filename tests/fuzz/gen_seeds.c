@@ -1315,6 +1315,24 @@ static void seeds_jsonrpc(void)
 		  "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":\"\xff\xfe\",\"id\":2}\n"
 		  "\n"
 		  "NaN\n");
+
+	/* A client that stops reading ('#' first): its replies pile up past the point
+	 * where the server stops reading it, with calls still unanswered. */
+	{
+		struct seed s = { .n = 0 };
+		char line[1200];
+
+		put(&s, "#\n", 2);
+		for (int i = 0; i < 24; i++) {
+			int n = snprintf(line, sizeof(line),
+					 "[{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"id\":%d},"
+					 "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"pad\":\"%0400d\"},"
+					 "\"id\":%d}]\n", 2 * i, i, 2 * i + 1);
+
+			put(&s, line, (size_t)n);
+		}
+		emit("jsonrpc", "stalled-reader", &s);
+	}
 }
 
 int main(int argc, char **argv)
