@@ -210,8 +210,8 @@ enum {
 				 * u8 ranges (% 5), each u32 gpa and u16 byte count: SEND_RNDIS_PKT,
 				 * GPA direct if there are ranges */
 	NV_OP_SECTION,		/* u16 section (% 16), u16 offset (% 6144), u16 len, bytes into the send buffer */
-	NV_OP_PACKET,		/* u8 chan, u16 type, u16 flags, u64 trans id, u32 byte count, u32 byte
-				 * offset, u8 pfns (% 65), u64 each, u8 len, bytes */
+	NV_OP_PACKET,		/* u8 chan, u16 type, u16 flags, u64 trans id, u8 range count, u32 byte
+				 * count, u32 byte offset, u8 pfns (% 65), u64 each, u8 len, bytes */
 	NV_OP_WRITE_MEM,	/* u32 gpa (mod RAM), u16 len, bytes */
 	NV_OP_RING_CTL,		/* u8 chan, u8 field (ring << 2 | index), u32 value */
 	NV_OP_CONSUME,		/* u8 chan, u8 complete: the guest reads the ring, completing receives */

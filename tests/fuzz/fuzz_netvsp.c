@@ -314,6 +314,7 @@ static void op_packet(struct fz *in)
 {
 	unsigned k = fz_u8(in) % FZ_NV_MAX_CHAN;
 	struct vmbus_packet_desc d = { .type = fz_u16(in), .flags = fz_u16(in), .trans_id = fz_u64(in) };
+	uint8_t nranges = fz_u8(in);
 	uint32_t count = fz_u32(in), offset = fz_u32(in);
 	unsigned npfn = fz_u8(in) % 65;
 	static uint8_t pkt[4096];
@@ -321,7 +322,8 @@ static void op_packet(struct fz *in)
 	uint8_t len;
 
 	if (d.type == VM_PKT_DATA_USING_GPA_DIRECT) {
-		struct vmbus_gpa_direct_header h = { .range_cnt = 1 };
+		/* One range and its pages; range_cnt may say otherwise. */
+		struct vmbus_gpa_direct_header h = { .range_cnt = nranges };
 		struct vmbus_gpa_range r = { count, offset };
 
 		memcpy(pkt + sizeof(d), (uint8_t *)&h + sizeof(d), sizeof(h) - sizeof(d));
