@@ -45,7 +45,7 @@ struct rndis_rss {
 	uint32_t hashinfo;	/* NDIS_HASH_* */
 	uint8_t key[NDIS_RSS_KEY_SIZE];
 	uint16_t table[NDIS_RSS_TABLE_MAX];
-	unsigned entries;	/* a power of two, or 0 while disabled */
+	unsigned entries;	/* 1..NDIS_RSS_TABLE_MAX (hashes index it modulo), 0 while disabled */
 };
 
 struct rndis_counters {

@@ -197,6 +197,48 @@ enum {
 #define FZ_IC_RING_PAGES	3
 #define IC_FUZZ_MAX		2048
 
+/* fuzz_netvsp: the synthetic NIC (a primary and FZ_NV_MAX_CHAN - 1 sub-channels) with a
+ * socketpair for its tap. Header: u8 flags. */
+#define NV_F_NEGOTIATE		0x01	/* the harness runs NVSP 6.1 up to working buffers */
+#define NV_F_RNDIS_INIT		0x02	/* and RNDIS INITIALIZE */
+#define NV_F_CONSUME		0x04	/* the guest reads the rings (completing receives) after each op */
+#define NV_F_SUBCHAN		0x08	/* the harness asks for a sub-channel and opens it */
+#define NV_F_JUMBO		0x10	/* the NIC allows MTU 9000 */
+enum {
+	NV_OP_NVSP,		/* u8 chan, u16 flags, u64 trans id, u8 len, bytes: an in-band packet */
+	NV_OP_RNDIS,		/* u8 chan, u32 section index, u32 section size, u32 channel type,
+				 * u8 ranges (% 5), each u32 gpa and u16 byte count: SEND_RNDIS_PKT,
+				 * GPA direct if there are ranges */
+	NV_OP_SECTION,		/* u16 section (% 16), u16 offset (% 6144), u16 len, bytes into the send buffer */
+	NV_OP_PACKET,		/* u8 chan, u16 type, u16 flags, u64 trans id, u8 range count, u32 byte
+				 * count, u32 byte offset, u8 pfns (% 65), u64 each, u8 len, bytes */
+	NV_OP_WRITE_MEM,	/* u32 gpa (mod RAM), u16 len, bytes */
+	NV_OP_RING_CTL,		/* u8 chan, u8 field (ring << 2 | index), u32 value */
+	NV_OP_CONSUME,		/* u8 chan, u8 complete: the guest reads the ring, completing receives */
+	NV_OP_TAP,		/* u16 len (% 9300), bytes: a datagram from the tap (virtio-net header, frame) */
+	NV_OP_LINK,		/* u8 up */
+	NV_OP_CLOSE,		/* u8 chan */
+	NV_OP_OPEN,		/* u8 chan */
+	NV_OP_COUNT
+};
+#define FZ_NV_RAM		(4u << 20)
+#define FZ_NV_MAX_CHAN		2
+#define FZ_NV_RING_PAGES	4
+#define FZ_NV_RECV_GPA		0x200000u
+#define FZ_NV_RECV_PAGES	64
+#define FZ_NV_SEND_GPA		0x240000u
+#define FZ_NV_SEND_PAGES	16	/* 10 sections of 6144 bytes */
+#define FZ_NV_DATA_GPA		0x300000u	/* where seeds put RNDIS messages and frames */
+#define FZ_NV_TAP_MAX		9300
+
+/* fuzz_rndis: RNDIS control messages to one device. Header: u8 flags (bit 0 jumbo
+ * frames, 1 NDIS 6.1, 2-4 queues - 1, 5 link down, 6 no LSO, 7 no RSC); then each
+ * message: u16 len (% 4161), bytes. */
+
+/* fuzz_jsonrpc: what a client writes to the management socket, all of it, then the end
+ * of its output (lines of JSON-RPC requests, a last line without its newline). */
+#define FZ_JR_MAX_MSG		4096	/* the server's message limit in the harness */
+
 /* fuzz_cli: the words of a command line, each ended by a NUL. */
 
 #endif

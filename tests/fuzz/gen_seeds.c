@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz-seeds DIR: writes the seed corpora, DIR/TARGET/NAME, in the input formats of
- * fuzz.h. Each seed is a session a real guest (Linux 6.1's hv_vmbus and hv_storvsc)
+ * fuzz.h. Each seed is a session a real guest (Linux 6.1's hv_vmbus, hv_storvsc and hv_netvsc)
  * or a real user would have: the fuzzer starts from valid messages and mutates them,
  * instead of having to discover the protocols byte by byte.
  */
 #include "fuzz.h"
 #include "hv_proto.h"
 #include "memory.h"
+#include "netvsp_proto.h"
+#include "rndis_proto.h"
 #include "storvsp_proto.h"
 #include "vmbus_proto.h"
 
@@ -994,6 +996,345 @@ static void seeds_config(void)
 	}
 }
 
+/* ---- fuzz_rndis and fuzz_netvsp --------------------------------------------------------------------- */
+
+/* RNDIS control messages as rndis_filter.c builds them. */
+static size_t rndis_init_msg(uint8_t *m, uint32_t req)
+{
+	struct rndis_initialize_request r = { RNDIS_MSG_INIT, sizeof(r), req, 1, 0, 0x4000 };
+
+	memcpy(m, &r, sizeof(r));
+	return sizeof(r);
+}
+
+static size_t rndis_oid_msg(uint8_t *m, uint32_t type, uint32_t req, uint32_t oid, const void *info, uint32_t len)
+{
+	struct rndis_query_request q = { type, (uint32_t)sizeof(q) + len, req, oid, len, len ? sizeof(q) - 8 : 0, 0 };
+
+	memcpy(m, &q, sizeof(q));
+	memcpy(m + sizeof(q), info, len);
+	return sizeof(q) + len;
+}
+
+static size_t rndis_req_msg(uint8_t *m, uint32_t type, uint32_t req)
+{
+	struct rndis_request_id r = { type, sizeof(r), req };
+
+	memcpy(m, &r, sizeof(r));
+	return sizeof(r);
+}
+
+/* A data packet: one frame (a TCP/IPv4 segment to a peer) with the checksum PPI. */
+static size_t rndis_data_msg(uint8_t *m, uint16_t frame_len)
+{
+	struct rndis_packet p = { RNDIS_MSG_PACKET, 0, 0, frame_len, 0, 0, 0, sizeof(p) - 8, 0, 0, 0 };
+	struct rndis_ppi ppi = { RNDIS_PPI_SIZE(4), TCPIP_CHKSUM_PKTINFO, sizeof(ppi) };
+	uint32_t csum = NDIS_TXCSUM_IS_IPV4 | NDIS_TXCSUM_TCP | 34u << 16;
+	static const uint8_t hdr[54] = {
+		0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc, 0x00, 0x15, 0x5d, 0x01, 0x02, 0x03, 0x08, 0x00,
+		0x45, 0x00, 0x00, 0x28, 0x00, 0x01, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10, 0, 77, 2, 10, 0, 77, 1,
+		0x9c, 0x40, 0x00, 0x16, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0x20, 0x00, 0, 0, 0, 0,
+	};
+	uint32_t off = sizeof(p);
+
+	p.per_pkt_info_len = ppi.size;
+	memcpy(m + off, &ppi, sizeof(ppi));
+	memcpy(m + off + sizeof(ppi), &csum, 4);
+	off += ppi.size;
+	p.data_offset = off - 8;
+	memset(m + off, 0x5a, frame_len);
+	memcpy(m + off, hdr, frame_len < sizeof(hdr) ? frame_len : sizeof(hdr));
+	off += frame_len;
+	p.msg_len = off;
+	memcpy(m, &p, sizeof(p));
+	return off;
+}
+
+static size_t rndis_rss_msg(uint8_t *m, uint32_t req, unsigned queues)
+{
+	struct ndis_recv_scale_param p = {
+		.hdr = { NDIS_OBJECT_TYPE_RSS_PARAMETERS, 2, sizeof(p) },
+		.hashinfo = NDIS_HASH_FUNC_TOEPLITZ | NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4 | NDIS_HASH_IPV6,
+		.indirect_tabsize = 4 * 128,
+		.indirect_taboffset = sizeof(p) + NDIS_RSS_KEY_SIZE,
+		.hashkey_size = NDIS_RSS_KEY_SIZE,
+		.hashkey_offset = sizeof(p),
+	};
+	uint8_t info[sizeof(p) + NDIS_RSS_KEY_SIZE + 4 * 128];
+
+	memcpy(info, &p, sizeof(p));
+	for (unsigned i = 0; i < NDIS_RSS_KEY_SIZE; i++)
+		info[sizeof(p) + i] = (uint8_t)(0x6d + 31 * i);
+	for (uint32_t i = 0; i < 128; i++) {
+		uint32_t q = i % queues;
+
+		memcpy(info + sizeof(p) + NDIS_RSS_KEY_SIZE + 4 * i, &q, 4);
+	}
+	return rndis_oid_msg(m, RNDIS_MSG_SET, req, OID_GEN_RECEIVE_SCALE_PARAMETERS, info, sizeof(info));
+}
+
+static size_t rndis_offload_msg(uint8_t *m, uint32_t req)
+{
+	struct ndis_offload_params p = {
+		.header = { NDIS_OBJECT_TYPE_DEFAULT, 2, NDIS_OFFLOAD_PARAMETERS_SIZE_2 },
+		.ip_v4_csum = NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED,
+		.tcp_ip_v4_csum = NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED,
+		.udp_ip_v4_csum = NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED,
+		.tcp_ip_v6_csum = NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED,
+		.udp_ip_v6_csum = NDIS_OFFLOAD_PARAMETERS_TX_RX_ENABLED,
+		.lso_v2_ipv4 = NDIS_OFFLOAD_PARAMETERS_ENABLED,
+		.lso_v2_ipv6 = NDIS_OFFLOAD_PARAMETERS_ENABLED,
+		.rsc_ip_v4 = NDIS_OFFLOAD_PARAMETERS_ENABLED,
+		.rsc_ip_v6 = NDIS_OFFLOAD_PARAMETERS_ENABLED,
+	};
+
+	return rndis_oid_msg(m, RNDIS_MSG_SET, req, OID_TCP_OFFLOAD_PARAMETERS, &p, NDIS_OFFLOAD_PARAMETERS_SIZE_2);
+}
+
+/* OID_GEN_RNDIS_CONFIG_PARAMETER "NetworkAddress" = a string, in UTF-16, as netvsc.sys. */
+static size_t rndis_netaddr_msg(uint8_t *m, uint32_t req)
+{
+	static const char name[] = "NetworkAddress", value[] = "00-15-5D-0A-0B-0C";
+	uint8_t info[20 + 2 * sizeof(name) + 2 * sizeof(value)] = { 0 };
+	struct rndis_config_parameter_info p = {
+		20, 2 * (sizeof(name) - 1), RNDIS_CONFIG_PARAM_TYPE_STRING, 20 + 2 * (sizeof(name) - 1),
+		2 * (sizeof(value) - 1),
+	};
+
+	memcpy(info, &p, sizeof(p));
+	for (size_t i = 0; i + 1 < sizeof(name); i++)
+		info[20 + 2 * i] = (uint8_t)name[i];
+	for (size_t i = 0; i + 1 < sizeof(value); i++)
+		info[p.parameter_value_offset + 2 * i] = (uint8_t)value[i];
+	return rndis_oid_msg(m, RNDIS_MSG_SET, req, OID_GEN_RNDIS_CONFIG_PARAMETER, info,
+			     p.parameter_value_offset + p.parameter_value_length);
+}
+
+static void rn_msg(struct seed *s, const uint8_t *m, size_t len)
+{
+	u16(s, (uint16_t)len);
+	put(s, m, len);
+}
+
+static void seeds_rndis(void)
+{
+	static const uint32_t queries[] = {
+		OID_GEN_SUPPORTED_LIST, OID_GEN_MAXIMUM_FRAME_SIZE, OID_802_3_PERMANENT_ADDRESS,
+		OID_GEN_LINK_SPEED, OID_GEN_MEDIA_CONNECT_STATUS, OID_GEN_RECEIVE_SCALE_CAPABILITIES,
+		OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES, OID_GEN_LINK_STATE, OID_GEN_XMIT_OK,
+	};
+	uint32_t filter = RNDIS_PACKET_TYPE_DIRECTED | RNDIS_PACKET_TYPE_MULTICAST | RNDIS_PACKET_TYPE_BROADCAST;
+	uint8_t m[1024];
+	uint32_t req = 1;
+	struct seed s = { .n = 0 };
+
+	/* rndis_filter_device_add, then a MAC change, keepalive, reset and halt. */
+	u8(&s, 3 << 2);
+	rn_msg(&s, m, rndis_init_msg(m, req++));
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
+		rn_msg(&s, m, rndis_oid_msg(m, RNDIS_MSG_QUERY, req++, queries[i], NULL, 0));
+	rn_msg(&s, m, rndis_offload_msg(m, req++));
+	rn_msg(&s, m, rndis_rss_msg(m, req++, 4));
+	rn_msg(&s, m, rndis_oid_msg(m, RNDIS_MSG_SET, req++, OID_GEN_CURRENT_PACKET_FILTER, &filter, 4));
+	rn_msg(&s, m, rndis_netaddr_msg(m, req++));
+	rn_msg(&s, m, rndis_req_msg(m, RNDIS_MSG_KEEPALIVE, req++));
+	rn_msg(&s, m, rndis_req_msg(m, RNDIS_MSG_RESET, req++));
+	rn_msg(&s, m, rndis_req_msg(m, RNDIS_MSG_HALT, req++));
+	emit("rndis", "hv_netvsc", &s);
+}
+
+static void nv_op_rndis(struct seed *s, uint8_t chan, uint32_t section, uint32_t section_size, uint32_t type,
+			uint32_t gpa, uint16_t count)
+{
+	u8(s, NV_OP_RNDIS);
+	u8(s, chan);
+	u32(s, section);
+	u32(s, section_size);
+	u32(s, type);
+	u8(s, count ? 1 : 0);
+	if (count) {
+		u32(s, gpa);
+		u16(s, count);
+	}
+}
+
+/* An RNDIS message in send section sec, sent from it. */
+static void nv_section_msg(struct seed *s, uint8_t chan, uint16_t sec, const uint8_t *m, size_t len, uint32_t type)
+{
+	u8(s, NV_OP_SECTION);
+	u16(s, sec);
+	u16(s, 0);
+	u16(s, (uint16_t)len);
+	put(s, m, len);
+	nv_op_rndis(s, chan, sec, (uint32_t)len, type, 0, 0);
+}
+
+/* An RNDIS message at gpa, sent GPA direct (rndis_filter_send_request). */
+static void nv_gpa_msg(struct seed *s, uint8_t chan, uint32_t gpa, const uint8_t *m, size_t len, uint32_t type)
+{
+	u8(s, NV_OP_WRITE_MEM);
+	u32(s, gpa);
+	u16(s, (uint16_t)len);
+	put(s, m, len);
+	nv_op_rndis(s, chan, NVSP_SECTION_NONE, 0, type, gpa, (uint16_t)len);
+}
+
+/* A frame from the tap: a virtio-net header (checksum done, or a TSO frame), then it. */
+static void nv_tap_frame(struct seed *s, uint16_t frame_len, bool tso)
+{
+	uint8_t f[2048];
+	size_t n = rndis_data_msg(f, frame_len), off = n - frame_len;
+	uint8_t vh[12] = { 2 };
+
+	if (tso) {
+		uint16_t hdr_len = 54, gso = 1448, cstart = 34, coff = 16;
+
+		vh[0] = 1;
+		vh[1] = 1;
+		memcpy(vh + 2, &hdr_len, 2);
+		memcpy(vh + 4, &gso, 2);
+		memcpy(vh + 6, &cstart, 2);
+		memcpy(vh + 8, &coff, 2);
+	}
+	/* The frame to the guest: swap the addresses. */
+	memcpy(f + off, "\x00\x15\x5d\x01\x02\x03\x02\x00\x00\xaa\xbb\xcc", 12);
+	u8(s, NV_OP_TAP);
+	u16(s, (uint16_t)(12 + frame_len));
+	put(s, vh, 12);
+	put(s, f + off, frame_len);
+}
+
+static void seeds_netvsp(void)
+{
+	static const uint32_t queries[] = {
+		OID_GEN_MAXIMUM_FRAME_SIZE, OID_802_3_PERMANENT_ADDRESS, OID_GEN_LINK_SPEED,
+		OID_GEN_RECEIVE_SCALE_CAPABILITIES, OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES,
+	};
+	uint32_t filter = RNDIS_PACKET_TYPE_DIRECTED | RNDIS_PACKET_TYPE_MULTICAST | RNDIS_PACKET_TYPE_BROADCAST;
+	uint8_t m[2048];
+	uint32_t req = 2;
+	struct seed s = { .n = 0 };
+
+	/* hv_netvsc after the harness's NVSP and RNDIS INITIALIZE: its queries and sets by
+	 * GPA direct, then frames both ways, receives completed. */
+	u8(&s, NV_F_NEGOTIATE | NV_F_RNDIS_INIT | NV_F_CONSUME | NV_F_SUBCHAN);
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
+		nv_gpa_msg(&s, 0, FZ_NV_DATA_GPA + 0x100 * (uint32_t)i,
+			   m, rndis_oid_msg(m, RNDIS_MSG_QUERY, req++, queries[i], NULL, 0), NVSP_CHANNEL_TYPE_CONTROL);
+	nv_gpa_msg(&s, 0, FZ_NV_DATA_GPA + 0x1000, m, rndis_offload_msg(m, req++), NVSP_CHANNEL_TYPE_CONTROL);
+	nv_gpa_msg(&s, 0, FZ_NV_DATA_GPA + 0x2000, m, rndis_rss_msg(m, req++, FZ_NV_MAX_CHAN),
+		   NVSP_CHANNEL_TYPE_CONTROL);
+	nv_gpa_msg(&s, 0, FZ_NV_DATA_GPA + 0x3000, m,
+		   rndis_oid_msg(m, RNDIS_MSG_SET, req++, OID_GEN_CURRENT_PACKET_FILTER, &filter, 4),
+		   NVSP_CHANNEL_TYPE_CONTROL);
+	nv_section_msg(&s, 0, 1, m, rndis_data_msg(m, 60), NVSP_CHANNEL_TYPE_DATA);
+	nv_section_msg(&s, 1, 2, m, rndis_data_msg(m, 1514), NVSP_CHANNEL_TYPE_DATA);
+	/* A frame across a page boundary, GPA direct. */
+	nv_gpa_msg(&s, 0, FZ_NV_DATA_GPA + 0x4f00, m, rndis_data_msg(m, 1000), NVSP_CHANNEL_TYPE_DATA);
+	nv_tap_frame(&s, 60, false);
+	nv_tap_frame(&s, 1514, false);
+	nv_tap_frame(&s, 1800, true);
+	u8(&s, NV_OP_LINK);
+	u8(&s, 0);
+	u8(&s, NV_OP_LINK);
+	u8(&s, 1);
+	nv_section_msg(&s, 0, 3, m, rndis_req_msg(m, RNDIS_MSG_KEEPALIVE, req++), NVSP_CHANNEL_TYPE_CONTROL);
+	emit("netvsp", "hv_netvsc", &s);
+
+	/* The guest runs NVSP itself (an old version), frames arrive while it does not
+	 * complete receives, then it revokes the buffers and closes. */
+	s.n = 0;
+	u8(&s, 0);
+	{
+		struct nvsp_msg_init init = { NVSP_MSG_TYPE_INIT, NVSP_PROTOCOL_VERSION_2, NVSP_PROTOCOL_VERSION_2 };
+		struct nvsp_msg1_revoke_buf rv = { NVSP_MSG1_TYPE_REVOKE_SEND_BUF, 0 };
+
+		u8(&s, NV_OP_NVSP);
+		u8(&s, 0);
+		u16(&s, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
+		u64(&s, 1);
+		u8(&s, 40);
+		put(&s, &init, sizeof(init));
+		for (size_t i = sizeof(init); i < 40; i++)
+			u8(&s, 0);
+		u8(&s, NV_OP_CONSUME);
+		u8(&s, 0);
+		u8(&s, 1);
+		nv_tap_frame(&s, 100, false);
+		u8(&s, NV_OP_NVSP);
+		u8(&s, 0);
+		u16(&s, 0);
+		u64(&s, 2);
+		u8(&s, sizeof(rv));
+		put(&s, &rv, sizeof(rv));
+		u8(&s, NV_OP_CLOSE);
+		u8(&s, 0);
+		u8(&s, NV_OP_OPEN);
+		u8(&s, 0);
+	}
+	emit("netvsp", "old-version-reopen", &s);
+
+	/* Negotiated by the harness, receives not completed: the buffer runs out. */
+	s.n = 0;
+	u8(&s, NV_F_NEGOTIATE | NV_F_RNDIS_INIT);
+	nv_gpa_msg(&s, 0, FZ_NV_DATA_GPA, m,
+		   rndis_oid_msg(m, RNDIS_MSG_SET, req++, OID_GEN_CURRENT_PACKET_FILTER, &filter, 4),
+		   NVSP_CHANNEL_TYPE_CONTROL);
+	for (int i = 0; i < 4; i++)
+		nv_tap_frame(&s, 1514, false);
+	u8(&s, NV_OP_CONSUME);
+	u8(&s, 0);
+	u8(&s, 1);
+	emit("netvsp", "rx-no-completion", &s);
+}
+
+/* ---- fuzz_jsonrpc ----------------------------------------------------------------------------------- */
+
+static void seeds_jsonrpc(void)
+{
+	emit_text("jsonrpc", "requests",
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"a\":[1,2.5,\"x\",null,true]},\"id\":1}\n"
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"typed\",\"params\":{\"n\":7,\"flag\":true,\"name\":\"disk0\"},"
+		  "\"id\":\"t\"}\n"
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"fail\",\"params\":[],\"id\":null}\n"
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"id\":3}\n"
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"events.subscribe\",\"params\":{\"types\":[\"fuzz\"]},\"id\":4}\n"
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"note\":\"notification\"}}\n"
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"id\":5}\n");
+	emit_text("jsonrpc", "batch",
+		  "[{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"k\":\"\\u00e9\\ud83d\\ude00\"},\"id\":1},"
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"id\":2},{\"jsonrpc\":\"2.0\",\"method\":\"typed\"},"
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"typed\",\"params\":{\"n\":1e3},\"id\":3},1,[]]\n"
+		  "[]\n"
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"events.unsubscribe\",\"id\":9}\n"
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":10}");
+	emit_text("jsonrpc", "malformed",
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1\n"
+		  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n"
+		  "{\"jsonrpc\":\"1.0\",\"method\":\"echo\",\"id\":{}}\n"
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":\"\xff\xfe\",\"id\":2}\n"
+		  "\n"
+		  "NaN\n");
+
+	/* A client that stops reading ('#' first): its replies pile up past the point
+	 * where the server stops reading it, with calls still unanswered. */
+	{
+		struct seed s = { .n = 0 };
+		char line[1200];
+
+		put(&s, "#\n", 2);
+		for (int i = 0; i < 24; i++) {
+			int n = snprintf(line, sizeof(line),
+					 "[{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"id\":%d},"
+					 "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"pad\":\"%0400d\"},"
+					 "\"id\":%d}]\n", 2 * i, i, 2 * i + 1);
+
+			put(&s, line, (size_t)n);
+		}
+		emit("jsonrpc", "stalled-reader", &s);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -1008,7 +1349,10 @@ int main(int argc, char **argv)
 	seeds_storvsp();
 	seeds_scsi_disk();
 	seeds_ic();
+	seeds_netvsp();
+	seeds_rndis();
 	seeds_hypercall();
 	seeds_config();
+	seeds_jsonrpc();
 	return 0;
 }
