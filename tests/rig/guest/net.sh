@@ -1,6 +1,7 @@
 # The NetVSC adapter as hv_netvsc sees it, and traffic with the host at the other end of
 # its tap. rig.ip: this guest's address (a /24); rig.peer: the host's; rig.mtu: an MTU to
-# set first; rig.mib: MiB to move each way (0: no transfers); rig.psize: ping payload.
+# set first; rig.mib: MiB to move each way (0: no transfers), host to guest in rig.flows
+# connections one after the other (default 1); rig.psize: ping payload.
 # Prints what it sees as key=value, and NET-READY, NET-RX-LISTEN and NET-TX lines the host
 # side waits for: it pings the guest after NET-READY and sends to port 5001 after
 # NET-RX-LISTEN; the guest sends to the host's port 5002 after NET-TX, retrying until
@@ -9,6 +10,7 @@
 # QEMU; its initramfs loads virtio_net).
 . /tests/lib.sh
 ip=$(arg rig.ip); peer=$(arg rig.peer); mtu=$(arg rig.mtu); mib=$(arg rig.mib); psize=$(arg rig.psize)
+flows=$(arg rig.flows)
 nic=$(arg rig.nic)
 nic=${nic:-hv_netvsc}
 dev=
@@ -40,10 +42,16 @@ tail -n 1 /tmp/ping.txt
 echo NET-READY
 if [ "${mib:-0}" -gt 0 ]; then
 	# Host to guest: the listener's program gets the connection as stdin.
-	printf '#!/bin/sh\nexec cat > /tmp/rx\n' > /tmp/sink.sh
+	printf '#!/bin/sh\nexec cat >> /tmp/rx\n' > /tmp/sink.sh
 	chmod +x /tmp/sink.sh
+	: > /tmp/rx
 	echo NET-RX-LISTEN
-	nc -l -p 5001 -e /tmp/sink.sh
+	# rig.flows connections, one after the other, their bytes in order.
+	f=0
+	while [ $f -lt "${flows:-1}" ]; do
+		nc -l -p 5001 -e /tmp/sink.sh
+		f=$((f + 1))
+	done
 	echo "rx_bytes=$(wc -c < /tmp/rx) rx_sha=$(sha256sum /tmp/rx | cut -d' ' -f1)"
 	rm -f /tmp/rx
 	# Guest to host.

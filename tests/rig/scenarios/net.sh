@@ -24,6 +24,7 @@ mibps() { awk -v m="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", m / s; else
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
+FLOWS=1
 # An existing tap, as an administrator would set it up for hvkvm.
 nsx ip tuntap add dev hvtap0 mode tap vnet_hdr
 nsx ip addr add $H/24 dev hvtap0
@@ -38,7 +39,7 @@ netrun() {
 	ping_back= tx_sha= rx_sha= rx_rate= tx_rate=
 	[ "$mib" -gt 0 ] && head -c "${mib}M" /dev/urandom > /tmp/net.tx
 	guest_start "$name" --memory 512M --stats --cmdline "console=ttyS0 rig.test=net rig.ip=$G rig.peer=$H \
-rig.mib=$mib ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$GUEST_MTU}" "$@"
+rig.mib=$mib rig.flows=$FLOWS ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$GUEST_MTU}" "$@"
 	# A tap hvkvm creates gets its address once it exists.
 	if ! nsx ip addr show dev "$tap" 2>/dev/null | grep -q "inet $H/"; then
 		for i in $(seq 100); do nsx ip link show "$tap" > /dev/null 2>&1 && break; sleep 0.1; done
@@ -51,10 +52,20 @@ rig.mib=$mib ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$GUEST_MTU}" "$@"
 	fi
 	if [ "$mib" -gt 0 ] && wait_serial "$name" '^NET-RX-LISTEN' 60; then
 		tx_sha=$(shaf /tmp/net.tx)
+		# FLOWS connections one after the other, each with its share, each from its own
+		# local port: the guest's RSS key and table are fixed (Linux's defaults), so the
+		# port picks the channel: 40001 lands on channel 0, 40002 on channel 1.
+		local f per=$((mib / FLOWS))
+		for f in $(seq "$FLOWS"); do
+			dd if=/tmp/net.tx of=/tmp/net.tx.$f bs=1M skip=$(((f - 1) * per)) count=$per 2>/dev/null
+		done
 		a0=$(now)
-		for i in $(seq 100); do
-			nsx busybox nc $G 5001 < /tmp/net.tx 2>/dev/null && break
-			sleep 0.1
+		for f in $(seq "$FLOWS"); do
+			for i in $(seq 100); do
+				nsx busybox nc -p $((40000 + f)) $G 5001 < /tmp/net.tx.$f 2>/dev/null && break
+				sleep 0.1
+			done
+			rm -f /tmp/net.tx.$f
 		done
 		wait_serial "$name" '^rx_bytes=' 600
 		a1=$(now)
@@ -129,7 +140,7 @@ checkx "one: the host's TSO frames reach the guest coalesced (RSC, $rsc frames),
 echo "# one: $(grep -a 'netvsp 0' "$OUT/one.err" | tr -s ' ' | tr '\n' ' ')"
 
 # --- two vCPUs, two channels, a MAC made by hvkvm, a smaller MTU -------------------------------
-netrun two hvtap0 64 "" --cpus 2 --net tap=hvtap0,mtu=1400
+FLOWS=2 netrun two hvtap0 64 "" --cpus 2 --net tap=hvtap0,mtu=1400
 common two 2 64
 mac2=$(val two net_mac)
 check "two: no MAC given: a locally administered unicast one ($mac2)" \
