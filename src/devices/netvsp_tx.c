@@ -18,16 +18,20 @@ struct nv_stream {
 	unsigned nseg;
 	uint64_t len;
 	uint8_t *end;		/* where the last piece ends; NULL before the first */
+	size_t last_len;	/* the last piece's length, kept here: seg[] is only written */
 	struct iovec seg[1 + NV_MAX_PFNS];
 };
 
 /* Add [p, p+len) to the stream, merged with the last piece if adjacent in hvkvm. */
 static void stream_add(struct nv_stream *st, uint8_t *p, size_t len)
 {
-	if (st->end && st->end == p)
-		st->seg[st->nseg - 1].iov_len += len;
-	else
+	if (st->nseg && st->end == p) {
+		st->last_len += len;
+		st->seg[st->nseg - 1].iov_len = st->last_len;
+	} else {
 		st->seg[st->nseg++] = (struct iovec){ p, len };
+		st->last_len = len;
+	}
 	st->end = p + len;
 	st->len += len;
 }
@@ -43,6 +47,7 @@ static int stream_build(struct netvsp *n, struct nv_stream *st, const uint8_t *b
 	st->nseg = 0;
 	st->len = 0;
 	st->end = NULL;
+	st->last_len = 0;
 	if (m->send_buf_section_index != NVSP_SECTION_NONE) {
 		if (!n->have_tx || m->send_buf_section_index >= n->tx.count ||
 		    m->send_buf_section_size > NV_SEND_SECTION)
