@@ -439,7 +439,8 @@ static uint32_t query_in(uint32_t oid, const void *in, uint32_t inlen, void *out
 	uint32_t n;
 
 	memcpy(m, &q, sizeof(q));
-	memcpy(m + sizeof(q), in, inlen);
+	if (inlen)
+		memcpy(m + sizeof(q), in, inlen);
 	n = rndis(m, q.msg_len, r, sizeof(r));
 	ck_assert_uint_ge(n, sizeof(c));
 	memcpy(&c, r, sizeof(c));
