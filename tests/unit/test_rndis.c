@@ -254,14 +254,14 @@ static uint32_t set_rss(uint16_t flag, uint32_t hashinfo, const uint32_t *table,
 START_TEST(test_rss)
 {
 	struct ndis_recv_scale_cap cap;
-	uint32_t n, t[256];
+	uint32_t n, t[257];	/* one more than a table may have */
 	const uint32_t hi = NDIS_HASH_FUNC_TOEPLITZ | NDIS_HASH_IPV4 | NDIS_HASH_TCP_IPV4;
 
 	ck_assert_uint_eq(query(OID_GEN_RECEIVE_SCALE_CAPABILITIES, &cap, &n), 0);
 	ck_assert_uint_eq(n, 18);
 	ck_assert_uint_eq(cap.num_recv_que, 4);
 	ck_assert_uint_eq(cap.num_indirect_tabent, 128);
-	for (unsigned i = 0; i < 256; i++)
+	for (unsigned i = 0; i < 257; i++)
 		t[i] = i % 4;
 	ck_assert_uint_eq(set_rss(0, hi, t, 128, 40), 0);
 	ck_assert(r.rss.enabled);
