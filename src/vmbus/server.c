@@ -201,6 +201,22 @@ int vmbus_device_add_subchannel(struct vmbus_device *dev, uint16_t index)
 	return 0;
 }
 
+/* Close ch and take its offer back: released at once when the guest never saw it open
+ * or is gone (false), else rescinded once and kept until RELID_RELEASED (true). */
+static bool channel_rescind(struct vmbus *bus, struct vmbus_channel *ch)
+{
+	vmbus_chan_close(ch);
+	if (ch->state == CHAN_IDLE || !bus->connected) {
+		channel_release(ch);
+		return false;
+	}
+	if (ch->state != CHAN_RESCINDED) {
+		ch->state = CHAN_RESCINDED;
+		send_relid_msg(bus, CHANNELMSG_RESCIND_CHANNELOFFER, ch->relid);
+	}
+	return true;
+}
+
 void vmbus_device_remove_subchannels(struct vmbus_device *dev)
 {
 	struct vmbus *bus = dev->bus;
@@ -208,20 +224,11 @@ void vmbus_device_remove_subchannels(struct vmbus_device *dev)
 	for (unsigned i = 1; i <= VMBUS_MAX_SUBCHANNELS; i++) {
 		struct vmbus_channel *ch = dev->chan[i];
 
-		if (!ch)
+		if (!ch || !channel_rescind(bus, ch))
 			continue;
-		vmbus_chan_close(ch);
-		if (ch->state == CHAN_IDLE || !bus->connected) {
-			channel_release(ch);
-			continue;
-		}
 		/* The relid stays taken until the guest releases it; the index is free. */
 		dev->chan[i] = NULL;
 		dev->detached++;
-		if (ch->state != CHAN_RESCINDED) {
-			ch->state = CHAN_RESCINDED;
-			send_relid_msg(bus, CHANNELMSG_RESCIND_CHANNELOFFER, ch->relid);
-		}
 	}
 }
 
@@ -233,15 +240,8 @@ void vmbus_device_remove(struct vmbus_device *dev)
 	for (int i = VMBUS_MAX_SUBCHANNELS; i >= 0; i--) {
 		struct vmbus_channel *ch = dev->chan[i];
 
-		if (!ch)
-			continue;
-		vmbus_chan_close(ch);
-		if (ch->state == CHAN_IDLE || !bus->connected) {
-			channel_release(ch);
-		} else if (ch->state != CHAN_RESCINDED) {
-			ch->state = CHAN_RESCINDED;
-			send_relid_msg(bus, CHANNELMSG_RESCIND_CHANNELOFFER, ch->relid);
-		}
+		if (ch)
+			channel_rescind(bus, ch);
 	}
 	device_free_if_gone(bus, dev);
 }
