@@ -171,19 +171,11 @@ static struct json_object *scsi_device(struct machine *m, unsigned ctl)
 
 static struct json_object *net_device(const struct machine_net *n)
 {
-	struct json_object *d = json_object_new_object();
+	struct json_object *d = mgmt_net_json(n);
 	struct netvsp_stats st;
-	char mac[18];
 
 	netvsp_get_stats(n->dev, &st);
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1], n->mac[2], n->mac[3],
-		 n->mac[4], n->mac[5]);
 	add(d, "kind", json_object_new_string("net"));
-	add(d, "id", json_object_new_string(n->id));
-	add(d, "tap", json_object_new_string(n->tap));
-	add(d, "mac", json_object_new_string(mac));
-	add(d, "mtu", json_object_new_int((int)n->mtu));
-	add(d, "link", json_object_new_boolean(netvsp_link(n->dev)));
 	add(d, "tx_packets", json_object_new_int64((int64_t)st.tx_packets));
 	add(d, "rx_packets", json_object_new_int64((int64_t)st.rx_packets));
 	return d;

@@ -32,5 +32,9 @@ bool mgmt_vm_alive(struct mgmt_call *call, struct vm *vm);
  */
 int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine);
 int mgmt_net_methods_register(struct mgmt *m, struct machine *machine);
+/* An adapter as net.* methods and vm.info show it: id, tap, mac, mtu, link. */
+struct machine_net;
+struct json_object;
+struct json_object *mgmt_net_json(const struct machine_net *n);
 
 #endif

@@ -46,7 +46,7 @@ static const char *api_message(const char *err)
 	return strncmp(err, "--net ", 6) ? err : err + 6;
 }
 
-static struct json_object *net_json(const struct machine_net *n)
+struct json_object *mgmt_net_json(const struct machine_net *n)
 {
 	struct json_object *o = json_object_new_object();
 	char mac[18];
@@ -104,7 +104,7 @@ static void net_add(struct mgmt_call *call, struct json_object *params, void *op
 	/* Find it by its tap, which only one adapter can hold. */
 	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++) {
 		if (m->nets[i].id && !strcmp(m->nets[i].tap, tap)) {
-			mgmt_reply(call, net_json(&m->nets[i]));
+			mgmt_reply(call, mgmt_net_json(&m->nets[i]));
 			return;
 		}
 	}
@@ -161,7 +161,7 @@ static void net_set_link(struct mgmt_call *call, struct json_object *params, voi
 		return;
 	}
 	netvsp_set_link(n->dev, up);
-	mgmt_reply(call, net_json(n));
+	mgmt_reply(call, mgmt_net_json(n));
 }
 
 int mgmt_net_methods_register(struct mgmt *m, struct machine *machine)
