@@ -36,6 +36,7 @@ enum console_out_mode {
 };
 
 struct console {
+	struct chardev chr;		/* what the device sees */
 	struct loop *loop;
 	void (*on_quit)(void *ctx);
 	void *quit_ctx;
@@ -60,7 +61,7 @@ struct console {
 	bool rx_resume_posted;
 
 	/* Loop thread only. */
-	const struct console_frontend *fe;
+	const struct chardev_frontend *fe;
 	void *fe_opaque;
 	bool out_polling;		/* registered for EPOLLOUT */
 	int in_fd;			/* -1: no input */
@@ -525,7 +526,7 @@ void console_rx_ready(struct console *c)
 
 struct console_attach_args {
 	struct console *c;
-	const struct console_frontend *fe;
+	const struct chardev_frontend *fe;
 	void *opaque;
 };
 
@@ -544,7 +545,7 @@ static void console_attach_fn(void *opaque)
 	}
 }
 
-void console_attach(struct console *c, const struct console_frontend *fe, void *opaque)
+void console_attach(struct console *c, const struct chardev_frontend *fe, void *opaque)
 {
 	struct console_attach_args a = { c, fe, opaque };
 
@@ -601,6 +602,45 @@ static int console_setup_out(struct console *c, int fd, bool own_description)
 	return 0;
 }
 
+/* ---- the character back end -------------------------------------------------- */
+
+static struct console *chr_console(struct chardev *chr)
+{
+	return (struct console *)((char *)chr - offsetof(struct console, chr));
+}
+
+static void chr_attach(struct chardev *chr, const struct chardev_frontend *fe, void *opaque)
+{
+	console_attach(chr_console(chr), fe, opaque);
+}
+
+static bool chr_write(struct chardev *chr, const void *buf, size_t len)
+{
+	return console_write(chr_console(chr), buf, len);
+}
+
+static void chr_rx_ready(struct chardev *chr)
+{
+	console_rx_ready(chr_console(chr));
+}
+
+static void chr_flush(struct chardev *chr)
+{
+	console_flush(chr_console(chr));
+}
+
+static const struct chardev_ops console_chardev_ops = {
+	.attach = chr_attach,
+	.write = chr_write,
+	.rx_ready = chr_rx_ready,
+	.flush = chr_flush,
+};
+
+struct chardev *console_chardev(struct console *c)
+{
+	return c ? &c->chr : NULL;
+}
+
 static int console_alloc(struct console **out, struct loop *loop, unsigned flags,
 			 void (*on_quit)(void *ctx), void *ctx)
 {
@@ -608,6 +648,7 @@ static int console_alloc(struct console **out, struct loop *loop, unsigned flags
 
 	if (!c)
 		return -ENOMEM;
+	c->chr.ops = &console_chardev_ops;
 	c->tx_buf = malloc(CONSOLE_TX_SIZE);
 	if (!c->tx_buf) {
 		free(c);

@@ -3,7 +3,7 @@
  * The host side of the serial console (--serial stdio|file:PATH|none).
  *
  * A console is a byte pipe between one emulated device (the "frontend", e.g. the
- * 8250 UART) and host file descriptors. Output is queued from any thread into a
+ * 8250 UART, which sees it as a struct chardev) and host file descriptors. Output is queued from any thread into a
  * buffer that the event-loop thread drains with non-blocking writes, so a vCPU never
  * waits for the host terminal. Input is read on the loop thread only while the
  * frontend has room for it, so a paste into a slow guest is held back by the host
@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "chardev.h"
 
 struct loop;
 struct console;
@@ -55,23 +57,12 @@ void console_close(struct console *c);
  */
 void console_restore_terminal(void);
 
-/* What the device on the other end provides. All callbacks run on the loop thread
- * with no console lock held. */
-struct console_frontend {
-	/* How many input bytes the device can take right now. Returning 0 stops reading
-	 * until the device calls console_rx_ready(). */
-	size_t (*rx_room)(void *opaque);
-	/* len <= the last rx_room() answer. */
-	void (*rx_push)(void *opaque, const uint8_t *buf, size_t len);
-	/* The user asked for a line break condition (Ctrl-A b). May be NULL. */
-	void (*rx_break)(void *opaque);
-	/* Output that console_write() refused to take more of has drained. */
-	void (*tx_ready)(void *opaque);
-};
+/* The console as the character back end of a device (the UART's). */
+struct chardev *console_chardev(struct console *c);
 
 /* Connect (or with fe == NULL disconnect) the device; input starts flowing once a
  * frontend is attached. Any thread. */
-void console_attach(struct console *c, const struct console_frontend *fe, void *opaque);
+void console_attach(struct console *c, const struct chardev_frontend *fe, void *opaque);
 
 /*
  * Queue output; any thread, never blocks. Returns false when the buffer is nearly

@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #endif
 #include "vcpu.h"
-#include "boot.h"
 #include "cpuid.h"
 #include "msr.h"
 #include "thread.h"
@@ -248,16 +247,18 @@ static struct kvm_segment flat_segment(uint16_t sel, uint8_t type, bool code64)
 	};
 }
 
-int vcpu_set_boot_state(struct vcpu *v, const struct boot_cpu_state *st)
+int vcpu_set_boot_state(struct vcpu *v, const struct vcpu_boot_state *st)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { 0 };
 	struct kvm_fpu fpu = { 0 };
 
+	if (st->entry == VCPU_ENTRY_RESET)
+		return 0;
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
-	sregs.cs = flat_segment(BOOT_CS, 0xb, true);
-	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flat_segment(BOOT_DS, 0x3, false);
+	sregs.cs = flat_segment(st->cs, 0xb, true);
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flat_segment(st->ds, 0x3, false);
 	sregs.gdt.base = st->gdt_base;
 	sregs.gdt.limit = st->gdt_limit;
 	sregs.idt.base = 0;

@@ -12,7 +12,6 @@
 
 struct vm;
 struct kvm_run;
-struct boot_cpu_state;
 
 enum vcpu_stat {
 	VCPU_STAT_EXITS,
@@ -54,8 +53,28 @@ const char *vcpu_stat_key(enum vcpu_stat k);
 
 int vcpu_create(struct vm *vm, unsigned index, struct vcpu **out);
 void vcpu_destroy(struct vcpu *v);
-/* Registers for the 64-bit boot protocol entry (vCPU 0). */
-int vcpu_set_boot_state(struct vcpu *v, const struct boot_cpu_state *st);
+/*
+ * How vCPU 0 enters the guest, as the guest loader leaves it: firmware starts from
+ * the architectural reset state (KVM's power-on registers, the reset vector below
+ * 4 GiB); a loaded kernel in 64-bit mode on flat segments of the loader's GDT.
+ */
+enum vcpu_entry {
+	VCPU_ENTRY_RESET,
+	VCPU_ENTRY_LONG64,
+};
+
+struct vcpu_boot_state {
+	enum vcpu_entry entry;
+	/* VCPU_ENTRY_LONG64 only */
+	uint64_t rip, rsi, rsp;
+	uint64_t cr0, cr3, cr4, efer;
+	uint64_t gdt_base;
+	uint16_t gdt_limit;
+	uint16_t cs, ds;		/* selectors into that GDT */
+};
+
+/* Registers for vCPU 0's entry (VCPU_ENTRY_RESET: nothing to change). */
+int vcpu_set_boot_state(struct vcpu *v, const struct vcpu_boot_state *st);
 int vcpu_start(struct vcpu *v);
 /* Make KVM_RUN return soon; from any thread. */
 void vcpu_kick(struct vcpu *v);

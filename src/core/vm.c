@@ -56,6 +56,12 @@ void vm_set_cpuid_fn(struct vm *vm, vm_cpuid_fn *fn, void *opaque)
 	vm->cpuid_opaque = opaque;
 }
 
+void vm_set_loader(struct vm *vm, vm_loader_fn *fn, void *opaque)
+{
+	vm->loader = fn;
+	vm->loader_opaque = opaque;
+}
+
 int vm_add_pause_hook(struct vm *vm, vm_hook_fn *fn, void *opaque)
 {
 	return add_hook(vm->pause_hooks, &vm->npause_hooks, fn, opaque);
@@ -336,19 +342,6 @@ fail:
 	return r;
 }
 
-static int open_input(const char *opt, const char *path, int *fd)
-{
-	*fd = -1;
-	if (!path)
-		return 0;
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0) {
-		log_error("%s %s: %s", opt, path, strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
 static int vm_open_kvm(struct vm *vm)
 {
 	int r;
@@ -403,7 +396,7 @@ static int vm_open_kvm(struct vm *vm)
 	return 0;
 }
 
-int vm_create(const struct vm_config *cfg, struct vm **out)
+int vm_create(const struct vm_params *params, struct vm **out)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 	int r;
@@ -412,27 +405,22 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
 		log_error("out of memory");
 		return VM_EXIT_ERROR;
 	}
-	vm->cfg = cfg;
+	vm->params = *params;
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->mem.fd = -1;
-	vm->ncpus = cfg->cpus;
-	vm->files.kernel_name = cfg->kernel;
-	vm->files.initrd_name = cfg->initrd;
+	vm->ncpus = params->cpus;
 	pthread_mutex_init(&vm->req_lock, NULL);
 	pthread_mutex_init(&vm->ioeventfd_lock, NULL);
 	io_bus_init(&vm->pio, "port");
 	io_bus_init(&vm->mmio, "mmio");
 	*out = vm;
 
-	if (open_input("--kernel", cfg->kernel, &vm->files.kernel_fd) < 0 ||
-	    open_input("--initrd", cfg->initrd, &vm->files.initrd_fd) < 0)
-		return VM_EXIT_USAGE;
 	if (vm_open_kvm(vm) < 0)
 		return VM_EXIT_USAGE;
-	r = gmem_init(&vm->mem, cfg->memory);
+	r = gmem_init(&vm->mem, params->memory);
 	if (r < 0) {
 		log_error("--memory %lluM: cannot allocate guest RAM: %s",
-			  (unsigned long long)(cfg->memory >> 20), strerror(-r));
+			  (unsigned long long)(params->memory >> 20), strerror(-r));
 		return VM_EXIT_USAGE;
 	}
 	vm->loop = loop_new();
@@ -459,10 +447,6 @@ void vm_destroy(struct vm *vm)
 	loop_free(vm->loop);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
-	if (vm->files.kernel_fd >= 0)
-		close(vm->files.kernel_fd);
-	if (vm->files.initrd_fd >= 0)
-		close(vm->files.initrd_fd);
 	pthread_mutex_destroy(&vm->req_lock);
 	while (vm->ioeventfds) {
 		struct vm_ioeventfd *e = vm->ioeventfds;
@@ -500,10 +484,13 @@ int vm_start(struct vm *vm)
 		vm->started_ns = vm->boot_ns;
 	vm->shutdown_requested = false;
 	run_hooks(vm, vm->boot_hooks, vm->nboot_hooks);
-	r = boot_load(&vm->mem, &vm->files, vm->cfg->cmdline, vm->rsdp, &vm->boot_state, err,
-		      sizeof(err));
+	if (!vm->loader) {
+		log_error("no guest loader: nothing to boot");
+		return VM_EXIT_ERROR;
+	}
+	r = vm->loader(vm, &vm->boot_state, err, sizeof(err), vm->loader_opaque);
 	if (r < 0) {
-		/* Everything boot_load checks comes from the user: the files and --memory. */
+		/* Everything a loader checks comes from the user: the files and --memory. */
 		log_error("%s", err);
 		return VM_EXIT_USAGE;
 	}
@@ -580,7 +567,7 @@ static void vm_handle_request(void *opaque)
 		run_hooks(vm, vm->resume_hooks, vm->nresume_hooks);
 	switch (req) {
 	case VM_REQ_RESET:
-		if (vm->cfg->no_reboot) {
+		if (vm->params.no_reboot) {
 			log_info("guest rebooted; exiting (--no-reboot)");
 			vm_finish(vm, VM_EXIT_REBOOT);
 		} else {

@@ -17,8 +17,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "boot.h"
-#include "config.h"
 #include "io.h"
 #include "loop.h"
 #include "memory.h"
@@ -70,7 +68,25 @@ enum vm_event {
 	VM_EVENT_RESET,		/* the guest is about to restart from scratch */
 };
 
+/* vCPUs a VM may have: xAPIC IDs 0..253; the I/O APIC and broadcast take the rest. */
+#define VM_MAX_CPUS		254
+
+/* What the VM itself needs of the configuration, validated by the machine. */
+struct vm_params {
+	unsigned cpus;			/* 1..VM_MAX_CPUS */
+	uint64_t memory;		/* guest RAM, bytes */
+	bool no_reboot;			/* a guest reboot ends the VM (VM_EXIT_REBOOT) */
+};
+
 typedef void vm_hook_fn(struct vm *vm, void *opaque);
+/*
+ * Puts what the guest starts from into RAM (zeroed, the boot hooks' firmware tables
+ * written) and says how vCPU 0 enters it: a kernel loaded directly, or firmware at the
+ * reset vector. Loop or main thread, at every boot. 0, or -errno with a message
+ * (without the "hvkvm: " prefix) in err.
+ */
+typedef int vm_loader_fn(struct vm *vm, struct vcpu_boot_state *st, char *err, size_t errlen,
+			 void *opaque);
 /* Loop thread; prev is the state before the change (VM_EVENT_STATE) or the current one. */
 typedef void vm_event_fn(struct vm *vm, enum vm_event ev, enum vm_state prev, void *opaque);
 /* Adds or changes leaves of vCPU index's CPUID table before KVM sees it. */
@@ -89,7 +105,7 @@ struct vm_event_hook {
 };
 
 struct vm {
-	const struct vm_config *cfg;
+	struct vm_params params;
 	int kvm_fd;
 	int vm_fd;			/* replaced on reset, with the vCPUs stopped */
 	size_t run_size;		/* mmap size of struct kvm_run */
@@ -103,8 +119,9 @@ struct vm {
 
 	unsigned ncpus;
 	struct vcpu **vcpus;
-	struct boot_cpu_state boot_state;	/* for vCPU 0 at each boot */
-	struct boot_files files;
+	struct vcpu_boot_state boot_state;	/* for vCPU 0 at each boot */
+	vm_loader_fn *loader;
+	void *loader_opaque;
 	unsigned boots;			/* guest starts so far */
 
 	/* Set with the first request of a boot, cleared when vCPUs restart: a vCPU that
@@ -144,7 +161,6 @@ struct vm {
 	void *cpuid_opaque;
 	struct msr_handler msr_handlers[MSR_MAX_HANDLERS];	/* set up before the vCPUs run */
 	unsigned nmsr_handlers;
-	uint64_t rsdp;			/* set by the board's boot hook */
 	uint64_t stats[8];		/* vCPU counters of boots gone by (enum vcpu_stat) */
 
 	pthread_mutex_t ioeventfd_lock;	/* the list below; KVM registrations follow it */
@@ -162,13 +178,15 @@ struct vm_ioeventfd {
 
 /* Open /dev/kvm, create the VM, RAM and vCPUs. On failure returns a vm_exit_code and
  * has printed why. */
-int vm_create(const struct vm_config *cfg, struct vm **out);
+int vm_create(const struct vm_params *params, struct vm **out);
 void vm_destroy(struct vm *vm);
 
 int vm_add_reset_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
 int vm_add_boot_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
 int vm_add_kvm_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
 void vm_set_cpuid_fn(struct vm *vm, vm_cpuid_fn *fn, void *opaque);
+/* The guest loader vm_start() calls after the boot hooks (one per VM). */
+void vm_set_loader(struct vm *vm, vm_loader_fn *fn, void *opaque);
 int vm_add_pause_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
 int vm_add_resume_hook(struct vm *vm, vm_hook_fn *fn, void *opaque);
 int vm_add_event_hook(struct vm *vm, vm_event_fn *fn, void *opaque);

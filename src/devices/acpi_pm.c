@@ -3,7 +3,6 @@
  * ACPI PM1a event/control blocks and PM timer (ACPI 6.0, section 4.8).
  */
 #include "acpi_pm.h"
-#include "acpi.h"
 #include "log.h"
 
 #include <pthread.h>

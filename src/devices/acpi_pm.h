@@ -2,7 +2,7 @@
 /*
  * ACPI fixed-hardware power management registers: the PM1a event block (status
  * and enable), the PM1a control block and the 32-bit PM timer, laid out at the
- * offsets that acpi.h gives the FADT.
+ * offsets below, which acpi.c writes into the FADT.
  *
  * The platform is always in ACPI mode (SCI_EN reads 1). The only event source is
  * the fixed-feature power button; the SCI is a level-triggered line that is high
@@ -20,6 +20,18 @@
 
 #include "io.h"
 #include "platform.h"
+
+/* Register blocks at pm_base, as the FADT describes them. */
+#define ACPI_PM1_EVT_OFF	0	/* PM1a_STS (2 bytes), then PM1a_EN (2 bytes) */
+#define ACPI_PM1_EVT_LEN	4
+#define ACPI_PM1_CNT_OFF	4
+#define ACPI_PM1_CNT_LEN	2
+#define ACPI_PM_TMR_OFF		8
+#define ACPI_PM_TMR_LEN		4
+#define ACPI_PM_IO_LEN		12	/* the whole range to register */
+
+/* SLP_TYP value of \_S5 in the DSDT: writing it with SLP_EN powers off. */
+#define ACPI_SLP_TYP_S5		5
 
 #define ACPI_PM_TIMER_HZ	3579545
 

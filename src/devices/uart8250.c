@@ -5,7 +5,7 @@
  * read 11 once FCR enables the FIFOs, and no EFR or 64-byte FIFO shows through.
  */
 #include "uart8250.h"
-#include "console.h"
+#include "chardev.h"
 #include "io.h"
 #include "log.h"
 #include "loop.h"
@@ -81,7 +81,7 @@ enum {
 struct uart8250 {
 	struct loop *loop;
 	struct irq_line irq;
-	struct console *con;
+	struct chardev *con;
 	struct loop_timer *rx_timer;	/* character timeout; armed on the loop thread */
 
 	pthread_mutex_t lock;		/* protects everything below */
@@ -275,7 +275,7 @@ static void uart_rx_maybe_resume(struct uart8250 *u)
 	if (u->rx_count > uart_rx_cap(u) / 2)
 		return;
 	u->rx_waiting = false;
-	console_rx_ready(u->con);
+	chardev_rx_ready(u->con);
 }
 
 static void uart_rx_latch_top(struct uart8250 *u)
@@ -335,7 +335,7 @@ static void uart_write_thr(struct uart8250 *u, uint8_t val)
 	if (u->mcr & UART_MCR_LOOP) {
 		uart_rx_put(u, byte, 0);
 		uart_rx_timer_kick(u);
-	} else if (!console_write(u->con, &byte, 1)) {
+	} else if (!chardev_write(u->con, &byte, 1)) {
 		u->thr_busy = true;
 	}
 	/* The character left THR at once, unless the host is backed up. */
@@ -531,7 +531,7 @@ static void uart_con_tx_ready(void *opaque)
 	pthread_mutex_unlock(&u->lock);
 }
 
-static const struct console_frontend uart_con_frontend = {
+static const struct chardev_frontend uart_con_frontend = {
 	.rx_room = uart_con_rx_room,
 	.rx_push = uart_con_rx_push,
 	.rx_break = uart_con_rx_break,
@@ -572,7 +572,7 @@ static void uart_timer_free_fn(void *opaque)
 	u->rx_timer = NULL;
 }
 
-struct uart8250 *uart8250_new(struct loop *loop, struct irq_line irq, struct console *con)
+struct uart8250 *uart8250_new(struct loop *loop, struct irq_line irq, struct chardev *con)
 {
 	struct uart8250 *u = calloc(1, sizeof(*u));
 
@@ -592,7 +592,7 @@ struct uart8250 *uart8250_new(struct loop *loop, struct irq_line irq, struct con
 	pthread_mutex_lock(&u->lock);
 	uart_reset_regs(u);
 	pthread_mutex_unlock(&u->lock);
-	console_attach(con, &uart_con_frontend, u);
+	chardev_attach(con, &uart_con_frontend, u);
 	return u;
 }
 
@@ -607,8 +607,8 @@ void uart8250_free(struct uart8250 *u)
 {
 	if (!u)
 		return;
-	console_attach(u->con, NULL, NULL);
-	console_flush(u->con);
+	chardev_attach(u->con, NULL, NULL);
+	chardev_flush(u->con);
 	/* On the loop thread, after any timer kick already posted. */
 	loop_call(u->loop, uart_timer_free_fn, u);
 	pthread_mutex_destroy(&u->lock);

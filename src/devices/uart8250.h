@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A 16550A UART (COM1: ports 0x3F8-0x3FF, IRQ 4 on a PC), as Linux's 8250 driver
- * and its autoconfig probe use it. Output goes to a struct console (or nowhere);
+ * and its autoconfig probe use it. Output goes to a character back end (or nowhere);
  * transmission takes no simulated time, but a full host buffer holds the guest off
  * with THR-not-empty instead of losing bytes.
  *
@@ -15,7 +15,7 @@
 #include "platform.h"
 
 struct loop;
-struct console;
+struct chardev;
 struct uart8250;
 
 #define UART8250_COM1_BASE	0x3f8
@@ -27,7 +27,7 @@ struct uart8250;
  * attaches itself as con's frontend; free the UART before closing con. Call from
  * the loop thread or any other thread; the loop need not be running yet.
  */
-struct uart8250 *uart8250_new(struct loop *loop, struct irq_line irq, struct console *con);
+struct uart8250 *uart8250_new(struct loop *loop, struct irq_line irq, struct chardev *con);
 
 /* Register with: io_bus_register(bus, UART8250_COM1_BASE, UART8250_NR_PORTS,
  * &uart8250_io_ops, uart, "com1"). */

@@ -616,7 +616,7 @@ static void hv_cpuid(struct vm *vm, unsigned index, struct kvm_cpuid2 *cpuid, vo
 	struct hv *hv = opaque;
 
 	(void)index;
-	hv_cpuid_add(&hv->feat, CONFIG_MAX_CPUS, cpuid);
+	hv_cpuid_add(&hv->feat, VM_MAX_CPUS, cpuid);
 	(void)vm;
 }
 
@@ -707,9 +707,9 @@ int hv_attach(struct hv *hv, struct vm *vm, enum hv_crash_action on_crash)
 	return r;
 }
 
-struct hv *hv_create_for_vm(struct vm *vm)
+struct hv *hv_create_for_vm(struct vm *vm, const struct hv_features *f)
 {
-	return hv_new(&vm->cfg->hv, &vm->mem, vm->ncpus, vm->loop, hv_inject_msi, vm);
+	return hv_new(f, &vm->mem, vm->ncpus, vm->loop, hv_inject_msi, vm);
 }
 
 /* ---- statistics ---------------------------------------------------------------- */

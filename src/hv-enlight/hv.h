@@ -50,8 +50,8 @@ void hv_reset(struct hv *hv);
  * time 0 at guest TSC guest_tsc_start. */
 int hv_set_clock(struct hv *hv, uint64_t tsc_hz, int64_t tsc_offset, uint64_t guest_tsc_start);
 
-/* The partition for vm's configuration, delivering interrupts through KVM. */
-struct hv *hv_create_for_vm(struct vm *vm);
+/* The partition with features f for vm, delivering interrupts through KVM. */
+struct hv *hv_create_for_vm(struct vm *vm, const struct hv_features *f);
 /* CPUID, MSR filter and handlers, hypercall ports, reset and boot hooks. */
 int hv_attach(struct hv *hv, struct vm *vm, enum hv_crash_action on_crash);
 

@@ -13,17 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Register blocks at pm_base, shared with the ACPI PM device. */
-#define ACPI_PM1_EVT_OFF	0	/* PM1a_STS (2 bytes), then PM1a_EN (2 bytes) */
-#define ACPI_PM1_EVT_LEN	4
-#define ACPI_PM1_CNT_OFF	4
-#define ACPI_PM1_CNT_LEN	2
-#define ACPI_PM_TMR_OFF		8
-#define ACPI_PM_TMR_LEN		4
-#define ACPI_PM_IO_LEN		12	/* the whole range to register */
+#include "acpi_pm.h"	/* the PM register blocks at pm_base, ACPI_SLP_TYP_S5 */
 
-/* SLP_TYP value of \_S5 in the DSDT: writing it with SLP_EN powers off. */
-#define ACPI_SLP_TYP_S5		5
 
 #define ACPI_MAX_CPUS		255	/* xAPIC IDs 0-254 in one-byte MADT entries */
 

@@ -312,7 +312,7 @@ static int place_initrd(const struct gmem *m, const struct boot_files *f, const 
 }
 
 int boot_load(struct gmem *m, const struct boot_files *f, const char *cmdline, uint64_t rsdp,
-	      struct boot_cpu_state *st, char *err, size_t errlen)
+	      struct vcpu_boot_state *st, char *err, size_t errlen)
 {
 	uint8_t head[4096];
 	struct kernel_layout k;
@@ -367,6 +367,7 @@ int boot_load(struct gmem *m, const struct boot_files *f, const char *cmdline, u
 		return fail(err, errlen, r, "cannot build the boot structures: %s", strerror(-r));
 
 	memset(st, 0, sizeof(*st));
+	*st = (struct vcpu_boot_state){ .entry = VCPU_ENTRY_LONG64, .cs = BOOT_CS, .ds = BOOT_DS };
 	st->rip = k.entry;
 	st->rsi = BOOT_PARAMS_ADDR;
 	st->rsp = BOOT_STACK_TOP;

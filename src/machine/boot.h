@@ -12,6 +12,7 @@
 
 #include "boot_proto.h"
 #include "memory.h"
+#include "vcpu.h"
 
 /* What hvkvm writes below 1 MiB (guest-physical). */
 #define BOOT_GDT_ADDR		0x500ull
@@ -29,12 +30,6 @@
 #define BOOT_CS			0x10
 #define BOOT_DS			0x18
 
-struct boot_cpu_state {
-	uint64_t rip, rsi, rsp;
-	uint64_t cr0, cr3, cr4, efer;
-	uint64_t gdt_base;
-	uint16_t gdt_limit;
-};
 
 struct boot_files {
 	int kernel_fd;
@@ -48,7 +43,7 @@ struct boot_files {
  * none). On error returns -errno and a message (without the "hvkvm: " prefix) in err.
  */
 int boot_load(struct gmem *m, const struct boot_files *f, const char *cmdline, uint64_t rsdp,
-	      struct boot_cpu_state *st, char *err, size_t errlen);
+	      struct vcpu_boot_state *st, char *err, size_t errlen);
 
 /* The e820 map for m's RAM; returns the number of entries. */
 unsigned boot_build_e820(const struct gmem *m, struct boot_e820_entry *tab, unsigned max);

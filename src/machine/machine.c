@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "machine.h"
+#include "aml.h"
 #include "hv.h"
 #include "blk.h"
 #include "ic.h"
@@ -11,10 +12,12 @@
 #include "vmbus.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void machine_vmbus_reset(struct vm *vm, void *opaque)
 {
@@ -47,6 +50,54 @@ static void machine_resume_ics(struct vm *vm, void *opaque)
 	ic_resume(m->ic_timesync);
 }
 
+/*
+ * As Hyper-V describes the bus: a module device (ACPI0004) whose _CRS holds the MMIO
+ * windows VMBus devices may use, and the VMBus device under it. The VMBus device needs
+ * a _CRS of its own for Linux to take it; x86 guests ignore its interrupt.
+ */
+static void machine_vmbus_dsdt(struct aml *a, void *opaque)
+{
+	struct vmbus_mmio_window win[2];
+	struct aml_mem_range r[2];
+
+	vmbus_mmio_windows(opaque, &win[0], &win[1]);
+	for (unsigned i = 0; i < 2; i++)
+		r[i] = (struct aml_mem_range){
+			.producer = true, .min_fixed = true, .max_fixed = true,
+			.min = win[i].base, .max = win[i].base + win[i].size - 1,
+			.length = win[i].size,
+		};
+
+	aml_device_begin(a, "VMOD");
+	aml_name_string(a, "_HID", "ACPI0004");
+	aml_name_int(a, "_UID", 0);
+	aml_name(a, "_CRS");
+	aml_resource_template_begin(a);
+	aml_qword_memory(a, &r[0]);
+	aml_qword_memory(a, &r[1]);
+	aml_end(a);
+
+	aml_device_begin(a, "VMBS");
+	aml_name_int(a, "STA", 0x0f);
+	aml_name_int(a, "_ADR", 0);
+	aml_name_string(a, "_DDN", "VMBUS");
+	aml_name_string(a, "_HID", "VMBus");
+	aml_name_int(a, "_UID", 0);
+	aml_method_begin(a, "_STA", 0, false);
+	aml_return(a);
+	aml_namestring(a, "STA");
+	aml_end(a);
+	aml_method_begin(a, "_PS0", 0, false);
+	aml_end(a);
+	aml_name_int(a, "_PS3", 0);
+	aml_name(a, "_CRS");
+	aml_resource_template_begin(a);
+	aml_irq(a, 1u << 5, AML_IRQ_EDGE);
+	aml_end(a);
+	aml_end(a);	/* VMBS */
+	aml_end(a);	/* VMOD */
+}
+
 /* VMBus and its first devices, the integration components. */
 static int machine_create_vmbus(struct machine *m)
 {
@@ -57,7 +108,7 @@ static int machine_create_vmbus(struct machine *m)
 		return -1;
 	/* VMBus resets before the partition does, so its last messages are dropped with
 	 * the SynIC's state rather than delivered into the next boot. */
-	if (pc_add_dsdt_hook(&m->pc, vmbus_dsdt, m->vmbus) < 0 ||
+	if (pc_add_dsdt_hook(&m->pc, machine_vmbus_dsdt, m->vmbus) < 0 ||
 	    vm_add_reset_hook(vm, machine_vmbus_reset, m->vmbus) < 0)
 		return -1;
 	m->ic_shutdown = ic_shutdown_new(m->vmbus, vm->loop);
@@ -210,8 +261,8 @@ int machine_attach_net(struct machine *m, const struct net_config *nc, char *err
 	 * first slots in order, so that their slot is their position. */
 	if (nc->has_mac)
 		memcpy(c.mac, nc->mac, 6);
-	else if (vm->cfg->name)
-		config_default_mac(vm->cfg->name, c.index, c.mac);
+	else if (m->cfg->name)
+		config_default_mac(m->cfg->name, c.index, c.mac);
 	else
 		config_default_mac(nc->tap, 0, c.mac);
 	r = tap_open(&t, nc->tap, nc->mtu, err, errlen);
@@ -255,11 +306,42 @@ int machine_detach_net(struct machine *m, const char *id, char *err, size_t errl
 	return 0;
 }
 
+static int open_input(const char *opt, const char *path, int *fd)
+{
+	*fd = -1;
+	if (!path)
+		return 0;
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		log_error("%s %s: %s", opt, path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Linux, loaded directly at every boot, with the ACPI tables the board just wrote. */
+static int machine_load_guest(struct vm *vm, struct vcpu_boot_state *st, char *err, size_t errlen,
+			      void *opaque)
+{
+	struct machine *m = opaque;
+
+	return boot_load(&vm->mem, &m->files, m->cfg->cmdline, m->pc.rsdp, st, err, errlen);
+}
+
+_Static_assert(CONFIG_MAX_CPUS <= VM_MAX_CPUS, "--cpus allows more vCPUs than a VM has");
+
 int machine_create(struct machine *m, const struct vm_config *cfg)
 {
+	const struct vm_params params = {
+		.cpus = cfg->cpus,
+		.memory = cfg->memory,
+		.no_reboot = cfg->no_reboot,
+	};
 	int code;
 
 	memset(m, 0, sizeof(*m));
+	m->cfg = cfg;
+	m->files = (struct boot_files){ -1, -1, cfg->kernel, cfg->initrd };
 	for (unsigned i = 0; i < cfg->nnets; i++) {
 		if (cfg->nets[i].mtu > NETVSP_MAX_MTU) {
 			log_error("--net tap=%s,mtu=%u: the largest MTU is %u (frames of 9216 bytes, as Hyper-V's)",
@@ -267,16 +349,21 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 			return VM_EXIT_USAGE;
 		}
 	}
-	code = vm_create(cfg, &m->vm);
-	if (code == 0)
-		code = pc_init(&m->pc, m->vm);
+	if (open_input("--kernel", cfg->kernel, &m->files.kernel_fd) < 0 ||
+	    open_input("--initrd", cfg->initrd, &m->files.initrd_fd) < 0)
+		return VM_EXIT_USAGE;
+	code = vm_create(&params, &m->vm);
+	if (code == 0) {
+		vm_set_loader(m->vm, machine_load_guest, m);
+		code = pc_init(&m->pc, m->vm, cfg);
+	}
 	if (code == 0 && (cfg->ndisks || cfg->nnets) && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
 		log_error("%s needs VMBus, which needs --hv synic", cfg->ndisks ? "--disk" : "--net");
 		code = VM_EXIT_USAGE;
 	}
 	if (code || !cfg->hv.mask)
 		return code;
-	m->hv = hv_create_for_vm(m->vm);
+	m->hv = hv_create_for_vm(m->vm, &cfg->hv);
 	if (!m->hv || hv_attach(m->hv, m->vm, cfg->on_crash) < 0) {
 		log_error("cannot set up the Hyper-V partition");
 		return VM_EXIT_ERROR;
@@ -340,6 +427,10 @@ void machine_destroy(struct machine *m)
 	if (m->pc.vm)
 		pc_fini(&m->pc);
 	vm_destroy(m->vm);
+	if (m->cfg && m->files.kernel_fd >= 0)
+		close(m->files.kernel_fd);
+	if (m->cfg && m->files.initrd_fd >= 0)
+		close(m->files.initrd_fd);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "boot.h"
 #include "config.h"
 #include "pc.h"
 
@@ -39,6 +40,8 @@ struct machine_net {
 };
 
 struct machine {
+	const struct vm_config *cfg;
+	struct boot_files files;	/* the kernel and initrd, loaded again at each boot */
 	struct vm *vm;
 	struct pc pc;
 	struct hv *hv;			/* NULL with --hv off */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "pc.h"
 #include "acpi.h"
+#include "boot.h"
 #include "console.h"
 #include "devices/acpi_pm.h"
 #include "devices/pc_ports.h"
@@ -43,11 +44,11 @@ static void pc_build_acpi(struct vm *vm, void *opaque)
 	void *buf = gmem_ptr(&vm->mem, BOOT_ACPI_ADDR, BOOT_ACPI_SIZE);
 	int r;
 
-	r = buf ? acpi_build(&cfg, buf, BOOT_ACPI_ADDR, BOOT_ACPI_SIZE, &vm->rsdp) : -ENOSPC;
+	r = buf ? acpi_build(&cfg, buf, BOOT_ACPI_ADDR, BOOT_ACPI_SIZE, &pc->rsdp) : -ENOSPC;
 	if (r < 0) {
 		/* Boot without ACPI rather than not at all; Linux falls back to one CPU. */
 		log_error("building the ACPI tables: %s", strerror(-r));
-		vm->rsdp = 0;
+		pc->rsdp = 0;
 	}
 }
 
@@ -62,9 +63,8 @@ static void pc_reset(struct vm *vm, void *opaque)
 	pc_ports_reset(pc->ports);
 }
 
-int pc_init(struct pc *pc, struct vm *vm)
+int pc_init(struct pc *pc, struct vm *vm, const struct vm_config *cfg)
 {
-	const struct vm_config *cfg = vm->cfg;
 	int r;
 
 	memset(pc, 0, sizeof(*pc));
@@ -77,7 +77,7 @@ int pc_init(struct pc *pc, struct vm *vm)
 			log_error("--serial: %s", strerror(-r));
 		return VM_EXIT_USAGE;
 	}
-	pc->uart = uart8250_new(vm->loop, vm_irq_line(vm, PC_COM1_IRQ), pc->con);
+	pc->uart = uart8250_new(vm->loop, vm_irq_line(vm, PC_COM1_IRQ), console_chardev(pc->con));
 	pc->rtc = rtc_new(vm->loop, vm_irq_line(vm, PC_RTC_IRQ), NULL, NULL);
 	pc->pm = acpi_pm_new(vm_irq_line(vm, PC_SCI_IRQ), vm_machine_ctl(vm));
 	pc->ports = pc_ports_new(vm_machine_ctl(vm));

@@ -7,6 +7,7 @@
 #define HVKVM_PC_H
 
 #include "acpi.h"
+#include "config.h"
 #include "vm.h"
 
 /* Fixed platform addresses the ACPI tables describe. */
@@ -38,11 +39,12 @@ struct pc {
 	struct rtc *rtc;
 	struct acpi_pm *pm;
 	struct pc_ports *ports;
+	uint64_t rsdp;			/* the ACPI tables of this boot; 0: none */
 };
 
 /* Create the platform devices and register them with vm. Prints why on failure and
  * returns a vm_exit_code. */
-int pc_init(struct pc *pc, struct vm *vm);
+int pc_init(struct pc *pc, struct vm *vm, const struct vm_config *cfg);
 void pc_fini(struct pc *pc);
 
 /* Devices in the DSDT's \_SB from another layer (VMBus). */

@@ -183,7 +183,7 @@ static struct json_object *net_device(const struct machine_net *n)
 
 static struct json_object *hyperv_info(struct machine *m)
 {
-	const struct hv_features *f = &m->vm->cfg->hv;
+	const struct hv_features *f = &m->cfg->hv;
 	struct json_object *h, *feats;
 	char buf[256], *tok, *save = NULL;
 	uint32_t ver;
@@ -590,7 +590,7 @@ static void on_crash(void *opaque, uint64_t ctl, const uint64_t p[5], const char
 		add(f, key, hex64(p[i]));
 	}
 	add(f, "message", json_object_new_string(message));
-	add(f, "action", json_object_new_string(mm->machine->vm->cfg->on_crash == HV_CRASH_RESET ? "reset" : "exit"));
+	add(f, "action", json_object_new_string(mm->machine->cfg->on_crash == HV_CRASH_RESET ? "reset" : "exit"));
 	mgmt_emit(mm->mgmt, "crash", f);
 }
 

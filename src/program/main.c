@@ -74,7 +74,7 @@ static void main_shutdown_timeout(void *opaque)
 	struct main_ctx *m = opaque;
 
 	log_warn("the guest did not power off within %u s: stopping it",
-		 m->machine->vm->cfg->shutdown_timeout);
+		 m->machine->cfg->shutdown_timeout);
 	vm_request(m->machine->vm, VM_REQ_STOP);
 }
 
@@ -84,7 +84,7 @@ static void main_on_signal(void *opaque, uint32_t events)
 {
 	struct main_ctx *m = opaque;
 	struct signalfd_siginfo si;
-	unsigned timeout = m->machine->vm->cfg->shutdown_timeout;
+	unsigned timeout = m->machine->cfg->shutdown_timeout;
 
 	(void)events;
 	if (read(m->sigfd, &si, sizeof(si)) != sizeof(si))

@@ -8,7 +8,6 @@
  * request gets one, failures included; malformed messages are logged and dropped.
  */
 #include "vmbus_internal.h"
-#include "aml.h"
 #include "hv.h"
 #include "log.h"
 #include "loop.h"
@@ -680,56 +679,17 @@ static uint64_t high_ram_end(const struct gmem *m)
 	return end;
 }
 
-/*
- * As Hyper-V describes the bus: a module device (ACPI0004) whose _CRS holds the MMIO
- * windows VMBus devices may use, and the VMBus device under it. The VMBus device needs
- * a _CRS of its own for Linux to take it; x86 guests ignore its interrupt.
- */
-void vmbus_dsdt(struct aml *a, void *opaque)
+void vmbus_mmio_windows(const struct vmbus *bus, struct vmbus_mmio_window *low,
+			struct vmbus_mmio_window *high)
 {
-	struct vmbus *bus = opaque;
-	uint64_t high = high_ram_end(bus->mem);
-	struct aml_mem_range low = {
-		.producer = true, .min_fixed = true, .max_fixed = true,
-		.min = VMBUS_MMIO_LOW_BASE, .max = VMBUS_MMIO_LOW_END - 1,
-		.length = VMBUS_MMIO_LOW_END - VMBUS_MMIO_LOW_BASE,
-	};
-	struct aml_mem_range hi = low;
+	uint64_t end = high_ram_end(bus->mem);
 
-	if (high < GMEM_HIGH_BASE)
-		high = GMEM_HIGH_BASE;
-	hi.min = (high + (1ull << 30) - 1) & ~((1ull << 30) - 1);
-	hi.max = hi.min + VMBUS_MMIO_HIGH_SIZE - 1;
-	hi.length = VMBUS_MMIO_HIGH_SIZE;
-
-	aml_device_begin(a, "VMOD");
-	aml_name_string(a, "_HID", "ACPI0004");
-	aml_name_int(a, "_UID", 0);
-	aml_name(a, "_CRS");
-	aml_resource_template_begin(a);
-	aml_qword_memory(a, &low);
-	aml_qword_memory(a, &hi);
-	aml_end(a);
-
-	aml_device_begin(a, "VMBS");
-	aml_name_int(a, "STA", 0x0f);
-	aml_name_int(a, "_ADR", 0);
-	aml_name_string(a, "_DDN", "VMBUS");
-	aml_name_string(a, "_HID", "VMBus");
-	aml_name_int(a, "_UID", 0);
-	aml_method_begin(a, "_STA", 0, false);
-	aml_return(a);
-	aml_namestring(a, "STA");
-	aml_end(a);
-	aml_method_begin(a, "_PS0", 0, false);
-	aml_end(a);
-	aml_name_int(a, "_PS3", 0);
-	aml_name(a, "_CRS");
-	aml_resource_template_begin(a);
-	aml_irq(a, 1u << 5, AML_IRQ_EDGE);
-	aml_end(a);
-	aml_end(a);	/* VMBS */
-	aml_end(a);	/* VMOD */
+	if (end < GMEM_HIGH_BASE)
+		end = GMEM_HIGH_BASE;
+	low->base = VMBUS_MMIO_LOW_BASE;
+	low->size = VMBUS_MMIO_LOW_END - VMBUS_MMIO_LOW_BASE;
+	high->base = (end + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+	high->size = VMBUS_MMIO_HIGH_SIZE;
 }
 
 void vmbus_print_stats(struct vmbus *bus, FILE *out)

@@ -24,7 +24,6 @@ struct vmbus_device;
 struct vmbus_channel;
 struct hv;
 struct loop;
-struct aml;
 
 #define VMBUS_MAX_SUBCHANNELS	64
 
@@ -56,8 +55,15 @@ struct vmbus *vmbus_new(struct loop *loop, const struct gmem *mem, struct hv *hv
 void vmbus_free(struct vmbus *bus);
 /* Back to "not connected", every channel closed (guest reset). */
 void vmbus_reset(struct vmbus *bus);
-/* The DSDT objects that let the guest find the bus (an acpi_dsdt_hook). */
-void vmbus_dsdt(struct aml *a, void *bus);
+/* MMIO windows the guest may hand to VMBus devices (virtual PCI BARs, frame
+ * buffers), for the machine's firmware tables: below 4 GiB up to the I/O APIC, and
+ * one above RAM, 1 GiB aligned. */
+struct vmbus_mmio_window {
+	uint64_t base;
+	uint64_t size;
+};
+void vmbus_mmio_windows(const struct vmbus *bus, struct vmbus_mmio_window *low,
+			struct vmbus_mmio_window *high);
 void vmbus_print_stats(struct vmbus *bus, FILE *out);
 /* The negotiated protocol version, 0 while not connected. */
 uint32_t vmbus_version(const struct vmbus *bus);

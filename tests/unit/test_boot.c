@@ -281,7 +281,7 @@ static int bz_fd(const struct bz *b)
 /* boot_load with a kernel fd, an optional initrd fd, and the given command line. */
 struct boot_run {
 	struct gmem m;
-	struct boot_cpu_state st;
+	struct vcpu_boot_state st;
 	char err[512];
 	int r;
 };
@@ -332,7 +332,7 @@ static const struct boot_params *params(const struct boot_run *br)
 	return bp;
 }
 
-static void check_cpu_state(const struct boot_cpu_state *st, uint64_t rip)
+static void check_cpu_state(const struct vcpu_boot_state *st, uint64_t rip)
 {
 	ck_assert_uint_eq(st->rip, rip);
 	ck_assert_uint_eq(st->rsi, BOOT_PARAMS_ADDR);
@@ -972,7 +972,7 @@ START_TEST(err_ram_too_small)
 	const struct gmem_region r = { 0, sizeof(ram), ram, 0 };
 	const struct bz b = bz_default();
 	const struct boot_files f = { bz_fd(&b), -1, "vmlinuz-test", NULL };
-	struct boot_cpu_state st;
+	struct vcpu_boot_state st;
 	struct gmem m;
 	char err[256] = "";
 

@@ -83,7 +83,7 @@ static void mock_tx_ready(void *opaque)
 	pthread_mutex_unlock(&f->m);
 }
 
-static const struct console_frontend mock_ops = {
+static const struct chardev_frontend mock_ops = {
 	.rx_room = mock_rx_room,
 	.rx_push = mock_rx_push,
 	.rx_break = mock_rx_break,

@@ -56,7 +56,7 @@ static void setup(void)
 	config_init(&cfg);
 	cfg.cpus = 2;
 	memset(&vm, 0, sizeof(vm));
-	vm.cfg = &cfg;
+	vm.params = (struct vm_params){ .cpus = cfg.cpus, .memory = cfg.memory };
 	vm.kvm_fd = vm.vm_fd = vm.mem.fd = -1;
 	vm.mem.size = 64ull << 20;
 	vm.ncpus = 2;
@@ -71,6 +71,7 @@ static void setup(void)
 	vm.boots = 1;
 	vm.started_ns = vm.boot_ns = loop_now_ns();
 	memset(&machine, 0, sizeof(machine));
+	machine.cfg = &cfg;
 	machine.vm = &vm;
 	machine.hv = hv_new(&cfg.hv, &vm.mem, 2, vm.loop, noinject, NULL);
 	ck_assert_ptr_nonnull(machine.hv);

@@ -432,7 +432,7 @@ START_TEST(test_no_console_discards)
 	struct uart8250 *u;
 
 	ck_assert_int_eq(console_open(&con, loop, CONSOLE_NONE, NULL, NULL, NULL), 0);
-	u = uart8250_new(loop, rec_line(), con);
+	u = uart8250_new(loop, rec_line(), console_chardev(con));
 	for (int i = 0; i < 200000; i++) {
 		out8(u, THR, 'z');
 		ck_assert_uint_eq(in8(u, LSR) & 0x60, 0x60);
@@ -473,7 +473,7 @@ START_TEST(test_tx_to_fd)
 	ck_assert_int_eq(pipe2(p, O_NONBLOCK), 0);
 	test_loop_start(&loop_thread);
 	ck_assert_int_eq(console_open_fds(&con, loop, -1, p[1], 0, NULL, NULL), 0);
-	u = uart8250_new(loop, rec_line(), con);
+	u = uart8250_new(loop, rec_line(), console_chardev(con));
 	uart_linux_setup(u, 0x81);
 	for (size_t i = 0; i < sizeof(msg) - 1; i++) {
 		ck_assert(in8(u, LSR) & 0x20);
@@ -547,7 +547,7 @@ START_TEST(test_tx_backpressure)
 	rd.fd = p[0];
 	test_loop_start(&loop_thread);
 	ck_assert_int_eq(console_open_fds(&con, loop, -1, p[1], 0, NULL, NULL), 0);
-	u = uart8250_new(loop, rec_line(), con);
+	u = uart8250_new(loop, rec_line(), console_chardev(con));
 	uart_linux_setup(u, 0x81);
 	ck_assert_int_eq(pthread_create(&th, NULL, reader_main, &rd), 0);
 
@@ -593,7 +593,7 @@ START_TEST(test_rx_trigger_and_timeout)
 	ck_assert_int_eq(pipe(p), 0);
 	test_loop_start(&loop_thread);
 	ck_assert_int_eq(console_open_fds(&con, loop, p[0], -1, 0, NULL, NULL), 0);
-	u = uart8250_new(loop, rec_line(), con);
+	u = uart8250_new(loop, rec_line(), console_chardev(con));
 	uart_linux_setup(u, 0x81);	/* trigger at 8 */
 	/* 300 baud: a 133 ms timeout, long enough to look at IIR before it fires */
 	out8(u, LCR, 0x83);
@@ -693,7 +693,7 @@ START_TEST(test_rx_flow_control)
 	w.fd = p[1];
 	test_loop_start(&loop_thread);
 	ck_assert_int_eq(console_open_fds(&con, loop, p[0], -1, 0, NULL, NULL), 0);
-	u = uart8250_new(loop, rec_line(), con);
+	u = uart8250_new(loop, rec_line(), console_chardev(con));
 	uart_linux_setup(u, 0xc7);
 	ck_assert_int_eq(pthread_create(&th, NULL, writer_main, &w), 0);
 
@@ -735,7 +735,7 @@ START_TEST(test_rx_held_in_loopback)
 	ck_assert_int_eq(pipe(p), 0);
 	test_loop_start(&loop_thread);
 	ck_assert_int_eq(console_open_fds(&con, loop, p[0], -1, 0, NULL, NULL), 0);
-	u = uart8250_new(loop, rec_line(), con);
+	u = uart8250_new(loop, rec_line(), console_chardev(con));
 	uart_linux_setup(u, 0x01);
 	out8(u, MCR, 0x10);
 	ck_assert_int_eq(write(p[1], "k", 1), 1);
@@ -762,7 +762,7 @@ START_TEST(test_rx_break)
 	ck_assert_int_eq(pipe(p), 0);
 	test_loop_start(&loop_thread);
 	ck_assert_int_eq(console_open_fds(&con, loop, p[0], -1, CONSOLE_ESCAPES, NULL, NULL), 0);
-	u = uart8250_new(loop, rec_line(), con);
+	u = uart8250_new(loop, rec_line(), console_chardev(con));
 	uart_linux_setup(u, 0x01);	/* trigger 1 */
 	out8(u, IER, 0x05);
 	ck_assert_int_eq(write(p[1], "a\x01" "bc", 4), 4);
