@@ -184,11 +184,13 @@ void nv_rx_offload_update(struct netvsp *n)
 	bool want = n->have_rx && n->rndis.initialized && o->rsc4 && o->rsc6 && o->rx_tcp4 && o->rx_tcp6 &&
 		    n->rx.size > NV_RX_HDR + NV_RX_TAIL &&
 		    NV_MAX_FRAME / (n->rx.size - NV_RX_HDR - NV_RX_TAIL) + 1 <= NV_RX_FRAGS_MAX;
+	int r;
 
 	if (want == n->rx_gso)
 		return;
-	if (tap_set_offload(&n->tap, want ? TAP_OFFLOAD_CSUM | TAP_OFFLOAD_TSO4 | TAP_OFFLOAD_TSO6 : 0) < 0) {
-		log_warn("netvsp %u: %s: TUNSETOFFLOAD: %s", n->cfg.index, n->tap.name, strerror(errno));
+	r = net_backend_set_offload(n->be, want ? NET_OFFLOAD_CSUM | NET_OFFLOAD_TSO4 | NET_OFFLOAD_TSO6 : 0);
+	if (r < 0) {
+		log_warn("netvsp %u: %s: setting receive offloads: %s", n->cfg.index, n->be->name, strerror(-r));
 		return;
 	}
 	n->rx_gso = want;
@@ -682,7 +684,7 @@ static const struct vmbus_dev_ops netvsp_ops = {
 
 /* ---- the device ---------------------------------------------------------------------- */
 
-struct netvsp *netvsp_new(struct vmbus *bus, struct loop *loop, const struct gmem *mem, struct tap *tap,
+struct netvsp *netvsp_new(struct vmbus *bus, struct loop *loop, const struct gmem *mem, struct net_backend *be,
 			  const struct netvsp_config *cfg)
 {
 	struct netvsp *n;
@@ -705,8 +707,7 @@ struct netvsp *netvsp_new(struct vmbus *bus, struct loop *loop, const struct gme
 	n->loop = loop;
 	n->mem = mem;
 	n->cfg = *cfg;
-	n->tap = *tap;
-	tap->fd = -1;
+	n->be = be;
 	memcpy(n->rndis.perm_mac, cfg->mac, 6);
 	memcpy(n->rndis.mac, cfg->mac, 6);
 	n->rndis.max_queues = cfg->queues;
@@ -720,19 +721,18 @@ struct netvsp *netvsp_new(struct vmbus *bus, struct loop *loop, const struct gme
 	    vmbus_guid_parse(NETVSP_INSTANCE, &o.instance_id) < 0)
 		goto fail;
 	o.instance_id.b[0] = (uint8_t)(o.instance_id.b[0] + cfg->index);
-	if (loop_add_fd(loop, n->tap.fd, EPOLLIN, nv_tap_ready, n) < 0)
+	if (loop_add_fd(loop, n->be->fd, EPOLLIN, nv_tap_ready, n) < 0)
 		goto fail;
 	n->tap_armed = true;
 	n->dev = vmbus_device_add(bus, &o, &netvsp_ops, n);
 	if (!n->dev) {
-		loop_del_fd(loop, n->tap.fd);
+		loop_del_fd(loop, n->be->fd);
 		goto fail;
 	}
 	return n;
 fail:
 	for (unsigned i = 0; i < NETVSP_MAX_QUEUES; i++)
 		free(n->chan[i]);
-	*tap = n->tap;
 	free(n);
 	return NULL;
 }
@@ -744,9 +744,9 @@ void netvsp_free(struct netvsp *n)
 	ctrl_drop_all(n);
 	if (n->have_rx)
 		nv_rx_fini(n);
-	if (n->tap.fd >= 0)
-		loop_del_fd(n->loop, n->tap.fd);
-	tap_close(&n->tap);
+	if (n->be->fd >= 0)
+		loop_del_fd(n->loop, n->be->fd);
+	net_backend_close(n->be);
 	for (unsigned i = 0; i < NETVSP_MAX_QUEUES; i++)
 		free(n->chan[i]);
 	free(n);
@@ -791,7 +791,7 @@ void netvsp_print_stats(const struct netvsp *n, FILE *out)
 {
 	const struct netvsp_stats *s = &n->stats;
 
-	fprintf(out, "  netvsp %u (%s): NVSP %u.%u, %u channels, link %s\n", n->cfg.index, n->tap.name,
+	fprintf(out, "  netvsp %u (%s): NVSP %u.%u, %u channels, link %s\n", n->cfg.index, n->be->name,
 		n->version >> 16, n->version & 0xffff, n->nopen, n->rndis.link_up ? "up" : "down");
 	fprintf(out, "  netvsp %u tx: %llu packets %llu bytes, %llu checksum-offloaded, %llu LSO, %llu dropped, "
 		     "%llu errors, %llu NVSP packets, %llu tap writes\n",

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The synthetic NIC (NetVSP, the host side of NetVSC): NVSP and RNDIS over a VMBus
- * channel and its sub-channels, with a tap interface behind it. Everything runs on
+ * channel and its sub-channels, with a network back end (a tap) behind it. Everything runs on
  * the event-loop thread; call netvsp_set_link() there too (loop_call from others).
  */
 #ifndef HVKVM_NETVSP_H
@@ -14,7 +14,7 @@
 struct vmbus;
 struct loop;
 struct gmem;
-struct tap;
+struct net_backend;
 
 #define NETVSP_MAX_QUEUES	8	/* channels, the primary included (Linux uses at most 8) */
 #define NETVSP_MIN_MTU		68
@@ -43,10 +43,10 @@ struct netvsp_stats {
 
 struct netvsp;
 
-/* Offer the NIC on bus. It takes over tap (opened by tap_open or tap_open_fd). */
-struct netvsp *netvsp_new(struct vmbus *bus, struct loop *loop, const struct gmem *mem, struct tap *tap,
+/* Offer the NIC on bus. It takes over be on success; on failure be stays the caller's. */
+struct netvsp *netvsp_new(struct vmbus *bus, struct loop *loop, const struct gmem *mem, struct net_backend *be,
 			  const struct netvsp_config *cfg);
-/* After the bus is gone (its channels closed); closes the tap. */
+/* After the bus is gone (its channels closed); closes the back end. */
 void netvsp_free(struct netvsp *n);
 /* Hot-unplug: rescind the offer (the guest's driver lets go; its channels close now,
  * through the device's close); netvsp_free() follows at once. */

@@ -14,7 +14,7 @@
 #include "netvsp.h"
 #include "netvsp_proto.h"
 #include "rndis.h"
-#include "tap.h"
+#include "net_backend.h"
 #include "vmbus.h"
 
 #define NV_MAX_PKT		4624	/* NETVSC_MAX_PKT_SIZE: the largest packet Linux reads */
@@ -93,7 +93,7 @@ struct netvsp {
 	struct vmbus_device *dev;
 	struct loop *loop;
 	const struct gmem *mem;
-	struct tap tap;
+	struct net_backend *be;
 	struct netvsp_config cfg;
 	struct nv_chan *chan[NETVSP_MAX_QUEUES];
 	unsigned nopen;			/* channels open */
@@ -116,7 +116,7 @@ struct netvsp {
 	bool rx_gso;			/* the tap hands over TSO frames: coalesced (RSC) for the guest */
 	uint16_t rsc_id;		/* the next coalesced frame's id */
 	struct netvsp_stats stats;
-	uint8_t scratch[NV_MAX_FRAME + TAP_VNET_HDR_LEN];	/* frames read to be dropped */
+	uint8_t scratch[NV_MAX_FRAME + NET_VNET_HDR_LEN];	/* frames read to be dropped */
 };
 
 /* netvsp.c */

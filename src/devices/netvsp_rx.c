@@ -263,7 +263,7 @@ void nv_rx_update(struct netvsp *n)
 
 	if (want == n->tap_armed)
 		return;
-	if (loop_mod_fd(n->loop, n->tap.fd, want ? EPOLLIN : 0) == 0)
+	if (loop_mod_fd(n->loop, n->be->fd, want ? EPOLLIN : 0) == 0)
 		n->tap_armed = want;
 }
 
@@ -277,12 +277,12 @@ static void ppi_put(uint8_t *p, uint32_t type, uint32_t value)
 
 /* The checksum PPI for a frame the kernel verified (DATA_VALID) or made itself and
  * never put on a wire (NEEDS_CSUM), by what the guest enabled; 0 if nothing to say. */
-static uint32_t rx_csum_info(const struct netvsp *n, const struct tap_vnet_hdr *vh, const uint8_t *f, uint32_t hl)
+static uint32_t rx_csum_info(const struct netvsp *n, const struct net_vnet_hdr *vh, const uint8_t *f, uint32_t hl)
 {
 	const struct rndis_offload *o = &n->rndis.offload;
 	uint32_t type, off = 14, v = 0, proto;
 
-	if (!(vh->flags & (TAP_VNET_DATA_VALID | TAP_VNET_NEEDS_CSUM)) || hl < 14)
+	if (!(vh->flags & (NET_VNET_DATA_VALID | NET_VNET_NEEDS_CSUM)) || hl < 14)
 		return 0;
 	type = (uint32_t)(f[12] << 8 | f[13]);
 	if (type == 0x8100 && hl >= 18) {
@@ -340,7 +340,7 @@ static void batch_add(struct nv_chan *c, uint32_t s)
 
 static void tap_failed(struct netvsp *n, const char *why)
 {
-	log_error("netvsp %u: %s %s; receiving stops", n->cfg.index, n->tap.name, why);
+	log_error("netvsp %u: %s %s; receiving stops", n->cfg.index, n->be->name, why);
 	n->tap_dead = true;
 }
 
@@ -362,7 +362,7 @@ static bool rx_one(struct netvsp *n)
 	unsigned k = rx_frags(n), m;
 	uint8_t hdr[NV_RX_HDR] = { 0 }, f[RSS_HDR_MAX];
 	struct iovec iov[1 + NV_RX_FRAGS_MAX];
-	struct tap_vnet_hdr vh;
+	struct net_vnet_hdr vh;
 	struct nv_chan *c;
 	bool hashed;
 	ssize_t r;
@@ -373,19 +373,19 @@ static bool rx_one(struct netvsp *n)
 		iov[1 + i] = (struct iovec){ n->rx.view.base + (size_t)secs[i] * b->size + NV_RX_HDR, cap };
 	}
 	n->stats.rx_reads++;
-	r = readv(n->tap.fd, iov, (int)k + 1);
+	r = net_backend_recv(n->be, iov, (int)k + 1);
 	if (r <= 0) {
 		secs_free(b, secs, 0, k);
 		if (r == 0)
 			tap_failed(n, "was closed");
-		else if (errno != EAGAIN && errno != EINTR)
-			tap_failed(n, strerror(errno));
+		else if (r != -EAGAIN && r != -EINTR)
+			tap_failed(n, strerror((int)-r));
 		return false;
 	}
 	/* Runts, frames larger than the guest takes (a whole read: the tap cut them), and
 	 * TSO frames queued before the guest turned coalescing off. */
 	if ((size_t)r < sizeof(vh) + 14 || (n->rx_gso && (size_t)r - sizeof(vh) >= (size_t)k * cap) ||
-	    (!n->rx_gso && vh.gso_type != TAP_VNET_GSO_NONE)) {
+	    (!n->rx_gso && vh.gso_type != NET_VNET_GSO_NONE)) {
 		secs_free(b, secs, 0, k);
 		n->stats.rx_drops++;
 		return true;
@@ -453,7 +453,8 @@ void nv_tap_ready(void *opaque, uint32_t events)
 	(void)events;
 	for (unsigned budget = NV_RX_BUDGET; budget && !n->tap_dead; budget--) {
 		if (!rx_accepting(n)) {
-			ssize_t r = read(n->tap.fd, n->scratch, sizeof(n->scratch));
+			const struct iovec iov = { n->scratch, sizeof(n->scratch) };
+			ssize_t r = net_backend_recv(n->be, &iov, 1);
 
 			if (r > 0) {
 				n->stats.rx_drops++;
@@ -461,8 +462,8 @@ void nv_tap_ready(void *opaque, uint32_t events)
 			}
 			if (r == 0)
 				tap_failed(n, "was closed");
-			else if (errno != EAGAIN && errno != EINTR)
-				tap_failed(n, strerror(errno));
+			else if (r != -EAGAIN && r != -EINTR)
+				tap_failed(n, strerror((int)-r));
 			break;
 		}
 		if (rx_blocked(n)) {

@@ -209,7 +209,7 @@ static void l4_seed(uint8_t *f, bool v6, uint32_t l4, uint32_t proto, uint32_t l
  * if the PPIs contradict the frame. Offsets are the frame's, before any VLAN tag.
  */
 static bool tx_offload(struct netvsp *n, const struct tx_info *t, uint8_t *f, uint32_t hl, uint32_t data_len,
-		       struct tap_vnet_hdr *vh)
+		       struct net_vnet_hdr *vh)
 {
 	uint32_t ethertype = hl >= 14 ? get16(f + 12) : 0;
 	bool v6;
@@ -236,10 +236,10 @@ static bool tx_offload(struct netvsp *n, const struct tx_info *t, uint8_t *f, ui
 			ipv4_header_csum(f + 14, ihl);
 			l4_seed(f, false, l4, 6, data_len - 14 - ihl, 16);
 		}
-		vh->flags = TAP_VNET_NEEDS_CSUM;
-		vh->gso_type = v6 ? TAP_VNET_GSO_TCPV6 : TAP_VNET_GSO_TCPV4;
+		vh->flags = NET_VNET_NEEDS_CSUM;
+		vh->gso_type = v6 ? NET_VNET_GSO_TCPV6 : NET_VNET_GSO_TCPV4;
 		if (f[l4 + 13] & 0x80)	/* CWR: later segments must not repeat it */
-			vh->gso_type |= TAP_VNET_GSO_ECN;
+			vh->gso_type |= NET_VNET_GSO_ECN;
 		vh->gso_size = (uint16_t)mss;
 		vh->hdr_len = (uint16_t)hdr_len;
 		vh->csum_start = (uint16_t)l4;
@@ -272,7 +272,7 @@ static bool tx_offload(struct netvsp *n, const struct tx_info *t, uint8_t *f, ui
 		if (l4len > data_len - l4)
 			return false;
 		l4_seed(f, v6, l4, tcp ? 6 : 17, l4len, field);
-		vh->flags = TAP_VNET_NEEDS_CSUM;
+		vh->flags = NET_VNET_NEEDS_CSUM;
 		vh->csum_start = (uint16_t)l4;
 		vh->csum_offset = (uint16_t)field;
 		n->stats.tx_csum++;
@@ -285,7 +285,7 @@ static bool tx_frame(struct netvsp *n, const struct nv_stream *st, uint64_t pos,
 {
 	struct rndis_packet p;
 	struct tx_info t = { 0 };
-	struct tap_vnet_hdr vh = { 0 };
+	struct net_vnet_hdr vh = { 0 };
 	uint8_t ppi[512], f[NV_HDR_COPY], tag[4];
 	struct iovec iov[5 + 1 + NV_MAX_PFNS];
 	uint64_t data;
@@ -324,7 +324,7 @@ static bool tx_frame(struct netvsp *n, const struct nv_stream *st, uint64_t pos,
 		iov[niov++] = (struct iovec){ f, 12 };
 		iov[niov++] = (struct iovec){ tag, 4 };
 		iov[niov++] = (struct iovec){ f + 12, hl - 12 };
-		if (vh.flags & TAP_VNET_NEEDS_CSUM)
+		if (vh.flags & NET_VNET_NEEDS_CSUM)
 			vh.csum_start = (uint16_t)(vh.csum_start + 4);
 		if (vh.hdr_len)
 			vh.hdr_len = (uint16_t)(vh.hdr_len + 4);
@@ -336,11 +336,11 @@ static bool tx_frame(struct netvsp *n, const struct nv_stream *st, uint64_t pos,
 		return false;
 	niov += (unsigned)k;
 	n->stats.tx_writes++;
-	w = writev(n->tap.fd, iov, (int)niov);
+	w = net_backend_send(n->be, iov, (int)niov);
 	if (w < 0) {
 		n->stats.tx_errors++;
 		if (log_first_time(LOG_ONCE_MISC, 0x6e747800ull | n->cfg.index))
-			log_warn("netvsp %u: writing a frame to %s: %s", n->cfg.index, n->tap.name, strerror(errno));
+			log_warn("netvsp %u: writing a frame to %s: %s", n->cfg.index, n->be->name, strerror((int)-w));
 		return true;
 	}
 	n->stats.tx_packets++;

@@ -228,7 +228,7 @@ int machine_attach_net(struct machine *m, const struct net_config *nc, char *err
 	struct machine_net *rec = NULL;
 	char idbuf[16];
 	const char *id = nc->id;
-	struct tap t;
+	struct net_backend *be;
 	int r;
 
 	if (!m->vmbus) {
@@ -265,15 +265,15 @@ int machine_attach_net(struct machine *m, const struct net_config *nc, char *err
 		config_default_mac(m->cfg->name, c.index, c.mac);
 	else
 		config_default_mac(nc->tap, 0, c.mac);
-	r = tap_open(&t, nc->tap, nc->mtu, err, errlen);
+	r = tap_open(&be, nc->tap, nc->mtu, err, errlen);
 	if (r < 0)
 		return r;
 	rec->id = strdup(id);
 	rec->tap = strdup(nc->tap);
 	if (rec->id && rec->tap)
-		rec->dev = netvsp_new(m->vmbus, vm->loop, &vm->mem, &t, &c);
+		rec->dev = netvsp_new(m->vmbus, vm->loop, &vm->mem, be, &c);
 	if (!rec->dev) {
-		tap_close(&t);
+		net_backend_close(be);
 		free(rec->id);
 		free(rec->tap);
 		memset(rec, 0, sizeof(*rec));

@@ -371,7 +371,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct netvsp_config cfg = { .mac = { 0x00, 0x15, 0x5d, 0x01, 0x02, 0x03 },
 				     .mtu = flags & NV_F_JUMBO ? 9000 : 1500, .queues = FZ_NV_MAX_CHAN };
 	struct netvsp *n;
-	struct tap tap;
+	struct net_backend *be;
 	int sv[2];
 
 	fuzz_quiet_logs();
@@ -383,8 +383,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.on_msg = on_msg;
 	FZ_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0, "socketpair");
 	peer = sv[1];
-	tap_open_fd(&tap, sv[0]);
-	n = netvsp_new(g.bus, g.loop, &g.mem, &tap, &cfg);
+	be = tap_open_fd(sv[0]);
+	FZ_CHECK(be, "tap_open_fd");
+	n = netvsp_new(g.bus, g.loop, &g.mem, be, &cfg);
 	FZ_CHECK(n, "netvsp_new");
 
 	fguest_contact(&g, VMBUS_VERSION_WIN10_V5_3);

@@ -90,10 +90,8 @@ struct lc {
 static void lc_new(void *o)
 {
 	struct lc *c = o;
-	struct tap t;
 
-	tap_open_fd(&t, c->fd);
-	nv = netvsp_new(G.bus, G.loop, &G.mem, &t, &c->cfg);
+	nv = netvsp_new(G.bus, G.loop, &G.mem, tap_open_fd(c->fd), &c->cfg);
 }
 
 static void lc_link(void *o)
@@ -616,7 +614,7 @@ static bool l4_valid(const uint8_t *f, uint32_t len, uint32_t l4, uint32_t proto
 }
 
 /* What the kernel does with NEEDS_CSUM: the sum from csum_start, stored inverted. */
-static void finish_csum(uint8_t *f, uint32_t len, const struct tap_vnet_hdr *vh)
+static void finish_csum(uint8_t *f, uint32_t len, const struct net_vnet_hdr *vh)
 {
 	uint16_t c = (uint16_t)~fold(sum16(0, f + vh->csum_start, len - vh->csum_start));
 
@@ -662,7 +660,7 @@ static uint32_t tx_section(struct vg_chan *c, uint32_t sec, uint32_t len)
 }
 
 /* The next frame hvkvm wrote to the tap: its virtio-net header and length. */
-static int peer_read(struct tap_vnet_hdr *vh, uint8_t *f, uint32_t max)
+static int peer_read(struct net_vnet_hdr *vh, uint8_t *f, uint32_t max)
 {
 	struct pollfd p = { peer, POLLIN, 0 };
 	uint8_t buf[70000];
@@ -671,11 +669,11 @@ static int peer_read(struct tap_vnet_hdr *vh, uint8_t *f, uint32_t max)
 	if (poll(&p, 1, VG_TMO) != 1)
 		return -1;
 	n = recv(peer, buf, sizeof(buf), 0);
-	ck_assert_int_ge(n, TAP_VNET_HDR_LEN);
-	ck_assert_uint_le((size_t)n - TAP_VNET_HDR_LEN, max);
+	ck_assert_int_ge(n, NET_VNET_HDR_LEN);
+	ck_assert_uint_le((size_t)n - NET_VNET_HDR_LEN, max);
 	memcpy(vh, buf, sizeof(*vh));
-	memcpy(f, buf + TAP_VNET_HDR_LEN, (size_t)n - TAP_VNET_HDR_LEN);
-	return (int)n - TAP_VNET_HDR_LEN;
+	memcpy(f, buf + NET_VNET_HDR_LEN, (size_t)n - NET_VNET_HDR_LEN);
+	return (int)n - NET_VNET_HDR_LEN;
 }
 
 static bool peer_idle(void)
@@ -691,8 +689,8 @@ static void peer_write(uint8_t flags, const uint8_t *f, uint32_t len)
 	uint8_t buf[70000] = { 0 };
 
 	buf[0] = flags;
-	memcpy(buf + TAP_VNET_HDR_LEN, f, len);
-	ck_assert_int_eq(send(peer, buf, TAP_VNET_HDR_LEN + len, 0), (ssize_t)(TAP_VNET_HDR_LEN + len));
+	memcpy(buf + NET_VNET_HDR_LEN, f, len);
+	ck_assert_int_eq(send(peer, buf, NET_VNET_HDR_LEN + len, 0), (ssize_t)(NET_VNET_HDR_LEN + len));
 }
 
 /* One received RNDIS data message as rndis_filter_receive_data checks it: the
@@ -876,7 +874,7 @@ START_TEST(test_tx_batch)
 {
 	uint8_t f[3][256], out[2048], *sec;
 	uint32_t len[3], off = 0;
-	struct tap_vnet_hdr vh;
+	struct net_vnet_hdr vh;
 	struct netvsp_stats s, before;
 
 	nic_up();
@@ -913,7 +911,7 @@ START_TEST(test_tx_csum)
 {
 	uint8_t f[2048], out[2048];
 	uint32_t len, ppi[2];
-	struct tap_vnet_hdr vh;
+	struct net_vnet_hdr vh;
 
 	nic_up();
 	len = mk_tcp4(f, peer_mac, 0xc0a80001, 0xc0a80002, 40000, 22, 300);
@@ -923,8 +921,8 @@ START_TEST(test_tx_csum)
 	ppi[1] = NDIS_TXCSUM_IS_IPV4 | NDIS_TXCSUM_TCP | (34u << 16);
 	ck_assert_uint_eq(tx_section(&ch[0], 0, mk_rndis(send_section(0), f, len, ppi, 1)), NVSP_STAT_SUCCESS);
 	ck_assert_int_eq(peer_read(&vh, out, sizeof(out)), (int)len);
-	ck_assert_uint_eq(vh.flags, TAP_VNET_NEEDS_CSUM);
-	ck_assert_uint_eq(vh.gso_type, TAP_VNET_GSO_NONE);
+	ck_assert_uint_eq(vh.flags, NET_VNET_NEEDS_CSUM);
+	ck_assert_uint_eq(vh.gso_type, NET_VNET_GSO_NONE);
 	ck_assert_uint_eq(vh.csum_start, 34);
 	ck_assert_uint_eq(vh.csum_offset, 16);
 	finish_csum(out, len, &vh);
@@ -935,7 +933,7 @@ START_TEST(test_tx_csum)
 	ppi[1] = NDIS_TXCSUM_IS_IPV6 | NDIS_TXCSUM_UDP | (54u << 16);
 	ck_assert_uint_eq(tx_section(&ch[0], 1, mk_rndis(send_section(1), f, len, ppi, 1)), NVSP_STAT_SUCCESS);
 	ck_assert_int_eq(peer_read(&vh, out, sizeof(out)), (int)len);
-	ck_assert_uint_eq(vh.flags, TAP_VNET_NEEDS_CSUM);
+	ck_assert_uint_eq(vh.flags, NET_VNET_NEEDS_CSUM);
 	ck_assert_uint_eq(vh.csum_start, 54);
 	ck_assert_uint_eq(vh.csum_offset, 6);
 	finish_csum(out, len, &vh);
@@ -953,7 +951,7 @@ START_TEST(test_tx_lso_ipv4)
 	uint32_t payload = 20000, len, ppi[2], hlen, ranges[2];
 	uint64_t gpa[2];
 	struct nvsp_msg1_send_rndis_pkt m;
-	struct tap_vnet_hdr vh;
+	struct net_vnet_hdr vh;
 	uint8_t hdr[64];
 	uint64_t tid;
 
@@ -991,8 +989,8 @@ START_TEST(test_tx_lso_ipv4)
 	ck_assert_int_eq(send_gpa(&ch[0], tid, gpa, ranges, 2, &m, sizeof(m)), 0);
 	ck_assert_uint_eq(comp_status(&ch[0], tid, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE), NVSP_STAT_SUCCESS);
 	ck_assert_int_eq(peer_read(&vh, out, sizeof(out)), (int)len);
-	ck_assert_uint_eq(vh.flags, TAP_VNET_NEEDS_CSUM);
-	ck_assert_uint_eq(vh.gso_type, TAP_VNET_GSO_TCPV4);
+	ck_assert_uint_eq(vh.flags, NET_VNET_NEEDS_CSUM);
+	ck_assert_uint_eq(vh.gso_type, NET_VNET_GSO_TCPV4);
 	ck_assert_uint_eq(vh.gso_size, 1448);
 	ck_assert_uint_eq(vh.hdr_len, 54);
 	ck_assert_uint_eq(vh.csum_start, 34);
@@ -1012,7 +1010,7 @@ START_TEST(test_tx_lso_ipv6_vlan)
 	static uint8_t f[9000], out[9100];
 	uint8_t *ip = f + 14, *tcp = ip + 40;
 	uint32_t payload = 8000, len = 14 + 40 + 20 + payload, ppi[4];
-	struct tap_vnet_hdr vh;
+	struct net_vnet_hdr vh;
 
 	nic_up();
 	memcpy(f, peer_mac, 6);
@@ -1056,7 +1054,7 @@ START_TEST(test_tx_lso_ipv6_vlan)
 	ck_assert_uint_eq(get16(out + 12), 0x8100);
 	ck_assert_uint_eq(get16(out + 14), (5u << 13) | (1u << 12) | 100u);
 	ck_assert_uint_eq(get16(out + 16), 0x86dd);
-	ck_assert_uint_eq(vh.gso_type, TAP_VNET_GSO_TCPV6 | TAP_VNET_GSO_ECN);
+	ck_assert_uint_eq(vh.gso_type, NET_VNET_GSO_TCPV6 | NET_VNET_GSO_ECN);
 	ck_assert_uint_eq(vh.gso_size, 1200);
 	ck_assert_uint_eq(vh.csum_start, 58);
 	ck_assert_uint_eq(vh.hdr_len, 78);
@@ -1080,7 +1078,7 @@ START_TEST(test_rx_basic)
 
 	nic_up();
 	len = mk_tcp4(f, mac, 0x0a000002, 0x0a000001, 80, 1000, 1000);
-	peer_write(TAP_VNET_DATA_VALID, f, len);
+	peer_write(NET_VNET_DATA_VALID, f, len);
 	rx_frames(&ch[0], fr, 1, false, NULL);
 	ck_assert_uint_eq(fr[0].len, len);
 	ck_assert_mem_eq(fr[0].data, f, len);
@@ -1110,9 +1108,9 @@ START_TEST(test_rx_rsc)
 {
 	struct ndis_offload_params p = { .header = { NDIS_OBJECT_TYPE_DEFAULT, 3, 28 } };
 	struct ndis_object_header in = { NDIS_OBJECT_TYPE_OFFLOAD, 3, 156 };
-	static uint8_t f[30000], buf[TAP_VNET_HDR_LEN + sizeof(f)], got[sizeof(f)];
+	static uint8_t f[30000], buf[NET_VNET_HDR_LEN + sizeof(f)], got[sizeof(f)];
 	static struct rx_frame fr[32];
-	struct tap_vnet_hdr vh = { .flags = TAP_VNET_NEEDS_CSUM, .gso_type = TAP_VNET_GSO_TCPV4, .hdr_len = 54,
+	struct net_vnet_hdr vh = { .flags = NET_VNET_NEEDS_CSUM, .gso_type = NET_VNET_GSO_TCPV4, .hdr_len = 54,
 				   .gso_size = 1448, .csum_start = 34, .csum_offset = 16 };
 	struct ndis_offload o;
 	uint32_t len, cap, m, n, off = 0;
@@ -1149,7 +1147,7 @@ START_TEST(test_rx_rsc)
 	ck_assert_uint_eq(fr[0].csum & NDIS_RXCSUM_TCP_SUCCEEDED, NDIS_RXCSUM_TCP_SUCCEEDED);
 	/* A small frame with its checksum unfinished: one section, checksum vouched for. */
 	len = mk_tcp4(f, mac, 0x0a000002, 0x0a000001, 80, 1000, 100);
-	peer_write(TAP_VNET_NEEDS_CSUM, f, len);
+	peer_write(NET_VNET_NEEDS_CSUM, f, len);
 	rx_frames(&ch[0], fr, 1, false, NULL);
 	ck_assert(!fr[0].has_id);
 	ck_assert_uint_eq(fr[0].csum & NDIS_RXCSUM_TCP_SUCCEEDED, NDIS_RXCSUM_TCP_SUCCEEDED);
@@ -1380,7 +1378,7 @@ START_TEST(test_subchannels_and_rss)
 	/* Data sent on the sub-channel is completed there. */
 	{
 		uint32_t len = mk_tcp4(f, peer_mac, 1, 2, 3, 4, 50);
-		struct tap_vnet_hdr vh;
+		struct net_vnet_hdr vh;
 		uint8_t out[2048];
 
 		ck_assert_uint_eq(tx_section(&ch[1], 9, mk_rndis(send_section(9), f, len, NULL, 0)), NVSP_STAT_SUCCESS);
@@ -1586,7 +1584,7 @@ START_TEST(test_bad_rndis_packets)
 	uint32_t len, ml, ppi[2] = { TCPIP_CHKSUM_PKTINFO, NDIS_TXCSUM_IS_IPV4 | NDIS_TXCSUM_TCP | (34u << 16) };
 	struct rndis_packet p;
 	struct rndis_ppi h;
-	struct tap_vnet_hdr vh;
+	struct net_vnet_hdr vh;
 	uint8_t out[2048];
 
 	nic_up();
