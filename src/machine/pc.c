@@ -3,10 +3,10 @@
 #include "acpi.h"
 #include "boot.h"
 #include "console.h"
-#include "devices/acpi_pm.h"
-#include "devices/pc_ports.h"
-#include "devices/rtc.h"
-#include "devices/uart8250.h"
+#include "acpi_pm.h"
+#include "pc_ports.h"
+#include "rtc.h"
+#include "uart8250.h"
 #include "log.h"
 
 #include <errno.h>
