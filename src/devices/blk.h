@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Block back ends: a raw image file or a block device, read and written
- * asynchronously. Requests are submitted and completed on the event-loop thread;
- * many can be in flight. io_uring when built with it, a thread pool otherwise.
+ * The block back-end interface a disk model (scsi_disk) consumes: requests with
+ * completion callbacks, batching, draining, and what the medium can do. The model
+ * never knows what implements it: an I/O engine on a raw image or block device
+ * (backends/: io_uring, a thread pool, inline for files in memory), or a format
+ * driver (an image format that maps guest blocks to places in its file) stacked on
+ * such an engine by implementing these ops over another struct blk.
  *
- * A flush completes only once everything written before it is durable.
+ * Requests are submitted and completed on the event-loop thread; many can be in
+ * flight. A flush completes only once everything written before it is durable.
  */
 #ifndef HVKVM_BLK_H
 #define HVKVM_BLK_H
@@ -14,7 +18,6 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-struct loop;
 struct blk;
 
 enum blk_op {
@@ -35,7 +38,7 @@ struct blk_req {
 	/* Runs on the loop thread: result is the bytes transferred, 0, or -errno. */
 	void (*done)(struct blk_req *req, int64_t result);
 	void *opaque;
-	/* The back end's own: */
+	/* The back end's own (a format driver uses its own requests below it): */
 	uint64_t transferred;		/* across short transfers */
 	struct iovec *rest;		/* the remainder after a short transfer */
 	unsigned rest_cnt;
@@ -49,38 +52,71 @@ struct blk_info {
 	bool readonly;
 	bool discard;			/* holes can be punched */
 	bool rotational;
+	uint32_t dma_align;		/* memory, offsets and lengths (O_DIRECT); 1: any */
 };
 
-enum blk_cache {
-	BLK_CACHE_WRITEBACK,		/* page cache; flushes make data durable */
-	BLK_CACHE_NONE,			/* O_DIRECT */
+struct blk_ops {
+	/* Queue a request; 0, or -errno if it could not even be queued (done is not
+	 * called). */
+	int (*submit)(struct blk *b, struct blk_req *req);
+	/* Between plug and unplug, submissions are gathered and sent on together. */
+	void (*plug)(struct blk *b);
+	void (*unplug)(struct blk *b);
+	/* Wait until every submitted request has completed (their done callbacks run
+	 * here), e.g. before the guest memory they use goes away. Never from a done
+	 * callback. */
+	void (*drain)(struct blk *b);
+	/* Requests submitted and not completed yet. */
+	unsigned (*inflight)(const struct blk *b);
+	/* Frees b; nothing may be in flight (drain first). */
+	void (*close)(struct blk *b);
 };
 
-/*
- * Open path and take an fcntl lock on it (shared when readonly, exclusive otherwise)
- * so that two VMs cannot use one image. On failure returns -errno and a message
- * without the "hvkvm: " prefix in err.
- */
-int blk_open(struct blk **out, struct loop *loop, const char *path, bool readonly, enum blk_cache cache,
-	     char *err, size_t errlen);
-void blk_close(struct blk *b);
-const struct blk_info *blk_info(const struct blk *b);
+/* Embedded in the back end's own struct. */
+struct blk {
+	const struct blk_ops *ops;
+	struct blk_info info;		/* fixed once open */
+};
 
-/* Queue a request; 0, or -errno if it could not even be queued (done is not called). */
-int blk_submit(struct blk *b, struct blk_req *req);
-/* Between plug and unplug, submissions are gathered and sent to the kernel together. */
-void blk_plug(struct blk *b);
-void blk_unplug(struct blk *b);
+static inline int blk_submit(struct blk *b, struct blk_req *req)
+{
+	return b->ops->submit(b, req);
+}
 
-/* Wait until every submitted request has completed (their done callbacks run here),
- * e.g. before the guest memory they use goes away. Loop thread only, and never from a
- * done callback: completions already collected would not be delivered again. */
-void blk_drain(struct blk *b);
+static inline void blk_plug(struct blk *b)
+{
+	b->ops->plug(b);
+}
 
-/* Requests submitted and not completed yet. */
-unsigned blk_inflight(const struct blk *b);
+static inline void blk_unplug(struct blk *b)
+{
+	b->ops->unplug(b);
+}
 
-/* Alignment O_DIRECT needs for memory, offsets and lengths (1 without cache=none). */
-size_t blk_dma_alignment(const struct blk *b);
+static inline void blk_drain(struct blk *b)
+{
+	b->ops->drain(b);
+}
+
+static inline unsigned blk_inflight(const struct blk *b)
+{
+	return b->ops->inflight(b);
+}
+
+static inline void blk_close(struct blk *b)
+{
+	if (b)
+		b->ops->close(b);
+}
+
+static inline const struct blk_info *blk_info(const struct blk *b)
+{
+	return &b->info;
+}
+
+static inline size_t blk_dma_alignment(const struct blk *b)
+{
+	return b->info.dma_align;
+}
 
 #endif

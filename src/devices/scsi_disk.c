@@ -29,6 +29,7 @@ enum scsi_disk_stage {
 
 struct scsi_disk {
 	struct blk *blk;
+	bool owns_blk;
 	uint64_t blocks;		/* capacity in logical blocks */
 	uint32_t block_size;		/* logical, bytes */
 	uint8_t phys_exp;		/* log2 of logical blocks per physical block */
@@ -1172,6 +1173,7 @@ struct scsi_disk *scsi_disk_new(struct blk *b, const struct scsi_disk_config *cf
 	if (!d)
 		return NULL;
 	d->blk = b;
+	d->owns_blk = cfg->owns_backend;
 	d->block_size = info->logical_block;
 	d->blocks = info->size / info->logical_block;
 	while (d->phys_exp < 15 && (uint64_t)info->logical_block << (d->phys_exp + 1) <= info->physical_block)
@@ -1206,5 +1208,22 @@ struct scsi_disk *scsi_disk_new(struct blk *b, const struct scsi_disk_config *cf
 
 void scsi_disk_free(struct scsi_disk *d)
 {
+	if (d && d->owns_blk)
+		blk_close(d->blk);
 	free(d);
+}
+
+void scsi_disk_plug(struct scsi_disk *d)
+{
+	blk_plug(d->blk);
+}
+
+void scsi_disk_unplug(struct scsi_disk *d)
+{
+	blk_unplug(d->blk);
+}
+
+void scsi_disk_drain(struct scsi_disk *d)
+{
+	blk_drain(d->blk);
 }

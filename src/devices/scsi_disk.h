@@ -31,6 +31,7 @@ struct scsi_disk_config {
 				 * length); 0: no limit but the initiator's buffer */
 	bool readonly;		/* or the back end's readonly */
 	bool write_cache;	/* WCE in the caching mode page: cache=writeback */
+	bool owns_backend;	/* scsi_disk_free closes the back end */
 };
 
 struct scsi_cmd {
@@ -60,11 +61,19 @@ struct scsi_cmd {
 };
 
 /*
- * A disk on b, which stays the caller's (close it after scsi_disk_free). NULL with
- * errno set on failure. Call on the loop thread, like everything below.
+ * A disk on b, which stays the caller's (close it after scsi_disk_free) unless
+ * cfg->owns_backend. NULL with errno set on failure (b is still the caller's). Call
+ * on the loop thread, like everything below.
  */
 struct scsi_disk *scsi_disk_new(struct blk *b, const struct scsi_disk_config *cfg);
 void scsi_disk_free(struct scsi_disk *d);	/* only with no command in flight */
+
+/* For the controller, which never sees the back end: gather the requests of the
+ * commands executed between plug and unplug, and wait for every command in flight
+ * to complete (done runs here; never from a done callback). */
+void scsi_disk_plug(struct scsi_disk *d);
+void scsi_disk_unplug(struct scsi_disk *d);
+void scsi_disk_drain(struct scsi_disk *d);
 
 /*
  * Runs one command addressed to the disk. The caller fills the CDB and buffer

@@ -6,7 +6,6 @@
  * because the guest driver never times one out.
  */
 #include "storvsp.h"
-#include "blk.h"
 #include "guid.h"
 #include "log.h"
 #include "memory.h"
@@ -32,7 +31,6 @@ enum storvsp_state {
 };
 
 struct storvsp_lun {
-	struct blk *blk;
 	struct scsi_disk *disk;
 };
 
@@ -560,8 +558,8 @@ static bool storvsp_process(struct storvsp_chan *c)
 		return false;
 	}
 	for (unsigned i = 0; i < STORVSP_MAX_LUNS; i++)
-		if (s->luns[i].blk)
-			blk_plug(s->luns[i].blk);
+		if (s->luns[i].disk)
+			scsi_disk_plug(s->luns[i].disk);
 	while (c->open) {
 		if (c->inflight >= STORVSP_MAX_INFLIGHT || c->backlog) {
 			c->throttled = c->inflight >= STORVSP_MAX_INFLIGHT;
@@ -582,8 +580,8 @@ static bool storvsp_process(struct storvsp_chan *c)
 	if (c->open)
 		vmbus_chan_recv_done(c->ch);
 	for (unsigned i = 0; i < STORVSP_MAX_LUNS; i++)
-		if (s->luns[i].blk)
-			blk_unplug(s->luns[i].blk);
+		if (s->luns[i].disk)
+			scsi_disk_unplug(s->luns[i].disk);
 	chan_release(c);
 	return drained;
 }
@@ -641,8 +639,8 @@ static void sv_close(struct vmbus_channel *ch, void *opaque)
 	chan_hold(c);
 	if (c->busy == 1)
 		for (unsigned i = 0; i < STORVSP_MAX_LUNS && c->inflight; i++)
-			if (s->luns[i].blk)
-				blk_drain(s->luns[i].blk);
+			if (s->luns[i].disk)
+				scsi_disk_drain(s->luns[i].disk);
 	c->closed = true;
 	chan_release(c);
 }
@@ -687,10 +685,9 @@ void storvsp_free(struct storvsp *s)
 	if (!s)
 		return;
 	for (unsigned i = 0; i < STORVSP_MAX_LUNS; i++) {
-		if (s->luns[i].blk)
-			blk_drain(s->luns[i].blk);
+		if (s->luns[i].disk)
+			scsi_disk_drain(s->luns[i].disk);
 		scsi_disk_free(s->luns[i].disk);
-		blk_close(s->luns[i].blk);
 	}
 	free(s);
 }
@@ -705,10 +702,10 @@ int storvsp_attach(struct storvsp *s, unsigned lun, struct blk *b, const struct 
 		return -EBUSY;
 	if (!c.max_transfer || c.max_transfer > STORVSP_MAX_TRANSFER)
 		c.max_transfer = STORVSP_MAX_TRANSFER;
+	c.owns_backend = true;
 	s->luns[lun].disk = scsi_disk_new(b, &c);
 	if (!s->luns[lun].disk)
 		return -ENOMEM;
-	s->luns[lun].blk = b;
 	send_enumerate(s);
 	return 0;
 }
@@ -720,11 +717,9 @@ int storvsp_detach(struct storvsp *s, unsigned lun)
 	if (lun >= STORVSP_MAX_LUNS || !s->luns[lun].disk)
 		return -ENOENT;
 	l = &s->luns[lun];
-	blk_drain(l->blk);
+	scsi_disk_drain(l->disk);
 	scsi_disk_free(l->disk);
-	blk_close(l->blk);
 	l->disk = NULL;
-	l->blk = NULL;
 	send_enumerate(s);
 	return 0;
 }

@@ -27,7 +27,7 @@ struct storvsp *storvsp_new(struct vmbus *bus, const struct gmem *mem, unsigned 
 /* Frees the disks too; after vmbus_free(), which closes the channels. */
 void storvsp_free(struct storvsp *s);
 
-/* Give LUN lun the back end b (the controller owns it from now on). While the guest
+/* Give LUN lun a disk on the back end b (the disk owns it from now on). While the guest
  * runs, the guest is told to rescan the bus. -EBUSY if the LUN is taken. */
 int storvsp_attach(struct storvsp *s, unsigned lun, struct blk *b, const struct scsi_disk_config *cfg);
 /* Remove a LUN (its I/O is finished first) and tell the guest. -ENOENT if empty. */

@@ -2,7 +2,7 @@
 #include "machine.h"
 #include "aml.h"
 #include "hv.h"
-#include "blk.h"
+#include "blk_file.h"
 #include "ic.h"
 #include "netvsp.h"
 #include "tap.h"

@@ -11,7 +11,7 @@
  * sense, no more transferred than the buffer holds, and a buffer the initiator only
  * meant to be read (data out) never written.
  */
-#include "blk.h"
+#include "blk_file.h"
 #include "fuzz.h"
 #include "loop.h"
 #include "scsi.h"

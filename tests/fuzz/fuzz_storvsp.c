@@ -9,7 +9,7 @@
  * rings, writes guest memory, and closes and reopens channels. The disks are temp
  * files behind the real block back end; after each step every I/O completes.
  */
-#include "blk.h"
+#include "blk_file.h"
 #include "fuzz.h"
 #include "fuzz_guest.h"
 #include "hv.h"

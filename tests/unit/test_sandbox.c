@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "hvkvm-config.h"
-#include "blk.h"
+#include "blk_file.h"
 #include "loop.h"
 #include "mgmt.h"
 #include "mgmt_client.h"

@@ -8,7 +8,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "blk.h"
+#include "blk_file.h"
 #include "loop.h"
 #include "scsi.h"
 #include "scsi_disk.h"

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blk.h"
+#include "blk_file.h"
 #include "guid.h"
 #include "loop.h"
 #include "scsi.h"
