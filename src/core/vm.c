@@ -56,6 +56,58 @@ void vm_set_cpuid_fn(struct vm *vm, vm_cpuid_fn *fn, void *opaque)
 	vm->cpuid_opaque = opaque;
 }
 
+enum vm_state vm_get_state(const struct vm *vm)
+{
+	return vm->state;
+}
+
+bool vm_is_stopping(const struct vm *vm)
+{
+	return atomic_load(&vm->stopping);
+}
+
+int vm_exit_code(const struct vm *vm)
+{
+	return vm->exit_code;
+}
+
+unsigned vm_boots(const struct vm *vm)
+{
+	return vm->boots;
+}
+
+uint64_t vm_started_ns(const struct vm *vm)
+{
+	return vm->started_ns;
+}
+
+uint64_t vm_boot_ns(const struct vm *vm)
+{
+	return vm->boot_ns;
+}
+
+unsigned vm_vcpu_count(const struct vm *vm)
+{
+	return vm->ncpus;
+}
+
+uint64_t vm_memory_size(const struct vm *vm)
+{
+	return vm->mem.size;
+}
+
+struct loop *vm_loop(const struct vm *vm)
+{
+	return vm->loop;
+}
+
+uint64_t vm_vcpu_stat(const struct vm *vm, unsigned index, enum vcpu_stat k)
+{
+	if (!vm->vcpus || index >= vm->ncpus || !vm->vcpus[index])
+		return 0;
+	return vcpu_stat(vm->vcpus[index], k);
+}
+
 void vm_set_loader(struct vm *vm, vm_loader_fn *fn, void *opaque)
 {
 	vm->loader = fn;

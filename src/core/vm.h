@@ -195,6 +195,20 @@ void vm_del_event_hook(struct vm *vm, vm_event_fn *fn, void *opaque);
 /* "running", "paused", "shutting-down", ... */
 const char *vm_state_name(enum vm_state s);
 
+/* What management may read of the VM (loop thread, or the main thread before the loop
+ * runs); the struct's fields are the VM's own. */
+enum vm_state vm_get_state(const struct vm *vm);
+bool vm_is_stopping(const struct vm *vm);	/* going away: refuse new work; any thread */
+int vm_exit_code(const struct vm *vm);		/* once VM_STATE_STOPPED */
+unsigned vm_boots(const struct vm *vm);		/* guest starts so far */
+uint64_t vm_started_ns(const struct vm *vm);	/* CLOCK_MONOTONIC at the first start; 0: never */
+uint64_t vm_boot_ns(const struct vm *vm);	/* ... at this boot */
+unsigned vm_vcpu_count(const struct vm *vm);
+uint64_t vm_memory_size(const struct vm *vm);	/* guest RAM, bytes */
+struct loop *vm_loop(const struct vm *vm);
+/* Counter k of vCPU index in this boot (0 for a vCPU that does not exist). */
+uint64_t vm_vcpu_stat(const struct vm *vm, unsigned index, enum vcpu_stat k);
+
 /* Load the guest and start the vCPUs (first boot and after each reset). Returns 0,
  * or a vm_exit_code after printing why. */
 int vm_start(struct vm *vm);

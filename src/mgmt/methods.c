@@ -93,10 +93,10 @@ static const char *const no_params[] = { NULL };
 
 bool mgmt_vm_alive(struct mgmt_call *call, struct vm *vm)
 {
-	if (vm->state != VM_STATE_CREATED && vm->state != VM_STATE_STOPPED && !atomic_load(&vm->stopping))
+	if (vm_get_state(vm) != VM_STATE_CREATED && vm_get_state(vm) != VM_STATE_STOPPED && !vm_is_stopping(vm))
 		return true;
-	mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string(vm_state_name(vm->state)), "the VM is %s",
-		   atomic_load(&vm->stopping) ? "stopping" : vm_state_name(vm->state));
+	mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string(vm_state_name(vm_get_state(vm))), "the VM is %s",
+		   vm_is_stopping(vm) ? "stopping" : vm_state_name(vm_get_state(vm)));
 	return false;
 }
 
@@ -104,7 +104,7 @@ static struct json_object *state_result(struct vm *vm)
 {
 	struct json_object *r = json_object_new_object();
 
-	add(r, "state", json_object_new_string(vm_state_name(vm->state)));
+	add(r, "state", json_object_new_string(vm_state_name(vm_get_state(vm))));
 	return r;
 }
 
@@ -221,12 +221,12 @@ static void vm_info(struct mgmt_call *call, struct json_object *params, void *op
 	r = json_object_new_object();
 	add(r, "version", json_object_new_string(HVKVM_VERSION));
 	add(r, "pid", json_object_new_int((int)getpid()));
-	add(r, "state", json_object_new_string(vm_state_name(vm->state)));
-	add(r, "boots", json_object_new_int((int)vm->boots));
-	add(r, "uptime_ms", u64(vm->started_ns ? (now - vm->started_ns) / 1000000 : 0));
-	add(r, "boot_uptime_ms", u64(vm->boot_ns ? (now - vm->boot_ns) / 1000000 : 0));
-	add(r, "vcpus", json_object_new_int((int)vm->ncpus));
-	add(r, "memory_bytes", u64(vm->mem.size));
+	add(r, "state", json_object_new_string(vm_state_name(vm_get_state(vm))));
+	add(r, "boots", json_object_new_int((int)vm_boots(vm)));
+	add(r, "uptime_ms", u64(vm_started_ns(vm) ? (now - vm_started_ns(vm)) / 1000000 : 0));
+	add(r, "boot_uptime_ms", u64(vm_boot_ns(vm) ? (now - vm_boot_ns(vm)) / 1000000 : 0));
+	add(r, "vcpus", json_object_new_int((int)vm_vcpu_count(vm)));
+	add(r, "memory_bytes", u64(vm_memory_size(vm)));
 	add(r, "hyperv", hyperv_info(m));
 	devs = json_object_new_array();
 	if (m->pc.uart)
@@ -261,7 +261,7 @@ static void vm_pause_m(struct mgmt_call *call, struct json_object *params, void 
 	if (!params_ok(call, params, no_params) || !mgmt_vm_alive(call, vm))
 		return;
 	if (vm_pause(vm) < 0) {
-		mgmt_error(call, MGMT_ERR_VM_STATE, NULL, "the VM is %s", vm_state_name(vm->state));
+		mgmt_error(call, MGMT_ERR_VM_STATE, NULL, "the VM is %s", vm_state_name(vm_get_state(vm)));
 		return;
 	}
 	mgmt_reply(call, state_result(vm));
@@ -277,7 +277,7 @@ static void vm_resume_m(struct mgmt_call *call, struct json_object *params, void
 		return;
 	r = vm_resume(vm);
 	if (r == -ESRCH) {
-		mgmt_error(call, MGMT_ERR_VM_STATE, NULL, "the VM is %s", vm_state_name(vm->state));
+		mgmt_error(call, MGMT_ERR_VM_STATE, NULL, "the VM is %s", vm_state_name(vm_get_state(vm)));
 		return;
 	}
 	if (r < 0) {
@@ -337,8 +337,8 @@ static void shutdown_waits_done(struct mgmt_methods *mm, bool reset)
 		} else {
 			struct json_object *r = state_result(vm);
 
-			add(r, "reason", json_object_new_string(exit_reason(vm->exit_code)));
-			add(r, "exit_code", json_object_new_int(vm->exit_code));
+			add(r, "reason", json_object_new_string(exit_reason(vm_exit_code(vm))));
+			add(r, "exit_code", json_object_new_int(vm_exit_code(vm)));
 			mgmt_reply(call, r);
 		}
 	}
@@ -363,7 +363,7 @@ static void vm_shutdown_m(struct mgmt_call *call, struct json_object *params, vo
 	}
 	if (!mgmt_vm_alive(call, vm))
 		return;
-	if (vm->state == VM_STATE_PAUSED) {
+	if (vm_get_state(vm) == VM_STATE_PAUSED) {
 		mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string("paused"),
 			   "the VM is paused: resume it first, a paused guest cannot shut down");
 		return;
@@ -377,7 +377,7 @@ static void vm_shutdown_m(struct mgmt_call *call, struct json_object *params, vo
 		return;
 	}
 	w = calloc(1, sizeof(*w));
-	if (!w || !(w->timer = loop_timer_new(vm->loop, shutdown_timeout, w))) {
+	if (!w || !(w->timer = loop_timer_new(vm_loop(vm), shutdown_timeout, w))) {
 		free(w);
 		mgmt_error(call, JSONRPC_INTERNAL_ERROR, NULL, "Internal error: out of memory");
 		return;
@@ -494,10 +494,10 @@ static void vm_stats_m(struct mgmt_call *call, struct json_object *params, void 
 		return;
 	}
 	r = json_object_new_object();
-	add(r, "boots", json_object_new_int((int)vm->boots));
-	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++) {
+	add(r, "boots", json_object_new_int((int)vm_boots(vm)));
+	for (unsigned i = 0; i < vm_vcpu_count(vm); i++) {
 		for (unsigned k = 0; k < VCPU_STAT_COUNT; k++)
-			v[k] = vm->vcpus[i] ? vcpu_stat(vm->vcpus[i], (enum vcpu_stat)k) : 0;
+			v[k] = vm_vcpu_stat(vm, i, (enum vcpu_stat)k);
 		json_object_array_add(vcpus, vcpu_counters((int)i, v));
 	}
 	add(r, "vcpus", vcpus);
@@ -562,17 +562,17 @@ static void on_vm_event(struct vm *vm, enum vm_event ev, enum vm_state prev, voi
 
 	if (ev == VM_EVENT_RESET) {
 		shutdown_waits_done(mm, true);
-		add(f, "boot", json_object_new_int((int)vm->boots + 1));
+		add(f, "boot", json_object_new_int((int)vm_boots(vm) + 1));
 		mgmt_emit(mm->mgmt, "reset", f);
 		return;
 	}
-	if (vm->state == VM_STATE_STOPPED)
+	if (vm_get_state(vm) == VM_STATE_STOPPED)
 		shutdown_waits_done(mm, false);
-	add(f, "state", json_object_new_string(vm_state_name(vm->state)));
+	add(f, "state", json_object_new_string(vm_state_name(vm_get_state(vm))));
 	add(f, "previous", json_object_new_string(vm_state_name(prev)));
-	if (vm->state == VM_STATE_STOPPED) {
-		add(f, "reason", json_object_new_string(exit_reason(vm->exit_code)));
-		add(f, "exit_code", json_object_new_int(vm->exit_code));
+	if (vm_get_state(vm) == VM_STATE_STOPPED) {
+		add(f, "reason", json_object_new_string(exit_reason(vm_exit_code(vm))));
+		add(f, "exit_code", json_object_new_int(vm_exit_code(vm)));
 	}
 	mgmt_emit(mm->mgmt, "state", f);
 }

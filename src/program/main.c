@@ -44,14 +44,14 @@ static void main_on_vm_event(struct vm *vm, enum vm_event ev, enum vm_state prev
 
 	(void)prev;
 	if (ev == VM_EVENT_RESET) {
-		sdnotify_sendf(&m->notify, "STATUS=the guest restarts (boot %u)", vm->boots + 1);
+		sdnotify_sendf(&m->notify, "STATUS=the guest restarts (boot %u)", vm_boots(vm) + 1);
 		return;
 	}
-	switch (vm->state) {
+	switch (vm_get_state(vm)) {
 	case VM_STATE_RUNNING:
 		if (!__atomic_exchange_n(&m->notify.ready, true, __ATOMIC_ACQ_REL))
 			sdnotify_sendf(&m->notify, "READY=1\nMAINPID=%d\nSTATUS=running, %u vCPUs, %llu MiB",
-				       (int)getpid(), vm->ncpus, (unsigned long long)(vm->mem.size >> 20));
+				       (int)getpid(), vm_vcpu_count(vm), (unsigned long long)(vm_memory_size(vm) >> 20));
 		else
 			sdnotify_send(&m->notify, "STATUS=running");
 		break;
@@ -108,7 +108,7 @@ static int main_setup_api(struct machine *machine, const char *path, struct mgmt
 	char err[512];
 	int r;
 
-	*mgmt = mgmt_new(machine->vm->loop);
+	*mgmt = mgmt_new(vm_loop(machine->vm));
 	if (!*mgmt) {
 		log_error("--api-socket %s: out of memory", path);
 		return VM_EXIT_ERROR;
@@ -129,7 +129,7 @@ static int main_setup_api(struct machine *machine, const char *path, struct mgmt
 
 static int main_setup_signals(struct main_ctx *m, const sigset_t *set)
 {
-	struct loop *loop = m->machine->vm->loop;
+	struct loop *loop = vm_loop(m->machine->vm);
 
 	m->sigfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (m->sigfd < 0)
