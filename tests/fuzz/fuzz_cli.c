@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The command line (src/cli.c): any words, so every option's value parser (sizes,
+ * The command line (src/program/cli.c): any words, so every option's value parser (sizes,
  * numbers, MACs, the --hv list, the --disk and --net key=value lists) through
  * config_set. A command line that is accepted prints, with --print-config's printer,
  * a configuration that --config loads back to the same one. --config itself is left

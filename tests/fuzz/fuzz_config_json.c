@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The --config loader (src/config_json.c, and every key's check in config_keys.c):
+ * The --config loader (src/machine/config_json.c, and every key's check in config_keys.c):
  * any text as a configuration file. An error is one line. A file that loads is
  * printed as --print-config prints it, and that print must load again to the same
  * configuration (printed again, byte for byte the same): the README's promise.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * GPADLs (src/vmbus/gpadl.c) and guest page lists mapped into hvkvm
- * (gmem_view_pages, gmem_ptr, gmem_read/write in src/memory.c): any sequence of
+ * (gmem_view_pages, gmem_ptr, gmem_read/write in src/core/memory.c): any sequence of
  * GPADL_HEADER and GPADL_BODY messages, then views of any page range of what was
  * built, over four guest memory layouts: hvkvm's own (one region, and two around
  * the PC hole), and regions near the top of the address space with and without a
