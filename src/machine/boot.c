@@ -366,7 +366,6 @@ int boot_load(struct gmem *m, const struct boot_files *f, const char *cmdline, u
 	if (r < 0)
 		return fail(err, errlen, r, "cannot build the boot structures: %s", strerror(-r));
 
-	memset(st, 0, sizeof(*st));
 	*st = (struct vcpu_boot_state){ .entry = VCPU_ENTRY_LONG64, .cs = BOOT_CS, .ds = BOOT_DS };
 	st->rip = k.entry;
 	st->rsi = BOOT_PARAMS_ADDR;
