@@ -59,9 +59,11 @@ size_t iov_from_buf(const struct iovec *iov, unsigned n, uint64_t off, const voi
 
 int iov_slice(const struct iovec *iov, unsigned n, uint64_t off, uint64_t len, struct iovec *out, unsigned max)
 {
-	unsigned count = 0;
+	unsigned count = 0, i = iov_seek(iov, n, &off);
 
-	for (unsigned i = iov_seek(iov, n, &off); i < n && len; i++, off = 0) {
+	if (i == n && off)
+		return -ERANGE;	/* off is past the end, even for an empty slice */
+	for (; i < n && len; i++, off = 0) {
 		uint64_t k = iov[i].iov_len - off;
 
 		if (k > len)

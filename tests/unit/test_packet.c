@@ -693,6 +693,8 @@ START_TEST(test_iov_slice)
 	ck_assert_int_eq(iov_slice(list, NLIST, 0, 22, out, 4), 3);
 	ck_assert_uint_eq(out[2].iov_len, 7);
 	ck_assert_int_eq(iov_slice(list, NLIST, 10, 0, out, 4), 0);
+	ck_assert_int_eq(iov_slice(list, NLIST, 22, 0, out, 4), 0);	/* empty, at the end */
+	ck_assert_int_eq(iov_slice(list, NLIST, 23, 0, out, 4), -ERANGE);	/* empty, past it */
 	ck_assert_int_eq(iov_slice(list, NLIST, 0, 23, out, 4), -ERANGE);
 	ck_assert_int_eq(iov_slice(list, NLIST, 22, 1, out, 4), -ERANGE);
 	ck_assert_int_eq(iov_slice(list, NLIST, UINT64_MAX, 1, out, 4), -ERANGE);
