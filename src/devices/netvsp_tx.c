@@ -39,7 +39,7 @@ static int stream_build(struct netvsp *n, struct nv_stream *st, const uint8_t *b
 	if (m->send_buf_section_index != NVSP_SECTION_NONE) {
 		if (!n->have_tx || m->send_buf_section_index >= n->tx.count ||
 		    m->send_buf_section_size > NV_SEND_SECTION) {
-			*why = "RNDIS packet outside the send buffer";
+			*why = "outside the send buffer";
 			return -1;
 		}
 		if (m->send_buf_section_size)
