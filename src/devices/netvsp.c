@@ -539,7 +539,7 @@ static void handle_packet(struct nv_chan *c, uint32_t len)
 		if (plen < sizeof(m.rndis))
 			break;
 		n->stats.tx_nvsp++;
-		status = nv_tx_packet(c, c->pkt, len, off, &m.rndis);
+		status = nv_tx_packet(c, c->pkt, len, &m.rndis);
 		if (reply)
 			complete_status(c, d.trans_id, NVSP_MSG1_TYPE_SEND_RNDIS_PKT_COMPLETE, status);
 		/* Control replies after the send's completion, as Hyper-V. */

@@ -128,9 +128,9 @@ bool nv_bad(struct netvsp *n, const char *what);
 /* One RNDIS control message, copied out of guest memory: its reply is queued. */
 void nv_rndis(struct netvsp *n, const uint8_t *msg, uint32_t len);
 
-/* netvsp_tx.c: one SEND_RNDIS_PKT (desc + payload in buf); returns the NVSP status. */
-uint32_t nv_tx_packet(struct nv_chan *c, const uint8_t *buf, uint32_t len, uint32_t off,
-		      const struct nvsp_msg1_send_rndis_pkt *m);
+/* netvsp_tx.c: one SEND_RNDIS_PKT (the whole packet, len bytes, in buf; m its NVSP
+ * message); returns the NVSP status. */
+uint32_t nv_tx_packet(struct nv_chan *c, const uint8_t *buf, uint32_t len, const struct nvsp_msg1_send_rndis_pkt *m);
 
 /* netvsp_rx.c */
 int nv_rx_init(struct netvsp *n, uint32_t section_size, uint32_t count);

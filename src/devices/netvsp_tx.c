@@ -8,142 +8,61 @@
  * up the headers the offload asked for (netvsc-facts.md §9, §10).
  */
 #include "netvsp_internal.h"
+#include "iov.h"
 #include "log.h"
+#include "packet.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+/* The packet's bytes as one stream: the send-buffer section's, then the GPA ranges'. */
 struct nv_stream {
 	unsigned nseg;
 	uint64_t len;
-	uint8_t *end;		/* where the last piece ends; NULL before the first */
-	size_t last_len;	/* the last piece's length, kept here: seg[] is only written */
 	struct iovec seg[1 + NV_MAX_PFNS];
 };
 
-/* Add [p, p+len) to the stream, merged with the last piece if adjacent in hvkvm. */
-static void stream_add(struct nv_stream *st, uint8_t *p, size_t len)
+/* 0, or -1 with *why set if anything lies outside the buffers or RAM. */
+static int stream_build(struct netvsp *n, struct nv_stream *st, const uint8_t *buf, uint32_t len,
+			const struct nvsp_msg1_send_rndis_pkt *m, const char **why)
 {
-	if (st->nseg && st->end == p) {
-		st->last_len += len;
-		st->seg[st->nseg - 1].iov_len = st->last_len;
-	} else {
-		st->seg[st->nseg++] = (struct iovec){ p, len };
-		st->last_len = len;
-	}
-	st->end = p + len;
-	st->len += len;
-}
-
-/* The packet's section bytes, then its GPA ranges (each a byte range over a page
- * list). -1 if anything lies outside the buffers or RAM. */
-static int stream_build(struct netvsp *n, struct nv_stream *st, const uint8_t *buf, uint32_t off,
-			const struct nvsp_msg1_send_rndis_pkt *m, bool gpa_direct)
-{
-	struct vmbus_gpa_direct_header h;
-	uint32_t p, npfn = 0;
+	static const struct vmbus_pkt_limits limits = {
+		.max_ranges = NV_MAX_RANGES,
+		.max_pages = NV_MAX_PFNS,
+		.max_bytes = NV_MAX_PFNS * GMEM_PAGE_SIZE,
+	};
+	struct vmbus_pkt pkt;
 
 	st->nseg = 0;
-	st->len = 0;
-	st->end = NULL;
-	st->last_len = 0;
 	if (m->send_buf_section_index != NVSP_SECTION_NONE) {
 		if (!n->have_tx || m->send_buf_section_index >= n->tx.count ||
-		    m->send_buf_section_size > NV_SEND_SECTION)
+		    m->send_buf_section_size > NV_SEND_SECTION) {
+			*why = "outside the send buffer";
 			return -1;
-		if (m->send_buf_section_size)
-			stream_add(st, n->tx.view.base + (size_t)m->send_buf_section_index * NV_SEND_SECTION,
-				   m->send_buf_section_size);
-	}
-	if (!gpa_direct)
-		return 0;
-	memcpy(&h, buf, sizeof(h));
-	if (h.range_cnt == 0 || h.range_cnt > NV_MAX_RANGES)
-		return -1;
-	p = sizeof(h);
-	for (uint32_t i = 0; i < h.range_cnt; i++) {
-		struct vmbus_gpa_range r;
-		uint64_t pages, left;
-
-		if (p + sizeof(r) > off)
-			return -1;
-		memcpy(&r, buf + p, sizeof(r));
-		p += sizeof(r);
-		pages = ((uint64_t)r.byte_offset + r.byte_count + GMEM_PAGE_SIZE - 1) / GMEM_PAGE_SIZE;
-		if (r.byte_count == 0 || r.byte_offset >= GMEM_PAGE_SIZE || pages > NV_MAX_PFNS - npfn ||
-		    p + 8 * pages > off)
-			return -1;
-		npfn += (uint32_t)pages;
-		left = r.byte_count;
-		for (uint64_t k = 0; k < pages; k++, p += 8) {
-			uint64_t pfn;
-			uint32_t start = k == 0 ? r.byte_offset : 0;
-			uint32_t chunk = (uint32_t)GMEM_PAGE_SIZE - start;
-			uint8_t *host;
-
-			memcpy(&pfn, buf + p, 8);
-			if (pfn > UINT64_MAX / GMEM_PAGE_SIZE)
-				return -1;
-			host = gmem_ptr(n->mem, pfn * GMEM_PAGE_SIZE, GMEM_PAGE_SIZE);
-			if (!host)
-				return -1;
-			if (chunk > left)
-				chunk = (uint32_t)left;
-			stream_add(st, host + start, chunk);
-			left -= chunk;
 		}
+		if (m->send_buf_section_size)
+			st->seg[st->nseg++] = (struct iovec){
+				n->tx.view.base + (size_t)m->send_buf_section_index * NV_SEND_SECTION,
+				m->send_buf_section_size,
+			};
 	}
+	if (vmbus_pkt_parse(buf, len, n->mem, NULL, &limits, st->seg + st->nseg, NV_MAX_PFNS, &pkt) < 0) {
+		*why = pkt.bad;
+		return -1;
+	}
+	st->nseg += pkt.niov;
+	st->len = iov_size(st->seg, st->nseg);
 	return 0;
 }
 
 /* Copy [off, off+len) of the stream; -1 if beyond its end. */
 static int stream_copy(const struct nv_stream *st, uint64_t off, void *dst, size_t len)
 {
-	uint8_t *d = dst;
-
 	if (off > st->len || len > st->len - off)
 		return -1;
-	for (unsigned i = 0; i < st->nseg && len; i++) {
-		size_t sl = st->seg[i].iov_len;
-
-		if (off >= sl) {
-			off -= sl;
-			continue;
-		}
-		size_t k = sl - off < len ? sl - off : len;
-
-		memcpy(d, (uint8_t *)st->seg[i].iov_base + off, k);
-		d += k;
-		len -= k;
-		off = 0;
-	}
-	return 0;
-}
-
-/* iovecs for [off, off+len) of the stream; their count, or -1. */
-static int stream_iov(const struct nv_stream *st, uint64_t off, size_t len, struct iovec *iov, unsigned max)
-{
-	unsigned n = 0;
-
-	if (off > st->len || len > st->len - off)
-		return -1;
-	for (unsigned i = 0; i < st->nseg && len; i++) {
-		size_t sl = st->seg[i].iov_len;
-
-		if (off >= sl) {
-			off -= sl;
-			continue;
-		}
-		size_t k = sl - off < len ? sl - off : len;
-
-		if (n == max)
-			return -1;
-		iov[n++] = (struct iovec){ (uint8_t *)st->seg[i].iov_base + off, k };
-		len -= k;
-		off = 0;
-	}
-	return (int)n;
+	return iov_to_buf(st->seg, st->nseg, off, dst, len) == len ? 0 : -1;
 }
 
 /* ---- one frame ---------------------------------------------------------------------- */
@@ -331,7 +250,8 @@ static bool tx_frame(struct netvsp *n, const struct nv_stream *st, uint64_t pos,
 	} else {
 		iov[niov++] = (struct iovec){ f, hl };
 	}
-	k = stream_iov(st, data + hl, p.data_len - hl, iov + niov, (unsigned)(sizeof(iov) / sizeof(iov[0]) - niov));
+	k = iov_slice(st->seg, st->nseg, data + hl, p.data_len - hl, iov + niov,
+		      (unsigned)(sizeof(iov) / sizeof(iov[0]) - niov));
 	if (k < 0)
 		return false;
 	niov += (unsigned)k;
@@ -348,18 +268,18 @@ static bool tx_frame(struct netvsp *n, const struct nv_stream *st, uint64_t pos,
 	return true;
 }
 
-uint32_t nv_tx_packet(struct nv_chan *c, const uint8_t *buf, uint32_t len, uint32_t off,
-		      const struct nvsp_msg1_send_rndis_pkt *m)
+uint32_t nv_tx_packet(struct nv_chan *c, const uint8_t *buf, uint32_t len, const struct nvsp_msg1_send_rndis_pkt *m)
 {
 	struct netvsp *n = c->n;
 	struct nv_stream st;
 	uint32_t status = NVSP_STAT_SUCCESS;
 	uint64_t pos = 0;
-	const struct vmbus_packet_desc *d = (const struct vmbus_packet_desc *)buf;
+	const char *why = NULL;
+	char what[96];
 
-	(void)len;
-	if (stream_build(n, &st, buf, off, m, d->type == VM_PKT_DATA_USING_GPA_DIRECT) < 0) {
-		nv_bad(n, "RNDIS packet outside the send buffer or RAM");
+	if (stream_build(n, &st, buf, len, m, &why) < 0) {
+		snprintf(what, sizeof(what), "RNDIS packet's data: %s", why);
+		nv_bad(n, what);
 		return NVSP_STAT_FAIL;
 	}
 	while (st.len - pos >= RNDIS_HEADER_SIZE) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "scsi_disk.h"
+#include "iov.h"
 #include "log.h"
 
 #include <errno.h>
@@ -116,38 +117,12 @@ static void cmd_set_busy(struct scsi_cmd *cmd)
 	cmd->transferred = 0;
 }
 
-static void iov_copy_to(const struct iovec *iov, unsigned cnt, const uint8_t *src, size_t len)
-{
-	for (unsigned i = 0; i < cnt && len; i++) {
-		size_t n = MIN(iov[i].iov_len, len);
-
-		if (!n)
-			continue;
-		memcpy(iov[i].iov_base, src, n);
-		src += n;
-		len -= n;
-	}
-}
-
-static void iov_copy_from(const struct iovec *iov, unsigned cnt, uint8_t *dst, size_t len)
-{
-	for (unsigned i = 0; i < cnt && len; i++) {
-		size_t n = MIN(iov[i].iov_len, len);
-
-		if (!n)
-			continue;
-		memcpy(dst, iov[i].iov_base, n);
-		dst += n;
-		len -= n;
-	}
-}
-
 /* Answers a data-in command: as much of data as the allocation length and buffer allow. */
 static void cmd_reply(struct scsi_cmd *cmd, const void *data, uint32_t len, uint32_t alloc)
 {
 	uint32_t n = MIN(MIN(len, alloc), cmd_in_len(cmd));
 
-	iov_copy_to(cmd->iov, cmd->iovcnt, data, n);
+	iov_from_buf(cmd->iov, cmd->iovcnt, 0, data, n);
 	cmd->transferred = n;
 	cmd_good(cmd);
 }
@@ -460,7 +435,7 @@ static void disk_mode_select(struct scsi_disk *d, struct scsi_cmd *cmd)
 	if (plen < hdr || plen > sizeof(p))
 		return cmd_illegal(cmd, SCSI_ASC_PARAMETER_LIST_LENGTH_ERROR);
 	/* One copy, then checks and use: the guest cannot change it in between. */
-	iov_copy_from(cmd->iov, cmd->iovcnt, p, plen);
+	iov_to_buf(cmd->iov, cmd->iovcnt, 0, p, plen);
 
 	if (p[ten ? 2 : 1] != 0)	/* medium type */
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_PARAMETER_LIST);
@@ -654,7 +629,7 @@ static void disk_rw(struct scsi_disk *d, struct scsi_cmd *cmd, bool write, uint6
 			return cmd_good(cmd);
 		}
 		if (write)
-			iov_copy_from(cmd->iov, cmd->iovcnt, cmd->buf, bytes);
+			iov_to_buf(cmd->iov, cmd->iovcnt, 0, cmd->buf, bytes);
 		cmd->bounce_iov = (struct iovec){ .iov_base = cmd->buf, .iov_len = bytes };
 		cmd->blk.iov = &cmd->bounce_iov;
 		cmd->blk.iovcnt = 1;
@@ -849,7 +824,7 @@ static void disk_write_same(struct scsi_disk *d, struct scsi_cmd *cmd)
 			cmd->status = SCSI_STATUS_BUSY;
 			return cmd_good(cmd);
 		}
-		iov_copy_from(cmd->iov, cmd->iovcnt, p, d->block_size);
+		iov_to_buf(cmd->iov, cmd->iovcnt, 0, p, d->block_size);
 		for (uint32_t i = 0; i < d->block_size && zero; i++)
 			zero = !p[i];
 		cmd->buf = p;
@@ -917,7 +892,7 @@ static void disk_unmap(struct scsi_disk *d, struct scsi_cmd *cmd)
 		return cmd_good(cmd);
 	}
 	/* One copy, checked whole before anything is discarded. */
-	iov_copy_from(cmd->iov, cmd->iovcnt, p, copy);
+	iov_to_buf(cmd->iov, cmd->iovcnt, 0, p, copy);
 	cmd->buf = p;
 	bddl = scsi_get_be16(p + 2);
 	if (bddl > plen - 8) {
@@ -970,7 +945,7 @@ static void disk_blk_done(struct blk_req *req, int64_t result)
 			break;
 		}
 		if (req->op == BLK_READ && cmd->buf)
-			iov_copy_to(cmd->iov, cmd->iovcnt, cmd->buf, req->len);
+			iov_from_buf(cmd->iov, cmd->iovcnt, 0, cmd->buf, req->len);
 		cmd->transferred = (uint32_t)req->len;
 		break;
 	case STAGE_WS_DISCARD:
@@ -1146,7 +1121,7 @@ void scsi_cmd_report_luns(struct scsi_cmd *cmd, const uint16_t *luns, unsigned n
 		p[8 + 8 * i] = lun < 256 ? 0 : (uint8_t)(0x40 | lun >> 8);
 		p[8 + 8 * i + 1] = (uint8_t)lun;
 	}
-	iov_copy_to(cmd->iov, cmd->iovcnt, p, MIN(MIN(len, alloc), cmd_in_len(cmd)));
+	iov_from_buf(cmd->iov, cmd->iovcnt, 0, p, MIN(MIN(len, alloc), cmd_in_len(cmd)));
 	cmd->transferred = MIN(MIN(len, alloc), cmd_in_len(cmd));
 	free(p);
 	cmd_good(cmd);

@@ -7,8 +7,10 @@
  */
 #include "storvsp.h"
 #include "guid.h"
+#include "iov.h"
 #include "log.h"
 #include "memory.h"
+#include "packet.h"
 #include "storvsp_proto.h"
 #include "vmbus.h"
 
@@ -63,6 +65,7 @@ struct storvsp_chan {
 		struct storvsp_pending *next;
 	} *backlog, *backlog_tail;
 	uint8_t buf[STORVSP_PKT_MAX + 64];
+	struct iovec iov[STORVSP_MAX_PAGES];	/* the packet being read: its data buffer */
 };
 
 struct storvsp {
@@ -294,41 +297,14 @@ static void srb_fail(struct storvsp_req *r, uint8_t srb_status)
 	free(r);
 }
 
-/* The guest's page list as host iovecs, merging pages that are adjacent in RAM. */
-static int map_pages(struct storvsp *s, struct storvsp_req *r, const uint64_t *pfns, unsigned npfn,
-		     uint32_t offset, uint32_t len)
-{
-	uint32_t left = len;
-
-	r->niov = 0;
-	for (unsigned i = 0; i < npfn && left; i++) {
-		uint32_t start = i == 0 ? offset : 0;
-		uint32_t chunk = (uint32_t)GMEM_PAGE_SIZE - start;
-		uint8_t *host;
-
-		if (pfns[i] > UINT64_MAX / GMEM_PAGE_SIZE)
-			return -EFAULT;
-		host = gmem_ptr(s->mem, pfns[i] * GMEM_PAGE_SIZE, GMEM_PAGE_SIZE);
-		if (!host)
-			return -EFAULT;
-		if (chunk > left)
-			chunk = left;
-		if (r->niov && (uint8_t *)r->iov[r->niov - 1].iov_base + r->iov[r->niov - 1].iov_len == host + start)
-			r->iov[r->niov - 1].iov_len += chunk;
-		else
-			r->iov[r->niov++] = (struct iovec){ host + start, chunk };
-		left -= chunk;
-	}
-	return left ? -EINVAL : 0;
-}
-
 static void execute_srb(struct storvsp_chan *c, uint64_t trans_id, bool reply, const struct vmscsi_request *srb,
-			const struct vmbus_gpa_range *range, const uint64_t *pfns, unsigned npfn)
+			const struct vmbus_pkt *pkt)
 {
 	struct storvsp *s = c->s;
-	struct storvsp_req *r = calloc(1, sizeof(*r) + (npfn ? npfn : 1) * sizeof(struct iovec));
+	struct storvsp_req *r = calloc(1, sizeof(*r) + (pkt->niov ? pkt->niov : 1) * sizeof(struct iovec));
 	struct storvsp_lun *lun;
 	uint32_t len = srb->data_transfer_length;
+	int niov = 0;
 
 	if (!r) {
 		vmbus_chan_fail(c->ch, "out of memory for a request");
@@ -340,16 +316,17 @@ static void execute_srb(struct storvsp_chan *c, uint64_t trans_id, bool reply, c
 	r->srb = *srb;
 	c->inflight++;
 	s->srbs++;
-	/* The data buffer is exactly the page list's range; inline packets have none. */
-	if ((len && !range) || (range && len > range->byte_count) || srb->cdb_length == 0 ||
-	    srb->cdb_length > 16 || (len && map_pages(s, r, pfns, npfn, range->byte_offset, len) < 0)) {
+	/* The data buffer is the start of the packet's GPA range; inline packets have none. */
+	if (len > pkt->bytes || srb->cdb_length == 0 || srb->cdb_length > 16 ||
+	    (niov = iov_slice(pkt->iov, pkt->niov, 0, len, r->iov, pkt->niov)) < 0) {
 		s->pkts_bad++;
 		if (log_first_time(LOG_ONCE_MISC, 0x5c5100000ull | s->controller))
-			log_warn("storvsp %u: malformed SCSI request (CDB length %u, %u bytes, pages outside RAM?)",
-				 s->controller, srb->cdb_length, len);
+			log_warn("storvsp %u: malformed SCSI request (CDB length %u, %u bytes, a buffer of %llu)",
+				 s->controller, srb->cdb_length, len, (unsigned long long)pkt->bytes);
 		srb_fail(r, SRB_STATUS_INVALID_REQUEST);
 		return;
 	}
+	r->niov = (unsigned)niov;
 	memcpy(r->cmd.cdb, srb->cdb, srb->cdb_length);
 	r->cmd.cdb_len = srb->cdb_length;
 	r->cmd.data_in = srb->data_in == VSTOR_DATA_IN;
@@ -466,52 +443,30 @@ static void handle_control(struct storvsp_chan *c, uint64_t trans_id, bool reply
 
 static void handle_packet(struct storvsp_chan *c, const uint8_t *buf, uint32_t len)
 {
+	/* One GPA range, as the guest drivers send: the request's data buffer. */
+	static const struct vmbus_pkt_limits limits = {
+		.max_ranges = 1,
+		.max_pages = STORVSP_MAX_PAGES,
+		.max_bytes = STORVSP_MAX_PAGES * GMEM_PAGE_SIZE,
+	};
 	struct storvsp *s = c->s;
-	struct vmbus_packet_desc d;
-	struct vmbus_gpa_range range;
+	struct vmbus_pkt d;
 	struct vstor_packet p;
-	const struct vmbus_gpa_range *rp = NULL;
-	const uint64_t *pfns = NULL;
-	uint32_t off, size, npfn = 0;
+	uint32_t size;
 	const char *bad = NULL;
 	bool reply;
+	int r;
 
-	memcpy(&d, buf, sizeof(d));
-	off = (uint32_t)d.offset8 * 8;
+	r = vmbus_pkt_parse(buf, len, s->mem, NULL, &limits, c->iov, STORVSP_MAX_PAGES, &d);
 	reply = d.flags & VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED;
-	if (d.type == VM_PKT_DATA_USING_GPA_DIRECT) {
-		struct vmbus_gpa_direct_header h;
-		uint64_t pages;
-
-		if (len < sizeof(h) + sizeof(range)) {
-			bad = "GPA-direct header cut short";
-		} else {
-			memcpy(&h, buf, sizeof(h));
-			memcpy(&range, buf + sizeof(h), sizeof(range));
-			/* One range, as the guest drivers send; its page list ends where the
-			 * vstor packet begins. */
-			pages = ((uint64_t)range.byte_offset + range.byte_count + GMEM_PAGE_SIZE - 1) / GMEM_PAGE_SIZE;
-			if (h.range_cnt != 1)
-				bad = "not one GPA range";
-			else if (range.byte_offset >= GMEM_PAGE_SIZE)
-				bad = "GPA range offset past its first page";
-			else if (pages > STORVSP_MAX_PAGES)
-				bad = "more pages than a request may have";
-			else if (off < sizeof(h) + sizeof(range) + 8 * pages)
-				bad = "GPA range longer than its page list";
-			else {
-				npfn = (uint32_t)pages;
-				rp = &range;
-				pfns = (const uint64_t *)(buf + sizeof(h) + sizeof(range));
-			}
-		}
-	} else if (d.type != VM_PKT_DATA_INBAND) {
+	if (d.type != VM_PKT_DATA_INBAND && d.type != VM_PKT_DATA_USING_GPA_DIRECT)
 		bad = "not a data packet";
-	}
-	size = off > len ? 0 : len - off < VSTOR_PACKET_SIZE ? len - off : VSTOR_PACKET_SIZE;
+	else if (r < 0)
+		bad = d.bad;
+	size = d.data_len < VSTOR_PACKET_SIZE ? d.data_len : VSTOR_PACKET_SIZE;
 	memset(&p, 0, sizeof(p));
 	if (size)
-		memcpy(&p, buf + off, size);
+		memcpy(&p, d.data, size);
 	if (!bad && size < offsetof(struct vstor_packet, vm_srb))
 		bad = "shorter than a vstor packet";
 	if (!bad && p.operation == VSTOR_OPERATION_EXECUTE_SRB && size < vstor_size(s))
@@ -535,7 +490,7 @@ static void handle_packet(struct storvsp_chan *c, const uint8_t *buf, uint32_t l
 			srb_refuse(c, d.trans_id, reply, &p.vm_srb, SRB_STATUS_INVALID_REQUEST,
 				   VSTOR_STATUS_INVALID_DEVICE_STATE);
 		else
-			execute_srb(c, d.trans_id, reply, &p.vm_srb, rp, pfns, npfn);
+			execute_srb(c, d.trans_id, reply, &p.vm_srb, &d);
 		return;
 	}
 	/* Before a version is agreed the answer has the size of the question; after, the

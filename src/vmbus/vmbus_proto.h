@@ -258,6 +258,8 @@ struct vmbus_xfer_page_range {
 	uint32_t byte_offset;
 } __attribute__((packed));
 
+/* Transfer pages (Linux: vmtransfer_page_packet_header): byte ranges in the buffer
+ * shared as transfer page set xfer_pageset_id. */
 struct vmbus_xfer_page_header {
 	struct vmbus_packet_desc d;
 	uint16_t xfer_pageset_id;
@@ -267,6 +269,8 @@ struct vmbus_xfer_page_header {
 	/* struct vmbus_xfer_page_range ranges[] */
 } __attribute__((packed));
 
+/* GPA direct (Linux: vmbus_packet_mpb_array, vmbus_channel_packet_page_buffer): the
+ * ranges and their page numbers end where the payload begins (offset8). */
 struct vmbus_gpa_direct_header {
 	struct vmbus_packet_desc d;
 	uint32_t reserved;
@@ -275,7 +279,18 @@ struct vmbus_gpa_direct_header {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct vmbus_packet_desc) == 16, "packet descriptor");
+_Static_assert(offsetof(struct vmbus_packet_desc, offset8) == 2, "packet descriptor offset8");
+_Static_assert(offsetof(struct vmbus_packet_desc, len8) == 4, "packet descriptor len8");
+_Static_assert(offsetof(struct vmbus_packet_desc, flags) == 6, "packet descriptor flags");
+_Static_assert(offsetof(struct vmbus_packet_desc, trans_id) == 8, "packet descriptor transaction id");
+_Static_assert(sizeof(struct vmbus_xfer_page_range) == 8, "xfer page range");
 _Static_assert(sizeof(struct vmbus_xfer_page_header) == 24, "xfer page header");
+_Static_assert(offsetof(struct vmbus_xfer_page_header, xfer_pageset_id) == 16, "xfer page set id");
+_Static_assert(offsetof(struct vmbus_xfer_page_header, sender_owns_set) == 18, "xfer sender owns set");
+_Static_assert(offsetof(struct vmbus_xfer_page_header, range_cnt) == 20, "xfer page range count");
+_Static_assert(sizeof(struct vmbus_gpa_range) == 8, "gpa range");
+_Static_assert(offsetof(struct vmbus_gpa_range, byte_offset) == 4, "gpa range byte offset");
 _Static_assert(sizeof(struct vmbus_gpa_direct_header) == 24, "gpa direct header");
+_Static_assert(offsetof(struct vmbus_gpa_direct_header, range_cnt) == 20, "gpa direct range count");
 
 #endif

@@ -231,6 +231,15 @@ enum {
 #define FZ_NV_DATA_GPA		0x300000u	/* where seeds put RNDIS messages and frames */
 #define FZ_NV_TAP_MAX		9300
 
+/* fuzz_packet: one VMBus packet as the ring reader copies it. Header: u8 max ranges
+ * (% 70), u16 max pages (% 600), u32 max bytes, u16 iovecs (% FZ_PK_MAX_IOV + 1), u8 bit 0
+ * no transfer page set, u16 its id, u16 its bytes (% FZ_PK_XFER_MAX + 1), u32 offset and
+ * u16 length of a walk over the result; then the packet, the rest of the input (at most
+ * FZ_PK_MAX bytes). */
+#define FZ_PK_MAX		16384
+#define FZ_PK_MAX_IOV		640
+#define FZ_PK_XFER_MAX		16384
+
 /* fuzz_rndis: RNDIS control messages to one device. Header: u8 flags (bit 0 jumbo
  * frames, 1 NDIS 6.1, 2-4 queues - 1, 5 link down, 6 no LSO, 7 no RSC); then each
  * message: u16 len (% 4161), bytes. */

@@ -392,6 +392,158 @@ static void seeds_gpadl(void)
 	}
 }
 
+/* ---- fuzz_packet ------------------------------------------------------------------------- */
+
+#define PK_LOW_PFN	0x10ull			/* fuzz_packet's RAM: 16 pages at 64 KiB */
+#define PK_HIGH_PFN	0xfffffffffffe0ull	/* and 31 pages near the top */
+
+struct pk_packet {
+	uint8_t b[4096];
+	uint32_t n;
+};
+
+static void pk_put(struct pk_packet *k, const void *p, uint32_t len)
+{
+	memcpy(k->b + k->n, p, len);
+	k->n += len;
+}
+
+static void pk_u32(struct pk_packet *k, uint32_t v) { pk_put(k, &v, 4); }
+static void pk_u64(struct pk_packet *k, uint64_t v) { pk_put(k, &v, 8); }
+
+static void pk_begin(struct pk_packet *k, uint16_t type, uint64_t trans)
+{
+	struct vmbus_packet_desc d = { .type = type, .flags = VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED,
+				       .trans_id = trans };
+
+	k->n = 0;
+	pk_put(k, &d, sizeof(d));
+}
+
+/* The payload from here: offset8 and len8 set, as hv_vmbus writes them. */
+static void pk_payload(struct pk_packet *k, const void *p, uint32_t len)
+{
+	struct vmbus_packet_desc d;
+	uint32_t off = k->n;
+
+	pk_put(k, p, len);
+	while (k->n % 8)
+		k->b[k->n++] = 0;
+	memcpy(&d, k->b, sizeof(d));
+	d.offset8 = (uint16_t)(off / 8);
+	d.len8 = (uint16_t)(k->n / 8);
+	memcpy(k->b, &d, sizeof(d));
+}
+
+static void pk_emit(const char *name, uint8_t max_ranges, uint16_t max_pages, uint32_t max_bytes, uint16_t xfer_id,
+		    uint16_t xfer_len, uint32_t walk_off, uint16_t walk_len, const struct pk_packet *k)
+{
+	struct seed s = { .n = 0 };
+
+	u8(&s, max_ranges);
+	u16(&s, max_pages);
+	u32(&s, max_bytes);
+	u16(&s, FZ_PK_MAX_IOV);
+	u8(&s, xfer_len ? 0 : 1);
+	u16(&s, xfer_id);
+	u16(&s, xfer_len);
+	u32(&s, walk_off);
+	u16(&s, walk_len);
+	put(&s, k->b, k->n);
+	emit("packet", name, &s);
+}
+
+static void seeds_packet(void)
+{
+	const uint32_t sv_pages = 2u * 1024 * 1024 / 4096 + 1, nv_pages = 512;
+	struct vstor_packet vp = { .operation = VSTOR_OPERATION_EXECUTE_SRB, .flags = VSTOR_REQUEST_COMPLETION_FLAG };
+	struct nvsp_msg1_send_rndis_pkt nm = { .msg_type = NVSP_MSG1_TYPE_SEND_RNDIS_PKT,
+					       .send_buf_section_index = NVSP_SECTION_NONE };
+	struct pk_packet k;
+
+	/* hv_storvsc: a 32 KiB READ(10) at offset 512 of its first page, then the vstor packet */
+	vp.vm_srb.cdb_length = 10;
+	vp.vm_srb.data_in = VSTOR_DATA_IN;
+	vp.vm_srb.data_transfer_length = 32768;
+	vp.vm_srb.cdb[0] = 0x28;
+	vp.vm_srb.cdb[8] = 64;
+	pk_begin(&k, VM_PKT_DATA_USING_GPA_DIRECT, 0x100);
+	pk_u32(&k, 0);
+	pk_u32(&k, 1);
+	pk_u32(&k, 32768);
+	pk_u32(&k, 512);
+	for (unsigned i = 0; i < 9; i++)
+		pk_u64(&k, i < 5 ? PK_LOW_PFN + 2 + i : PK_HIGH_PFN + 10 + 2 * i);
+	pk_payload(&k, &vp, sizeof(vp));
+	pk_emit("storvsc-read", 1, (uint16_t)sv_pages, sv_pages * 4096, 0, 0, 500, 8192, &k);
+
+	/* the same request in-band, without data */
+	vp.vm_srb.data_transfer_length = 0;
+	vp.vm_srb.cdb[0] = 0x00;
+	pk_begin(&k, VM_PKT_DATA_INBAND, 0x101);
+	pk_payload(&k, &vp, sizeof(vp));
+	pk_emit("storvsc-inband", 1, (uint16_t)sv_pages, sv_pages * 4096, 0, 0, 0, 0, &k);
+
+	/* hv_netvsc: an RNDIS message in page buffers, one range per page piece */
+	pk_begin(&k, VM_PKT_DATA_USING_GPA_DIRECT, 0x200);
+	pk_u32(&k, 0);
+	pk_u32(&k, 3);
+	pk_u32(&k, 60);		/* the RNDIS header and its PPIs */
+	pk_u32(&k, 3900);
+	pk_u64(&k, PK_LOW_PFN + 1);
+	pk_u32(&k, 1514 - 136);	/* the frame, over a page boundary */
+	pk_u32(&k, 3960);
+	pk_u64(&k, PK_LOW_PFN + 7);
+	pk_u64(&k, PK_LOW_PFN + 8);
+	pk_u32(&k, 136);
+	pk_u32(&k, 0);
+	pk_u64(&k, PK_HIGH_PFN + 30);
+	pk_payload(&k, &nm, sizeof(nm));
+	pk_emit("netvsc-pages", 64, (uint16_t)nv_pages, nv_pages * 4096, 0, 0, 50, 1500, &k);
+
+	/* transfer pages: three frames in a receive buffer, as the host sends them */
+	pk_begin(&k, VM_PKT_DATA_USING_XFER_PAGES, 0x300);
+	{
+		uint16_t id = 0xcafe, zero = 0;
+
+		pk_put(&k, &id, 2);
+		pk_put(&k, &zero, 2);
+	}
+	pk_u32(&k, 3);
+	pk_u32(&k, 1514);
+	pk_u32(&k, 0);
+	pk_u32(&k, 60);
+	pk_u32(&k, 4096);
+	pk_u32(&k, 8000);
+	pk_u32(&k, 8192);
+	pk_payload(&k, &nm, sizeof(nm));
+	pk_emit("xfer-pages", 128, 0, 65536, 0xcafe, 16384, 1000, 2000, &k);
+
+	/* a completion: payload only */
+	pk_begin(&k, VM_PKT_COMP, 0x400);
+	pk_payload(&k, &nm, 8);
+	pk_emit("completion", 1, 1, 4096, 0, 0, 0, 0, &k);
+
+	/* refused: a page outside RAM, and a range longer than its page list */
+	pk_begin(&k, VM_PKT_DATA_USING_GPA_DIRECT, 0x500);
+	pk_u32(&k, 0);
+	pk_u32(&k, 1);
+	pk_u32(&k, 8192);
+	pk_u32(&k, 0);
+	pk_u64(&k, PK_LOW_PFN + 15);
+	pk_u64(&k, PK_LOW_PFN + 16);
+	pk_payload(&k, &vp, sizeof(vp));
+	pk_emit("pfn-outside-ram", 1, (uint16_t)sv_pages, sv_pages * 4096, 0, 0, 0, 0, &k);
+	pk_begin(&k, VM_PKT_DATA_USING_GPA_DIRECT, 0x501);
+	pk_u32(&k, 0);
+	pk_u32(&k, 1);
+	pk_u32(&k, 8192);
+	pk_u32(&k, 0);
+	pk_u64(&k, PK_LOW_PFN);
+	pk_payload(&k, &vp, sizeof(vp));
+	pk_emit("range-past-page-list", 1, (uint16_t)sv_pages, sv_pages * 4096, 0, 0, 0, 0, &k);
+}
+
 /* ---- fuzz_vmbus_ring ------------------------------------------------------------------------ */
 
 static void seeds_vmbus_ring(void)
@@ -1345,6 +1497,7 @@ int main(int argc, char **argv)
 	mkdir_p(outdir);
 	seeds_vmbus_server();
 	seeds_gpadl();
+	seeds_packet();
 	seeds_vmbus_ring();
 	seeds_storvsp();
 	seeds_scsi_disk();
