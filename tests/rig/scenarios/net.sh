@@ -11,6 +11,11 @@ ip netns del $ns 2>/dev/null
 ip netns add $ns
 ip -n $ns link set lo up
 nsx() { ip netns exec $ns "$@"; }
+link_exists() { nsx ip link show "$1" > /dev/null 2>&1; }
+# The host's receive buffers start large (the namespace's own TCP settings): a receive
+# window that never limits the guest's sender lets its TCP build multi-segment (TSO)
+# sends, which the offload check below needs to see.
+nsx sysctl -qw net.ipv4.tcp_rmem="1048576 8388608 33554432" net.core.rmem_max=33554432
 # hvkvm runs in the namespace: guest_start runs $HVKVM.
 real_hvkvm=$HVKVM
 HVKVM=$(mktemp /tmp/hvkvm-ns.XXXXXX)
@@ -42,7 +47,7 @@ netrun() {
 rig.mib=$mib rig.flows=$FLOWS ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$GUEST_MTU}" "$@"
 	# A tap hvkvm creates gets its address once it exists.
 	if ! nsx ip addr show dev "$tap" 2>/dev/null | grep -q "inet $H/"; then
-		for i in $(seq 100); do nsx ip link show "$tap" > /dev/null 2>&1 && break; sleep 0.1; done
+		wait_for 120 "hvkvm to create the tap $tap" link_exists "$tap"
 		nsx ip link show "$tap" > "$OUT/$name.tap" 2>&1
 		nsx ip addr add $H/24 dev "$tap"
 	fi
@@ -75,8 +80,9 @@ rig.mib=$mib rig.flows=$FLOWS ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$G
 		rm -f /tmp/net.rx /tmp/net.in
 		mkfifo /tmp/net.in
 		exec 8<>/tmp/net.in
-		nsx busybox nc -l -p 5002 > /tmp/net.rx < /tmp/net.in &
+		timeout 900 ip netns exec $ns busybox nc -l -p 5002 > /tmp/net.rx < /tmp/net.in &
 		lp=$!
+		# The clock starts at the first byte (the guest makes its data first).
 		while kill -0 $lp 2>/dev/null && [ ! -s /tmp/net.rx ]; do sleep 0.05; done
 		a0=$(now)
 		wait $lp
