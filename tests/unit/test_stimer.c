@@ -534,9 +534,9 @@ START_TEST(oneshot_real_time)
 	ck_assert_uint_eq(p.timer_index, 0);
 	ck_assert_uint_eq(p.expiration_time, deadline);
 	ck_assert_uint_ge(p.delivery_time, deadline);
-	ck_assert(WAIT_UNTIL(inj_count() == 1, 1000));
+	ck_assert(WAIT_UNTIL(inj_count() == 1, 10000));
 	ck_assert_uint_eq(inj_count_of(0, VEC), 1);
-	ck_assert(WAIT_UNTIL(!(rd(0, CONFIG(0)) & HV_STIMER_ENABLE), 1000));
+	ck_assert(WAIT_UNTIL(!(rd(0, CONFIG(0)) & HV_STIMER_ENABLE), 10000));
 	/* and only once */
 	guest_done(0, 2);
 	usleep(50000);
