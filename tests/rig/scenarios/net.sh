@@ -12,6 +12,8 @@ ip netns add $ns
 ip -n $ns link set lo up
 nsx() { ip netns exec $ns "$@"; }
 link_exists() { nsx ip link show "$1" > /dev/null 2>&1; }
+# send_file FILE LOCALPORT PORT: FILE to the guest's PORT, from LOCALPORT if not empty.
+send_file() { nsx busybox nc ${2:+-p $2} $G "$3" < "$1" > /dev/null 2>&1; }
 # The host's receive buffers start large (the namespace's own TCP settings): a receive
 # window that never limits the guest's sender lets its TCP build multi-segment (TSO)
 # sends, which the offload check below needs to see.
@@ -66,10 +68,8 @@ rig.mib=$mib rig.flows=$FLOWS ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$G
 		done
 		a0=$(now)
 		for f in $(seq "$FLOWS"); do
-			for i in $(seq 100); do
-				nsx busybox nc -p $((40000 + f)) $G 5001 < /tmp/net.tx.$f 2>/dev/null && break
-				sleep 0.1
-			done
+			# (the guest's listener may take a while to start: retry for up to 120 s)
+			wait_for 120 "the guest's listener on port 5001" send_file /tmp/net.tx.$f $((40000 + f)) 5001
 			rm -f /tmp/net.tx.$f
 		done
 		wait_serial "$name" '^rx_bytes=' 600
@@ -94,10 +94,7 @@ rig.mib=$mib rig.flows=$FLOWS ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$G
 		rm -f /tmp/net.rx /tmp/net.tx /tmp/net.in
 	fi
 	wait_serial "$name" '^guest_rx_packets=' 300
-	for i in $(seq 50); do
-		nsx busybox nc $G 5009 < /dev/null > /dev/null 2>&1 && break
-		sleep 0.2
-	done
+	wait_for 120 "the guest's listener on port 5009" send_file /dev/null "" 5009
 	guest_wait "$name"
 }
 
