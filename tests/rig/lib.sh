@@ -61,6 +61,28 @@ wait_serial() {
 	return 1
 }
 
+# wait_for SECONDS WHAT CMD [ARG...]: run CMD every 0.1 s until it succeeds; after
+# SECONDS without success, say that WHAT never came and return 1.
+wait_for() {
+	local secs=$1 what=$2 end
+	shift 2
+	end=$(( $(date +%s) + secs ))
+	until "$@"; do
+		if [ "$(date +%s)" -ge "$end" ]; then
+			echo "# waited ${secs}s for $what: it never came"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# ic_negotiated SOCKET ID: hvkvm's vm.info (on its --api-socket SOCKET) says the
+# integration component ID (e.g. shutdown) has negotiated with the guest's driver.
+ic_negotiated() {
+	"$HVKVM" ctl --socket "$1" vm.info 2>/dev/null | /usr/bin/python3 -c \
+		'import json,sys; d=json.load(sys.stdin); sys.exit(not [x for x in d["devices"] if x["id"] == sys.argv[1] and x["negotiated"]])' "$2"
+}
+
 hang_report() {
 	echo "== threads of hvkvm ($1)"
 	for t in /proc/$1/task/*; do

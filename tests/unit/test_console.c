@@ -152,6 +152,15 @@ static uint8_t pattern(size_t i)
 
 /* ---- tests ----------------------------------------------------------------- */
 
+/* Bytes in the pipe the console reads that it has not read yet. */
+static int unread(int fd)
+{
+	int n = -1;
+
+	ck_assert_int_eq(ioctl(fd, FIONREAD, &n), 0);
+	return n;
+}
+
 START_TEST(test_parse_kind)
 {
 	enum console_kind k;
@@ -194,7 +203,7 @@ START_TEST(test_escapes)
 	saved_err = dup(STDERR_FILENO);
 	dup2(errp[1], STDERR_FILENO);
 	ck_assert_int_eq(write(p[1], "\x01", 1), 1);
-	usleep(20000);
+	ck_assert(WAIT_UNTIL(unread(p[0]) == 0, 10000));	/* read alone */
 	ck_assert_int_eq(write(p[1], "h", 1), 1);
 	ck_assert(WAIT_UNTIL(read(errp[0], help, sizeof(help) - 1) > 0, 2000));
 	dup2(saved_err, STDERR_FILENO);
@@ -202,7 +211,7 @@ START_TEST(test_escapes)
 	ck_assert_ptr_nonnull(strstr(help, "C-a x"));
 	ck_assert_ptr_nonnull(strstr(help, "\r\n"));
 	ck_assert_int_eq(write(p[1], "\x01", 1), 1);
-	usleep(20000);
+	ck_assert(WAIT_UNTIL(unread(p[0]) == 0, 10000));
 	ck_assert_int_eq(write(p[1], "x", 1), 1);
 	ck_assert(WAIT_UNTIL(quit_count() == 2, 2000));
 	ck_assert_uint_eq(fe_len(), 6);

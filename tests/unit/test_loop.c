@@ -409,6 +409,7 @@ struct tick {
 	struct loop_timer *t;
 	unsigned count;
 	unsigned stop_after;	/* disarm itself after this many, 0: never */
+	struct loop *quit;	/* and then make this loop return, if set */
 	uint64_t first_ns, last_ns;
 };
 
@@ -419,8 +420,26 @@ static void tick_fn(void *opaque)
 	if (!k->count)
 		k->first_ns = loop_now_ns();
 	k->last_ns = loop_now_ns();
-	if (++k->count == k->stop_after)
+	if (++k->count == k->stop_after) {
 		loop_timer_disarm(k->t);
+		if (k->quit)
+			loop_quit(k->quit);
+	}
+}
+
+/* A bound for waiting on a timer's callbacks: generous, for a loaded machine. */
+#define TIMER_BOUND	(10000 * MS)
+
+/* After loop_run() returned: dispatch on this thread for ns more. */
+static void run_for(struct loop *loop, uint64_t ns)
+{
+	uint64_t end = loop_now_ns() + ns, now;
+
+	while ((now = loop_now_ns()) < end) {
+		int r = loop_run_once(loop, (int)((end - now + MS - 1) / MS));
+
+		ck_assert(r >= 0 || r == -EINTR);
+	}
 }
 
 static struct loop_timer *quit_timer(struct loop *loop, uint64_t after_ns)
@@ -442,13 +461,17 @@ START_TEST(timer_one_shot)
 	ck_assert_ptr_nonnull(loop);
 	k.t = loop_timer_new(loop, tick_fn, &k);
 	ck_assert_ptr_nonnull(k.t);
+	k.stop_after = 1;
+	k.quit = loop;
 	t0 = loop_now_ns();
 	ck_assert_int_eq(loop_timer_arm(k.t, 10 * MS, 0), 0);
-	q = quit_timer(loop, 60 * MS);
+	q = quit_timer(loop, TIMER_BOUND);
 	ck_assert_int_eq(loop_run(loop), 0);
-	ck_assert_uint_eq(k.count, 1);
+	ck_assert_msg(k.count == 1, "the timer did not fire in %llu ms", TIMER_BOUND / MS);
 	ck_assert_uint_ge(k.first_ns - t0, 10 * MS);
-	ck_assert_uint_lt(k.first_ns - t0, 60 * MS);
+	/* One shot: 50 ms (five of its delays) more, and it has not fired again. */
+	run_for(loop, 50 * MS);
+	ck_assert_uint_eq(k.count, 1);
 	loop_timer_free(k.t);
 	loop_timer_free(q);
 	loop_free(loop);
@@ -465,9 +488,13 @@ START_TEST(timer_zero_delay)
 	k.t = loop_timer_new(loop, tick_fn, &k);
 	ck_assert_ptr_nonnull(k.t);
 	/* 0 does not mean "disarmed" here: it fires as soon as possible. */
+	k.stop_after = 1;
+	k.quit = loop;
 	ck_assert_int_eq(loop_timer_arm(k.t, 0, 0), 0);
-	q = quit_timer(loop, 20 * MS);
+	q = quit_timer(loop, TIMER_BOUND);
 	ck_assert_int_eq(loop_run(loop), 0);
+	ck_assert_uint_eq(k.count, 1);
+	run_for(loop, 20 * MS);
 	ck_assert_uint_eq(k.count, 1);
 	loop_timer_free(k.t);
 	loop_timer_free(q);
@@ -485,16 +512,18 @@ START_TEST(timer_periodic)
 	ck_assert_ptr_nonnull(loop);
 	k.t = loop_timer_new(loop, tick_fn, &k);
 	ck_assert_ptr_nonnull(k.t);
+	k.stop_after = 10;
+	k.quit = loop;
 	t0 = loop_now_ns();
 	ck_assert_int_eq(loop_timer_arm(k.t, 5 * MS, 5 * MS), 0);
-	q = quit_timer(loop, 52 * MS);
+	q = quit_timer(loop, TIMER_BOUND);
 	ck_assert_int_eq(loop_run(loop), 0);
 	elapsed = loop_now_ns() - t0;
-	/* About 10 in 52 ms; late wake-ups coalesce, so allow fewer but never more than
-	 * the periods that elapsed. */
-	ck_assert_uint_ge(k.count, 3);
+	/* Ten callbacks, however late: late wake-ups coalesce, so ten may take longer
+	 * than ten periods, but never less. */
+	ck_assert_msg(k.count == 10, "%u callbacks of a 5 ms timer in %llu ms", k.count,
+		      TIMER_BOUND / MS);
 	ck_assert_uint_le(k.count, elapsed / (5 * MS));
-	ck_assert_uint_le(k.count, 11);
 	ck_assert_uint_ge(k.first_ns - t0, 5 * MS);
 	/* The n-th callback needs at least n expirations behind it. */
 	ck_assert_uint_ge(k.last_ns - t0, k.count * 5 * MS);
@@ -512,6 +541,7 @@ START_TEST(timer_disarm)
 
 	ck_assert_ptr_nonnull(loop);
 	/* Disarmed from its own callback after the third expiry. */
+	k.quit = loop;
 	k.t = loop_timer_new(loop, tick_fn, &k);
 	ck_assert_ptr_nonnull(k.t);
 	ck_assert_int_eq(loop_timer_arm(k.t, 2 * MS, 2 * MS), 0);
@@ -520,8 +550,11 @@ START_TEST(timer_disarm)
 	ck_assert_ptr_nonnull(never.t);
 	ck_assert_int_eq(loop_timer_arm(never.t, 10 * MS, 1 * MS), 0);
 	loop_timer_disarm(never.t);
-	q = quit_timer(loop, 50 * MS);
+	q = quit_timer(loop, TIMER_BOUND);
 	ck_assert_int_eq(loop_run(loop), 0);
+	ck_assert_uint_eq(k.count, 3);
+	/* Then 50 ms more (25 periods of k's, 50 of never's) without either firing. */
+	run_for(loop, 50 * MS);
 	ck_assert_uint_eq(k.count, 3);
 	ck_assert_uint_eq(never.count, 0);
 	loop_timer_free(k.t);

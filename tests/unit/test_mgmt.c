@@ -28,6 +28,7 @@ static struct test_loop tl;
 static struct mgmt *mgmt;
 static atomic_uint cancelled;
 static atomic_uint later_started;	/* "later" calls the server has begun */
+static atomic_uint later_fired;		/* and those whose timer fired */
 
 /* ---- test methods ----------------------------------------------------------------- */
 
@@ -62,6 +63,7 @@ static void later_fire(void *opaque)
 {
 	struct later *l = opaque;
 
+	atomic_fetch_add(&later_fired, 1);
 	mgmt_reply(l->call, json_object_new_string("done"));
 	loop_timer_free(l->timer);
 	free(l);
@@ -149,6 +151,27 @@ static void setup(void)
 	mgmt = NULL;
 	atomic_store(&cancelled, 0);
 	atomic_store(&later_started, 0);
+	atomic_store(&later_fired, 0);
+}
+
+static void noop_fn(void *opaque)
+{
+	(void)opaque;
+}
+
+/*
+ * Cancelled "later" calls must not fire: wait until ms after t0 (the last of them
+ * started; past their deadlines), let the loop finish what was due, and check that
+ * exactly `fired` of them fired.
+ */
+static void later_fired_only(uint64_t t0, unsigned ms, unsigned fired)
+{
+	uint64_t now = test_now_ms();
+
+	if (now < t0 + ms)
+		usleep((useconds_t)(t0 + ms - now) * 1000);
+	loop_call(loop, noop_fn, NULL);
+	ck_assert_uint_eq(atomic_load(&later_fired), fired);
 }
 
 static void teardown(void)
@@ -618,20 +641,25 @@ START_TEST(async_client_gone)
 	struct tc *t, *u;
 	struct json_object *r;
 
+	uint64_t t0;
+
 	start();
 	t = tc_open(path);
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":300},\"id\":1}");
 	tc_send(t, "[{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":300},\"id\":2},"
 		   "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":3}]");
-	usleep(50000);
+	/* both calls are pending when it goes */
+	ck_assert(WAIT_UNTIL(atomic_load(&later_started) == 2, 10000));
+	t0 = test_now_ms();
 	tc_close(t);
-	ck_assert(WAIT_UNTIL(atomic_load(&cancelled) == 2, 2000));
+	ck_assert(WAIT_UNTIL(atomic_load(&cancelled) == 2, 10000));
 	/* the server is fine */
 	u = tc_open(path);
 	r = call_ok(u, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":1},\"id\":4}");
 	json_object_put(r);
 	tc_close(u);
-	usleep(400000);	/* the cancelled timers must not fire */
+	/* The cancelled timers must not fire: only id 4's did, by 300 ms + 100 ms. */
+	later_fired_only(t0, 400, 1);
 }
 END_TEST
 
@@ -641,9 +669,12 @@ START_TEST(clients_vanish_mid_call)
 {
 	static const char req[] = "{\"jsonrpc\":\"2.0\",\"method\":\"big\",\"params\":{\"n\":400000},\"id\":1}\n";
 	struct tc *t;
+	uint64_t t0 = 0;
 
 	start();
 	for (int round = 0; round < 20; round++) {
+		unsigned started = atomic_load(&later_started);
+
 		t = tc_open(path);
 		switch (round % 4) {
 		case 0:	/* half a request */
@@ -657,7 +688,9 @@ START_TEST(clients_vanish_mid_call)
 			tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":1000},\"id\":1}");
 			tc_send(t, "[{\"jsonrpc\":\"2.0\",\"method\":\"later\",\"params\":{\"ms\":1000},\"id\":2},"
 				   "{\"jsonrpc\":\"2.0\",\"method\":\"big\",\"params\":{\"n\":300000},\"id\":3}]");
-			usleep(50000);	/* both calls are pending when it goes */
+			/* both calls are pending when it goes */
+			ck_assert(WAIT_UNTIL(atomic_load(&later_started) == started + 2, 10000));
+			t0 = test_now_ms();
 			break;
 		case 3:	/* reads a bit of a big reply, then goes */
 			tc_write(t, req, sizeof(req) - 1);
@@ -672,11 +705,12 @@ START_TEST(clients_vanish_mid_call)
 			usleep(2000);
 		tc_close(t);
 	}
-	ck_assert(WAIT_UNTIL(atomic_load(&cancelled) == 10, 2000));
+	ck_assert(WAIT_UNTIL(atomic_load(&cancelled) == 10, 10000));
 	t = tc_open(path);
 	json_object_put(call_ok(t, "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"a\":1},\"id\":1}"));
 	tc_close(t);
-	usleep(200000);	/* the cancelled timers must not fire */
+	/* The cancelled timers must not fire: none of the ten, by 1000 ms + 200 ms. */
+	later_fired_only(t0, 1200, 0);
 }
 END_TEST
 
@@ -768,11 +802,25 @@ START_TEST(client_limit)
 	ck_assert_ptr_null(tc_line(extra, 2000));
 	ck_assert(extra->eof);
 	tc_close(extra);
-	/* a place frees up */
+	/* a place frees up once the server has seen t[0] go: until then a new client
+	 * gets the limit error (the first line, whatever it sent) and is closed */
 	tc_close(t[0]);
-	usleep(50000);
-	t[3] = tc_open(path);
-	json_object_put(call_ok(t[3], "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1}"));
+	for (uint64_t end = test_now_ms() + 10000;;) {
+		static const char echo[] = "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1}\n";
+
+		t[3] = tc_open(path);
+		send(t[3]->fd, echo, sizeof(echo) - 1, MSG_NOSIGNAL);
+		r = tc_recv(t[3], 5000);
+		ck_assert_ptr_nonnull(r);
+		if (!has(r, "error"))
+			break;
+		ck_assert_int_eq(error_code(r), MGMT_ERR_LIMIT);
+		ck_assert_msg(test_now_ms() < end, "no place for a client 10 s after one left");
+		json_object_put(r);
+		tc_close(t[3]);
+		usleep(1000);
+	}
+	json_object_put(r);
 	for (int i = 1; i < 4; i++)
 		tc_close(t[i]);
 }

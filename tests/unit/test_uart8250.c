@@ -78,6 +78,11 @@ static void out8(struct uart8250 *u, unsigned off, uint8_t v)
 static struct loop *loop;
 static struct test_loop loop_thread;
 
+static void noop_fn(void *opaque)
+{
+	(void)opaque;
+}
+
 static void setup(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -614,7 +619,7 @@ START_TEST(test_rx_trigger_and_timeout)
 	ck_assert_uint_eq(in8(u, RBR), 'b');
 	ck_assert_uint_eq(in8(u, RBR), 'c');
 	ck_assert_uint_eq(in8(u, LSR) & 0x01, 0);
-	ck_assert(WAIT_UNTIL(rec_level() == 0, 100));
+	ck_assert(WAIT_UNTIL(rec_level() == 0, 5000));
 	usleep(5000);
 	ck_assert_uint_eq(in8(u, IIR), 0xc1);	/* no timeout with an empty FIFO */
 
@@ -757,7 +762,7 @@ START_TEST(test_rx_break)
 {
 	struct console *con;
 	struct uart8250 *u;
-	int p[2];
+	int p[2], unread = -1;
 
 	ck_assert_int_eq(pipe(p), 0);
 	test_loop_start(&loop_thread);
@@ -767,7 +772,9 @@ START_TEST(test_rx_break)
 	out8(u, IER, 0x05);
 	ck_assert_int_eq(write(p[1], "a\x01" "bc", 4), 4);
 	ck_assert(WAIT_UNTIL(rec_level() == 1, 2000));
-	usleep(10000);
+	/* all four bytes read, and the loop done handing them to the UART */
+	ck_assert(WAIT_UNTIL(ioctl(p[0], FIONREAD, &unread) == 0 && unread == 0, 10000));
+	loop_call(loop, noop_fn, NULL);
 	ck_assert_uint_eq(in8(u, IIR), 0xc4);
 	ck_assert_uint_eq(in8(u, RBR), 'a');
 	ck_assert_uint_eq(in8(u, IIR), 0xc6);

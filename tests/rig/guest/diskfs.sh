@@ -12,6 +12,8 @@ if [ "$n" = 1 ]; then
 	sync
 	reboot -f
 	sleep 30
+	echo "reboot -f: still running 30 s later"
+	exit 1
 fi
 mount -t ext2 "$dev" /mnt || echo "mount failed"
 echo "fs_read_sha=$(sha256sum /mnt/file | cut -d' ' -f1)"

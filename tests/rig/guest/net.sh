@@ -14,7 +14,7 @@ flows=$(arg rig.flows)
 nic=$(arg rig.nic)
 nic=${nic:-hv_netvsc}
 dev=
-for i in $(seq 50); do
+for i in $(seq 600); do
 	for d in /sys/class/net/*; do
 		drv=$(readlink "$d/device/driver" 2>/dev/null)
 		[ "${drv##*/}" = "$nic" ] && { dev=${d##*/}; break; }
@@ -32,7 +32,7 @@ fi
 ip addr add "$ip/24" dev "$dev"
 ip link set "$dev" up
 i=0
-while [ "$(cat $s/carrier 2>/dev/null)" != 1 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while [ "$(cat $s/carrier 2>/dev/null)" != 1 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 echo "net_carrier=$(cat $s/carrier 2>/dev/null)"
 # 20 pings to the host; the first may wait for ARP.
 ping -c 20 -i 0.2 -W 5 ${psize:+-s $psize} "$peer" > /tmp/ping.txt 2>&1
@@ -54,7 +54,9 @@ if [ "${mib:-0}" -gt 0 ]; then
 	done
 	echo "rx_bytes=$(wc -c < /tmp/rx) rx_sha=$(sha256sum /tmp/rx | cut -d' ' -f1)"
 	rm -f /tmp/rx
-	# Guest to host.
+	# Guest to host, from a large send buffer: the sender always has more than a
+	# segment queued, so its TCP builds multi-segment (TSO) sends.
+	echo "4096 4194304 16777216" > /proc/sys/net/ipv4/tcp_wmem
 	dd if=/dev/urandom of=/tmp/tx bs=1M count="$mib" 2>/dev/null
 	echo "tx_sha=$(sha256sum /tmp/tx | cut -d' ' -f1)"
 	echo NET-TX

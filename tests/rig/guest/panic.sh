@@ -5,4 +5,6 @@ echo "panic_boot=$n"
 if [ "$n" -lt 2 ]; then
 	echo c > /proc/sysrq-trigger
 	sleep 30
+	echo "sysrq c: no panic 30 s later"
+	exit 1
 fi

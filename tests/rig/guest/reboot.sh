@@ -8,4 +8,6 @@ if [ "$n" -lt 2 ]; then
 	echo "rebooting"
 	reboot -f
 	sleep 30
+	echo "reboot -f: still running 30 s later"
+	exit 1
 fi

@@ -66,16 +66,14 @@ rm -f /tmp/vmlinux
 # --- the console both ways: host stdin reaches the guest's shell ----------------------
 mkfifo /tmp/console-in
 (
-	# Type only once the shell is there: the guest's driver drops what arrives before.
-	for i in $(seq 1 600); do
-		grep -aq 'hvkvm demo guest' "$OUT/console.out" 2>/dev/null && break
-		sleep 0.2
-	done
-	sleep 1
+	# Type only once the shell prompts: the guest's driver drops what arrives before.
+	in_console() { grep -aqE "$1" "$OUT/console.out" 2>/dev/null; }
+	wait_for "$GUEST_TIMEOUT" "the guest shell's prompt" in_console '^[~/][^ ]* # ' >&2
 	printf 'echo typed-$((6 * 7))\n'
-	sleep 2
+	wait_for 120 "the output of the typed command" in_console '^typed-42' >&2
 	printf 'poweroff -f\n'
-	sleep 60
+	# Hold the pipe open (no end of input) until hvkvm has exited and this is killed.
+	exec sleep "$GUEST_TIMEOUT"
 ) > /tmp/console-in &
 feeder=$!
 t0=$(date +%s)
@@ -92,7 +90,7 @@ check "console: the guest ran what was typed (typed-42)" grep -aq 'typed-42' "$O
 "$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --cpus 2 --memory 1G --serial "file:$OUT/rss.serial" \
 	--cmdline "console=ttyS0 rig.test=sysinfo rig.end=hang" 2> "$OUT/rss.err" &
 pid=$!
-for i in $(seq 1 300); do grep -aq 'RIG-END' "$OUT/rss.serial" 2>/dev/null && break; sleep 0.2; done
+wait_for 120 "the guest's RIG-END" grep -aq 'RIG-END' "$OUT/rss.serial"
 rss=$(awk '/^RssAnon|^RssFile/ {s += $2} END {print s}' /proc/$pid/status)
 shm=$(awk '/^RssShmem/ {print $2}' /proc/$pid/status)
 echo "# hvkvm RSS excluding guest RAM: ${rss} kB (guest RAM touched: ${shm} kB)"

@@ -24,9 +24,10 @@ ip link set hvhost0 up
 guest_start hostile --cpus 1 --memory 512M --log-level debug --stats --net tap=hvhost0 \
 	--cmdline "console=ttyS0 rig.test=hostile" \
 	--disk path="$img/a.img",controller=0 --disk path="$img/b.img",controller=1 \
-	--disk path="$img/c.img",controller=2 --disk path="$img/d.img",controller=3
-if wait_serial hostile RIG-READY 400; then
-	sleep 2
+	--disk path="$img/c.img",controller=2 --disk path="$img/d.img",controller=3 \
+	--api-socket "$img/api.sock"
+if wait_serial hostile RIG-READY 400 &&
+	wait_for 60 "the guest to negotiate the shutdown IC" ic_negotiated "$img/api.sock" shutdown; then
 	kill -TERM "$pid"
 fi
 guest_wait hostile

@@ -67,9 +67,10 @@ check "clock: the guest was within 1 s of the host at start (${off_start:-?} s)"
 check "clock: and within 1 s after 60 s (${off_end:-?} s)" within1 "$off_end"
 
 # --- graceful shutdown through the shutdown IC: SIGTERM, powered off within 10 s ----------
-guest_start term --cpus 2 --memory 512M --cmdline "console=ttyS0 rig.test=wait"
-if wait_serial term RIG-READY 120; then
-	sleep 2	# let hv_utils finish binding
+guest_start term --cpus 2 --memory 512M --cmdline "console=ttyS0 rig.test=wait" --api-socket /tmp/term.sock
+# SIGTERM asks through the shutdown IC: wait until the guest's hv_utils has negotiated it.
+if wait_serial term RIG-READY 120 &&
+	wait_for 60 "the guest to negotiate the shutdown IC" ic_negotiated /tmp/term.sock shutdown; then
 	ts=$(date +%s.%N)
 	kill -TERM "$pid"
 	guest_wait term

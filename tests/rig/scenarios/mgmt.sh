@@ -34,7 +34,9 @@ while True:
     print(s.recv(4096).decode().replace("\n", " | "), flush=True)
 ' "$img/notify" > "$OUT/notify.txt" 2>&1 &
 notify_pid=$!
-sleep 1
+# hvkvm sends READY=1 as soon as the guest runs: the listener must be bound before.
+wait_for 60 "the sd_notify listener's socket" test -S "$img/notify"
+check "the sd_notify listener is bound before hvkvm starts" test -S "$img/notify"
 GUEST_TIMEOUT=600
 NOTIFY_SOCKET=$img/notify guest_start vm --cpus 2 --memory 1G --cmdline "console=ttyS0 rig.test=mgmt rig.io=on" \
 	--disk path="$img/base.img",serial=BASE --net tap=hvmgmt0 --api-socket "$sock"
@@ -110,9 +112,12 @@ check "the same connection answers vm.info after both" grep -q '^after 3 running
 # --- pause and resume -----------------------------------------------------------------------
 ctl vm.pause > /dev/null; r=$?
 check "vm.pause answers" [ $r = 0 ]
-sleep 1
+vm_state() { ctl vm.info | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
+state_is() { [ "$(vm_state)" = "$1" ]; }
+wait_for 30 "vm.info to say paused" state_is paused
+state=$(vm_state)
 before=$(last_tick); n0=$(ticks); size0=$(stat -c %s "$OUT/vm.serial")
-state=$(ctl vm.info | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+# The pause itself is under test: 5 s of it must show no guest output at all.
 sleep 5
 n1=$(ticks); size1=$(stat -c %s "$OUT/vm.serial")
 check "paused: vm.info says paused" [ "$state" = paused ]
@@ -128,12 +133,19 @@ gap=$(awk -v a="$(field "$before" up)" -v b="$(field "$after" up)" 'BEGIN { prin
 echo "# across the pause: '$before' then '$after': guest uptime gap ${gap}s"
 check "the guest's uptime stood still during the 6 s pause (one tick: ${gap}s)" \
 	awk -v g="$gap" 'BEGIN { exit !(g > 0 && g < 4) }'
-# The time-sync IC steps the guest's wall clock to the host's after a resume.
-sleep 5
-host_now=$(date +%s.%N); guest_now=$(field "$(last_tick)" clock)
-skew=$(awk -v h="$host_now" -v g="$guest_now" 'BEGIN { printf "%.2f", h - g }')
-check "5 s after resume the guest's wall clock is the host's (host - guest: ${skew}s)" \
+# The time-sync IC steps the guest's wall clock to the host's after a resume: wait
+# (bounded) for a tick printed after the step whose clock agrees with the host's.
+skew=
+clock_synced() {
+	local host_now guest_now
+	host_now=$(date +%s.%N); guest_now=$(field "$(last_tick)" clock)
+	skew=$(awk -v h="$host_now" -v g="$guest_now" 'BEGIN { printf "%.2f", h - g }')
 	awk -v s="$skew" 'BEGIN { exit !(s > -1.5 && s < 3) }'
+}
+resumed_at=$(date +%s)
+wait_for 60 "the guest's clock to be stepped to the host's" clock_synced
+check "after resume the guest's wall clock becomes the host's (host - guest: ${skew}s, $(( $(date +%s) - resumed_at ))s after)" \
+	clock_synced
 
 # --- disks added and removed while the guest runs --------------------------------------------
 echo "# disks before disk.add: $(last_tick | sed 's/.*disks=//')"
@@ -188,9 +200,11 @@ check "sd_notify: STOPPING=1 at the shutdown" grep -q '^STOPPING=1 | STATUS=the 
 echo "# sd_notify: $(tr '\n' '/' < "$OUT/notify.txt")"
 
 # --- the subscriber saw it all ----------------------------------------------------------------
-sleep 1
-kill "$events_pid" 2>/dev/null; wait "$events_pid" 2>/dev/null
 ev() { grep -c "\"type\": *\"state\".*\"state\": *\"$1\"" "$OUT/events.txt"; }
+# The last event, "stopped", may still be on its way to the subscriber.
+stopped_seen() { [ "$(ev stopped)" -ge 1 ]; }
+wait_for 30 "the event 'stopped' at the subscriber" stopped_seen
+kill "$events_pid" 2>/dev/null; wait "$events_pid" 2>/dev/null
 echo "# events: $(wc -l < "$OUT/events.txt")"
 check "events: paused" [ "$(ev paused)" -ge 1 ]
 check "events: running again" [ "$(ev running)" -ge 1 ]

@@ -11,6 +11,13 @@ ip netns del $ns 2>/dev/null
 ip netns add $ns
 ip -n $ns link set lo up
 nsx() { ip netns exec $ns "$@"; }
+link_exists() { nsx ip link show "$1" > /dev/null 2>&1; }
+# send_file FILE LOCALPORT PORT: FILE to the guest's PORT, from LOCALPORT if not empty.
+send_file() { nsx busybox nc ${2:+-p $2} $G "$3" < "$1" > /dev/null 2>&1; }
+# The host's receive buffers start large (the namespace's own TCP settings): a receive
+# window that never limits the guest's sender lets its TCP build multi-segment (TSO)
+# sends, which the offload check below needs to see.
+nsx sysctl -qw net.ipv4.tcp_rmem="1048576 8388608 33554432" net.core.rmem_max=33554432
 # hvkvm runs in the namespace: guest_start runs $HVKVM.
 real_hvkvm=$HVKVM
 HVKVM=$(mktemp /tmp/hvkvm-ns.XXXXXX)
@@ -42,7 +49,7 @@ netrun() {
 rig.mib=$mib rig.flows=$FLOWS ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$GUEST_MTU}" "$@"
 	# A tap hvkvm creates gets its address once it exists.
 	if ! nsx ip addr show dev "$tap" 2>/dev/null | grep -q "inet $H/"; then
-		for i in $(seq 100); do nsx ip link show "$tap" > /dev/null 2>&1 && break; sleep 0.1; done
+		wait_for 120 "hvkvm to create the tap $tap" link_exists "$tap"
 		nsx ip link show "$tap" > "$OUT/$name.tap" 2>&1
 		nsx ip addr add $H/24 dev "$tap"
 	fi
@@ -61,10 +68,8 @@ rig.mib=$mib rig.flows=$FLOWS ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$G
 		done
 		a0=$(now)
 		for f in $(seq "$FLOWS"); do
-			for i in $(seq 100); do
-				nsx busybox nc -p $((40000 + f)) $G 5001 < /tmp/net.tx.$f 2>/dev/null && break
-				sleep 0.1
-			done
+			# (the guest's listener may take a while to start: retry for up to 120 s)
+			wait_for 120 "the guest's listener on port 5001" send_file /tmp/net.tx.$f $((40000 + f)) 5001
 			rm -f /tmp/net.tx.$f
 		done
 		wait_serial "$name" '^rx_bytes=' 600
@@ -75,8 +80,9 @@ rig.mib=$mib rig.flows=$FLOWS ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$G
 		rm -f /tmp/net.rx /tmp/net.in
 		mkfifo /tmp/net.in
 		exec 8<>/tmp/net.in
-		nsx busybox nc -l -p 5002 > /tmp/net.rx < /tmp/net.in &
+		timeout 900 ip netns exec $ns busybox nc -l -p 5002 > /tmp/net.rx < /tmp/net.in &
 		lp=$!
+		# The clock starts at the first byte (the guest makes its data first).
 		while kill -0 $lp 2>/dev/null && [ ! -s /tmp/net.rx ]; do sleep 0.05; done
 		a0=$(now)
 		wait $lp
@@ -88,10 +94,7 @@ rig.mib=$mib rig.flows=$FLOWS ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$G
 		rm -f /tmp/net.rx /tmp/net.tx /tmp/net.in
 	fi
 	wait_serial "$name" '^guest_rx_packets=' 300
-	for i in $(seq 50); do
-		nsx busybox nc $G 5009 < /dev/null > /dev/null 2>&1 && break
-		sleep 0.2
-	done
+	wait_for 120 "the guest's listener on port 5009" send_file /dev/null "" 5009
 	guest_wait "$name"
 }
 
