@@ -68,6 +68,9 @@ checks() {
 		both [ "$(val "$name" ping_sent)" = 5 ] [ "$(val "$name" ping_received)" = 5 ]
 	check "$name: 5 pings host to guest, 0 lost" [ "$ping_back" = 5 ]
 	check "$name: $cpus vCPU(s) in the guest" [ "$(hstat "$name" 'channels')" = "$cpus" ]
+	# The offer and the ack at least reached the guest with their checksums vouched for.
+	check "$name: hvkvm vouched for received checksums ($(hstat "$name" checksum-verified))" \
+		between "$(hstat "$name" checksum-verified)" 2 100000
 }
 both() {
 	local a=(); while [ "$1" != "]" ]; do a+=("$1"); shift; done; a+=("]"); shift
