@@ -11,6 +11,7 @@
 #include "netvsp_internal.h"
 #include "log.h"
 #include "loop.h"
+#include "net_csum.h"
 #include "rss.h"
 
 #include <errno.h>
@@ -275,39 +276,49 @@ static void ppi_put(uint8_t *p, uint32_t type, uint32_t value)
 	memcpy(p + sizeof(h), &value, 4);
 }
 
-/* The checksum PPI for a frame the kernel verified (DATA_VALID) or made itself and
- * never put on a wire (NEEDS_CSUM), by what the guest enabled; 0 if nothing to say. */
-static uint32_t rx_csum_info(const struct netvsp *n, const struct net_vnet_hdr *vh, const uint8_t *f, uint32_t hl)
+/*
+ * The checksum PPI for a frame, by what the guest enabled (0: nothing to say), in *info.
+ * The kernel verified a DATA_VALID frame; a NEEDS_CSUM frame it made itself and left its
+ * checksum to the device: that is finished here, in the frame's iov[0..m), since the
+ * guest cannot be told "not finished" and may check it itself. TCP or UDP is vouched for
+ * only when its own checksum field is the one finished. -EINVAL if the header's offsets
+ * do not fit the frame.
+ *
+ * A TSO frame reaches the guest as one coalesced segment (RSC), which NDIS lets a device
+ * indicate with its TCP checksum not recomputed when it says so (TcpChecksumValueInvalid;
+ * the guest's stack does not look at it): summing 64 KiB would cost twice the copy.
+ */
+static int rx_csum_info(const struct netvsp *n, const struct net_vnet_hdr *vh, const uint8_t *f, uint32_t hl,
+			const struct iovec *iov, unsigned m, uint32_t flen, uint32_t *info)
 {
 	const struct rndis_offload *o = &n->rndis.offload;
-	uint32_t type, off = 14, v = 0, proto;
+	struct net_csum_frame p;
+	bool l4_ok, tcp_on, udp_on;
 
-	if (!(vh->flags & (NET_VNET_DATA_VALID | NET_VNET_NEEDS_CSUM)) || hl < 14)
+	*info = 0;
+	if (!(vh->flags & (NET_VNET_DATA_VALID | NET_VNET_NEEDS_CSUM)))
 		return 0;
-	type = (uint32_t)(f[12] << 8 | f[13]);
-	if (type == 0x8100 && hl >= 18) {
-		type = (uint32_t)(f[16] << 8 | f[17]);
-		off = 18;
+	net_csum_parse(f, hl, &p);
+	tcp_on = p.ip == 4 ? o->rx_tcp4 : o->rx_tcp6;
+	udp_on = p.ip == 4 ? o->rx_udp4 : o->rx_udp6;
+	if (vh->flags & NET_VNET_NEEDS_CSUM) {
+		if (vh->csum_start < 14 || (uint32_t)vh->csum_start + vh->csum_offset + 2 > flen)
+			return -EINVAL;
+		l4_ok = p.l4 && vh->csum_start == p.l4_off && vh->csum_offset == net_csum_l4_field(p.l4);
+		if (l4_ok && p.l4 == NET_CSUM_TCP && tcp_on && vh->gso_type != NET_VNET_GSO_NONE)
+			*info |= NDIS_RXCSUM_TCP_VALUE_INVALID;
+		else if (net_csum_complete(iov, m, flen, vh->csum_start, vh->csum_offset) < 0)
+			return -EINVAL;
+	} else {
+		l4_ok = p.l4 != 0;
 	}
-	if (type == 0x0800 && hl >= off + 20 && (f[off] >> 4) == 4) {
-		uint32_t ihl = (uint32_t)(f[off] & 15) * 4;
-		bool frag = (f[off + 6] & 0x3f) || f[off + 7];
-
-		if (ihl >= 20 && hl >= off + ihl && o->rx_ip4 && nv_csum_fold(nv_csum_add(0, f + off, ihl)) == 0xffff)
-			v |= NDIS_RXCSUM_IP_SUCCEEDED;
-		proto = f[off + 9];
-		if (!frag && proto == 6 && o->rx_tcp4)
-			v |= NDIS_RXCSUM_TCP_SUCCEEDED;
-		else if (!frag && proto == 17 && o->rx_udp4)
-			v |= NDIS_RXCSUM_UDP_SUCCEEDED;
-	} else if (type == 0x86dd && hl >= off + 40) {
-		proto = f[off + 6];
-		if (proto == 6 && o->rx_tcp6)
-			v |= NDIS_RXCSUM_TCP_SUCCEEDED;
-		else if (proto == 17 && o->rx_udp6)
-			v |= NDIS_RXCSUM_UDP_SUCCEEDED;
-	}
-	return v;
+	if (p.ip == 4 && p.ip4_hdr_ok && o->rx_ip4)
+		*info |= NDIS_RXCSUM_IP_SUCCEEDED;
+	if (l4_ok && p.l4 == NET_CSUM_TCP && tcp_on)
+		*info |= NDIS_RXCSUM_TCP_SUCCEEDED;
+	else if (l4_ok && p.l4 == NET_CSUM_UDP && udp_on)
+		*info |= NDIS_RXCSUM_UDP_SUCCEEDED;
+	return 0;
 }
 
 /* The receive queue for a frame: the guest's indirection table at its Toeplitz hash. */
@@ -400,8 +411,14 @@ static bool rx_one(struct netvsp *n)
 		n->stats.rx_drops++;
 		return true;
 	}
+	if (rx_csum_info(n, &vh, f, hl, iov + 1, m, flen, &csum) < 0) {
+		log_debug("netvsp %u: %s: a frame's checksum offsets (%u + %u) do not fit its %u bytes; dropped",
+			  n->cfg.index, n->be->name, vh.csum_start, vh.csum_offset, flen);
+		secs_free(b, secs, 0, m);
+		n->stats.rx_drops++;
+		return true;
+	}
 	c = n->chan[rx_steer(n, f, hl, &hash, &hashed)];
-	csum = rx_csum_info(n, &vh, f, hl);
 	if (csum)
 		n->stats.rx_csum++;
 	if (m > 1) {

@@ -14,7 +14,7 @@ void config_init(struct vm_config *cfg)
 	cfg->memory = CONFIG_DEFAULT_MEMORY;
 	cfg->cpus = 1;
 	cfg->serial = CONSOLE_STDIO;
-	cfg->shutdown_timeout = 30;
+	cfg->shutdown_timeout = 90;
 	cfg->log_level = LOG_INFO;
 	hv_features_default(&cfg->hv);
 	cfg->on_crash = HV_CRASH_EXIT;

@@ -138,7 +138,7 @@ static const struct cli_option options[] = {
 	{ "on-crash", 0, "exit|reset", "when the guest reports a crash: exit with status 5 (default) or restart it", opt_setting },
 	{ "stats", 0, NULL, "print exit, MSR, hypercall, SynIC and VMBus counters when hvkvm exits", opt_setting },
 	{ "no-reboot", 0, NULL, "exit with status 3 when the guest reboots instead of restarting it", opt_setting },
-	{ "shutdown-timeout", 0, "SEC", "on SIGTERM/SIGINT, stop hard if the guest has not powered off after SEC (default 30)", opt_setting },
+	{ "shutdown-timeout", 0, "SEC", "on SIGTERM/SIGINT, stop hard if the guest has not powered off after SEC (default 90, systemd's own stop timeout)", opt_setting },
 	{ "api-socket", 0, "PATH", "serve the JSON-RPC management API on this Unix socket (default: none)", opt_setting },
 	{ "seccomp", 0, "on|off", "confine hvkvm with a seccomp filter (default on)", opt_setting },
 	{ "log-level", 0, "LEVEL", "error, warn, info (default) or debug", opt_setting },

@@ -250,4 +250,9 @@ enum {
 
 /* fuzz_cli: the words of a command line, each ended by a NUL. */
 
+/* fuzz_net_csum: u16 csum_start, u16 csum_offset, u8 slack (the length given is the
+ * frame's minus slack % 4, or plus 1 when slack is 4), u8 cuts (% FZ_NC_MAX_CUTS), u16
+ * each (a place to cut, % the frame's length + 1), then the frame: the rest. */
+#define FZ_NC_MAX_CUTS		8
+
 #endif

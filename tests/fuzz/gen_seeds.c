@@ -1487,6 +1487,76 @@ static void seeds_jsonrpc(void)
 	}
 }
 
+/* ---- receive checksums ----------------------------------------------------------------- */
+
+/* A frame as the host's kernel hands it over with NEEDS_CSUM: Ethernet, IPv4 or IPv6,
+ * UDP (a DHCP reply) or TCP, the checksum field holding the pseudo-header's sum. */
+static size_t nc_frame(uint8_t *f, bool v6, uint8_t proto, size_t payload)
+{
+	size_t ip = 14, l4 = v6 ? 54 : 34, hl = proto == 6 ? 20 : 8, len = l4 + hl + payload;
+
+	memset(f, 0, len);
+	memset(f, 0xff, 6);
+	f[12] = v6 ? 0x86 : 0x08;
+	f[13] = v6 ? 0xdd : 0x00;
+	if (v6) {
+		f[ip] = 0x60;
+		f[ip + 4] = (uint8_t)((hl + payload) >> 8);
+		f[ip + 5] = (uint8_t)(hl + payload);
+		f[ip + 6] = proto;
+		f[ip + 7] = 64;
+	} else {
+		f[ip] = 0x45;
+		f[ip + 2] = (uint8_t)((len - ip) >> 8);
+		f[ip + 3] = (uint8_t)(len - ip);
+		f[ip + 8] = 64;
+		f[ip + 9] = proto;
+		f[ip + 12] = 10;
+		f[ip + 15] = 1;
+		f[ip + 16] = 10;
+		f[ip + 19] = 50;
+	}
+	f[l4 + 1] = proto == 6 ? 80 : 67;
+	f[l4 + 3] = proto == 6 ? 0x50 : 68;
+	for (size_t i = 0; i < payload; i++)
+		f[l4 + hl + i] = (uint8_t)(i * 13 + 1);
+	f[l4 + (proto == 6 ? 16 : 6)] = 0x5a;
+	f[l4 + (proto == 6 ? 16 : 6) + 1] = 0xa5;
+	return len;
+}
+
+static void nc_seed(const char *name, bool v6, uint8_t proto, size_t payload, uint16_t start, uint16_t offset,
+		    uint8_t slack, const uint16_t *cuts, uint8_t ncuts)
+{
+	static uint8_t f[2048];
+	struct seed s = { .n = 0 };
+	size_t len = nc_frame(f, v6, proto, payload);
+
+	u16(&s, start);
+	u16(&s, offset);
+	u8(&s, slack);
+	u8(&s, ncuts);
+	for (uint8_t i = 0; i < ncuts; i++)
+		u16(&s, cuts[i]);
+	put(&s, f, len);
+	emit("net_csum", name, &s);
+}
+
+static void seeds_net_csum(void)
+{
+	static const uint16_t odd[] = { 1, 35, 101, 341 }, even[] = { 100, 200 }, field[] = { 40, 41 };
+
+	nc_seed("dhcp-udp4", false, 17, 300, 34, 6, 0, NULL, 0);
+	nc_seed("dhcp-udp4-odd-cuts", false, 17, 301, 34, 6, 0, odd, 4);
+	nc_seed("udp6", true, 17, 200, 54, 6, 0, even, 2);
+	nc_seed("tcp4-field-cut", false, 6, 99, 34, 16, 0, field, 2);
+	nc_seed("tcp6", true, 6, 500, 54, 16, 0, even, 2);
+	nc_seed("field-past-end", false, 17, 300, 340, 1, 0, NULL, 0);
+	nc_seed("start-past-end", false, 17, 300, 0xffff, 0xffff, 0, NULL, 0);
+	nc_seed("len-past-pieces", false, 17, 300, 34, 6, 4, odd, 4);
+	nc_seed("len-short", false, 17, 300, 34, 6, 3, NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -1504,6 +1574,7 @@ int main(int argc, char **argv)
 	seeds_ic();
 	seeds_netvsp();
 	seeds_rndis();
+	seeds_net_csum();
 	seeds_hypercall();
 	seeds_config();
 	seeds_jsonrpc();

@@ -106,7 +106,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(run.cfg.serial, CONSOLE_STDIO);
 	ck_assert_ptr_null(run.cfg.serial_path);
 	ck_assert(!run.cfg.no_reboot);
-	ck_assert_uint_eq(run.cfg.shutdown_timeout, 30);
+	ck_assert_uint_eq(run.cfg.shutdown_timeout, 90);
 	ck_assert_int_eq(run.cfg.log_level, LOG_INFO);
 	ck_assert_ptr_null(run.cfg.name);
 	ck_assert_ptr_null(run.cfg.api_socket);

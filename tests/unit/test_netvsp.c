@@ -621,6 +621,51 @@ static void finish_csum(uint8_t *f, uint32_t len, const struct net_vnet_hdr *vh)
 	put16(f + vh->csum_start + vh->csum_offset, c);
 }
 
+/* Ethernet + IPv4 + UDP from the server's port 67 to the client's 68, as a DHCP reply. */
+static uint32_t mk_udp4(uint8_t *f, const uint8_t *dst, uint32_t payload)
+{
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	uint32_t tot = 20 + 8 + payload;
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, peer_mac, 6);
+	put16(f + 12, 0x0800);
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	put16(ip + 2, tot);
+	ip[8] = 64;
+	ip[9] = 17;
+	put16(ip + 12, 0x0a4e);
+	put16(ip + 14, 0x0001);
+	put16(ip + 16, 0x0a4e);
+	put16(ip + 18, 0x0032);
+	put16(ip + 10, (uint16_t)~fold(sum16(0, ip, 20)));
+	put16(udp, 67);
+	put16(udp + 2, 68);
+	put16(udp + 4, 8 + payload);
+	for (uint32_t i = 0; i < payload; i++)
+		udp[8 + i] = (uint8_t)(i * 13 + 1);
+	put16(udp + 6, (uint16_t)~fold(sum16(sum16(17 + 8 + payload, ip + 12, 8), udp, 8 + payload)));
+	return 14 + tot;
+}
+
+/*
+ * What the host's kernel hands over for a frame it made with the checksum left to the
+ * device (CHECKSUM_PARTIAL): the TCP or UDP checksum field holds the pseudo-header's
+ * sum, folded, not inverted; NEEDS_CSUM with csum_start and csum_offset saying where.
+ */
+static struct net_vnet_hdr unfinish(uint8_t *f, uint32_t len)
+{
+	bool v6 = get16(f + 12) == 0x86dd;
+	uint32_t l4 = v6 ? 54 : 34, proto = v6 ? f[20] : f[23], field = proto == 6 ? 16 : 6;
+	uint64_t s = proto + len - l4;
+
+	s = v6 ? sum16(s, f + 14 + 8, 32) : sum16(s, f + 14 + 12, 8);
+	put16(f + l4 + field, fold(s));
+	return (struct net_vnet_hdr){ .flags = NET_VNET_NEEDS_CSUM, .csum_start = (uint16_t)l4,
+				      .csum_offset = (uint16_t)field };
+}
+
 /* An RNDIS PACKET for frame with the given PPIs ({type, value} pairs), in out. */
 static uint32_t mk_rndis(uint8_t *out, const uint8_t *frame, uint32_t flen, const uint32_t *ppi, unsigned nppi)
 {
@@ -689,6 +734,16 @@ static void peer_write(uint8_t flags, const uint8_t *f, uint32_t len)
 	uint8_t buf[70000] = { 0 };
 
 	buf[0] = flags;
+	memcpy(buf + NET_VNET_HDR_LEN, f, len);
+	ck_assert_int_eq(send(peer, buf, NET_VNET_HDR_LEN + len, 0), (ssize_t)(NET_VNET_HDR_LEN + len));
+}
+
+/* A frame arriving on the tap with the virtio-net header given. */
+static void peer_write_vh(const struct net_vnet_hdr *vh, const uint8_t *f, uint32_t len)
+{
+	static uint8_t buf[70000];
+
+	memcpy(buf, vh, sizeof(*vh));
 	memcpy(buf + NET_VNET_HDR_LEN, f, len);
 	ck_assert_int_eq(send(peer, buf, NET_VNET_HDR_LEN + len, 0), (ssize_t)(NET_VNET_HDR_LEN + len));
 }
@@ -1120,7 +1175,9 @@ START_TEST(test_rx_rsc)
 	ck_assert(o.rsc.ip4 && o.rsc.ip6);
 	p.rsc_ip_v4 = p.rsc_ip_v6 = NDIS_OFFLOAD_PARAMETERS_ENABLED;
 	ck_assert_uint_eq(set_oid(OID_TCP_OFFLOAD_PARAMETERS, &p, 28), 0);
+	/* The kernel's TSO frame: its checksum unfinished, over the whole frame. */
 	len = mk_tcp4(f, mac, 0x0a000002, 0x0a000001, 80, 1000, 20000);
+	unfinish(f, len);
 	memcpy(buf, &vh, sizeof(vh));
 	memcpy(buf + sizeof(vh), f, len);
 	ck_assert_int_eq(send(peer, buf, sizeof(vh) + len, 0), (ssize_t)(sizeof(vh) + len));
@@ -1144,15 +1201,38 @@ START_TEST(test_rx_rsc)
 	}
 	ck_assert_uint_eq(off, len);
 	ck_assert_mem_eq(got, f, len);
-	ck_assert_uint_eq(fr[0].csum & NDIS_RXCSUM_TCP_SUCCEEDED, NDIS_RXCSUM_TCP_SUCCEEDED);
-	/* A small frame with its checksum unfinished: one section, checksum vouched for. */
+	/* A coalesced segment's TCP checksum is left as the kernel made it, and the guest is
+	 * told so (NDIS: TcpChecksumValueInvalid), as NDIS's RSC rules allow. */
+	ck_assert_uint_eq(fr[0].csum & (NDIS_RXCSUM_TCP_SUCCEEDED | NDIS_RXCSUM_TCP_VALUE_INVALID | NDIS_RXCSUM_UDP_SUCCEEDED),
+			  NDIS_RXCSUM_TCP_SUCCEEDED | NDIS_RXCSUM_TCP_VALUE_INVALID);
+	/* A large UDP frame (not a TSO frame) with its checksum unfinished, over several
+	 * sections: finished across them. */
+	len = mk_udp4(f, mac, 8000);
+	memcpy(got, f, len);
+	{
+		struct net_vnet_hdr uvh = unfinish(got, len);
+
+		peer_write_vh(&uvh, got, len);
+	}
+	m = (len + cap - 1) / cap;
+	ck_assert_uint_gt(m, 1);
+	rx_frames(&ch[0], fr, m, false, NULL);
+	for (uint32_t i = 0, o = 0; i < m; o += fr[i].len, i++)
+		memcpy(got + o, fr[i].data, fr[i].len);
+	ck_assert_mem_eq(got, f, len);
+	ck_assert(l4_valid(got, len, 34, 17));
+	ck_assert_uint_eq(fr[0].csum, NDIS_RXCSUM_UDP_SUCCEEDED);
+	/* A small frame with its checksum unfinished: one section, checksum finished. */
 	len = mk_tcp4(f, mac, 0x0a000002, 0x0a000001, 80, 1000, 100);
-	peer_write(NET_VNET_NEEDS_CSUM, f, len);
+	memcpy(got, f, len);
+	vh = unfinish(got, len);
+	peer_write_vh(&vh, got, len);
 	rx_frames(&ch[0], fr, 1, false, NULL);
 	ck_assert(!fr[0].has_id);
+	ck_assert_mem_eq(fr[0].data, f, len);
 	ck_assert_uint_eq(fr[0].csum & NDIS_RXCSUM_TCP_SUCCEEDED, NDIS_RXCSUM_TCP_SUCCEEDED);
 	vg_ping(&G);
-	ck_assert_uint_eq(stats().rx_rsc, 1);
+	ck_assert_uint_eq(stats().rx_rsc, 2);
 	/* RSC off: a TSO frame still queued is dropped, not cut to one section. */
 	p = (struct ndis_offload_params){ .header = { NDIS_OBJECT_TYPE_DEFAULT, 3, 28 } };
 	p.rsc_ip_v4 = p.rsc_ip_v6 = NDIS_OFFLOAD_PARAMETERS_DISABLED;
@@ -1164,6 +1244,138 @@ START_TEST(test_rx_rsc)
 	ck_assert_uint_eq(vg_read_avail(&ch[0]), 0);
 	ck_assert_uint_eq(stats().bad, 0);
 	ck_assert_uint_eq(query32(OID_GEN_MAXIMUM_FRAME_SIZE), 1500);
+}
+END_TEST
+
+/*
+ * Frames the host's kernel made with their checksums left to the device (NEEDS_CSUM;
+ * dnsmasq's DHCP replies once the guest turned receive offloads on) reach the guest
+ * finished, UDP and TCP, IPv4 and IPv6, even and odd lengths: a DHCP client checks them
+ * itself on a raw socket. Vouched for only when finished or verified by the kernel.
+ */
+START_TEST(test_rx_csum_unfinished)
+{
+	uint8_t f[2048], w[2048];
+	struct rx_frame fr[1];
+	struct net_vnet_hdr vh;
+	uint32_t len;
+	/* UDP over IPv4, UDP over IPv6, TCP over IPv4; each with an even and an odd length. */
+	static const struct { uint32_t l4, proto, ndis; } kinds[] = {
+		{ 34, 17, NDIS_RXCSUM_UDP_SUCCEEDED }, { 34, 17, NDIS_RXCSUM_UDP_SUCCEEDED },
+		{ 54, 17, NDIS_RXCSUM_UDP_SUCCEEDED }, { 54, 17, NDIS_RXCSUM_UDP_SUCCEEDED },
+		{ 34, 6, NDIS_RXCSUM_TCP_SUCCEEDED }, { 34, 6, NDIS_RXCSUM_TCP_SUCCEEDED },
+	};
+
+	nic_up();
+	for (unsigned k = 0; k < 6; k++) {
+		uint32_t pay = k % 2 ? 301 : 300;	/* DHCP replies are about 300 bytes */
+
+		len = k < 2 ? mk_udp4(f, mac, pay) : k < 4 ? mk_udp6(f, mac, pay) :
+		      mk_tcp4(f, mac, 0x0a000002, 0x0a000001, 80, 1000, pay);
+		ck_assert(l4_valid(f, len, kinds[k].l4, kinds[k].proto));
+		memcpy(w, f, len);
+		vh = unfinish(w, len);
+		ck_assert(!l4_valid(w, len, kinds[k].l4, kinds[k].proto));
+		peer_write_vh(&vh, w, len);
+		rx_frames(&ch[0], fr, 1, false, NULL);
+		ck_assert_uint_eq(fr[0].len, len);
+		ck_assert_mem_eq(fr[0].data, f, len);
+		ck_assert(l4_valid(fr[0].data, len, kinds[k].l4, kinds[k].proto));
+		ck_assert(fr[0].has_csum);
+		ck_assert_uint_eq(fr[0].csum, kinds[k].ndis);
+	}
+	/* A wrong UDP checksum the kernel says nothing about: not vouched for. */
+	len = mk_udp4(f, mac, 300);
+	f[34 + 6] ^= 0x40;
+	peer_write(0, f, len);
+	rx_frames(&ch[0], fr, 1, false, NULL);
+	ck_assert(!fr[0].has_csum);
+	ck_assert_mem_eq(fr[0].data, f, len);
+	/* NEEDS_CSUM naming a field that is not UDP's checksum (its length field): the kernel
+	 * never does that; whatever was finished there, UDP's own checksum is wrong and must
+	 * not be vouched for. */
+	len = mk_udp4(f, mac, 300);
+	memcpy(w, f, len);
+	vh = unfinish(w, len);
+	vh.csum_offset = 4;
+	peer_write_vh(&vh, w, len);
+	rx_frames(&ch[0], fr, 1, false, NULL);
+	ck_assert(!l4_valid(fr[0].data, len, 34, 17));
+	ck_assert(!fr[0].has_csum || !(fr[0].csum & (NDIS_RXCSUM_UDP_SUCCEEDED | NDIS_RXCSUM_TCP_SUCCEEDED)));
+	/* Nor one starting elsewhere than the UDP header. */
+	memcpy(w, f, len);
+	vh = unfinish(w, len);
+	vh.csum_start = 36;
+	vh.csum_offset = 4;
+	peer_write_vh(&vh, w, len);
+	rx_frames(&ch[0], fr, 1, false, NULL);
+	ck_assert(!fr[0].has_csum || !(fr[0].csum & (NDIS_RXCSUM_UDP_SUCCEEDED | NDIS_RXCSUM_TCP_SUCCEEDED)));
+	/* An IPv4 fragment: its checksum is finished, but there is no datagram to vouch for. */
+	len = mk_udp4(f, mac, 300);
+	f[14 + 6] = 0x20;
+	put16(f + 14 + 10, 0);
+	put16(f + 14 + 10, (uint16_t)~fold(sum16(0, f + 14, 20)));
+	memcpy(w, f, len);
+	vh = unfinish(w, len);
+	peer_write_vh(&vh, w, len);
+	rx_frames(&ch[0], fr, 1, false, NULL);
+	ck_assert(!fr[0].has_csum);
+	vg_ping(&G);
+	ck_assert_uint_eq(stats().rx_csum, 6);
+	ck_assert_uint_eq(stats().rx_drops, 0);
+	ck_assert_uint_eq(stats().bad, 0);
+}
+END_TEST
+
+/* Checksum offsets from the tap that do not fit the frame: the frame is dropped, no byte
+ * outside it read or written; the next frame goes through. */
+START_TEST(test_rx_csum_bad_offsets)
+{
+	static const struct { uint16_t start, offset; } bad[] = {
+		{ 0, 6 },		/* inside the Ethernet header */
+		{ 13, 6 },
+		{ 0xffff, 0 },
+		{ 0xffff, 0xffff },
+		{ 34, 0xffff },
+		{ 34, 307 },		/* the field's second byte past the end of a 342-byte frame */
+		{ 341, 0 },
+		{ 340, 1 },
+		{ 342, 0 },
+		{ 2048, 6 },		/* past the section */
+	};
+	uint8_t f[2048], w[2048];
+	struct rx_frame fr[1];
+	struct net_vnet_hdr vh;
+	uint32_t len = mk_udp4(f, mac, 300);
+
+	nic_up();
+	ck_assert_uint_eq(len, 342);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(w, f, len);
+		vh = unfinish(w, len);
+		vh.csum_start = bad[i].start;
+		vh.csum_offset = bad[i].offset;
+		peer_write_vh(&vh, w, len);
+		ck_assert(WAIT_UNTIL(stats().rx_drops == i + 1, VG_TMO));
+		ck_assert_uint_eq(vg_read_avail(&ch[0]), 0);
+	}
+	/* The last place the field fits: the frame's last two bytes. */
+	memcpy(w, f, len);
+	vh = unfinish(w, len);
+	vh.csum_offset = (uint16_t)(len - 2 - vh.csum_start);
+	peer_write_vh(&vh, w, len);
+	rx_frames(&ch[0], fr, 1, false, NULL);
+	ck_assert(!fr[0].has_csum);
+	memcpy(w, f, len);
+	vh = unfinish(w, len);
+	peer_write_vh(&vh, w, len);
+	rx_frames(&ch[0], fr, 1, false, NULL);
+	ck_assert_mem_eq(fr[0].data, f, len);
+	ck_assert_uint_eq(fr[0].csum, NDIS_RXCSUM_UDP_SUCCEEDED);
+	vg_ping(&G);
+	ck_assert_uint_eq(stats().rx_drops, sizeof(bad) / sizeof(bad[0]));
+	ck_assert_uint_eq(stats().rx_packets, 2);
+	ck_assert_uint_eq(stats().bad, 0);
 }
 END_TEST
 
@@ -1746,6 +1958,8 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, test_rx_basic);
 	tcase_add_test(t, test_rx_rsc);
+	tcase_add_test(t, test_rx_csum_unfinished);
+	tcase_add_test(t, test_rx_csum_bad_offsets);
 	tcase_add_test(t, test_rx_batching);
 	tcase_add_test(t, test_rx_buffer_exhaustion);
 	tcase_add_test(t, test_rx_ring_full);
