@@ -462,12 +462,12 @@ static int read_sysfs_u64(dev_t dev, const char *attr, uint64_t *out)
 	return 0;
 }
 
-static int blk_probe(struct blk *b, const char *path, char *err, size_t errlen)
+static int blk_probe(struct blk *b, char *err, size_t errlen)
 {
 	struct stat st;
 
 	if (fstat(b->fd, &st) < 0)
-		return fail(err, errlen, -errno, "--disk path=%s: %s", path, strerror(errno));
+		return fail(err, errlen, -errno, "%s", strerror(errno));
 	b->info.logical_block = 512;
 	b->info.physical_block = 4096;
 	if (S_ISBLK(st.st_mode)) {
@@ -475,7 +475,7 @@ static int blk_probe(struct blk *b, const char *path, char *err, size_t errlen)
 		int sz;
 
 		if (ioctl(b->fd, BLKGETSIZE64, &b->info.size) < 0)
-			return fail(err, errlen, -errno, "--disk path=%s: BLKGETSIZE64: %s", path, strerror(errno));
+			return fail(err, errlen, -errno, "BLKGETSIZE64: %s", strerror(errno));
 		if (ioctl(b->fd, BLKSSZGET, &sz) == 0 && sz > 0)
 			b->info.logical_block = (uint32_t)sz;
 		if (ioctl(b->fd, BLKPBSZGET, &sz) == 0 && sz > 0)
@@ -495,27 +495,25 @@ static int blk_probe(struct blk *b, const char *path, char *err, size_t errlen)
 		b->info.discard = !b->info.readonly &&
 				  fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, st.st_size, 4096) == 0;
 	} else {
-		return fail(err, errlen, -EINVAL, "--disk path=%s: not a regular file or a block device", path);
+		return fail(err, errlen, -EINVAL, "not a regular file or a block device");
 	}
 	if (b->info.size < b->info.logical_block)
-		return fail(err, errlen, -EINVAL, "--disk path=%s: empty (%llu bytes)", path,
-			    (unsigned long long)b->info.size);
+		return fail(err, errlen, -EINVAL, "empty (%llu bytes)", (unsigned long long)b->info.size);
 	if (b->info.size % b->info.logical_block)
-		return fail(err, errlen, -EINVAL, "--disk path=%s: %llu bytes is not a whole number of %u-byte blocks",
-			    path, (unsigned long long)b->info.size, b->info.logical_block);
+		return fail(err, errlen, -EINVAL, "%llu bytes is not a whole number of %u-byte blocks",
+			    (unsigned long long)b->info.size, b->info.logical_block);
 	return 0;
 }
 
-static int blk_lock(struct blk *b, const char *path, char *err, size_t errlen)
+static int blk_lock(struct blk *b, char *err, size_t errlen)
 {
 	struct flock fl = { .l_type = b->info.readonly ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
 
 	if (fcntl(b->fd, F_OFD_SETLK, &fl) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EACCES)
-		return fail(err, errlen, -EBUSY, "--disk path=%s: in use by another process (is another hvkvm running it?)",
-			    path);
-	return fail(err, errlen, -errno, "--disk path=%s: cannot lock it: %s", path, strerror(errno));
+		return fail(err, errlen, -EBUSY, "in use by another process (is another hvkvm running it?)");
+	return fail(err, errlen, -errno, "cannot lock it: %s", strerror(errno));
 }
 
 static int blk_start(struct blk *b)
@@ -573,19 +571,19 @@ int blk_open(struct blk **out, struct loop *loop, const char *path, bool readonl
 	if (b->fd < 0) {
 		r = errno;
 		if (r == EINVAL && cache == BLK_CACHE_NONE)
-			fail(err, errlen, -r, "--disk path=%s: the file system does not support cache=none (O_DIRECT)", path);
+			fail(err, errlen, -r, "the file system does not support cache=none (O_DIRECT)");
 		else
-			fail(err, errlen, -r, "--disk path=%s: %s", path, strerror(r));
+			fail(err, errlen, -r, "%s", strerror(r));
 		blk_close(b);
 		return -r;
 	}
-	r = blk_probe(b, path, err, errlen);
+	r = blk_probe(b, err, errlen);
 	if (r == 0)
-		r = blk_lock(b, path, err, errlen);
+		r = blk_lock(b, err, errlen);
 	if (r == 0) {
 		r = blk_start(b);
 		if (r < 0)
-			fail(err, errlen, r, "--disk path=%s: cannot start its I/O: %s", path, strerror(-r));
+			fail(err, errlen, r, "cannot start its I/O: %s", strerror(-r));
 	}
 	if (r < 0) {
 		blk_close(b);

@@ -43,7 +43,7 @@ struct scsi_disk {
 	bool wce;			/* current WCE; MODE SELECT may change it */
 	bool default_wce;
 	bool no_write_zeroes;		/* the back end refused BLK_WRITE_ZEROES once */
-	char serial[21];
+	char serial[SCSI_DISK_SERIAL_MAX + 1];
 	uint64_t naa_id;
 	unsigned inflight;		/* loop thread */
 	unsigned errors_logged;
@@ -1196,7 +1196,7 @@ struct scsi_disk *scsi_disk_new(struct blk *b, const struct scsi_disk_config *cf
 		size_t i;
 
 		/* VPD fields are printable ASCII; anything else would confuse the guest's tools. */
-		for (i = 0; i < 20 && cfg->serial[i]; i++)
+		for (i = 0; i < SCSI_DISK_SERIAL_MAX && cfg->serial[i]; i++)
 			d->serial[i] = cfg->serial[i] >= 0x20 && cfg->serial[i] < 0x7f ? cfg->serial[i] : '_';
 	} else {
 		snprintf(d->serial, sizeof(d->serial), "%016llx", (unsigned long long)d->naa_id);

@@ -43,15 +43,14 @@ int tap_open(struct tap *t, const char *name, unsigned mtu, char *err, size_t er
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
 	if (!*name || strlen(name) >= IF_NAMESIZE || strchr(name, '/') || strchr(name, ' ')) {
-		snprintf(err, errlen, "--net tap=%s: not a valid interface name (1 to %d characters)", name,
-			 IF_NAMESIZE - 1);
+		snprintf(err, errlen, "not a valid interface name (1 to %d characters)", IF_NAMESIZE - 1);
 		return -EINVAL;
 	}
 	existed = if_nametoindex(name) != 0;
 	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (t->fd < 0) {
 		r = -errno;
-		snprintf(err, errlen, "--net tap=%s: /dev/net/tun: %s", name, strerror(-r));
+		snprintf(err, errlen, "/dev/net/tun: %s", strerror(-r));
 		return r;
 	}
 	memset(&ifr, 0, sizeof(ifr));
@@ -61,17 +60,16 @@ int tap_open(struct tap *t, const char *name, unsigned mtu, char *err, size_t er
 		r = -errno;
 		if ((r == -EPERM || r == -EACCES) && !existed)
 			snprintf(err, errlen,
-				 "--net tap=%s: no such tap interface, and hvkvm may not create one (it needs "
-				 "CAP_NET_ADMIN); create it with: ip tuntap add dev %s mode tap user $USER vnet_hdr",
-				 name, name);
+				 "no such tap interface, and hvkvm may not create one (it needs CAP_NET_ADMIN); "
+				 "create it with: ip tuntap add dev %s mode tap user $USER vnet_hdr", name);
 		else if (r == -EPERM || r == -EACCES)
-			snprintf(err, errlen, "--net tap=%s: permission denied (the tap belongs to another user)", name);
+			snprintf(err, errlen, "permission denied (the tap belongs to another user)");
 		else if (r == -EBUSY)
-			snprintf(err, errlen, "--net tap=%s: in use by another process", name);
+			snprintf(err, errlen, "in use by another process");
 		else if (r == -EINVAL && existed)
-			snprintf(err, errlen, "--net tap=%s: exists but is not a single-queue tap interface", name);
+			snprintf(err, errlen, "exists but is not a single-queue tap interface");
 		else
-			snprintf(err, errlen, "--net tap=%s: %s", name, strerror(-r));
+			snprintf(err, errlen, "%s", strerror(-r));
 		goto fail;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
@@ -79,11 +77,11 @@ int tap_open(struct tap *t, const char *name, unsigned mtu, char *err, size_t er
 	t->created = !existed;
 	if (ioctl(t->fd, TUNSETVNETHDRSZ, &vnet) < 0 || ioctl(t->fd, TUNSETOFFLOAD, 0) < 0) {
 		r = -errno;
-		snprintf(err, errlen, "--net tap=%s: setting up its virtio-net header: %s", name, strerror(-r));
+		snprintf(err, errlen, "setting up its virtio-net header: %s", strerror(-r));
 		goto fail;
 	}
 	if (t->created && (r = tap_configure(t->name, mtu)) < 0) {
-		snprintf(err, errlen, "--net tap=%s: setting its MTU to %u and bringing it up: %s", name, mtu,
+		snprintf(err, errlen, "setting its MTU to %u and bringing it up: %s", mtu,
 			 strerror(-r));
 		goto fail;
 	}
