@@ -29,8 +29,7 @@ static const uint32_t nvsp_versions[] = {
 bool nv_bad(struct netvsp *n, const char *what)
 {
 	n->stats.bad++;
-	if (log_first_time(LOG_ONCE_MISC, 0x6e760000ull | (n->cfg.index << 8) | (uint8_t)what[0]))
-		log_warn("netvsp %u: %s", n->cfg.index, what);
+	log_warn_limited(&n->bad_rl, "netvsp %u: %s", n->cfg.index, what);
 	return false;
 }
 

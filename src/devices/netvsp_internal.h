@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "log.h"
 #include "memory.h"
 #include "netvsp.h"
 #include "netvsp_proto.h"
@@ -116,6 +117,8 @@ struct netvsp {
 	bool rx_gso;			/* the tap hands over TSO frames: coalesced (RSC) for the guest */
 	uint16_t rsc_id;		/* the next coalesced frame's id */
 	struct netvsp_stats stats;
+	struct log_ratelimit bad_rl;	/* nv_bad(): what the guest sent wrong */
+	struct log_ratelimit tx_err_rl;	/* frames the tap refused */
 	uint8_t scratch[NV_MAX_FRAME + TAP_VNET_HDR_LEN];	/* frames read to be dropped */
 };
 

@@ -39,6 +39,8 @@ struct synic {
 	void *ctx;
 	struct synic_vp *vp;
 	struct synic_stats stats;	/* updated with atomic adds */
+	struct log_ratelimit page_rl;	/* SIMP/SIEFP pages outside RAM */
+	struct log_ratelimit auto_eoi_rl;
 	uint64_t (*now)(void *ctx);
 	void *now_ctx;
 };
@@ -322,9 +324,9 @@ static void page_enabled(struct synic *s, uint64_t old, uint64_t val)
 	page = gmem_ptr(s->mem, page_gpa(val), GMEM_PAGE_SIZE);
 	if (page)
 		memset(page, 0, GMEM_PAGE_SIZE);
-	else if (log_first_time(LOG_ONCE_MISC, page_gpa(val)))
-		log_warn("SynIC: the guest placed a page at 0x%llx, outside RAM; it stays unusable",
-			 (unsigned long long)page_gpa(val));
+	else
+		log_warn_limited(&s->page_rl, "SynIC: the guest placed a page at 0x%llx, outside RAM; it stays unusable",
+				 (unsigned long long)page_gpa(val));
 }
 
 int synic_msr_read(struct synic *s, unsigned vp, uint32_t msr, uint64_t *val)
@@ -394,9 +396,10 @@ int synic_msr_write(struct synic *s, unsigned vp, uint32_t msr, uint64_t val)
 			r = -EPERM;
 			break;
 		}
-		if ((val & HV_SINT_AUTO_EOI) && log_first_time(LOG_ONCE_MISC, 0xae01))
-			log_warn("SynIC: the guest asked for auto-EOI, which hvkvm advertises as deprecated "
-				 "and does not perform; it must EOI SINT interrupts itself");
+		if (val & HV_SINT_AUTO_EOI)
+			log_warn_limited(&s->auto_eoi_rl,
+					 "SynIC: the guest asked for auto-EOI, which hvkvm advertises as deprecated "
+					 "and does not perform; it must EOI SINT interrupts itself");
 		v->sint[msr - HV_X64_MSR_SINT0] = val;
 		sint_flush(s, vp, v, msr - HV_X64_MSR_SINT0);
 		break;
