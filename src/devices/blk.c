@@ -4,6 +4,7 @@
 #include "log.h"
 #include "loop.h"
 #include "thread.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,17 +57,6 @@ struct blk {
 	struct blk_req *todo, *todo_tail, *done;
 	bool stopping;
 };
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 /* ---- one request, synchronously (the thread pool) -------------------------------- */
 
@@ -467,7 +457,7 @@ static int blk_probe(struct blk *b, char *err, size_t errlen)
 	struct stat st;
 
 	if (fstat(b->fd, &st) < 0)
-		return fail(err, errlen, -errno, "%s", strerror(errno));
+		return util_fail(err, errlen, -errno, "%s", strerror(errno));
 	b->info.logical_block = 512;
 	b->info.physical_block = 4096;
 	if (S_ISBLK(st.st_mode)) {
@@ -475,7 +465,7 @@ static int blk_probe(struct blk *b, char *err, size_t errlen)
 		int sz;
 
 		if (ioctl(b->fd, BLKGETSIZE64, &b->info.size) < 0)
-			return fail(err, errlen, -errno, "BLKGETSIZE64: %s", strerror(errno));
+			return util_fail(err, errlen, -errno, "BLKGETSIZE64: %s", strerror(errno));
 		if (ioctl(b->fd, BLKSSZGET, &sz) == 0 && sz > 0)
 			b->info.logical_block = (uint32_t)sz;
 		if (ioctl(b->fd, BLKPBSZGET, &sz) == 0 && sz > 0)
@@ -495,13 +485,13 @@ static int blk_probe(struct blk *b, char *err, size_t errlen)
 		b->info.discard = !b->info.readonly &&
 				  fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, st.st_size, 4096) == 0;
 	} else {
-		return fail(err, errlen, -EINVAL, "not a regular file or a block device");
+		return util_fail(err, errlen, -EINVAL, "not a regular file or a block device");
 	}
 	if (b->info.size < b->info.logical_block)
-		return fail(err, errlen, -EINVAL, "empty (%llu bytes)", (unsigned long long)b->info.size);
+		return util_fail(err, errlen, -EINVAL, "empty (%llu bytes)", (unsigned long long)b->info.size);
 	if (b->info.size % b->info.logical_block)
-		return fail(err, errlen, -EINVAL, "%llu bytes is not a whole number of %u-byte blocks",
-			    (unsigned long long)b->info.size, b->info.logical_block);
+		return util_fail(err, errlen, -EINVAL, "%llu bytes is not a whole number of %u-byte blocks",
+				 (unsigned long long)b->info.size, b->info.logical_block);
 	return 0;
 }
 
@@ -512,8 +502,8 @@ static int blk_lock(struct blk *b, char *err, size_t errlen)
 	if (fcntl(b->fd, F_OFD_SETLK, &fl) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EACCES)
-		return fail(err, errlen, -EBUSY, "in use by another process (is another hvkvm running it?)");
-	return fail(err, errlen, -errno, "cannot lock it: %s", strerror(errno));
+		return util_fail(err, errlen, -EBUSY, "in use by another process (is another hvkvm running it?)");
+	return util_fail(err, errlen, -errno, "cannot lock it: %s", strerror(errno));
 }
 
 static int blk_start(struct blk *b)
@@ -554,7 +544,7 @@ int blk_open(struct blk **out, struct loop *loop, const char *path, bool readonl
 
 	*out = NULL;
 	if (!b)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return util_fail(err, errlen, -ENOMEM, "out of memory");
 	b->loop = loop;
 	b->cache = cache;
 	b->efd = -1;
@@ -571,9 +561,9 @@ int blk_open(struct blk **out, struct loop *loop, const char *path, bool readonl
 	if (b->fd < 0) {
 		r = errno;
 		if (r == EINVAL && cache == BLK_CACHE_NONE)
-			fail(err, errlen, -r, "the file system does not support cache=none (O_DIRECT)");
+			util_fail(err, errlen, -r, "the file system does not support cache=none (O_DIRECT)");
 		else
-			fail(err, errlen, -r, "%s", strerror(r));
+			util_fail(err, errlen, -r, "%s", strerror(r));
 		blk_close(b);
 		return -r;
 	}
@@ -583,7 +573,7 @@ int blk_open(struct blk **out, struct loop *loop, const char *path, bool readonl
 	if (r == 0) {
 		r = blk_start(b);
 		if (r < 0)
-			fail(err, errlen, r, "cannot start its I/O: %s", strerror(-r));
+			util_fail(err, errlen, r, "cannot start its I/O: %s", strerror(-r));
 	}
 	if (r < 0) {
 		blk_close(b);
