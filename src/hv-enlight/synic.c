@@ -329,15 +329,22 @@ static void page_enabled(struct synic *s, uint64_t old, uint64_t val)
 				 (unsigned long long)page_gpa(val));
 }
 
+/* A VP's SynIC, locked; NULL if the partition has no such VP. */
+static struct synic_vp *vp_lock(struct synic *s, unsigned vp)
+{
+	if (vp >= s->nvp)
+		return NULL;
+	pthread_mutex_lock(&s->vp[vp].lock);
+	return &s->vp[vp];
+}
+
 int synic_msr_read(struct synic *s, unsigned vp, uint32_t msr, uint64_t *val)
 {
-	struct synic_vp *v;
+	struct synic_vp *v = vp_lock(s, vp);
 	int r = 0;
 
-	if (vp >= s->nvp)
+	if (!v)
 		return -EPERM;
-	v = &s->vp[vp];
-	pthread_mutex_lock(&v->lock);
 	if (msr == HV_X64_MSR_SCONTROL)
 		*val = v->scontrol;
 	else if (msr == HV_X64_MSR_SVERSION)
@@ -358,13 +365,11 @@ int synic_msr_read(struct synic *s, unsigned vp, uint32_t msr, uint64_t *val)
 
 int synic_msr_write(struct synic *s, unsigned vp, uint32_t msr, uint64_t val)
 {
-	struct synic_vp *v;
+	struct synic_vp *v = vp_lock(s, vp);
 	int r = 0;
 
-	if (vp >= s->nvp)
+	if (!v)
 		return -EPERM;
-	v = &s->vp[vp];
-	pthread_mutex_lock(&v->lock);
 	switch (msr) {
 	case HV_X64_MSR_SCONTROL:
 		v->scontrol = val;

@@ -86,20 +86,34 @@ void mgmt_client_kill(struct mgmt_client *c)
 		client_free(c);
 }
 
+/* Send (out) or read on a client's socket, again when interrupted: the bytes moved,
+ * -EAGAIN until the socket is ready, or -EPIPE once a failure dropped the client (c
+ * may be freed then). */
+static ssize_t client_xfer(struct mgmt_client *c, bool out, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = out ? send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) : read(c->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return -EAGAIN;
+	log_debug("api socket: client %u: %s", c->id, strerror(errno));
+	mgmt_client_kill(c);
+	return -EPIPE;
+}
+
 static void client_flush(struct mgmt_client *c)
 {
 	while (c->outhead < c->outlen) {
-		ssize_t n = send(c->fd, c->out + c->outhead, c->outlen - c->outhead, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = client_xfer(c, true, c->out + c->outhead, c->outlen - c->outhead);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -EAGAIN)
 			break;
-		if (n < 0) {
-			log_debug("api socket: client %u: %s", c->id, strerror(errno));
-			mgmt_client_kill(c);
+		if (n < 0)
 			return;
-		}
 		c->outhead += (size_t)n;
 	}
 	if (c->outhead == c->outlen) {
@@ -225,17 +239,12 @@ static void client_read(struct mgmt_client *c)
 	size_t cap = c->m->lim.max_msg + 1;
 
 	for (unsigned i = 0; i < MGMT_READS_PER_EVENT && c->reading && !c->eof && !c->dead; i++) {
-		ssize_t n = read(c->fd, c->in + c->inlen, cap - c->inlen);
+		ssize_t n = client_xfer(c, false, c->in + c->inlen, cap - c->inlen);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -EAGAIN)
 			break;
-		if (n < 0) {
-			log_debug("api socket: client %u: %s", c->id, strerror(errno));
-			mgmt_client_kill(c);
+		if (n < 0)
 			return;
-		}
 		if (n == 0) {
 			c->eof = true;
 			break;
