@@ -372,21 +372,18 @@ static int set_serial(struct config_err *e, const struct config_val *v, void *ob
 static int set_hv(struct config_err *e, const struct config_val *v, void *obj)
 {
 	struct hv_features f;
-	const char *s, *msg;
+	const char *s;
 	char err[512];
 
 	if (val_text(v, &s) < 0)
 		return expected(e);
 	if (hv_features_parse(s, &f, err, sizeof(err)) < 0) {
-		if (!e->json) {
-			snprintf(e->buf, e->len, "%s", err);	/* already "--hv ..." */
-			return -1;
-		}
-		/* hv_features_parse speaks of "--hv ITEM: problem"; a file names the key. */
-		msg = err;
-		if (!strncmp(msg, "--hv", 4))
-			msg += msg[4] == ':' ? 6 : msg[4] == ' ' ? 5 : 4;
-		return fail(e, "%s", msg);
+		if (e->json)
+			return fail(e, "%s", err);
+		/* "ITEM: problem" names the item already: "--hv ipi: needs vpindex". */
+		snprintf(e->buf, e->len, "--hv%s%s", *s ? " " : ": ", err);
+		config_msg_printable(e->buf);
+		return -1;
 	}
 	((struct vm_config *)obj)->hv = f;
 	return 0;

@@ -70,17 +70,17 @@ static int parse_item(const char *item, struct hv_features *f, char *err, size_t
 		unsigned long n;
 
 		if (!val || !*val)
-			return util_fail(err, errlen, -EINVAL, "--hv spinlocks: needs a retry count (spinlocks=N)");
+			return util_fail(err, errlen, -EINVAL, "spinlocks: needs a retry count (spinlocks=N)");
 		errno = 0;
 		n = strtoul(val, &end, 0);
 		if (errno || *end || n > 0xffffffffu || *val == '-')
-			return util_fail(err, errlen, -EINVAL, "--hv spinlocks=%s: not a 32-bit count", val);
+			return util_fail(err, errlen, -EINVAL, "spinlocks=%s: not a 32-bit count", val);
 		f->spinlock_retries = (uint32_t)n;
 		return 0;
 	}
 	if (nlen == 9 && !strncmp(item, "vendor-id", 9)) {
 		if (!val || !*val || strlen(val) > 12)
-			return util_fail(err, errlen, -EINVAL, "--hv vendor-id: 1 to 12 characters");
+			return util_fail(err, errlen, -EINVAL, "vendor-id: 1 to 12 characters");
 		memset(f->vendor, 0, sizeof(f->vendor));
 		memcpy(f->vendor, val, strlen(val));
 		return 0;
@@ -93,16 +93,16 @@ static int parse_item(const char *item, struct hv_features *f, char *err, size_t
 		else if (!strcmp(val, "off"))
 			f->mask &= ~(1u << i);
 		else
-			return util_fail(err, errlen, -EINVAL, "--hv %s: expected %.*s, %.*s=on or %.*s=off", item,
+			return util_fail(err, errlen, -EINVAL, "%s: expected %.*s, %.*s=on or %.*s=off", item,
 					 (int)nlen, item, (int)nlen, item, (int)nlen, item);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (strlen(refused[i].name) == nlen && !strncmp(item, refused[i].name, nlen))
-			return util_fail(err, errlen, -EINVAL, "--hv %.*s: not offered: %s", (int)nlen, item,
+			return util_fail(err, errlen, -EINVAL, "%.*s: not offered: %s", (int)nlen, item,
 					 refused[i].why);
 	return util_fail(err, errlen, -EINVAL,
-			 "--hv %s: unknown feature (known: on, off, relaxed, vpindex, runtime, time, synic, "
+			 "%s: unknown feature (known: on, off, relaxed, vpindex, runtime, time, synic, "
 			 "stimer, stimer-direct, frequencies, reset, crash, ipi, spinlocks=N, vendor-id=STR)", item);
 }
 
@@ -115,14 +115,14 @@ int hv_features_parse(const char *s, struct hv_features *f, char *err, size_t er
 	hv_features_default(f);
 	f->mask = 0;
 	if (!*s)
-		return util_fail(err, errlen, -EINVAL, "--hv: empty (use on, off or a list of features)");
+		return util_fail(err, errlen, -EINVAL, "empty (use on, off or a list of features)");
 	copy = strdup(s);
 	if (!copy)
 		return -ENOMEM;
 	for (item = strtok_r(copy, ",", &save); item && r == 0; item = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(item, "on") || !strcmp(item, "off")) {
 			if (!first) {
-				r = util_fail(err, errlen, -EINVAL, "--hv %s: on/off may only come first", item);
+				r = util_fail(err, errlen, -EINVAL, "%s: on/off may only come first", item);
 				break;
 			}
 			if (!strcmp(item, "on"))
@@ -140,7 +140,7 @@ int hv_features_parse(const char *s, struct hv_features *f, char *err, size_t er
 			char need[128];
 			struct hv_features n = { .mask = deps[i].needs };
 
-			return util_fail(err, errlen, -EINVAL, "--hv %s: needs %s", feature_names[deps[i].feat],
+			return util_fail(err, errlen, -EINVAL, "%s: needs %s", feature_names[deps[i].feat],
 					 hv_features_describe(&n, need, sizeof(need)));
 		}
 	}
