@@ -155,7 +155,6 @@ static int set_string(struct config_err *e, const struct config_val *v, size_t m
 	return store_string(e, dst, s);
 }
 
-
 /* A path to a file hvkvm reads now: checked here so the message names the option. */
 static int set_readable_path(struct config_err *e, const struct config_val *v, char **dst)
 {
