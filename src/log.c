@@ -75,7 +75,9 @@ static bool ratelimit_pass(struct log_ratelimit *rl, unsigned *dropped)
 	uint64_t now = now_ms(), start = atomic_load(&rl->start_ms);
 	unsigned interval = rl->interval_ms ? rl->interval_ms : LOG_RATELIMIT_INTERVAL_MS;
 
-	if ((!start || now - start >= interval) && atomic_compare_exchange_strong(&rl->start_ms, &start, now))
+	/* Another thread may have begun the interval a moment after this one read the clock. */
+	if ((!start || (now > start && now - start >= interval)) &&
+	    atomic_compare_exchange_strong(&rl->start_ms, &start, now))
 		atomic_store(&rl->passed, 0);
 	/* Counting stops at the burst, so a long flood cannot wrap the counter. */
 	if (atomic_load(&rl->passed) >= LOG_RATELIMIT_BURST ||
