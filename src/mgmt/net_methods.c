@@ -104,7 +104,7 @@ static void net_remove(struct mgmt_call *call, struct json_object *params, void 
 	int r;
 
 	if (jsonrpc_params_check(params, known, &e) < 0 ||
-	    jsonrpc_param_string(params, "id", true, 32, &id, &e) < 0) {
+	    jsonrpc_param_string(params, "id", true, CONFIG_NET_ID_MAX, &id, &e) < 0) {
 		mgmt_fail(call, &e);
 		return;
 	}
@@ -130,7 +130,7 @@ static void net_set_link(struct mgmt_call *call, struct json_object *params, voi
 	bool up;
 
 	if (jsonrpc_params_check(params, known, &e) < 0 ||
-	    jsonrpc_param_string(params, "id", true, 32, &id, &e) < 0 ||
+	    jsonrpc_param_string(params, "id", true, CONFIG_NET_ID_MAX, &id, &e) < 0 ||
 	    jsonrpc_param_bool(params, "up", true, &up, &e) < 0) {
 		mgmt_fail(call, &e);
 		return;
