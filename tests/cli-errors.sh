@@ -50,8 +50,9 @@ expect 3 '^hvkvm ctl: /nonexistent.sock: No such file or directory' ctl --socket
 expect 0 EMPTY ctl --help
 expect 2 "^hvkvm: --net mac=01:00:5e:00:00:01: a multicast address" --kernel "$kernel" --net tap=tap0,mac=01:00:5e:00:00:01
 expect 2 "^hvkvm: --net mtu=9000: tap=NAME is required\$" --kernel "$kernel" --net mtu=9000
-expect 2 '^hvkvm: --net mtu=65522: expected an integer 68-65521$' --kernel "$kernel" --net tap=t,mtu=65522
-expect 2 '^hvkvm: --net tap=t,mtu=9203: the largest MTU is 9202' --kernel "$kernel" --net tap=t,mtu=9203
+expect 2 '^hvkvm: --net mtu=65522: expected an integer 68-9202 \(9202 is the largest MTU' --kernel "$kernel" --net tap=t,mtu=65522
+expect 2 '^hvkvm: --net mtu=9203: expected an integer 68-9202 \(9202 is the largest MTU' --kernel "$kernel" --net tap=t,mtu=9203
+expect 2 '^hvkvm: --net mtu=20000: expected an integer 68-9202 \(9202 is the largest MTU' --kernel "$kernel" --net tap=t0,mtu=20000 --print-config
 expect 2 '^hvkvm: --net tap=averyveryverylongname: expected an interface name of 1 to 15 characters' --kernel "$kernel" --net tap=averyveryverylongname
 expect 2 '^hvkvm: --seccomp maybe: expected on or off$' --kernel "$kernel" --seccomp maybe
 expect 2 "^hvkvm: --name a/b: expected a name of 1 to 63 letters" --kernel "$kernel" --name a/b

@@ -2,6 +2,7 @@
 #include "blk_file.h"
 #include "log.h"
 #include "loop.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,17 +22,6 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <unistd.h>
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 /* ---- one request, synchronously (the thread pool, inline) ------------------------ */
 
@@ -187,12 +177,12 @@ static int read_sysfs_u64(dev_t dev, const char *attr, uint64_t *out)
 	return 0;
 }
 
-static int blk_probe(struct blk_file *f, const char *path, char *err, size_t errlen)
+static int blk_probe(struct blk_file *f, char *err, size_t errlen)
 {
 	struct stat st;
 
 	if (fstat(f->fd, &st) < 0)
-		return fail(err, errlen, -errno, "--disk path=%s: %s", path, strerror(errno));
+		return util_fail(err, errlen, -errno, "%s", strerror(errno));
 	f->blk.info.logical_block = 512;
 	f->blk.info.physical_block = 4096;
 	if (S_ISBLK(st.st_mode)) {
@@ -200,7 +190,7 @@ static int blk_probe(struct blk_file *f, const char *path, char *err, size_t err
 		int sz;
 
 		if (ioctl(f->fd, BLKGETSIZE64, &f->blk.info.size) < 0)
-			return fail(err, errlen, -errno, "--disk path=%s: BLKGETSIZE64: %s", path, strerror(errno));
+			return util_fail(err, errlen, -errno, "BLKGETSIZE64: %s", strerror(errno));
 		if (ioctl(f->fd, BLKSSZGET, &sz) == 0 && sz > 0)
 			f->blk.info.logical_block = (uint32_t)sz;
 		if (ioctl(f->fd, BLKPBSZGET, &sz) == 0 && sz > 0)
@@ -220,27 +210,25 @@ static int blk_probe(struct blk_file *f, const char *path, char *err, size_t err
 		f->blk.info.discard = !f->blk.info.readonly &&
 				  fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, st.st_size, 4096) == 0;
 	} else {
-		return fail(err, errlen, -EINVAL, "--disk path=%s: not a regular file or a block device", path);
+		return util_fail(err, errlen, -EINVAL, "not a regular file or a block device");
 	}
 	if (f->blk.info.size < f->blk.info.logical_block)
-		return fail(err, errlen, -EINVAL, "--disk path=%s: empty (%llu bytes)", path,
-			    (unsigned long long)f->blk.info.size);
+		return util_fail(err, errlen, -EINVAL, "empty (%llu bytes)", (unsigned long long)f->blk.info.size);
 	if (f->blk.info.size % f->blk.info.logical_block)
-		return fail(err, errlen, -EINVAL, "--disk path=%s: %llu bytes is not a whole number of %u-byte blocks",
-			    path, (unsigned long long)f->blk.info.size, f->blk.info.logical_block);
+		return util_fail(err, errlen, -EINVAL, "%llu bytes is not a whole number of %u-byte blocks",
+				 (unsigned long long)f->blk.info.size, f->blk.info.logical_block);
 	return 0;
 }
 
-static int blk_lock(struct blk_file *f, const char *path, char *err, size_t errlen)
+static int blk_lock(struct blk_file *f, char *err, size_t errlen)
 {
 	struct flock fl = { .l_type = f->blk.info.readonly ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
 
 	if (fcntl(f->fd, F_OFD_SETLK, &fl) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EACCES)
-		return fail(err, errlen, -EBUSY, "--disk path=%s: in use by another process (is another hvkvm running it?)",
-			    path);
-	return fail(err, errlen, -errno, "--disk path=%s: cannot lock it: %s", path, strerror(errno));
+		return util_fail(err, errlen, -EBUSY, "in use by another process (is another hvkvm running it?)");
+	return util_fail(err, errlen, -errno, "cannot lock it: %s", strerror(errno));
 }
 
 static int blk_file_start(struct blk_file *f)
@@ -280,7 +268,7 @@ int blk_open(struct blk **out, struct loop *loop, const char *path, bool readonl
 
 	*out = NULL;
 	if (!f)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return util_fail(err, errlen, -ENOMEM, "out of memory");
 	f->blk.ops = &blk_file_ops;
 	f->loop = loop;
 	f->cache = cache;
@@ -298,21 +286,21 @@ int blk_open(struct blk **out, struct loop *loop, const char *path, bool readonl
 	if (f->fd < 0) {
 		r = errno;
 		if (r == EINVAL && cache == BLK_CACHE_NONE)
-			fail(err, errlen, -r, "--disk path=%s: the file system does not support cache=none (O_DIRECT)", path);
+			util_fail(err, errlen, -r, "the file system does not support cache=none (O_DIRECT)");
 		else
-			fail(err, errlen, -r, "--disk path=%s: %s", path, strerror(r));
+			util_fail(err, errlen, -r, "%s", strerror(r));
 		blk_file_close(&f->blk);
 		return -r;
 	}
-	r = blk_probe(f, path, err, errlen);
+	r = blk_probe(f, err, errlen);
 	if (r == 0) {
 		f->blk.info.dma_align = cache == BLK_CACHE_NONE ? f->blk.info.logical_block : 1;
-		r = blk_lock(f, path, err, errlen);
+		r = blk_lock(f, err, errlen);
 	}
 	if (r == 0) {
 		r = blk_file_start(f);
 		if (r < 0)
-			fail(err, errlen, r, "--disk path=%s: cannot start its I/O: %s", path, strerror(-r));
+			util_fail(err, errlen, r, "cannot start its I/O: %s", strerror(-r));
 	}
 	if (r < 0) {
 		blk_file_close(&f->blk);

@@ -35,8 +35,8 @@ enum blk_cache {
 
 /*
  * Open path and take an fcntl lock on it (shared when readonly, exclusive otherwise)
- * so that two VMs cannot use one image. On failure returns -errno and a message
- * without the "hvkvm: " prefix in err.
+ * so that two VMs cannot use one image. On failure returns -errno and the reason in
+ * err ("in use by another process ..."), which the caller prefixes with the path.
  */
 int blk_open(struct blk **out, struct loop *loop, const char *path, bool readonly, enum blk_cache cache,
 	     char *err, size_t errlen);

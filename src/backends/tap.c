@@ -102,20 +102,19 @@ int tap_open(struct net_backend **out, const char *name, unsigned mtu, char *err
 
 	*out = NULL;
 	if (!*name || strlen(name) >= IF_NAMESIZE || strchr(name, '/') || strchr(name, ' ')) {
-		snprintf(err, errlen, "--net tap=%s: not a valid interface name (1 to %d characters)", name,
-			 IF_NAMESIZE - 1);
+		snprintf(err, errlen, "not a valid interface name (1 to %d characters)", IF_NAMESIZE - 1);
 		return -EINVAL;
 	}
 	existed = if_nametoindex(name) != 0;
 	t = tap_alloc();
 	if (!t) {
-		snprintf(err, errlen, "--net tap=%s: %s", name, strerror(ENOMEM));
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	t->be.fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (t->be.fd < 0) {
 		r = -errno;
-		snprintf(err, errlen, "--net tap=%s: /dev/net/tun: %s", name, strerror(-r));
+		snprintf(err, errlen, "/dev/net/tun: %s", strerror(-r));
 		free(t);
 		return r;
 	}
@@ -126,17 +125,16 @@ int tap_open(struct net_backend **out, const char *name, unsigned mtu, char *err
 		r = -errno;
 		if ((r == -EPERM || r == -EACCES) && !existed)
 			snprintf(err, errlen,
-				 "--net tap=%s: no such tap interface, and hvkvm may not create one (it needs "
-				 "CAP_NET_ADMIN); create it with: ip tuntap add dev %s mode tap user $USER vnet_hdr",
-				 name, name);
+				 "no such tap interface, and hvkvm may not create one (it needs CAP_NET_ADMIN); "
+				 "create it with: ip tuntap add dev %s mode tap user $USER vnet_hdr", name);
 		else if (r == -EPERM || r == -EACCES)
-			snprintf(err, errlen, "--net tap=%s: permission denied (the tap belongs to another user)", name);
+			snprintf(err, errlen, "permission denied (the tap belongs to another user)");
 		else if (r == -EBUSY)
-			snprintf(err, errlen, "--net tap=%s: in use by another process", name);
+			snprintf(err, errlen, "in use by another process");
 		else if (r == -EINVAL && existed)
-			snprintf(err, errlen, "--net tap=%s: exists but is not a single-queue tap interface", name);
+			snprintf(err, errlen, "exists but is not a single-queue tap interface");
 		else
-			snprintf(err, errlen, "--net tap=%s: %s", name, strerror(-r));
+			snprintf(err, errlen, "%s", strerror(-r));
 		goto fail;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
@@ -144,11 +142,11 @@ int tap_open(struct net_backend **out, const char *name, unsigned mtu, char *err
 	t->created = !existed;
 	if (ioctl(t->be.fd, TUNSETVNETHDRSZ, &vnet) < 0 || ioctl(t->be.fd, TUNSETOFFLOAD, 0) < 0) {
 		r = -errno;
-		snprintf(err, errlen, "--net tap=%s: setting up its virtio-net header: %s", name, strerror(-r));
+		snprintf(err, errlen, "setting up its virtio-net header: %s", strerror(-r));
 		goto fail;
 	}
 	if (t->created && (r = tap_configure(t->name, mtu)) < 0) {
-		snprintf(err, errlen, "--net tap=%s: setting its MTU to %u and bringing it up: %s", name, mtu,
+		snprintf(err, errlen, "setting its MTU to %u and bringing it up: %s", mtu,
 			 strerror(-r));
 		goto fail;
 	}

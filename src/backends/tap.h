@@ -31,7 +31,7 @@ struct tap {
 /*
  * Open tap `name` (non-blocking), creating it if it does not exist and hvkvm may;
  * an interface hvkvm creates gets mtu (if non-zero) and is brought up. On failure a
- * negative errno and a message for the user in err.
+ * negative errno and the reason in err, which the caller prefixes with the name.
  */
 int tap_open(struct net_backend **out, const char *name, unsigned mtu, char *err, size_t errlen);
 /* Use fd (a test's socket) as the tap; the tap owns it from now on (closed if this

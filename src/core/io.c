@@ -52,7 +52,7 @@ const struct io_range *io_bus_find(const struct io_bus *bus, uint64_t addr, unsi
 	return NULL;
 }
 
-bool io_bus_access(const struct io_bus *bus, uint64_t addr, void *data, unsigned size,
+bool io_bus_access(struct io_bus *bus, uint64_t addr, void *data, unsigned size,
 		   bool is_write)
 {
 	const struct io_range *r = io_bus_find(bus, addr, size);
@@ -61,8 +61,7 @@ bool io_bus_access(const struct io_bus *bus, uint64_t addr, void *data, unsigned
 	if (size == 0 || size > 8)
 		return false;
 	if (!r) {
-		if (log_first_time(bus->kind[0] == 'p' ? LOG_ONCE_PIO : LOG_ONCE_MMIO, addr))
-			log_debug("unhandled %s %s at 0x%llx (size %u)", bus->kind,
+		log_debug_limited(&bus->unclaimed_rl, "unhandled %s %s at 0x%llx (size %u)", bus->kind,
 				  is_write ? "write" : "read", (unsigned long long)addr, size);
 		if (!is_write)
 			memset(data, 0xff, size);

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "log.h"
+
 struct io_ops {
 	/* off is relative to the registered base; size is 1, 2, 4 or 8. */
 	uint64_t (*read)(void *dev, uint64_t off, unsigned size);
@@ -29,6 +31,7 @@ struct io_bus {
 	const char *kind;	/* "port" or "mmio", for messages */
 	unsigned n;
 	struct io_range r[IO_BUS_MAX];	/* sorted by base, non-overlapping */
+	struct log_ratelimit unclaimed_rl;	/* accesses no device claims */
 };
 
 void io_bus_init(struct io_bus *bus, const char *kind);
@@ -39,10 +42,10 @@ const struct io_range *io_bus_find(const struct io_bus *bus, uint64_t addr, unsi
 
 /*
  * Perform one access. Unclaimed addresses behave as on a PC with nothing there:
- * reads return all ones, writes are dropped; each unclaimed address is logged once at
- * debug level. Returns true if a device claimed the access.
+ * reads return all ones, writes are dropped; they are logged at debug level, rate
+ * limited per bus. Returns true if a device claimed the access.
  */
-bool io_bus_access(const struct io_bus *bus, uint64_t addr, void *data, unsigned size,
+bool io_bus_access(struct io_bus *bus, uint64_t addr, void *data, unsigned size,
 		   bool is_write);
 
 #endif

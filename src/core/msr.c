@@ -28,8 +28,7 @@ int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 
 	if (h && h->read)
 		return h->read(v, index, val, h->opaque);
-	if (log_first_time(LOG_ONCE_MSR, index))
-		log_debug("vCPU %u: rdmsr 0x%x: no such MSR, #GP", v->index, index);
+	log_debug_limited(&v->rdmsr_rl, "vCPU %u: rdmsr 0x%x: no such MSR, #GP", v->index, index);
 	return -EPERM;
 }
 
@@ -39,8 +38,7 @@ int msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 
 	if (h && h->write)
 		return h->write(v, index, val, h->opaque);
-	if (log_first_time(LOG_ONCE_MSR, index | (1ull << 32)))
-		log_debug("vCPU %u: wrmsr 0x%x <- 0x%llx: no such MSR, #GP", v->index, index,
+	log_debug_limited(&v->wrmsr_rl, "vCPU %u: wrmsr 0x%x <- 0x%llx: no such MSR, #GP", v->index, index,
 			  (unsigned long long)val);
 	return -EPERM;
 }

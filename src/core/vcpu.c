@@ -394,8 +394,8 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		return false;
 	default:
 		vcpu_stat_inc(v, VCPU_STAT_OTHER);
-		if (log_first_time(LOG_ONCE_MISC, 0x10000 + run->exit_reason))
-			log_warn("vCPU %u: unexpected exit reason %u, ignored", v->index, run->exit_reason);
+		log_warn_limited(&v->exit_rl, "vCPU %u: unexpected exit reason %u, ignored", v->index,
+				 run->exit_reason);
 		return true;
 	}
 }

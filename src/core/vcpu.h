@@ -35,6 +35,9 @@ struct vcpu {
 	/* Written by the vCPU thread only, read anywhere: relaxed atomic loads and stores
 	 * (no read-modify-write needed with a single writer). */
 	uint64_t stats[VCPU_STAT_COUNT];
+	/* vCPU thread: what the guest may repeat at will. */
+	struct log_ratelimit exit_rl;		/* unexpected exit reasons */
+	struct log_ratelimit rdmsr_rl, wrmsr_rl;	/* MSRs nothing handles */
 };
 
 static inline void vcpu_stat_inc(struct vcpu *v, enum vcpu_stat k)

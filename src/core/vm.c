@@ -181,8 +181,8 @@ static void vm_set_irq(void *ctx, unsigned gsi, int level)
 	struct vm *vm = ctx;
 	struct kvm_irq_level irq = { .irq = gsi, .level = level ? 1 : 0 };
 
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0 && log_first_time(LOG_ONCE_MISC, gsi))
-		log_warn("KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		log_warn_limited(&vm->irq_line_rl, "KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
 }
 
 struct irq_line vm_irq_line(struct vm *vm, unsigned gsi)

@@ -116,6 +116,7 @@ struct vm {
 	struct gmem mem;
 	struct io_bus pio, mmio;
 	struct loop *loop;
+	struct log_ratelimit irq_line_rl;	/* KVM_IRQ_LINE failures */
 
 	unsigned ncpus;
 	struct vcpu **vcpus;

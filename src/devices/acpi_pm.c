@@ -28,6 +28,7 @@ struct acpi_pm {
 	acpi_pm_clock_fn *clock;
 	void *clock_ctx;
 	uint64_t epoch_ns;	/* clock value at which the timer read 0 */
+	struct log_ratelimit sleep_rl;	/* sleep types other than S5 */
 };
 
 static uint64_t acpi_pm_monotonic_ns(void *ctx)
@@ -194,9 +195,10 @@ static void acpi_pm_write(void *dev, uint64_t off, uint64_t val, unsigned size)
 
 			if (typ == ACPI_SLP_TYP_S5)
 				poweroff = true;
-			else if (log_first_time(LOG_ONCE_MISC, 0xac910000u + typ))
-				log_warn("acpi_pm: guest asked for sleep type %u; only S5 (%u) "
-					 "is supported, ignored", typ, ACPI_SLP_TYP_S5);
+			else
+				log_warn_limited(&pm->sleep_rl,
+						 "acpi_pm: guest asked for sleep type %u; only S5 (%u) is supported, ignored",
+						 typ, ACPI_SLP_TYP_S5);
 		}
 	}
 	acpi_pm_update_sci(pm);

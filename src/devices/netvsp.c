@@ -28,9 +28,14 @@ static const uint32_t nvsp_versions[] = {
 
 bool nv_bad(struct netvsp *n, const char *what)
 {
+	unsigned i = 0;
+
 	n->stats.bad++;
-	if (log_first_time(LOG_ONCE_MISC, 0x6e760000ull | (n->cfg.index << 8) | (uint8_t)what[0]))
-		log_warn("netvsp %u: %s", n->cfg.index, what);
+	while (i < NV_BAD_KINDS - 1 && n->bad_log[i].what && strcmp(n->bad_log[i].what, what))
+		i++;
+	if (!n->bad_log[i].what)
+		n->bad_log[i].what = what;
+	log_warn_limited(&n->bad_log[i].rl, "netvsp %u: %s", n->cfg.index, what);
 	return false;
 }
 

@@ -10,12 +10,15 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "log.h"
 #include "memory.h"
 #include "netvsp.h"
 #include "netvsp_proto.h"
 #include "rndis.h"
 #include "net_backend.h"
 #include "vmbus.h"
+
+#define NV_BAD_KINDS	32	/* distinct nv_bad() messages, with room to spare */
 
 #define NV_MAX_PKT		4624	/* NETVSC_MAX_PKT_SIZE: the largest packet Linux reads */
 #define NV_PKT_BUF		16384	/* the largest guest packet hvkvm reads */
@@ -116,6 +119,13 @@ struct netvsp {
 	bool rx_gso;			/* the tap hands over TSO frames: coalesced (RSC) for the guest */
 	uint16_t rsc_id;		/* the next coalesced frame's id */
 	struct netvsp_stats stats;
+	/* nv_bad()'s limits, one per message: the messages are the source's own strings,
+	 * fewer than the slots (the last slot takes any beyond), never the guest's. */
+	struct {
+		const char *what;
+		struct log_ratelimit rl;
+	} bad_log[NV_BAD_KINDS];
+	struct log_ratelimit tx_err_rl;	/* frames the tap refused */
 	uint8_t scratch[NV_MAX_FRAME + NET_VNET_HDR_LEN];	/* frames read to be dropped */
 };
 
@@ -124,6 +134,8 @@ int nv_send_pkt(struct nv_chan *c, uint16_t type, uint64_t tid, const void *data
 uint32_t nv_msg_size(const struct netvsp *n);
 void nv_ctrl_queue(struct netvsp *n, const void *msg, uint32_t len);
 bool nv_ctrl_flush(struct netvsp *n);
+/* Count and log (rate limited per message) what the guest did wrong; false. what is
+ * a string of the source, not one built from guest data. */
 bool nv_bad(struct netvsp *n, const char *what);
 /* One RNDIS control message, copied out of guest memory: its reply is queued. */
 void nv_rndis(struct netvsp *n, const uint8_t *msg, uint32_t len);

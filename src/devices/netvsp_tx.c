@@ -259,8 +259,8 @@ static bool tx_frame(struct netvsp *n, const struct nv_stream *st, uint64_t pos,
 	w = net_backend_send(n->be, iov, (int)niov);
 	if (w < 0) {
 		n->stats.tx_errors++;
-		if (log_first_time(LOG_ONCE_MISC, 0x6e747800ull | n->cfg.index))
-			log_warn("netvsp %u: writing a frame to %s: %s", n->cfg.index, n->be->name, strerror((int)-w));
+		log_warn_limited(&n->tx_err_rl, "netvsp %u: writing a frame to %s: %s", n->cfg.index, n->be->name,
+				 strerror((int)-w));
 		return true;
 	}
 	n->stats.tx_packets++;

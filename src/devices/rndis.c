@@ -6,6 +6,7 @@
  * INVALID_LENGTH; nothing the guest sends is trusted beyond the bytes it sent.
  */
 #include "rndis.h"
+#include "util.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -416,14 +417,6 @@ static bool utf16_is(const uint8_t *s, uint32_t bytes, const char *ascii)
 	return true;
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* "NetworkAddress": 12 hex digits, separators '-' or ':' allowed between bytes. */
 static uint32_t set_network_address(struct rndis *r, const uint8_t *v, uint32_t bytes)
 {
@@ -439,7 +432,7 @@ static uint32_t set_network_address(struct rndis *r, const uint8_t *v, uint32_t 
 			continue;
 		if (v[i] == 0)
 			break;
-		h = hexval(v[i]);
+		h = util_hex_digit(v[i]);
 		if (h < 0 || nd >= 12)
 			return RNDIS_STATUS_INVALID_DATA;
 		if (nd % 2 == 0)

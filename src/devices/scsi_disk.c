@@ -14,7 +14,6 @@
 #define SCSI_DISK_WS_CHUNK	(1U << 20)	/* WRITE SAME with a pattern: bytes per write */
 #define SCSI_DISK_MODE_SELECT_MAX 512		/* longer lists cannot hold only our pages */
 #define SCSI_DISK_OUI		0x002248	/* Microsoft, the OUI in Hyper-V's disk NAA ids */
-#define SCSI_DISK_LOG_ERRORS	10		/* back-end errors logged per disk */
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
@@ -45,10 +44,10 @@ struct scsi_disk {
 	bool wce;			/* current WCE; MODE SELECT may change it */
 	bool default_wce;
 	bool no_write_zeroes;		/* the back end refused BLK_WRITE_ZEROES once */
-	char serial[21];
+	char serial[SCSI_DISK_SERIAL_MAX + 1];
 	uint64_t naa_id;
 	unsigned inflight;		/* loop thread */
-	unsigned errors_logged;
+	struct log_ratelimit io_error_rl;	/* back-end errors */
 };
 
 static const char scsi_vendor[8] = { 'M', 's', 'f', 't', ' ', ' ', ' ', ' ' };
@@ -528,12 +527,9 @@ static void disk_io_error(struct scsi_disk *d, struct scsi_cmd *cmd, int err, bo
 {
 	static const char *const names[] = { "read", "write", "flush", "discard", "write-zeroes" };
 
-	if (d->errors_logged < SCSI_DISK_LOG_ERRORS) {
-		d->errors_logged++;
-		log_warn("scsi disk: %s of %llu bytes at byte %llu failed: %s%s", names[cmd->blk.op],
-			 (unsigned long long)cmd->blk.len, (unsigned long long)cmd->blk.offset, strerror(-err),
-			 d->errors_logged == SCSI_DISK_LOG_ERRORS ? " (further errors are not logged)" : "");
-	}
+	log_warn_limited(&d->io_error_rl, "scsi disk: %s of %llu bytes at byte %llu failed: %s",
+			 names[cmd->blk.op], (unsigned long long)cmd->blk.len, (unsigned long long)cmd->blk.offset,
+			 strerror(-err));
 	if (err == -ENOSPC || err == -EDQUOT)
 		/* The host ran out of room for a thin disk: Linux reports -ENOSPC. */
 		cmd_set_check(cmd, SCSI_SENSE_DATA_PROTECT, SCSI_ASC_SPACE_ALLOCATION_FAILED_WRITE_PROTECT);
@@ -1173,7 +1169,7 @@ struct scsi_disk *scsi_disk_new(struct blk *b, const struct scsi_disk_config *cf
 		size_t i;
 
 		/* VPD fields are printable ASCII; anything else would confuse the guest's tools. */
-		for (i = 0; i < 20 && cfg->serial[i]; i++)
+		for (i = 0; i < SCSI_DISK_SERIAL_MAX && cfg->serial[i]; i++)
 			d->serial[i] = cfg->serial[i] >= 0x20 && cfg->serial[i] < 0x7f ? cfg->serial[i] : '_';
 	} else {
 		snprintf(d->serial, sizeof(d->serial), "%016llx", (unsigned long long)d->naa_id);

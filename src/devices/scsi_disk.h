@@ -23,9 +23,11 @@
 
 struct scsi_disk;
 
+#define SCSI_DISK_SERIAL_MAX	20	/* VPD 0x80 as Hyper-V fills it: up to 20 ASCII characters */
+
 struct scsi_disk_config {
-	const char *serial;	/* VPD 0x80 and the T10 vendor id in VPD 0x83; ASCII, up to 20 chars
-				 * (NULL or "": the NAA id in hex) */
+	const char *serial;	/* VPD 0x80 and the T10 vendor id in VPD 0x83; ASCII, up to
+				 * SCSI_DISK_SERIAL_MAX chars (NULL or "": the NAA id in hex) */
 	uint64_t naa_id;	/* VPD 0x83 NAA (type 6, IEEE registered extended) identifier, unique per disk */
 	uint32_t max_transfer;	/* bytes per command the controller allows (VPD B0 maximum transfer
 				 * length); 0: no limit but the initiator's buffer */

@@ -80,6 +80,8 @@ struct storvsp {
 	struct storvsp_lun luns[STORVSP_MAX_LUNS];
 	/* counters */
 	uint64_t srbs, errors, bytes_read, bytes_written, pkts_bad;
+	/* What the guest sent wrong, per kind. */
+	struct log_ratelimit srb_bad_rl, op_bad_rl, pkt_bad_rl;
 };
 
 static bool storvsp_process(struct storvsp_chan *c);
@@ -320,8 +322,8 @@ static void execute_srb(struct storvsp_chan *c, uint64_t trans_id, bool reply, c
 	if (len > pkt->bytes || srb->cdb_length == 0 || srb->cdb_length > 16 ||
 	    (niov = iov_slice(pkt->iov, pkt->niov, 0, len, r->iov, pkt->niov)) < 0) {
 		s->pkts_bad++;
-		if (log_first_time(LOG_ONCE_MISC, 0x5c5100000ull | s->controller))
-			log_warn("storvsp %u: malformed SCSI request (CDB length %u, %u bytes, a buffer of %llu)",
+		log_warn_limited(&s->srb_bad_rl,
+				 "storvsp %u: malformed SCSI request (CDB length %u, %u bytes, a buffer of %llu)",
 				 s->controller, srb->cdb_length, len, (unsigned long long)pkt->bytes);
 		srb_fail(r, SRB_STATUS_INVALID_REQUEST);
 		return;
@@ -432,8 +434,7 @@ static void handle_control(struct storvsp_chan *c, uint64_t trans_id, bool reply
 		break;
 	default:
 		s->pkts_bad++;
-		if (log_first_time(LOG_ONCE_MISC, 0x5c5200000ull | (p->operation & 0xffff)))
-			log_warn("storvsp %u: unknown operation %u", s->controller, p->operation);
+		log_warn_limited(&s->op_bad_rl, "storvsp %u: unknown operation %u", s->controller, p->operation);
 		status = VSTOR_STATUS_INVALID_DEVICE_REQUEST;
 		break;
 	}
@@ -474,9 +475,8 @@ static void handle_packet(struct storvsp_chan *c, const uint8_t *buf, uint32_t l
 	if (bad) {
 		/* Answered all the same: the guest driver waits for every answer forever. */
 		s->pkts_bad++;
-		if (log_first_time(LOG_ONCE_MISC, 0x5c5300000ull | s->controller))
-			log_warn("storvsp %u: malformed packet (type %u, %u bytes): %s", s->controller, d.type, len,
-				 bad);
+		log_warn_limited(&s->pkt_bad_rl, "storvsp %u: malformed packet (type %u, %u bytes): %s",
+				 s->controller, d.type, len, bad);
 		if (p.operation == VSTOR_OPERATION_EXECUTE_SRB)
 			srb_refuse(c, d.trans_id, reply, &p.vm_srb, SRB_STATUS_INVALID_REQUEST,
 				   VSTOR_STATUS_INVALID_DEVICE_REQUEST);

@@ -252,8 +252,8 @@ int hv_connect_eventfd(struct hv *hv, uint32_t conn_id, int fd)
 		r = vm_ioeventfd_add(hv->vm, HV_SIGNAL_PORT, 4, conn_id, fd);
 		if (r < 0) {
 			/* Still correct, only slower: every signal takes the exit. */
-			if (log_first_time(LOG_ONCE_MISC, 0x10e7f0))
-				log_warn("KVM_IOEVENTFD: %s; guest signals go through hvkvm", strerror(-r));
+			log_warn_limited(&hv->ioeventfd_rl, "KVM_IOEVENTFD: %s; guest signals go through hvkvm",
+					 strerror(-r));
 			r = 0;
 		}
 	}

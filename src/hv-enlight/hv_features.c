@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "hv_features.h"
 #include "hv_proto.h"
+#include "util.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -58,17 +59,6 @@ void hv_features_default(struct hv_features *f)
 	snprintf(f->vendor, sizeof(f->vendor), "Microsoft Hv");
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int parse_item(const char *item, struct hv_features *f, char *err, size_t errlen)
 {
 	const char *eq = strchr(item, '=');
@@ -80,17 +70,17 @@ static int parse_item(const char *item, struct hv_features *f, char *err, size_t
 		unsigned long n;
 
 		if (!val || !*val)
-			return fail(err, errlen, "--hv spinlocks: needs a retry count (spinlocks=N)");
+			return util_fail(err, errlen, -EINVAL, "spinlocks: needs a retry count (spinlocks=N)");
 		errno = 0;
 		n = strtoul(val, &end, 0);
 		if (errno || *end || n > 0xffffffffu || *val == '-')
-			return fail(err, errlen, "--hv spinlocks=%s: not a 32-bit count", val);
+			return util_fail(err, errlen, -EINVAL, "spinlocks=%s: not a 32-bit count", val);
 		f->spinlock_retries = (uint32_t)n;
 		return 0;
 	}
 	if (nlen == 9 && !strncmp(item, "vendor-id", 9)) {
 		if (!val || !*val || strlen(val) > 12)
-			return fail(err, errlen, "--hv vendor-id: 1 to 12 characters");
+			return util_fail(err, errlen, -EINVAL, "vendor-id: 1 to 12 characters");
 		memset(f->vendor, 0, sizeof(f->vendor));
 		memcpy(f->vendor, val, strlen(val));
 		return 0;
@@ -103,15 +93,17 @@ static int parse_item(const char *item, struct hv_features *f, char *err, size_t
 		else if (!strcmp(val, "off"))
 			f->mask &= ~(1u << i);
 		else
-			return fail(err, errlen, "--hv %s: expected %.*s, %.*s=on or %.*s=off", item,
-				    (int)nlen, item, (int)nlen, item, (int)nlen, item);
+			return util_fail(err, errlen, -EINVAL, "%s: expected %.*s, %.*s=on or %.*s=off", item,
+					 (int)nlen, item, (int)nlen, item, (int)nlen, item);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (strlen(refused[i].name) == nlen && !strncmp(item, refused[i].name, nlen))
-			return fail(err, errlen, "--hv %.*s: not offered: %s", (int)nlen, item, refused[i].why);
-	return fail(err, errlen, "--hv %s: unknown feature (known: on, off, relaxed, vpindex, runtime, time, synic, "
-		    "stimer, stimer-direct, frequencies, reset, crash, ipi, spinlocks=N, vendor-id=STR)", item);
+			return util_fail(err, errlen, -EINVAL, "%.*s: not offered: %s", (int)nlen, item,
+					 refused[i].why);
+	return util_fail(err, errlen, -EINVAL,
+			 "%s: unknown feature (known: on, off, relaxed, vpindex, runtime, time, synic, "
+			 "stimer, stimer-direct, frequencies, reset, crash, ipi, spinlocks=N, vendor-id=STR)", item);
 }
 
 int hv_features_parse(const char *s, struct hv_features *f, char *err, size_t errlen)
@@ -123,14 +115,14 @@ int hv_features_parse(const char *s, struct hv_features *f, char *err, size_t er
 	hv_features_default(f);
 	f->mask = 0;
 	if (!*s)
-		return fail(err, errlen, "--hv: empty (use on, off or a list of features)");
+		return util_fail(err, errlen, -EINVAL, "empty (use on, off or a list of features)");
 	copy = strdup(s);
 	if (!copy)
 		return -ENOMEM;
 	for (item = strtok_r(copy, ",", &save); item && r == 0; item = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(item, "on") || !strcmp(item, "off")) {
 			if (!first) {
-				r = fail(err, errlen, "--hv %s: on/off may only come first", item);
+				r = util_fail(err, errlen, -EINVAL, "%s: on/off may only come first", item);
 				break;
 			}
 			if (!strcmp(item, "on"))
@@ -148,8 +140,8 @@ int hv_features_parse(const char *s, struct hv_features *f, char *err, size_t er
 			char need[128];
 			struct hv_features n = { .mask = deps[i].needs };
 
-			return fail(err, errlen, "--hv %s: needs %s", feature_names[deps[i].feat],
-				    hv_features_describe(&n, need, sizeof(need)));
+			return util_fail(err, errlen, -EINVAL, "%s: needs %s", feature_names[deps[i].feat],
+					 hv_features_describe(&n, need, sizeof(need)));
 		}
 	}
 	return 0;

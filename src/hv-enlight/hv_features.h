@@ -43,7 +43,9 @@ static inline bool hv_has(const struct hv_features *f, enum hv_feature feat)
 /* Everything hvkvm implements: what --hv on (the default) means. */
 void hv_features_default(struct hv_features *f);
 /* Parse "on", "off", or a comma list of names, name=on|off, spinlocks=N, vendor-id=STR;
- * a list that does not start with on/off starts from nothing. */
+ * a list that does not start with on/off starts from nothing. On error -EINVAL and in
+ * err "ITEM: problem" (or "empty ..."), which the caller prefixes with its name for
+ * the setting. */
 int hv_features_parse(const char *s, struct hv_features *f, char *err, size_t errlen);
 /* "relaxed,vpindex,..." for messages and vm.info; returns buf. */
 const char *hv_features_describe(const struct hv_features *f, char *buf, size_t len);

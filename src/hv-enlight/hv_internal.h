@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "log.h"
 #include "hv.h"
 #include "hv_time.h"
 #include "stimer.h"
@@ -67,6 +68,8 @@ struct hv {
 	uint64_t hcalls[HV_HCALL_STAT_CODES];
 	uint64_t hcalls_other;
 	uint64_t hcall_errors;
+	struct log_ratelimit hcall_error_rl;
+	struct log_ratelimit ioeventfd_rl;	/* KVM_IOEVENTFD failures */
 };
 
 struct kvm_regs;

@@ -237,9 +237,8 @@ uint64_t hv_hypercall_dispatch(struct hv *hv, unsigned vp, uint64_t control, uin
 		status = def->fn(&c);
 	if (status != HV_STATUS_SUCCESS) {
 		__atomic_fetch_add(&hv->hcall_errors, 1, __ATOMIC_RELAXED);
-		if (log_first_time(LOG_ONCE_MISC, 0x4c000000ull | ((uint64_t)code << 8) | (unsigned)status))
-			log_debug("hypercall 0x%x (control 0x%llx) from VP %u: status 0x%x", code,
-				  (unsigned long long)control, vp, status);
+		log_debug_limited(&hv->hcall_error_rl, "hypercall 0x%x (control 0x%llx) from VP %u: status 0x%x",
+				  code, (unsigned long long)control, vp, status);
 	}
 	return (uint64_t)(uint16_t)status;
 }

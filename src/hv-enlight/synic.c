@@ -39,6 +39,8 @@ struct synic {
 	void *ctx;
 	struct synic_vp *vp;
 	struct synic_stats stats;	/* updated with atomic adds */
+	struct log_ratelimit page_rl;	/* SIMP/SIEFP pages outside RAM */
+	struct log_ratelimit auto_eoi_rl;
 	uint64_t (*now)(void *ctx);
 	void *now_ctx;
 };
@@ -322,20 +324,27 @@ static void page_enabled(struct synic *s, uint64_t old, uint64_t val)
 	page = gmem_ptr(s->mem, page_gpa(val), GMEM_PAGE_SIZE);
 	if (page)
 		memset(page, 0, GMEM_PAGE_SIZE);
-	else if (log_first_time(LOG_ONCE_MISC, page_gpa(val)))
-		log_warn("SynIC: the guest placed a page at 0x%llx, outside RAM; it stays unusable",
-			 (unsigned long long)page_gpa(val));
+	else
+		log_warn_limited(&s->page_rl, "SynIC: the guest placed a page at 0x%llx, outside RAM; it stays unusable",
+				 (unsigned long long)page_gpa(val));
+}
+
+/* A VP's SynIC, locked; NULL if the partition has no such VP. */
+static struct synic_vp *vp_lock(struct synic *s, unsigned vp)
+{
+	if (vp >= s->nvp)
+		return NULL;
+	pthread_mutex_lock(&s->vp[vp].lock);
+	return &s->vp[vp];
 }
 
 int synic_msr_read(struct synic *s, unsigned vp, uint32_t msr, uint64_t *val)
 {
-	struct synic_vp *v;
+	struct synic_vp *v = vp_lock(s, vp);
 	int r = 0;
 
-	if (vp >= s->nvp)
+	if (!v)
 		return -EPERM;
-	v = &s->vp[vp];
-	pthread_mutex_lock(&v->lock);
 	if (msr == HV_X64_MSR_SCONTROL)
 		*val = v->scontrol;
 	else if (msr == HV_X64_MSR_SVERSION)
@@ -356,13 +365,11 @@ int synic_msr_read(struct synic *s, unsigned vp, uint32_t msr, uint64_t *val)
 
 int synic_msr_write(struct synic *s, unsigned vp, uint32_t msr, uint64_t val)
 {
-	struct synic_vp *v;
+	struct synic_vp *v = vp_lock(s, vp);
 	int r = 0;
 
-	if (vp >= s->nvp)
+	if (!v)
 		return -EPERM;
-	v = &s->vp[vp];
-	pthread_mutex_lock(&v->lock);
 	switch (msr) {
 	case HV_X64_MSR_SCONTROL:
 		v->scontrol = val;
@@ -394,9 +401,10 @@ int synic_msr_write(struct synic *s, unsigned vp, uint32_t msr, uint64_t val)
 			r = -EPERM;
 			break;
 		}
-		if ((val & HV_SINT_AUTO_EOI) && log_first_time(LOG_ONCE_MISC, 0xae01))
-			log_warn("SynIC: the guest asked for auto-EOI, which hvkvm advertises as deprecated "
-				 "and does not perform; it must EOI SINT interrupts itself");
+		if (val & HV_SINT_AUTO_EOI)
+			log_warn_limited(&s->auto_eoi_rl,
+					 "SynIC: the guest asked for auto-EOI, which hvkvm advertises as deprecated "
+					 "and does not perform; it must EOI SINT interrupts itself");
 		v->sint[msr - HV_X64_MSR_SINT0] = val;
 		sint_flush(s, vp, v, msr - HV_X64_MSR_SINT0);
 		break;

@@ -5,6 +5,7 @@
  */
 #include "aml.h"
 #include "log.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -516,15 +517,6 @@ int aml_buffer(struct aml *a, const void *data, size_t len)
 	return aml_end(a);
 }
 
-static int aml_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int aml_eisaid(struct aml *a, const char *id)
 {
 	uint32_t vendor = 0, product = 0;
@@ -541,7 +533,8 @@ int aml_eisaid(struct aml *a, const char *id)
 		vendor = (vendor << 5) | (uint32_t)(id[i] - '@');
 	}
 	for (int i = 3; i < 7; i++) {
-		int d = aml_hex_digit(id[i]);
+		/* Upper case only, as ACPI spells EISA ids. */
+		int d = id[i] >= 'a' && id[i] <= 'f' ? -1 : util_hex_digit(id[i]);
 
 		if (d < 0)
 			goto bad;

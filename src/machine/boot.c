@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "boot.h"
+#include "util.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -26,18 +27,6 @@ struct kernel_layout {
 	uint32_t initrd_addr_max;	/* last byte an initrd may occupy */
 	struct setup_header hdr;	/* what goes into boot_params.hdr */
 };
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 static int read_at(int fd, void *buf, size_t len, uint64_t off)
 {
@@ -89,24 +78,24 @@ static int load_bzimage(const struct gmem *m, const struct boot_files *f, const 
 	int r;
 
 	if (headlen < 0x202 + 1)
-		return fail(err, errlen, -EINVAL, "--kernel %s: too small for a bzImage", f->kernel_name);
+		return util_fail(err, errlen, -EINVAL, "--kernel %s: too small for a bzImage", f->kernel_name);
 	/* The header's own length is stated by the jump at 0x200. */
 	hdr_len = 0x202 + head[0x201] - BOOT_HDR_OFFSET;
 	if (hdr_len > sizeof(h))
 		hdr_len = sizeof(h);
 	if (BOOT_HDR_OFFSET + hdr_len > headlen)
-		return fail(err, errlen, -EINVAL, "--kernel %s: truncated setup header", f->kernel_name);
+		return util_fail(err, errlen, -EINVAL, "--kernel %s: truncated setup header", f->kernel_name);
 	memset(&h, 0, sizeof(h));
 	memcpy(&h, head + BOOT_HDR_OFFSET, hdr_len);
 	if (h.version < 0x020c || !(h.xloadflags & BOOT_XLF_KERNEL_64))
-		return fail(err, errlen, -EINVAL,
-			    "--kernel %s: boot protocol %u.%02u without a 64-bit entry point (needs 2.12+)",
-			    f->kernel_name, h.version >> 8, h.version & 0xff);
+		return util_fail(err, errlen, -EINVAL,
+				 "--kernel %s: boot protocol %u.%02u without a 64-bit entry point (needs 2.12+)",
+				 f->kernel_name, h.version >> 8, h.version & 0xff);
 
 	setup_size = ((uint64_t)(h.setup_sects ? h.setup_sects : 4) + 1) * 512;
 	if (setup_size >= fsize)
-		return fail(err, errlen, -EINVAL, "--kernel %s: no protected-mode kernel after the setup code",
-			    f->kernel_name);
+		return util_fail(err, errlen, -EINVAL, "--kernel %s: no protected-mode kernel after the setup code",
+				 f->kernel_name);
 	kernel_size = fsize - setup_size;
 
 	load = BOOT_DEFAULT_LOAD;
@@ -116,12 +105,12 @@ static int load_bzimage(const struct gmem *m, const struct boot_files *f, const 
 
 	k->end = load + (h.init_size > kernel_size ? h.init_size : kernel_size);
 	if (k->end > gmem_low_end(m))
-		return fail(err, errlen, -ENOSPC,
-			    "--kernel %s needs %llu MiB of RAM below 3 GiB to unpack; give more --memory",
-			    f->kernel_name, (unsigned long long)((k->end + (1 << 20) - 1) >> 20));
+		return util_fail(err, errlen, -ENOSPC,
+				 "--kernel %s needs %llu MiB of RAM below 3 GiB to unpack; give more --memory",
+				 f->kernel_name, (unsigned long long)((k->end + (1 << 20) - 1) >> 20));
 	r = load_into_guest(m, f->kernel_fd, setup_size, load, kernel_size);
 	if (r < 0)
-		return fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
+		return util_fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
 
 	k->entry = load + 0x200;
 	/* The header states the limit without the NUL; protocols before 2.06 allow 255. */
@@ -145,15 +134,15 @@ static int load_elf(const struct gmem *m, const struct boot_files *f, const uint
 	int r;
 
 	if (headlen < sizeof(eh))
-		return fail(err, errlen, -EINVAL, "--kernel %s: truncated ELF header", f->kernel_name);
+		return util_fail(err, errlen, -EINVAL, "--kernel %s: truncated ELF header", f->kernel_name);
 	memcpy(&eh, head, sizeof(eh));
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh.e_machine != EM_X86_64 || eh.e_type != ET_EXEC)
-		return fail(err, errlen, -EINVAL, "--kernel %s: not an x86-64 executable ELF vmlinux",
-			    f->kernel_name);
+		return util_fail(err, errlen, -EINVAL, "--kernel %s: not an x86-64 executable ELF vmlinux",
+				 f->kernel_name);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 64 ||
 	    eh.e_phoff > fsize || fsize - eh.e_phoff < (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr))
-		return fail(err, errlen, -EINVAL, "--kernel %s: bad program headers", f->kernel_name);
+		return util_fail(err, errlen, -EINVAL, "--kernel %s: bad program headers", f->kernel_name);
 
 	k->end = 0;
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
@@ -162,21 +151,21 @@ static int load_elf(const struct gmem *m, const struct boot_files *f, const uint
 
 		r = read_at(f->kernel_fd, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph));
 		if (r < 0)
-			return fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
+			return util_fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (ph.p_filesz > ph.p_memsz || ph.p_offset > fsize || fsize - ph.p_offset < ph.p_filesz)
-			return fail(err, errlen, -EINVAL, "--kernel %s: segment %u lies outside the file",
-				    f->kernel_name, i);
+			return util_fail(err, errlen, -EINVAL, "--kernel %s: segment %u lies outside the file",
+					 f->kernel_name, i);
 		if (ph.p_paddr < BOOT_HIGH_MEM || !(dst = gmem_ptr(m, ph.p_paddr, ph.p_memsz)) ||
 		    ph.p_paddr + ph.p_memsz > gmem_low_end(m))
-			return fail(err, errlen, -ENOSPC,
-				    "--kernel %s: segment %u at 0x%llx+0x%llx does not fit in guest RAM below 3 GiB",
-				    f->kernel_name, i, (unsigned long long)ph.p_paddr,
-				    (unsigned long long)ph.p_memsz);
+			return util_fail(err, errlen, -ENOSPC,
+					 "--kernel %s: segment %u at 0x%llx+0x%llx does not fit in guest RAM below 3 GiB",
+					 f->kernel_name, i, (unsigned long long)ph.p_paddr,
+					 (unsigned long long)ph.p_memsz);
 		r = read_at(f->kernel_fd, dst, ph.p_filesz, ph.p_offset);
 		if (r < 0)
-			return fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
+			return util_fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
 		memset((uint8_t *)dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 		if (ph.p_paddr + ph.p_memsz > k->end)
 			k->end = ph.p_paddr + ph.p_memsz;
@@ -190,8 +179,8 @@ static int load_elf(const struct gmem *m, const struct boot_files *f, const uint
 		}
 	}
 	if (!found_entry)
-		return fail(err, errlen, -EINVAL, "--kernel %s: entry point 0x%llx is in no loadable segment",
-			    f->kernel_name, (unsigned long long)eh.e_entry);
+		return util_fail(err, errlen, -EINVAL, "--kernel %s: entry point 0x%llx is in no loadable segment",
+				 f->kernel_name, (unsigned long long)eh.e_entry);
 	k->entry = entry_phys;
 	k->cmdline_size = BOOT_ELF_CMDLINE_SIZE;
 	k->initrd_addr_max = 0x7fffffff;
@@ -291,7 +280,7 @@ static int place_initrd(const struct gmem *m, const struct boot_files *f, const 
 		return 0;
 	r = file_size(f->initrd_fd, &isize);
 	if (r < 0)
-		return fail(err, errlen, r, "--initrd %s: %s", f->initrd_name, strerror(-r));
+		return util_fail(err, errlen, r, "--initrd %s: %s", f->initrd_name, strerror(-r));
 	if (isize == 0)
 		return 0;
 	limit = gmem_low_end(m);
@@ -299,13 +288,13 @@ static int place_initrd(const struct gmem *m, const struct boot_files *f, const 
 		limit = (uint64_t)k->initrd_addr_max + 1;
 	at = limit >= isize ? (limit - isize) & ~(GMEM_PAGE_SIZE - 1) : 0;
 	if (limit < isize || at < k->end)
-		return fail(err, errlen, -ENOSPC,
-			    "--initrd %s (%llu MiB) does not fit in guest RAM below %llu MiB beside the kernel; give more --memory",
-			    f->initrd_name, (unsigned long long)(isize >> 20),
-			    (unsigned long long)(limit >> 20));
+		return util_fail(err, errlen, -ENOSPC,
+				 "--initrd %s (%llu MiB) does not fit in guest RAM below %llu MiB beside the kernel; give more --memory",
+				 f->initrd_name, (unsigned long long)(isize >> 20),
+				 (unsigned long long)(limit >> 20));
 	r = load_into_guest(m, f->initrd_fd, 0, at, isize);
 	if (r < 0)
-		return fail(err, errlen, r, "--initrd %s: %s", f->initrd_name, strerror(-r));
+		return util_fail(err, errlen, r, "--initrd %s: %s", f->initrd_name, strerror(-r));
 	*addr = at;
 	*size = isize;
 	return 0;
@@ -322,14 +311,14 @@ int boot_load(struct gmem *m, const struct boot_files *f, const char *cmdline, u
 	int r;
 
 	if (gmem_low_end(m) < 2 * BOOT_HIGH_MEM)
-		return fail(err, errlen, -ENOSPC, "guest RAM too small to boot");
+		return util_fail(err, errlen, -ENOSPC, "guest RAM too small to boot");
 	r = file_size(f->kernel_fd, &fsize);
 	if (r < 0)
-		return fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
+		return util_fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
 	headlen = fsize < sizeof(head) ? (size_t)fsize : sizeof(head);
 	r = read_at(f->kernel_fd, head, headlen, 0);
 	if (r < 0)
-		return fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
+		return util_fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
 
 	if (headlen >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG))
 		r = load_elf(m, f, head, headlen, fsize, &k, err, errlen);
@@ -337,17 +326,17 @@ int boot_load(struct gmem *m, const struct boot_files *f, const char *cmdline, u
 		 !memcmp(head + 0x202, "HdrS", 4))
 		r = load_bzimage(m, f, head, headlen, fsize, &k, err, errlen);
 	else
-		r = fail(err, errlen, -EINVAL, "--kernel %s: neither a bzImage nor an ELF vmlinux",
-			 f->kernel_name);
+		r = util_fail(err, errlen, -EINVAL, "--kernel %s: neither a bzImage nor an ELF vmlinux",
+			      f->kernel_name);
 	if (r < 0)
 		return r;
 
 	if (cmdlen + 1 > k.cmdline_size || cmdlen + 1 > BOOT_CMDLINE_MAX)
-		return fail(err, errlen, -E2BIG, "--cmdline is %zu bytes; this kernel accepts at most %llu",
-			    cmdlen, (unsigned long long)(k.cmdline_size - 1));
+		return util_fail(err, errlen, -E2BIG, "--cmdline is %zu bytes; this kernel accepts at most %llu",
+				 cmdlen, (unsigned long long)(k.cmdline_size - 1));
 	r = gmem_write(m, BOOT_CMDLINE_ADDR, cmdline, cmdlen + 1);
 	if (r < 0)
-		return fail(err, errlen, r, "cannot write the command line");
+		return util_fail(err, errlen, r, "cannot write the command line");
 
 	r = place_initrd(m, f, &k, &initrd_addr, &initrd_size, err, errlen);
 	if (r < 0)
@@ -355,7 +344,7 @@ int boot_load(struct gmem *m, const struct boot_files *f, const char *cmdline, u
 
 	bp = gmem_ptr(m, BOOT_PARAMS_ADDR, sizeof(*bp));
 	if (!bp)
-		return fail(err, errlen, -ENOSPC, "no room for boot_params");
+		return util_fail(err, errlen, -ENOSPC, "no room for boot_params");
 	memset(bp, 0, sizeof(*bp));
 	bp->hdr = k.hdr;
 	r = boot_fill_params(m, bp, BOOT_CMDLINE_ADDR, initrd_addr, initrd_size, rsdp);
@@ -364,7 +353,7 @@ int boot_load(struct gmem *m, const struct boot_files *f, const char *cmdline, u
 	if (r == 0)
 		r = build_gdt(m);
 	if (r < 0)
-		return fail(err, errlen, r, "cannot build the boot structures: %s", strerror(-r));
+		return util_fail(err, errlen, r, "cannot build the boot structures: %s", strerror(-r));
 
 	*st = (struct vcpu_boot_state){ .entry = VCPU_ENTRY_LONG64, .cs = BOOT_CS, .ds = BOOT_DS };
 	st->rip = k.entry;

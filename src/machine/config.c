@@ -2,6 +2,7 @@
 /* The configuration model: defaults, value syntax, MAC addresses. The keys and their
  * checks are in config_keys.c, the JSON file in config_json.c. */
 #include "config.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -131,17 +132,6 @@ int config_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int config_parse_mac(const char *s, uint8_t mac[6])
 {
 	uint8_t m[6];
@@ -150,7 +140,7 @@ int config_parse_mac(const char *s, uint8_t mac[6])
 	if (!s || strlen(s) != 17)
 		return -EINVAL;
 	for (unsigned i = 0; i < 6; i++) {
-		int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
+		int hi = util_hex_digit(s[3 * i]), lo = util_hex_digit(s[3 * i + 1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
 			return -EINVAL;

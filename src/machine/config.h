@@ -17,14 +17,17 @@
 #include "hv.h"
 #include "hv_features.h"
 #include "log.h"
+#include "netvsp.h"
+#include "scsi_disk.h"
+#include "storvsp.h"
 
 #define CONFIG_DEFAULT_MEMORY	(512ull << 20)
 #define CONFIG_MIN_MEMORY	(32ull << 20)
 #define CONFIG_MAX_MEMORY	(1ull << 40)
 #define CONFIG_MAX_CPUS		254	/* xAPIC IDs 0..253; the I/O APIC and broadcast take the rest */
 #define CONFIG_MAX_CONTROLLERS	8	/* SCSI controllers (VMBus devices) */
-#define CONFIG_MAX_LUNS		64	/* per controller */
-#define CONFIG_SERIAL_MAX	20	/* a SCSI unit serial number */
+#define CONFIG_MAX_LUNS		STORVSP_MAX_LUNS	/* per controller */
+#define CONFIG_SERIAL_MAX	SCSI_DISK_SERIAL_MAX	/* a SCSI unit serial number */
 #define CONFIG_PATH_MAX		4095	/* PATH_MAX without the NUL */
 #define CONFIG_CMDLINE_MAX	65535	/* BOOT_CMDLINE_MAX without the NUL; the kernel may allow less */
 #define CONFIG_NAME_MAX		63	/* a DNS label: usable as a host name and a systemd instance */
@@ -32,8 +35,8 @@
 #define CONFIG_MAX_NETS		64	/* Windows Server 2019 Hyper-V's per-VM limit of synthetic NICs */
 #define CONFIG_NET_ID_MAX	32
 #define CONFIG_TAP_NAME_MAX	15	/* IFNAMSIZ - 1 */
-#define CONFIG_NET_MTU_MIN	68	/* ETH_MIN_MTU: hv_netvsc's min_mtu */
-#define CONFIG_NET_MTU_MAX	65521	/* hv_netvsc's max_mtu on NVSP >= 2: 65535 - ETH_HLEN */
+#define CONFIG_NET_MTU_MIN	NETVSP_MIN_MTU	/* ETH_MIN_MTU: hv_netvsc's min_mtu */
+#define CONFIG_NET_MTU_MAX	NETVSP_MAX_MTU	/* frames of 9216 bytes, as Hyper-V's */
 #define CONFIG_NET_MTU_DEFAULT	1500
 
 enum disk_cache {
@@ -140,6 +143,25 @@ int config_add_net(struct config_err *e, struct vm_config *cfg, struct net_confi
 /* Defaults that depend on the whole configuration, once both front ends are done:
  * the kernel command line and NIC ids. 0 or -1 with a message. */
 int config_finish(struct vm_config *cfg, char *err, size_t errlen);
+
+/* ---- one rule per setting ------------------------------------------------------- */
+
+/*
+ * The rules config_set() applies, for the other places a setting arrives (the
+ * management methods): NULL if the value keeps the rule, else the rule as a phrase
+ * ("an integer 68-9202") that the caller prefixes with its own name for the setting.
+ * The limits are the owning device's (netvsp, storvsp, scsi_disk).
+ */
+const char *config_rule_name(const char *s);
+const char *config_rule_net_id(const char *s);
+const char *config_rule_net_tap(const char *s);
+const char *config_rule_net_mtu(int64_t mtu);
+const char *config_rule_disk_serial(const char *s);
+const char *config_rule_disk_cache(const char *s);
+const char *config_rule_disk_controller(int64_t controller);
+const char *config_rule_disk_lun(int64_t lun);
+/* The characters of names and ids (--name, a NIC's id): letters, digits, '.', '_', '-'. */
+bool config_name_chars(const char *s);
 
 /* ---- value syntax ---------------------------------------------------------------- */
 

@@ -155,15 +155,6 @@ static int set_string(struct config_err *e, const struct config_val *v, size_t m
 	return store_string(e, dst, s);
 }
 
-static bool name_chars(const char *s, const char *extra)
-{
-	for (; *s; s++)
-		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
-		    !(*s >= '0' && *s <= '9') && !strchr(extra, *s))
-			return false;
-	return true;
-}
-
 /* A path to a file hvkvm reads now: checked here so the message names the option. */
 static int set_readable_path(struct config_err *e, const struct config_val *v, char **dst)
 {
@@ -185,17 +176,117 @@ static int set_readable_path(struct config_err *e, const struct config_val *v, c
 	return store_string(e, dst, s);
 }
 
+/* ---- one rule per setting -------------------------------------------------------- */
+
+/* The rules' phrases: config_set's expect lines, and the management methods'. */
+#define RULE_NAME	"a name of 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit"
+#define RULE_NET_ID	"an id of 1 to 32 letters, digits, '.', '_' or '-'"
+#define RULE_NET_TAP	"an interface name of 1 to 15 characters without '/', ':', '%' or spaces"
+#define RULE_NET_MTU	"an integer 68-9202 (9202 is the largest MTU: frames of 9216 bytes, as Hyper-V's)"
+#define RULE_SERIAL	"1 to 20 printable ASCII characters without spaces"
+#define RULE_CACHE	"none or writeback"
+#define RULE_CONTROLLER	"an integer 0-7"
+#define RULE_LUN	"an integer 0-63"
+
+_Static_assert(CONFIG_MAX_CPUS == 254 && CONFIG_MAX_CONTROLLERS == 8 && CONFIG_MAX_LUNS == 64 &&
+	       CONFIG_SERIAL_MAX == 20 && CONFIG_NAME_MAX == 63 && CONFIG_NET_ID_MAX == 32 &&
+	       CONFIG_TAP_NAME_MAX == 15 && CONFIG_NET_MTU_MIN == 68 && CONFIG_NET_MTU_MAX == 9202,
+	       "the rules' phrases and the expect lines spell these numbers out");
+
+bool config_name_chars(const char *s)
+{
+	for (; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && *s != '.' && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+const char *config_rule_name(const char *s)
+{
+	if (!*s || strlen(s) > CONFIG_NAME_MAX || *s == '.' || *s == '-' || *s == '_' || !config_name_chars(s))
+		return RULE_NAME;
+	return NULL;
+}
+
+const char *config_rule_net_id(const char *s)
+{
+	if (!*s || strlen(s) > CONFIG_NET_ID_MAX || !config_name_chars(s))
+		return RULE_NET_ID;
+	return NULL;
+}
+
+/* Linux's rule for interface names (dev_valid_name), less '%', which would ask the
+ * kernel to pick a number: a NIC's tap must have a name that stays the same. */
+const char *config_rule_net_tap(const char *s)
+{
+	if (!*s || strlen(s) > CONFIG_TAP_NAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+		return RULE_NET_TAP;
+	for (const char *p = s; *p; p++)
+		if (*p < 0x21 || *p > 0x7e || *p == '/' || *p == ':' || *p == '%')
+			return RULE_NET_TAP;
+	return NULL;
+}
+
+const char *config_rule_net_mtu(int64_t mtu)
+{
+	return mtu < CONFIG_NET_MTU_MIN || mtu > CONFIG_NET_MTU_MAX ? RULE_NET_MTU : NULL;
+}
+
+/* VPD page 0x80 holds printable ASCII; a space would end the serial for many tools. */
+const char *config_rule_disk_serial(const char *s)
+{
+	if (!*s || strlen(s) > CONFIG_SERIAL_MAX)
+		return RULE_SERIAL;
+	for (const char *p = s; *p; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			return RULE_SERIAL;
+	return NULL;
+}
+
+const char *config_rule_disk_cache(const char *s)
+{
+	return strcmp(s, "none") && strcmp(s, "writeback") ? RULE_CACHE : NULL;
+}
+
+const char *config_rule_disk_controller(int64_t controller)
+{
+	return controller < 0 || controller >= CONFIG_MAX_CONTROLLERS ? RULE_CONTROLLER : NULL;
+}
+
+const char *config_rule_disk_lun(int64_t lun)
+{
+	return lun < 0 || lun >= CONFIG_MAX_LUNS ? RULE_LUN : NULL;
+}
+
+/* An integer key that keeps rule, whose only message is the key's expect line. */
+static int set_uint_rule(struct config_err *e, const struct config_val *v, const char *(*rule)(int64_t),
+			 unsigned *dst)
+{
+	int64_t n;
+
+	if (val_int(v, &n) < 0 || rule(n))
+		return expected(e);
+	*dst = (unsigned)n;
+	return 0;
+}
+
+/* A text key that keeps rule. */
+static int set_text_rule(struct config_err *e, const struct config_val *v, const char *(*rule)(const char *),
+			 char **dst)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0 || rule(s))
+		return expected(e);
+	return store_string(e, dst, s);
+}
+
 /* ---- the VM's keys --------------------------------------------------------------- */
 
 static int set_name(struct config_err *e, const struct config_val *v, void *obj)
 {
-	struct vm_config *cfg = obj;
-	const char *s;
-
-	if (val_text(v, &s) < 0 || !*s || strlen(s) > CONFIG_NAME_MAX || *s == '.' || *s == '-' ||
-	    *s == '_' || !name_chars(s, "._-"))
-		return expected(e);
-	return store_string(e, &cfg->name, s);
+	return set_text_rule(e, v, config_rule_name, &((struct vm_config *)obj)->name);
 }
 
 static int set_kernel(struct config_err *e, const struct config_val *v, void *obj)
@@ -280,21 +371,18 @@ static int set_serial(struct config_err *e, const struct config_val *v, void *ob
 static int set_hv(struct config_err *e, const struct config_val *v, void *obj)
 {
 	struct hv_features f;
-	const char *s, *msg;
+	const char *s;
 	char err[512];
 
 	if (val_text(v, &s) < 0)
 		return expected(e);
 	if (hv_features_parse(s, &f, err, sizeof(err)) < 0) {
-		if (!e->json) {
-			snprintf(e->buf, e->len, "%s", err);	/* already "--hv ..." */
-			return -1;
-		}
-		/* hv_features_parse speaks of "--hv ITEM: problem"; a file names the key. */
-		msg = err;
-		if (!strncmp(msg, "--hv", 4))
-			msg += msg[4] == ':' ? 6 : msg[4] == ' ' ? 5 : 4;
-		return fail(e, "%s", msg);
+		if (e->json)
+			return fail(e, "%s", err);
+		/* "ITEM: problem" names the item already: "--hv ipi: needs vpindex". */
+		snprintf(e->buf, e->len, "--hv%s%s", *s ? " " : ": ", err);
+		config_msg_printable(e->buf);
+		return -1;
 	}
 	((struct vm_config *)obj)->hv = f;
 	return 0;
@@ -379,14 +467,7 @@ static int set_disk_readonly(struct config_err *e, const struct config_val *v, v
 
 static int set_disk_serial(struct config_err *e, const struct config_val *v, void *obj)
 {
-	const char *s;
-
-	if (val_text(v, &s) < 0 || !*s || strlen(s) > CONFIG_SERIAL_MAX)
-		return expected(e);
-	for (const char *p = s; *p; p++)
-		if (*p < 0x21 || *p > 0x7e)
-			return expected(e);
-	return store_string(e, &((struct disk_config *)obj)->serial, s);
+	return set_text_rule(e, v, config_rule_disk_serial, &((struct disk_config *)obj)->serial);
 }
 
 static int set_disk_cache(struct config_err *e, const struct config_val *v, void *obj)
@@ -394,51 +475,32 @@ static int set_disk_cache(struct config_err *e, const struct config_val *v, void
 	struct disk_config *d = obj;
 	const char *s;
 
-	if (val_text(v, &s) < 0)
+	if (val_text(v, &s) < 0 || config_rule_disk_cache(s))
 		return expected(e);
-	if (!strcmp(s, "none"))
-		d->cache = DISK_CACHE_NONE;
-	else if (!strcmp(s, "writeback"))
-		d->cache = DISK_CACHE_WRITEBACK;
-	else
-		return expected(e);
+	d->cache = !strcmp(s, "none") ? DISK_CACHE_NONE : DISK_CACHE_WRITEBACK;
 	return 0;
 }
 
 static int set_disk_controller(struct config_err *e, const struct config_val *v, void *obj)
 {
-	return set_uint(e, v, 0, CONFIG_MAX_CONTROLLERS - 1, &((struct disk_config *)obj)->controller);
+	return set_uint_rule(e, v, config_rule_disk_controller, &((struct disk_config *)obj)->controller);
 }
 
 static int set_disk_lun(struct config_err *e, const struct config_val *v, void *obj)
 {
-	return set_uint(e, v, 0, CONFIG_MAX_LUNS - 1, &((struct disk_config *)obj)->lun);
+	return set_uint_rule(e, v, config_rule_disk_lun, &((struct disk_config *)obj)->lun);
 }
 
 /* ---- a NIC's keys ---------------------------------------------------------------- */
 
 static int set_net_id(struct config_err *e, const struct config_val *v, void *obj)
 {
-	const char *s;
-
-	if (val_text(v, &s) < 0 || !*s || strlen(s) > CONFIG_NET_ID_MAX || !name_chars(s, "._-"))
-		return expected(e);
-	return store_string(e, &((struct net_config *)obj)->id, s);
+	return set_text_rule(e, v, config_rule_net_id, &((struct net_config *)obj)->id);
 }
 
-/* Linux's rule for interface names (dev_valid_name), less '%', which would ask the
- * kernel to pick a number: a NIC's tap must have a name that stays the same. */
 static int set_net_tap(struct config_err *e, const struct config_val *v, void *obj)
 {
-	const char *s;
-
-	if (val_text(v, &s) < 0 || !*s || strlen(s) > CONFIG_TAP_NAME_MAX ||
-	    !strcmp(s, ".") || !strcmp(s, ".."))
-		return expected(e);
-	for (const char *p = s; *p; p++)
-		if (*p < 0x21 || *p > 0x7e || *p == '/' || *p == ':' || *p == '%')
-			return expected(e);
-	return store_string(e, &((struct net_config *)obj)->tap, s);
+	return set_text_rule(e, v, config_rule_net_tap, &((struct net_config *)obj)->tap);
 }
 
 static int set_net_mac(struct config_err *e, const struct config_val *v, void *obj)
@@ -462,7 +524,7 @@ static int set_net_mac(struct config_err *e, const struct config_val *v, void *o
 
 static int set_net_mtu(struct config_err *e, const struct config_val *v, void *obj)
 {
-	return set_uint(e, v, CONFIG_NET_MTU_MIN, CONFIG_NET_MTU_MAX, &((struct net_config *)obj)->mtu);
+	return set_uint_rule(e, v, config_rule_net_mtu, &((struct net_config *)obj)->mtu);
 }
 
 /* ---- the schema ------------------------------------------------------------------ */
@@ -474,7 +536,7 @@ struct config_key {
 };
 
 static const struct config_key vm_keys[] = {
-	{ "name", "a name of 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", set_name },
+	{ "name", RULE_NAME, set_name },
 	{ "kernel", "a path", set_kernel },
 	{ "initrd", "a path", set_initrd },
 	{ "cmdline", "a string", set_cmdline },
@@ -497,25 +559,21 @@ static const struct config_key vm_keys[] = {
 static const struct config_key disk_keys[] = {
 	{ "path", "a path", set_disk_path },
 	{ "readonly", "true or false", set_disk_readonly },
-	{ "serial", "1 to 20 printable ASCII characters without spaces", set_disk_serial },
-	{ "cache", "none or writeback", set_disk_cache },
-	{ "controller", "an integer 0-7", set_disk_controller },
-	{ "lun", "an integer 0-63", set_disk_lun },
+	{ "serial", RULE_SERIAL, set_disk_serial },
+	{ "cache", RULE_CACHE, set_disk_cache },
+	{ "controller", RULE_CONTROLLER, set_disk_controller },
+	{ "lun", RULE_LUN, set_disk_lun },
 	{ NULL, NULL, NULL },
 };
 
 static const struct config_key net_keys[] = {
-	{ "id", "an id of 1 to 32 letters, digits, '.', '_' or '-'", set_net_id },
-	{ "tap", "an interface name of 1 to 15 characters without '/', ':', '%' or spaces", set_net_tap },
+	{ "id", RULE_NET_ID, set_net_id },
+	{ "tap", RULE_NET_TAP, set_net_tap },
 	{ "mac", "a MAC address such as 52:54:00:12:34:56", set_net_mac },
-	{ "mtu", "an integer 68-65521", set_net_mtu },
+	{ "mtu", RULE_NET_MTU, set_net_mtu },
 	{ NULL, NULL, NULL },
 };
 
-_Static_assert(CONFIG_MAX_CPUS == 254 && CONFIG_MAX_CONTROLLERS == 8 && CONFIG_MAX_LUNS == 64 &&
-	       CONFIG_SERIAL_MAX == 20 && CONFIG_NAME_MAX == 63 && CONFIG_NET_ID_MAX == 32 &&
-	       CONFIG_TAP_NAME_MAX == 15 && CONFIG_NET_MTU_MIN == 68 && CONFIG_NET_MTU_MAX == 65521,
-	       "the expect lines above spell these numbers out");
 
 static const struct config_key *scope_keys(enum config_scope scope)
 {

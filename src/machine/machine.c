@@ -180,8 +180,7 @@ int machine_attach_disk(struct machine *m, const struct disk_config *d, char *er
 		blk_close(b);
 		free(rec.path);
 		free(rec.serial);
-		snprintf(err, errlen, "--disk path=%s: controller %u LUN %u: %s", d->path, d->controller, d->lun,
-			 strerror(-r));
+		snprintf(err, errlen, "controller %u LUN %u: %s", d->controller, d->lun, strerror(-r));
 		return r;
 	}
 	m->disks[d->controller][d->lun] = rec;
@@ -235,17 +234,12 @@ int machine_attach_net(struct machine *m, const struct net_config *nc, char *err
 		snprintf(err, errlen, "network adapters need VMBus, which needs --hv synic");
 		return -ENODEV;
 	}
-	if (nc->mtu < NETVSP_MIN_MTU || nc->mtu > NETVSP_MAX_MTU) {
-		snprintf(err, errlen, "--net tap=%s,mtu=%u: the MTU is %u to %u (frames of 9216 bytes, as Hyper-V's)",
-			 nc->tap, nc->mtu, NETVSP_MIN_MTU, NETVSP_MAX_MTU);
-		return -EINVAL;
-	}
 	/* The slot numbers the adapter's VMBus instance id: the same NIC, the same id. */
 	for (unsigned i = 0; i < CONFIG_MAX_NETS && !rec; i++)
 		if (!m->nets[i].id)
 			rec = &m->nets[i];
 	if (!rec) {
-		snprintf(err, errlen, "--net tap=%s: at most %u network adapters", nc->tap, CONFIG_MAX_NETS);
+		snprintf(err, errlen, "at most %u network adapters", CONFIG_MAX_NETS);
 		return -ENOSPC;
 	}
 	c.index = (unsigned)(rec - m->nets);
@@ -254,7 +248,7 @@ int machine_attach_net(struct machine *m, const struct net_config *nc, char *err
 		id = idbuf;
 	}
 	if (machine_find_net(m, id)) {
-		snprintf(err, errlen, "--net id=%s: %s", id, strerror(EEXIST));
+		snprintf(err, errlen, "id %s: %s", id, strerror(EEXIST));
 		return -EEXIST;
 	}
 	/* As config_net_mac() does for the adapters the VM starts with: those take the
@@ -277,7 +271,7 @@ int machine_attach_net(struct machine *m, const struct net_config *nc, char *err
 		free(rec->id);
 		free(rec->tap);
 		memset(rec, 0, sizeof(*rec));
-		snprintf(err, errlen, "--net tap=%s: cannot create the network adapter", nc->tap);
+		snprintf(err, errlen, "cannot create the network adapter");
 		return -ENOMEM;
 	}
 	memcpy(rec->mac, c.mac, 6);
@@ -342,13 +336,6 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
 	m->files = (struct boot_files){ -1, -1, cfg->kernel, cfg->initrd };
-	for (unsigned i = 0; i < cfg->nnets; i++) {
-		if (cfg->nets[i].mtu > NETVSP_MAX_MTU) {
-			log_error("--net tap=%s,mtu=%u: the largest MTU is %u (frames of 9216 bytes, as Hyper-V's)",
-				  cfg->nets[i].tap, cfg->nets[i].mtu, NETVSP_MAX_MTU);
-			return VM_EXIT_USAGE;
-		}
-	}
 	if (open_input("--kernel", cfg->kernel, &m->files.kernel_fd) < 0 ||
 	    open_input("--initrd", cfg->initrd, &m->files.initrd_fd) < 0)
 		return VM_EXIT_USAGE;
@@ -377,7 +364,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 		int r = machine_attach_disk(m, &cfg->disks[i], err, sizeof(err));
 
 		if (r < 0) {
-			log_error("%s", err);
+			log_error("--disk path=%s: %s", cfg->disks[i].path, err);
 			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
 		}
 	}
@@ -386,7 +373,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 		int r = machine_attach_net(m, &cfg->nets[i], err, sizeof(err));
 
 		if (r < 0) {
-			log_error("%s", err);
+			log_error("--net tap=%s: %s", cfg->nets[i].tap, err);
 			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
 		}
 	}

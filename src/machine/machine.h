@@ -65,13 +65,16 @@ void machine_request_shutdown(struct machine *m);
 /*
  * Give the guest a disk d (its controller is created if needed; a running guest is
  * told to rescan), or take LUN lun of controller away. Loop thread (or before the
- * VM starts). Return 0, or -errno with a message in err: -EBUSY the LUN is taken,
- * -ENOENT no disk there, -ENODEV no VMBus, or what opening the image returned.
+ * VM starts). Return 0, or -errno with the reason in err, which the caller prefixes
+ * with how it names the disk: -EBUSY the LUN is taken, -ENOENT no disk there, -ENODEV
+ * no VMBus, or what opening the image returned. d's settings keep config_rule_*().
  */
 int machine_attach_disk(struct machine *m, const struct disk_config *d, char *err, size_t errlen);
 int machine_detach_disk(struct machine *m, unsigned controller, unsigned lun, char *err, size_t errlen);
 /* A network adapter on the running machine (nc->id NULL: the first free netN); the
- * guest sees a new NIC offered. 0, or a negative errno after writing err. */
+ * guest sees a new NIC offered. 0, or a negative errno after writing the reason in
+ * err, which the caller prefixes with how it names the adapter. nc's settings keep
+ * config_rule_*(). */
 int machine_attach_net(struct machine *m, const struct net_config *nc, char *err, size_t errlen);
 /* Rescind it: the guest's driver lets go of the NIC, the tap is closed. */
 int machine_detach_net(struct machine *m, const char *id, char *err, size_t errlen);

@@ -2,6 +2,7 @@
 #include "ctl.h"
 #include "jsonrpc.h"
 #include "loop.h"
+#include "util.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -28,17 +29,6 @@ static const char usage[] =
 	"         guest.heartbeat disk.add path=F [controller=N lun=N readonly=B cache=none|writeback\n"
 	"         serial=S] disk.remove [controller=N] lun=N events.subscribe events.unsubscribe\n"
 	"Exit status: 0 success, 1 error reply, 2 usage, 3 connection failed, 4 timeout.\n";
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 static bool is_json_number(const char *s)
@@ -87,20 +77,20 @@ static int add_param(struct ctl_args *a, const char *arg, char *err, size_t errl
 	char *key;
 
 	if (!eq || !klen)
-		return fail(err, errlen, "'%s': expected key=value or key:=JSON", arg);
+		return util_fail(err, errlen, -1, "'%s': expected key=value or key:=JSON", arg);
 	key = strndup(arg, klen);
 	if (!key)
-		return fail(err, errlen, "out of memory");
+		return util_fail(err, errlen, -1, "out of memory");
 	if (!a->params)
 		a->params = json_object_new_object();
 	if (json_object_object_get_ex(a->params, key, NULL)) {
-		fail(err, errlen, "'%s' is given twice", key);
+		util_fail(err, errlen, -1, "'%s' is given twice", key);
 		free(key);
 		return -1;
 	}
 	if (raw) {
 		if (jsonrpc_parse(eq + 1, strlen(eq + 1), &v, &e) < 0) {
-			fail(err, errlen, "%s:=%s: not JSON (%s)", key, eq + 1, e.message);
+			util_fail(err, errlen, -1, "%s:=%s: not JSON (%s)", key, eq + 1, e.message);
 			free(key);
 			return -1;
 		}
@@ -115,8 +105,9 @@ static int add_param(struct ctl_args *a, const char *arg, char *err, size_t errl
 			else
 				strtoull(val, NULL, 10);
 			if (errno == ERANGE) {
-				fail(err, errlen, "%s=%s: integer out of range (quote it to pass a string: %s:='\"%s\"')",
-				     key, val, key, val);
+				util_fail(err, errlen, -1,
+					  "%s=%s: integer out of range (quote it to pass a string: %s:='\"%s\"')",
+					  key, val, key, val);
 				free(key);
 				return -1;
 			}
@@ -176,25 +167,26 @@ int ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err, size_t 
 			else if (!strcmp(arg, "-t"))
 				val = "timeout";
 			else
-				return fail(err, errlen, "unknown option '%s'", arg);
+				return util_fail(err, errlen, -1, "unknown option '%s'", arg);
 			if (arg[n] == '=')
 				arg += n + 1;
 			else if (i + 1 < argc)
 				arg = argv[++i];
 			else
-				return fail(err, errlen, "%s needs a value", arg);
+				return util_fail(err, errlen, -1, "%s needs a value", arg);
 			if (!strcmp(val, "socket")) {
 				if (!*arg)
-					return fail(err, errlen, "--socket: empty path");
+					return util_fail(err, errlen, -1, "--socket: empty path");
 				a->socket = arg;
 			} else if (parse_timeout(arg, &a->timeout_ms) < 0) {
-				return fail(err, errlen, "--timeout %s: expected seconds, e.g. 10 or 0.5 (0: no limit)", arg);
+				return util_fail(err, errlen, -1,
+						 "--timeout %s: expected seconds, e.g. 10 or 0.5 (0: no limit)", arg);
 			}
 			continue;
 		}
 		if (!a->method && !a->events) {
 			if (strchr(arg, '='))
-				return fail(err, errlen, "'%s': a METHOD comes before the parameters", arg);
+				return util_fail(err, errlen, -1, "'%s': a METHOD comes before the parameters", arg);
 			a->method = arg;
 			continue;
 		}
@@ -204,11 +196,11 @@ int ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err, size_t 
 	if (a->help)
 		return 0;
 	if (a->events && a->method)
-		return fail(err, errlen, "--events takes no METHOD (its parameters go to events.subscribe)");
+		return util_fail(err, errlen, -1, "--events takes no METHOD (its parameters go to events.subscribe)");
 	if (!a->events && !a->method)
-		return fail(err, errlen, "a METHOD is required (e.g. vm.info), or --events");
+		return util_fail(err, errlen, -1, "a METHOD is required (e.g. vm.info), or --events");
 	if (!a->socket)
-		return fail(err, errlen, "--socket PATH is required");
+		return util_fail(err, errlen, -1, "--socket PATH is required");
 	return 0;
 }
 

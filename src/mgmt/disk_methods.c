@@ -9,16 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool serial_ok(const char *s)
-{
-	if (strlen(s) > CONFIG_SERIAL_MAX)
-		return false;
-	for (; *s; s++)
-		if (*s < 0x21 || *s > 0x7e)
-			return false;
-	return true;
-}
-
 static int errno_code(int r)
 {
 	switch (r) {
@@ -38,12 +28,6 @@ static struct json_object *errno_data(int r, const char *path)
 	return d;
 }
 
-/* Messages from opening the image name the --disk option: here it is a method. */
-static const char *api_message(const char *err)
-{
-	return strncmp(err, "--disk ", 7) ? err : err + 7;
-}
-
 static void disk_add(struct mgmt_call *call, struct json_object *params, void *opaque)
 {
 	static const char *const known[] = { "path", "controller", "lun", "readonly", "cache", "serial", NULL };
@@ -56,27 +40,20 @@ static void disk_add(struct mgmt_call *call, struct json_object *params, void *o
 	char err[512];
 	int r;
 
+	/* The lengths here only bound the text: the settings' rules are --disk's. */
 	if (jsonrpc_params_check(params, known, &e) < 0 ||
-	    jsonrpc_param_string(params, "path", true, 4096, &path, &e) < 0 ||
-	    jsonrpc_param_int(params, "controller", false, 0, CONFIG_MAX_CONTROLLERS - 1, &ctl, &e) < 0 ||
-	    jsonrpc_param_int(params, "lun", false, 0, CONFIG_MAX_LUNS - 1, &lun, &e) < 0 ||
+	    jsonrpc_param_string(params, "path", true, CONFIG_PATH_MAX, &path, &e) < 0 ||
+	    jsonrpc_param_int_rule(params, "controller", false, config_rule_disk_controller, &ctl, &e) < 0 ||
+	    jsonrpc_param_int_rule(params, "lun", false, config_rule_disk_lun, &lun, &e) < 0 ||
 	    jsonrpc_param_bool(params, "readonly", false, &d.readonly, &e) < 0 ||
-	    jsonrpc_param_string(params, "cache", false, 16, &cache, &e) < 0 ||
-	    jsonrpc_param_string(params, "serial", false, 64, &serial, &e) < 0) {
+	    jsonrpc_param_string(params, "cache", false, 256, &cache, &e) < 0 ||
+	    jsonrpc_param_string(params, "serial", false, 256, &serial, &e) < 0) {
 		mgmt_fail(call, &e);
 		return;
 	}
-	if (cache && strcmp(cache, "none") && strcmp(cache, "writeback")) {
-		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("cache"),
-			   "Invalid params: \"cache\" must be \"none\" or \"writeback\"");
+	if ((cache && !mgmt_param_keeps(call, "cache", config_rule_disk_cache(cache))) ||
+	    (serial && !mgmt_param_keeps(call, "serial", config_rule_disk_serial(serial))))
 		return;
-	}
-	if (serial && !serial_ok(serial)) {
-		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("serial"),
-			   "Invalid params: \"serial\" must be 1 to %u printable ASCII characters without spaces",
-			   CONFIG_SERIAL_MAX);
-		return;
-	}
 	if (!mgmt_vm_alive(call, m->vm))
 		return;
 	if (lun < 0) {
@@ -94,7 +71,7 @@ static void disk_add(struct mgmt_call *call, struct json_object *params, void *o
 	d.lun = (unsigned)lun;
 	r = machine_attach_disk(m, &d, err, sizeof(err));
 	if (r < 0) {
-		mgmt_error(call, errno_code(r), errno_data(r, path), "%s", api_message(err));
+		mgmt_error(call, errno_code(r), errno_data(r, path), "disk.add: %s: %s", path, err);
 		return;
 	}
 	res = json_object_new_object();
@@ -115,8 +92,8 @@ static void disk_remove(struct mgmt_call *call, struct json_object *params, void
 	int r;
 
 	if (jsonrpc_params_check(params, known, &e) < 0 ||
-	    jsonrpc_param_int(params, "controller", false, 0, CONFIG_MAX_CONTROLLERS - 1, &ctl, &e) < 0 ||
-	    jsonrpc_param_int(params, "lun", true, 0, CONFIG_MAX_LUNS - 1, &lun, &e) < 0) {
+	    jsonrpc_param_int_rule(params, "controller", false, config_rule_disk_controller, &ctl, &e) < 0 ||
+	    jsonrpc_param_int_rule(params, "lun", true, config_rule_disk_lun, &lun, &e) < 0) {
 		mgmt_fail(call, &e);
 		return;
 	}

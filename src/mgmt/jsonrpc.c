@@ -317,6 +317,33 @@ bad:
 	return -1;
 }
 
+int jsonrpc_param_int_rule(struct json_object *params, const char *key, bool required,
+			   const char *(*rule)(int64_t), int64_t *out, struct jsonrpc_error *e)
+{
+	struct json_object *v;
+	int r = param_get(params, key, required, &v, e);
+	const char *broken;
+	int64_t n = INT64_MIN;
+
+	if (r <= 0)
+		return r;
+	if (json_object_is_type(v, json_type_int)) {
+		n = json_object_get_int64(v);
+		/* json-c keeps integers above INT64_MAX as uint64 and saturates them here. */
+		if (n == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX)
+			n = INT64_MIN;
+	}
+	/* Not an integer: INT64_MIN, which every rule refuses, gives the rule's phrase. */
+	broken = rule(n);
+	if (broken) {
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, param_name(key), "Invalid params: \"%s\" must be %s",
+				  key, broken);
+		return -1;
+	}
+	*out = n;
+	return 1;
+}
+
 int jsonrpc_param_bool(struct json_object *params, const char *key, bool required, bool *out,
 		       struct jsonrpc_error *e)
 {

@@ -75,6 +75,10 @@ const char *jsonrpc_text(struct json_object *msg, size_t *len);
 int jsonrpc_params_check(struct json_object *params, const char *const *known, struct jsonrpc_error *e);
 int jsonrpc_param_int(struct json_object *params, const char *key, bool required, int64_t min, int64_t max,
 		      int64_t *out, struct jsonrpc_error *e);
+/* An integer parameter that rule passes: rule returns NULL, or the phrase the value
+ * must be ("an integer 68-9202"), as config_rule_*() do. 1, 0 or -1 as above. */
+int jsonrpc_param_int_rule(struct json_object *params, const char *key, bool required,
+			   const char *(*rule)(int64_t), int64_t *out, struct jsonrpc_error *e);
 int jsonrpc_param_bool(struct json_object *params, const char *key, bool required, bool *out,
 		       struct jsonrpc_error *e);
 /* A non-empty string of at most maxlen bytes without NUL; *out points into params. */

@@ -100,6 +100,15 @@ bool mgmt_vm_alive(struct mgmt_call *call, struct vm *vm)
 	return false;
 }
 
+bool mgmt_param_keeps(struct mgmt_call *call, const char *key, const char *broken)
+{
+	if (!broken)
+		return true;
+	mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string(key), "Invalid params: \"%s\" must be %s",
+		   key, broken);
+	return false;
+}
+
 static struct json_object *state_result(struct vm *vm)
 {
 	struct json_object *r = json_object_new_object();

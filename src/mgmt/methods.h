@@ -25,6 +25,10 @@ void mgmt_methods_free(struct mgmt_methods *mm);
  * after answering call with MGMT_ERR_VM_STATE. */
 bool mgmt_vm_alive(struct mgmt_call *call, struct vm *vm);
 
+/* A parameter against its setting's rule (a config_rule_*() result): true if it keeps
+ * it (broken NULL), or false after answering -32602 naming key and the rule. */
+bool mgmt_param_keeps(struct mgmt_call *call, const char *key, const char *broken);
+
 /*
  * Each device family registers its methods from a file of its own, named after its
  * prefix, and mgmt_methods_new() calls it: disk_methods.c for disk.add and

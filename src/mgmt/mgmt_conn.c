@@ -3,6 +3,7 @@
 #include "mgmt_internal.h"
 #include "log.h"
 #include "loop.h"
+#include "util.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -85,20 +86,34 @@ void mgmt_client_kill(struct mgmt_client *c)
 		client_free(c);
 }
 
+/* Send (out) or read on a client's socket, again when interrupted: the bytes moved,
+ * -EAGAIN until the socket is ready, or -EPIPE once a failure dropped the client (c
+ * may be freed then). */
+static ssize_t client_xfer(struct mgmt_client *c, bool out, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = out ? send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) : read(c->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return -EAGAIN;
+	log_debug("api socket: client %u: %s", c->id, strerror(errno));
+	mgmt_client_kill(c);
+	return -EPIPE;
+}
+
 static void client_flush(struct mgmt_client *c)
 {
 	while (c->outhead < c->outlen) {
-		ssize_t n = send(c->fd, c->out + c->outhead, c->outlen - c->outhead, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = client_xfer(c, true, c->out + c->outhead, c->outlen - c->outhead);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -EAGAIN)
 			break;
-		if (n < 0) {
-			log_debug("api socket: client %u: %s", c->id, strerror(errno));
-			mgmt_client_kill(c);
+		if (n < 0)
 			return;
-		}
 		c->outhead += (size_t)n;
 	}
 	if (c->outhead == c->outlen) {
@@ -224,17 +239,12 @@ static void client_read(struct mgmt_client *c)
 	size_t cap = c->m->lim.max_msg + 1;
 
 	for (unsigned i = 0; i < MGMT_READS_PER_EVENT && c->reading && !c->eof && !c->dead; i++) {
-		ssize_t n = read(c->fd, c->in + c->inlen, cap - c->inlen);
+		ssize_t n = client_xfer(c, false, c->in + c->inlen, cap - c->inlen);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -EAGAIN)
 			break;
-		if (n < 0) {
-			log_debug("api socket: client %u: %s", c->id, strerror(errno));
-			mgmt_client_kill(c);
+		if (n < 0)
 			return;
-		}
 		if (n == 0) {
 			c->eof = true;
 			break;
@@ -348,17 +358,6 @@ static void mgmt_accept_again(void *opaque)
 	loop_mod_fd(m->loop, m->listen_fd, EPOLLIN);
 }
 
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 /* 1 if a server listens on the socket at sa, 0 if nobody does (a stale socket). */
 static int socket_in_use(const struct sockaddr_un *sa)
 {
@@ -382,32 +381,33 @@ int mgmt_listen(struct mgmt *m, const char *path, char *err, size_t errlen)
 	int fd, r;
 
 	if (m->listen_fd >= 0)
-		return fail(err, errlen, -EBUSY, "%s: already listening on %s", path, m->path);
+		return util_fail(err, errlen, -EBUSY, "%s: already listening on %s", path, m->path);
 	if (!*path || strlen(path) >= sizeof(sa.sun_path))
-		return fail(err, errlen, -ENAMETOOLONG, "%s: a socket path must have 1 to %zu bytes", path,
-			    sizeof(sa.sun_path) - 1);
+		return util_fail(err, errlen, -ENAMETOOLONG, "%s: a socket path must have 1 to %zu bytes", path,
+				 sizeof(sa.sun_path) - 1);
 	memcpy(sa.sun_path, path, strlen(path));
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
-			return fail(err, errlen, -EEXIST, "%s: exists and is not a socket; refusing to replace it", path);
+			return util_fail(err, errlen, -EEXIST, "%s: exists and is not a socket; refusing to replace it",
+					 path);
 		r = socket_in_use(&sa);
 		if (r > 0)
-			return fail(err, errlen, -EADDRINUSE, "%s: another process is listening on it", path);
+			return util_fail(err, errlen, -EADDRINUSE, "%s: another process is listening on it", path);
 		if (r < 0)
-			return fail(err, errlen, r, "%s: %s", path, strerror(-r));
+			return util_fail(err, errlen, r, "%s: %s", path, strerror(-r));
 		if (unlink(path) < 0 && errno != ENOENT)
-			return fail(err, errlen, -errno, "%s: removing the stale socket: %s", path, strerror(errno));
+			return util_fail(err, errlen, -errno, "%s: removing the stale socket: %s", path, strerror(errno));
 		log_info("api socket: replaced the stale socket %s", path);
 	} else if (errno != ENOENT) {
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return util_fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: socket: %s", path, strerror(errno));
+		return util_fail(err, errlen, -errno, "%s: socket: %s", path, strerror(errno));
 	/* Linux gives the socket file the socket's mode (less the umask): no moment in
 	 * which another user could connect. */
 	if (fchmod(fd, 0600) < 0) {
-		r = fail(err, errlen, -errno, "%s: fchmod: %s", path, strerror(errno));
+		r = util_fail(err, errlen, -errno, "%s: fchmod: %s", path, strerror(errno));
 		goto fail;
 	}
 	mask = umask(0177);
@@ -418,7 +418,7 @@ int mgmt_listen(struct mgmt *m, const char *path, char *err, size_t errlen)
 		unlink(path);
 	}
 	if (r < 0) {
-		fail(err, errlen, r, "%s: %s", path, strerror(-r));
+		util_fail(err, errlen, r, "%s: %s", path, strerror(-r));
 		goto fail;
 	}
 	m->path = strdup(path);
@@ -426,7 +426,7 @@ int mgmt_listen(struct mgmt *m, const char *path, char *err, size_t errlen)
 		m->accept_timer = loop_timer_new(m->loop, mgmt_accept_again, m);
 	r = m->path && m->accept_timer ? loop_add_fd(m->loop, fd, EPOLLIN, mgmt_accept, m) : -ENOMEM;
 	if (r < 0) {
-		fail(err, errlen, r, "%s: %s", path, strerror(-r));
+		util_fail(err, errlen, r, "%s: %s", path, strerror(-r));
 		unlink(path);
 		free(m->path);
 		m->path = NULL;

@@ -11,18 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* --net id=: 1 to 32 letters, digits, '.', '_', '-'. */
-static bool id_ok(const char *s)
-{
-	if (!*s || strlen(s) > CONFIG_NET_ID_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '.' || *s == '_' || *s == '-'))
-			return false;
-	return true;
-}
-
 static int errno_code(int r)
 {
 	switch (r) {
@@ -38,12 +26,6 @@ static struct json_object *errno_data(int r)
 
 	json_object_object_add(d, "errno", json_object_new_int(-r));
 	return d;
-}
-
-/* Messages from opening the tap name the --net option: here it is a method. */
-static const char *api_message(const char *err)
-{
-	return strncmp(err, "--net ", 6) ? err : err + 6;
 }
 
 struct json_object *mgmt_net_json(const struct machine_net *n)
@@ -65,31 +47,31 @@ static void net_add(struct mgmt_call *call, struct json_object *params, void *op
 {
 	static const char *const known[] = { "tap", "mac", "mtu", "id", NULL };
 	struct machine *m = opaque;
-	struct net_config nc = { .mtu = 1500 };
+	struct net_config nc = { .mtu = CONFIG_NET_MTU_DEFAULT };
 	const char *tap = NULL, *mac = NULL, *id = NULL;
-	int64_t mtu = 1500;
+	int64_t mtu = CONFIG_NET_MTU_DEFAULT;
 	struct jsonrpc_error e;
 	char err[512];
 	int r;
 
+	/* The lengths here only bound the text: the settings' rules are --net's. */
 	if (jsonrpc_params_check(params, known, &e) < 0 ||
-	    jsonrpc_param_string(params, "tap", true, 15, &tap, &e) < 0 ||
-	    jsonrpc_param_string(params, "mac", false, 17, &mac, &e) < 0 ||
-	    jsonrpc_param_int(params, "mtu", false, NETVSP_MIN_MTU, NETVSP_MAX_MTU, &mtu, &e) < 0 ||
-	    jsonrpc_param_string(params, "id", false, 32, &id, &e) < 0) {
+	    jsonrpc_param_string(params, "tap", true, 256, &tap, &e) < 0 ||
+	    jsonrpc_param_string(params, "mac", false, 256, &mac, &e) < 0 ||
+	    jsonrpc_param_int_rule(params, "mtu", false, config_rule_net_mtu, &mtu, &e) < 0 ||
+	    jsonrpc_param_string(params, "id", false, 256, &id, &e) < 0) {
 		mgmt_fail(call, &e);
 		return;
 	}
-	if (mac && (config_parse_mac(mac, nc.mac) < 0 || (nc.mac[0] & 1))) {
+	if (!mgmt_param_keeps(call, "tap", config_rule_net_tap(tap)))
+		return;
+	if (mac && config_parse_mac(mac, nc.mac) < 0) {
 		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("mac"),
 			   "Invalid params: \"mac\" must be a unicast address, six hex pairs with ':'");
 		return;
 	}
-	if (id && !id_ok(id)) {
-		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("id"),
-			   "Invalid params: \"id\" must be letters, digits, '.', '_' or '-'");
+	if (id && !mgmt_param_keeps(call, "id", config_rule_net_id(id)))
 		return;
-	}
 	if (!mgmt_vm_alive(call, m->vm))
 		return;
 	nc.has_mac = mac != NULL;
@@ -98,7 +80,7 @@ static void net_add(struct mgmt_call *call, struct json_object *params, void *op
 	nc.mtu = (unsigned)mtu;
 	r = machine_attach_net(m, &nc, err, sizeof(err));
 	if (r < 0) {
-		mgmt_error(call, errno_code(r), errno_data(r), "%s", api_message(err));
+		mgmt_error(call, errno_code(r), errno_data(r), "net.add: %s: %s", tap, err);
 		return;
 	}
 	/* Find it by its tap, which only one adapter can hold. */
@@ -122,7 +104,7 @@ static void net_remove(struct mgmt_call *call, struct json_object *params, void 
 	int r;
 
 	if (jsonrpc_params_check(params, known, &e) < 0 ||
-	    jsonrpc_param_string(params, "id", true, 32, &id, &e) < 0) {
+	    jsonrpc_param_string(params, "id", true, CONFIG_NET_ID_MAX, &id, &e) < 0) {
 		mgmt_fail(call, &e);
 		return;
 	}
@@ -148,7 +130,7 @@ static void net_set_link(struct mgmt_call *call, struct json_object *params, voi
 	bool up;
 
 	if (jsonrpc_params_check(params, known, &e) < 0 ||
-	    jsonrpc_param_string(params, "id", true, 32, &id, &e) < 0 ||
+	    jsonrpc_param_string(params, "id", true, CONFIG_NET_ID_MAX, &id, &e) < 0 ||
 	    jsonrpc_param_bool(params, "up", true, &up, &e) < 0) {
 		mgmt_fail(call, &e);
 		return;

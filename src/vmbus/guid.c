@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "guid.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,17 +9,6 @@
 /* Byte i of the text form (in hex digit pairs, dashes skipped) goes to position
  * order[i] of the wire form. */
 static const unsigned char order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int vmbus_guid_parse(const char *s, struct vmbus_guid *g)
 {
@@ -35,8 +25,8 @@ int vmbus_guid_parse(const char *s, struct vmbus_guid *g)
 			i++;
 			continue;
 		}
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
+		hi = util_hex_digit(s[i]);
+		lo = util_hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		g->b[order[byte++]] = (unsigned char)(hi << 4 | lo);

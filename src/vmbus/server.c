@@ -496,8 +496,7 @@ static void handle_message(struct vmbus *bus, const uint8_t *data, uint32_t len)
 	need = min_len(type);
 	if (need == 0 || len < need) {
 		bus->msgs_bad++;
-		if (log_first_time(LOG_ONCE_MISC, 0x7b000000u | (type & 0xffff)))
-			log_warn("vmbus: dropped guest message type %u (%u bytes)", type, len);
+		log_warn_limited(&bus->msg_bad_rl, "vmbus: dropped guest message type %u (%u bytes)", type, len);
 		return;
 	}
 	bus->msgs_in[type]++;

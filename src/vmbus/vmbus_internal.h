@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 
+#include "log.h"
 #include "gpadl.h"
 #include "ring.h"
 #include "vmbus.h"
@@ -89,6 +90,7 @@ struct vmbus {
 
 	uint64_t msgs_in[CHANNELMSG_COUNT], msgs_out[CHANNELMSG_COUNT];
 	uint64_t msgs_bad;
+	struct log_ratelimit msg_bad_rl;	/* guest messages dropped */
 };
 
 /* server.c */

@@ -552,7 +552,7 @@ END_TEST
 START_TEST(net_option)
 {
 	parse("--kernel", kernel_path, "--net", "tap=tap0", "--net",
-	      "tap=vm1.lan,mac=52:54:00:AB:cd:0f,mtu=65521,id=lan", "--net=tap=t2,mtu=68", NULL);
+	      "tap=vm1.lan,mac=52:54:00:AB:cd:0f,mtu=9202,id=lan", "--net=tap=t2,mtu=68", NULL);
 	assert_ok();
 	ck_assert_uint_eq(run.cfg.nnets, 3);
 	ck_assert_str_eq(run.cfg.nets[0].tap, "tap0");
@@ -562,7 +562,7 @@ START_TEST(net_option)
 	ck_assert_str_eq(run.cfg.nets[1].tap, "vm1.lan");
 	ck_assert(run.cfg.nets[1].has_mac);
 	ck_assert_mem_eq(run.cfg.nets[1].mac, ((uint8_t[]){ 0x52, 0x54, 0x00, 0xab, 0xcd, 0x0f }), 6);
-	ck_assert_uint_eq(run.cfg.nets[1].mtu, 65521);
+	ck_assert_uint_eq(run.cfg.nets[1].mtu, 9202);
 	ck_assert_str_eq(run.cfg.nets[1].id, "lan");
 	ck_assert_uint_eq(run.cfg.nets[2].mtu, 68);
 	ck_assert_str_eq(run.cfg.nets[2].id, "net2");
@@ -595,9 +595,9 @@ START_TEST(net_bad)
 		{ "tap=a b", "--net tap=a b: expected an interface name" },
 		{ "tap=.", "--net tap=.: expected an interface name" },
 		{ "tap=..", "--net tap=..: expected an interface name" },
-		{ "tap=t,mtu=67", "--net mtu=67: expected an integer 68-65521" },
-		{ "tap=t,mtu=65522", "--net mtu=65522: expected an integer 68-65521" },
-		{ "tap=t,mtu=1500B", "--net mtu=1500B: expected an integer 68-65521" },
+		{ "tap=t,mtu=67", "--net mtu=67: expected an integer 68-9202" },
+		{ "tap=t,mtu=65522", "--net mtu=65522: expected an integer 68-9202" },
+		{ "tap=t,mtu=1500B", "--net mtu=1500B: expected an integer 68-9202" },
 		{ "tap=t,mac=", "--net mac=: expected a MAC address such as 52:54:00:12:34:56" },
 		{ "tap=t,mac=52:54:00:12:34", "--net mac=52:54:00:12:34: expected a MAC address" },
 		{ "tap=t,mac=52:54:00:12:34:567", "--net mac=52:54:00:12:34:567: expected a MAC address" },

@@ -308,7 +308,7 @@ START_TEST(wrong_types)
 		{ "{\"disks\": [{\"path\": \"a\", \"lun\": \"x\"}]}", "vm.json: disks[0].lun: expected an integer 0-63, got \"x\"" },
 		{ "{\"disks\": [{\"path\": \"a\", \"readonly\": \"on\"}]}", "vm.json: disks[0].readonly: expected true or false, got \"on\"" },
 		{ "{\"disks\": [{\"path\": 1}]}", "vm.json: disks[0].path: expected a path, got 1" },
-		{ "{\"nets\": [{\"tap\": \"t\", \"mtu\": \"9000\"}]}", "vm.json: nets[0].mtu: expected an integer 68-65521, got \"9000\"" },
+		{ "{\"nets\": [{\"tap\": \"t\", \"mtu\": \"9000\"}]}", "vm.json: nets[0].mtu: expected an integer 68-9202 (9202 is the largest MTU: frames of 9216 bytes, as Hyper-V's), got \"9000\"" },
 		{ "{\"nets\": [{\"tap\": \"t\", \"mac\": 5}]}", "vm.json: nets[0].mac: expected a MAC address such as 52:54:00:12:34:56, got 5" },
 	};
 
@@ -350,8 +350,8 @@ START_TEST(ranges)
 		{ "{\"disks\": [{\"path\": \"a\", \"serial\": \"\"}]}", "vm.json: disks[0].serial: expected 1 to 20 printable ASCII characters without spaces, got \"\"" },
 		{ "{\"disks\": [{\"path\": \"a\", \"serial\": \"a b\"}]}", "vm.json: disks[0].serial: expected 1 to 20 printable ASCII characters without spaces, got \"a b\"" },
 		{ "{\"disks\": [{\"path\": \"\"}]}", "vm.json: disks[0].path: empty path" },
-		{ "{\"nets\": [{\"tap\": \"t\", \"mtu\": 67}]}", "vm.json: nets[0].mtu: expected an integer 68-65521, got 67" },
-		{ "{\"nets\": [{\"tap\": \"t\", \"mtu\": 65522}]}", "vm.json: nets[0].mtu: expected an integer 68-65521, got 65522" },
+		{ "{\"nets\": [{\"tap\": \"t\", \"mtu\": 67}]}", "vm.json: nets[0].mtu: expected an integer 68-9202 (9202 is the largest MTU: frames of 9216 bytes, as Hyper-V's), got 67" },
+		{ "{\"nets\": [{\"tap\": \"t\", \"mtu\": 65522}]}", "vm.json: nets[0].mtu: expected an integer 68-9202 (9202 is the largest MTU: frames of 9216 bytes, as Hyper-V's), got 65522" },
 		{ "{\"nets\": [{\"tap\": \"abcdefghijklmnop\"}]}", "vm.json: nets[0].tap: expected an interface name of 1 to 15 characters without '/', ':', '%' or spaces, got \"abcdefghijklmnop\"" },
 		{ "{\"nets\": [{\"tap\": \"t\", \"id\": \"a b\"}]}", "vm.json: nets[0].id: expected an id of 1 to 32 letters, digits, '.', '_' or '-', got \"a b\"" },
 	};
@@ -360,7 +360,7 @@ START_TEST(ranges)
 		assert_load_err(load(t[i].json), t[i].want);
 	/* The limits themselves are good. */
 	assert_load_ok(load("{\"cpus\": 254, \"memory\": \"1024G\", \"shutdown-timeout\": 86400,"
-			    " \"nets\": [{\"tap\": \"abcdefghijklmno\", \"mtu\": 65521},"
+			    " \"nets\": [{\"tap\": \"abcdefghijklmno\", \"mtu\": 9202},"
 			    " {\"tap\": \"b\", \"mtu\": 68}],"
 			    " \"disks\": [{\"path\": \"a\", \"controller\": 7, \"lun\": 63,"
 			    " \"serial\": \"12345678901234567890\"}]}"));

@@ -235,7 +235,7 @@ START_TEST(parse_refused)
 		const char *reason;
 
 		parse_fails(names[i], names[i], "not offered");
-		/* A reason follows the name: "--hv NAME: not offered: WHY". */
+		/* A reason follows the name: "NAME: not offered: WHY". */
 		reason = strstr(err, "not offered");
 		ck_assert_msg(strlen(reason) > strlen("not offered: ") + 10, "--hv %s: no reason in \"%s\"",
 			      names[i], err);
@@ -271,7 +271,7 @@ END_TEST
 
 START_TEST(parse_empty)
 {
-	parse_fails("", "--hv", NULL);
+	parse_fails("", "empty", NULL);
 }
 END_TEST
 

@@ -349,9 +349,22 @@ END_TEST
 /* The net.* methods check their parameters, then need the adapter (or VMBus). */
 START_TEST(net_methods)
 {
+	struct json_object *r;
+
 	json_object_put(rpc_err("net.add", NULL, JSONRPC_INVALID_PARAMS));
 	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mtu\":67}", JSONRPC_INVALID_PARAMS));
 	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mtu\":9203}", JSONRPC_INVALID_PARAMS));
+	/* --net's rule, with the limit netvsp sets */
+	r = rpc_err("net.add", "{\"tap\":\"t0\",\"mtu\":20000}", JSONRPC_INVALID_PARAMS);
+	ck_assert_str_eq(str(get(get(r, "error"), "data"), "param"), "mtu");
+	ck_assert_ptr_nonnull(strstr(str(get(r, "error"), "message"), "68-9202"));
+	json_object_put(r);
+	r = rpc_err("net.add", "{\"tap\":\"t0\",\"mtu\":\"1500\"}", JSONRPC_INVALID_PARAMS);
+	ck_assert_ptr_nonnull(strstr(str(get(r, "error"), "message"), "an integer 68-9202"));
+	json_object_put(r);
+	r = rpc_err("net.add", "{\"tap\":\"a/b\"}", JSONRPC_INVALID_PARAMS);
+	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "tap");
+	json_object_put(r);
 	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mac\":\"01:00:00:00:00:01\"}",
 				JSONRPC_INVALID_PARAMS));
 	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mac\":\"zz\"}", JSONRPC_INVALID_PARAMS));

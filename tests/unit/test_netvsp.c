@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "loop.h"
 #include "netvsp.h"
 #include "netvsp_proto.h"
@@ -1842,6 +1843,32 @@ START_TEST(test_bad_rndis_packets)
 }
 END_TEST
 
+/* A guest that sends bad packets without end, each a little different, gets a
+ * bounded number of log lines, and a different complaint after them is still logged. */
+START_TEST(test_bad_flood_log_bounded)
+{
+	uint8_t f[2048], *sec;
+	uint32_t len, ml;
+	char *text;
+
+	nic_up();
+	sec = send_section(3);
+	len = mk_tcp4(f, peer_mac, 1, 2, 3, 4, 100);
+	ml = mk_rndis(sec, f, len, NULL, 0);
+	test_stderr_begin();
+	for (unsigned i = 0; i < 500; i++)
+		ck_assert_uint_eq(tx_section(&ch[0], 3, ml - 8 - (i % 64)), NVSP_STAT_FAIL);
+	complete_rx(&ch[0], 0x777);
+	still_works();
+	text = test_stderr_end();
+	ck_assert_uint_ge(test_count_lines(text, "netvsp 0: "), 2);
+	ck_assert_uint_le(test_count_lines(text, "netvsp 0: "), LOG_RATELIMIT_BURST + 1);
+	ck_assert_uint_eq(test_count_lines(text, "netvsp 0: completion of a receive packet that is not outstanding"), 1);
+	ck_assert_uint_ge(stats().bad, 501);
+	free(text);
+}
+END_TEST
+
 /* RNDIS control messages with lengths and offsets that lie: answered with an error
  * status (or, below the request id, not at all), and the device keeps going. */
 START_TEST(test_bad_rndis_control)
@@ -1979,6 +2006,7 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, test_bad_nvsp);
 	tcase_add_test(t, test_bad_rndis_packets);
+	tcase_add_test(t, test_bad_flood_log_bounded);
 	tcase_add_test(t, test_bad_rndis_control);
 	tcase_add_test(t, test_revoke_and_teardown);
 	suite_add_tcase(s, t);

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 
 #include "hv_proto.h"
+#include "log.h"
 #include "memory.h"
 #include "synic.h"
 #include "testutil.h"
@@ -899,6 +900,29 @@ START_TEST(pages_outside_ram)
 }
 END_TEST
 
+/*
+ * A guest that moves its pages to a new address outside RAM each time cannot fill
+ * the log, nor silence the warnings after it: the SynIC logs a bounded number of
+ * lines for the flood, and a different warning still gets through.
+ */
+START_TEST(page_flood_cannot_silence)
+{
+	char *text;
+
+	test_stderr_begin();
+	for (uint64_t i = 0; i < 5000; i++) {
+		wr(0, HV_X64_MSR_SIMP, (RAM_SIZE + i * GMEM_PAGE_SIZE) | HV_PAGE_ENABLE);
+		wr(1, HV_X64_MSR_SIEFP, (0x100000000ull + i * GMEM_PAGE_SIZE) | HV_PAGE_ENABLE);
+	}
+	wr(1, SINT_MSR(5), VEC | HV_SINT_AUTO_EOI);
+	text = test_stderr_end();
+	ck_assert_uint_le(test_count_lines(text, "outside RAM"), LOG_RATELIMIT_BURST);
+	ck_assert_uint_ge(test_count_lines(text, "outside RAM"), 1);
+	ck_assert_uint_eq(test_count_lines(text, "auto-EOI"), 1);
+	free(text);
+}
+END_TEST
+
 START_TEST(reset_clears_everything)
 {
 	enable_vp(0, 2, VEC);
@@ -941,6 +965,7 @@ static Suite *synic_suite(void)
 	tcase_add_test(tm, msr_bad_access);
 	tcase_add_test(tm, sint_vector_rules);
 	tcase_add_test(tm, page_enable_zero_fills);
+	tcase_add_test(tm, page_flood_cannot_silence);
 	suite_add_tcase(s, tm);
 
 	tcase_add_checked_fixture(tq, setup, teardown);

@@ -34,6 +34,14 @@ void test_loop_stop(struct test_loop *tl);
 
 uint64_t test_now_ms(void);	/* CLOCK_MONOTONIC, the loop's own clock */
 
+/* What the code under test logs: stderr goes to a temporary file from
+ * test_stderr_begin() until test_stderr_end(), which restores it and returns the
+ * text written (free() it). */
+void test_stderr_begin(void);
+char *test_stderr_end(void);
+/* Lines of text that contain needle. */
+unsigned test_count_lines(const char *text, const char *needle);
+
 /* Polls cond until it holds or ms pass; true if it held. */
 #define WAIT_UNTIL(cond, ms) ({						\
 	uint64_t _end = test_now_ms() + (ms);				\
