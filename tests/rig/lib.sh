@@ -1,7 +1,8 @@
 # Helpers for rig scenarios, which run inside L1 (see rig). Source it; set HVKVM,
 # L2_KERNEL, L2_INITRD, OUT in the environment (tests/rig/run does).
 : "${HVKVM:?}" "${L2_KERNEL:?}" "${L2_INITRD:?}" "${OUT:?}"
-GUEST_TIMEOUT=${GUEST_TIMEOUT:-180}
+# Generous: on a loaded 2-core host an L2 boot under the emulated L1 can take minutes.
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-360}
 failures=0
 checks=0
 mkdir -p "$OUT"
