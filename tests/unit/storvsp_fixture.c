@@ -95,6 +95,17 @@ void teardown(void)
 		close(disks[i].fd);
 }
 
+/* A test case of s with the fixture and a minute for each test. */
+TCase *tcase(Suite *s, const char *name)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
 /* ---- device-side calls, on the loop thread --------------------------------------------- */
 
 void lc_attach(void *o)

@@ -83,6 +83,7 @@ extern const struct scsi_disk_config disk_cfg;
 void setup(void);
 
 void teardown(void);
+TCase *tcase(Suite *s, const char *name);
 
 struct lcall {
 	unsigned lun;
