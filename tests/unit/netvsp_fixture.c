@@ -143,6 +143,17 @@ void teardown(void)
 	peer = -1;
 }
 
+/* A test case of s with the fixture and a minute for each test. */
+TCase *netvsp_tcase(Suite *s, const char *name)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
 /* ---- NVSP as hv_netvsc sends it ------------------------------------------------------------ */
 
 /* Every NVSP message Linux originates is 40 bytes (struct nvsp_message). */

@@ -84,6 +84,7 @@ void setup_with(unsigned mtu, unsigned queues);
 void setup(void);
 
 void teardown(void);
+TCase *netvsp_tcase(Suite *s, const char *name);
 
 void nvsp(struct vg_chan *c, const void *msg, uint32_t len, uint64_t tid);
 

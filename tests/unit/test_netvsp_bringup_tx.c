@@ -297,23 +297,17 @@ END_TEST
 static Suite *suite(void)
 {
 	Suite *s = suite_create("netvsp_bringup_tx");
-	TCase *t = tcase_create("bring-up");
+	TCase *t = netvsp_tcase(s, "bring-up");
 
-	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_set_timeout(t, 60);
 	tcase_add_test(t, test_offer);
 	tcase_add_test(t, test_linux_bringup);
 	tcase_add_test(t, test_versions);
-	suite_add_tcase(s, t);
 
-	t = tcase_create("transmit");
-	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_set_timeout(t, 60);
+	t = netvsp_tcase(s, "transmit");
 	tcase_add_test(t, test_tx_batch);
 	tcase_add_test(t, test_tx_csum);
 	tcase_add_test(t, test_tx_lso_ipv4);
 	tcase_add_test(t, test_tx_lso_ipv6_vlan);
-	suite_add_tcase(s, t);
 
 	return s;
 }

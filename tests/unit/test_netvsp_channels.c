@@ -467,23 +467,17 @@ static Suite *suite(void)
 	Suite *s = suite_create("netvsp_channels");
 	TCase *t;
 
-	t = tcase_create("channels");
-	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_set_timeout(t, 60);
+	t = netvsp_tcase(s, "channels");
 	tcase_add_test(t, test_subchannels_and_rss);
 	tcase_add_test(t, test_link_down_up);
 	tcase_add_test(t, test_mac_change);
-	suite_add_tcase(s, t);
 
-	t = tcase_create("malformed");
-	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_set_timeout(t, 60);
+	t = netvsp_tcase(s, "malformed");
 	tcase_add_test(t, test_bad_nvsp);
 	tcase_add_test(t, test_bad_rndis_packets);
 	tcase_add_test(t, test_bad_flood_log_bounded);
 	tcase_add_test(t, test_bad_rndis_control);
 	tcase_add_test(t, test_revoke_and_teardown);
-	suite_add_tcase(s, t);
 	return s;
 }
 

@@ -381,9 +381,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("netvsp_rx");
 	TCase *t;
 
-	t = tcase_create("receive");
-	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_set_timeout(t, 60);
+	t = netvsp_tcase(s, "receive");
 	tcase_add_test(t, test_rx_basic);
 	tcase_add_test(t, test_rx_rsc);
 	tcase_add_test(t, test_rx_csum_unfinished);
@@ -392,7 +390,6 @@ static Suite *suite(void)
 	tcase_add_test(t, test_rx_buffer_exhaustion);
 	tcase_add_test(t, test_rx_ring_full);
 	tcase_add_test(t, test_rx_filter);
-	suite_add_tcase(s, t);
 
 	return s;
 }

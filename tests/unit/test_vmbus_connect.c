@@ -184,10 +184,8 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("vmbus_connect");
-	TCase *tc = tcase_create("vmbus");
+	TCase *tc = vmbus_tcase(s);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_contact_every_version);
 	tcase_add_test(tc, test_contact_version_response_layout);
 	tcase_add_test(tc, test_contact_unsupported_version);
@@ -196,6 +194,5 @@ int main(void)
 	tcase_add_test(tc, test_contact_msg_sint);
 	tcase_add_test(tc, test_offers);
 	tcase_add_test(tc, test_offer_waits_for_request);
-	suite_add_tcase(s, tc);
 	return test_main(s);
 }

@@ -303,10 +303,8 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("vmbus_data");
-	TCase *tc = tcase_create("vmbus");
+	TCase *tc = vmbus_tcase(s);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_data_guest_to_host);
 	tcase_add_test(tc, test_data_host_to_guest);
 	tcase_add_test(tc, test_data_max_packet);
@@ -318,6 +316,5 @@ int main(void)
 	tcase_add_test(tc, test_legacy_interrupt_page_11);
 	tcase_add_test(tc, test_legacy_interrupt_page_013);
 	tcase_add_test(tc, test_many_channels);
-	suite_add_tcase(s, tc);
 	return test_main(s);
 }

@@ -322,16 +322,13 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("vmbus_gpadl_open");
-	TCase *tc = tcase_create("vmbus");
+	TCase *tc = vmbus_tcase(s);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_gpadl_created);
 	tcase_add_test(tc, test_gpadl_failures_answered);
 	tcase_add_test(tc, test_gpadl_teardown_unknown);
 	tcase_add_test(tc, test_open_good);
 	tcase_add_test(tc, test_open_bad);
 	tcase_add_test(tc, test_open_device_fails);
-	suite_add_tcase(s, tc);
 	return test_main(s);
 }

@@ -292,16 +292,13 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("vmbus_hostile");
-	TCase *tc = tcase_create("vmbus");
+	TCase *tc = vmbus_tcase(s);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_malformed_messages);
 	tcase_add_test(tc, test_messages_before_contact);
 	tcase_add_test(tc, test_corrupt_ring_fails_channel);
 	tcase_add_test(tc, test_corrupt_descriptor_fails_channel);
 	tcase_add_test(tc, test_device_fail_closes_later_once);
 	tcase_add_test(tc, test_inq_limit);
-	suite_add_tcase(s, tc);
 	return test_main(s);
 }

@@ -212,10 +212,8 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("vmbus_lifecycle");
-	TCase *tc = tcase_create("vmbus");
+	TCase *tc = vmbus_tcase(s);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_rescind);
 	tcase_add_test(tc, test_rescind_unopened);
 	tcase_add_test(tc, test_remove_unconnected);
@@ -223,6 +221,5 @@ int main(void)
 	tcase_add_test(tc, test_unload_mid_open);
 	tcase_add_test(tc, test_contact_while_connected_resets);
 	tcase_add_test(tc, test_subchannel_after_reconnect);
-	suite_add_tcase(s, tc);
 	return test_main(s);
 }

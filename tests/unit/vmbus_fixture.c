@@ -638,6 +638,17 @@ void teardown(void)
 	gmem_destroy(&mem);
 }
 
+/* A test case of s with the fixture and a minute for each test. */
+TCase *vmbus_tcase(Suite *s)
+{
+	TCase *tc = tcase_create("vmbus");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
 void check_offer(const struct vmbus_msg_offer_channel *o, const struct tdev *d)
 {
 	ck_assert_uint_eq(o->header.msgtype, CHANNELMSG_OFFERCHANNEL);

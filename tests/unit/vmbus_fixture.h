@@ -212,6 +212,7 @@ void sief_clear(unsigned vp, uint32_t relid);
 void setup(void);
 
 void teardown(void);
+TCase *vmbus_tcase(Suite *s);
 
 void check_offer(const struct vmbus_msg_offer_channel *o, const struct tdev *d);
 
