@@ -121,6 +121,9 @@ static unsigned drain_sim(struct fguest *g)
 				if (r->version_supported && r->msg_conn_id)
 					g->conn = r->msg_conn_id;
 			}
+			if (len >= sizeof(struct vmbus_msg_open_result) &&
+			    ((struct vmbus_msg_header *)buf)->msgtype == CHANNELMSG_OPENCHANNEL_RESULT)
+				g->open_status = ((const struct vmbus_msg_open_result *)buf)->status;
 			if (g->on_msg)
 				g->on_msg(g, buf, len);
 		}
@@ -161,6 +164,15 @@ void fguest_contact(struct fguest *g, uint32_t version)
 		m.interrupt_page = FG_INT_PAGE;
 	}
 	fguest_post(g, conn, &m, sizeof(m));
+	fguest_pump(g);
+}
+
+void fguest_connect(struct fguest *g)
+{
+	struct vmbus_msg_header m = { .msgtype = CHANNELMSG_REQUESTOFFERS };
+
+	fguest_contact(g, VMBUS_VERSION_WIN10_V5_3);
+	fguest_post(g, g->conn, &m, sizeof(m));
 	fguest_pump(g);
 }
 
@@ -268,4 +280,82 @@ int fring_get(struct fring *r, void *buf, uint32_t buflen)
 		((uint8_t *)buf)[i] = r->data[(rd + i) % r->size];
 	__atomic_store_n(&r->ctl->read_index, (rd + len + 8) % r->size, __ATOMIC_RELEASE);
 	return (int)len;
+}
+
+/* ---- channels --------------------------------------------------------------------------- */
+
+void fchan_offered(struct fchan *chans, unsigned n, const uint8_t *msg, uint32_t len)
+{
+	const struct vmbus_msg_offer_channel *o = (const void *)msg;
+
+	if (len < sizeof(*o) || o->header.msgtype != CHANNELMSG_OFFERCHANNEL || o->offer.sub_channel_index >= n)
+		return;
+	chans[o->offer.sub_channel_index].relid = o->child_relid;
+	chans[o->offer.sub_channel_index].conn = o->connection_id;
+}
+
+void fchan_open(struct fguest *g, struct fchan *c, unsigned k, unsigned ring_pages, uint32_t target_vp)
+{
+	unsigned pages = 2 * (1 + ring_pages);
+	uint8_t *base;
+
+	if (!c->relid || c->open)
+		return;
+	c->gpadl = ++g->next_gpadl;
+	fguest_gpadl(g, c->relid, c->gpadl, FG_RING_GPA(k), pages);
+	g->open_status = ~0u;
+	fguest_open(g, c->relid, c->gpadl, FG_RING_GPA(k), pages, 1 + ring_pages, target_vp);
+	if (g->open_status != 0)
+		return;
+	base = gmem_ptr(&g->mem, FG_RING_GPA(k), pages * 4096ull);
+	c->in = (struct fring){ (void *)base, base + 4096, ring_pages * 4096 };
+	base += (1 + ring_pages) * 4096;
+	c->out = (struct fring){ (void *)base, base + 4096, ring_pages * 4096 };
+	c->open = true;
+}
+
+void fchan_close(struct fguest *g, struct fchan *c)
+{
+	struct vmbus_msg_relid m = { .header.msgtype = CHANNELMSG_CLOSECHANNEL, .child_relid = c->relid };
+	struct vmbus_msg_gpadl_teardown t = {
+		.header.msgtype = CHANNELMSG_GPADL_TEARDOWN, .child_relid = c->relid, .gpadl = c->gpadl,
+	};
+
+	if (!c->relid)
+		return;
+	fguest_post(g, g->conn, &m, sizeof(m));
+	if (c->gpadl)
+		fguest_post(g, g->conn, &t, sizeof(t));
+	c->open = false;
+	c->gpadl = 0;
+	fguest_pump(g);
+}
+
+void fchan_consume(struct fguest *g, struct fchan *c, unsigned max)
+{
+	uint8_t buf[512];
+
+	if (!c->open)
+		return;
+	for (unsigned i = 0; i < max && fring_get(&c->out, buf, sizeof(buf)) > 0; i++)
+		;
+	fguest_signal(g, c->conn, 0);
+}
+
+void fchan_op_ring_ctl(struct fguest *g, struct fchan *c, struct fz *in)
+{
+	uint8_t field = fz_u8(in);
+	uint32_t val = fz_u32(in);
+	struct vmbus_ring_control *ctl;
+
+	if (!c->open)
+		return;
+	ctl = field & 4 ? c->out.ctl : c->in.ctl;
+	switch (field & 3) {
+	case 0: __atomic_store_n(&ctl->write_index, val, __ATOMIC_RELEASE); break;
+	case 1: __atomic_store_n(&ctl->read_index, val, __ATOMIC_RELEASE); break;
+	case 2: __atomic_store_n(&ctl->interrupt_mask, val, __ATOMIC_RELEASE); break;
+	case 3: __atomic_store_n(&ctl->pending_send_sz, val, __ATOMIC_RELEASE); break;
+	}
+	fguest_signal(g, c->conn, 0);
 }

@@ -14,18 +14,8 @@
 #include "loop.h"
 #include "vmbus.h"
 
-#define RING_PAGES	(2 * (1 + FZ_IC_RING_PAGES))
-#define RING_GPA(k)	(0x100000ull + (uint64_t)(k) * 0x10000ull)
-
-struct gch {
-	uint32_t relid, conn, gpadl;
-	bool open;
-	struct fring in, out;
-};
-
 static struct fguest g;
-static struct gch chans[FZ_IC_COUNT];
-static uint32_t open_status, next_gpadl;
+static struct fchan chans[FZ_IC_COUNT];
 
 /* Offers come in the order the ICs were added: shutdown, heartbeat, time sync. */
 static void on_msg(struct fguest *gu, const uint8_t *msg, uint32_t len)
@@ -46,59 +36,17 @@ static void on_msg(struct fguest *gu, const uint8_t *msg, uint32_t len)
 				break;
 			}
 		}
-	} else if (type == CHANNELMSG_OPENCHANNEL_RESULT && len >= sizeof(struct vmbus_msg_open_result)) {
-		open_status = ((const struct vmbus_msg_open_result *)msg)->status;
 	}
 }
 
 static void chan_open(unsigned k)
 {
-	struct gch *c = &chans[k];
-	uint8_t *base;
-
-	if (!c->relid || c->open)
-		return;
-	c->gpadl = ++next_gpadl;
-	fguest_gpadl(&g, c->relid, c->gpadl, RING_GPA(k), RING_PAGES);
-	open_status = ~0u;
-	fguest_open(&g, c->relid, c->gpadl, RING_GPA(k), RING_PAGES, 1 + FZ_IC_RING_PAGES, 0);
-	if (open_status != 0)
-		return;
-	base = gmem_ptr(&g.mem, RING_GPA(k), RING_PAGES * 4096ull);
-	c->in = (struct fring){ (void *)base, base + 4096, FZ_IC_RING_PAGES * 4096 };
-	base += (1 + FZ_IC_RING_PAGES) * 4096;
-	c->out = (struct fring){ (void *)base, base + 4096, FZ_IC_RING_PAGES * 4096 };
-	c->open = true;
+	fchan_open(&g, &chans[k], k, FZ_IC_RING_PAGES, 0);
 }
 
 static void chan_close(unsigned k)
 {
-	struct gch *c = &chans[k];
-	struct vmbus_msg_relid m = { .header.msgtype = CHANNELMSG_CLOSECHANNEL, .child_relid = c->relid };
-	struct vmbus_msg_gpadl_teardown t = {
-		.header.msgtype = CHANNELMSG_GPADL_TEARDOWN, .child_relid = c->relid, .gpadl = c->gpadl,
-	};
-
-	if (!c->relid)
-		return;
-	fguest_post(&g, g.conn, &m, sizeof(m));
-	if (c->gpadl)
-		fguest_post(&g, g.conn, &t, sizeof(t));
-	c->open = false;
-	c->gpadl = 0;
-	fguest_pump(&g);
-}
-
-static void consume(unsigned k)
-{
-	struct gch *c = &chans[k];
-	uint8_t buf[IC_FUZZ_MAX];
-
-	if (!c->open)
-		return;
-	for (unsigned i = 0; i < 256 && fring_get(&c->out, buf, sizeof(buf)) > 0; i++)
-		;
-	fguest_signal(&g, c->conn, 0);
+	fchan_close(&g, &chans[k]);
 }
 
 static uint64_t ref_time(void *ctx)
@@ -114,8 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_quiet_logs();
 	memset(chans, 0, sizeof(chans));
-	next_gpadl = 0xe1e10;
 	FZ_CHECK(fguest_init(&g, FZ_IC_RAM, FZ_VS_NVP) == 0, "fguest_init");
+	g.next_gpadl = 0xe1e10;
 	g.on_msg = on_msg;
 	ics[0] = ic_shutdown_new(g.bus, g.loop);
 	ics[1] = ic_heartbeat_new(g.bus, g.loop);
@@ -123,13 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(ics[0] && ics[1] && ics[2], "ic_*_new");
 
 	/* hv_vmbus comes up, hv_utils opens every IC (and the host starts negotiating). */
-	fguest_contact(&g, VMBUS_VERSION_WIN10_V5_3);
-	{
-		struct vmbus_msg_header m = { .msgtype = CHANNELMSG_REQUESTOFFERS };
-
-		fguest_post(&g, g.conn, &m, sizeof(m));
-		fguest_pump(&g);
-	}
+	fguest_connect(&g);
 	for (unsigned k = 0; k < FZ_IC_COUNT; k++) {
 		chan_open(k);
 		FZ_CHECK(chans[k].open, "the harness could not open IC channel %u", k);
@@ -138,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n) {
 		switch (fz_u8(&in) % IC_OP_COUNT) {
 		case IC_OP_PACKET: {
-			struct gch *c = &chans[fz_u8(&in) % FZ_IC_COUNT];
+			struct fchan *c = &chans[fz_u8(&in) % FZ_IC_COUNT];
 			struct vmbus_packet_desc d = { .type = fz_u16(&in), .flags = fz_u16(&in), .offset8 = 2 };
 			uint16_t len = fz_u16(&in) % (IC_FUZZ_MAX - 16);
 			uint8_t pkt[IC_FUZZ_MAX];
@@ -152,25 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fguest_signal(&g, c->conn, 0);
 			break;
 		}
-		case IC_OP_RING_CTL: {
-			struct gch *c = &chans[fz_u8(&in) % FZ_IC_COUNT];
-			uint8_t field = fz_u8(&in);
-			uint32_t val = fz_u32(&in);
-			struct vmbus_ring_control *ctl;
-
-			if (!c->open)
-				break;
-			ctl = field & 4 ? c->out.ctl : c->in.ctl;
-			switch (field & 3) {
-			case 0: __atomic_store_n(&ctl->write_index, val, __ATOMIC_RELEASE); break;
-			case 1: __atomic_store_n(&ctl->read_index, val, __ATOMIC_RELEASE); break;
-			case 2: __atomic_store_n(&ctl->interrupt_mask, val, __ATOMIC_RELEASE); break;
-			case 3: __atomic_store_n(&ctl->pending_send_sz, val, __ATOMIC_RELEASE); break;
-			}
-			fguest_signal(&g, c->conn, 0);
-			break;
-		}
-		case IC_OP_CONSUME: consume(fz_u8(&in) % FZ_IC_COUNT); break;
+		case IC_OP_RING_CTL: fchan_op_ring_ctl(&g, &chans[fz_u8(&in) % FZ_IC_COUNT], &in); break;
+		case IC_OP_CONSUME: fchan_consume(&g, &chans[fz_u8(&in) % FZ_IC_COUNT], 256); break;
 		case IC_OP_HOST: {
 			uint8_t what = fz_u8(&in) % 4;
 			uint64_t seq;

@@ -23,18 +23,8 @@
 #include "tap.h"
 #include "vmbus.h"
 
-#define RING_PAGES	(2 * (1 + FZ_NV_RING_PAGES))
-#define RING_GPA(k)	(0x100000ull + (uint64_t)(k) * 0x10000ull)
-
-struct gch {
-	uint32_t relid, conn, gpadl;
-	bool open;
-	struct fring in, out;
-};
-
 static struct fguest g;
-static struct gch chans[FZ_NV_MAX_CHAN];
-static uint32_t open_status, next_gpadl;
+static struct fchan chans[FZ_NV_MAX_CHAN];
 static int peer = -1;
 static uint64_t next_tid;
 static bool rings_broken;	/* the input wrote ring indices or ring memory itself */
@@ -43,20 +33,8 @@ static bool own_rxbuf;		/* the receive buffer is the harness's, its contents the
 
 static void on_msg(struct fguest *gu, const uint8_t *msg, uint32_t len)
 {
-	uint32_t type = ((const struct vmbus_msg_header *)msg)->msgtype;
-
 	(void)gu;
-	if (type == CHANNELMSG_OFFERCHANNEL && len >= sizeof(struct vmbus_msg_offer_channel)) {
-		const struct vmbus_msg_offer_channel *o = (const void *)msg;
-		uint16_t sub = o->offer.sub_channel_index;
-
-		if (sub < FZ_NV_MAX_CHAN) {
-			chans[sub].relid = o->child_relid;
-			chans[sub].conn = o->connection_id;
-		}
-	} else if (type == CHANNELMSG_OPENCHANNEL_RESULT && len >= sizeof(struct vmbus_msg_open_result)) {
-		open_status = ((const struct vmbus_msg_open_result *)msg)->status;
-	}
+	fchan_offered(chans, FZ_NV_MAX_CHAN, msg, len);
 }
 
 /* What the NIC wrote to the tap goes nowhere. */
@@ -77,46 +55,18 @@ static void settle(void)
 
 static void chan_open(unsigned k)
 {
-	struct gch *c = &chans[k];
-	uint8_t *base;
-
-	if (!c->relid || c->open)
-		return;
-	c->gpadl = ++next_gpadl;
-	fguest_gpadl(&g, c->relid, c->gpadl, RING_GPA(k), RING_PAGES);
-	open_status = ~0u;
-	fguest_open(&g, c->relid, c->gpadl, RING_GPA(k), RING_PAGES, 1 + FZ_NV_RING_PAGES, k % FZ_VS_NVP);
-	if (open_status != 0)
-		return;
-	base = gmem_ptr(&g.mem, RING_GPA(k), RING_PAGES * 4096ull);
-	c->in = (struct fring){ (void *)base, base + 4096, FZ_NV_RING_PAGES * 4096 };
-	base += (1 + FZ_NV_RING_PAGES) * 4096;
-	c->out = (struct fring){ (void *)base, base + 4096, FZ_NV_RING_PAGES * 4096 };
-	c->open = true;
+	fchan_open(&g, &chans[k], k, FZ_NV_RING_PAGES, k % FZ_VS_NVP);
 }
 
 static void chan_close(unsigned k)
 {
-	struct gch *c = &chans[k];
-	struct vmbus_msg_relid m = { .header.msgtype = CHANNELMSG_CLOSECHANNEL, .child_relid = c->relid };
-	struct vmbus_msg_gpadl_teardown t = {
-		.header.msgtype = CHANNELMSG_GPADL_TEARDOWN, .child_relid = c->relid, .gpadl = c->gpadl,
-	};
-
-	if (!c->relid)
-		return;
-	fguest_post(&g, g.conn, &m, sizeof(m));
-	if (c->gpadl)
-		fguest_post(&g, g.conn, &t, sizeof(t));
-	c->open = false;
-	c->gpadl = 0;
-	fguest_pump(&g);
+	fchan_close(&g, &chans[k]);
 }
 
 /* A packet as netvsc sends it: in-band, or GPA direct with its ranges and pages. */
 static void send_raw(unsigned k, const void *pkt, uint32_t len)
 {
-	struct gch *c = &chans[k];
+	struct fchan *c = &chans[k];
 	struct vmbus_packet_desc d;
 	uint32_t type = 0;
 
@@ -174,7 +124,7 @@ static void check_xfer(const uint8_t *buf, uint32_t len)
 /* The guest reads what the host sent; with complete, it hands every receive back. */
 static void consume(unsigned k, bool complete)
 {
-	struct gch *c = &chans[k];
+	struct fchan *c = &chans[k];
 	static uint8_t buf[8192];
 	struct vmbus_packet_desc d;
 	int n = 0;
@@ -265,10 +215,10 @@ static void negotiate(uint8_t flags)
 	NVSP(init, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
 	NVSP(cfg, 0);
 	NVSP(ver, 0);
-	rb.gpadl_handle = ++next_gpadl;
+	rb.gpadl_handle = ++g.next_gpadl;
 	fguest_gpadl(&g, chans[0].relid, rb.gpadl_handle, FZ_NV_RECV_GPA, FZ_NV_RECV_PAGES);
 	NVSP(rb, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
-	sb.gpadl_handle = ++next_gpadl;
+	sb.gpadl_handle = ++g.next_gpadl;
 	fguest_gpadl(&g, chans[0].relid, sb.gpadl_handle, FZ_NV_SEND_GPA, FZ_NV_SEND_PAGES);
 	NVSP(sb, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
 	if (flags & NV_F_SUBCHAN) {
@@ -345,22 +295,11 @@ static void op_packet(struct fz *in)
 
 static void op_ring_ctl(struct fz *in)
 {
-	struct gch *c = &chans[fz_u8(in) % FZ_NV_MAX_CHAN];
-	uint8_t field = fz_u8(in);
-	uint32_t val = fz_u32(in);
-	struct vmbus_ring_control *ctl;
+	struct fchan *c = &chans[fz_u8(in) % FZ_NV_MAX_CHAN];
 
-	if (!c->open)
-		return;
-	rings_broken = true;
-	ctl = field & 4 ? c->out.ctl : c->in.ctl;
-	switch (field & 3) {
-	case 0: __atomic_store_n(&ctl->write_index, val, __ATOMIC_RELEASE); break;
-	case 1: __atomic_store_n(&ctl->read_index, val, __ATOMIC_RELEASE); break;
-	case 2: __atomic_store_n(&ctl->interrupt_mask, val, __ATOMIC_RELEASE); break;
-	case 3: __atomic_store_n(&ctl->pending_send_sz, val, __ATOMIC_RELEASE); break;
-	}
-	fguest_signal(&g, c->conn, 0);
+	if (c->open)
+		rings_broken = true;
+	fchan_op_ring_ctl(&g, c, in);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -376,10 +315,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_quiet_logs();
 	memset(chans, 0, sizeof(chans));
-	next_gpadl = 0xe1e10;
 	next_tid = 1;
 	rings_broken = false;
 	FZ_CHECK(fguest_init(&g, FZ_NV_RAM, FZ_VS_NVP) == 0, "fguest_init");
+	g.next_gpadl = 0xe1e10;
 	g.on_msg = on_msg;
 	FZ_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0, "socketpair");
 	peer = sv[1];
@@ -388,13 +327,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = netvsp_new(g.bus, g.loop, &g.mem, be, &cfg);
 	FZ_CHECK(n, "netvsp_new");
 
-	fguest_contact(&g, VMBUS_VERSION_WIN10_V5_3);
-	{
-		struct vmbus_msg_header m = { .msgtype = CHANNELMSG_REQUESTOFFERS };
-
-		fguest_post(&g, g.conn, &m, sizeof(m));
-		fguest_pump(&g);
-	}
+	fguest_connect(&g);
 	chan_open(0);
 	FZ_CHECK(chans[0].open, "the harness could not open the netvsp channel");
 	own_rxbuf = false;
@@ -431,7 +364,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint32_t gpa = fz_u32(&in) % FZ_NV_RAM;
 			uint16_t len = fz_u16(&in);
 
-			if (gpa < RING_GPA(FZ_NV_MAX_CHAN) && gpa + len > RING_GPA(0))
+			if (gpa < FG_RING_GPA(FZ_NV_MAX_CHAN) && gpa + len > FG_RING_GPA(0))
 				rings_broken = true;
 			if (gpa < FZ_NV_RECV_GPA + FZ_NV_RECV_PAGES * 4096u && gpa + len > FZ_NV_RECV_GPA)
 				own_rxbuf = false;

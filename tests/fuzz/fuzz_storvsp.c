@@ -18,39 +18,16 @@
 #include "storvsp_proto.h"
 #include "vmbus.h"
 
-#define RING_PAGES	(2 * (1 + FZ_SV_RING_PAGES))
-#define RING_GPA(k)	(0x100000ull + (uint64_t)(k) * 0x10000ull)
-
-struct gch {
-	uint32_t relid, conn;
-	uint32_t gpadl;			/* of its rings, 0 if none */
-	bool open;
-	struct fring in, out;		/* guest to host, host to guest */
-};
-
 static struct fguest g;
-static struct gch chans[FZ_SV_MAX_CHAN];
-static uint32_t open_status, next_gpadl;
+static struct fchan chans[FZ_SV_MAX_CHAN];
 static struct blk *blks[2];
 static const char *paths[2];
 static char path_buf[2][64];
 
 static void on_msg(struct fguest *gu, const uint8_t *msg, uint32_t len)
 {
-	uint32_t type = ((const struct vmbus_msg_header *)msg)->msgtype;
-
 	(void)gu;
-	if (type == CHANNELMSG_OFFERCHANNEL && len >= sizeof(struct vmbus_msg_offer_channel)) {
-		const struct vmbus_msg_offer_channel *o = (const void *)msg;
-		uint16_t sub = o->offer.sub_channel_index;
-
-		if (sub < FZ_SV_MAX_CHAN) {
-			chans[sub].relid = o->child_relid;
-			chans[sub].conn = o->connection_id;
-		}
-	} else if (type == CHANNELMSG_OPENCHANNEL_RESULT && len >= sizeof(struct vmbus_msg_open_result)) {
-		open_status = ((const struct vmbus_msg_open_result *)msg)->status;
-	}
+	fchan_offered(chans, FZ_SV_MAX_CHAN, msg, len);
 }
 
 static void settle(void)
@@ -67,60 +44,24 @@ static void settle(void)
 
 static void chan_open(unsigned k)
 {
-	struct gch *c = &chans[k];
-	uint8_t *base;
-
-	if (!c->relid || c->open)
-		return;
-	c->gpadl = ++next_gpadl;
-	fguest_gpadl(&g, c->relid, c->gpadl, RING_GPA(k), RING_PAGES);
-	open_status = ~0u;
-	fguest_open(&g, c->relid, c->gpadl, RING_GPA(k), RING_PAGES, 1 + FZ_SV_RING_PAGES, k % FZ_VS_NVP);
-	if (open_status != 0)
-		return;
-	base = gmem_ptr(&g.mem, RING_GPA(k), RING_PAGES * 4096ull);
-	c->in = (struct fring){ (void *)base, base + 4096, FZ_SV_RING_PAGES * 4096 };
-	base += (1 + FZ_SV_RING_PAGES) * 4096;
-	c->out = (struct fring){ (void *)base, base + 4096, FZ_SV_RING_PAGES * 4096 };
-	c->open = true;
+	fchan_open(&g, &chans[k], k, FZ_SV_RING_PAGES, k % FZ_VS_NVP);
 }
 
-/* vmbus_close_internal: CLOSECHANNEL, then the GPADL of the rings goes. */
 static void chan_close(unsigned k)
 {
-	struct gch *c = &chans[k];
-	struct vmbus_msg_relid m = { .header.msgtype = CHANNELMSG_CLOSECHANNEL, .child_relid = c->relid };
-	struct vmbus_msg_gpadl_teardown t = {
-		.header.msgtype = CHANNELMSG_GPADL_TEARDOWN, .child_relid = c->relid, .gpadl = c->gpadl,
-	};
-
-	if (!c->relid)
-		return;
-	fguest_post(&g, g.conn, &m, sizeof(m));
-	if (c->gpadl)
-		fguest_post(&g, g.conn, &t, sizeof(t));
-	c->open = false;
-	c->gpadl = 0;
-	fguest_pump(&g);
+	fchan_close(&g, &chans[k]);
 }
 
 static void consume(unsigned k)
 {
-	struct gch *c = &chans[k];
-	uint8_t buf[512];
-
-	if (!c->open)
-		return;
-	for (unsigned i = 0; i < 4096 && fring_get(&c->out, buf, sizeof(buf)) > 0; i++)
-		;
-	fguest_signal(&g, c->conn, 0);
+	fchan_consume(&g, &chans[k], 4096);
 }
 
 /* A packet as storvsc sends it: in-band, or GPA direct with one range of pages. */
 static void send_packet(unsigned k, uint16_t type, uint16_t flags, uint64_t trans, uint32_t byte_count,
 			uint32_t byte_offset, const uint64_t *pfns, unsigned npfn, const void *pay, uint32_t len)
 {
-	struct gch *c = &chans[k];
+	struct fchan *c = &chans[k];
 	static uint8_t pkt[4096];
 	struct vmbus_packet_desc d = { .type = type, .flags = flags, .trans_id = trans };
 	uint32_t off = sizeof(d);
@@ -176,7 +117,7 @@ static void op_packet(struct fz *in)
 
 static void op_raw(struct fz *in)
 {
-	struct gch *c = &chans[fz_u8(in) % FZ_SV_MAX_CHAN];
+	struct fchan *c = &chans[fz_u8(in) % FZ_SV_MAX_CHAN];
 	uint8_t len = fz_u8(in), b[255];
 	uint32_t idx;
 
@@ -187,25 +128,6 @@ static void op_raw(struct fz *in)
 	for (unsigned i = 0; i < len; i++)
 		c->in.data[(c->in.ctl->write_index % c->in.size + i) % c->in.size] = b[i];
 	__atomic_store_n(&c->in.ctl->write_index, idx, __ATOMIC_RELEASE);
-	fguest_signal(&g, c->conn, 0);
-}
-
-static void op_ring_ctl(struct fz *in)
-{
-	struct gch *c = &chans[fz_u8(in) % FZ_SV_MAX_CHAN];
-	uint8_t field = fz_u8(in);
-	uint32_t val = fz_u32(in);
-	struct vmbus_ring_control *ctl;
-
-	if (!c->open)
-		return;
-	ctl = field & 4 ? c->out.ctl : c->in.ctl;
-	switch (field & 3) {
-	case 0: __atomic_store_n(&ctl->write_index, val, __ATOMIC_RELEASE); break;
-	case 1: __atomic_store_n(&ctl->read_index, val, __ATOMIC_RELEASE); break;
-	case 2: __atomic_store_n(&ctl->interrupt_mask, val, __ATOMIC_RELEASE); break;
-	case 3: __atomic_store_n(&ctl->pending_send_sz, val, __ATOMIC_RELEASE); break;
-	}
 	fguest_signal(&g, c->conn, 0);
 }
 
@@ -234,8 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		initialized = true;
 	}
 	memset(chans, 0, sizeof(chans));
-	next_gpadl = 0xe1e10;
 	FZ_CHECK(fguest_init(&g, FZ_SV_RAM, FZ_VS_NVP) == 0, "fguest_init");
+	g.next_gpadl = 0xe1e10;
 	g.on_msg = on_msg;
 	s = storvsp_new(g.bus, &g.mem, 0, FZ_SV_MAX_CHAN - 1);
 	FZ_CHECK(s, "storvsp_new");
@@ -249,13 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* Linux 6.1: vmbus_connect, vmbus_request_offers, then storvsc_probe's vmbus_open. */
-	fguest_contact(&g, VMBUS_VERSION_WIN10_V5_3);
-	{
-		struct vmbus_msg_header m = { .msgtype = CHANNELMSG_REQUESTOFFERS };
-
-		fguest_post(&g, g.conn, &m, sizeof(m));
-		fguest_pump(&g);
-	}
+	fguest_connect(&g);
 	chan_open(0);
 	FZ_CHECK(chans[0].open, "the harness could not open the storvsp channel");
 	if (flags & SV_F_NEGOTIATE) {
@@ -271,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (fz_u8(&in) % SV_OP_COUNT) {
 		case SV_OP_PACKET: op_packet(&in); break;
 		case SV_OP_RAW: op_raw(&in); break;
-		case SV_OP_RING_CTL: op_ring_ctl(&in); break;
+		case SV_OP_RING_CTL: fchan_op_ring_ctl(&g, &chans[fz_u8(&in) % FZ_SV_MAX_CHAN], &in); break;
 		case SV_OP_CONSUME: consume(fz_u8(&in) % FZ_SV_MAX_CHAN); break;
 		case SV_OP_WRITE_MEM: {
 			uint32_t gpa = fz_u32(&in) % FZ_SV_RAM;
