@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "blk_file.h"
+#include "iov.h"
 #include "log.h"
 #include "loop.h"
 #include "util.h"
@@ -31,19 +32,21 @@ int64_t blk_file_do_sync(struct blk_file *f, struct blk_req *req)
 	case BLK_READ:
 	case BLK_WRITE: {
 		struct iovec iov[1024];
-		unsigned n = req->iovcnt < 1024 ? req->iovcnt : 1024;
 		uint64_t total = 0;
 
 		if (req->iovcnt > 1024)
 			return -EINVAL;
-		memcpy(iov, req->iov, n * sizeof(iov[0]));
 		while (total < req->len) {
-			ssize_t r = req->op == BLK_READ ?
-					    preadv(f->fd, iov, (int)n, (off_t)(req->offset + total)) :
-					    pwritev2(f->fd, iov, (int)n, (off_t)(req->offset + total),
-						     req->fua ? RWF_DSYNC : 0);
-			unsigned i = 0;
+			/* What is left of the request, after short transfers. */
+			int n = iov_slice(req->iov, req->iovcnt, total, req->len - total, iov, 1024);
+			ssize_t r;
 
+			if (n < 0)
+				return -EINVAL;	/* len is more than the vector holds */
+			r = req->op == BLK_READ ?
+				    preadv(f->fd, iov, n, (off_t)(req->offset + total)) :
+				    pwritev2(f->fd, iov, n, (off_t)(req->offset + total),
+					     req->fua ? RWF_DSYNC : 0);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0)
@@ -51,15 +54,6 @@ int64_t blk_file_do_sync(struct blk_file *f, struct blk_req *req)
 			if (r == 0)
 				return -EIO;	/* past the end of the file */
 			total += (uint64_t)r;
-			/* Drop what was done from the front of the vector. */
-			while (i < n && (size_t)r >= iov[i].iov_len)
-				r -= (ssize_t)iov[i++].iov_len;
-			memmove(iov, iov + i, (n - i) * sizeof(iov[0]));
-			n -= i;
-			if (n) {
-				iov[0].iov_base = (uint8_t *)iov[0].iov_base + r;
-				iov[0].iov_len -= (size_t)r;
-			}
 		}
 		return (int64_t)total;
 	}

@@ -7,6 +7,7 @@
 #include "blk_file.h"
 
 #if HVKVM_HAVE_IO_URING
+#include "iov.h"
 #include "log.h"
 
 #include <errno.h>
@@ -61,27 +62,30 @@ static void uring_kick(struct blk_file *f)
 	}
 }
 
-/* After a short transfer of `done` bytes of the current vector: a vector for the rest. */
-static int uring_rest(struct blk_req *req, uint64_t done)
+/* A request the queue has no room for waits, in order. */
+static void uring_backlog(struct blk_file *f, struct blk_req *req)
 {
-	const struct iovec *cur = req->rest ? req->rest : req->iov;
-	unsigned cnt = req->rest ? req->rest_cnt : req->iovcnt, i = 0, n = 0;
-	struct iovec *rest;
+	req->next = NULL;
+	if (f->backlog_tail)
+		f->backlog_tail->next = req;
+	else
+		f->backlog = req;
+	f->backlog_tail = req;
+}
 
-	for (; i < cnt && done >= cur[i].iov_len; i++)
-		done -= cur[i].iov_len;
-	if (i == cnt)
-		return -EIO;
-	rest = calloc(cnt - i, sizeof(*rest));
-	if (!rest)
+/* After a short transfer: a vector for what is left of the request. */
+static int uring_rest(struct blk_req *req)
+{
+	int n;
+
+	/* What is left never has more pieces than the whole. */
+	if (!req->rest && !(req->rest = calloc(req->iovcnt, sizeof(*req->rest))))
 		return -ENOMEM;
-	for (; i < cnt; i++, n++)
-		rest[n] = cur[i];
-	rest[0].iov_base = (uint8_t *)rest[0].iov_base + done;
-	rest[0].iov_len -= done;
-	free(req->rest);
-	req->rest = rest;
-	req->rest_cnt = n;
+	n = iov_slice(req->iov, req->iovcnt, req->transferred, req->len - req->transferred, req->rest,
+		      req->iovcnt);
+	if (n <= 0)
+		return -EIO;	/* len is more than the vector holds */
+	req->rest_cnt = (unsigned)n;
 	return 0;
 }
 
@@ -105,18 +109,15 @@ static void uring_complete(struct blk_file *f)
 			if (res == 0 && req->transferred < req->len) {
 				result = -EIO;	/* the file ended */
 			} else if (req->transferred < req->len) {
-				if (uring_rest(req, (uint64_t)res) == 0 && uring_prep(f, req))
+				int r = uring_rest(req);
+
+				if (r < 0) {
+					result = r;
+				} else if (uring_prep(f, req)) {
 					continue;
-				if (!req->rest) {
-					result = -ENOMEM;
 				} else {
 				backlog:
-					req->next = NULL;
-					if (f->backlog_tail)
-						f->backlog_tail->next = req;
-					else
-						f->backlog = req;
-					f->backlog_tail = req;
+					uring_backlog(f, req);
 					continue;
 				}
 			} else {
@@ -141,13 +142,8 @@ static void uring_complete(struct blk_file *f)
 
 static void uring_submit(struct blk_file *f, struct blk_req *req)
 {
-	if (f->backlog || !uring_prep(f, req)) {
-		if (f->backlog_tail)
-			f->backlog_tail->next = req;
-		else
-			f->backlog = req;
-		f->backlog_tail = req;
-	}
+	if (f->backlog || !uring_prep(f, req))
+		uring_backlog(f, req);
 	uring_kick(f);
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "net_csum.h"
+#include "iov.h"
 
 #include <errno.h>
 #include <string.h>
@@ -55,26 +56,14 @@ uint16_t net_csum_fold(uint64_t sum)
 	return (uint16_t)sum;
 }
 
-/* The byte at frame offset at, which the caller checked lies in the iovecs. */
-static uint8_t *iov_byte(const struct iovec *iov, size_t at)
-{
-	while (at >= iov->iov_len)
-		at -= iov++->iov_len;
-	return (uint8_t *)iov->iov_base + at;
-}
-
 int net_csum_complete(const struct iovec *iov, unsigned niov, size_t len, size_t start, size_t offset)
 {
-	size_t total = 0, pos = 0;
+	size_t pos = 0;
 	uint64_t sum = 0;
 	uint16_t c;
+	uint8_t field[2];
 
-	for (unsigned i = 0; i < niov; i++) {
-		if (iov[i].iov_len > SIZE_MAX - total)
-			return -EINVAL;
-		total += iov[i].iov_len;
-	}
-	if (len > total || start >= len || offset > len - start || len - start - offset < 2)
+	if (len > iov_size(iov, niov) || start >= len || offset > len - start || len - start - offset < 2)
 		return -EINVAL;
 	for (unsigned i = 0; i < niov && pos < len; pos += iov[i++].iov_len) {
 		size_t b = pos > start ? pos : start, e = len - pos < iov[i].iov_len ? len : pos + iov[i].iov_len;
@@ -91,8 +80,9 @@ int net_csum_complete(const struct iovec *iov, unsigned niov, size_t len, size_t
 	c = (uint16_t)~net_csum_fold(sum);
 	if (!c)
 		c = 0xffff;
-	*iov_byte(iov, start + offset) = (uint8_t)(c >> 8);
-	*iov_byte(iov, start + offset + 1) = (uint8_t)c;
+	field[0] = (uint8_t)(c >> 8);
+	field[1] = (uint8_t)c;
+	iov_from_buf(iov, niov, start + offset, field, sizeof(field));
 	return 0;
 }
 

@@ -159,22 +159,4 @@ void nv_rx_chan_close(struct nv_chan *c);
 void nv_rx_update(struct netvsp *n);
 void nv_tap_ready(void *opaque, uint32_t events);
 
-/* Internet checksums: a ones' complement sum of big-endian 16-bit words, kept
- * unfolded in 64 bits, then folded to 16 (not inverted). */
-static inline uint64_t nv_csum_add(uint64_t sum, const uint8_t *p, size_t len)
-{
-	for (; len > 1; p += 2, len -= 2)
-		sum += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static inline uint16_t nv_csum_fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 #endif

@@ -9,6 +9,7 @@
  */
 #include "netvsp_internal.h"
 #include "iov.h"
+#include "net_csum.h"
 #include "log.h"
 #include "packet.h"
 
@@ -109,7 +110,7 @@ static uint32_t get16(const uint8_t *p)
 static void ipv4_header_csum(uint8_t *ip, uint32_t ihl)
 {
 	put16(ip + 10, 0);
-	put16(ip + 10, (uint16_t)~nv_csum_fold(nv_csum_add(0, ip, ihl)));
+	put16(ip + 10, (uint16_t)~net_csum_fold(net_csum_add(0, ip, ihl)));
 }
 
 /* The TCP/UDP checksum field as NEEDS_CSUM wants it: the pseudo-header sum, length
@@ -119,8 +120,8 @@ static void l4_seed(uint8_t *f, bool v6, uint32_t l4, uint32_t proto, uint32_t l
 {
 	uint64_t sum = proto + l4len;
 
-	sum = v6 ? nv_csum_add(sum, f + 14 + 8, 32) : nv_csum_add(sum, f + 14 + 12, 8);
-	put16(f + l4 + field, nv_csum_fold(sum));
+	sum = v6 ? net_csum_add(sum, f + 14 + 8, 32) : net_csum_add(sum, f + 14 + 12, 8);
+	put16(f + l4 + field, net_csum_fold(sum));
 }
 
 /*

@@ -59,16 +59,12 @@ static const char scsi_revision[4] = { '1', '.', '0', ' ' };
 /* Resets the results and works out how much buffer the initiator really gave. */
 static void cmd_begin(struct scsi_cmd *cmd)
 {
-	uint64_t total = 0;
-
 	cmd->status = SCSI_STATUS_GOOD;
 	cmd->sense_len = 0;
 	cmd->transferred = 0;
 	cmd->iov_copy = NULL;
 	cmd->buf = NULL;
-	for (unsigned i = 0; i < cmd->iovcnt && total < cmd->data_len; i++)
-		total += cmd->iov[i].iov_len;
-	cmd->avail = (uint32_t)MIN(total, (uint64_t)cmd->data_len);
+	cmd->avail = (uint32_t)MIN(iov_size(cmd->iov, cmd->iovcnt), (uint64_t)cmd->data_len);
 }
 
 /*

@@ -5,6 +5,7 @@
  */
 #include "vmbus_internal.h"
 #include "hv.h"
+#include "iov.h"
 #include "log.h"
 #include "loop.h"
 #include "synic.h"
@@ -342,14 +343,12 @@ int vmbus_chan_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uin
 {
 	struct iovec v[9];
 	struct vmbus_packet_desc d = { .type = type, .offset8 = sizeof(d) / 8, .flags = flags, .trans_id = trans_id };
-	uint64_t len = sizeof(d);
+	uint64_t len = sizeof(d) + iov_size(iov, n);
 
 	if (n > 8)
 		return -E2BIG;
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		v[i + 1] = iov[i];
-		len += iov[i].iov_len;
-	}
 	if (len > 0xffff * 8)
 		return -EMSGSIZE;
 	d.len8 = (uint16_t)((len + 7) / 8);
@@ -359,11 +358,7 @@ int vmbus_chan_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uin
 
 int vmbus_chan_send_raw(struct vmbus_channel *ch, const struct iovec *iov, unsigned n)
 {
-	uint64_t len = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		len += iov[i].iov_len;
-	return chan_send(ch, iov, n, len);
+	return chan_send(ch, iov, n, iov_size(iov, n));
 }
 
 int vmbus_chan_gpadl_view(struct vmbus_channel *ch, uint32_t gpadl, struct gmem_view *v, uint32_t *npages)

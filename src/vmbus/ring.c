@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "ring.h"
+#include "iov.h"
 
 #include <errno.h>
 #include <string.h>
@@ -137,7 +138,7 @@ bool vmbus_ring_unmask(struct vmbus_ring *r)
 
 int vmbus_ring_send(struct vmbus_ring *r, const struct iovec *iov, unsigned n, bool *signal)
 {
-	uint64_t len64 = 0;
+	uint64_t len64 = iov_size(iov, n);
 	uint32_t len, space, rd, free_bytes, off, old;
 	uint64_t trailer;
 	static const uint8_t zeros[8];
@@ -145,8 +146,6 @@ int vmbus_ring_send(struct vmbus_ring *r, const struct iovec *iov, unsigned n, b
 	*signal = false;
 	if (r->broken)
 		return -EBADMSG;
-	for (unsigned i = 0; i < n; i++)
-		len64 += iov[i].iov_len;
 	/* An empty ring takes a packet whose space is less than the ring: never all of it. */
 	if (len64 < sizeof(struct vmbus_packet_desc) || len64 >= r->size ||
 	    vmbus_ring_packet_space((uint32_t)len64) >= r->size)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Walking lists of iovecs: the data ranges of a guest's packet (vmbus_pkt_parse()),
- * a SCSI command's buffer, a stream of RNDIS messages. Offsets and lengths are those
+ * Walking lists of iovecs: the data ranges of a guest's packet, a SCSI command's
+ * buffer, a stream of RNDIS messages, what is left of a block request after a short
+ * transfer, the pieces of a frame. Offsets and lengths are those
  * of the list read as one run of bytes; nothing here reads or writes past a piece.
  */
-#ifndef HVKVM_VMBUS_IOV_H
-#define HVKVM_VMBUS_IOV_H
+#ifndef HVKVM_CORE_IOV_H
+#define HVKVM_CORE_IOV_H
 
 #include <stddef.h>
 #include <stdint.h>
