@@ -44,21 +44,18 @@ for c in 0e0b6031-5213-4934-818b-38d90ced39db 57164f39-9115-4e78-ab55-382f3bd542
 done
 
 # --- the guest clock over a minute ---------------------------------------------------------
-# Each clock line the guest prints is compared with the host's clock when it arrives.
-offsets=""
+# Each clock line the guest prints is compared with the host's clock when it arrives: tail
+# wakes on the write (inotify, or a 50 ms poll) and bash stamps the line with its own
+# clock, so no process start lies between the guest's write and the host's reading.
 guest_start clock --cpus 2 --memory 512M --cmdline "console=ttyS0 rig.test=clock"
-seen=0
-while [ $seen -lt 2 ] && kill -0 "$pid" 2>/dev/null; do
-	n=$(grep -a -c '^clock=' "$OUT/clock.serial" 2>/dev/null)
-	if [ "${n:-0}" -gt $seen ]; then
-		host=$(date +%s.%N)
-		guest_t=$(grep -a '^clock=' "$OUT/clock.serial" | sed -n "$((seen + 1))p" | cut -d= -f2 | tr -d '\r')
-		offsets="$offsets $(echo "$host $guest_t" | awk '{printf "%.3f", $1 - $2}')"
-		seen=$((seen + 1))
-	fi
-	sleep 0.05
-done
+tail --pid="$pid" -s 0.05 -n +1 -F "$OUT/clock.serial" 2>/dev/null |
+	while IFS= read -r line; do
+		case $line in clock=*) line=${line%$'\r'}; echo "$EPOCHREALTIME ${line#clock=}" ;; esac
+	done > "$OUT/clock.stamps" &
+stamper=$!
 guest_wait clock
+wait "$stamper"
+offsets=$(awk '{printf "%.3f ", $1 - $2}' "$OUT/clock.stamps")
 off_start=$(echo $offsets | cut -d' ' -f1)
 off_end=$(echo $offsets | cut -d' ' -f2)
 echo "# host minus guest clock at start and after 60 s: $off_start $off_end"
