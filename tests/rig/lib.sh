@@ -142,3 +142,39 @@ finish() {
 	fi
 	exit 0
 }
+
+# hstat NAME WORD: the first number printed right before WORD in NAME's --stats output.
+hstat() { sed -n "s/.*[ ,]\([0-9][0-9]*\) $2.*/\1/p" "$OUT/$1.err" | head -n 1; }
+
+# dhcp_host_start: a host side as libvirt-style hosts have it, in a network namespace of
+# L1's (hvkvm-dhcp): the tap hvtap0 with address $H (10.78.0.1/24) and dnsmasq serving
+# leases 10.78.0.50-99 on it, logged to $OUT/dnsmasq.log. $HVKVM is wrapped to run in the
+# namespace; nsx CMD runs CMD there. dhcp_host_stop undoes it all.
+dhcp_host_start() {
+	ns=hvkvm-dhcp
+	H=10.78.0.1
+	ip netns del $ns 2>/dev/null
+	ip netns add $ns
+	ip -n $ns link set lo up
+	real_hvkvm=$HVKVM
+	HVKVM=$(mktemp /tmp/hvkvm-ns.XXXXXX)
+	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' $ns "$real_hvkvm" > "$HVKVM"
+	chmod +x "$HVKVM"
+	nsx ip tuntap add dev hvtap0 mode tap vnet_hdr
+	nsx ip addr add $H/24 dev hvtap0
+	nsx ip link set hvtap0 up
+	# DHCP only (no DNS), its state in /tmp (L1's root is read-only).
+	nsx dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --user=root \
+		--interface=hvtap0 --bind-interfaces --dhcp-range=10.78.0.50,10.78.0.99,255.255.255.0,1h \
+		--dhcp-authoritative --no-ping --log-dhcp --log-facility="$OUT/dnsmasq.log" \
+		--dhcp-leasefile=/tmp/dhcp.leases --pid-file=/tmp/dhcp.pid &
+	dnsmasq_pid=$!
+}
+nsx() { ip netns exec $ns "$@"; }
+dhcp_host_stop() {
+	kill "$dnsmasq_pid" 2>/dev/null
+	wait "$dnsmasq_pid" 2>/dev/null
+	ip netns del $ns
+	rm -f "$HVKVM" /tmp/dhcp.leases /tmp/dhcp.pid
+	HVKVM=$real_hvkvm
+}

@@ -8,27 +8,7 @@
 # guest then pings the host from its leased address and the host pings it back.
 # Everything happens in a network namespace of L1's that this script creates.
 . "$(dirname "$0")/../lib.sh"
-ns=hvkvm-dhcp
-H=10.78.0.1
-ip netns del $ns 2>/dev/null
-ip netns add $ns
-ip -n $ns link set lo up
-nsx() { ip netns exec $ns "$@"; }
-real_hvkvm=$HVKVM
-HVKVM=$(mktemp /tmp/hvkvm-ns.XXXXXX)
-printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' $ns "$real_hvkvm" > "$HVKVM"
-chmod +x "$HVKVM"
-hstat() { sed -n "s/.*[ ,]\([0-9][0-9]*\) $2.*/\1/p" "$OUT/$1.err" | head -n 1; }
-
-nsx ip tuntap add dev hvtap0 mode tap vnet_hdr
-nsx ip addr add $H/24 dev hvtap0
-nsx ip link set hvtap0 up
-# dnsmasq as a DHCP server only (no DNS), its state in /tmp (L1's root is read-only).
-nsx dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --user=root \
-	--interface=hvtap0 --bind-interfaces --dhcp-range=10.78.0.50,10.78.0.99,255.255.255.0,1h \
-	--dhcp-authoritative --no-ping --log-dhcp --log-facility="$OUT/dnsmasq.log" \
-	--dhcp-leasefile=/tmp/dhcp.leases --pid-file=/tmp/dhcp.pid &
-dnsmasq_pid=$!
+dhcp_host_start
 
 # dhcprun NAME CPUS MAC: a guest running guest/dhcp.sh; the host pings its leased address.
 dhcprun() {
@@ -84,8 +64,5 @@ checks two 2 00:15:5d:78:00:03
 echo "# hvkvm: $(grep -a 'netvsp 0' "$OUT/one.err" | tr -s ' ' | tr '\n' ' ')"
 sed 's/^/# dnsmasq: /' "$OUT/dnsmasq.log" | grep -E 'DHCP(DISCOVER|OFFER|REQUEST|ACK)'
 
-kill "$dnsmasq_pid" 2>/dev/null
-wait "$dnsmasq_pid" 2>/dev/null
-ip netns del $ns
-rm -f "$HVKVM" /tmp/dhcp.leases /tmp/dhcp.pid
+dhcp_host_stop
 finish
