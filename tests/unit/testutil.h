@@ -13,24 +13,12 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "test_loop.h"
+
 struct loop;
 
 /* Runs every test in s with CK_NORMAL output and frees it; the exit status. */
 int test_main(Suite *s);
-
-/*
- * A loop run by its own thread, as the device sees it in hvkvm. Set .loop, leave
- * the rest zeroed; test_loop_stop() does nothing if the thread is not running, so
- * a teardown can call it whether or not the test started the loop.
- */
-struct test_loop {
-	struct loop *loop;
-	pthread_t thread;
-	bool running;
-};
-
-void test_loop_start(struct test_loop *tl);
-void test_loop_stop(struct test_loop *tl);
 
 uint64_t test_now_ms(void);	/* CLOCK_MONOTONIC, the loop's own clock */
 
