@@ -231,10 +231,17 @@ uint16_t vg_signal_conn(struct vg *g, uint32_t conn_id, bool slow)
 	return (uint16_t)hv_hypercall(g->hv, 0, HVCALL_SIGNAL_EVENT, VG_POST_GPA(0), 0);
 }
 
+/* The slot's message type, its first word: the slots are 256-byte aligned, which the
+ * packed header does not tell the compiler (it would call libatomic for it). */
+static uint32_t *slot_type(void *slot)
+{
+	return slot;
+}
+
 int vg_take(struct vg *g, unsigned vp, unsigned sint, union vg_msg *buf, uint32_t *type)
 {
 	struct hv_message *m = vg_sim_slot(g, vp, sint);
-	uint32_t t = __atomic_load_n(&m->header.message_type, __ATOMIC_ACQUIRE);
+	uint32_t t = __atomic_load_n(slot_type(m), __ATOMIC_ACQUIRE);
 	uint8_t len;
 
 	memset(buf, 0, sizeof(*buf));
@@ -242,7 +249,7 @@ int vg_take(struct vg *g, unsigned vp, unsigned sint, union vg_msg *buf, uint32_
 		return -1;
 	len = m->header.payload_size;
 	memcpy(buf, m->payload, len < sizeof(*buf) ? len : sizeof(*buf));
-	__atomic_store_n(&m->header.message_type, HVMSG_NONE, __ATOMIC_SEQ_CST);
+	__atomic_store_n(slot_type(m), HVMSG_NONE, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&m->header.message_flags, __ATOMIC_SEQ_CST) & HV_MESSAGE_PENDING)
 		vg_wrmsr(g, vp, HV_X64_MSR_EOM, 0);
 	if (type)
@@ -277,7 +284,7 @@ static bool slot_full(struct vg *g, void *ctx)
 {
 	struct slot *s = ctx;
 
-	return __atomic_load_n(&vg_sim_slot(g, s->vp, s->sint)->header.message_type, __ATOMIC_ACQUIRE) != HVMSG_NONE;
+	return __atomic_load_n(slot_type(vg_sim_slot(g, s->vp, s->sint)), __ATOMIC_ACQUIRE) != HVMSG_NONE;
 }
 
 int vg_recv_on(struct vg *g, unsigned vp, unsigned sint, union vg_msg *buf, unsigned ms)
@@ -761,6 +768,20 @@ int vg_read_wait(struct vg_chan *c, void *buf, uint32_t buflen, unsigned ms)
 	return rw.len;
 }
 
+int vg_chan_put(struct vg_chan *c, const void *pkt, uint32_t len)
+{
+	struct vg_ring up = vg_up(c);
+
+	return vg_ring_put1(&up, pkt, len);
+}
+
+int vg_chan_get(struct vg_chan *c, void *buf, uint32_t buflen)
+{
+	struct vg_ring dn = vg_dn(c);
+
+	return vg_ring_get(&dn, buf, buflen);
+}
+
 /* ---- channels the way the fuzz targets drive them ------------------------------------------ */
 
 void vg_chan_offered(struct vg_chan *chans, unsigned n, const union vg_msg *m, uint32_t len)
@@ -809,12 +830,11 @@ void vg_chan_close(struct vg *g, struct vg_chan *c)
 
 void vg_chan_consume(struct vg_chan *c, unsigned max)
 {
-	struct vg_ring dn = vg_dn(c);
 	uint8_t buf[512];
 
 	if (!c->open)
 		return;
-	for (unsigned i = 0; i < max && vg_ring_get(&dn, buf, sizeof(buf)) > 0; i++)
+	for (unsigned i = 0; i < max && vg_chan_get(c, buf, sizeof(buf)) > 0; i++)
 		;
 	vg_signal_conn(c->g, c->conn_id, false);
 }

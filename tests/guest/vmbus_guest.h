@@ -281,6 +281,10 @@ int vg_read(struct vg_chan *c, void *buf, uint32_t buflen);
 /* The same, waiting up to ms for a packet. */
 int vg_read_wait(struct vg_chan *c, void *buf, uint32_t buflen, unsigned ms);
 
+/* vg_ring_put1 into the guest's ring, vg_ring_get from the host's: no checks, no signal. */
+int vg_chan_put(struct vg_chan *c, const void *pkt, uint32_t len);
+int vg_chan_get(struct vg_chan *c, void *buf, uint32_t buflen);
+
 /* ---- channels the way the fuzz targets drive them (pumped) ---- */
 
 /* If m is an OFFERCHANNEL: note its relid and connection in chans[its sub-channel
