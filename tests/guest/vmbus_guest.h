@@ -7,8 +7,8 @@
  * each slot and writing EOM as Linux does), GPADLs and ring buffers in guest RAM, and
  * HvSignalEvent on a channel's connection.
  *
- * Everything but one thing is the same in both modes: how the guest waits for the
- * host (vg_wait).
+ * The two modes differ only in how the guest waits for the host: vg_wait(), and
+ * beside it vg_call() (device-side calls) and vg_start() (the loop's thread).
  *  - VG_THREADED (unit tests): the caller's thread is the guest (a vCPU); the server
  *    and the devices run on the event loop's own thread (vg_start), as in hvkvm, and
  *    the guest polls for an answer up to a timeout.
