@@ -147,7 +147,7 @@ static void consume(unsigned k, bool complete)
 
 			memcpy(pkt, &cd, sizeof(cd));
 			memcpy(pkt + 16, &m, sizeof(m));
-			vg_chan_put(c, pkt, sizeof(pkt) == 0);
+			vg_chan_put(c, pkt, sizeof(pkt));
 		}
 	}
 	FZ_CHECK(rings_broken || n >= 0, "the host wrote a ring the guest cannot read");
