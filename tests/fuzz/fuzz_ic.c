@@ -18,14 +18,12 @@ static struct vg g;
 static struct vg_chan chans[FZ_IC_COUNT];
 
 /* Offers come in the order the ICs were added: shutdown, heartbeat, time sync. */
-static void on_msg(struct vg *gu, const uint8_t *msg, uint32_t len)
+static void on_msg(struct vg *gu, const union vg_msg *msg, uint32_t len)
 {
-	uint32_t type = ((const struct vmbus_msg_header *)msg)->msgtype;
+	const struct vmbus_msg_offer_channel *o = &msg->offer;
 
 	(void)gu;
-	if (type == CHANNELMSG_OFFERCHANNEL && len >= sizeof(struct vmbus_msg_offer_channel)) {
-		const struct vmbus_msg_offer_channel *o = (const void *)msg;
-
+	if (msg->h.msgtype == CHANNELMSG_OFFERCHANNEL && len >= sizeof(*o)) {
 		for (unsigned k = 0; k < FZ_IC_COUNT; k++)
 			if (chans[k].relid == o->child_relid)
 				return;
