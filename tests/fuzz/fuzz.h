@@ -79,6 +79,20 @@ static inline uint64_t fz_u64(struct fz *f)
 		}								\
 	} while (0)
 
+struct vg;
+struct vg_chan;
+/* The simulated guest (tests/guest/vmbus_guest.h) pumped, ram bytes of RAM, nvp VPs
+ * with SIMP, SIEFP and every SINT on (any SINT the input names works). */
+void fuzz_guest_init(struct vg *g, uint64_t ram, unsigned nvp);
+/* vmbus_connect and vmbus_request_offers: INITIATE_CONTACT 5.3, then REQUESTOFFERS,
+ * each settled (the offers reach g->on_msg). */
+void fuzz_guest_connect(struct vg *g);
+/* Channel k's rings: 64 KiB a channel from 1 MiB. */
+#define FZ_RING_GPA(k)		(0x100000ull + (uint64_t)(k) * 0x10000ull)
+/* From the input: any value in one field of either ring's control page of an open
+ * channel, then a signal. */
+void fuzz_ring_ctl(struct vg_chan *c, struct fz *in);
+
 /* hvkvm's log lines go nowhere unless HVKVM_FUZZ_LOG is set: the fuzzer prints its
  * own, and sanitizer reports go to the real stderr either way. */
 void fuzz_quiet_logs(void);

@@ -1,10 +1,61 @@
 /* SPDX-License-Identifier: MIT */
 #include "fuzz.h"
 #include "config.h"
+#include "vmbus_guest.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <unistd.h>
+
+/* The shared guest's checks fail as FZ_CHECK does: the input is recorded as a crash. */
+void vg_fail(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	dprintf(2, "fuzz check failed at %s:%d: %s: ", file, line, cond);
+	va_start(ap, fmt);
+	vdprintf(2, fmt, ap);
+	va_end(ap);
+	dprintf(2, "\n");
+	abort();
+}
+
+void fuzz_guest_init(struct vg *g, uint64_t ram, unsigned nvp)
+{
+	struct vg_config cfg = { .ram = ram, .nvp = nvp, .mode = VG_PUMPED };
+
+	memset(cfg.sint_vector, VG_SINT_VECTOR, sizeof(cfg.sint_vector));
+	vg_init_with(g, &cfg);
+}
+
+void fuzz_guest_connect(struct vg *g)
+{
+	struct vmbus_msg_header m = { .msgtype = CHANNELMSG_REQUESTOFFERS };
+
+	vg_contact(g, VMBUS_VERSION_WIN10_V5_3, 0, VMBUS_MESSAGE_SINT);
+	vg_settle(g);
+	vg_post_raw(g, 0, g->msg_conn, &m, sizeof(m));
+	vg_settle(g);
+}
+
+void fuzz_ring_ctl(struct vg_chan *c, struct fz *in)
+{
+	uint8_t field = fz_u8(in);
+	uint32_t val = fz_u32(in);
+	struct vmbus_ring_control *ctl;
+
+	if (!c->open)
+		return;
+	ctl = field & 4 ? c->dn_ctl : c->up_ctl;
+	switch (field & 3) {
+	case 0: __atomic_store_n(&ctl->write_index, val, __ATOMIC_RELEASE); break;
+	case 1: __atomic_store_n(&ctl->read_index, val, __ATOMIC_RELEASE); break;
+	case 2: __atomic_store_n(&ctl->interrupt_mask, val, __ATOMIC_RELEASE); break;
+	case 3: __atomic_store_n(&ctl->pending_send_sz, val, __ATOMIC_RELEASE); break;
+	}
+	vg_signal_conn(c->g, c->conn_id, false);
+}
 
 void fuzz_quiet_logs(void)
 {

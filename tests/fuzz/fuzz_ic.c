@@ -8,31 +8,29 @@
  * a malformed message.
  */
 #include "fuzz.h"
-#include "fuzz_guest.h"
+#include "vmbus_guest.h"
 #include "hv.h"
 #include "ic.h"
 #include "loop.h"
 #include "vmbus.h"
 
-static struct fguest g;
-static struct fchan chans[FZ_IC_COUNT];
+static struct vg g;
+static struct vg_chan chans[FZ_IC_COUNT];
 
 /* Offers come in the order the ICs were added: shutdown, heartbeat, time sync. */
-static void on_msg(struct fguest *gu, const uint8_t *msg, uint32_t len)
+static void on_msg(struct vg *gu, const union vg_msg *msg, uint32_t len)
 {
-	uint32_t type = ((const struct vmbus_msg_header *)msg)->msgtype;
+	const struct vmbus_msg_offer_channel *o = &msg->offer;
 
 	(void)gu;
-	if (type == CHANNELMSG_OFFERCHANNEL && len >= sizeof(struct vmbus_msg_offer_channel)) {
-		const struct vmbus_msg_offer_channel *o = (const void *)msg;
-
+	if (msg->h.msgtype == CHANNELMSG_OFFERCHANNEL && len >= sizeof(*o)) {
 		for (unsigned k = 0; k < FZ_IC_COUNT; k++)
 			if (chans[k].relid == o->child_relid)
 				return;
 		for (unsigned k = 0; k < FZ_IC_COUNT; k++) {
 			if (!chans[k].relid) {
 				chans[k].relid = o->child_relid;
-				chans[k].conn = o->connection_id;
+				chans[k].conn_id = o->connection_id;
 				break;
 			}
 		}
@@ -41,12 +39,12 @@ static void on_msg(struct fguest *gu, const uint8_t *msg, uint32_t len)
 
 static void chan_open(unsigned k)
 {
-	fchan_open(&g, &chans[k], k, FZ_IC_RING_PAGES, 0);
+	vg_chan_open(&g, &chans[k], FZ_RING_GPA(k), FZ_IC_RING_PAGES, 0);
 }
 
 static void chan_close(unsigned k)
 {
-	fchan_close(&g, &chans[k]);
+	vg_chan_close(&g, &chans[k]);
 }
 
 static uint64_t ref_time(void *ctx)
@@ -62,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_quiet_logs();
 	memset(chans, 0, sizeof(chans));
-	FZ_CHECK(fguest_init(&g, FZ_IC_RAM, FZ_VS_NVP) == 0, "fguest_init");
+	fuzz_guest_init(&g, FZ_IC_RAM, FZ_VS_NVP);
 	g.next_gpadl = 0xe1e10;
 	g.on_msg = on_msg;
 	ics[0] = ic_shutdown_new(g.bus, g.loop);
@@ -71,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(ics[0] && ics[1] && ics[2], "ic_*_new");
 
 	/* hv_vmbus comes up, hv_utils opens every IC (and the host starts negotiating). */
-	fguest_connect(&g);
+	fuzz_guest_connect(&g);
 	for (unsigned k = 0; k < FZ_IC_COUNT; k++) {
 		chan_open(k);
 		FZ_CHECK(chans[k].open, "the harness could not open IC channel %u", k);
@@ -80,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n) {
 		switch (fz_u8(&in) % IC_OP_COUNT) {
 		case IC_OP_PACKET: {
-			struct fchan *c = &chans[fz_u8(&in) % FZ_IC_COUNT];
+			struct vg_chan *c = &chans[fz_u8(&in) % FZ_IC_COUNT];
 			struct vmbus_packet_desc d = { .type = fz_u16(&in), .flags = fz_u16(&in), .offset8 = 2 };
 			uint16_t len = fz_u16(&in) % (IC_FUZZ_MAX - 16);
 			uint8_t pkt[IC_FUZZ_MAX];
@@ -90,12 +88,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			d.len8 = (uint16_t)((sizeof(d) + len + 7) / 8);
 			memcpy(pkt, &d, sizeof(d));
-			if (fring_put(&c->in, pkt, (uint32_t)sizeof(d) + len))
-				fguest_signal(&g, c->conn, 0);
+			if (vg_chan_put(c, pkt, (uint32_t)sizeof(d) + len) == 0)
+				vg_signal_conn(&g, c->conn_id, false);
 			break;
 		}
-		case IC_OP_RING_CTL: fchan_op_ring_ctl(&g, &chans[fz_u8(&in) % FZ_IC_COUNT], &in); break;
-		case IC_OP_CONSUME: fchan_consume(&g, &chans[fz_u8(&in) % FZ_IC_COUNT], 256); break;
+		case IC_OP_RING_CTL: fuzz_ring_ctl(&chans[fz_u8(&in) % FZ_IC_COUNT], &in); break;
+		case IC_OP_CONSUME: vg_chan_consume(&chans[fz_u8(&in) % FZ_IC_COUNT], 256); break;
 		case IC_OP_HOST: {
 			uint8_t what = fz_u8(&in) % 4;
 			uint64_t seq;
@@ -111,11 +109,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case IC_OP_CLOSE: chan_close(fz_u8(&in) % FZ_IC_COUNT); break;
 		case IC_OP_OPEN: chan_open(fz_u8(&in) % FZ_IC_COUNT); break;
 		}
-		fguest_pump(&g);
+		vg_settle(&g);
 	}
-	fguest_free_bus(&g);
+	vg_stop(&g);
 	for (unsigned k = 0; k < FZ_IC_COUNT; k++)
 		ic_free(ics[k]);
-	fguest_free(&g);
+	vg_destroy(&g);
 	return 0;
 }

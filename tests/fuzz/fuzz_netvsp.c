@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "fuzz_guest.h"
+#include "vmbus_guest.h"
 #include "hv.h"
 #include "loop.h"
 #include "netvsp.h"
@@ -23,18 +23,18 @@
 #include "tap.h"
 #include "vmbus.h"
 
-static struct fguest g;
-static struct fchan chans[FZ_NV_MAX_CHAN];
+static struct vg g;
+static struct vg_chan chans[FZ_NV_MAX_CHAN];
 static int peer = -1;
 static uint64_t next_tid;
 static bool rings_broken;	/* the input wrote ring indices or ring memory itself */
 static bool negotiating;	/* the harness sends, not the input */
 static bool own_rxbuf;		/* the receive buffer is the harness's, its contents the host's */
 
-static void on_msg(struct fguest *gu, const uint8_t *msg, uint32_t len)
+static void on_msg(struct vg *gu, const union vg_msg *msg, uint32_t len)
 {
 	(void)gu;
-	fchan_offered(chans, FZ_NV_MAX_CHAN, msg, len);
+	vg_chan_offered(chans, FZ_NV_MAX_CHAN, msg, len);
 }
 
 /* What the NIC wrote to the tap goes nowhere. */
@@ -48,25 +48,25 @@ static void drain_tap(void)
 
 static void settle(void)
 {
-	fguest_pump(&g);
+	vg_settle(&g);
 	drain_tap();
-	fguest_pump(&g);
+	vg_settle(&g);
 }
 
 static void chan_open(unsigned k)
 {
-	fchan_open(&g, &chans[k], k, FZ_NV_RING_PAGES, k % FZ_VS_NVP);
+	vg_chan_open(&g, &chans[k], FZ_RING_GPA(k), FZ_NV_RING_PAGES, k % FZ_VS_NVP);
 }
 
 static void chan_close(unsigned k)
 {
-	fchan_close(&g, &chans[k]);
+	vg_chan_close(&g, &chans[k]);
 }
 
 /* A packet as netvsc sends it: in-band, or GPA direct with its ranges and pages. */
 static void send_raw(unsigned k, const void *pkt, uint32_t len)
 {
-	struct fchan *c = &chans[k];
+	struct vg_chan *c = &chans[k];
 	struct vmbus_packet_desc d;
 	uint32_t type = 0;
 
@@ -80,8 +80,8 @@ static void send_raw(unsigned k, const void *pkt, uint32_t len)
 		own_rxbuf = false;
 	}
 
-	if (c->open && fring_put(&c->in, pkt, len))
-		fguest_signal(&g, c->conn, 0);
+	if (c->open && vg_chan_put(c, pkt, len) == 0)
+		vg_signal_conn(&g, c->conn_id, false);
 }
 
 static void send_inband(unsigned k, uint16_t flags, uint64_t tid, const void *msg, uint32_t len)
@@ -124,14 +124,14 @@ static void check_xfer(const uint8_t *buf, uint32_t len)
 /* The guest reads what the host sent; with complete, it hands every receive back. */
 static void consume(unsigned k, bool complete)
 {
-	struct fchan *c = &chans[k];
+	struct vg_chan *c = &chans[k];
 	static uint8_t buf[8192];
 	struct vmbus_packet_desc d;
 	int n = 0;
 
 	if (!c->open)
 		return;
-	for (unsigned i = 0; i < 4096 && (n = fring_get(&c->out, buf, sizeof(buf))) > 0; i++) {
+	for (unsigned i = 0; i < 4096 && (n = vg_chan_get(c, buf, sizeof(buf))) > 0; i++) {
 		memcpy(&d, buf, sizeof(d));
 		/* Linux reads at most NETVSC_MAX_PKT_SIZE bytes of a packet. */
 		FZ_CHECK(rings_broken || n <= 4624, "a host packet of %d bytes", n);
@@ -147,11 +147,11 @@ static void consume(unsigned k, bool complete)
 
 			memcpy(pkt, &cd, sizeof(cd));
 			memcpy(pkt + 16, &m, sizeof(m));
-			fring_put(&c->in, pkt, sizeof(pkt));
+			vg_chan_put(c, pkt, sizeof(pkt));
 		}
 	}
 	FZ_CHECK(rings_broken || n >= 0, "the host wrote a ring the guest cannot read");
-	fguest_signal(&g, c->conn, 0);
+	vg_signal_conn(&g, c->conn_id, false);
 }
 
 /* SEND_RNDIS_PKT: the section (or none) and, with ranges, GPA direct. */
@@ -216,10 +216,12 @@ static void negotiate(uint8_t flags)
 	NVSP(cfg, 0);
 	NVSP(ver, 0);
 	rb.gpadl_handle = ++g.next_gpadl;
-	fguest_gpadl(&g, chans[0].relid, rb.gpadl_handle, FZ_NV_RECV_GPA, FZ_NV_RECV_PAGES);
+	vg_gpadl_post_pages(&g, chans[0].relid, rb.gpadl_handle, FZ_NV_RECV_GPA, FZ_NV_RECV_PAGES);
+	vg_settle(&g);
 	NVSP(rb, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
 	sb.gpadl_handle = ++g.next_gpadl;
-	fguest_gpadl(&g, chans[0].relid, sb.gpadl_handle, FZ_NV_SEND_GPA, FZ_NV_SEND_PAGES);
+	vg_gpadl_post_pages(&g, chans[0].relid, sb.gpadl_handle, FZ_NV_SEND_GPA, FZ_NV_SEND_PAGES);
+	vg_settle(&g);
 	NVSP(sb, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
 	if (flags & NV_F_SUBCHAN) {
 		struct nvsp_msg5_subchannel sub = { NVSP_MSG5_TYPE_SUBCHANNEL, NVSP_SUBCHANNEL_ALLOCATE,
@@ -295,11 +297,11 @@ static void op_packet(struct fz *in)
 
 static void op_ring_ctl(struct fz *in)
 {
-	struct fchan *c = &chans[fz_u8(in) % FZ_NV_MAX_CHAN];
+	struct vg_chan *c = &chans[fz_u8(in) % FZ_NV_MAX_CHAN];
 
 	if (c->open)
 		rings_broken = true;
-	fchan_op_ring_ctl(&g, c, in);
+	fuzz_ring_ctl(c, in);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -317,7 +319,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(chans, 0, sizeof(chans));
 	next_tid = 1;
 	rings_broken = false;
-	FZ_CHECK(fguest_init(&g, FZ_NV_RAM, FZ_VS_NVP) == 0, "fguest_init");
+	fuzz_guest_init(&g, FZ_NV_RAM, FZ_VS_NVP);
 	g.next_gpadl = 0xe1e10;
 	g.on_msg = on_msg;
 	FZ_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0, "socketpair");
@@ -327,7 +329,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = netvsp_new(g.bus, g.loop, &g.mem, be, &cfg);
 	FZ_CHECK(n, "netvsp_new");
 
-	fguest_connect(&g);
+	fuzz_guest_connect(&g);
 	chan_open(0);
 	FZ_CHECK(chans[0].open, "the harness could not open the netvsp channel");
 	own_rxbuf = false;
@@ -364,7 +366,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint32_t gpa = fz_u32(&in) % FZ_NV_RAM;
 			uint16_t len = fz_u16(&in);
 
-			if (gpa < FG_RING_GPA(FZ_NV_MAX_CHAN) && gpa + len > FG_RING_GPA(0))
+			if (gpa < FZ_RING_GPA(FZ_NV_MAX_CHAN) && gpa + len > FZ_RING_GPA(0))
 				rings_broken = true;
 			if (gpa < FZ_NV_RECV_GPA + FZ_NV_RECV_PAGES * 4096u && gpa + len > FZ_NV_RECV_GPA)
 				own_rxbuf = false;
@@ -401,10 +403,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (getenv("HVKVM_FUZZ_LOG"))
 		netvsp_print_stats(n, stderr);
-	fguest_free_bus(&g);
+	vg_stop(&g);
 	netvsp_free(n);
 	close(peer);
 	peer = -1;
-	fguest_free(&g);
+	vg_destroy(&g);
 	return 0;
 }

@@ -11,57 +11,57 @@
  */
 #include "blk_file.h"
 #include "fuzz.h"
-#include "fuzz_guest.h"
+#include "vmbus_guest.h"
 #include "hv.h"
 #include "loop.h"
 #include "storvsp.h"
 #include "storvsp_proto.h"
 #include "vmbus.h"
 
-static struct fguest g;
-static struct fchan chans[FZ_SV_MAX_CHAN];
+static struct vg g;
+static struct vg_chan chans[FZ_SV_MAX_CHAN];
 static struct blk *blks[2];
 static const char *paths[2];
 static char path_buf[2][64];
 
-static void on_msg(struct fguest *gu, const uint8_t *msg, uint32_t len)
+static void on_msg(struct vg *gu, const union vg_msg *msg, uint32_t len)
 {
 	(void)gu;
-	fchan_offered(chans, FZ_SV_MAX_CHAN, msg, len);
+	vg_chan_offered(chans, FZ_SV_MAX_CHAN, msg, len);
 }
 
 static void settle(void)
 {
 	uint64_t start = loop_now_ns();
 
-	fguest_pump(&g);
+	vg_settle(&g);
 	while ((blks[0] && blk_inflight(blks[0])) || (blks[1] && blk_inflight(blks[1]))) {
 		FZ_CHECK(loop_now_ns() - start < 20000000000ull, "disk I/O never completes");
 		loop_run_once(g.loop, 100);
-		fguest_pump(&g);
+		vg_settle(&g);
 	}
 }
 
 static void chan_open(unsigned k)
 {
-	fchan_open(&g, &chans[k], k, FZ_SV_RING_PAGES, k % FZ_VS_NVP);
+	vg_chan_open(&g, &chans[k], FZ_RING_GPA(k), FZ_SV_RING_PAGES, k % FZ_VS_NVP);
 }
 
 static void chan_close(unsigned k)
 {
-	fchan_close(&g, &chans[k]);
+	vg_chan_close(&g, &chans[k]);
 }
 
 static void consume(unsigned k)
 {
-	fchan_consume(&g, &chans[k], 4096);
+	vg_chan_consume(&chans[k], 4096);
 }
 
 /* A packet as storvsc sends it: in-band, or GPA direct with one range of pages. */
 static void send_packet(unsigned k, uint16_t type, uint16_t flags, uint64_t trans, uint32_t byte_count,
 			uint32_t byte_offset, const uint64_t *pfns, unsigned npfn, const void *pay, uint32_t len)
 {
-	struct fchan *c = &chans[k];
+	struct vg_chan *c = &chans[k];
 	static uint8_t pkt[4096];
 	struct vmbus_packet_desc d = { .type = type, .flags = flags, .trans_id = trans };
 	uint32_t off = sizeof(d);
@@ -81,8 +81,8 @@ static void send_packet(unsigned k, uint16_t type, uint16_t flags, uint64_t tran
 	d.offset8 = (uint16_t)(off / 8);
 	d.len8 = (uint16_t)((off + len + 7) / 8);
 	memcpy(pkt, &d, sizeof(d));
-	if (fring_put(&c->in, pkt, off + len))
-		fguest_signal(&g, c->conn, 0);
+	if (vg_chan_put(c, pkt, off + len) == 0)
+		vg_signal_conn(&g, c->conn_id, false);
 }
 
 static void vstor_request(uint32_t op, uint16_t version, uint64_t trans)
@@ -117,7 +117,7 @@ static void op_packet(struct fz *in)
 
 static void op_raw(struct fz *in)
 {
-	struct fchan *c = &chans[fz_u8(in) % FZ_SV_MAX_CHAN];
+	struct vg_chan *c = &chans[fz_u8(in) % FZ_SV_MAX_CHAN];
 	uint8_t len = fz_u8(in), b[255];
 	uint32_t idx;
 
@@ -126,9 +126,9 @@ static void op_raw(struct fz *in)
 	if (!c->open)
 		return;
 	for (unsigned i = 0; i < len; i++)
-		c->in.data[(c->in.ctl->write_index % c->in.size + i) % c->in.size] = b[i];
-	__atomic_store_n(&c->in.ctl->write_index, idx, __ATOMIC_RELEASE);
-	fguest_signal(&g, c->conn, 0);
+		c->up[(c->up_ctl->write_index % c->up_size + i) % c->up_size] = b[i];
+	__atomic_store_n(&c->up_ctl->write_index, idx, __ATOMIC_RELEASE);
+	vg_signal_conn(&g, c->conn_id, false);
 }
 
 static void init(void)
@@ -156,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		initialized = true;
 	}
 	memset(chans, 0, sizeof(chans));
-	FZ_CHECK(fguest_init(&g, FZ_SV_RAM, FZ_VS_NVP) == 0, "fguest_init");
+	fuzz_guest_init(&g, FZ_SV_RAM, FZ_VS_NVP);
 	g.next_gpadl = 0xe1e10;
 	g.on_msg = on_msg;
 	s = storvsp_new(g.bus, &g.mem, 0, FZ_SV_MAX_CHAN - 1);
@@ -171,7 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* Linux 6.1: vmbus_connect, vmbus_request_offers, then storvsc_probe's vmbus_open. */
-	fguest_connect(&g);
+	fuzz_guest_connect(&g);
 	chan_open(0);
 	FZ_CHECK(chans[0].open, "the harness could not open the storvsp channel");
 	if (flags & SV_F_NEGOTIATE) {
@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (fz_u8(&in) % SV_OP_COUNT) {
 		case SV_OP_PACKET: op_packet(&in); break;
 		case SV_OP_RAW: op_raw(&in); break;
-		case SV_OP_RING_CTL: fchan_op_ring_ctl(&g, &chans[fz_u8(&in) % FZ_SV_MAX_CHAN], &in); break;
+		case SV_OP_RING_CTL: fuzz_ring_ctl(&chans[fz_u8(&in) % FZ_SV_MAX_CHAN], &in); break;
 		case SV_OP_CONSUME: consume(fz_u8(&in) % FZ_SV_MAX_CHAN); break;
 		case SV_OP_WRITE_MEM: {
 			uint32_t gpa = fz_u32(&in) % FZ_SV_RAM;
@@ -208,9 +208,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	/* Channels close (and their I/O drains) with the bus; then the controller goes. */
-	fguest_free_bus(&g);
+	vg_stop(&g);
 	storvsp_free(s);
 	blks[0] = blks[1] = NULL;
-	fguest_free(&g);
+	vg_destroy(&g);
 	return 0;
 }

@@ -7,7 +7,7 @@
  * after every call.
  */
 #include "fuzz.h"
-#include "fuzz_guest.h"
+#include "vmbus_guest.h"
 #include "ring.h"
 
 #include <errno.h>
@@ -46,9 +46,9 @@ static void side_init(struct side *s, unsigned pages, struct fz *in, bool inboun
 		FZ_CHECK(s->r.size == s->size - 4096, "data size %u", s->r.size);
 }
 
-static struct fring guest_view(struct side *s)
+static struct vg_ring guest_view(struct side *s)
 {
-	return (struct fring){ (struct vmbus_ring_control *)s->mem, s->mem + 4096, s->size - 4096 };
+	return (struct vg_ring){ (struct vmbus_ring_control *)s->mem, s->mem + 4096, s->size - 4096 };
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -86,13 +86,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case VR_OP_GUEST_SEND: {
 			struct vmbus_packet_desc d = { .type = fz_u16(&in), .flags = fz_u16(&in), .offset8 = 2 };
 			uint16_t len = fz_u16(&in) % 8192;
-			struct fring g = guest_view(&rx);
+			struct vg_ring g = guest_view(&rx);
 
 			d.len8 = (uint16_t)((sizeof(d) + len + 7) / 8);
 			d.trans_id = len;
 			memcpy(buf, &d, sizeof(d));
 			fz_bytes(&in, buf + sizeof(d), len);
-			fring_put(&g, buf, (uint32_t)sizeof(d) + len);
+			vg_ring_put1(&g, buf, (uint32_t)sizeof(d) + len);
 			break;
 		}
 		case VR_OP_RECV: {
@@ -143,9 +143,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case VR_OP_GUEST_RECV: {
-			struct fring g = guest_view(&tx);
+			struct vg_ring g = guest_view(&tx);
 
-			for (unsigned i = 0; i < 64 && fring_get(&g, buf, sizeof(buf)) > 0; i++)
+			for (unsigned i = 0; i < 64 && vg_ring_get(&g, buf, sizeof(buf)) > 0; i++)
 				;
 			break;
 		}

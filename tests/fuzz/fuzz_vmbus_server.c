@@ -9,7 +9,7 @@
  * no close without an open, no second open, nothing after it was removed.
  */
 #include "fuzz.h"
-#include "fuzz_guest.h"
+#include "vmbus_guest.h"
 #include "hv.h"
 #include "hv_proto.h"
 #include "loop.h"
@@ -29,7 +29,7 @@ struct fdev {
 	struct vmbus_channel *ch[VMBUS_MAX_SUBCHANNELS + 1];	/* open channels */
 };
 
-static struct fguest g;
+static struct vg g;
 static struct fdev devs[NDEV];
 
 static int fd_open(struct vmbus_channel *ch, void *opaque)
@@ -121,9 +121,9 @@ static struct vmbus_channel *open_chan(uint16_t relid)
 	return ch && ch->state == CHAN_OPEN && !ch->failed && ch->ring_view.base ? ch : NULL;
 }
 
-static struct fring fring_of(struct vmbus_ring *r)
+static struct vg_ring ring_of(struct vmbus_ring *r)
 {
-	return (struct fring){ r->ctl, r->data, r->size };
+	return (struct vg_ring){ r->ctl, r->data, r->size };
 }
 
 static void op_device(struct fz *in)
@@ -166,7 +166,7 @@ static void op_guest_send(struct fz *in)
 	uint8_t pkt[16 + 255];
 	struct vmbus_packet_desc desc = { .type = fz_u16(in), .flags = fz_u16(in), .offset8 = 2 };
 	uint8_t len = fz_u8(in);
-	struct fring r;
+	struct vg_ring r;
 
 	fz_bytes(in, pkt + sizeof(desc), len);
 	if (!ch)
@@ -174,24 +174,24 @@ static void op_guest_send(struct fz *in)
 	desc.len8 = (uint16_t)((sizeof(desc) + len + 7) / 8);
 	desc.trans_id = len;
 	memcpy(pkt, &desc, sizeof(desc));
-	r = fring_of(&ch->in);
-	if (fring_put(&r, pkt, (uint32_t)sizeof(desc) + len))
-		fguest_signal(&g, ch->conn_id, 0);
+	r = ring_of(&ch->in);
+	if (vg_ring_put1(&r, pkt, (uint32_t)sizeof(desc) + len) == 0)
+		vg_signal_conn(&g, ch->conn_id, false);
 }
 
 static void op_guest_recv(struct fz *in)
 {
 	struct vmbus_channel *ch = open_chan(fz_u16(in));
 	uint8_t buf[1024];
-	struct fring r;
+	struct vg_ring r;
 
 	if (!ch)
 		return;
-	r = fring_of(&ch->out);
-	for (unsigned i = 0; i < 1024 && fring_get(&r, buf, sizeof(buf)) > 0; i++)
+	r = ring_of(&ch->out);
+	for (unsigned i = 0; i < 1024 && vg_ring_get(&r, buf, sizeof(buf)) > 0; i++)
 		;
 	/* The host may wait for this room. */
-	fguest_signal(&g, ch->conn_id, 0);
+	vg_signal_conn(&g, ch->conn_id, false);
 }
 
 static void op_ring_ctl(struct fz *in)
@@ -219,14 +219,14 @@ static void op_signal(struct fz *in)
 	uint8_t *send_half;
 
 	if (how < 2) {
-		fguest_signal(&g, (uint32_t)relid | VMBUS_MESSAGE_SINT << 12, how);
+		vg_signal_conn(&g, (uint32_t)relid | VMBUS_MESSAGE_SINT << 12, how == 1);
 		return;
 	}
 	/* Before Windows 8: the relid's bit in the send half of the interrupt page. */
-	send_half = gmem_ptr(&g.mem, FG_INT_PAGE + 2048, 2048);
+	send_half = gmem_ptr(&g.mem, VG_INT_PAGE + 2048, 2048);
 	if (send_half)
 		send_half[(relid / 8) % 2048] |= (uint8_t)(1u << (relid % 8));
-	fguest_signal(&g, VMBUS_EVENT_CONNECTION_ID, 0);
+	vg_signal_conn(&g, VMBUS_EVENT_CONNECTION_ID, false);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -234,17 +234,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz in = { data, size };
 
 	fuzz_quiet_logs();
-	FZ_CHECK(fguest_init(&g, FZ_VS_RAM, FZ_VS_NVP) == 0, "fguest_init");
+	fuzz_guest_init(&g, FZ_VS_RAM, FZ_VS_NVP);
 	for (unsigned i = 0; i < NDEV; i++)
 		dev_add(i);
 	while (in.n) {
 		switch (fz_u8(&in) % VS_OP_COUNT) {
 		case VS_OP_POST: {
 			uint8_t c = fz_u8(&in), len = fz_u8(&in), msg[255];
-			uint32_t conn = c == 0 ? g.conn : c == 1 ? VMBUS_MESSAGE_CONNECTION_ID_4 : c;
+			uint32_t conn = c == 0 ? g.msg_conn : c == 1 ? VMBUS_MESSAGE_CONNECTION_ID_4 : c;
 
 			fz_bytes(&in, msg, len);
-			fguest_post(&g, conn, msg, len);
+			vg_post_raw(&g, 0, conn, msg, len);
 			break;
 		}
 		case VS_OP_WRITE_MEM: {
@@ -261,12 +261,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case VS_OP_DEVICE: op_device(&in); break;
 		case VS_OP_RESET:
 			vmbus_reset(g.bus);
-			g.conn = VMBUS_MESSAGE_CONNECTION_ID;
+			g.msg_conn = VMBUS_MESSAGE_CONNECTION_ID;
 			break;
 		case VS_OP_RING_CTL: op_ring_ctl(&in); break;
 		}
-		fguest_pump(&g);
+		vg_settle(&g);
 	}
-	fguest_free(&g);
+	vg_destroy(&g);
 	return 0;
 }

@@ -164,7 +164,7 @@ static struct hv_message *slot(unsigned vp, unsigned sint)
 
 static uint32_t slot_type(unsigned vp, unsigned sint)
 {
-	return __atomic_load_n(&slot(vp, sint)->header.message_type, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(test_slot_type(slot(vp, sint)), __ATOMIC_ACQUIRE);
 }
 
 static struct hv_timer_message_payload slot_timer(unsigned vp, unsigned sint)
@@ -181,7 +181,7 @@ static void guest_done(unsigned vp, unsigned sint)
 {
 	struct hv_message *m = slot(vp, sint);
 
-	__atomic_store_n(&m->header.message_type, HVMSG_NONE, __ATOMIC_SEQ_CST);
+	__atomic_store_n(test_slot_type(m), HVMSG_NONE, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&m->header.message_flags, __ATOMIC_SEQ_CST) & HV_MESSAGE_PENDING)
 		wr(vp, HV_X64_MSR_EOM, 0);
 }

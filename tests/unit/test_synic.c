@@ -130,7 +130,7 @@ static uint8_t *sief(unsigned vp)
 
 static uint32_t slot_type(unsigned vp, unsigned sint)
 {
-	return __atomic_load_n(&slot(vp, sint)->header.message_type, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(test_slot_type(slot(vp, sint)), __ATOMIC_ACQUIRE);
 }
 
 static uint8_t slot_flags(unsigned vp, unsigned sint)
@@ -142,9 +142,9 @@ static uint8_t slot_flags(unsigned vp, unsigned sint)
 static void guest_done(unsigned vp, unsigned sint)
 {
 	struct hv_message *m = slot(vp, sint);
-	uint32_t old = __atomic_load_n(&m->header.message_type, __ATOMIC_ACQUIRE);
+	uint32_t old = __atomic_load_n(test_slot_type(m), __ATOMIC_ACQUIRE);
 
-	ck_assert(__atomic_compare_exchange_n(&m->header.message_type, &old, HVMSG_NONE, false,
+	ck_assert(__atomic_compare_exchange_n(test_slot_type(m), &old, HVMSG_NONE, false,
 					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	if (__atomic_load_n(&m->header.message_flags, __ATOMIC_SEQ_CST) & HV_MESSAGE_PENDING)
 		wr(vp, HV_X64_MSR_EOM, 0);
@@ -332,7 +332,7 @@ START_TEST(busy_slot_pending_then_eom)
 	assert_slot(0, 2, 1, 1, 16);
 	ck_assert_uint_eq(inj_count(), 1);
 	/* Freeing the slot without EOM does nothing either (hvkvm cannot see it). */
-	__atomic_store_n(&slot(0, 2)->header.message_type, HVMSG_NONE, __ATOMIC_SEQ_CST);
+	__atomic_store_n(test_slot_type(slot(0, 2)), HVMSG_NONE, __ATOMIC_SEQ_CST);
 	ck_assert_uint_eq(slot_type(0, 2), HVMSG_NONE);
 	ck_assert_uint_eq(inj_count(), 1);
 	wr(0, HV_X64_MSR_EOM, 0);
@@ -397,7 +397,7 @@ START_TEST(race_freed_between_posts)
 	assert_slot(0, 2, 1, 1, 8);
 	/* The guest frees it and (having read the flags before they were set) no EOM. */
 	__atomic_store_n(&slot(0, 2)->header.message_flags, 0, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&slot(0, 2)->header.message_type, HVMSG_NONE, __ATOMIC_SEQ_CST);
+	__atomic_store_n(test_slot_type(slot(0, 2)), HVMSG_NONE, __ATOMIC_SEQ_CST);
 	ck_assert_int_eq(post(0, 2, 1, 3, 8), 0);
 	assert_slot(0, 2, 1, 2, 8);
 	ck_assert_uint_eq(slot_flags(0, 2) & HV_MESSAGE_PENDING, HV_MESSAGE_PENDING);
@@ -435,7 +435,7 @@ static void race_segv(int sig, siginfo_t *si, void *uc)
 	race_faults++;
 	mprotect(race_page, GMEM_PAGE_SIZE, PROT_READ | PROT_WRITE);
 	/* The guest, as vmbus_signal_eom: empty the slot, then look at the flags. */
-	__atomic_store_n(&m->header.message_type, HVMSG_NONE, __ATOMIC_SEQ_CST);
+	__atomic_store_n(test_slot_type(m), HVMSG_NONE, __ATOMIC_SEQ_CST);
 	race_flags_seen = __atomic_load_n(&m->header.message_flags, __ATOMIC_SEQ_CST);
 }
 
@@ -500,7 +500,7 @@ static void *race_poster(void *arg)
 static bool race_guest_step(unsigned *expected, unsigned *spin, bool *in_order)
 {
 	struct hv_message *m = slot(0, 2);
-	uint32_t type = __atomic_load_n(&m->header.message_type, __ATOMIC_ACQUIRE);
+	uint32_t type = __atomic_load_n(test_slot_type(m), __ATOMIC_ACQUIRE);
 	uint32_t seq;
 
 	if (type == HVMSG_NONE)
@@ -514,7 +514,7 @@ static bool race_guest_step(unsigned *expected, unsigned *spin, bool *in_order)
 	*spin = *spin * 1103515245u + 12345u;
 	for (volatile unsigned k = 0; k < ((*spin >> 16) & 0x3f); k++)
 		;
-	ck_assert(__atomic_compare_exchange_n(&m->header.message_type, &type, HVMSG_NONE, false,
+	ck_assert(__atomic_compare_exchange_n(test_slot_type(m), &type, HVMSG_NONE, false,
 					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	if (__atomic_load_n(&m->header.message_flags, __ATOMIC_SEQ_CST) & HV_MESSAGE_PENDING)
 		wr(0, HV_X64_MSR_EOM, 0);

@@ -24,7 +24,7 @@ END_TEST
 
 START_TEST(test_contact_version_response_layout)
 {
-	union vmsg r;
+	union vg_msg r;
 	int len;
 
 	initiate(V(5, 3), 0, VMBUS_MESSAGE_SINT);
@@ -33,8 +33,8 @@ START_TEST(test_contact_version_response_layout)
 	ck_assert_uint_ne(r.version.version_supported, 0);
 	ck_assert_uint_eq(r.version.connection_state, 0);
 	/* a connection id the server takes messages on */
-	c_conn = r.version.msg_conn_id;
-	ck_assert_uint_ne(c_conn, 0);
+	fx.msg_conn = r.version.msg_conn_id;
+	ck_assert_uint_ne(fx.msg_conn, 0);
 	ping();
 }
 END_TEST
@@ -42,7 +42,7 @@ END_TEST
 START_TEST(test_contact_unsupported_version)
 {
 	static const uint32_t bad[] = { V(6, 0), V(2, 0), V(4, 2), V(5, 4), V(1, 0), 0, 0xffffffffu };
-	union vmsg r;
+	union vg_msg r;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		initiate(bad[i], 0, VMBUS_MESSAGE_SINT);
@@ -63,8 +63,8 @@ END_TEST
 START_TEST(test_contact_unsupported_while_connected)
 {
 	struct vmbus_msg_offer_channel o[2];
-	struct gchan c;
-	union vmsg r;
+	struct vg_chan c;
+	union vg_msg r;
 
 	dev_add(&devs[0]);
 	connect53();
@@ -89,7 +89,7 @@ START_TEST(test_contact_target_vcpu)
 		{ V(4, 1), 1 },	 { V(5, 0), 1 }, { V(5, 2), 1 }, { V(5, 3), 1 },
 	};
 	struct vmbus_msg_offer_channel o[2];
-	union vmsg r;
+	union vg_msg r;
 
 	dev_add(&devs[0]);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -97,8 +97,8 @@ START_TEST(test_contact_target_vcpu)
 		expect_on(cases[i].vp, VMBUS_MESSAGE_SINT, CHANNELMSG_VERSION_RESPONSE, &r);
 		ck_assert_uint_ne(r.version.version_supported, 0);
 		assert_slot_empty(!cases[i].vp, VMBUS_MESSAGE_SINT);
-		c_vp = cases[i].vp;
-		c_conn = cases[i].version >= V(5, 0) ? r.version.msg_conn_id : VMBUS_MESSAGE_CONNECTION_ID;
+		fx.msg_vp = cases[i].vp;
+		fx.msg_conn = cases[i].version >= V(5, 0) ? r.version.msg_conn_id : VMBUS_MESSAGE_CONNECTION_ID;
 		/* every later message goes there too */
 		ck_assert_uint_eq(request_offers(o, 2), 1);
 		ping();
@@ -110,7 +110,7 @@ END_TEST
 START_TEST(test_contact_msg_sint)
 {
 	struct vmbus_msg_offer_channel o[2];
-	union vmsg r;
+	union vg_msg r;
 	unsigned before = injections(0, VEC3);
 
 	dev_add(&devs[0]);
@@ -144,7 +144,7 @@ END_TEST
 START_TEST(test_offers)
 {
 	struct vmbus_msg_offer_channel o[4];
-	union vmsg r;
+	union vg_msg r;
 
 	dev_add(&devs[0]);
 	dev_add(&devs[1]);

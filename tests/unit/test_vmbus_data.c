@@ -5,7 +5,7 @@
 
 START_TEST(test_data_guest_to_host)
 {
-	struct gchan c;
+	struct vg_chan c;
 	uint8_t pay[300];
 
 	open_one(&c, 0);
@@ -45,7 +45,7 @@ END_TEST
 
 START_TEST(test_data_host_to_guest)
 {
-	struct gchan c;
+	struct vg_chan c;
 	uint8_t pay[200], buf[512];
 	unsigned inj0, inj1;
 	struct vmbus_packet_desc d;
@@ -91,7 +91,7 @@ END_TEST
  * the descriptor by default). */
 START_TEST(test_data_max_packet)
 {
-	struct gchan c;
+	struct vg_chan c;
 	static uint8_t pay[5000], buf[5000];
 
 	open_one(&c, 0);
@@ -104,7 +104,7 @@ END_TEST
 
 START_TEST(test_close_channel)
 {
-	struct gchan c;
+	struct vg_chan c;
 	uint8_t pay[8] = { 0 };
 
 	open_one(&c, 0);
@@ -130,7 +130,7 @@ END_TEST
 /* The ring GPADL is not freed while the channel uses it; the answer waits for the close. */
 START_TEST(test_teardown_while_open)
 {
-	struct gchan c;
+	struct vg_chan c;
 	uint8_t pay[32] = { 1 };
 
 	open_one(&c, 0);
@@ -157,9 +157,9 @@ static void modify(uint32_t relid, uint32_t vp)
 static void check_modify(uint32_t version)
 {
 	struct vmbus_msg_offer_channel o;
-	struct gchan c;
+	struct vg_chan c;
 	uint8_t pay[8] = { 0 }, buf[64];
-	union vmsg r;
+	union vg_msg r;
 	unsigned inj1;
 
 	dev_add(&devs[0]);
@@ -226,9 +226,9 @@ END_TEST
 static void check_legacy(uint32_t version)
 {
 	struct vmbus_msg_offer_channel o;
-	struct gchan c;
+	struct vg_chan c;
 	uint8_t pay[16] = { 9 }, buf[64];
-	uint8_t *ip = gmem_ptr(&mem, INT_PAGE, PAGE);
+	uint8_t *ip = gmem_ptr(&fx.mem, INT_PAGE, PAGE);
 	unsigned inj0;
 
 	dev_add(&devs[0]);
@@ -273,7 +273,7 @@ START_TEST(test_many_channels)
 	enum { N = 100 };
 	static struct tdev many[N];
 	static struct vmbus_msg_offer_channel o[N];
-	struct gchan c;
+	struct vg_chan c;
 	unsigned added = 0;
 
 	for (unsigned i = 0; i < N; i++) {

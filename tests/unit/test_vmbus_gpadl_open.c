@@ -165,7 +165,7 @@ START_TEST(test_open_good)
 {
 	struct vmbus_msg_offer_channel o;
 	uint32_t relid = setup_one(&o);
-	struct gchan c;
+	struct vg_chan c;
 
 	gopen_at(&c, &o, 0, 1);
 	ck_assert_uint_eq(get(&devs[0].opens), 1);
@@ -180,7 +180,7 @@ START_TEST(test_open_bad)
 {
 	struct vmbus_msg_offer_channel o[2];
 	uint32_t relid, relid2;
-	struct gchan c;
+	struct vg_chan c;
 	uint64_t pfns[RING_PAGES];
 
 	dev_add(&devs[0]);
@@ -301,7 +301,7 @@ START_TEST(test_open_device_fails)
 {
 	struct vmbus_msg_offer_channel o;
 	uint32_t relid = setup_one(&o);
-	struct gchan c;
+	struct vg_chan c;
 
 	devs[0].open_ret = -EIO;
 	ck_assert_uint_eq(gpadl_create(relid, 1, RING_GPA(0), RING_PAGES), 0);

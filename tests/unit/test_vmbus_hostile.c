@@ -8,14 +8,14 @@ START_TEST(test_malformed_messages)
 	struct vmbus_msg_offer_channel o;
 	uint32_t relid = setup_one(&o);
 	uint8_t m[VMBUS_MSG_MAX];
-	struct gchan c;
+	struct vg_chan c;
 	static const uint32_t unknown[] = { 0, 1, 2, 4, 6, 10, 12, 15, 17, 18, 19, 20, 21, 23, 24, 25, 29, 100,
 					    0xffffffffu };
 
 	memset(m, 0, sizeof(m));
 	/* shorter than a header */
-	ck_assert_uint_eq(post_raw(0, c_conn, m, 0), HV_STATUS_SUCCESS);
-	ck_assert_uint_eq(post_raw(0, c_conn, m, 4), HV_STATUS_SUCCESS);
+	ck_assert_uint_eq(post_raw(0, fx.msg_conn, m, 0), HV_STATUS_SUCCESS);
+	ck_assert_uint_eq(post_raw(0, fx.msg_conn, m, 4), HV_STATUS_SUCCESS);
 	/* too short for their types */
 	{
 		struct vmbus_msg_open_channel op = {
@@ -80,7 +80,7 @@ START_TEST(test_messages_before_contact)
 	send_relid(CHANNELMSG_RELID_RELEASED, 1);
 	gpadl_teardown(1, 1);
 	send_hdr(CHANNELMSG_UNLOAD);
-	ck_assert_int_lt(recv_on(0, VMBUS_MESSAGE_SINT, (union vmsg *)m, 100), 0);
+	ck_assert_int_lt(recv_on(0, VMBUS_MESSAGE_SINT, (union vg_msg *)m, 100), 0);
 	/* the first answer is the contact's */
 	connect53();
 	ping();
@@ -100,7 +100,7 @@ END_TEST
 START_TEST(test_corrupt_ring_fails_channel)
 {
 	struct vmbus_msg_offer_channel o[3];
-	struct gchan a, b, cc;
+	struct vg_chan a, b, cc;
 	uint8_t pay[40] = { 3 }, buf[128];
 	unsigned notifies;
 
@@ -161,7 +161,7 @@ END_TEST
 /* A bad descriptor (len8 0) kills the channel the same way. */
 START_TEST(test_corrupt_descriptor_fails_channel)
 {
-	struct gchan c;
+	struct vg_chan c;
 	struct vmbus_packet_desc d = { .type = VM_PKT_DATA_INBAND, .offset8 = 2, .len8 = 0 };
 
 	open_one(&c, 0);
@@ -204,8 +204,8 @@ START_TEST(test_device_fail_closes_later_once)
 {
 	struct vmbus_msg_offer_channel o;
 	struct lcall lc = { .d = &devs[0] };
-	struct gchan c;
-	union vmsg r;
+	struct vg_chan c;
+	union vg_msg r;
 	uint8_t pay[16] = { 5 };
 
 	setup_one(&o);
@@ -260,7 +260,7 @@ START_TEST(test_inq_limit)
 {
 	struct vmbus_msg_offer_channel o;
 	struct vmbus_msg_gpadl_teardown m = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN };
-	union vmsg r;
+	union vg_msg r;
 
 	setup_one(&o);
 	sem_init(&blk_started, 0, 0);
@@ -270,11 +270,11 @@ START_TEST(test_inq_limit)
 	/* The loop is busy: messages queue up to the limit, then the guest must retry. */
 	for (uint32_t i = 0; i < VMBUS_INQ_LEN; i++) {
 		m.gpadl = 0x8000 + i;
-		ck_assert_uint_eq(post_raw(i % NVP, c_conn, &m, sizeof(m)), HV_STATUS_SUCCESS);
+		ck_assert_uint_eq(post_raw(i % NVP, fx.msg_conn, &m, sizeof(m)), HV_STATUS_SUCCESS);
 	}
 	m.gpadl = 0x9000;
-	ck_assert_uint_eq(post_raw(0, c_conn, &m, sizeof(m)), HV_STATUS_INSUFFICIENT_BUFFERS);
-	ck_assert_uint_eq(post_raw(1, c_conn, &m, sizeof(m)), HV_STATUS_INSUFFICIENT_BUFFERS);
+	ck_assert_uint_eq(post_raw(0, fx.msg_conn, &m, sizeof(m)), HV_STATUS_INSUFFICIENT_BUFFERS);
+	ck_assert_uint_eq(post_raw(1, fx.msg_conn, &m, sizeof(m)), HV_STATUS_INSUFFICIENT_BUFFERS);
 	sem_post(&blk_release);
 	/* every queued message is answered, in order */
 	for (uint32_t i = 0; i < VMBUS_INQ_LEN; i++) {
@@ -282,7 +282,7 @@ START_TEST(test_inq_limit)
 		ck_assert_uint_eq(r.torndown.gpadl, 0x8000 + i);
 	}
 	/* the retry goes through */
-	ck_assert_uint_eq(post_raw(0, c_conn, &m, sizeof(m)), HV_STATUS_SUCCESS);
+	ck_assert_uint_eq(post_raw(0, fx.msg_conn, &m, sizeof(m)), HV_STATUS_SUCCESS);
 	expect_torndown(0x9000);
 	sem_destroy(&blk_started);
 	sem_destroy(&blk_release);

@@ -7,8 +7,8 @@ START_TEST(test_rescind)
 {
 	struct vmbus_msg_offer_channel o;
 	uint32_t relid = setup_one(&o);
-	struct gchan c;
-	union vmsg r;
+	struct vg_chan c;
+	union vg_msg r;
 	uint8_t pay[8] = { 0 };
 	uint32_t extra_gpadl = 0x999;
 
@@ -59,7 +59,7 @@ START_TEST(test_rescind_unopened)
 {
 	struct vmbus_msg_offer_channel o;
 	uint32_t relid = setup_one(&o);
-	union vmsg r;
+	union vg_msg r;
 
 	ck_assert_uint_eq(gpadl_create(relid, 5, RING_GPA(0), RING_PAGES), 0);
 	dev_remove(&devs[0]);
@@ -87,7 +87,7 @@ END_TEST
 START_TEST(test_remove_unconnected)
 {
 	struct vmbus_msg_offer_channel o[2];
-	union vmsg r;
+	union vg_msg r;
 
 	dev_add(&devs[0]);
 	dev_add(&devs[1]);
@@ -108,8 +108,8 @@ END_TEST
 static void unload_and_reconnect(bool mid_open)
 {
 	struct vmbus_msg_offer_channel o[2], o2[2];
-	struct gchan c;
-	union vmsg r;
+	struct vg_chan c;
+	union vg_msg r;
 	uint32_t relid0, relid1;
 
 	dev_add(&devs[0]);
@@ -165,8 +165,8 @@ END_TEST
 START_TEST(test_subchannel_after_reconnect)
 {
 	struct vmbus_msg_offer_channel o[2];
-	struct gchan c;
-	union vmsg r;
+	struct vg_chan c;
+	union vg_msg r;
 
 	dev_add(&devs[0]);
 	connect53();
@@ -194,7 +194,7 @@ END_TEST
 START_TEST(test_contact_while_connected_resets)
 {
 	struct vmbus_msg_offer_channel o[2];
-	struct gchan c;
+	struct vg_chan c;
 
 	dev_add(&devs[0]);
 	connect53();

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "testutil.h"
 #include "loop.h"
+#include "vmbus_guest.h"
 
-#include <semaphore.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,41 +19,17 @@ int test_main(Suite *s)
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-static void *test_loop_main(void *arg)
+/* The shared guest's checks fail the test, as ck_assert does. */
+void vg_fail(const char *file, int line, const char *cond, const char *fmt, ...)
 {
-	loop_run(arg);
-	return NULL;
-}
+	char msg[512];
+	va_list ap;
 
-static void test_loop_started(void *opaque)
-{
-	sem_post(opaque);
-}
-
-void test_loop_start(struct test_loop *tl)
-{
-	sem_t sem;
-
-	sem_init(&sem, 0, 0);
-	ck_assert_int_eq(pthread_create(&tl->thread, NULL, test_loop_main, tl->loop), 0);
-	/*
-	 * Posted work runs only inside loop_run(): once it has, the loop counts as
-	 * running, so the devices' loop_call() and loop_on_thread() hand work to this
-	 * thread instead of running it on the test's thread beside it.
-	 */
-	ck_assert_int_eq(loop_post(tl->loop, test_loop_started, &sem), 0);
-	sem_wait(&sem);
-	sem_destroy(&sem);
-	tl->running = true;
-}
-
-void test_loop_stop(struct test_loop *tl)
-{
-	if (!tl->running)
-		return;
-	loop_quit(tl->loop);
-	pthread_join(tl->thread, NULL);
-	tl->running = false;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	_ck_assert_failed(file, line, "Assertion failed", "'%s': %s", cond, msg);
+	abort();
 }
 
 uint64_t test_now_ms(void)

@@ -13,24 +13,12 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "test_loop.h"
+
 struct loop;
 
 /* Runs every test in s with CK_NORMAL output and frees it; the exit status. */
 int test_main(Suite *s);
-
-/*
- * A loop run by its own thread, as the device sees it in hvkvm. Set .loop, leave
- * the rest zeroed; test_loop_stop() does nothing if the thread is not running, so
- * a teardown can call it whether or not the test started the loop.
- */
-struct test_loop {
-	struct loop *loop;
-	pthread_t thread;
-	bool running;
-};
-
-void test_loop_start(struct test_loop *tl);
-void test_loop_stop(struct test_loop *tl);
 
 uint64_t test_now_ms(void);	/* CLOCK_MONOTONIC, the loop's own clock */
 
@@ -41,6 +29,14 @@ void test_stderr_begin(void);
 char *test_stderr_end(void);
 /* Lines of text that contain needle. */
 unsigned test_count_lines(const char *text, const char *needle);
+
+/* A SIM slot's message type, its first word, for __atomic builtins: slots are 256-byte
+ * aligned, which the packed struct hv_message does not tell the compiler (clang would
+ * call libatomic for it). */
+static inline uint32_t *test_slot_type(void *slot)
+{
+	return slot;
+}
 
 /* Polls cond until it holds or ms pass; true if it held. */
 #define WAIT_UNTIL(cond, ms) ({						\

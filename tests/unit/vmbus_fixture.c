@@ -2,17 +2,15 @@
 #include "vmbus_fixture.h"
 
 /*
- * The VMBus server against an in-process guest (vmbus-facts.md §2-§5). The test plays
- * Linux's hv_vmbus: it turns on the SynIC of two VPs with MSR writes, posts channel
- * messages with HvCallPostMessage from an input page in guest RAM, reads the answers
- * from SIM slot 2 (freeing the slot and writing EOM as Linux does), builds GPADLs and
- * ring buffers in guest RAM and signals channels with HvSignalEvent. A recording
- * device on the host side shows what the server does with its callbacks.
+ * The VMBus server against an in-process guest (vmbus-facts.md §2-§5): the shared
+ * simulated guest (tests/guest/vmbus_guest.h), threaded, with two VPs and SINTs 2 and
+ * 3 on, plays Linux's hv_vmbus. A recording device on the host side shows what the
+ * server does with its callbacks; the interrupts the SynIC injects are counted by VP
+ * and vector.
  */
 
-struct gmem mem;
+struct vg fx;
 struct loop *loop;
-struct test_loop tl;
 struct hv *hv;
 struct vmbus *bus;
 
@@ -217,161 +215,79 @@ uint32_t bus_version(void)
 	return (uint32_t)c.r;
 }
 
-/* ---- the guest: SynIC, messages -------------------------------------------------------- */
-
-/* Where the server's messages go, and where the guest posts. */
-unsigned c_vp;
-unsigned c_sint = VMBUS_MESSAGE_SINT;
-uint32_t c_conn = VMBUS_MESSAGE_CONNECTION_ID;
+/* ---- the guest: the shared simulated guest (tests/guest/vmbus_guest.h) -------------------- */
 
 void wrmsr(unsigned vp, uint32_t msr, uint64_t val)
 {
-	ck_assert_int_eq(hv_msr_write(hv, vp, msr, val), 0);
+	vg_wrmsr(&fx, vp, msr, val);
 }
 
-/* hv_synic_enable_regs */
+/* hv_synic_enable_regs: SINT 2 on VEC and SINT 3 on VEC3 */
 void synic_enable(unsigned vp)
 {
-	wrmsr(vp, HV_X64_MSR_SIMP, SIMP_GPA(vp) | HV_PAGE_ENABLE);
-	wrmsr(vp, HV_X64_MSR_SIEFP, SIEFP_GPA(vp) | HV_PAGE_ENABLE);
-	wrmsr(vp, HV_X64_MSR_SINT0 + VMBUS_MESSAGE_SINT, VEC);
-	wrmsr(vp, HV_X64_MSR_SINT0 + 3, VEC3);
-	wrmsr(vp, HV_X64_MSR_SCONTROL, HV_SCONTROL_ENABLE);
+	vg_synic_enable(&fx, vp);
 }
 
 uint16_t post_raw(unsigned vp, uint32_t conn, const void *m, uint32_t len)
 {
-	struct hv_post_message_input in = {
-		.connection_id = conn,
-		.message_type = VMBUS_MESSAGE_TYPE,
-		.payload_size = len,
-	};
-
 	ck_assert_uint_le(len, HV_MESSAGE_PAYLOAD_MAX);
-	memcpy(in.payload, m, len);
-	ck_assert_int_eq(gmem_write(&mem, POST_GPA(vp), &in, sizeof(in)), 0);
-	return (uint16_t)hv_hypercall(hv, vp, HVCALL_POST_MESSAGE, POST_GPA(vp), 0);
+	return vg_post_raw(&fx, vp, conn, m, len);
 }
 
 void post(const void *m, uint32_t len)
 {
-	ck_assert_uint_eq(post_raw(0, c_conn, m, len), HV_STATUS_SUCCESS);
+	vg_post(&fx, m, len);
 }
 
 struct hv_message *sim_slot(unsigned vp, unsigned sint)
 {
-	uint8_t *page = gmem_ptr(&mem, SIMP_GPA(vp), PAGE);
-
-	ck_assert_ptr_nonnull(page);
-	return (struct hv_message *)(page + sint * HV_MESSAGE_SIZE);
+	return vg_sim_slot(&fx, vp, sint);
 }
 
-/* vmbus_on_msg_dpc + vmbus_signal_eom: copy the slot, free it, EOM if more wait. */
-int recv_on(unsigned vp, unsigned sint, union vmsg *buf, unsigned ms)
+int recv_on(unsigned vp, unsigned sint, union vg_msg *buf, unsigned ms)
 {
-	struct hv_message *m = sim_slot(vp, sint);
-	uint8_t len;
-
-	memset(buf, 0, sizeof(*buf));
-	if (!WAIT_UNTIL(__atomic_load_n(&m->header.message_type, __ATOMIC_ACQUIRE) != HVMSG_NONE, ms))
-		return -1;
-	ck_assert_uint_eq(m->header.message_type, VMBUS_MESSAGE_TYPE);
-	len = m->header.payload_size;
-	ck_assert_uint_le(len, HV_MESSAGE_PAYLOAD_MAX);
-	memcpy(buf, m->payload, len);
-	__atomic_store_n(&m->header.message_type, HVMSG_NONE, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&m->header.message_flags, __ATOMIC_SEQ_CST) & HV_MESSAGE_PENDING)
-		wrmsr(vp, HV_X64_MSR_EOM, 0);
-	return len;
+	return vg_recv_on(&fx, vp, sint, buf, ms);
 }
 
-int expect_on(unsigned vp, unsigned sint, uint32_t type, union vmsg *buf)
+int expect_on(unsigned vp, unsigned sint, uint32_t type, union vg_msg *buf)
 {
-	int n = recv_on(vp, sint, buf, TMO);
-
-	ck_assert_msg(n >= 8, "no message on VP %u SINT %u (wanted type %u)", vp, sint, type);
-	ck_assert_msg(buf->h.msgtype == type, "got message type %u, wanted %u", buf->h.msgtype, type);
-	return n;
+	return vg_expect_on(&fx, vp, sint, type, buf);
 }
 
-int expect(uint32_t type, union vmsg *buf)
+int expect(uint32_t type, union vg_msg *buf)
 {
-	return expect_on(c_vp, c_sint, type, buf);
+	return vg_expect(&fx, type, buf);
 }
 
 void assert_slot_empty(unsigned vp, unsigned sint)
 {
 	ck_assert_msg(sim_slot(vp, sint)->header.message_type == HVMSG_NONE, "unexpected message on VP %u SINT %u: %u",
-		      vp, sint, ((union vmsg *)sim_slot(vp, sint)->payload)->h.msgtype);
+		      vp, sint, ((union vg_msg *)sim_slot(vp, sint)->payload)->h.msgtype);
 }
-
-/*
- * A request with a known answer, GPADL_TEARDOWN of a GPADL that does not exist:
- * messages are handled in order, so whatever was posted before had its answer (if
- * any) delivered before this one. The next message must be the ping's answer.
- */
-uint32_t ping_id = 0x70000000;
 
 void ping(void)
 {
-	struct vmbus_msg_gpadl_teardown m = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN, .gpadl = ++ping_id };
-	union vmsg r;
-
-	post(&m, sizeof(m));
-	expect(CHANNELMSG_GPADL_TORNDOWN, &r);
-	ck_assert_uint_eq(r.torndown.gpadl, ping_id);
+	vg_ping(&fx);
 }
 
 void send_hdr(uint32_t type)
 {
-	struct vmbus_msg_header m = { .msgtype = type };
-
-	post(&m, sizeof(m));
+	vg_send_hdr(&fx, type);
 }
 
 void send_relid(uint32_t type, uint32_t relid)
 {
-	struct vmbus_msg_relid m = { .header.msgtype = type, .child_relid = relid };
-
-	post(&m, sizeof(m));
+	vg_send_relid(&fx, type, relid);
 }
 
 void initiate(uint32_t version, uint32_t target_vcpu, uint8_t sint)
 {
-	struct vmbus_msg_initiate_contact m = {
-		.header.msgtype = CHANNELMSG_INITIATE_CONTACT,
-		.version_requested = version,
-		.target_vcpu = target_vcpu,
-		.monitor_page1 = MON_PAGE1,
-		.monitor_page2 = MON_PAGE2,
-	};
-	uint32_t conn = VMBUS_MESSAGE_CONNECTION_ID;
-
-	if (version >= V(5, 0)) {
-		m.msg_sint = sint;
-		conn = VMBUS_MESSAGE_CONNECTION_ID_4;
-	} else {
-		m.interrupt_page = INT_PAGE;
-	}
-	ck_assert_uint_eq(post_raw(0, conn, &m, sizeof(m)), HV_STATUS_SUCCESS);
+	ck_assert_uint_eq(vg_contact(&fx, version, target_vcpu, sint), HV_STATUS_SUCCESS);
 }
 
-/* vmbus_negotiate_version: the answer on VP target_vcpu from 3.0, SINT msg_sint from 5.0. */
 void connect_with(uint32_t version, uint32_t target_vcpu, uint8_t sint)
 {
-	union vmsg r;
-
-	initiate(version, target_vcpu, sint);
-	c_vp = version >= V(3, 0) ? target_vcpu : 0;
-	c_sint = version >= V(5, 0) ? sint : VMBUS_MESSAGE_SINT;
-	ck_assert_int_ge(expect(CHANNELMSG_VERSION_RESPONSE, &r), (int)sizeof(r.version));
-	ck_assert_msg(r.version.version_supported != 0, "version %u.%u refused", version >> 16, version & 0xffff);
-	if (version >= V(5, 0)) {
-		ck_assert_uint_ne(r.version.msg_conn_id, 0);
-		c_conn = r.version.msg_conn_id;
-	} else {
-		c_conn = VMBUS_MESSAGE_CONNECTION_ID;
-	}
+	vg_connect_with(&fx, version, target_vcpu, sint);
 	ck_assert_uint_eq(bus_version(), version);
 }
 
@@ -380,25 +296,9 @@ void connect53(void)
 	connect_with(V(5, 3), 0, VMBUS_MESSAGE_SINT);
 }
 
-/* REQUESTOFFERS: the offers, then ALLOFFERS_DELIVERED. */
 unsigned request_offers(struct vmbus_msg_offer_channel *offers, unsigned max)
 {
-	unsigned n = 0;
-	union vmsg r;
-
-	send_hdr(CHANNELMSG_REQUESTOFFERS);
-	for (;;) {
-		int len = recv_on(c_vp, c_sint, &r, TMO);
-
-		ck_assert_msg(len >= 8, "no ALLOFFERS_DELIVERED");
-		if (r.h.msgtype == CHANNELMSG_ALLOFFERS_DELIVERED)
-			break;
-		ck_assert_uint_eq(r.h.msgtype, CHANNELMSG_OFFERCHANNEL);
-		ck_assert_int_eq(len, 196);
-		ck_assert_uint_lt(n, max);
-		offers[n++] = r.offer;
-	}
-	return n;
+	return vg_request_offers(&fx, offers, max);
 }
 
 const struct vmbus_msg_offer_channel *offer_of(const struct vmbus_msg_offer_channel *o, unsigned n,
@@ -411,55 +311,20 @@ const struct vmbus_msg_offer_channel *offer_of(const struct vmbus_msg_offer_chan
 	return NULL;
 }
 
-/* ---- the guest: GPADLs and channels ------------------------------------------------------ */
-
-/* vmbus_establish_gpadl's messages: 26 page numbers in the header, 28 per body. */
 void gpadl_send_pfns(uint32_t relid, uint32_t id, uint32_t byte_count, const uint64_t *pfns, unsigned n)
 {
-	uint8_t m[VMBUS_MSG_MAX];
-	struct vmbus_msg_gpadl_header h = {
-		.header.msgtype = CHANNELMSG_GPADL_HEADER,
-		.child_relid = relid,
-		.gpadl = id,
-		.range_buflen = (uint16_t)(8 + 8 * n),
-		.rangecount = 1,
-	};
-	struct vmbus_gpa_range range = { .byte_count = byte_count, .byte_offset = 0 };
-	unsigned first = n < 26 ? n : 26, done;
-
-	memcpy(m, &h, sizeof(h));
-	memcpy(m + sizeof(h), &range, sizeof(range));
-	memcpy(m + sizeof(h) + 8, pfns, first * 8);
-	post(m, (uint32_t)sizeof(h) + 8 + first * 8);
-	for (done = first; done < n;) {
-		struct vmbus_msg_gpadl_body b = { .header.msgtype = CHANNELMSG_GPADL_BODY, .gpadl = id };
-		unsigned k = n - done < 28 ? n - done : 28;
-
-		memcpy(m, &b, sizeof(b));
-		memcpy(m + sizeof(b), pfns + done, k * 8);
-		post(m, (uint32_t)sizeof(b) + k * 8);
-		done += k;
-	}
+	ck_assert_uint_eq(vg_gpadl_post(&fx, relid, id, 0, byte_count, pfns, n), HV_STATUS_SUCCESS);
 }
 
 void gpadl_send(uint32_t relid, uint32_t id, uint64_t gpa, unsigned pages)
 {
-	uint64_t pfns[256];
-
 	ck_assert_uint_le(pages, 256);
-	for (unsigned i = 0; i < pages; i++)
-		pfns[i] = gpa / PAGE + i;
-	gpadl_send_pfns(relid, id, pages * PAGE, pfns, pages);
+	ck_assert_uint_eq(vg_gpadl_post_pages(&fx, relid, id, gpa, pages), HV_STATUS_SUCCESS);
 }
 
 uint32_t expect_created(uint32_t relid, uint32_t id)
 {
-	union vmsg r;
-
-	ck_assert_int_ge(expect(CHANNELMSG_GPADL_CREATED, &r), 20);
-	ck_assert_uint_eq(r.created.child_relid, relid);
-	ck_assert_uint_eq(r.created.gpadl, id);
-	return r.created.creation_status;
+	return vg_expect_created(&fx, relid, id);
 }
 
 uint32_t gpadl_create(uint32_t relid, uint32_t id, uint64_t gpa, unsigned pages)
@@ -470,125 +335,55 @@ uint32_t gpadl_create(uint32_t relid, uint32_t id, uint64_t gpa, unsigned pages)
 
 void gpadl_teardown(uint32_t relid, uint32_t id)
 {
-	struct vmbus_msg_gpadl_teardown m = { .header.msgtype = CHANNELMSG_GPADL_TEARDOWN, .child_relid = relid,
-					      .gpadl = id };
-
-	post(&m, sizeof(m));
+	vg_gpadl_teardown(&fx, relid, id);
 }
 
 void expect_torndown(uint32_t id)
 {
-	union vmsg r;
-
-	ck_assert_int_ge(expect(CHANNELMSG_GPADL_TORNDOWN, &r), 12);
-	ck_assert_uint_eq(r.torndown.gpadl, id);
+	vg_expect_torndown(&fx, id);
 }
 
 uint32_t open_chan(uint32_t relid, uint32_t gpadl, uint32_t target_vp, uint32_t down)
 {
-	struct vmbus_msg_open_channel m = {
-		.header.msgtype = CHANNELMSG_OPENCHANNEL,
-		.child_relid = relid,
-		.openid = relid + 0x1000,
-		.ringbuffer_gpadl = gpadl,
-		.target_vp = target_vp,
-		.downstream_page_offset = down,
-	};
-	union vmsg r;
-
-	post(&m, sizeof(m));
-	ck_assert_int_ge(expect(CHANNELMSG_OPENCHANNEL_RESULT, &r), 20);
-	ck_assert_uint_eq(r.open.child_relid, relid);
-	ck_assert_uint_eq(r.open.openid, relid + 0x1000);
-	return r.open.status;
+	return vg_open_chan(&fx, relid, gpadl, target_vp, down);
 }
 
-/* The guest's view of an open channel. */
-
-/* hv_ringbuffer_init for both rings: zeroed, feature bit set, before OPENCHANNEL. */
-void gchan_rings(struct gchan *c, uint64_t gpa)
+void gchan_rings(struct vg_chan *c, uint64_t gpa)
 {
-	uint8_t *base = gmem_ptr(&mem, gpa, RING_PAGES * PAGE);
-
-	ck_assert_ptr_nonnull(base);
-	memset(base, 0, RING_PAGES * PAGE);
-	c->gpa = gpa;
-	c->up_ctl = (struct vmbus_ring_control *)base;
-	c->up = base + PAGE;
-	c->up_size = (RING_DOWN - 1) * PAGE;
-	c->dn_ctl = (struct vmbus_ring_control *)(base + RING_DOWN * PAGE);
-	c->dn = base + (RING_DOWN + 1) * PAGE;
-	c->dn_size = (RING_PAGES - RING_DOWN - 1) * PAGE;
-	c->up_ctl->feature_bits = VMBUS_RING_FEAT_PENDING_SEND_SZ;
-	c->dn_ctl->feature_bits = VMBUS_RING_FEAT_PENDING_SEND_SZ;
+	vg_rings_init(&fx, c, gpa, RING_DOWN, RING_PAGES - RING_DOWN);
 }
 
-/* vmbus_open: GPADL for both rings, rings initialised, OPENCHANNEL. */
-void gopen_at(struct gchan *c, const struct vmbus_msg_offer_channel *o, unsigned slot, uint32_t target_vp)
+void gopen_at(struct vg_chan *c, const struct vmbus_msg_offer_channel *o, unsigned slot, uint32_t target_vp)
 {
-	memset(c, 0, sizeof(*c));
-	c->relid = o->child_relid;
-	c->conn_id = o->connection_id;
-	c->gpadl = 0xe1e10 + slot;
-	ck_assert_uint_eq(gpadl_create(c->relid, c->gpadl, RING_GPA(slot), RING_PAGES), 0);
-	gchan_rings(c, RING_GPA(slot));
-	ck_assert_uint_eq(open_chan(c->relid, c->gpadl, target_vp, RING_DOWN), 0);
+	ck_assert_uint_eq(vg_open(&fx, c, o, 0xe1e10 + slot, RING_GPA(slot), RING_DOWN, RING_PAGES - RING_DOWN,
+				  target_vp), 0);
 }
 
 uint16_t signal_host(uint32_t conn_id)
 {
-	return (uint16_t)hv_hypercall(hv, 0, HVCALL_SIGNAL_EVENT | HV_HCALL_FAST, conn_id, 0);
+	return vg_signal_conn(&fx, conn_id, false);
 }
 
 /* hv_ringbuffer_write into the guest-to-host ring, then vmbus_setevent if needed. */
-void guest_send(struct gchan *c, const void *payload, uint32_t plen, uint64_t trans)
+void guest_send(struct vg_chan *c, const void *payload, uint32_t plen, uint64_t trans)
 {
-	struct vmbus_packet_desc d = { .type = VM_PKT_DATA_INBAND, .offset8 = 2, .trans_id = trans };
-	uint32_t len = DESC + plen, padded = (len + 7) & ~7u, total = padded + 8;
-	uint32_t w = c->up_ctl->write_index, r = c->up_ctl->read_index;
-	uint32_t avail = w >= r ? c->up_size - (w - r) : r - w;
-	uint8_t pkt[1024] = { 0 };
-	uint64_t trailer = (uint64_t)w << 32;
-
-	ck_assert_uint_le(total, sizeof(pkt));
-	ck_assert_uint_gt(avail, total);
-	d.len8 = (uint16_t)(padded / 8);
-	memcpy(pkt, &d, DESC);
-	memcpy(pkt + DESC, payload, plen);
-	memcpy(pkt + padded, &trailer, 8);
-	for (uint32_t i = 0; i < total; i++)
-		c->up[(w + i) % c->up_size] = pkt[i];
-	__atomic_store_n(&c->up_ctl->write_index, (w + total) % c->up_size, __ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&c->up_ctl->interrupt_mask, __ATOMIC_SEQ_CST) &&
-	    w == __atomic_load_n(&c->up_ctl->read_index, __ATOMIC_SEQ_CST))
-		ck_assert_uint_eq(signal_host(c->conn_id), HV_STATUS_SUCCESS);
+	ck_assert_int_eq(vg_send(c, VM_PKT_DATA_INBAND, 0, trans, payload, plen), 0);
 }
 
-/* One packet from the host-to-guest ring: its length, or -1 if empty. */
-int guest_recv(struct gchan *c, uint8_t *buf, uint32_t buflen)
+int guest_recv(struct vg_chan *c, uint8_t *buf, uint32_t buflen)
 {
-	uint32_t r = c->dn_ctl->read_index, w = __atomic_load_n(&c->dn_ctl->write_index, __ATOMIC_ACQUIRE);
-	struct vmbus_packet_desc d;
-	uint32_t len;
+	int len = vg_chan_get(c, buf, buflen);
 
-	if (r == w)
+	ck_assert_int_ne(len, -EBADMSG);
+	if (len == 0)
 		return -1;
-	for (uint32_t i = 0; i < DESC; i++)
-		((uint8_t *)&d)[i] = c->dn[(r + i) % c->dn_size];
-	len = d.len8 * 8u;
 	ck_assert_uint_le(len, buflen);
-	for (uint32_t i = 0; i < len; i++)
-		buf[i] = c->dn[(r + i) % c->dn_size];
-	__atomic_store_n(&c->dn_ctl->read_index, (r + len + 8) % c->dn_size, __ATOMIC_SEQ_CST);
-	return (int)len;
+	return len;
 }
 
 uint8_t *sief_byte(unsigned vp, uint32_t relid)
 {
-	uint8_t *page = gmem_ptr(&mem, SIEFP_GPA(vp), PAGE);
-
-	ck_assert_ptr_nonnull(page);
-	return page + VMBUS_MESSAGE_SINT * (HV_EVENT_FLAGS_PER_SINT / 8) + relid / 8;
+	return vg_sief_byte(&fx, vp, relid);
 }
 
 bool sief_bit(unsigned vp, uint32_t relid)
@@ -605,37 +400,30 @@ void sief_clear(unsigned vp, uint32_t relid)
 
 void setup(void)
 {
-	struct hv_features f;
+	struct vg_config cfg = {
+		.ram = RAM_SIZE,
+		.nvp = NVP,
+		.mode = VG_THREADED,
+		.sint_vector = { [VMBUS_MESSAGE_SINT] = VEC, [3] = VEC3 },
+		.inject = rec_inject,
+		.inject_ctx = &inject_ctx,
+	};
 
 	memset(injected, 0, sizeof(injected));
 	inject_bad = 0;
 	for (unsigned i = 0; i < 4; i++)
 		tdev_init(&devs[i], i);
-	c_vp = 0;
-	c_sint = VMBUS_MESSAGE_SINT;
-	c_conn = VMBUS_MESSAGE_CONNECTION_ID;
-	ck_assert_int_eq(gmem_init(&mem, RAM_SIZE), 0);
-	loop = loop_new();
-	ck_assert_ptr_nonnull(loop);
-	hv_features_default(&f);
-	hv = hv_new(&f, &mem, NVP, loop, rec_inject, &inject_ctx);
-	ck_assert_ptr_nonnull(hv);
-	bus = vmbus_new(loop, &mem, hv, NVP);
-	ck_assert_ptr_nonnull(bus);
-	for (unsigned vp = 0; vp < NVP; vp++)
-		synic_enable(vp);
-	tl = (struct test_loop){ .loop = loop };
-	test_loop_start(&tl);
+	vg_init_with(&fx, &cfg);
+	loop = fx.loop;
+	hv = fx.hv;
+	bus = fx.bus;
+	vg_start(&fx);
 }
 
 void teardown(void)
 {
 	ck_assert_uint_eq(get(&inject_bad), 0);
-	test_loop_stop(&tl);
-	vmbus_free(bus);
-	hv_free(hv);
-	loop_free(loop);
-	gmem_destroy(&mem);
+	vg_destroy(&fx);
 }
 
 /* A test case of s with the fixture and a minute for each test. */
@@ -675,7 +463,7 @@ uint32_t setup_one(struct vmbus_msg_offer_channel *o)
 	return o->child_relid;
 }
 
-void open_one(struct gchan *c, uint32_t target_vp)
+void open_one(struct vg_chan *c, uint32_t target_vp)
 {
 	struct vmbus_msg_offer_channel o;
 

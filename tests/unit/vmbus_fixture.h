@@ -20,31 +20,27 @@
 #include "memory.h"
 #include "testutil.h"
 #include "vmbus.h"
+#include "vmbus_guest.h"
 #include "vmbus_internal.h"
 #include "vmbus_proto.h"
 
 #define NVP		2
 #define RAM_SIZE	(16ull << 20)
-#define POST_GPA(vp)	(0x1000ull + (vp) * 0x1000ull)
-#define SIMP_GPA(vp)	(0x10000ull + (vp) * 0x4000ull)
-#define SIEFP_GPA(vp)	(0x11000ull + (vp) * 0x4000ull)
-#define INT_PAGE	0x20000ull
-#define MON_PAGE1	0x21000ull
-#define MON_PAGE2	0x22000ull
+#define INT_PAGE	VG_INT_PAGE
 #define RING_GPA(i)	(0x100000ull + (uint64_t)(i) * 0x20000ull)
 #define RING_PAGES	8
 #define RING_DOWN	4	/* pages [0, 4): guest to host; [4, 8): host to guest */
-#define VEC		0xf3
-#define VEC3		0xf4
+#define VEC		VG_SINT_VECTOR	/* SINT 2 */
+#define VEC3		0xf4		/* SINT 3 */
 #define TMO		2000
-#define PAGE		4096u
+#define PAGE		VG_PAGE
 #define DESC		((uint32_t)sizeof(struct vmbus_packet_desc))
 
-#define V(maj, min)	((uint32_t)(maj) << 16 | (min))
+#define V(maj, min)	VG_VERSION(maj, min)
 
-extern struct gmem mem;
+/* The guest; loop, hv and bus are its. */
+extern struct vg fx;
 extern struct loop *loop;
-extern struct test_loop tl;
 extern struct hv *hv;
 extern struct vmbus *bus;
 
@@ -118,22 +114,6 @@ int dev_add_subchannel(struct tdev *d, uint16_t index);
 
 uint32_t bus_version(void);
 
-union vmsg {
-	struct vmbus_msg_header h;
-	struct vmbus_msg_version_response version;
-	struct vmbus_msg_offer_channel offer;
-	struct vmbus_msg_relid relid;
-	struct vmbus_msg_open_result open;
-	struct vmbus_msg_gpadl_created created;
-	struct vmbus_msg_gpadl_torndown torndown;
-	struct vmbus_msg_modifychannel_response modify;
-	uint8_t raw[HV_MESSAGE_PAYLOAD_MAX];
-};
-
-extern unsigned c_vp;
-extern unsigned c_sint;
-extern uint32_t c_conn;
-
 void wrmsr(unsigned vp, uint32_t msr, uint64_t val);
 
 void synic_enable(unsigned vp);
@@ -144,15 +124,13 @@ void post(const void *m, uint32_t len);
 
 struct hv_message *sim_slot(unsigned vp, unsigned sint);
 
-int recv_on(unsigned vp, unsigned sint, union vmsg *buf, unsigned ms);
+int recv_on(unsigned vp, unsigned sint, union vg_msg *buf, unsigned ms);
 
-int expect_on(unsigned vp, unsigned sint, uint32_t type, union vmsg *buf);
+int expect_on(unsigned vp, unsigned sint, uint32_t type, union vg_msg *buf);
 
-int expect(uint32_t type, union vmsg *buf);
+int expect(uint32_t type, union vg_msg *buf);
 
 void assert_slot_empty(unsigned vp, unsigned sint);
-
-extern uint32_t ping_id;
 
 void ping(void);
 
@@ -185,23 +163,15 @@ void expect_torndown(uint32_t id);
 
 uint32_t open_chan(uint32_t relid, uint32_t gpadl, uint32_t target_vp, uint32_t down);
 
-struct gchan {
-	uint32_t relid, conn_id, gpadl;
-	uint64_t gpa;
-	struct vmbus_ring_control *up_ctl, *dn_ctl;
-	uint8_t *up, *dn;
-	uint32_t up_size, dn_size;
-};
+void gchan_rings(struct vg_chan *c, uint64_t gpa);
 
-void gchan_rings(struct gchan *c, uint64_t gpa);
-
-void gopen_at(struct gchan *c, const struct vmbus_msg_offer_channel *o, unsigned slot, uint32_t target_vp);
+void gopen_at(struct vg_chan *c, const struct vmbus_msg_offer_channel *o, unsigned slot, uint32_t target_vp);
 
 uint16_t signal_host(uint32_t conn_id);
 
-void guest_send(struct gchan *c, const void *payload, uint32_t plen, uint64_t trans);
+void guest_send(struct vg_chan *c, const void *payload, uint32_t plen, uint64_t trans);
 
-int guest_recv(struct gchan *c, uint8_t *buf, uint32_t buflen);
+int guest_recv(struct vg_chan *c, uint8_t *buf, uint32_t buflen);
 
 uint8_t *sief_byte(unsigned vp, uint32_t relid);
 
@@ -218,6 +188,6 @@ void check_offer(const struct vmbus_msg_offer_channel *o, const struct tdev *d);
 
 uint32_t setup_one(struct vmbus_msg_offer_channel *o);
 
-void open_one(struct gchan *c, uint32_t target_vp);
+void open_one(struct vg_chan *c, uint32_t target_vp);
 
 #endif
