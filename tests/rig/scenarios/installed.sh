@@ -1,0 +1,76 @@
+#!/bin/bash
+# An installed Debian 12 (tests/rig/debian-image) as its users run it: its own kernel and
+# initramfs, its root file system on a StorVSC disk (L1's /dev/vda), its network from
+# dnsmasq over NetVSC with ifupdown's dhclient. The system's rig-report unit prints, once
+# systemd has finished starting, the boot's number, systemd's state, the failed units, the
+# leased address and what the initramfs's fsck said; boot 1 then reboots itself, boot 2
+# is stopped by SIGTERM from the host (through the shutdown IC), and boot 3, in a new
+# hvkvm, must find its file system clean.
+. "$(dirname "$0")/../lib.sh"
+# Three Debian boots and two shutdowns under the emulated L1.
+GUEST_TIMEOUT=${INSTALLED_TIMEOUT:-1500}
+L2_KERNEL=$RIG_SHARE/vmlinuz
+L2_INITRD=$RIG_SHARE/initrd.img
+uuid=$(cat "$RIG_SHARE/root-uuid")
+mac=00:15:5d:79:00:02
+dhcp_host_start
+run=(--cpus 2 --memory 1G --stats --disk path=/dev/vda,serial=DEBIAN-ROOT --net tap=hvtap0,mac=$mac
+	--cmdline "root=UUID=$uuid ro quiet console=ttyS0 net.ifnames=0")
+
+# bootline NAME N: the rig-report line of boot N (it may follow the login prompt).
+bootline() { grep -a -o "rig: boot=$2 .*" "$OUT/$1.serial" | tr -d '\r' | tail -n 1; }
+field() { echo "$1" | grep -o "$2=[^ ]*" | cut -d= -f2-; }
+# fsck_of NAME N: what the initramfs's fsck said of the root in boot N (rig-report's lines
+# come before the RIG-BOOT-N marker that ends them).
+fsck_of() {
+	awk -v n="RIG-BOOT-$2" '/rig: boot=/ {f = ""} /^rig: fsck: / {f = f $0 "\n"} index($0, n) == 1 {printf "%s", f; exit}' \
+		"$OUT/$1.serial" | tr -d '\r'
+}
+in_range() { echo "$1" | grep -qE '^10\.78\.0\.([5-9][0-9])/24$'; }
+says_clean() { echo "$1" | grep -q 'clean,'; }
+no_recovery() { ! echo "$1" | grep -qi 'recover'; }
+# boot_checks NAME N: systemd reached multi-user with no failed unit, and a DHCP lease.
+boot_checks() {
+	local l
+	l=$(bootline "$1" "$2")
+	echo "# $1: ${l:-no report from boot $2}"
+	check "boot $2: systemd finished starting: running ($(field "$l" state))" [ "$(field "$l" state)" = running ]
+	check "boot $2: 0 failed units ($(field "$l" failed))" [ "$(field "$l" failed)" = 0 ]
+	check "boot $2: eth0 has a lease from dnsmasq ($(field "$l" addr))" in_range "$(field "$l" addr)"
+	check "boot $2: dhclient logged no bad UDP checksums ($(field "$l" bad_udp_csum_logs))" \
+		[ "$(field "$l" bad_udp_csum_logs)" = 0 ]
+}
+
+# --- boots 1 and 2: multi-user, DHCP, `systemctl reboot`, then SIGTERM ---------------------
+guest_start sys "${run[@]}"
+took=never
+if wait_serial sys '^RIG-BOOT-2' $GUEST_TIMEOUT; then
+	ts=$(date +%s.%N)
+	kill -TERM "$pid"
+	guest_wait sys
+	took=$(echo "$(date +%s.%N) $ts" | awk '{printf "%.1f", $1 - $2}')
+else
+	guest_wait sys
+fi
+echo "# sys: SIGTERM to exit ${took} s"
+boot_checks sys 1
+check "reboot: the system came back from \`systemctl reboot\` (boot 2)" grep -aq '^RIG-BOOT-2' "$OUT/sys.serial"
+boot_checks sys 2
+check "boot 2: the root file system was clean after the reboot" says_clean "$(fsck_of sys 2)"
+check "SIGTERM: hvkvm asked the guest through the shutdown IC" grep -q 'shutdown IC: the guest accepted' "$OUT/sys.err"
+check "SIGTERM: the system powered off and hvkvm exited 0 ($took s)" [ "$rc" = 0 ]
+check "SIGTERM: systemd stopped the system (reboot: Power down)" grep -aq 'reboot: Power down' "$OUT/sys.serial"
+check "dnsmasq leased to this MAC" grep -q "DHCPACK(hvtap0) [0-9.]* $mac" "$OUT/dnsmasq.log"
+
+# --- boot 3, a new hvkvm: the file system was left clean -----------------------------------
+guest_start after "${run[@]}"
+guest_wait after
+boot_checks after 3
+f=$(fsck_of after 3)
+echo "$f" | sed 's/^/# after: /'
+check "boot 3: fsck found the root file system clean after SIGTERM" says_clean "$f"
+check "boot 3: no journal to recover" no_recovery "$f"
+check "boot 3: the system powered itself off, hvkvm exit 0" [ "$rc" = 0 ]
+
+dhcp_host_stop
+finish
