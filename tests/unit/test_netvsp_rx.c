@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "netvsp_fixture.h"
 
+#include <semaphore.h>
+
 /* ---- receive ------------------------------------------------------------------------------ */
 
 START_TEST(test_rx_basic)
@@ -258,22 +260,42 @@ START_TEST(test_rx_csum_bad_offsets)
 }
 END_TEST
 
+/* Holds the event loop's thread until the test releases it. */
+struct loop_hold {
+	sem_t held, release;
+};
+
+static void loop_hold_fn(void *opaque)
+{
+	struct loop_hold *h = opaque;
+
+	sem_post(&h->held);
+	sem_wait(&h->release);
+}
+
 /* Frames waiting in the tap go out several per transfer-page packet. */
 START_TEST(test_rx_batching)
 {
 	uint8_t f[2048];
 	static struct rx_frame fr[40];
 	uint32_t len[40];
+	struct loop_hold hold;
 	unsigned pkts;
 
 	uint64_t xfer;
 
 	nic_up();
 	xfer = stats().rx_xfer;
+	/* The frames must be waiting when the device reads: the loop is held meanwhile. */
+	sem_init(&hold.held, 0, 0);
+	sem_init(&hold.release, 0, 0);
+	ck_assert_int_eq(loop_post(G.loop, loop_hold_fn, &hold), 0);
+	sem_wait(&hold.held);
 	for (unsigned i = 0; i < 40; i++) {
 		len[i] = mk_tcp4(f, mac, 0x0a000002, 0x0a000001, 80, (uint16_t)(2000 + i), 100 + i);
 		peer_write(0, f, len[i]);
 	}
+	sem_post(&hold.release);
 	pkts = rx_frames(&ch[0], fr, 40, false, NULL);
 	for (unsigned i = 0; i < 40; i++) {
 		ck_assert_uint_eq(fr[i].len, len[i]);
@@ -281,6 +303,8 @@ START_TEST(test_rx_batching)
 	}
 	ck_assert_uint_lt(pkts, 40);
 	ck_assert_uint_eq(stats().rx_xfer - xfer, pkts);
+	sem_destroy(&hold.held);
+	sem_destroy(&hold.release);
 }
 END_TEST
 
