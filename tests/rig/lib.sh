@@ -29,10 +29,15 @@ guest_start() {
 # guest_wait NAME: wait for it to exit (at most GUEST_TIMEOUT s from its start); sets $rc,
 # $t1 and $secs. A guest still running then is stopped, its threads' stacks kept.
 guest_wait() {
-	local name=$1 deadline
+	local name=$1 deadline stalled n=0
 	deadline=$(( t0 + GUEST_TIMEOUT ))
+	stalled=
 	while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
 		sleep 0.2
+		if [ $(( ++n % 25 )) = 0 ] && stalled_guest "$name"; then
+			stalled=1
+			break
+		fi
 	done
 	if kill -0 "$pid" 2>/dev/null; then
 		# Keep the evidence before killing it: every thread's stack and L1's view.
@@ -47,16 +52,31 @@ guest_wait() {
 	t1=$(date +%s)
 	secs=$(echo "$(date +%s.%N) $start_ns" | awk '{printf "%.2f", $1 - $2}')
 	echo "# guest $name: exit $rc after ${secs}s ($guest_args)"
-	[ $rc = 124 ] && echo "# guest $name: TIMED OUT after ${GUEST_TIMEOUT}s; stacks in $OUT/$name.bt"
+	if [ -n "$stalled" ]; then
+		echo "# guest $name: STALLED: hvkvm lost the guest's heartbeat and its console has been silent ${RIG_GUEST_STALL}s; state in $OUT/$name.bt"
+	elif [ $rc = 124 ]; then
+		echo "# guest $name: TIMED OUT after ${GUEST_TIMEOUT}s; stacks in $OUT/$name.bt"
+	fi
 	return 0
+}
+
+# stalled_guest NAME: the guest stopped answering hvkvm's heartbeat IC (and did not
+# answer again since) and its console has printed nothing for RIG_GUEST_STALL seconds.
+RIG_GUEST_STALL=${RIG_GUEST_STALL:-90}
+stalled_guest() {
+	local last
+	last=$(grep -E 'heartbeat IC: the guest (stopped answering|answers again|is alive)' "$OUT/$1.err" 2>/dev/null | tail -n 1)
+	case "$last" in *"stopped answering"*) ;; *) return 1 ;; esac
+	[ $(( $(date +%s) - $(stat -c %Y "$OUT/$1.serial" 2>/dev/null || echo 0) )) -ge "$RIG_GUEST_STALL" ]
 }
 
 # wait_serial NAME REGEX SECONDS: until NAME's console has a line matching REGEX.
 wait_serial() {
-	local end=$(( $(date +%s) + $3 ))
+	local end=$(( $(date +%s) + $3 )) n=0
 	while [ "$(date +%s)" -lt "$end" ]; do
 		grep -aqE "$2" "$OUT/$1.serial" 2>/dev/null && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
+		[ $(( ++n % 50 )) = 0 ] && stalled_guest "$1" && return 1
 		sleep 0.1
 	done
 	return 1
@@ -84,11 +104,27 @@ ic_negotiated() {
 		'import json,sys; d=json.load(sys.stdin); sys.exit(not [x for x in d["devices"] if x["id"] == sys.argv[1] and x["negotiated"]])' "$2"
 }
 
+# hang_report PID: what hvkvm's threads and the guest's vCPUs are doing: each thread's
+# state and kernel stack, two seconds of L1's KVM trace events (exit reasons and guest
+# RIPs per vCPU thread), hvkvm's own stacks (gdb) and L1's kernel log.
 hang_report() {
+	local tr=/sys/kernel/tracing
 	echo "== threads of hvkvm ($1)"
 	for t in /proc/$1/task/*; do
-		echo "$(basename "$t") $(cat "$t/comm") state=$(awk '/^State/ {print $2}' "$t/status") wchan=$(cat "$t/wchan" 2>/dev/null)"
+		echo "$(basename "$t") $(cat "$t/comm") state=$(awk '/^State/ {print $2}' "$t/status") wchan=$(cat "$t/wchan" 2>/dev/null) syscall=$(cut -d' ' -f1 "$t/syscall" 2>/dev/null)"
+		sed 's/^/    /' "$t/stack" 2>/dev/null
 	done
+	[ -d $tr/events ] || mount -t tracefs tracefs $tr 2>/dev/null
+	if [ -w $tr/events/kvm/enable ]; then
+		echo "== L1's KVM events for 2 s (last 15 per thread, and counts)"
+		echo > $tr/trace
+		echo 1 > $tr/events/kvm/enable
+		sleep 2
+		echo 0 > $tr/events/kvm/enable
+		grep -v '^#' $tr/trace > "$OUT/kvm-trace.txt"
+		awk '{ t = $1; n[t]++; l[t, n[t] % 15] = $0 } END { for (t in n) { print "-- " t ": " n[t] " events"; for (i = n[t] + 1; i <= n[t] + 15; i++) if ((t, i % 15) in l) print l[t, i % 15] } }' "$OUT/kvm-trace.txt"
+		echo > $tr/trace
+	fi
 	if command -v gdb >/dev/null; then
 		echo "== gdb"
 		timeout 60 gdb -p "$1" -batch -ex "thread apply all bt" 2>&1 | grep -E '^Thread|^#'
