@@ -90,7 +90,7 @@ check "console: the guest ran what was typed (typed-42)" grep -aq 'typed-42' "$O
 "$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --cpus 2 --memory 1G --serial "file:$OUT/rss.serial" \
 	--cmdline "console=ttyS0 rig.test=sysinfo rig.end=hang" 2> "$OUT/rss.err" &
 pid=$!
-wait_for 120 "the guest's RIG-END" grep -aq 'RIG-END' "$OUT/rss.serial"
+wait_for "$GUEST_TIMEOUT" "the guest's RIG-END" grep -aq 'RIG-END' "$OUT/rss.serial"
 rss=$(awk '/^RssAnon|^RssFile/ {s += $2} END {print s}' /proc/$pid/status)
 shm=$(awk '/^RssShmem/ {print $2}' /proc/$pid/status)
 echo "# hvkvm RSS excluding guest RAM: ${rss} kB (guest RAM touched: ${shm} kB)"

@@ -53,7 +53,7 @@ rig.mib=$mib rig.flows=$FLOWS ${psize:+rig.psize=$psize} ${GUEST_MTU:+rig.mtu=$G
 		nsx ip link show "$tap" > "$OUT/$name.tap" 2>&1
 		nsx ip addr add $H/24 dev "$tap"
 	fi
-	if wait_serial "$name" '^NET-READY' 240; then
+	if wait_serial "$name" '^NET-READY' "$GUEST_TIMEOUT"; then
 		nsx busybox ping -c 20 -i 0.2 -W 5 ${psize:+-s $psize} $G > "$OUT/$name.ping" 2>&1
 		ping_back=$(sed -n 's/.*, \([0-9]*\) packets received.*/\1/p' "$OUT/$name.ping")
 	fi
@@ -187,7 +187,7 @@ HVKVM=$HVKVM_SAVE
 # A tap another hvkvm holds.
 guest_start holder --cpus 1 --memory 256M --cmdline "console=ttyS0 rig.test=wait" --net tap=hvtap0
 holder=$pid
-wait_serial holder RIG-READY 120
+wait_serial holder RIG-READY "$GUEST_TIMEOUT"
 err busy --net tap=hvtap0
 check "tap in use: exit 2 ($(cat "$OUT/busy.txt"))" both [ "$rc" = 2 ] grep -q 'in use by another process' "$OUT/busy.txt"
 kill -KILL "$holder"; pid=$holder; guest_wait holder

@@ -96,7 +96,7 @@ check "missing image: exit 2 naming it ($(cat "$OUT/missing.txt"))" \
 	sh -c "[ $rc = 2 ] && grep -q '^hvkvm: --disk path=/nonexistent.img: No such file or directory' '$OUT/missing.txt'"
 guest_start holder --cpus 1 --memory 512M --cmdline "console=ttyS0 rig.test=wait" --disk path="$img/a.img"
 holder=$pid
-wait_serial holder RIG-READY 120
+wait_serial holder RIG-READY "$GUEST_TIMEOUT"
 "$HVKVM" --kernel "$L2_KERNEL" --disk path="$img/a.img" --serial none > /dev/null 2> "$OUT/locked.txt" < /dev/null
 rc=$?
 check "image in use: exit 2 ($(cat "$OUT/locked.txt"))" sh -c "[ $rc = 2 ] && grep -q 'in use by another process' '$OUT/locked.txt'"
