@@ -9,7 +9,7 @@ Usage: man-options.py HVKVM SOURCE_ROOT
   completion;
 - the methods the management server registers (src/mgmt/*.c) are those hvkvm ctl --help
   lists, the page's "Methods" subsection, README's method table and the completion;
-- the page's .TH carries hvkvm --version's version;
+- the page's .TH and debian/changelog carry hvkvm --version's version;
 - the page's example configuration is data/examples/web-1.json, and hvkvm reads that
   file (--print-config, its kernel and initrd swapped for files that exist).
 Prints TAP; exits 1 if any check fails.
@@ -184,6 +184,12 @@ version = run('--version').split()[-1]
 th = [line for line in open(man_path, encoding='utf-8') if line.startswith('.TH ')]
 check('hvkvm(1)\'s .TH names hvkvm %s' % version,
       len(th) == 1 and ('"hvkvm %s"' % version) in th[0], '  %s' % (th[0] if th else 'no .TH\n'))
+
+changelog = os.path.join(root, 'debian', 'changelog')
+if os.path.exists(changelog):
+    first = open(changelog, encoding='utf-8').readline()
+    check('debian/changelog\'s version is hvkvm %s' % version,
+          re.match(r'^hvkvm \(%s\) ' % re.escape(version), first) is not None, '  %s' % first)
 
 page = open(man_path, encoding='utf-8').read()
 m = re.search(r'^An example, installed as\n.*?^\.EX\n(.*?)^\.EE', page, re.M | re.S)
