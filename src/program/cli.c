@@ -149,6 +149,7 @@ void cli_print_help(FILE *out)
 	fprintf(out,
 		"Usage: hvkvm --kernel PATH [options]\n"
 		"       hvkvm --config FILE.json [options]\n"
+		"       hvkvm ctl --socket PATH METHOD [key=value ...]   (see hvkvm ctl --help)\n"
 		"Run a virtual machine on KVM that presents itself to the guest as Microsoft Hyper-V.\n\n"
 		"Options:\n");
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
