@@ -263,7 +263,7 @@ START_TEST(unknown_keys)
 	assert_load_err(load("{\"cpus\": 1, \"memroy\": \"1G\"}"),
 			"vm.json: memroy: unknown key (known: name, kernel, initrd, cmdline, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, disks, nets)");
+			"seccomp, api-socket, disks, nets, kvp)");
 	assert_load_err(load("{\"disks\": [{\"path\": \"a\"}, {\"path\": \"b\", \"format\": \"raw\"}]}"),
 			"vm.json: disks[1].format: unknown key (known: path, readonly, serial, cache, controller, lun)");
 	assert_load_err(load("{\"nets\": [{\"tap\": \"t\", \"vlan\": 3}]}"),
@@ -876,7 +876,7 @@ START_TEST(errors_one_line)
 	assert_load_err(load("{\"kern\\nel\": \"k\"}"),
 			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, disks, nets)");
+			"seccomp, api-socket, disks, nets, kvp)");
 	assert_load_err_has(load("{\"hv\": \"relaxed\\r\\u001b[2J\"}"), "vm.json: hv: ", NULL);
 	ck_assert_ptr_null(strpbrk(err, "\r\n\x1b"));
 	assert_load_err_has(load("{\"disks\": [{\"path\": \"a\", \"ca\\nche\": 1}]}"),
