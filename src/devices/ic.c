@@ -352,8 +352,12 @@ static bool ic_notify(struct vmbus_channel *ch, void *opaque)
 			continue;	/* not an IC message: nothing to answer */
 		memcpy(&h, pkt + off, sizeof(h));
 		off += sizeof(h);
-		if (!(h.flags & IC_FLAG_RESPONSE) || h.msgsize > len - off)
+		if (!(h.flags & IC_FLAG_RESPONSE))
 			continue;
+		if (h.msgsize > len - off) {
+			ic->dropped++;
+			continue;
+		}
 		if (h.msgtype == IC_MSGTYPE_NEGOTIATE) {
 			if (!ic->negotiated)
 				ic_negotiate_answer(ic, pkt + off, h.msgsize);
