@@ -206,6 +206,9 @@ enum {
 	IC_OP_OPEN,		/* u8 chan */
 	IC_OP_COUNT
 };
+/* fuzz_kvp: u8 selector (bit 0: GET_IP_INFO, else ENUMERATE of pool (sel >> 1) % 5),
+ * then the KVP message as the guest answered it (after the IC header). */
+
 #define FZ_IC_COUNT		3
 #define FZ_IC_RAM		(2u << 20)
 #define FZ_IC_RING_PAGES	3
