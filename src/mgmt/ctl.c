@@ -28,6 +28,8 @@ static const char usage[] =
 	"Methods: vm.info vm.pause vm.resume vm.shutdown [timeout_s=N] vm.poweroff vm.reset vm.stats\n"
 	"         guest.heartbeat disk.add path=F [controller=N lun=N readonly=B cache=none|writeback\n"
 	"         serial=S] disk.remove [controller=N] lun=N events.subscribe events.unsubscribe\n"
+	"         guest.info guest.ip mac=M kvp.list [pool=N] kvp.get [pool=N] key=K\n"
+	"         kvp.set [pool=0|3] key=K value=V kvp.delete [pool=0|3] key=K\n"
 	"Exit status: 0 success, 1 error reply, 2 usage, 3 connection failed, 4 timeout.\n";
 
 /* JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
