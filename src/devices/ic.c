@@ -225,13 +225,31 @@ int ic_submit(struct ic *ic, const void *body, uint32_t len, ic_done_fn *done, v
 	rq->fn = fn;
 	rq->opaque = opaque;
 	rq->deadline_ns = loop_now_ns() + ic->request_timeout_ns;
+	/* Sent at once if the slot is free; a failure then is the caller's to hear, never
+	 * its callback's from inside this call. */
+	if (!ic->outstanding && !ic->queue && !ic->paused) {
+		int r;
+
+		rq->trans_id = ++ic->seq;
+		r = ic_send_id(ic, ic->kind->msgtype, ic->message, rq->body, (uint16_t)rq->len, rq->trans_id);
+		if (r == 0) {
+			ic->outstanding = rq;
+			requests_arm(ic);
+			return 0;
+		}
+		if (r != -EAGAIN) {
+			free(rq->body);
+			free(rq);
+			return -ENODEV;	/* closed, or failed by a ring the guest broke */
+		}
+	}
 	if (ic->queue_tail)
 		ic->queue_tail->next = rq;
 	else
 		ic->queue = rq;
 	ic->queue_tail = rq;
 	ic->nqueued++;
-	requests_pump(ic);
+	requests_arm(ic);
 	return 0;
 }
 

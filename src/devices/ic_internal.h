@@ -139,9 +139,10 @@ struct ic {
 struct ic *ic_new(struct vmbus *bus, struct loop *loop, const struct ic_kind *kind);
 
 /*
- * Queue a request (body copied, len bytes) for the guest; done is called exactly once.
- * 0, or -ENODEV (the channel is not open and negotiated), -EBUSY (the queue is full),
- * -EMSGSIZE (larger than the guest reads), -ENOMEM; done is not called then.
+ * Queue a request (body copied, len bytes) for the guest; done is called exactly once,
+ * later (never from inside this call). 0, or -ENODEV (the channel is not open and
+ * negotiated, or failed), -EBUSY (the queue is full), -EMSGSIZE (larger than the guest
+ * reads), -ENOMEM; done is not called then.
  */
 int ic_submit(struct ic *ic, const void *body, uint32_t len, ic_done_fn *done, void *fn, void *opaque);
 
