@@ -1575,7 +1575,7 @@ static void kvp_record(const char *name, uint8_t pool, const char *key, const ch
 	uint32_t ks, vs;
 
 	memset(s.b, 0, sizeof(s.b));
-	s.b[0] = (uint8_t)(pool << 1);
+	s.b[0] = (uint8_t)(pool << 2);
 	m[0] = 3;
 	m[1] = pool;
 	ks = kvp_text(m + 20, key);
@@ -1612,6 +1612,34 @@ static void seeds_kvp(void)
 	kvp_text(m + 4356, "192.168.7.1");
 	kvp_text(m + 5380, "192.168.7.1;9.9.9.9");
 	emit("kvp", "ip-info", &s);
+
+	/* Channel mode: Linux negotiates 4.0, then the host asks and the guest answers. */
+	memset(&s, 0, sizeof(s));
+	u8(&s, 2);
+	u8(&s, KV_OP_ANSWER), u8(&s, 1), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 0), u8(&s, 2), u32(&s, 0), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_ANSWER), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 1), u8(&s, 0), u32(&s, 0), u8(&s, 2), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 0), u8(&s, 0), u32(&s, 0), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_ANSWER), u8(&s, 0), u8(&s, 0);
+	/* the ENUMERATE answered with a record: REG_SZ, key "R", value "" (the message
+	 * starts 28 bytes after the pipe header) */
+	u8(&s, KV_OP_ANSWER), u8(&s, 0), u8(&s, 4);
+	u16(&s, 28 + 8), u8(&s, 1);
+	u16(&s, 28 + 12), u8(&s, 4);
+	u16(&s, 28 + 16), u8(&s, 2);
+	u16(&s, 28 + 20), u8(&s, 'R');
+	u8(&s, KV_OP_HOST), u8(&s, 7), u8(&s, 0), u32(&s, 0), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_ANSWER), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 0), u8(&s, 2), u32(&s, 10), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_ANSWER), u8(&s, 0x20), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 0), u8(&s, 1), u32(&s, 0), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_CLOSE);
+	u8(&s, KV_OP_OPEN);
+	u8(&s, KV_OP_ANSWER), u8(&s, 1), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 2), u8(&s, 0), u32(&s, 0), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_ANSWER), u8(&s, 0x40), u8(&s, 0), u64(&s, 99);
+	emit("kvp", "channel", &s);
 }
 
 int main(int argc, char **argv)
