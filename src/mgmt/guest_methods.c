@@ -20,7 +20,7 @@
 
 #define INFO_MAX_ITEMS		64	/* pool 2 records guest.info reads at most */
 #define LIST_MAX_ITEMS		1024	/* kvp.list and kvp.get */
-#define LIST_MAX_BYTES		(384u << 10)	/* of keys and values in one kvp.list reply */
+#define LIST_MAX_BYTES		(384u << 10)	/* of keys and values in one reply, as JSON */
 
 enum op_kind { OP_INFO, OP_LIST, OP_GET, OP_SET, OP_DELETE, OP_IP };
 
@@ -197,6 +197,16 @@ static void info_reply(struct kvp_op *op)
 	mgmt_reply(call, r);
 }
 
+/* What s costs in a reply: control characters become \u00XX, quotes and slashes two. */
+static size_t json_cost(const char *s)
+{
+	size_t n = 2;
+
+	for (; *s; s++)
+		n += (unsigned char)*s < 0x20 ? 6 : *s == '"' || *s == '\\' || *s == '/' ? 2 : 1;
+	return n;
+}
+
 static void op_done(void *opaque, const struct ic_kvp_result *r);
 
 /* The next ENUMERATE of a listing op; false after answering the call. */
@@ -236,7 +246,9 @@ static void op_done(void *opaque, const struct ic_kvp_result *r)
 	}
 	switch (op->kind) {
 	case OP_INFO:
-		if (end || op->index + 1 >= INFO_MAX_ITEMS) {
+		if (!end)
+			op->bytes += 2 * (json_cost(r->key) + json_cost(r->value)) + 16;
+		if (end || op->index + 1 >= INFO_MAX_ITEMS || op->bytes >= LIST_MAX_BYTES) {
 			if (!end)
 				json_object_object_add(op->acc, r->key, json_object_new_string(r->value));
 			info_reply(op);
@@ -261,7 +273,7 @@ static void op_done(void *opaque, const struct ic_kvp_result *r)
 		json_object_object_add(item, "key", json_object_new_string(r->key));
 		json_object_object_add(item, "value", json_object_new_string(r->value));
 		json_object_array_add(op->acc, item);
-		op->bytes += strlen(r->key) + strlen(r->value) + 32;
+		op->bytes += json_cost(r->key) + json_cost(r->value) + 32;
 		full = op->index + 1 >= LIST_MAX_ITEMS || op->bytes >= LIST_MAX_BYTES;
 		if (full) {
 			res = json_object_new_object();
