@@ -183,8 +183,9 @@ static void requests_timeout(void *opaque)
 		struct ic_request *rq = ic->outstanding;
 
 		ic->outstanding = NULL;
-		log_warn("%s IC: the guest did not answer request %llu within %llu ms", ic->kind->name,
-			 (unsigned long long)rq->trans_id, (unsigned long long)(ic->request_timeout_ns / 1000000));
+		log_warn_limited(&ic->rl, "%s IC: the guest did not answer request %llu within %llu ms", ic->kind->name,
+				 (unsigned long long)rq->trans_id,
+				 (unsigned long long)(ic->request_timeout_ns / 1000000));
 		request_finish(rq, -ETIMEDOUT, 0, NULL, 0);
 	}
 	for (pp = &ic->queue; *pp;) {
@@ -220,6 +221,7 @@ int ic_submit(struct ic *ic, const void *body, uint32_t len, ic_done_fn *done, v
 		return -ENOMEM;
 	}
 	memcpy(rq->body, body, len);
+	rq->ic = ic;
 	rq->len = len;
 	rq->done = done;
 	rq->fn = fn;
@@ -280,8 +282,8 @@ static void requests_answer(struct ic *ic, uint64_t trans_id, const struct ic_ms
 	struct ic_request *rq = ic->outstanding;
 
 	if (!rq || h->msgtype != ic->kind->msgtype || trans_id != rq->trans_id) {
-		if (ic->dropped++ < 8)
-			log_warn("%s IC: dropped an answer (message type %u, trans_id %llu) that matches no request",
+		ic->dropped++;
+		log_warn_limited(&ic->rl, "%s IC: dropped an answer (message type %u, trans_id %llu) that matches no request",
 				 ic->kind->name, h->msgtype, (unsigned long long)trans_id);
 		return;
 	}

@@ -15,6 +15,7 @@
 #define HVKVM_IC_INTERNAL_H
 
 #include "ic.h"
+#include "log.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,6 +75,7 @@ struct ic_request;
 typedef void ic_done_fn(struct ic_request *rq, int err, uint32_t status, const uint8_t *body, uint32_t len);
 
 struct ic_request {
+	struct ic *ic;
 	uint8_t *body;			/* what goes after the IC header */
 	uint32_t len;
 	uint64_t trans_id;		/* once sent */
@@ -123,6 +125,7 @@ struct ic {
 	uint64_t request_timeout_ns;
 	struct loop_timer *req_timer;
 	uint64_t dropped;			/* answers that matched nothing */
+	struct log_ratelimit rl;		/* what the guest's answers make us log */
 	/* shutdown */
 	int pending_shutdown;		/* -1 none, else the flags to send */
 	/* heartbeat */

@@ -364,8 +364,8 @@ static void kvp_done(struct ic_request *rq, int err, uint32_t status, const uint
 	struct ic_kvp_result *r;
 
 	if (!fn && (err || status))
-		log_warn("KVP IC: the guest did not take %s (pool %u): %s 0x%08x", op_name(op), pool,
-			 err ? strerror(-err) : "status", err ? 0 : status);
+		log_warn_limited(&rq->ic->rl, "KVP IC: the guest did not take %s (pool %u): %s 0x%08x", op_name(op),
+				 pool, err ? strerror(-err) : "status", err ? 0 : status);
 	if (rq->cancelled || !fn)
 		return;
 	r = calloc(1, sizeof(*r));
@@ -387,7 +387,8 @@ static void kvp_done(struct ic_request *rq, int err, uint32_t status, const uint
 		else if (op == KVP_OP_GET_IP_INFO)
 			e = ic_kvp_parse_ip_info(body, len, r);
 		if (e < 0) {
-			log_warn("KVP IC: the guest's answer to %s (pool %u) is malformed", op_name(op), pool);
+			log_warn_limited(&rq->ic->rl, "KVP IC: the guest's answer to %s (pool %u) is malformed",
+					 op_name(op), pool);
 			memset(r, 0, sizeof(*r));
 			r->err = e;
 		}
