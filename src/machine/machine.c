@@ -52,7 +52,7 @@ static void machine_resume_ics(struct vm *vm, void *opaque)
 	ic_resume(m->ic_kvp);
 }
 
-/* The guest's KVP daemon is there (again): give it the host's keys (--kvp). */
+/* The guest's KVP daemon is there: give it the host's keys (--kvp). */
 static void machine_kvp_negotiated(void *opaque, struct ic *ic)
 {
 	struct machine *m = opaque;
@@ -63,6 +63,11 @@ static void machine_kvp_negotiated(void *opaque, struct ic *ic)
 		if (r < 0)
 			log_warn("KVP IC: cannot give the guest key \"%s\": %s", m->cfg->kvp[i].key, strerror(-r));
 	}
+}
+
+void machine_kvp_attach(struct machine *m)
+{
+	ic_set_negotiated_notify(m->ic_kvp, machine_kvp_negotiated, m);
 }
 
 /*
@@ -132,7 +137,7 @@ static int machine_create_vmbus(struct machine *m)
 	m->ic_kvp = ic_kvp_new(m->vmbus, vm->loop);
 	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp)
 		return -1;
-	ic_set_negotiated_notify(m->ic_kvp, machine_kvp_negotiated, m);
+	machine_kvp_attach(m);
 	return vm_add_pause_hook(vm, machine_pause_ics, m) < 0 ||
 	       vm_add_resume_hook(vm, machine_resume_ics, m) < 0 ? -1 : 0;
 }

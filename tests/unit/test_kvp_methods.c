@@ -32,6 +32,7 @@ static struct vm vm;
 static struct machine machine;
 static struct mgmt *mgmt;
 static struct mgmt_guest *mg;
+static struct vm_config cfg;
 static struct tc *t;
 
 struct st_call {
@@ -57,9 +58,10 @@ static void set_timeout(void *opaque)
 }
 
 /* The guest opens its KVP channel; with daemon, its hv_kvp_daemon is running. */
+static struct vmbus_msg_offer_channel offer;
+
 static void setup_with(bool daemon)
 {
-	struct vmbus_msg_offer_channel offer;
 	char err[256];
 
 	strcpy(dir, "/tmp/hvkvm-kvp-XXXXXX");
@@ -70,6 +72,8 @@ static void setup_with(bool daemon)
 	vm.loop = g.loop;
 	vm.state = VM_STATE_RUNNING;
 	memset(&machine, 0, sizeof(machine));
+	config_init(&cfg);
+	machine.cfg = &cfg;
 	machine.vm = &vm;
 	machine.vmbus = g.bus;
 	machine.ic_kvp = ic_kvp_new(g.bus, g.loop);
@@ -110,6 +114,7 @@ static void teardown(void)
 	mgmt_free(mgmt, 0);
 	ic_free(machine.ic_kvp);
 	vg_destroy(&g);
+	config_free(&cfg);
 	rmdir(dir);
 }
 
@@ -341,6 +346,38 @@ START_TEST(no_daemon)
 }
 END_TEST
 
+static bool host_keys_set(const struct kvp_guest *k)
+{
+	return k->count[0] == 2;
+}
+
+START_TEST(host_keys)
+{
+	char err[256];
+	struct config_err e = { .buf = err, .len = sizeof(err), .where = "test" };
+	struct json_object *r;
+
+	/* --kvp keys reach pool 0 once the daemon answers the negotiation. */
+	ck_assert_int_eq(config_add_kvp(&e, &cfg, "Role", "web"), 0);
+	ck_assert_int_eq(config_add_kvp(&e, &cfg, "Cl\xc3\xa9", "\xe2\x82\xac"), 0);
+	machine_kvp_attach(&machine);
+	kvp_guest_start(&kg);
+	ck_assert(WAIT_UNTIL(host_keys_set(&kg), VG_TMO));
+	r = rpc_ok("kvp.get", "{\"key\":\"Cl\xc3\xa9\"}");
+	ck_assert_str_eq(str(get(r, "result"), "value"), "\xe2\x82\xac");
+	json_object_put(r);
+	/* and again after the guest's driver reopened the channel (a guest reboot) */
+	kvp_guest_stop(&kg);
+	vg_close(&g, &ch);
+	kg.count[0] = 0;
+	ck_assert_uint_eq(vg_open(&g, &ch, &offer, 0x101, RING_GPA, 4, 4, 0), 0);
+	kvp_guest_start(&kg);
+	ck_assert(WAIT_UNTIL(host_keys_set(&kg), VG_TMO));
+	ck_assert_uint_eq(kg.pools[0][0].key_units, 4);
+	ck_assert_uint_eq(kg.pools[0][0].value[0], 'w');
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kvp_methods");
@@ -359,6 +396,7 @@ static Suite *suite(void)
 	tc = tcase_create("no_daemon");
 	tcase_add_checked_fixture(tc, setup_no_daemon, teardown);
 	tcase_add_test(tc, no_daemon);
+	tcase_add_test(tc, host_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
