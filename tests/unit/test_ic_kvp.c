@@ -49,7 +49,7 @@ static void on_result(void *opaque, const struct ic_kvp_result *r)
 	atomic_store(&x->done, 1);
 }
 
-enum { C_SET, C_DELETE, C_ENUM, C_IP, C_STATUS, C_TIMEOUT };
+enum { C_SET, C_DELETE, C_ENUM, C_IP, C_STATUS, C_TIMEOUT, C_PAUSE, C_RESUME };
 
 struct call {
 	int what;
@@ -74,6 +74,8 @@ static void do_call(void *opaque)
 	case C_IP: c->ret = ic_kvp_get_ip_info(kvp, c->key, on, c->res); break;
 	case C_STATUS: ic_get_status(kvp, &c->st); break;
 	case C_TIMEOUT: ic_set_request_timeout(kvp, c->ns); break;
+	case C_PAUSE: ic_pause(kvp); break;
+	case C_RESUME: ic_resume(kvp); break;
 	}
 }
 
@@ -577,6 +579,23 @@ START_TEST(timeout)
 }
 END_TEST
 
+START_TEST(paused)
+{
+	static struct res r;
+
+	/* A paused guest cannot answer: requests wait, and go on resume. */
+	host((struct call){ .what = C_PAUSE });
+	ck_assert_int_eq(host((struct call){ C_ENUM, 2, 5, NULL, NULL, &r, 0, 0, { 0 } }), 0);
+	ck_assert_uint_eq(vg_read_avail(&ch), 0);
+	ck_assert_uint_eq(status().queued, 1);
+	host((struct call){ .what = C_RESUME });
+	serve();
+	wait_res(&r);
+	ck_assert_int_eq(r.r.err, 0);
+	ck_assert_str_eq(r.r.key, "OSName");
+}
+END_TEST
+
 START_TEST(close_ends_requests)
 {
 	static struct res r[2];
@@ -686,6 +705,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, one_at_a_time);
 	tcase_add_test(tc, queue_bound);
 	tcase_add_test(tc, timeout);
+	tcase_add_test(tc, paused);
 	tcase_add_test(tc, close_ends_requests);
 	tcase_add_test(tc, ip_info);
 	tcase_add_test(tc, daemon_thread);
