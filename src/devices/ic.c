@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "ic.h"
+#include "ic_internal.h"
 #include "guid.h"
 #include "log.h"
 #include "loop.h"
@@ -10,130 +10,14 @@
 #include <string.h>
 #include <time.h>
 
-/* The IC framing inside each in-band packet: a pipe header, then the IC header. */
-struct ic_pipe_hdr {
-	uint32_t flags;
-	uint32_t msgsize;		/* bytes after this header */
-} __attribute__((packed));
-
-struct ic_version {
-	uint16_t major, minor;
-} __attribute__((packed));
-
-struct ic_msg_hdr {
-	struct ic_version framework;
-	uint16_t msgtype;
-	struct ic_version message;
-	uint16_t msgsize;		/* bytes after this header */
-	uint32_t status;
-	uint8_t transaction_id;
-	uint8_t flags;
-	uint8_t reserved[2];
-} __attribute__((packed));
-
-struct ic_negotiate {
-	uint16_t framework_count;
-	uint16_t message_count;
-	uint32_t reserved;
-	struct ic_version v[];		/* framework versions, then message versions */
-} __attribute__((packed));
-
-struct ic_shutdown_msg {
-	uint32_t reason_code;
-	uint32_t timeout_seconds;
-	uint32_t flags;
-	uint8_t display_message[2048];
-} __attribute__((packed));
-
-struct ic_heartbeat_msg {
-	uint64_t seq_num;
-	uint32_t reserved[8];
-} __attribute__((packed));
-
-struct ic_timesync_msg {		/* message version 4.0 and later */
-	uint64_t parent_time;		/* UTC, 100 ns since 1601 */
-	uint64_t vm_reference_time;	/* partition reference time of the same instant */
-	uint8_t flags;
-	uint8_t leap_flags;
-	uint8_t stratum;
-	uint8_t reserved[5];
-} __attribute__((packed));
-
-struct ic_timesync_msg_v3 {		/* before 4.0 */
-	uint64_t parent_time;
-	uint64_t child_time;
-	uint64_t round_trip_time;
-	uint8_t flags;
-	uint8_t reserved[7];
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct ic_pipe_hdr) == 8, "pipe header");
-_Static_assert(sizeof(struct ic_msg_hdr) == 20, "ic header");
-_Static_assert(sizeof(struct ic_shutdown_msg) == 2060, "shutdown message");
-_Static_assert(sizeof(struct ic_heartbeat_msg) == 40, "heartbeat message");
-_Static_assert(sizeof(struct ic_timesync_msg) == 24, "timesync message");
-
-#define IC_MSGTYPE_NEGOTIATE	0
-#define IC_MSGTYPE_HEARTBEAT	1
-#define IC_MSGTYPE_SHUTDOWN	3
-#define IC_MSGTYPE_TIMESYNC	4
-#define IC_FLAG_TRANSACTION	1
-#define IC_FLAG_REQUEST		2
-#define IC_FLAG_RESPONSE	4
-#define IC_PIPE_DATA		1
-#define IC_STATUS_OK		0
-#define IC_SHUTDOWN_POWEROFF	0
-#define IC_SHUTDOWN_RESTART	2
-#define IC_SHUTDOWN_REASON_PLANNED 0x80000000u
-#define IC_TIMESYNC_SYNC	1
-#define IC_TIMESYNC_SAMPLE	2
-#define IC_WINDOWS_EPOCH_DELTA	116444736000000000ull	/* 1601 to 1970 in 100 ns */
-#define IC_MAX_PACKET		4096	/* what hv_utils reads at most */
 #define IC_HEARTBEAT_PERIOD_NS	2000000000ull
 #define IC_HEARTBEAT_MISSED	3	/* unanswered beats before the guest counts as lost */
 #define IC_TIMESYNC_PERIOD_NS	5000000000ull
 
-struct ic;
-
-struct ic_kind {
-	const char *name;
-	const char *class_id;
-	const char *instance_id;
-	uint16_t msgtype;
-	const struct ic_version *msg_versions;	/* what the host offers, oldest first */
-	unsigned nmsg_versions;
-	void (*negotiated)(struct ic *ic);
-	void (*response)(struct ic *ic, const struct ic_msg_hdr *h, const uint8_t *body, uint32_t len);
-	void (*tick)(struct ic *ic);
-	uint64_t period_ns;
-};
-
-struct ic {
-	const struct ic_kind *kind;
-	struct vmbus_device *dev;
-	struct vmbus_channel *ch;	/* while open */
-	struct loop_timer *timer;
-	bool negotiated;
-	struct ic_version framework, message;
-	ic_ref_time_fn *ref_time;
-	void *ref_ctx;
-	bool paused;			/* with the VM: no periodic messages */
-	/* shutdown */
-	int pending_shutdown;		/* -1 none, else the flags to send */
-	/* heartbeat */
-	enum ic_heartbeat_state hb_state;
-	uint64_t hb_seq;
-	unsigned hb_unanswered;
-	uint64_t hb_last_ns;
-	ic_heartbeat_fn *hb_notify;
-	void *hb_opaque;
-	/* timesync */
-	bool ts_sync_next;
-};
-
 static const struct ic_version framework_versions[] = { { 1, 0 }, { 3, 0 } };
 
-static int ic_send(struct ic *ic, uint16_t msgtype, struct ic_version msgver, const void *body, uint16_t len)
+static int ic_send_id(struct ic *ic, uint16_t msgtype, struct ic_version msgver, const void *body, uint16_t len,
+		      uint64_t trans_id)
 {
 	struct {
 		struct ic_pipe_hdr pipe;
@@ -153,10 +37,218 @@ static int ic_send(struct ic *ic, uint16_t msgtype, struct ic_version msgver, co
 
 	if (!ic->ch)
 		return -EPIPE;
-	r = vmbus_chan_send(ic->ch, VM_PKT_DATA_INBAND, 0, 0, iov, 2);
-	if (r < 0 && r != -EPIPE)
+	r = vmbus_chan_send(ic->ch, VM_PKT_DATA_INBAND, 0, trans_id, iov, 2);
+	if (r < 0 && r != -EPIPE && r != -EAGAIN)
 		log_warn("%s IC: cannot send a message to the guest: %s", ic->kind->name, strerror(-r));
 	return r;
+}
+
+static int ic_send(struct ic *ic, uint16_t msgtype, struct ic_version msgver, const void *body, uint16_t len)
+{
+	int r = ic_send_id(ic, msgtype, msgver, body, len, 0);
+
+	if (r == -EAGAIN)
+		log_warn("%s IC: cannot send a message to the guest: %s", ic->kind->name, strerror(-r));
+	return r;
+}
+
+/* ---- requests --------------------------------------------------------------------- */
+
+static void request_finish(struct ic_request *rq, int err, uint32_t status, const uint8_t *body, uint32_t len)
+{
+	rq->done(rq, err, status, body, len);
+	free(rq->body);
+	free(rq);
+}
+
+/* The timer goes off at the earliest deadline of the outstanding and queued requests. */
+static void requests_arm(struct ic *ic)
+{
+	uint64_t first = UINT64_MAX, now = loop_now_ns();
+
+	if (!ic->req_timer)
+		return;
+	if (ic->paused) {
+		loop_timer_disarm(ic->req_timer);
+		return;
+	}
+	if (ic->outstanding)
+		first = ic->outstanding->deadline_ns;
+	for (struct ic_request *rq = ic->queue; rq; rq = rq->next)
+		if (rq->deadline_ns < first)
+			first = rq->deadline_ns;
+	if (first == UINT64_MAX)
+		loop_timer_disarm(ic->req_timer);
+	else
+		loop_timer_arm(ic->req_timer, first > now ? first - now : 1, 0);
+}
+
+/* Send the next request if none is with the guest. A full ring keeps it queued: the
+ * channel's notify comes when the guest made room. */
+static void requests_pump(struct ic *ic)
+{
+	while (!ic->outstanding && ic->queue && ic->ch && ic->negotiated && !ic->paused) {
+		struct ic_request *rq = ic->queue;
+		int r;
+
+		rq->trans_id = ++ic->seq;
+		r = ic_send_id(ic, ic->kind->msgtype, ic->message, rq->body, (uint16_t)rq->len, rq->trans_id);
+		if (r == -EAGAIN)
+			break;
+		ic->queue = rq->next;
+		if (!ic->queue)
+			ic->queue_tail = NULL;
+		ic->nqueued--;
+		rq->next = NULL;
+		if (r < 0) {
+			request_finish(rq, -EPIPE, 0, NULL, 0);
+			continue;
+		}
+		ic->outstanding = rq;
+	}
+	requests_arm(ic);
+}
+
+/* End every request with err: the channel closed, or the IC goes away. */
+static void requests_fail(struct ic *ic, int err)
+{
+	struct ic_request *rq = ic->outstanding;
+
+	ic->outstanding = NULL;
+	if (rq)
+		request_finish(rq, err, 0, NULL, 0);
+	while (ic->queue) {
+		rq = ic->queue;
+		ic->queue = rq->next;
+		ic->nqueued--;
+		request_finish(rq, err, 0, NULL, 0);
+	}
+	ic->queue_tail = NULL;
+	requests_arm(ic);
+}
+
+/*
+ * The guest did not answer in time. A late answer is dropped by its trans_id, so the
+ * slot is free again; a guest that still holds the request reads the next one when it
+ * is done with it.
+ */
+static void requests_timeout(void *opaque)
+{
+	struct ic *ic = opaque;
+	uint64_t now = loop_now_ns();
+	struct ic_request **pp;
+
+	if (ic->outstanding && ic->outstanding->deadline_ns <= now) {
+		struct ic_request *rq = ic->outstanding;
+
+		ic->outstanding = NULL;
+		log_warn_limited(&ic->rl, "%s IC: the guest did not answer request %llu within %llu ms", ic->kind->name,
+				 (unsigned long long)rq->trans_id,
+				 (unsigned long long)(ic->request_timeout_ns / 1000000));
+		request_finish(rq, -ETIMEDOUT, 0, NULL, 0);
+	}
+	for (pp = &ic->queue; *pp;) {
+		struct ic_request *rq = *pp;
+
+		if (rq->deadline_ns > now) {
+			pp = &rq->next;
+			continue;
+		}
+		*pp = rq->next;
+		ic->nqueued--;
+		request_finish(rq, -ETIMEDOUT, 0, NULL, 0);
+	}
+	ic->queue_tail = NULL;
+	for (struct ic_request *rq = ic->queue; rq; rq = rq->next)
+		ic->queue_tail = rq;
+	requests_pump(ic);
+}
+
+int ic_submit(struct ic *ic, const void *body, uint32_t len, ic_done_fn *done, void *fn, void *opaque)
+{
+	struct ic_request *rq;
+
+	if (!ic->ch || !ic->negotiated)
+		return -ENODEV;
+	if (ic->nqueued >= IC_QUEUE_MAX)
+		return -EBUSY;
+	if (len > UINT16_MAX || 16 + sizeof(struct ic_pipe_hdr) + sizeof(struct ic_msg_hdr) + len > ic->max_pkt)
+		return -EMSGSIZE;
+	rq = calloc(1, sizeof(*rq));
+	if (!rq || !(rq->body = malloc(len ? len : 1))) {
+		free(rq);
+		return -ENOMEM;
+	}
+	memcpy(rq->body, body, len);
+	rq->ic = ic;
+	rq->len = len;
+	rq->done = done;
+	rq->fn = fn;
+	rq->opaque = opaque;
+	rq->deadline_ns = loop_now_ns() + ic->request_timeout_ns;
+	/* Sent at once if the slot is free; a failure then is the caller's to hear, never
+	 * its callback's from inside this call. */
+	if (!ic->outstanding && !ic->queue && !ic->paused) {
+		int r;
+
+		rq->trans_id = ++ic->seq;
+		r = ic_send_id(ic, ic->kind->msgtype, ic->message, rq->body, (uint16_t)rq->len, rq->trans_id);
+		if (r == 0) {
+			ic->outstanding = rq;
+			requests_arm(ic);
+			return 0;
+		}
+		if (r != -EAGAIN) {
+			free(rq->body);
+			free(rq);
+			return -ENODEV;	/* closed, or failed by a ring the guest broke */
+		}
+	}
+	if (ic->queue_tail)
+		ic->queue_tail->next = rq;
+	else
+		ic->queue = rq;
+	ic->queue_tail = rq;
+	ic->nqueued++;
+	requests_arm(ic);
+	return 0;
+}
+
+void ic_cancel(struct ic *ic, void *opaque)
+{
+	if (ic->outstanding && ic->outstanding->opaque == opaque)
+		ic->outstanding->cancelled = true;
+	for (struct ic_request *rq = ic->queue; rq; rq = rq->next)
+		if (rq->opaque == opaque)
+			rq->cancelled = true;
+}
+
+void ic_set_request_timeout(struct ic *ic, uint64_t ns)
+{
+	ic->request_timeout_ns = ns ? ns : ic->kind->request_timeout_ns;
+}
+
+void ic_set_negotiated_notify(struct ic *ic, ic_negotiated_fn *fn, void *opaque)
+{
+	ic->on_negotiated = fn;
+	ic->on_negotiated_opaque = opaque;
+}
+
+/* An answer to the request with the guest: it must be that one's. */
+static void requests_answer(struct ic *ic, uint64_t trans_id, const struct ic_msg_hdr *h, const uint8_t *body,
+			    uint32_t len)
+{
+	struct ic_request *rq = ic->outstanding;
+
+	if (!rq || h->msgtype != ic->kind->msgtype || trans_id != rq->trans_id) {
+		ic->dropped++;
+		log_warn_limited(&ic->rl, "%s IC: dropped an answer (message type %u, trans_id %llu) that matches no request",
+				 ic->kind->name, h->msgtype, (unsigned long long)trans_id);
+		return;
+	}
+	ic->outstanding = NULL;
+	request_finish(rq, 0, h->status, body, len);
+	requests_pump(ic);
 }
 
 static void ic_send_negotiate(struct ic *ic)
@@ -202,23 +294,28 @@ static void ic_negotiate_answer(struct ic *ic, const uint8_t *body, uint32_t len
 	ic->framework = fw;
 	ic->message = msg;
 	ic->negotiated = true;
+	ic->answered = true;
 	log_info("%s IC: guest driver uses version %u.%u (framework %u.%u)", ic->kind->name,
 		 msg.major, msg.minor, fw.major, fw.minor);
 	if (ic->kind->negotiated)
 		ic->kind->negotiated(ic);
+	if (ic->on_negotiated)
+		ic->on_negotiated(ic->on_negotiated_opaque, ic);
+	requests_pump(ic);
 	return;
 refused:
+	ic->answered = true;
 	log_warn("%s IC: the guest accepted none of the versions offered", ic->kind->name);
 }
 
 static bool ic_notify(struct vmbus_channel *ch, void *opaque)
 {
 	struct ic *ic = opaque;
-	uint8_t pkt[IC_MAX_PACKET];
+	uint8_t *pkt = ic->rx;
 	uint32_t len;
 	int r;
 
-	while ((r = vmbus_chan_recv(ch, pkt, sizeof(pkt), &len)) != -EAGAIN) {
+	while ((r = vmbus_chan_recv(ch, pkt, ic->max_pkt, &len)) != -EAGAIN) {
 		const struct vmbus_packet_desc *d = (const void *)pkt;
 		struct ic_msg_hdr h;
 		uint32_t off;
@@ -230,18 +327,30 @@ static bool ic_notify(struct vmbus_channel *ch, void *opaque)
 		if (r < 0)
 			return true;
 		off = (uint32_t)d->offset8 * 8 + sizeof(struct ic_pipe_hdr);
-		if (d->type != VM_PKT_DATA_INBAND || len < off + sizeof(h))
+		if (d->type != VM_PKT_DATA_INBAND || d->offset8 * 8u < sizeof(*d) || len < off + sizeof(h))
 			continue;	/* not an IC message: nothing to answer */
 		memcpy(&h, pkt + off, sizeof(h));
 		off += sizeof(h);
-		if (!(h.flags & IC_FLAG_RESPONSE) || h.msgsize > len - off)
+		if (!(h.flags & IC_FLAG_RESPONSE))
 			continue;
-		if (h.msgtype == IC_MSGTYPE_NEGOTIATE)
-			ic_negotiate_answer(ic, pkt + off, h.msgsize);
-		else if (ic->negotiated && h.msgtype == ic->kind->msgtype && ic->kind->response)
+		if (h.msgsize > len - off) {
+			ic->dropped++;
+			continue;
+		}
+		if (h.msgtype == IC_MSGTYPE_NEGOTIATE) {
+			if (!ic->negotiated)
+				ic_negotiate_answer(ic, pkt + off, h.msgsize);
+		} else if (!ic->negotiated) {
+			continue;
+		} else if (ic->kind->request_timeout_ns) {
+			requests_answer(ic, d->trans_id, &h, pkt + off, h.msgsize);
+		} else if (h.msgtype == ic->kind->msgtype && ic->kind->response) {
 			ic->kind->response(ic, &h, pkt + off, h.msgsize);
+		}
 	}
 	vmbus_chan_recv_done(ch);
+	/* A request that did not fit goes now that the guest has read. */
+	requests_pump(ic);
 	return true;
 }
 
@@ -251,6 +360,7 @@ static int ic_open(struct vmbus_channel *ch, void *opaque)
 
 	ic->ch = ch;
 	ic->negotiated = false;
+	ic->answered = false;
 	ic_send_negotiate(ic);
 	if (ic->kind->period_ns && !ic->paused)
 		loop_timer_arm(ic->timer, ic->kind->period_ns, ic->kind->period_ns);
@@ -265,6 +375,8 @@ static void ic_close(struct vmbus_channel *ch, void *opaque)
 	loop_timer_disarm(ic->timer);
 	ic->ch = NULL;
 	ic->negotiated = false;
+	ic->answered = false;
+	requests_fail(ic, -EPIPE);
 }
 
 static const struct vmbus_dev_ops ic_ops = {
@@ -281,19 +393,24 @@ static void ic_tick(void *opaque)
 		ic->kind->tick(ic);
 }
 
-static struct ic *ic_new(struct vmbus *bus, struct loop *loop, const struct ic_kind *kind)
+struct ic *ic_new(struct vmbus *bus, struct loop *loop, const struct ic_kind *kind)
 {
 	struct ic *ic = calloc(1, sizeof(*ic));
 	struct vmbus_offer o = {
 		/* A message-mode pipe, as Hyper-V offers its ICs. */
 		.chn_flags = VMBUS_CHANNEL_ENUMERATE_DEVICE_INTERFACE | VMBUS_CHANNEL_NAMED_PIPE_MODE,
-		.max_pkt = IC_MAX_PACKET,
+		.max_pkt = kind->max_pkt ? kind->max_pkt : IC_MAX_PACKET,
 		.name = kind->name,
 	};
 
 	if (!ic)
 		return NULL;
 	ic->kind = kind;
+	ic->max_pkt = o.max_pkt;
+	ic->request_timeout_ns = kind->request_timeout_ns;
+	ic->rx = malloc(ic->max_pkt);
+	if (!ic->rx)
+		goto fail;
 	ic->pending_shutdown = -1;
 	o.user_def[0] = 4;	/* pipe mode: message */
 	if (vmbus_guid_parse(kind->class_id, &o.class_id) < 0 ||
@@ -302,12 +419,16 @@ static struct ic *ic_new(struct vmbus *bus, struct loop *loop, const struct ic_k
 	ic->timer = loop_timer_new(loop, ic_tick, ic);
 	if (!ic->timer)
 		goto fail;
+	if (kind->request_timeout_ns && !(ic->req_timer = loop_timer_new(loop, requests_timeout, ic)))
+		goto fail;
 	ic->dev = vmbus_device_add(bus, &o, &ic_ops, ic);
 	if (!ic->dev)
 		goto fail;
 	return ic;
 fail:
 	loop_timer_free(ic->timer);
+	loop_timer_free(ic->req_timer);
+	free(ic->rx);
 	free(ic);
 	return NULL;
 }
@@ -316,7 +437,10 @@ void ic_free(struct ic *ic)
 {
 	if (!ic)
 		return;
+	requests_fail(ic, -ECANCELED);
 	loop_timer_free(ic->timer);
+	loop_timer_free(ic->req_timer);
+	free(ic->rx);
 	free(ic);
 }
 
@@ -328,6 +452,9 @@ void ic_get_status(const struct ic *ic, struct ic_status *st)
 		.instance_id = ic->kind->instance_id,
 		.open = ic->ch != NULL,
 		.negotiated = ic->ch && ic->negotiated,
+		.answered = ic->ch && ic->answered,
+		.queued = ic->nqueued + (ic->outstanding != NULL),
+		.dropped = ic->dropped,
 		.major = ic->message.major,
 		.minor = ic->message.minor,
 	};
@@ -337,6 +464,7 @@ void ic_pause(struct ic *ic)
 {
 	ic->paused = true;
 	loop_timer_disarm(ic->timer);
+	requests_arm(ic);
 }
 
 void ic_resume(struct ic *ic)
@@ -347,6 +475,12 @@ void ic_resume(struct ic *ic)
 		loop_timer_arm(ic->timer, ic->kind->period_ns, ic->kind->period_ns);
 	if (ic->kind->msgtype == IC_MSGTYPE_TIMESYNC)
 		ic_timesync_sync(ic);
+	/* The time the VM was paused does not count: a paused guest cannot answer. */
+	if (ic->outstanding)
+		ic->outstanding->deadline_ns = loop_now_ns() + ic->request_timeout_ns;
+	for (struct ic_request *rq = ic->queue; rq; rq = rq->next)
+		rq->deadline_ns = loop_now_ns() + ic->request_timeout_ns;
+	requests_pump(ic);
 }
 
 /* ---- shutdown -------------------------------------------------------------------- */

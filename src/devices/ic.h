@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Hyper-V integration components: shutdown, heartbeat and time synchronization, the
- * VMBus devices Linux's hv_utils and Windows' ICs bind to. Every exchange is started
- * by the host: a version negotiation when the guest opens the channel, then requests
- * the guest answers.
+ * Hyper-V integration components: shutdown, heartbeat, time synchronization and key-
+ * value pair exchange (KVP, "Data Exchange"), the VMBus devices Linux's hv_utils and
+ * Windows' ICs bind to. Every exchange is started by the host: a version negotiation
+ * when the guest opens the channel, then requests the guest answers.
  */
 #ifndef HVKVM_IC_H
 #define HVKVM_IC_H
@@ -51,6 +51,9 @@ struct ic_status {
 	const char *class_id, *instance_id;
 	bool open;			/* the guest opened the channel */
 	bool negotiated;		/* and agreed on a version */
+	bool answered;			/* the guest answered the negotiation (even to refuse) */
+	unsigned queued;		/* requests waiting or with the guest */
+	uint64_t dropped;		/* answers that matched no request */
 	uint16_t major, minor;		/* the message version then */
 };
 void ic_get_status(const struct ic *ic, struct ic_status *st);
@@ -59,5 +62,78 @@ void ic_get_status(const struct ic *ic, struct ic_status *st);
  * on resume they start again, and time sync sends the host time with the sync flag. */
 void ic_pause(struct ic *ic);
 void ic_resume(struct ic *ic);
+
+/* Called on the loop thread each time the guest agreed on a version (again after
+ * each reopen of the channel). */
+typedef void ic_negotiated_fn(void *opaque, struct ic *ic);
+void ic_set_negotiated_notify(struct ic *ic, ic_negotiated_fn *fn, void *opaque);
+/* Forget the callbacks of every request made with opaque (they are never called). */
+void ic_cancel(struct ic *ic, void *opaque);
+/* Per-request timeout (0: the kind's own); for tests. */
+void ic_set_request_timeout(struct ic *ic, uint64_t ns);
+
+/* ---- KVP (Data Exchange) ---------------------------------------------------------- */
+
+/* The pools (Hyper-V's registry keys under Virtual Machine\... in Windows guests). */
+enum ic_kvp_pool {
+	IC_KVP_POOL_EXTERNAL,		/* host to guest, set by the user on the host */
+	IC_KVP_POOL_GUEST,		/* written inside the guest for the host */
+	IC_KVP_POOL_AUTO,		/* the guest's intrinsic data: name, OS, addresses */
+	IC_KVP_POOL_AUTO_EXTERNAL,	/* host to guest, what the host says itself */
+	IC_KVP_POOL_AUTO_INTERNAL,	/* never exchanged */
+	IC_KVP_POOL_COUNT,
+};
+
+/* HRESULTs the guest answers with. */
+#define IC_HV_S_OK		0x00000000u
+#define IC_HV_E_FAIL		0x80004005u
+#define IC_HV_S_CONT		0x80070103u	/* ERROR_NO_MORE_ITEMS: past the last record */
+
+/* Limits of the text: UTF-16 code units without the NUL, and the UTF-8 bytes that
+ * Linux's daemon takes. */
+#define IC_KVP_KEY_UNITS	255
+#define IC_KVP_VALUE_UNITS	1023
+#define IC_KVP_KEY_UTF8		511
+#define IC_KVP_VALUE_UTF8	2047
+
+/* What a KVP request ends with. err as in every IC request: 0 answered (status),
+ * -ETIMEDOUT, -EPIPE (channel closed, VM reset), -ECANCELED; -EPROTO: the guest's
+ * answer was malformed (why in the log). */
+struct ic_kvp_result {
+	int err;
+	uint32_t status;
+	/* ENUMERATE with status 0: the record, as UTF-8 (integers in decimal) */
+	uint32_t value_type;
+	char key[IC_KVP_KEY_UNITS * 3 + 1];
+	char value[IC_KVP_VALUE_UNITS * 3 + 1];
+	/* GET_IP_INFO with status 0: ';'-separated lists, as the guest sent them */
+	uint8_t addr_family, dhcp;
+	char ip[1024 * 3], subnet[1024 * 3], gateway[512 * 3], dns[1024 * 3];
+};
+typedef void ic_kvp_fn(void *opaque, const struct ic_kvp_result *r);
+
+struct ic *ic_kvp_new(struct vmbus *bus, struct loop *loop);
+/* Why s cannot be a key (or a value), NULL if it can: valid UTF-8, not empty (keys),
+ * within the limits above. */
+const char *ic_kvp_check_key(const char *s);
+const char *ic_kvp_check_value(const char *s);
+/*
+ * The operations, each one transaction; fn (may be NULL) gets the result later on the
+ * loop thread. 0, or -EINVAL (a key or value ic_kvp_check_*() refuses, a pool out of
+ * range), or what ic requests fail with at once: -ENODEV (the guest's KVP is not
+ * negotiated), -EBUSY (too many queued), -ENOMEM. fn is not called then.
+ */
+int ic_kvp_set(struct ic *ic, unsigned pool, const char *key, const char *value, ic_kvp_fn *fn, void *opaque);
+int ic_kvp_delete(struct ic *ic, unsigned pool, const char *key, ic_kvp_fn *fn, void *opaque);
+int ic_kvp_enumerate(struct ic *ic, unsigned pool, uint32_t index, ic_kvp_fn *fn, void *opaque);
+/* The addresses of the guest's adapter with this MAC (six hex pairs, any case), in
+ * the string form of message version 4.0 (what Linux negotiates); -EOPNOTSUPP if the
+ * guest negotiated another version. */
+int ic_kvp_get_ip_info(struct ic *ic, const char *mac, ic_kvp_fn *fn, void *opaque);
+
+/* The answer parser on its own, for the fuzz target: an ENUMERATE answer body
+ * (after the IC header) into r; 0 or -EPROTO. */
+int ic_kvp_parse_enumerate(const uint8_t *body, uint32_t len, uint8_t pool, struct ic_kvp_result *r);
+int ic_kvp_parse_ip_info(const uint8_t *body, uint32_t len, struct ic_kvp_result *r);
 
 #endif

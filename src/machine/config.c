@@ -62,6 +62,11 @@ void config_free(struct vm_config *cfg)
 	for (unsigned i = 0; i < cfg->nnets; i++)
 		config_net_free(&cfg->nets[i]);
 	free(cfg->nets);
+	for (unsigned i = 0; i < cfg->nkvp; i++) {
+		free(cfg->kvp[i].key);
+		free(cfg->kvp[i].value);
+	}
+	free(cfg->kvp);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

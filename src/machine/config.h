@@ -32,6 +32,7 @@
 #define CONFIG_CMDLINE_MAX	65535	/* BOOT_CMDLINE_MAX without the NUL; the kernel may allow less */
 #define CONFIG_NAME_MAX		63	/* a DNS label: usable as a host name and a systemd instance */
 #define CONFIG_SOCKET_PATH_MAX	107	/* sizeof(sockaddr_un.sun_path) without the NUL */
+#define CONFIG_MAX_KVP		64	/* host keys given to the guest (--kvp) */
 #define CONFIG_MAX_NETS		64	/* Windows Server 2019 Hyper-V's per-VM limit of synthetic NICs */
 #define CONFIG_NET_ID_MAX	32
 #define CONFIG_TAP_NAME_MAX	15	/* IFNAMSIZ - 1 */
@@ -61,6 +62,12 @@ struct net_config {
 	unsigned mtu;			/* CONFIG_NET_MTU_MIN..MAX; default 1500 */
 };
 
+/* A key the host gives the guest in KVP pool 0 (external) once its daemon answers. */
+struct kvp_config {
+	char *key;			/* ic_kvp_check_key() */
+	char *value;			/* ic_kvp_check_value() */
+};
+
 struct vm_config {
 	char *name;			/* NULL: unnamed */
 	char *kernel;
@@ -82,6 +89,8 @@ struct vm_config {
 	unsigned ndisks;
 	struct net_config *nets;
 	unsigned nnets;
+	struct kvp_config *kvp;
+	unsigned nkvp;
 };
 
 void config_init(struct vm_config *cfg);
@@ -139,6 +148,9 @@ void config_net_free(struct net_config *n);
  * it is freed. e->where names the whole device. */
 int config_add_disk(struct config_err *e, struct vm_config *cfg, struct disk_config *d);
 int config_add_net(struct config_err *e, struct vm_config *cfg, struct net_config *n);
+/* A host key (copied): a key given again takes the new value. 0, or -1 with the
+ * message in e. */
+int config_add_kvp(struct config_err *e, struct vm_config *cfg, const char *key, const char *value);
 
 /* Defaults that depend on the whole configuration, once both front ends are done:
  * the kernel command line and NIC ids. 0 or -1 with a message. */

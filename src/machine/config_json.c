@@ -195,6 +195,31 @@ static int load_devices(struct vm_config *cfg, const char *name, const char *key
 	return 0;
 }
 
+/* "kvp": { "key": "value", ... }: each pair as one --kvp. */
+static int load_kvp(struct vm_config *cfg, const char *name, struct json_object *obj, char *err, size_t errlen)
+{
+	char where[WHERE_MAX], got[64];
+	struct config_err e = { .buf = err, .len = errlen, .where = where, .json = true };
+
+	if (!json_object_is_type(obj, json_type_object)) {
+		snprintf(err, errlen, "%s: kvp: expected an object of string values, got %s", name,
+			 describe(obj, got, sizeof(got)));
+		return -1;
+	}
+	json_object_object_foreach(obj, k, v) {
+		snprintf(where, sizeof(where), "%s: kvp", name);
+		if (!json_object_is_type(v, json_type_string) ||
+		    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
+			snprintf(err, errlen, "%s: kvp: the value of a key must be a string without NUL, got %s", name,
+				 describe(v, got, sizeof(got)));
+			return -1;
+		}
+		if (config_add_kvp(&e, cfg, k, json_object_get_string(v)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int load_json(struct vm_config *cfg, const char *name, const char *text, size_t len,
 		     char *err, size_t errlen)
 {
@@ -256,6 +281,8 @@ static int load_json(struct vm_config *cfg, const char *name, const char *text, 
 		json_object_object_foreach(root, k, v) {
 			if (!strcmp(k, "disks") || !strcmp(k, "nets")) {
 				r = load_devices(cfg, name, k, v, err, errlen);
+			} else if (!strcmp(k, "kvp")) {
+				r = load_kvp(cfg, name, v, err, errlen);
 			} else {
 				where_key(where, sizeof(where), name, "", k);
 				e.got = NULL;
@@ -406,7 +433,7 @@ static int print_pretty(const char *s, FILE *out)
 int config_print_json(const struct vm_config *cfg, FILE *out)
 {
 	static const char *const levels[] = { "error", "warn", "info", "debug" };
-	struct json_object *root = json_object_new_object(), *disks, *nets;
+	struct json_object *root = json_object_new_object(), *disks, *nets, *kvp;
 	char buf[256];
 	const char *s;
 	int r = 0;
@@ -445,6 +472,9 @@ int config_print_json(const struct vm_config *cfg, FILE *out)
 	add(root, "nets", nets = json_object_new_array());
 	for (unsigned i = 0; i < cfg->nnets && nets; i++)
 		json_object_array_add(nets, net_json(&cfg->nets[i]));
+	add(root, "kvp", kvp = json_object_new_object());
+	for (unsigned i = 0; i < cfg->nkvp && kvp; i++)
+		add(kvp, cfg->kvp[i].key, json_object_new_string(cfg->kvp[i].value));
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 					   JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s || print_pretty(s, out) < 0)

@@ -5,6 +5,7 @@
  * and the JSON file both come through config_set() and config_add_*().
  */
 #include "config.h"
+#include "ic.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -553,6 +554,7 @@ static const struct config_key vm_keys[] = {
 	{ "api-socket", "a path", set_api_socket },
 	{ "disks", "an array of disk objects", NULL },
 	{ "nets", "an array of network adapter objects", NULL },
+	{ "kvp", "an object of string values: keys the guest finds in KVP pool 0", NULL },
 	{ NULL, NULL, NULL },
 };
 
@@ -732,5 +734,40 @@ int config_add_net(struct config_err *e, struct vm_config *cfg, struct net_confi
 	}
 	cfg->nets[cfg->nnets++] = *n;
 	memset(n, 0, sizeof(*n));
+	return 0;
+}
+
+int config_add_kvp(struct config_err *e, struct vm_config *cfg, const char *key, const char *value)
+{
+	struct kvp_config *grown;
+	const char *broken;
+	char *k, *v;
+
+	if ((broken = ic_kvp_check_key(key)))
+		return fail_plain(e, "a KVP key must be %s", broken);
+	if ((broken = ic_kvp_check_value(value)))
+		return fail_plain(e, "a KVP value must be %s", broken);
+	if (!(v = strdup(value)))
+		return fail_plain(e, "%s", strerror(ENOMEM));
+	for (unsigned i = 0; i < cfg->nkvp; i++) {
+		if (!strcmp(cfg->kvp[i].key, key)) {
+			free(cfg->kvp[i].value);
+			cfg->kvp[i].value = v;
+			return 0;
+		}
+	}
+	if (cfg->nkvp == CONFIG_MAX_KVP) {
+		free(v);
+		return fail_plain(e, "too many KVP keys (at most %u)", CONFIG_MAX_KVP);
+	}
+	k = strdup(key);
+	grown = k ? realloc(cfg->kvp, (cfg->nkvp + 1) * sizeof(*grown)) : NULL;
+	if (!grown) {
+		free(k);
+		free(v);
+		return fail_plain(e, "%s", strerror(ENOMEM));
+	}
+	cfg->kvp = grown;
+	cfg->kvp[cfg->nkvp++] = (struct kvp_config){ k, v };
 	return 0;
 }

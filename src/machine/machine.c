@@ -38,6 +38,7 @@ static void machine_pause_ics(struct vm *vm, void *opaque)
 	ic_pause(m->ic_shutdown);
 	ic_pause(m->ic_heartbeat);
 	ic_pause(m->ic_timesync);
+	ic_pause(m->ic_kvp);
 }
 
 static void machine_resume_ics(struct vm *vm, void *opaque)
@@ -48,6 +49,25 @@ static void machine_resume_ics(struct vm *vm, void *opaque)
 	ic_resume(m->ic_shutdown);
 	ic_resume(m->ic_heartbeat);
 	ic_resume(m->ic_timesync);
+	ic_resume(m->ic_kvp);
+}
+
+/* The guest's KVP daemon is there: give it the host's keys (--kvp). */
+static void machine_kvp_negotiated(void *opaque, struct ic *ic)
+{
+	struct machine *m = opaque;
+
+	for (unsigned i = 0; i < m->cfg->nkvp; i++) {
+		int r = ic_kvp_set(ic, IC_KVP_POOL_EXTERNAL, m->cfg->kvp[i].key, m->cfg->kvp[i].value, NULL, NULL);
+
+		if (r < 0)
+			log_warn("KVP IC: cannot give the guest key \"%s\": %s", m->cfg->kvp[i].key, strerror(-r));
+	}
+}
+
+void machine_kvp_attach(struct machine *m)
+{
+	ic_set_negotiated_notify(m->ic_kvp, machine_kvp_negotiated, m);
 }
 
 /*
@@ -114,8 +134,10 @@ static int machine_create_vmbus(struct machine *m)
 	m->ic_shutdown = ic_shutdown_new(m->vmbus, vm->loop);
 	m->ic_heartbeat = ic_heartbeat_new(m->vmbus, vm->loop);
 	m->ic_timesync = ic_timesync_new(m->vmbus, vm->loop, machine_ref_time, m->hv);
-	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync)
+	m->ic_kvp = ic_kvp_new(m->vmbus, vm->loop);
+	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp)
 		return -1;
+	machine_kvp_attach(m);
 	return vm_add_pause_hook(vm, machine_pause_ics, m) < 0 ||
 	       vm_add_resume_hook(vm, machine_resume_ics, m) < 0 ? -1 : 0;
 }
@@ -410,6 +432,7 @@ void machine_destroy(struct machine *m)
 	ic_free(m->ic_shutdown);
 	ic_free(m->ic_heartbeat);
 	ic_free(m->ic_timesync);
+	ic_free(m->ic_kvp);
 	hv_free(m->hv);
 	if (m->pc.vm)
 		pc_fini(&m->pc);

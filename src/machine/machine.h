@@ -46,7 +46,7 @@ struct machine {
 	struct pc pc;
 	struct hv *hv;			/* NULL with --hv off */
 	struct vmbus *vmbus;		/* NULL without the SynIC */
-	struct ic *ic_shutdown, *ic_heartbeat, *ic_timesync;
+	struct ic *ic_shutdown, *ic_heartbeat, *ic_timesync, *ic_kvp;
 	struct storvsp *storvsp[CONFIG_MAX_CONTROLLERS];
 	struct machine_net nets[CONFIG_MAX_NETS];				/* loop thread */
 	struct machine_disk disks[CONFIG_MAX_CONTROLLERS][CONFIG_MAX_LUNS];	/* loop thread */
@@ -80,5 +80,8 @@ int machine_attach_net(struct machine *m, const struct net_config *nc, char *err
 int machine_detach_net(struct machine *m, const char *id, char *err, size_t errlen);
 struct machine_net *machine_find_net(struct machine *m, const char *id);
 void machine_print_stats(struct machine *m, FILE *out);
+/* Set the configuration's KVP keys (--kvp) in the guest's pool 0 each time its KVP
+ * driver and daemon agree on a version (machine_create does this). */
+void machine_kvp_attach(struct machine *m);
 
 #endif

@@ -29,7 +29,9 @@ static const char usage[] =
 	"         guest.heartbeat disk.add path=F [controller=N lun=N readonly=B cache=none|writeback\n"
 	"         serial=S] disk.remove [controller=N] lun=N net.add tap=T [mac=M mtu=N id=I]\n"
 	"         net.remove id=I net.set_link id=I up=B events.subscribe [types:=JSON]\n"
-	"         events.unsubscribe   (man hvkvm: what each takes and returns)\n"
+	"         events.unsubscribe guest.info guest.ip mac=M kvp.list [pool=N]\n"
+	"         kvp.get [pool=N] key=K kvp.set [pool=0|3] key=K value=V\n"
+	"         kvp.delete [pool=0|3] key=K   (man hvkvm: what each takes and returns)\n"
 	"Exit status: 0 success, 1 error reply, 2 usage, 3 connection failed, 4 timeout.\n";
 
 /* JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */

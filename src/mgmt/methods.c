@@ -38,6 +38,7 @@ struct mgmt_methods {
 	struct machine *machine;
 	struct shutdown_wait *waits;
 	enum ic_heartbeat_state hb_last;
+	struct mgmt_guest *guest;
 };
 
 static struct json_object *hex64(uint64_t v)
@@ -145,6 +146,7 @@ static struct json_object *ic_device(const char *id, const struct ic *ic)
 	add(d, "open", json_object_new_boolean(st.open));
 	add(d, "negotiated", json_object_new_boolean(st.negotiated));
 	add(d, "version", st.negotiated ? json_object_new_string(v) : NULL);
+	add(d, "answered", json_object_new_boolean(st.answered));
 	return d;
 }
 
@@ -250,6 +252,8 @@ static void vm_info(struct mgmt_call *call, struct json_object *params, void *op
 		json_object_array_add(devs, ic_device("heartbeat", m->ic_heartbeat));
 	if (m->ic_timesync)
 		json_object_array_add(devs, ic_device("timesync", m->ic_timesync));
+	if (m->ic_kvp)
+		json_object_array_add(devs, ic_device("kvp", m->ic_kvp));
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
 		if (m->storvsp[i])
 			json_object_array_add(devs, scsi_device(m, i));
@@ -645,7 +649,8 @@ struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine)
 		}
 	}
 	if (mgmt_disk_methods_register(m, machine) < 0 || mgmt_net_methods_register(m, machine) < 0 ||
-	    vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
+	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
+		mgmt_guest_methods_free(mm->guest);
 		free(mm);
 		return NULL;
 	}
@@ -671,5 +676,6 @@ void mgmt_methods_free(struct mgmt_methods *mm)
 		shutdown_wait_free(mm->waits);
 		mgmt_error(call, MGMT_ERR_CANCELLED, NULL, "hvkvm is exiting");
 	}
+	mgmt_guest_methods_free(mm->guest);
 	free(mm);
 }

@@ -36,6 +36,11 @@ bool mgmt_param_keeps(struct mgmt_call *call, const char *key, const char *broke
  */
 int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine);
 int mgmt_net_methods_register(struct mgmt *m, struct machine *machine);
+/* guest.info, guest.ip and kvp.*: guest_methods.c. Its calls wait for the guest; free
+ * answers those still waiting. */
+struct mgmt_guest;
+struct mgmt_guest *mgmt_guest_methods_new(struct mgmt *m, struct machine *machine);
+void mgmt_guest_methods_free(struct mgmt_guest *mg);
 /* An adapter as net.* methods and vm.info show it: id, tap, mac, mtu, link. */
 struct machine_net;
 struct json_object;

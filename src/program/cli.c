@@ -105,6 +105,27 @@ static int opt_device(struct cli_ctx *c, const struct cli_option *o, const char 
 	return r;
 }
 
+/* --kvp KEY=VALUE: the value may hold anything, '=' and ',' included. */
+static int opt_kvp(struct cli_ctx *c, const struct cli_option *o, const char *arg)
+{
+	char where[WHERE_MAX], *copy, *eq;
+	struct config_err e = { .buf = c->err, .len = c->errlen, .where = where };
+	int r;
+
+	(void)o;
+	where_arg(where, sizeof(where), "--kvp", arg);
+	eq = strchr(arg, '=');
+	if (!eq || eq == arg)
+		return fail(c, "--kvp %s: expected KEY=VALUE", arg);
+	copy = strdup(arg);
+	if (!copy)
+		return fail(c, "--kvp: %s", strerror(ENOMEM));
+	copy[eq - arg] = '\0';
+	r = config_add_kvp(&e, c->cfg, copy, copy + (eq - arg) + 1);
+	free(copy);
+	return r;
+}
+
 /* The file was read before any other option (cli_parse); here only its count. */
 static int opt_config(struct cli_ctx *c, const struct cli_option *o, const char *arg)
 {
@@ -134,6 +155,7 @@ static const struct cli_option options[] = {
 	{ "serial", 0, "stdio|file:PATH|none", "where COM1 goes (default stdio; Ctrl-A x quits, Ctrl-A h helps)", opt_setting },
 	{ "disk", 0, "path=FILE[,...]", "a SCSI disk on a VMBus storage controller (repeatable; see README)", opt_device },
 	{ "net", 0, "tap=NAME[,...]", "a network adapter on a host tap interface (repeatable; see README)", opt_device },
+	{ "kvp", 0, "KEY=VALUE", "a key the guest's KVP daemon finds in pool 0 (repeatable)", opt_kvp },
 	{ "hv", 0, "LIST|on|off", "Hyper-V enlightenments (default on: all; see README)", opt_setting },
 	{ "on-crash", 0, "exit|reset", "when the guest reports a crash: exit with status 5 (default) or restart it", opt_setting },
 	{ "stats", 0, NULL, "print exit, MSR, hypercall, SynIC and VMBus counters when hvkvm exits", opt_setting },

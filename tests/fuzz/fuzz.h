@@ -206,6 +206,21 @@ enum {
 	IC_OP_OPEN,		/* u8 chan */
 	IC_OP_COUNT
 };
+/* fuzz_kvp: u8 selector. sel & 3 == 2: channel mode, then ops; else the KVP message as
+ * the guest answered it (after the IC header), for GET_IP_INFO (bit 0) or ENUMERATE of
+ * pool (sel >> 2) % 5. */
+enum {
+	KV_OP_HOST,		/* u8 what (0 enumerate, 1 set, 2 delete, 3 ip info), u8 pool,
+				 * u32 index, u8 key, u8 value (texts) */
+	KV_OP_ANSWER,		/* u8 how, u8 edits, [u32 status], edits x (u16 offset, u8 byte),
+				 * [u64 trans_id], [u16 length]: the guest answers in place */
+	KV_OP_PACKET,		/* u16 type, u16 flags, u8 trans_id, u16 len (% 8192), bytes */
+	KV_OP_RING_CTL,		/* u8 field (ring << 2 | index), u32 value */
+	KV_OP_CLOSE,
+	KV_OP_OPEN,
+	KV_OP_COUNT
+};
+
 #define FZ_IC_COUNT		3
 #define FZ_IC_RAM		(2u << 20)
 #define FZ_IC_RING_PAGES	3

@@ -1557,6 +1557,91 @@ static void seeds_net_csum(void)
 	nc_seed("len-short", false, 17, 300, 34, 6, 3, NULL, 0);
 }
 
+/* UTF-16LE of ASCII text at p (no NUL written: the zeroed message holds it). */
+static uint32_t kvp_text(uint8_t *p, const char *t)
+{
+	uint32_t n = 0;
+
+	for (; t[n]; n++)
+		p[2 * n] = (uint8_t)t[n];
+	return 2 * (n + 1);
+}
+
+/* An ENUMERATE answer as hv_kvp_daemon writes it, or an integer record. */
+static void kvp_record(const char *name, uint8_t pool, const char *key, const char *value, uint32_t type)
+{
+	struct seed s = { .n = 1 + 2580 };
+	uint8_t *m = s.b + 1;
+	uint32_t ks, vs;
+
+	memset(s.b, 0, sizeof(s.b));
+	s.b[0] = (uint8_t)(pool << 2);
+	m[0] = 3;
+	m[1] = pool;
+	ks = kvp_text(m + 20, key);
+	if (type == 1) {
+		vs = kvp_text(m + 532, value);
+	} else {
+		vs = type == 4 ? 4 : 8;
+		m[532] = 42;
+	}
+	memcpy(m + 8, &type, 4);
+	memcpy(m + 12, &ks, 4);
+	memcpy(m + 16, &vs, 4);
+	emit("kvp", name, &s);
+}
+
+static void seeds_kvp(void)
+{
+	struct seed s = { .n = 1 + 7428 };
+	uint8_t *m = s.b + 1;
+
+	kvp_record("fqdn", 2, "FullyQualifiedDomainName", "debian.example", 1);
+	kvp_record("ipv4", 2, "NetworkAddressIPv4", "192.168.7.2;10.0.0.5", 1);
+	kvp_record("external", 0, "Role", "web", 1);
+	kvp_record("dword", 1, "Count", NULL, 4);
+	kvp_record("qword", 1, "Big", NULL, 11);
+	memset(s.b, 0, sizeof(s.b));
+	s.b[0] = 1;
+	m[0] = 4;
+	kvp_text(m + 2, "00:15:5D:00:00:01");
+	m[258] = 3;
+	m[259] = 1;
+	kvp_text(m + 260, "192.168.7.2;fe80::215:5dff:fe00:1");
+	kvp_text(m + 2308, "255.255.255.0;64");
+	kvp_text(m + 4356, "192.168.7.1");
+	kvp_text(m + 5380, "192.168.7.1;9.9.9.9");
+	emit("kvp", "ip-info", &s);
+
+	/* Channel mode: Linux negotiates 4.0, then the host asks and the guest answers. */
+	memset(&s, 0, sizeof(s));
+	u8(&s, 2);
+	u8(&s, KV_OP_ANSWER), u8(&s, 1), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 0), u8(&s, 2), u32(&s, 0), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_ANSWER), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 1), u8(&s, 0), u32(&s, 0), u8(&s, 2), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 0), u8(&s, 0), u32(&s, 0), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_ANSWER), u8(&s, 0), u8(&s, 0);
+	/* the ENUMERATE answered with a record: REG_SZ, key "R", value "" (the message
+	 * starts 28 bytes after the pipe header) */
+	u8(&s, KV_OP_ANSWER), u8(&s, 0), u8(&s, 4);
+	u16(&s, 28 + 8), u8(&s, 1);
+	u16(&s, 28 + 12), u8(&s, 4);
+	u16(&s, 28 + 16), u8(&s, 2);
+	u16(&s, 28 + 20), u8(&s, 'R');
+	u8(&s, KV_OP_HOST), u8(&s, 7), u8(&s, 0), u32(&s, 0), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_ANSWER), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 0), u8(&s, 2), u32(&s, 10), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_ANSWER), u8(&s, 0x20), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 0), u8(&s, 1), u32(&s, 0), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_CLOSE);
+	u8(&s, KV_OP_OPEN);
+	u8(&s, KV_OP_ANSWER), u8(&s, 1), u8(&s, 0);
+	u8(&s, KV_OP_HOST), u8(&s, 2), u8(&s, 0), u32(&s, 0), u8(&s, 0), u8(&s, 0);
+	u8(&s, KV_OP_ANSWER), u8(&s, 0x40), u8(&s, 0), u64(&s, 99);
+	emit("kvp", "channel", &s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -1578,5 +1663,6 @@ int main(int argc, char **argv)
 	seeds_hypercall();
 	seeds_config();
 	seeds_jsonrpc();
+	seeds_kvp();
 	return 0;
 }

@@ -263,7 +263,7 @@ START_TEST(unknown_keys)
 	assert_load_err(load("{\"cpus\": 1, \"memroy\": \"1G\"}"),
 			"vm.json: memroy: unknown key (known: name, kernel, initrd, cmdline, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, disks, nets)");
+			"seccomp, api-socket, disks, nets, kvp)");
 	assert_load_err(load("{\"disks\": [{\"path\": \"a\"}, {\"path\": \"b\", \"format\": \"raw\"}]}"),
 			"vm.json: disks[1].format: unknown key (known: path, readonly, serial, cache, controller, lun)");
 	assert_load_err(load("{\"nets\": [{\"tap\": \"t\", \"vlan\": 3}]}"),
@@ -806,7 +806,7 @@ START_TEST(print_round_trip_everything)
 	      "--disk", "path=/images/a b.img,serial=A-1,readonly=on,cache=none,controller=2,lun=5",
 	      "--disk", "path=/images/c.img", "--disk", "path=/images/d.img,controller=2",
 	      "--net", "tap=tap0", "--net", "tap=tap1,mac=02:11:22:33:44:55,mtu=9000,id=storage",
-	      "--print-config", NULL);
+	      "--kvp", "Role=web,db=x", "--kvp", "Cl\xc3\xa9=\"quoted\"", "--print-config", NULL);
 	ck_assert_msg(run.r == CLI_EXIT_OK, "%s", run.err);
 	/* Every key of every scope is printed when it has a value. */
 	for (enum config_scope s = CONFIG_SCOPE_VM; s <= CONFIG_SCOPE_NET; s++) {
@@ -876,7 +876,7 @@ START_TEST(errors_one_line)
 	assert_load_err(load("{\"kern\\nel\": \"k\"}"),
 			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, disks, nets)");
+			"seccomp, api-socket, disks, nets, kvp)");
 	assert_load_err_has(load("{\"hv\": \"relaxed\\r\\u001b[2J\"}"), "vm.json: hv: ", NULL);
 	ck_assert_ptr_null(strpbrk(err, "\r\n\x1b"));
 	assert_load_err_has(load("{\"disks\": [{\"path\": \"a\", \"ca\\nche\": 1}]}"),
@@ -910,6 +910,71 @@ START_TEST(cli_not_utf8)
 END_TEST
 
 /* Every key of the file is an option of the same name (but the device lists). */
+START_TEST(kvp_keys)
+{
+	char big[300];
+
+	assert_load_ok(loadf("{\"kvp\": {\"Role\": \"web\", \"Zone\": \"\"}}"));
+	ck_assert_uint_eq(cfg.nkvp, 2);
+	ck_assert_str_eq(cfg.kvp[0].key, "Role");
+	ck_assert_str_eq(cfg.kvp[1].value, "");
+	assert_load_err_has(loadf("{\"kvp\": [\"Role\"]}"), "vm.json: kvp: expected an object", NULL);
+	assert_load_err_has(loadf("{\"kvp\": {\"Role\": 5}}"), "vm.json: kvp: the value of a key must be a string",
+			    NULL);
+	assert_load_err_has(loadf("{\"kvp\": {\"\": \"x\"}}"), "a KVP key must be a non-empty string", NULL);
+
+	/* A value may hold '=' and ','; a key given again takes the last value. */
+	parse("--kernel", kernel_path, "--kvp", "Role=a=b,c", "--kvp", "Zone=eu", "--kvp", "Role=db", NULL);
+	assert_run_ok();
+	ck_assert_uint_eq(run.cfg.nkvp, 2);
+	ck_assert_str_eq(run.cfg.kvp[0].value, "db");
+	ck_assert_str_eq(run.cfg.kvp[1].value, "eu");
+	parse("--kernel", kernel_path, "--kvp", "Role=a=b,c", NULL);
+	assert_run_ok();
+	ck_assert_str_eq(run.cfg.kvp[0].value, "a=b,c");
+	parse("--kernel", kernel_path, "--kvp", "Role", NULL);
+	ck_assert_int_eq(run.r, CLI_ERROR);
+	ck_assert_str_eq(run.err, "--kvp Role: expected KEY=VALUE");
+	parse("--kernel", kernel_path, "--kvp", "=x", NULL);
+	ck_assert_int_eq(run.r, CLI_ERROR);
+	memset(big, 'k', 256);
+	strcpy(big + 256, "=v");
+	parse("--kernel", kernel_path, "--kvp", big, NULL);
+	ck_assert_int_eq(run.r, CLI_ERROR);
+	ck_assert_msg(strstr(run.err, "at most 255 UTF-16 code units"), "%s", run.err);
+	parse("--kernel", kernel_path, "--kvp", "k=\xff", NULL);
+	ck_assert_int_eq(run.r, CLI_ERROR);
+	ck_assert_msg(strstr(run.err, "a KVP value must be valid UTF-8"), "%s", run.err);
+	/* at most 64 */
+	{
+		const char *argv[140];
+		char keys[65][16];
+		int n = 0;
+
+		for (int i = 0; i < 65; i++) {
+			snprintf(keys[i], sizeof(keys[i]), "k%d=v", i);
+			argv[n++] = "--kvp";
+			argv[n++] = keys[i];
+		}
+		run_free();
+		config_init(&run.cfg);
+		{
+			char *av[140];
+			FILE *f = open_memstream(&run.out, &run.outlen);
+
+			av[0] = "hvkvm";
+			for (int i = 0; i < n; i++)
+				av[i + 1] = (char *)argv[i];
+			av[n + 1] = NULL;
+			run.r = cli_parse(n + 1, av, &run.cfg, f, run.err, sizeof(run.err));
+			fclose(f);
+		}
+		ck_assert_int_eq(run.r, CLI_ERROR);
+		ck_assert_msg(strstr(run.err, "too many KVP keys (at most 64)"), "%s", run.err);
+	}
+}
+END_TEST
+
 START_TEST(schema_matches_options)
 {
 	const char *k;
@@ -1097,6 +1162,7 @@ int main(void)
 	tcase_add_test(tc, errors_one_line);
 	tcase_add_test(tc, cli_not_utf8);
 	tcase_add_test(tc, schema_matches_options);
+	tcase_add_test(tc, kvp_keys);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("values");

@@ -221,6 +221,12 @@ START_TEST(without_guest_drivers)
 	json_object_put(rpc_err("vm.shutdown", "{\"timeout_s\":\"5\"}", JSONRPC_INVALID_PARAMS));
 	json_object_put(rpc_err("vm.shutdown", "{\"timeout\":5}", JSONRPC_INVALID_PARAMS));
 	json_object_put(rpc_err("guest.heartbeat", NULL, MGMT_ERR_NO_DEVICE));
+	/* KVP needs VMBus */
+	r = rpc_err("guest.info", NULL, MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(str(get(r, "error"), "message"), "VMBus is off"));
+	json_object_put(r);
+	json_object_put(rpc_err("kvp.set", "{\"key\":\"k\",\"value\":\"v\"}", MGMT_ERR_NO_DEVICE));
+	json_object_put(rpc_err("kvp.set", "{\"pool\":2,\"key\":\"k\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
 	/* disks need VMBus */
 	r = rpc_err("disk.add", "{\"path\":\"/nonexistent.img\"}", MGMT_ERR_NO_DEVICE);
 	ck_assert_ptr_nonnull(strstr(str(get(r, "error"), "message"), "VMBus"));

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * guest.info, kvp.list, kvp.get, kvp.set and kvp.delete: what the guest tells the host
+ * and what the host tells it, over the KVP integration component. Each call is one or
+ * more transactions with the guest, answered when the last one is; the loop never
+ * waits for the guest.
+ */
+#include "ic.h"
+#include "jsonrpc.h"
+#include "log.h"
+#include "machine.h"
+#include "methods.h"
+#include "mgmt.h"
+#include "vm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INFO_MAX_ITEMS		64	/* pool 2 records guest.info reads at most */
+#define LIST_MAX_ITEMS		1024	/* kvp.list and kvp.get */
+#define LIST_MAX_BYTES		(384u << 10)	/* of keys and values in one reply, as JSON */
+
+enum op_kind { OP_INFO, OP_LIST, OP_GET, OP_SET, OP_DELETE, OP_IP };
+
+struct kvp_op {
+	struct mgmt_guest *mg;
+	struct mgmt_call *call;
+	enum op_kind kind;
+	unsigned pool;
+	uint32_t index;
+	size_t bytes;
+	char *key;			/* kvp.get: the key looked for */
+	struct json_object *acc;	/* guest.info: the pairs; kvp.list: the items */
+	struct kvp_op *prev, *next;
+};
+
+struct mgmt_guest {
+	struct machine *machine;
+	struct kvp_op *ops;
+};
+
+static void op_free(struct kvp_op *op)
+{
+	if (op->prev)
+		op->prev->next = op->next;
+	else
+		op->mg->ops = op->next;
+	if (op->next)
+		op->next->prev = op->prev;
+	free(op->key);
+	json_object_put(op->acc);
+	free(op);
+}
+
+static void op_cancel(struct mgmt_call *call, void *opaque)
+{
+	struct kvp_op *op = opaque;
+
+	(void)call;
+	ic_cancel(op->mg->machine->ic_kvp, op);
+	op_free(op);
+}
+
+static struct json_object *hresult(uint32_t status)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "0x%08x", status);
+	return json_object_new_string(s);
+}
+
+/* Why the guest's KVP cannot be asked, as an error to call; false if it can. */
+static bool kvp_unavailable(struct mgmt_call *call, struct machine *m)
+{
+	struct ic_status st;
+
+	if (!mgmt_vm_alive(call, m->vm))
+		return true;
+	if (vm_get_state(m->vm) == VM_STATE_PAUSED) {
+		mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string("paused"),
+			   "the VM is paused: resume it first, a paused guest cannot answer");
+		return true;
+	}
+	if (!m->ic_kvp) {
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("kvp"),
+			   "no KVP integration component (VMBus is off)");
+		return true;
+	}
+	ic_get_status(m->ic_kvp, &st);
+	if (st.negotiated)
+		return false;
+	if (!st.open)
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("kvp"),
+			   "the guest has no driver on its KVP integration component (hv_utils not loaded?)");
+	else if (!st.answered)
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("kvp"),
+			   "the guest's KVP daemon (hv_kvp_daemon) is not answering: is it installed and running?");
+	else
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("kvp"),
+			   "the guest accepted none of the KVP versions offered");
+	return true;
+}
+
+/* A request that could not even be queued. */
+static void submit_failed(struct mgmt_call *call, struct machine *m, int r)
+{
+	struct json_object *d;
+
+	if (r == -ENODEV && kvp_unavailable(call, m))
+		return;
+	if (r == -EBUSY) {
+		mgmt_error(call, MGMT_ERR_LIMIT, NULL, "too many KVP requests are waiting for the guest");
+		return;
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "errno", json_object_new_int(-r));
+	mgmt_error(call, MGMT_ERR_FAILED, d, "cannot send the KVP request: %s", strerror(-r));
+}
+
+/* A transaction that ended without what was asked for (err set, or a status). */
+static void result_failed(struct mgmt_call *call, const struct ic_kvp_result *r)
+{
+	struct json_object *d = json_object_new_object();
+
+	switch (r->err) {
+	case 0:
+		json_object_object_add(d, "status", hresult(r->status));
+		mgmt_error(call, MGMT_ERR_FAILED, d, "the guest's KVP daemon answered with status 0x%08x%s", r->status,
+			   r->status == IC_HV_E_FAIL ? " (E_FAIL)" : "");
+		return;
+	case -ETIMEDOUT:
+		json_object_put(d);
+		mgmt_error(call, MGMT_ERR_TIMEOUT, NULL, "the guest's KVP daemon did not answer in time");
+		return;
+	case -EPIPE:
+	case -ECANCELED:
+		json_object_put(d);
+		mgmt_error(call, MGMT_ERR_CANCELLED, NULL,
+			   "the guest's KVP channel closed before it answered (driver unloaded or VM reset)");
+		return;
+	default:
+		json_object_object_add(d, "errno", json_object_new_int(-r->err));
+		mgmt_error(call, MGMT_ERR_FAILED, d, "the guest's KVP answer was unusable: %s",
+			   r->err == -EPROTO ? "malformed" : strerror(-r->err));
+		return;
+	}
+}
+
+/* guest.info's fields from pool 2, the keys Hyper-V guests fill in. */
+static const struct {
+	const char *kvp, *json;
+} info_keys[] = {
+	{ "FullyQualifiedDomainName", "fqdn" },
+	{ "OSName", "os_name" },
+	{ "OSVersion", "os_version" },
+	{ "OSMajorVersion", "os_major" },
+	{ "OSMinorVersion", "os_minor" },
+	{ "OSBuildNumber", "os_build" },
+	{ "ProcessorArchitecture", "arch" },
+	{ "IntegrationServicesVersion", "integration_services_version" },
+};
+
+static struct json_object *split_list(const char *s)
+{
+	struct json_object *a = json_object_new_array();
+
+	while (s && *s) {
+		size_t n = strcspn(s, ";");
+
+		if (n)
+			json_object_array_add(a, json_object_new_string_len(s, (int)n));
+		s += n;
+		if (*s)
+			s++;
+	}
+	return a;
+}
+
+static void info_reply(struct kvp_op *op)
+{
+	struct json_object *r = json_object_new_object(), *v;
+	struct mgmt_call *call = op->call;
+
+	for (size_t i = 0; i < sizeof(info_keys) / sizeof(info_keys[0]); i++)
+		json_object_object_add(r, info_keys[i].json,
+				       json_object_object_get_ex(op->acc, info_keys[i].kvp, &v) ?
+					       json_object_get(v) : NULL);
+	json_object_object_get_ex(op->acc, "NetworkAddressIPv4", &v);
+	json_object_object_add(r, "ipv4", split_list(v ? json_object_get_string(v) : NULL));
+	v = NULL;
+	json_object_object_get_ex(op->acc, "NetworkAddressIPv6", &v);
+	json_object_object_add(r, "ipv6", split_list(v ? json_object_get_string(v) : NULL));
+	json_object_object_add(r, "pairs", json_object_get(op->acc));
+	op_free(op);
+	mgmt_reply(call, r);
+}
+
+/* What s costs in a reply: control characters become \u00XX, quotes and slashes two. */
+static size_t json_cost(const char *s)
+{
+	size_t n = 2;
+
+	for (; *s; s++)
+		n += (unsigned char)*s < 0x20 ? 6 : *s == '"' || *s == '\\' || *s == '/' ? 2 : 1;
+	return n;
+}
+
+static void op_done(void *opaque, const struct ic_kvp_result *r);
+
+/* The next ENUMERATE of a listing op; false after answering the call. */
+static bool op_next(struct kvp_op *op)
+{
+	int e = ic_kvp_enumerate(op->mg->machine->ic_kvp, op->pool, op->index, op_done, op);
+
+	if (e < 0) {
+		struct mgmt_call *call = op->call;
+		struct machine *m = op->mg->machine;
+
+		op_free(op);
+		submit_failed(call, m, e);
+		return false;
+	}
+	return true;
+}
+
+static void op_done(void *opaque, const struct ic_kvp_result *r)
+{
+	struct kvp_op *op = opaque;
+	struct mgmt_call *call = op->call;
+	bool end = !r->err && r->status == IC_HV_S_CONT;
+	struct json_object *res;
+
+	/* Past the last record of a listing is its normal end. */
+	if ((r->err || r->status != IC_HV_S_OK) && !(end && (op->kind == OP_INFO || op->kind == OP_LIST ||
+							      op->kind == OP_GET))) {
+		/* Linux's daemon ends an enumeration with an error status too. */
+		if (op->kind == OP_INFO && !r->err && json_object_object_length(op->acc)) {
+			info_reply(op);
+			return;
+		}
+		op_free(op);
+		result_failed(call, r);
+		return;
+	}
+	switch (op->kind) {
+	case OP_INFO:
+		if (!end)
+			op->bytes += 2 * (json_cost(r->key) + json_cost(r->value)) + 16;
+		if (end || op->index + 1 >= INFO_MAX_ITEMS || op->bytes >= LIST_MAX_BYTES) {
+			if (!end)
+				json_object_object_add(op->acc, r->key, json_object_new_string(r->value));
+			info_reply(op);
+			return;
+		}
+		json_object_object_add(op->acc, r->key, json_object_new_string(r->value));
+		break;
+	case OP_LIST: {
+		struct json_object *item;
+		bool full;
+
+		if (end) {
+			res = json_object_new_object();
+			json_object_object_add(res, "pool", json_object_new_int((int)op->pool));
+			json_object_object_add(res, "items", json_object_get(op->acc));
+			json_object_object_add(res, "truncated", json_object_new_boolean(false));
+			op_free(op);
+			mgmt_reply(call, res);
+			return;
+		}
+		item = json_object_new_object();
+		json_object_object_add(item, "key", json_object_new_string(r->key));
+		json_object_object_add(item, "value", json_object_new_string(r->value));
+		json_object_array_add(op->acc, item);
+		op->bytes += json_cost(r->key) + json_cost(r->value) + 32;
+		full = op->index + 1 >= LIST_MAX_ITEMS || op->bytes >= LIST_MAX_BYTES;
+		if (full) {
+			res = json_object_new_object();
+			json_object_object_add(res, "pool", json_object_new_int((int)op->pool));
+			json_object_object_add(res, "items", json_object_get(op->acc));
+			json_object_object_add(res, "truncated", json_object_new_boolean(true));
+			op_free(op);
+			mgmt_reply(call, res);
+			return;
+		}
+		break;
+	}
+	case OP_GET:
+		if (end || op->index + 1 >= LIST_MAX_ITEMS) {
+			struct json_object *d = json_object_new_object();
+
+			json_object_object_add(d, "errno", json_object_new_int(ENOENT));
+			mgmt_error(call, MGMT_ERR_FAILED, d, "the guest has no key \"%s\" in pool %u", op->key,
+				   op->pool);
+			op_free(op);
+			return;
+		}
+		if (!strcmp(r->key, op->key)) {
+			res = json_object_new_object();
+			json_object_object_add(res, "pool", json_object_new_int((int)op->pool));
+			json_object_object_add(res, "key", json_object_new_string(r->key));
+			json_object_object_add(res, "value", json_object_new_string(r->value));
+			op_free(op);
+			mgmt_reply(call, res);
+			return;
+		}
+		break;
+	case OP_IP:
+		res = json_object_new_object();
+		json_object_object_add(res, "ipv4", json_object_new_boolean(r->addr_family & 1));
+		json_object_object_add(res, "ipv6", json_object_new_boolean(r->addr_family & 2));
+		json_object_object_add(res, "dhcp", json_object_new_boolean(r->dhcp));
+		json_object_object_add(res, "addresses", split_list(r->ip));
+		json_object_object_add(res, "subnets", split_list(r->subnet));
+		json_object_object_add(res, "gateways", split_list(r->gateway));
+		json_object_object_add(res, "dns", split_list(r->dns));
+		op_free(op);
+		mgmt_reply(call, res);
+		return;
+	default:	/* SET, DELETE */
+		op_free(op);
+		mgmt_reply(call, json_object_new_object());
+		return;
+	}
+	op->index++;
+	op_next(op);
+}
+
+static struct kvp_op *op_new(struct mgmt_guest *mg, struct mgmt_call *call, enum op_kind kind, unsigned pool)
+{
+	struct kvp_op *op = calloc(1, sizeof(*op));
+
+	if (!op) {
+		mgmt_error(call, JSONRPC_INTERNAL_ERROR, NULL, "Internal error: out of memory");
+		return NULL;
+	}
+	op->mg = mg;
+	op->call = call;
+	op->kind = kind;
+	op->pool = pool;
+	op->next = mg->ops;
+	if (mg->ops)
+		mg->ops->prev = op;
+	mg->ops = op;
+	mgmt_call_set_cancel(call, op_cancel, op);
+	return op;
+}
+
+/* "pool": 0-3 (writable: only the host's own, 0 and 3). */
+static bool param_pool(struct mgmt_call *call, struct json_object *params, bool writable, int64_t *pool)
+{
+	struct jsonrpc_error e;
+
+	*pool = 0;
+	if (jsonrpc_param_int(params, "pool", false, 0, IC_KVP_POOL_AUTO_EXTERNAL, pool, &e) < 0) {
+		mgmt_fail(call, &e);
+		return false;
+	}
+	if (writable && *pool != IC_KVP_POOL_EXTERNAL && *pool != IC_KVP_POOL_AUTO_EXTERNAL) {
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("pool"),
+			   "Invalid params: \"pool\" must be 0 (external) or 3 (auto-external): the host writes only its own pools");
+		return false;
+	}
+	return true;
+}
+
+/* A text parameter: a JSON string without NUL that rule passes (may be empty unless
+ * rule says otherwise). */
+static bool param_text(struct mgmt_call *call, struct json_object *params, const char *key,
+		       const char *(*rule)(const char *), const char **out)
+{
+	struct json_object *v;
+	const char *broken;
+
+	if (!params || !json_object_object_get_ex(params, key, &v)) {
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string(key),
+			   "Invalid params: \"%s\" is required", key);
+		return false;
+	}
+	if (!json_object_is_type(v, json_type_string) ||
+	    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string(key),
+			   "Invalid params: \"%s\" must be a string without NUL", key);
+		return false;
+	}
+	*out = json_object_get_string(v);
+	broken = rule(*out);
+	return mgmt_param_keeps(call, key, broken);
+}
+
+static bool params_ok(struct mgmt_call *call, struct json_object *params, const char *const *known)
+{
+	struct jsonrpc_error e;
+
+	if (jsonrpc_params_check(params, known, &e) == 0)
+		return true;
+	mgmt_fail(call, &e);
+	return false;
+}
+
+static void start_listing(struct mgmt_guest *mg, struct mgmt_call *call, enum op_kind kind, unsigned pool,
+			  const char *key)
+{
+	struct kvp_op *op = op_new(mg, call, kind, pool);
+
+	if (!op)
+		return;
+	op->acc = kind == OP_LIST ? json_object_new_array() : json_object_new_object();
+	if (key && !(op->key = strdup(key))) {
+		op_free(op);
+		mgmt_error(call, JSONRPC_INTERNAL_ERROR, NULL, "Internal error: out of memory");
+		return;
+	}
+	op_next(op);
+}
+
+static void guest_info_m(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { NULL };
+	struct mgmt_guest *mg = opaque;
+
+	if (!params_ok(call, params, known) || kvp_unavailable(call, mg->machine))
+		return;
+	start_listing(mg, call, OP_INFO, IC_KVP_POOL_AUTO, NULL);
+}
+
+static void kvp_list_m(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { "pool", NULL };
+	struct mgmt_guest *mg = opaque;
+	int64_t pool;
+
+	if (!params_ok(call, params, known) || !param_pool(call, params, false, &pool) ||
+	    kvp_unavailable(call, mg->machine))
+		return;
+	start_listing(mg, call, OP_LIST, (unsigned)pool, NULL);
+}
+
+static void kvp_get_m(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { "pool", "key", NULL };
+	struct mgmt_guest *mg = opaque;
+	const char *key;
+	int64_t pool;
+
+	if (!params_ok(call, params, known) || !param_pool(call, params, false, &pool) ||
+	    !param_text(call, params, "key", ic_kvp_check_key, &key) || kvp_unavailable(call, mg->machine))
+		return;
+	start_listing(mg, call, OP_GET, (unsigned)pool, key);
+}
+
+static void kvp_set_m(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { "pool", "key", "value", NULL };
+	struct mgmt_guest *mg = opaque;
+	const char *key, *value;
+	struct kvp_op *op;
+	int64_t pool;
+	int r;
+
+	if (!params_ok(call, params, known) || !param_pool(call, params, true, &pool) ||
+	    !param_text(call, params, "key", ic_kvp_check_key, &key) ||
+	    !param_text(call, params, "value", ic_kvp_check_value, &value) || kvp_unavailable(call, mg->machine))
+		return;
+	op = op_new(mg, call, OP_SET, (unsigned)pool);
+	if (!op)
+		return;
+	r = ic_kvp_set(mg->machine->ic_kvp, (unsigned)pool, key, value, op_done, op);
+	if (r < 0) {
+		op_free(op);
+		submit_failed(call, mg->machine, r);
+		return;
+	}
+	log_info("api socket: client %u sets KVP key \"%s\" in pool %u", mgmt_call_client(call), key,
+		 (unsigned)pool);
+}
+
+static void kvp_delete_m(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { "pool", "key", NULL };
+	struct mgmt_guest *mg = opaque;
+	const char *key;
+	struct kvp_op *op;
+	int64_t pool;
+	int r;
+
+	if (!params_ok(call, params, known) || !param_pool(call, params, true, &pool) ||
+	    !param_text(call, params, "key", ic_kvp_check_key, &key) || kvp_unavailable(call, mg->machine))
+		return;
+	op = op_new(mg, call, OP_DELETE, (unsigned)pool);
+	if (!op)
+		return;
+	r = ic_kvp_delete(mg->machine->ic_kvp, (unsigned)pool, key, op_done, op);
+	if (r < 0) {
+		op_free(op);
+		submit_failed(call, mg->machine, r);
+	}
+}
+
+static const char *mac_rule(const char *s)
+{
+	uint8_t mac[6];
+
+	return config_parse_mac(s, mac) < 0 ? "six hex pairs with ':'" : NULL;
+}
+
+static void guest_ip_m(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { "mac", NULL };
+	struct mgmt_guest *mg = opaque;
+	const char *mac;
+	struct kvp_op *op;
+	int r;
+
+	if (!params_ok(call, params, known) || !param_text(call, params, "mac", mac_rule, &mac) ||
+	    kvp_unavailable(call, mg->machine))
+		return;
+	op = op_new(mg, call, OP_IP, 0);
+	if (!op)
+		return;
+	r = ic_kvp_get_ip_info(mg->machine->ic_kvp, mac, op_done, op);
+	if (r == -EOPNOTSUPP) {
+		op_free(op);
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("kvp"),
+			   "the guest's KVP version has only the binary form of address information");
+		return;
+	}
+	if (r < 0) {
+		op_free(op);
+		submit_failed(call, mg->machine, r);
+	}
+}
+
+struct mgmt_guest *mgmt_guest_methods_new(struct mgmt *m, struct machine *machine)
+{
+	static const struct {
+		const char *name;
+		mgmt_handler_fn *fn;
+	} methods[] = {
+		{ "guest.info", guest_info_m },
+		{ "guest.ip", guest_ip_m },
+		{ "kvp.list", kvp_list_m },
+		{ "kvp.get", kvp_get_m },
+		{ "kvp.set", kvp_set_m },
+		{ "kvp.delete", kvp_delete_m },
+	};
+	struct mgmt_guest *mg = calloc(1, sizeof(*mg));
+
+	if (!mg)
+		return NULL;
+	mg->machine = machine;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (mgmt_register(m, methods[i].name, methods[i].fn, mg) < 0) {
+			free(mg);
+			return NULL;
+		}
+	}
+	return mg;
+}
+
+void mgmt_guest_methods_free(struct mgmt_guest *mg)
+{
+	if (!mg)
+		return;
+	while (mg->ops) {
+		struct kvp_op *op = mg->ops;
+		struct mgmt_call *call = op->call;
+
+		ic_cancel(mg->machine->ic_kvp, op);
+		op_free(op);
+		mgmt_error(call, MGMT_ERR_CANCELLED, NULL, "hvkvm is exiting");
+	}
+	free(mg);
+}

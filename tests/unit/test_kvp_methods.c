@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * guest.info, guest.ip and kvp.* over a real management socket, end to end: the
+ * methods (src/mgmt/guest_methods.c), the KVP integration component and a simulated
+ * guest whose hv_kvp_daemon answers on a thread of its own (kvp_guest.c).
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ic.h"
+#include "kvp_guest.h"
+#include "loop.h"
+#include "machine.h"
+#include "methods.h"
+#include "mgmt.h"
+#include "mgmt_client.h"
+#include "testutil.h"
+#include "vm.h"
+#include "vmbus_guest.h"
+
+#define RAM		(16ull << 20)
+#define RING_GPA	(VG_RAM_START + 0x100000ull)
+
+static char dir[64], path[128];
+static struct vg g;
+static struct vg_chan ch;
+static struct kvp_guest kg;
+static struct vm vm;
+static struct machine machine;
+static struct mgmt *mgmt;
+static struct mgmt_guest *mg;
+static struct vm_config cfg;
+static struct tc *t;
+
+struct st_call {
+	struct ic_status st;
+};
+
+static void get_status(void *opaque)
+{
+	ic_get_status(machine.ic_kvp, &((struct st_call *)opaque)->st);
+}
+
+static struct ic_status kvp_status(void)
+{
+	struct st_call c;
+
+	vg_call(&g, get_status, &c);
+	return c.st;
+}
+
+static void set_timeout(void *opaque)
+{
+	ic_set_request_timeout(machine.ic_kvp, *(uint64_t *)opaque);
+}
+
+/* The guest opens its KVP channel; with daemon, its hv_kvp_daemon is running. */
+static struct vmbus_msg_offer_channel offer;
+
+static void setup_with(bool daemon)
+{
+	char err[256];
+
+	strcpy(dir, "/tmp/hvkvm-kvp-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/api.sock", dir);
+	vg_init(&g, RAM, 1);
+	memset(&vm, 0, sizeof(vm));
+	vm.loop = g.loop;
+	vm.state = VM_STATE_RUNNING;
+	memset(&machine, 0, sizeof(machine));
+	config_init(&cfg);
+	machine.cfg = &cfg;
+	machine.vm = &vm;
+	machine.vmbus = g.bus;
+	machine.ic_kvp = ic_kvp_new(g.bus, g.loop);
+	ck_assert_ptr_nonnull(machine.ic_kvp);
+	mgmt = mgmt_new(g.loop);
+	mg = mgmt_guest_methods_new(mgmt, &machine);
+	ck_assert_ptr_nonnull(mg);
+	ck_assert_msg(mgmt_listen(mgmt, path, err, sizeof(err)) == 0, "%s", err);
+	vg_start(&g);
+	vg_connect(&g, VG_VERSION(5, 3));
+	ck_assert_uint_eq(vg_request_offers(&g, &offer, 1), 1);
+	memset(&ch, 0, sizeof(ch));
+	ck_assert_uint_eq(vg_open(&g, &ch, &offer, 0x100, RING_GPA, 4, 4, 0), 0);
+	kvp_guest_init(&kg, &ch);
+	if (daemon) {
+		kvp_guest_start(&kg);
+		ck_assert(WAIT_UNTIL(kvp_status().negotiated, VG_TMO));
+	}
+	t = tc_open(path);
+}
+
+static void setup(void)
+{
+	setup_with(true);
+}
+
+static void setup_no_daemon(void)
+{
+	setup_with(false);
+}
+
+static void teardown(void)
+{
+	tc_close(t);
+	kvp_guest_stop(&kg);
+	vg_stop(&g);
+	mgmt_guest_methods_free(mg);
+	mgmt_free(mgmt, 0);
+	ic_free(machine.ic_kvp);
+	vg_destroy(&g);
+	config_free(&cfg);
+	rmdir(dir);
+}
+
+static struct json_object *rpc_ok(const char *method, const char *params)
+{
+	char line[8192];
+
+	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}", method,
+		 params ? params : "{}");
+	return call_ok(t, line);
+}
+
+static struct json_object *rpc_err(const char *method, const char *params, int code)
+{
+	char line[8192];
+
+	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}", method,
+		 params ? params : "{}");
+	return expect_error(t, line, code, "1");
+}
+
+static const char *str(struct json_object *o, const char *key)
+{
+	return json_object_get_string(get(o, key));
+}
+
+static const char *err_msg(struct json_object *r)
+{
+	return str(get(r, "error"), "message");
+}
+
+START_TEST(guest_info)
+{
+	struct json_object *r = rpc_ok("guest.info", NULL), *res = get(r, "result"), *a;
+
+	ck_assert_str_eq(str(res, "fqdn"), "debian.example");
+	ck_assert_str_eq(str(res, "os_name"), "Debian GNU/Linux");
+	ck_assert_str_eq(str(res, "os_version"), "6.1.0");
+	ck_assert_str_eq(str(res, "os_major"), "12");
+	ck_assert_str_eq(str(res, "os_minor"), "");
+	ck_assert_str_eq(str(res, "os_build"), "6.1.0-40-amd64");
+	ck_assert_str_eq(str(res, "arch"), "x86_64");
+	ck_assert_str_eq(str(res, "integration_services_version"), "3.1");
+	a = get(res, "ipv4");
+	ck_assert_uint_eq(json_object_array_length(a), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(a, 0)), "192.168.7.2");
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(a, 1)), "10.0.0.5");
+	a = get(res, "ipv6");
+	ck_assert_uint_eq(json_object_array_length(a), 1);
+	ck_assert_uint_eq(json_object_object_length(get(res, "pairs")), 10);
+	json_object_put(r);
+	/* eleven transactions: ten records and the end (the daemon counts after sending) */
+	ck_assert(WAIT_UNTIL(atomic_load(&kg.served) >= 1 + 11, VG_TMO));
+	ck_assert_uint_eq(atomic_load(&kg.served), 1 + 11);
+}
+END_TEST
+
+START_TEST(set_get_list_delete)
+{
+	struct json_object *r, *items;
+
+	json_object_put(rpc_ok("kvp.set", "{\"key\":\"Role\",\"value\":\"web server\"}"));
+	json_object_put(rpc_ok("kvp.set", "{\"pool\":3,\"key\":\"HostName\",\"value\":\"hv1\"}"));
+	json_object_put(rpc_ok("kvp.set", "{\"key\":\"Empty\",\"value\":\"\"}"));
+	ck_assert_uint_eq(kg.count[0], 2);
+	ck_assert_uint_eq(kg.count[3], 1);
+
+	r = rpc_ok("kvp.get", "{\"key\":\"Empty\"}");
+	ck_assert_str_eq(str(get(r, "result"), "value"), "");
+	json_object_put(r);
+	r = rpc_ok("kvp.get", "{\"pool\":3,\"key\":\"HostName\"}");
+	ck_assert_str_eq(str(get(r, "result"), "value"), "hv1");
+	json_object_put(r);
+	r = rpc_ok("kvp.get", "{\"pool\":2,\"key\":\"OSName\"}");
+	ck_assert_str_eq(str(get(r, "result"), "value"), "Debian GNU/Linux");
+	json_object_put(r);
+	r = rpc_err("kvp.get", "{\"key\":\"Nope\"}", MGMT_ERR_FAILED);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "no key \"Nope\" in pool 0"));
+	json_object_put(r);
+
+	r = rpc_ok("kvp.list", "{\"pool\":0}");
+	items = get(get(r, "result"), "items");
+	ck_assert_uint_eq(json_object_array_length(items), 2);
+	ck_assert_str_eq(str(json_object_array_get_idx(items, 0), "key"), "Role");
+	ck_assert_str_eq(str(json_object_array_get_idx(items, 0), "value"), "web server");
+	ck_assert(!json_object_get_boolean(get(get(r, "result"), "truncated")));
+	json_object_put(r);
+	r = rpc_ok("kvp.list", "{\"pool\":1}");
+	ck_assert_uint_eq(json_object_array_length(get(get(r, "result"), "items")), 0);
+	json_object_put(r);
+
+	json_object_put(rpc_ok("kvp.delete", "{\"key\":\"Role\"}"));
+	ck_assert_uint_eq(kg.count[0], 1);
+	/* the daemon's status for a missing key */
+	r = rpc_err("kvp.delete", "{\"key\":\"Role\"}", MGMT_ERR_FAILED);
+	ck_assert_str_eq(str(get(get(r, "error"), "data"), "status"), "0x80070103");
+	json_object_put(r);
+}
+END_TEST
+
+START_TEST(bad_params)
+{
+	char line[4096], big[1100];
+	struct json_object *r;
+
+	json_object_put(rpc_err("kvp.set", "{\"pool\":1,\"key\":\"k\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("kvp.set", "{\"pool\":2,\"key\":\"k\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("kvp.delete", "{\"pool\":1,\"key\":\"k\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("kvp.list", "{\"pool\":4}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("kvp.list", "{\"pool\":\"0\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("kvp.set", "{\"key\":\"k\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("kvp.set", "{\"key\":\"\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("kvp.set", "{\"key\":\"a\\u0000b\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("kvp.set", "{\"key\":7,\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("kvp.get", "{\"pool\":0}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("kvp.get", "{\"key\":\"k\",\"other\":1}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err("guest.ip", "{\"mac\":\"00:15:5d\"}", JSONRPC_INVALID_PARAMS));
+	memset(big, 'k', 256);
+	big[256] = 0;
+	snprintf(line, sizeof(line), "{\"key\":\"%s\",\"value\":\"v\"}", big);
+	r = rpc_err("kvp.set", line, JSONRPC_INVALID_PARAMS);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "255 UTF-16 code units"));
+	json_object_put(r);
+	memset(big, 'v', 1024);
+	big[1024] = 0;
+	snprintf(line, sizeof(line), "{\"key\":\"k\",\"value\":\"%s\"}", big);
+	json_object_put(rpc_err("kvp.set", line, JSONRPC_INVALID_PARAMS));
+	big[1023] = 0;
+	snprintf(line, sizeof(line), "{\"key\":\"k\",\"value\":\"%s\"}", big);
+	json_object_put(rpc_ok("kvp.set", line));
+}
+END_TEST
+
+START_TEST(guest_ip)
+{
+	struct json_object *r = rpc_ok("guest.ip", "{\"mac\":\"00:15:5d:00:00:01\"}"), *res = get(r, "result");
+
+	ck_assert(json_object_get_boolean(get(res, "ipv4")));
+	ck_assert(json_object_get_boolean(get(res, "dhcp")));
+	ck_assert_uint_eq(json_object_array_length(get(res, "addresses")), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(get(res, "dns"), 1)), "9.9.9.9");
+	json_object_put(r);
+	r = rpc_err("guest.ip", "{\"mac\":\"00:15:5d:00:00:02\"}", MGMT_ERR_FAILED);
+	ck_assert_str_eq(str(get(get(r, "error"), "data"), "status"), "0x80004005");
+	json_object_put(r);
+}
+END_TEST
+
+START_TEST(paused_vm)
+{
+	struct json_object *r;
+
+	vm.state = VM_STATE_PAUSED;
+	r = rpc_err("guest.info", NULL, MGMT_ERR_VM_STATE);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "paused"));
+	json_object_put(r);
+	vm.state = VM_STATE_RUNNING;
+}
+END_TEST
+
+START_TEST(timeout)
+{
+	uint64_t ns = 100000000ull;
+	struct json_object *r;
+
+	/* The daemon stops answering (hung), the host gives up. */
+	kvp_guest_stop(&kg);
+	vg_call(&g, set_timeout, &ns);
+	r = rpc_err("kvp.list", NULL, MGMT_ERR_TIMEOUT);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "did not answer"));
+	json_object_put(r);
+}
+END_TEST
+
+START_TEST(channel_closes)
+{
+	char line[256];
+	struct json_object *r;
+
+	/* A call waits for the guest; the guest unloads its driver meanwhile. */
+	kvp_guest_stop(&kg);
+	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"kvp.get\",\"params\":{\"key\":\"x\"},\"id\":5}");
+	tc_send(t, line);
+	ck_assert(WAIT_UNTIL(kvp_status().queued == 1, VG_TMO));
+	vg_close(&g, &ch);
+	r = tc_recv(t, VG_TMO);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(error_code(r), MGMT_ERR_CANCELLED);
+	json_object_put(r);
+	r = rpc_err("kvp.get", "{\"key\":\"x\"}", MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "no driver"));
+	json_object_put(r);
+}
+END_TEST
+
+START_TEST(client_goes_away)
+{
+	struct json_object *r;
+
+	/* The client that asked is gone before the answer: the answer goes nowhere and the
+	 * next call works. */
+	kvp_guest_stop(&kg);
+	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"guest.info\",\"id\":9}");
+	ck_assert(WAIT_UNTIL(kvp_status().queued == 1, VG_TMO));
+	tc_close(t);
+	t = tc_open(path);
+	kvp_guest_start(&kg);
+	r = rpc_ok("kvp.list", "{\"pool\":2}");
+	ck_assert_uint_eq(json_object_array_length(get(get(r, "result"), "items")), 10);
+	json_object_put(r);
+}
+END_TEST
+
+START_TEST(no_daemon)
+{
+	struct json_object *r;
+
+	/* hv_utils opened the channel; without hv_kvp_daemon nothing answers. */
+	r = rpc_err("guest.info", NULL, MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "hv_kvp_daemon"));
+	json_object_put(r);
+	r = rpc_err("kvp.set", "{\"key\":\"k\",\"value\":\"v\"}", MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "hv_kvp_daemon"));
+	json_object_put(r);
+	/* The daemon starts: the pending negotiation is answered and calls work. */
+	kvp_guest_start(&kg);
+	ck_assert(WAIT_UNTIL(kvp_status().negotiated, VG_TMO));
+	json_object_put(rpc_ok("kvp.set", "{\"key\":\"k\",\"value\":\"v\"}"));
+}
+END_TEST
+
+static bool host_keys_set(const struct kvp_guest *k)
+{
+	return k->count[0] == 2;
+}
+
+START_TEST(host_keys)
+{
+	char err[256];
+	struct config_err e = { .buf = err, .len = sizeof(err), .where = "test" };
+	struct json_object *r;
+
+	/* --kvp keys reach pool 0 once the daemon answers the negotiation. */
+	ck_assert_int_eq(config_add_kvp(&e, &cfg, "Role", "web"), 0);
+	ck_assert_int_eq(config_add_kvp(&e, &cfg, "Cl\xc3\xa9", "\xe2\x82\xac"), 0);
+	machine_kvp_attach(&machine);
+	kvp_guest_start(&kg);
+	ck_assert(WAIT_UNTIL(host_keys_set(&kg), VG_TMO));
+	r = rpc_ok("kvp.get", "{\"key\":\"Cl\xc3\xa9\"}");
+	ck_assert_str_eq(str(get(r, "result"), "value"), "\xe2\x82\xac");
+	json_object_put(r);
+	/* and again after the guest's driver reopened the channel (a guest reboot) */
+	kvp_guest_stop(&kg);
+	vg_close(&g, &ch);
+	kg.count[0] = 0;
+	ck_assert_uint_eq(vg_open(&g, &ch, &offer, 0x101, RING_GPA, 4, 4, 0), 0);
+	kvp_guest_start(&kg);
+	ck_assert(WAIT_UNTIL(host_keys_set(&kg), VG_TMO));
+	ck_assert_uint_eq(kg.pools[0][0].key_units, 4);
+	ck_assert_uint_eq(kg.pools[0][0].value[0], 'w');
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("kvp_methods");
+	TCase *tc = tcase_create("daemon");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, guest_info);
+	tcase_add_test(tc, set_get_list_delete);
+	tcase_add_test(tc, bad_params);
+	tcase_add_test(tc, guest_ip);
+	tcase_add_test(tc, paused_vm);
+	tcase_add_test(tc, timeout);
+	tcase_add_test(tc, channel_closes);
+	tcase_add_test(tc, client_goes_away);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("no_daemon");
+	tcase_add_checked_fixture(tc, setup_no_daemon, teardown);
+	tcase_add_test(tc, no_daemon);
+	tcase_add_test(tc, host_keys);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return test_main(suite());
+}
