@@ -39,7 +39,7 @@ check "vmbus: Vmbus version:5.3" d 'hv_vmbus: Vmbus version:5.3'
 guest vmbus --cpus 2 --memory 1G --cmdline "console=ttyS0 rig.test=vmbus"
 check "vmbus: exit 0" [ "$rc" = 0 ]
 for c in 0e0b6031-5213-4934-818b-38d90ced39db 57164f39-9115-4e78-ab55-382f3bd5422d \
-	 9527e630-d0ae-497b-adce-e80ab0175caf; do
+	 9527e630-d0ae-497b-adce-e80ab0175caf a9a0f4e7-5a45-4d96-b827-8a841e8c03e6; do
 	check "vmbus: IC class $c bound to hv_utils" grep -aq "class={$c} driver=hv_utils" "$OUT/vmbus.serial"
 done
 

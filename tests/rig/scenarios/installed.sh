@@ -41,10 +41,44 @@ boot_checks() {
 		[ "$(field "$l" bad_udp_csum_logs)" = 0 ]
 }
 
+# kvp_checks SOCKET N: KVP through the guest's own hv_kvp_daemon (hyperv-daemons), in boot N:
+# what the guest says of itself, the host's --kvp key, and a key set, read and deleted.
+sock=/tmp/installed.sock
+ctl() { "$HVKVM" ctl --socket "$sock" "$@"; }
+# json KEY: a top-level value of the JSON object on stdin (a list joined with spaces).
+json() { /usr/bin/python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print(" ".join(v) if isinstance(v, list) else v)' "$1"; }
+has_word() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
+kvp_checks() {
+	local n=$1 addr info
+	addr=$(field "$(bootline sys "$n")" addr)
+	addr=${addr%/*}
+	check "KVP: the guest's hv_kvp_daemon negotiated (boot $n)" \
+		wait_for 120 "the guest's KVP daemon" ic_negotiated "$sock" kvp
+	info=$(ctl guest.info 2>&1)
+	echo "# guest.info: $(echo "$info" | tr -d '\n' | cut -c1-400)"
+	check "KVP: guest.info: os_name Debian GNU/Linux ($(echo "$info" | json os_name))" \
+		[ "$(echo "$info" | json os_name)" = "Debian GNU/Linux" ]
+	check "KVP: guest.info: os_major 12 ($(echo "$info" | json os_major))" [ "$(echo "$info" | json os_major)" = 12 ]
+	check "KVP: guest.info: fqdn hvkvm-debian ($(echo "$info" | json fqdn))" \
+		[ "$(echo "$info" | json fqdn)" = hvkvm-debian ]
+	check "KVP: guest.info: ipv4 holds eth0's lease $addr ($(echo "$info" | json ipv4))" \
+		has_word "$(echo "$info" | json ipv4)" "$addr"
+	check "KVP: the host's --kvp key is in the guest's pool 0" \
+		[ "$(ctl kvp.get key=RigBoot 2>&1 | json value)" = boot-value ]
+	ctl kvp.set key=RigSet value=set-by-host > "$OUT/kvp-set.txt" 2>&1
+	check "KVP: kvp.set then kvp.get reads the value back" \
+		[ "$(ctl kvp.get key=RigSet 2>&1 | json value)" = set-by-host ]
+	ctl kvp.delete key=RigSet >> "$OUT/kvp-set.txt" 2>&1
+	ctl kvp.get key=RigSet > "$OUT/kvp-gone.txt" 2>&1
+	check "KVP: after kvp.delete the key is gone ($(head -n 1 "$OUT/kvp-gone.txt"))" \
+		grep -q 'no key "RigSet"' "$OUT/kvp-gone.txt"
+}
+
 # --- boots 1 and 2: multi-user, DHCP, `systemctl reboot`, then SIGTERM ---------------------
-guest_start sys "${run[@]}"
+guest_start sys "${run[@]}" --api-socket "$sock" --kvp RigBoot=boot-value
 took=never
 if wait_serial sys '^RIG-BOOT-2' $GUEST_TIMEOUT; then
+	kvp_checks 2
 	ts=$(date +%s.%N)
 	kill -TERM "$pid"
 	guest_wait sys
