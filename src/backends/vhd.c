@@ -100,7 +100,7 @@ int vhd_parse_dyn_header(const void *buf, uint64_t file_size, struct vhd_info *i
 		return util_fail(err, errlen, -EINVAL, "dynamic header: block size %u is not a power of two from 4 KiB to 256 MiB",
 				 info->block_size);
 	info->bitmap_size = (info->block_size / VHD_SECTOR / 8 + VHD_SECTOR - 1) / VHD_SECTOR * VHD_SECTOR;
-	need = (info->size + info->block_size - 1) / info->block_size;
+	need = info->size / info->block_size + (info->size % info->block_size != 0);
 	if (info->bat_entries < need)
 		return util_fail(err, errlen, -EINVAL, "dynamic header: %u BAT entries, too few for %llu bytes",
 				 info->bat_entries, (unsigned long long)info->size);
