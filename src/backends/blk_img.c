@@ -100,6 +100,61 @@ static void piece_submit(struct img *im, struct img_piece *p, uint64_t file_off)
 		piece_finish(p, r);
 }
 
+static void piece_from_parent(struct img *im, struct img_piece *p)
+{
+	int r;
+
+	p->r.offset = p->block * im->block_size + p->in_block;
+	p->r.done = piece_done;
+	r = blk_submit(im->parent, &p->r);
+	if (r < 0)
+		piece_finish(p, r);
+}
+
+/* A read of a block present in part: a piece for each run of sectors, from this file
+ * or from the parent. */
+static void piece_partial(struct img *im, struct img_piece *p)
+{
+	struct img_io *io = p->io;
+	uint64_t base = im->fmt->partial_offset(im, p->block), at = 0;
+
+	while (at < p->len) {
+		bool present;
+		uint64_t run = im->fmt->partial_run(im, p->block, p->in_block + at, p->len - at, &present);
+		struct img_piece *q;
+		int n;
+
+		if (!run) {
+			piece_finish(p, -EIO);
+			return;
+		}
+		q = malloc(sizeof(*q) + p->r.iovcnt * sizeof(struct iovec));
+		n = q ? iov_slice(p->iov, p->r.iovcnt, at, run, q->iov, p->r.iovcnt) : -ENOMEM;
+		if (n <= 0) {
+			free(q);
+			piece_finish(p, n < 0 ? n : -EINVAL);
+			return;
+		}
+		memset(q, 0, sizeof(*q));
+		q->io = io;
+		q->block = p->block;
+		q->in_block = p->in_block + at;
+		q->voff = p->voff + at;
+		q->len = run;
+		q->r.op = BLK_READ;
+		q->r.len = run;
+		q->r.iov = q->iov;
+		q->r.iovcnt = (unsigned)n;
+		io->pending++;
+		if (present)
+			piece_submit(im, q, base);
+		else
+			piece_from_parent(im, q);
+		at += run;
+	}
+	piece_finish(p, (int64_t)p->len);	/* its runs carry on */
+}
+
 static void piece_dispatch(struct img *im, struct img_piece *p)
 {
 	struct img_alloc *a = alloc_find(im, p->block);
@@ -112,14 +167,10 @@ static void piece_dispatch(struct img *im, struct img_piece *p)
 	}
 	off = im->fmt->lookup(im, p->block);
 	if (off == IMG_PARENT && p->r.op == BLK_READ) {
-		int r;
-
-		p->r.offset = p->block * im->block_size + p->in_block;
-		p->r.done = piece_done;
-		r = blk_submit(im->parent, &p->r);
-		if (r < 0)
-			piece_finish(p, r);
-	} else if (off != IMG_UNMAPPED && off != IMG_PARENT) {
+		piece_from_parent(im, p);
+	} else if (off == IMG_PARTIAL && p->r.op == BLK_READ) {
+		piece_partial(im, p);
+	} else if (off != IMG_UNMAPPED && off != IMG_PARENT && off != IMG_PARTIAL) {
 		piece_submit(im, p, off);
 	} else if (p->r.op == BLK_READ) {
 		piece_zero(p);
@@ -127,7 +178,7 @@ static void piece_dispatch(struct img *im, struct img_piece *p)
 	} else if (p->r.op != BLK_WRITE) {
 		/* Discarding or zeroing a block that reads as zeroes (a differencing image
 		 * does neither: its blocks may be the parent's). */
-		piece_finish(p, off == IMG_PARENT ? -EOPNOTSUPP : 0);
+		piece_finish(p, off == IMG_UNMAPPED ? 0 : -EOPNOTSUPP);
 	} else if (im->fmt->one_alloc && im->allocs) {
 		/* This format's allocations write where the previous one ended. */
 		p->next = im->allocs->waiting;
@@ -140,6 +191,7 @@ static void piece_dispatch(struct img *im, struct img_piece *p)
 /* ---- allocation ------------------------------------------------------------------- */
 
 static void bat_kick(struct img *im);
+static void alloc_free(struct img_alloc *a);
 
 static void alloc_end(struct img *im, struct img_alloc *a)
 {
@@ -152,10 +204,7 @@ static void alloc_end(struct img *im, struct img_alloc *a)
 			break;
 		}
 	piece_finish(a->first, a->error ? a->error : (int64_t)a->first->len);
-	free(a->scratch);
-	free(a->fill_buf[0]);
-	free(a->fill_buf[1]);
-	free(a);
+	alloc_free(a);
 	/* What waited sees the block now (or tries to allocate it again after an error),
 	 * oldest first. */
 	while (w) {
@@ -270,6 +319,23 @@ static void alloc_write(struct img *im, struct img_alloc *a)
 	alloc_put(im, a);
 }
 
+/* A block present in part: the parent's data where this file has none. */
+static void alloc_merge(struct img *im, struct img_alloc *a, uint64_t end)
+{
+	uint8_t *here = a->bounce[0], *parent = a->bounce[1];
+
+	for (uint64_t at = 0; at < end;) {
+		bool present;
+		uint64_t run = im->fmt->partial_run(im, a->block, at, end - at, &present);
+
+		if (!run)
+			run = end - at;	/* cannot happen: a run has a sector at least */
+		if (!present)
+			memcpy(here + at, parent + at, run);
+		at += run;
+	}
+}
+
 static void alloc_filled(struct blk_req *r, int64_t result)
 {
 	struct img_alloc *a = r->opaque;
@@ -281,26 +347,27 @@ static void alloc_filled(struct blk_req *r, int64_t result)
 		a->error = -EIO;
 	if (--a->pending)
 		return;
-	if (a->error)
+	if (a->error) {
 		alloc_end(im, a);
-	else
-		alloc_write(im, a);
+		return;
+	}
+	if (a->in_place)
+		alloc_merge(im, a, a->rd_len[0]);
+	alloc_write(im, a);
 }
 
-/* Read what the guest's write leaves of a block from the parent. */
-static void alloc_fill(struct img *im, struct img_alloc *a)
+/* Read what the guest's write leaves of a block. */
+static void alloc_fill(struct img_alloc *a)
 {
-	uint64_t base = a->block * im->block_size;
-
-	a->pending = a->nfill + 1;
-	for (unsigned i = 0; i < a->nfill; i++) {
+	a->pending = a->nread + 1;
+	for (unsigned i = 0; i < a->nread; i++) {
 		struct blk_req *rd = &a->fill_req[i];
 		int r;
 
-		a->fill_iov[i] = (struct iovec){ a->fill_buf[i], a->fill_len[i] };
-		*rd = (struct blk_req){ .op = BLK_READ, .offset = base + a->fill_off[i], .len = a->fill_len[i],
+		a->fill_iov[i] = (struct iovec){ a->rd_buf[i], a->rd_len[i] };
+		*rd = (struct blk_req){ .op = BLK_READ, .offset = a->rd_off[i], .len = a->rd_len[i],
 					.iov = &a->fill_iov[i], .iovcnt = 1, .done = alloc_filled, .opaque = a };
-		r = blk_submit(im->parent, rd);
+		r = blk_submit(a->rd_dev[i], rd);
 		if (r < 0)
 			alloc_filled(rd, r);
 	}
@@ -311,10 +378,86 @@ static void alloc_fill(struct img *im, struct img_alloc *a)
 	}
 }
 
+static void alloc_free(struct img_alloc *a)
+{
+	free(a->scratch);
+	free(a->bounce[0]);
+	free(a->bounce[1]);
+	free(a);
+}
+
+/*
+ * The reads before the write: for a block that was the parent's, the parts the write
+ * leaves, from the parent; for one present in part, the whole block from here and from
+ * the parent, merged in memory and written back around the guest's data.
+ */
+static int alloc_plan_fill(struct img *im, struct img_alloc *a, uint64_t kind)
+{
+	struct img_piece *p = a->first;
+	uint64_t base = a->block * im->block_size;
+	/* The block's part of the disk: the last block may be cut short. */
+	uint64_t end = im->blk.info.size - base;
+
+	if (end > im->block_size)
+		end = im->block_size;
+	if (kind == IMG_PARTIAL) {
+		uint8_t *here = img_alloc_buf(end), *parent = img_alloc_buf(end);
+
+		a->bounce[0] = here;
+		a->bounce[1] = parent;
+		if (!here || !parent)
+			return -ENOMEM;
+		a->in_place = true;
+		a->data_off = im->fmt->partial_offset(im, a->block);
+		a->nread = 2;
+		a->rd_dev[0] = im->file;
+		a->rd_off[0] = a->data_off;
+		a->rd_buf[0] = here;
+		a->rd_len[0] = end;
+		a->rd_dev[1] = im->parent;
+		a->rd_off[1] = base;
+		a->rd_buf[1] = parent;
+		a->rd_len[1] = end;
+		if (p->in_block) {
+			a->fill_buf[a->nfill] = here;
+			a->fill_off[a->nfill] = 0;
+			a->fill_len[a->nfill++] = p->in_block;
+		}
+		if (p->in_block + p->len < end) {
+			a->fill_buf[a->nfill] = here + p->in_block + p->len;
+			a->fill_off[a->nfill] = p->in_block + p->len;
+			a->fill_len[a->nfill++] = end - (p->in_block + p->len);
+		}
+		return 0;
+	}
+	if (p->in_block) {
+		a->fill_off[a->nfill] = 0;
+		a->fill_len[a->nfill++] = p->in_block;
+	}
+	if (p->in_block + p->len < end) {
+		a->fill_off[a->nfill] = p->in_block + p->len;
+		a->fill_len[a->nfill++] = end - (p->in_block + p->len);
+	}
+	for (unsigned i = 0; i < a->nfill; i++) {
+		if (!(a->bounce[i] = img_alloc_buf(a->fill_len[i])))
+			return -ENOMEM;
+		a->fill_buf[i] = a->bounce[i];
+		a->rd_dev[i] = im->parent;
+		a->rd_off[i] = base + a->fill_off[i];
+		a->rd_buf[i] = a->bounce[i];
+		a->rd_len[i] = a->fill_len[i];
+	}
+	a->nread = a->nfill;
+	/* The format sees the write as reaching as far as the filled block. */
+	a->in_block = 0;
+	a->len = end;
+	return im->fmt->alloc_prepare(im, a);
+}
+
 static void alloc_start(struct img *im, struct img_piece *p)
 {
 	struct img_alloc *a = calloc(1, sizeof(*a));
-	bool fill = im->parent && im->fmt->lookup(im, p->block) == IMG_PARENT;
+	uint64_t kind = im->parent ? im->fmt->lookup(im, p->block) : IMG_UNMAPPED;
 	int r;
 
 	if (!a) {
@@ -326,40 +469,16 @@ static void alloc_start(struct img *im, struct img_piece *p)
 	a->in_block = p->in_block;
 	a->len = p->len;
 	a->fua = p->r.fua;
-	if (fill) {
-		/* The block's part of the disk: the last block may be cut short. */
-		uint64_t end = im->blk.info.size - a->block * im->block_size;
-
-		if (end > im->block_size)
-			end = im->block_size;
-		if (p->in_block) {
-			a->fill_off[a->nfill] = 0;
-			a->fill_len[a->nfill++] = p->in_block;
-		}
-		if (p->in_block + p->len < end) {
-			a->fill_off[a->nfill] = p->in_block + p->len;
-			a->fill_len[a->nfill++] = end - (p->in_block + p->len);
-		}
-		for (unsigned i = 0; i < a->nfill; i++)
-			a->fill_buf[i] = img_alloc_buf(a->fill_len[i]);
-		/* The format sees the write as reaching as far as the filled block. */
-		a->in_block = 0;
-		a->len = end;
-	}
-	r = a->nfill && (!a->fill_buf[0] || (a->nfill > 1 && !a->fill_buf[1])) ? -ENOMEM :
-	    im->fmt->alloc_prepare(im, a);
+	r = kind == IMG_PARENT || kind == IMG_PARTIAL ? alloc_plan_fill(im, a, kind) : im->fmt->alloc_prepare(im, a);
 	if (r < 0) {
-		free(a->scratch);
-		free(a->fill_buf[0]);
-		free(a->fill_buf[1]);
-		free(a);
+		alloc_free(a);
 		piece_finish(p, r);
 		return;
 	}
 	a->next = im->allocs;
 	im->allocs = a;
-	if (a->nfill)
-		alloc_fill(im, a);
+	if (a->nread)
+		alloc_fill(a);
 	else
 		alloc_write(im, a);
 }

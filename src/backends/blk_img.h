@@ -83,6 +83,11 @@ struct img_format {
 	/* File offset of block b's data, IMG_UNMAPPED for a block that reads as zeroes,
 	 * or IMG_PARENT for one whose data is the parent's. */
 	uint64_t (*lookup)(struct img *im, uint64_t b);
+	/* IMG_PARTIAL blocks: where the block is in the file, and how many bytes from
+	 * in_block (at most len) are alike, all in this file (*present) or all the
+	 * parent's. */
+	uint64_t (*partial_offset)(struct img *im, uint64_t b);
+	uint64_t (*partial_run)(struct img *im, uint64_t b, uint64_t in_block, uint64_t len, bool *present);
 	/* Place block b (a->block) for a first write: set a->data_off and up to
 	 * IMG_PREP_MAX writes (a->prep) that must be durable before the BAT names it. */
 	int (*alloc_prepare)(struct img *im, struct img_alloc *a);
@@ -96,6 +101,7 @@ struct img_format {
 
 #define IMG_UNMAPPED	UINT64_MAX
 #define IMG_PARENT	(UINT64_MAX - 1)	/* the parent's data (img->parent) */
+#define IMG_PARTIAL	(UINT64_MAX - 2)	/* sector by sector, this file's or the parent's */
 #define IMG_PREP_MAX	2
 
 struct img_prep {
@@ -115,10 +121,17 @@ struct img_alloc {
 	struct img_piece *first;	/* the write that allocates */
 	uint64_t in_block, len;		/* the part of the block it writes */
 	struct img_piece *waiting;	/* pieces that touch the block meanwhile */
-	/* A block whose data was the parent's: what the write leaves of it is read from
-	 * the parent first, then written with the rest. */
+	/* A block whose data was the parent's, in whole or in part: what the write leaves
+	 * of it is read first (from the parent, and for a block present in part from
+	 * here too, merged), then written with the rest; the block is then whole here. */
+	bool in_place;			/* present in part: the block stays where it is */
+	void *bounce[2];		/* freed with the allocation */
+	unsigned nread;
+	struct blk *rd_dev[2];
+	uint64_t rd_off[2], rd_len[2];
+	void *rd_buf[2];
 	unsigned nfill;
-	void *fill_buf[2];
+	void *fill_buf[2];		/* into bounce[] */
 	uint64_t fill_off[2], fill_len[2];	/* in the block */
 	struct iovec fill_iov[2];
 	struct blk_req fill_req[2];

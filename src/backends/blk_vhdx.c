@@ -29,6 +29,7 @@ struct vhdx {
 	struct vhdx_meta meta;
 	struct vhdx_geom geom;
 	uint64_t *bat;			/* the BAT region's bytes, little-endian entries */
+	uint8_t **bitmap;		/* differencing: each chunk's sector bitmap, or NULL */
 	uint64_t file_end;		/* where the next block goes */
 	uint8_t *zero;			/* 4 KiB of zeroes */
 };
@@ -46,12 +47,38 @@ static uint64_t vhdx_lookup(struct img *im, uint64_t b)
 	switch (vhdx_bat_state(e)) {
 	case VHDX_PAYLOAD_FULLY_PRESENT:
 		return vhdx_bat_offset(e);
+	case VHDX_PAYLOAD_PARTIALLY_PRESENT:
+		return IMG_PARTIAL;	/* only with a parent, and its bitmap loaded */
 	case VHDX_PAYLOAD_NOT_PRESENT:
 		/* Not in this file: a differencing image's parent has it. */
 		return v->meta.has_parent ? IMG_PARENT : IMG_UNMAPPED;
 	default:
 		return IMG_UNMAPPED;	/* zero, unmapped, undefined: zeroes */
 	}
+}
+
+static uint64_t vhdx_partial_offset(struct img *im, uint64_t b)
+{
+	struct vhdx *v = vhdx_of(im);
+
+	return vhdx_bat_offset(le64toh(v->bat[vhdx_bat_payload_index(&v->geom, b)]));
+}
+
+/* Bit n of a chunk's sector bitmap (bit n % 8 of byte n / 8) is its sector n. */
+static uint64_t vhdx_partial_run(struct img *im, uint64_t b, uint64_t in_block, uint64_t len, bool *present)
+{
+	struct vhdx *v = vhdx_of(im);
+	uint64_t ls = v->meta.logical_sector;
+	uint64_t sector = (b * v->meta.block_size + in_block) / ls;
+	const uint8_t *bits = v->bitmap[sector / VHDX_CHUNK_SECTORS];
+	uint64_t first = sector % VHDX_CHUNK_SECTORS, n = 0, want = (len + ls - 1) / ls;
+	bool p = bits[first / 8] >> (first % 8) & 1;
+
+	while (n < want && first + n < VHDX_CHUNK_SECTORS &&
+	       (bool)(bits[(first + n) / 8] >> ((first + n) % 8) & 1) == p)
+		n++;
+	*present = p;
+	return n * ls < len ? n * ls : len;
 }
 
 static int vhdx_alloc_prepare(struct img *im, struct img_alloc *a)
@@ -89,6 +116,10 @@ static void vhdx_close(struct img *im)
 {
 	struct vhdx *v = vhdx_of(im);
 
+	if (v->bitmap)
+		for (uint64_t c = 0; c < v->geom.bitmap_blocks; c++)
+			free(v->bitmap[c]);
+	free(v->bitmap);
 	free(v->bat);
 	free(v->zero);
 	free(v->parent_path);
@@ -108,6 +139,8 @@ static const struct img_format vhdx_format = {
 static const struct img_format vhdx_diff_format = {
 	.name = "VHDX",
 	.lookup = vhdx_lookup,
+	.partial_offset = vhdx_partial_offset,
+	.partial_run = vhdx_partial_run,
 	.alloc_prepare = vhdx_alloc_prepare,
 	.alloc_commit = vhdx_alloc_commit,
 	.close = vhdx_close,
@@ -290,6 +323,33 @@ static int open_parent(struct vhdx *v, struct loop *loop, const char *path, enum
 	return 0;
 }
 
+/* The sector bitmaps of the chunks that have blocks present in part. */
+static int load_bitmaps(struct vhdx *v, char *err, size_t errlen)
+{
+	v->bitmap = calloc(v->geom.bitmap_blocks, sizeof(*v->bitmap));
+	if (!v->bitmap)
+		return util_fail(err, errlen, -ENOMEM, "out of memory");
+	for (uint64_t b = 0; b < v->geom.data_blocks; b++) {
+		uint64_t c = b / v->geom.chunk_ratio, e;
+		int r;
+
+		if (vhdx_bat_state(le64toh(v->bat[vhdx_bat_payload_index(&v->geom, b)])) != VHDX_PAYLOAD_PARTIALLY_PRESENT ||
+		    v->bitmap[c])
+			continue;
+		e = le64toh(v->bat[vhdx_bat_bitmap_index(&v->geom, c)]);
+		if (vhdx_bat_state(e) != VHDX_SB_PRESENT)
+			return util_fail(err, errlen, -EINVAL, "block %llu is present in part, but its sector bitmap is not",
+					 (unsigned long long)b);
+		if (!(v->bitmap[c] = img_alloc_buf(VHDX_MiB)))
+			return util_fail(err, errlen, -ENOMEM, "out of memory for a sector bitmap");
+		r = img_pread(v->img.file, v->bitmap[c], VHDX_MiB, vhdx_bat_offset(e));
+		if (r < 0)
+			return util_fail(err, errlen, r, "reading the sector bitmap of chunk %llu: %s", (unsigned long long)c,
+					 strerror(-r));
+	}
+	return 0;
+}
+
 static int vhdx_load(struct vhdx *v, struct loop *loop, const char *path, enum blk_cache cache, unsigned depth,
 		     struct blk_image_desc *desc, char *err, size_t errlen)
 {
@@ -364,12 +424,9 @@ static int vhdx_load(struct vhdx *v, struct loop *loop, const char *path, enum b
 	if (r < 0)
 		return r;
 	if (v->meta.has_parent) {
-		for (uint64_t b = 0; b < v->geom.data_blocks; b++)
-			if (vhdx_bat_state(le64toh(v->bat[vhdx_bat_payload_index(&v->geom, b)])) ==
-			    VHDX_PAYLOAD_PARTIALLY_PRESENT)
-				return util_fail(err, errlen, -ENOTSUP,
-						 "block %llu is present in part (a sector bitmap), which hvkvm does not read yet",
-						 (unsigned long long)b);
+		r = load_bitmaps(v, err, errlen);
+		if (r < 0)
+			return r;
 		r = open_parent(v, loop, path, cache, depth, err, errlen);
 		if (r < 0)
 			return r;
@@ -422,10 +479,7 @@ int blk_vhdx_open(struct blk **out, struct blk *file, struct loop *loop, const c
 	r = vhdx_load(v, loop, path, cache, depth, desc, err, errlen);
 	if (r < 0) {
 		blk_close(v->img.parent);
-		free(v->parent_path);
-		free(v->bat);
-		free(v->zero);
-		free(v);
+		vhdx_close(&v->img);
 		return r;
 	}
 	*out = &v->img.blk;

@@ -805,6 +805,81 @@ START_TEST(test_vhdx_differencing)
 }
 END_TEST
 
+/*
+ * A block present in part, as Hyper-V leaves them in differencing images: its sector
+ * bitmap says which sectors are here and which are the parent's. Read through, then
+ * written into, which makes the block whole here.
+ */
+START_TEST(test_vhdx_partial_block)
+{
+	const uint64_t size = 8 * MiB, blk = 3;
+	char raw[300], base[300], child[300], link[40];
+	uint8_t *want = calloc(1, size), *f, *grown, *got;
+	struct tvx_layout lay;
+	struct blk_image_desc desc;
+	struct blk *b;
+	size_t len;
+	uint64_t sb_off, data_off, e;
+
+	snprintf(raw, sizeof(raw), "%s/pattern.raw", dir);
+	snprintf(base, sizeof(base), "%s/base.vhdx", dir);
+	snprintf(child, sizeof(child), "%s/child.vhdx", dir);
+	fill(want, size);
+	write_file(raw, want, size);
+	ck_assert_int_eq(sh("qemu-img convert -q -f raw -O vhdx -o block_size=1M '%s' '%s'", raw, base), 0);
+	b = open_image(base, BLK_FORMAT_AUTO, false, &desc);
+	blk_close(b);
+	linkage_of(base, link);
+
+	f = tvx_build(size, MiB, 512, false, "base.vhdx", &len, &lay);
+	for (int i = 0; i < 38; i++)
+		f[lay.meta_offset + 0x11000 + 72 + 2 * i] = (uint8_t)link[i];
+	sb_off = len;
+	data_off = len + MiB;
+	grown = realloc(f, len + 2 * MiB);
+	ck_assert_ptr_nonnull(grown);
+	f = grown;
+	memset(f + len, 0, 2 * MiB);
+	len += 2 * MiB;
+	e = htole64(data_off | VHDX_PAYLOAD_PARTIALLY_PRESENT);
+	memcpy(f + lay.bat_offset + blk * 8, &e, 8);
+	e = htole64(sb_off | VHDX_SB_PRESENT);
+	memcpy(f + lay.bat_offset + lay.chunk_ratio * 8, &e, 8);
+	/* Runs of 7 sectors here, 7 the parent's, across the block. */
+	for (uint64_t s = 0; s < MiB / 512; s++) {
+		uint64_t sector = blk * MiB / 512 + s;
+
+		if ((s / 7) % 2 == 0) {
+			f[sb_off + sector / 8] |= (uint8_t)(1u << (sector % 8));
+			fill(f + data_off + s * 512, 512);
+			memcpy(want + blk * MiB + s * 512, f + data_off + s * 512, 512);
+		} else {
+			memset(f + data_off + s * 512, 0xee, 512);	/* not to be read */
+		}
+	}
+	write_file(child, f, len);
+	free(f);
+
+	b = open_image(child, BLK_FORMAT_AUTO, true, &desc);
+	check_contents(b, want, size, 512);
+	blk_close(b);
+	b = open_image(child, BLK_FORMAT_AUTO, false, &desc);
+	got = malloc(4096);
+	fill(got, 4096);
+	ck_assert_int_eq(io(b, BLK_WRITE, blk * MiB + 5 * 4096 + 512, got, 4096, false), 4096);
+	memcpy(want + blk * MiB + 5 * 4096 + 512, got, 4096);
+	check_contents(b, want, size, 512);
+	scatter_writes(b, want, size, 512, MiB);
+	check_contents(b, want, size, 512);
+	blk_close(b);
+	b = open_image(child, BLK_FORMAT_AUTO, true, &desc);
+	check_contents(b, want, size, 512);
+	blk_close(b);
+	free(got);
+	free(want);
+}
+END_TEST
+
 /* ---- crashes ---------------------------------------------------------------------- */
 
 /* What the writer tells the checker: a batch about to be written (its ranges may hold
@@ -981,6 +1056,7 @@ int main(void)
 	tcase_add_test(rt, test_vhdx_4k_sectors);
 	tcase_add_test(rt, test_log_replay_on_open);
 	tcase_add_test(rt, test_vhdx_differencing);
+	tcase_add_test(rt, test_vhdx_partial_block);
 	suite_add_tcase(s, rt);
 	tcase_add_checked_fixture(sel, setup, teardown);
 	tcase_add_test(sel, test_pick);
