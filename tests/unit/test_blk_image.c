@@ -129,10 +129,12 @@ static int64_t io(struct blk *b, enum blk_op op, uint64_t off, void *buf, size_t
 	return result;
 }
 
+static enum blk_cache cache_mode = BLK_CACHE_WRITEBACK;
+
 static struct blk *open_image(const char *path, enum blk_format f, bool ro, struct blk_image_desc *desc)
 {
 	struct blk *b = NULL;
-	int r = blk_image_open(&b, loop, path, f, ro, BLK_CACHE_WRITEBACK, desc, err, sizeof(err));
+	int r = blk_image_open(&b, loop, path, f, ro, cache_mode, desc, err, sizeof(err));
 
 	ck_assert_msg(r == 0, "opening %s: %s", path, err);
 	return b;
@@ -141,7 +143,7 @@ static struct blk *open_image(const char *path, enum blk_format f, bool ro, stru
 /* Read the whole disk through b, in pieces of odd sizes, and compare with want. */
 static void check_contents(struct blk *b, const uint8_t *want, uint64_t size, uint32_t sector)
 {
-	uint8_t *got = malloc(3 * MiB);
+	uint8_t *got = img_alloc_buf(3 * MiB);	/* aligned for O_DIRECT */
 	uint64_t off = 0;
 
 	ck_assert_ptr_nonnull(got);
@@ -167,7 +169,7 @@ static void check_contents(struct blk *b, const uint8_t *want, uint64_t size, ui
 static void scatter_writes(struct blk *b, uint8_t *want, uint64_t size, uint32_t sector, uint64_t block)
 {
 	enum { BATCH = 24 };
-	static uint8_t data[BATCH][3 * MiB];
+	static uint8_t data[BATCH][3 * MiB] __attribute__((aligned(4096)));	/* O_DIRECT */
 
 	for (int round = 0; round < 8; round++) {
 		struct blk_req req[BATCH];
@@ -330,6 +332,21 @@ END_TEST
 START_TEST(test_vpc_dynamic)
 {
 	roundtrip("vpc", "-o subformat=dynamic,force_size=on", "d.vhd", BLK_FORMAT_VHD, "dynamic", 40 * MiB, 2 * MiB);
+}
+END_TEST
+
+/* cache=none: O_DIRECT on the image, every write of the format's own aligned. */
+START_TEST(test_vhdx_dynamic_direct)
+{
+	cache_mode = BLK_CACHE_NONE;
+	roundtrip("vhdx", "-o subformat=dynamic,block_size=1M", "dd.vhdx", BLK_FORMAT_VHDX, "dynamic", 40 * MiB, MiB);
+}
+END_TEST
+
+START_TEST(test_vpc_dynamic_direct)
+{
+	cache_mode = BLK_CACHE_NONE;
+	roundtrip("vpc", "-o subformat=dynamic,force_size=on", "dd.vhd", BLK_FORMAT_VHD, "dynamic", 40 * MiB, 2 * MiB);
 }
 END_TEST
 
@@ -1051,6 +1068,11 @@ int main(void)
 	tcase_add_test(rt, test_vhdx_fixed_32m);
 	tcase_add_test(rt, test_vpc_dynamic);
 	tcase_add_test(rt, test_vpc_fixed);
+	/* A file system in memory may not do O_DIRECT (tmpfs before Linux 6.6). */
+	if (!getenv("HVKVM_TEST_DIR")) {
+		tcase_add_test(rt, test_vhdx_dynamic_direct);
+		tcase_add_test(rt, test_vpc_dynamic_direct);
+	}
 	tcase_add_test(rt, test_vpc_created);
 	tcase_add_test(rt, test_vhdx_built_512);
 	tcase_add_test(rt, test_vhdx_4k_sectors);
