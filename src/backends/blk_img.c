@@ -222,32 +222,60 @@ static void alloc_end(struct img *im, struct img_alloc *a)
 	}
 }
 
+static void flush_kick(struct img *im);
+
+/* The flush that covered a batch of allocations is over: on to the BAT. */
 static void alloc_flushed(struct blk_req *r, int64_t result)
 {
-	struct img_alloc *a = r->opaque;
-	struct img *im = a->first->io->im;
+	struct img *im = r->opaque;
+	struct img_alloc *a = im->flush_batch;
 
-	if (result < 0 && !a->error)
-		a->error = (int)result;
-	if (a->error) {
-		alloc_end(im, a);
-		return;
+	im->flush_batch = NULL;
+	im->flushing = false;
+	while (a) {
+		struct img_alloc *n = a->qnext;
+
+		if (result < 0 && !a->error)
+			a->error = (int)result;
+		if (a->error) {
+			alloc_end(im, a);
+		} else {
+			a->qnext = NULL;
+			if (im->bat_queue_tail)
+				im->bat_queue_tail->qnext = a;
+			else
+				im->bat_queue = a;
+			im->bat_queue_tail = a;
+		}
+		a = n;
 	}
-	a->qnext = NULL;
-	if (im->bat_queue_tail)
-		im->bat_queue_tail->qnext = a;
-	else
-		im->bat_queue = a;
-	im->bat_queue_tail = a;
 	bat_kick(im);
+	flush_kick(im);
+}
+
+/* One flush for every allocation whose writes are done by the time it starts:
+ * allocations in flight together share it. */
+static void flush_kick(struct img *im)
+{
+	int e;
+
+	if (im->flushing || !im->flush_wait)
+		return;
+	im->flushing = true;
+	im->flush_batch = im->flush_wait;
+	im->flush_wait = NULL;
+	memset(&im->flush_req, 0, sizeof(im->flush_req));
+	im->flush_req.op = BLK_FLUSH;
+	im->flush_req.done = alloc_flushed;
+	im->flush_req.opaque = im;
+	e = blk_submit(im->file, &im->flush_req);
+	if (e < 0)
+		alloc_flushed(&im->flush_req, e);
 }
 
 /* One step of an allocation's writes is over; after the last, the flush. */
 static void alloc_put(struct img *im, struct img_alloc *a)
 {
-	struct blk_req *f;
-	int e;
-
 	if (--a->pending)
 		return;
 	if (a->error) {
@@ -255,14 +283,9 @@ static void alloc_put(struct img *im, struct img_alloc *a)
 		return;
 	}
 	/* Everything the BAT will refer to is written: make it durable first. */
-	f = &a->flush;
-	memset(f, 0, sizeof(*f));
-	f->op = BLK_FLUSH;
-	f->done = alloc_flushed;
-	f->opaque = a;
-	e = blk_submit(im->file, f);
-	if (e < 0)
-		alloc_flushed(f, e);
+	a->qnext = im->flush_wait;
+	im->flush_wait = a;
+	flush_kick(im);
 }
 
 static void alloc_step(struct blk_req *r, int64_t result)
@@ -667,7 +690,7 @@ static void img_drain(struct blk *b)
 {
 	struct img *im = img_of(b);
 
-	while (im->inflight || im->bat_busy || im->allocs) {
+	while (im->inflight || im->bat_busy || im->allocs || im->flushing) {
 		if (blk_inflight(im->file)) {
 			blk_drain(im->file);
 		} else if (im->parent && blk_inflight(im->parent)) {

@@ -8,7 +8,8 @@
  * consistent image at every moment:
  *
  *   1. the new block's data (and what the format writes beside it) go to space past
- *      everything the BAT refers to, and a flush makes them durable;
+ *      everything the BAT refers to, and a flush makes them durable (one flush for the
+ *      allocations whose writes finished before it started);
  *   2. only then the BAT sector naming the block is written.
  *
  * A crash before 2 leaves the block unreferenced (space leaked, nothing lost that the
@@ -140,7 +141,6 @@ struct img_alloc {
 	bool fua;
 	struct iovec prep_iov[IMG_PREP_MAX];
 	struct blk_req prep_req[IMG_PREP_MAX];
-	struct blk_req flush;
 };
 
 #define IMG_BAT_BATCH	64
@@ -153,6 +153,10 @@ struct img {
 	uint64_t block_size;
 	unsigned inflight;		/* guest requests */
 	struct img_alloc *allocs;	/* in progress */
+	struct img_alloc *flush_wait;	/* written, waiting for a flush */
+	struct img_alloc *flush_batch;	/* covered by the flush in flight */
+	struct blk_req flush_req;
+	bool flushing;
 	struct img_alloc *bat_queue, *bat_queue_tail;	/* durable, waiting for the BAT */
 	struct img_alloc *bat_batch;	/* being written */
 	unsigned bat_pending;
