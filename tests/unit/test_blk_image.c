@@ -980,14 +980,14 @@ static void crash_writer(const char *img, int fd, uint64_t size)
  */
 static void crash_rounds(const char *name, const char *create, bool qemu_check)
 {
-	const uint64_t size = 256 * MiB;
+	const uint64_t size = 64 * MiB;
 	char img[300];
 	uint8_t *want = calloc(1, size), *unsure = calloc(1, size / 4096), *got = malloc(64 * 1024);
 	struct blk_image_desc desc;
 	struct blk *b;
 
 	snprintf(img, sizeof(img), "%s/%s", dir, name);
-	ck_assert_int_eq(sh("qemu-img create -q %s '%s' 256M", create, img), 0);
+	ck_assert_int_eq(sh("qemu-img create -q %s '%s' 64M", create, img), 0);
 	for (int round = 0; round < 10; round++) {
 		int p[2], status;
 		pid_t pid;
