@@ -155,6 +155,18 @@ static void piece_partial(struct img *im, struct img_piece *p)
 	piece_finish(p, (int64_t)p->len);	/* its runs carry on */
 }
 
+/* The piece covers its block whole (the last block of the disk may be cut short). */
+static bool piece_whole_block(struct img *im, struct img_piece *p)
+{
+	uint64_t base = p->block * im->block_size, end = im->blk.info.size - base;
+
+	if (end > im->block_size)
+		end = im->block_size;
+	return p->in_block == 0 && p->len == end;
+}
+
+static void unmap_start(struct img *im, struct img_piece *p, uint64_t off);
+
 static void piece_dispatch(struct img *im, struct img_piece *p)
 {
 	struct img_alloc *a = alloc_find(im, p->block);
@@ -171,7 +183,10 @@ static void piece_dispatch(struct img *im, struct img_piece *p)
 	} else if (off == IMG_PARTIAL && p->r.op == BLK_READ) {
 		piece_partial(im, p);
 	} else if (off != IMG_UNMAPPED && off != IMG_PARENT && off != IMG_PARTIAL) {
-		piece_submit(im, p, off);
+		if (p->r.op == BLK_DISCARD && im->fmt->unmap_commit && piece_whole_block(im, p))
+			unmap_start(im, p, off);
+		else
+			piece_submit(im, p, off);
 	} else if (p->r.op == BLK_READ) {
 		piece_zero(p);
 		piece_finish(p, (int64_t)p->len);
@@ -506,6 +521,60 @@ static void alloc_start(struct img *im, struct img_piece *p)
 		alloc_write(im, a);
 }
 
+/* ---- discarding whole blocks ------------------------------------------------------- */
+
+/* The block's space is given back; a file that cannot punch it only keeps it (the BAT
+ * names it no more either way). */
+static void unmap_punched(struct blk_req *r, int64_t result)
+{
+	struct img_alloc *a = r->opaque;
+
+	if (result < 0)
+		log_debug("%s: giving back the space of block %llu: %s", a->first->io->im->fmt->name,
+			  (unsigned long long)a->block, strerror((int)-result));
+	alloc_end(a->first->io->im, a);
+}
+
+/* The BAT no longer names the block: punch its old space. */
+static void unmap_punch(struct img *im, struct img_alloc *a)
+{
+	struct img_piece *p = a->first;
+	int r;
+
+	p->r.offset = a->data_off;
+	p->r.done = unmap_punched;
+	p->r.opaque = a;
+	r = blk_submit(im->file, &p->r);
+	if (r < 0)
+		unmap_punched(&p->r, r);
+}
+
+/* A discard of block p->block whole, which is at file offset off: requests touching the
+ * block wait while its BAT sector is written, then its space is punched. */
+static void unmap_start(struct img *im, struct img_piece *p, uint64_t off)
+{
+	struct img_alloc *a = calloc(1, sizeof(*a));
+
+	if (!a) {
+		piece_finish(p, -ENOMEM);
+		return;
+	}
+	a->block = p->block;
+	a->first = p;
+	a->len = p->len;
+	a->data_off = off;
+	a->fua = p->r.fua;
+	a->unmap = true;
+	a->next = im->allocs;
+	im->allocs = a;
+	if (im->bat_queue_tail)
+		im->bat_queue_tail->qnext = a;
+	else
+		im->bat_queue = a;
+	im->bat_queue_tail = a;
+	bat_kick(im);
+}
+
 /* ---- the BAT writer ---------------------------------------------------------------- */
 
 static void bat_written(struct blk_req *r, int64_t result)
@@ -528,7 +597,10 @@ static void bat_written(struct blk_req *r, int64_t result)
 			 * written to this image. */
 			im->broken = true;
 		}
-		alloc_end(im, a);
+		if (a->unmap && !a->error)
+			unmap_punch(im, a);
+		else
+			alloc_end(im, a);
 	}
 	im->bat_error = 0;
 	im->bat_busy = false;
@@ -561,7 +633,7 @@ static void bat_kick(struct img *im)
 			tail = &a->qnext;
 			n++;
 			fua |= a->fua;
-			im->fmt->alloc_commit(im, a, &off, &len, &buf);
+			(a->unmap ? im->fmt->unmap_commit : im->fmt->alloc_commit)(im, a, &off, &len, &buf);
 			for (unsigned i = 0; i < nreq; i++)
 				dup |= im->bat_reqs[i].offset == off;
 			if (dup)

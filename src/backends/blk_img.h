@@ -18,7 +18,12 @@
  * Requests touching a block being allocated wait for it. Everything runs on the loop
  * thread, without blocking: every step is a request to the engine. Discarding and
  * zeroing reach the file where blocks are (holes read as zeroes) and are done where
- * none are.
+ * none are. A discard of a whole block, where the format can say so, goes the other
+ * way round: first the BAT sector saying the block reads as zeroes and names no space,
+ * then the block's space is punched out of the file. A crash between the two leaves
+ * that space unreferenced; the space is never handed to another block (new blocks go
+ * past the end of the file), so the BAT never names space that holds another block's
+ * data.
  */
 #ifndef HVKVM_BLK_IMG_H
 #define HVKVM_BLK_IMG_H
@@ -95,6 +100,9 @@ struct img_format {
 	/* Put the block into the BAT in memory; the byte range of the BAT in the file
 	 * that now differs (*off, *len), and its bytes in memory (*buf). */
 	void (*alloc_commit)(struct img *im, struct img_alloc *a, uint64_t *off, uint64_t *len, void **buf);
+	/* Optional: mark block a->block as reading zeroes and naming no space in the BAT in
+	 * memory (a discard of the whole block); the BAT bytes that differ as above. */
+	void (*unmap_commit)(struct img *im, struct img_alloc *a, uint64_t *off, uint64_t *len, void **buf);
 	void (*close)(struct img *im);
 	/* One allocation at a time: each writes where the one before ended. */
 	bool one_alloc;
@@ -139,6 +147,7 @@ struct img_alloc {
 	unsigned pending;
 	int error;
 	bool fua;
+	bool unmap;			/* a discard of the whole block at data_off */
 	struct iovec prep_iov[IMG_PREP_MAX];
 	struct blk_req prep_req[IMG_PREP_MAX];
 };

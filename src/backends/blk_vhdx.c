@@ -112,6 +112,19 @@ static void vhdx_alloc_commit(struct img *im, struct img_alloc *a, uint64_t *off
 	*buf = (uint8_t *)v->bat + at;
 }
 
+/* A discarded block reads as zeroes and names no space (PAYLOAD_BLOCK_ZERO with
+ * FileOffsetMB 0): its old space is punched, and never used again while open. */
+static void vhdx_unmap_commit(struct img *im, struct img_alloc *a, uint64_t *off, uint64_t *len, void **buf)
+{
+	struct vhdx *v = vhdx_of(im);
+	uint64_t i = vhdx_bat_payload_index(&v->geom, a->block), at = (i * 8) & ~4095ull;
+
+	v->bat[i] = htole64(VHDX_PAYLOAD_ZERO);
+	*off = v->reg.bat_offset + at;
+	*len = 4096;
+	*buf = (uint8_t *)v->bat + at;
+}
+
 static void vhdx_close(struct img *im)
 {
 	struct vhdx *v = vhdx_of(im);
@@ -131,6 +144,7 @@ static const struct img_format vhdx_format = {
 	.lookup = vhdx_lookup,
 	.alloc_prepare = vhdx_alloc_prepare,
 	.alloc_commit = vhdx_alloc_commit,
+	.unmap_commit = vhdx_unmap_commit,
 	.close = vhdx_close,
 };
 

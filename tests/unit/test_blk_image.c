@@ -716,6 +716,104 @@ static void linkage_of(const char *path, char out[40])
 	free(h);
 }
 
+/* The BAT entries of the first n payload blocks of a VHDX (n at most its chunk ratio). */
+static void bat_of(const char *path, uint64_t *out, unsigned n)
+{
+	uint8_t *h = img_alloc_buf(2 * 4096), *rt = img_alloc_buf(VHDX_REGION_TABLE_SIZE);
+	struct vhdx_regions reg;
+	struct vhdx_hdr hdr;
+	struct stat st;
+	int fd = open(path, O_RDONLY), which;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(pread(fd, h, 4096, VHDX_HEADER1_OFFSET), 4096);
+	ck_assert_int_eq(pread(fd, h + 4096, 4096, VHDX_HEADER2_OFFSET), 4096);
+	ck_assert_int_eq(vhdx_pick_header(h, h + 4096, (uint64_t)st.st_size, &hdr, &which, err, sizeof(err)), 0);
+	ck_assert_int_eq(pread(fd, rt, VHDX_REGION_TABLE_SIZE, VHDX_REGION1_OFFSET), VHDX_REGION_TABLE_SIZE);
+	ck_assert_msg(vhdx_parse_region_table(rt, (uint64_t)st.st_size, &hdr, &reg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(pread(fd, out, n * 8, (off_t)reg.bat_offset), (ssize_t)(n * 8));
+	for (unsigned i = 0; i < n; i++)
+		out[i] = le64toh(out[i]);
+	close(fd);
+	free(h);
+	free(rt);
+}
+
+/* Discarding whole blocks of a dynamic VHDX leaves them PAYLOAD_BLOCK_ZERO, naming no
+ * space, and their space punched; a discard of part of a block punches that part.
+ * qemu-img agrees, and a block written again after its discard is a new one. */
+START_TEST(test_vhdx_discard_blocks)
+{
+	const uint64_t size = 8 * MiB + 512 * 1024;	/* the last block is cut short */
+	char img[300], out[300];
+	uint8_t *want = malloc(size), *got;
+	struct blk_image_desc desc;
+	uint64_t bat[9];
+	struct stat st0, st1;
+	struct blk *b;
+	size_t got_len;
+
+	snprintf(img, sizeof(img), "%s/discard.vhdx", dir);
+	snprintf(out, sizeof(out), "%s/out.raw", dir);
+	ck_assert_int_eq(sh("qemu-img create -q -f vhdx -o block_size=1M '%s' %llu", img, (unsigned long long)size), 0);
+	b = open_image(img, BLK_FORMAT_AUTO, false, &desc);
+	ck_assert(blk_info(b)->discard);
+	fill(want, size);
+	ck_assert_int_eq(io(b, BLK_WRITE, 0, want, size, false), (int64_t)size);
+	ck_assert_int_eq(io(b, BLK_FLUSH, 0, NULL, 0, false), 0);
+	ck_assert_int_eq(stat(img, &st0), 0);
+	/* Block 2 whole; blocks 4 and 5 whole and half of 6; 8 KiB of block 7; the short
+	 * last block whole. */
+	ck_assert_int_eq(io(b, BLK_DISCARD, 2 * MiB, NULL, MiB, false), 0);
+	ck_assert_int_eq(io(b, BLK_DISCARD, 4 * MiB, NULL, 2 * MiB + MiB / 2, false), 0);
+	ck_assert_int_eq(io(b, BLK_DISCARD, 7 * MiB + 4096, NULL, 8192, false), 0);
+	ck_assert_int_eq(io(b, BLK_DISCARD, 8 * MiB, NULL, size - 8 * MiB, false), 0);
+	memset(want + 2 * MiB, 0, MiB);
+	memset(want + 4 * MiB, 0, 2 * MiB + MiB / 2);
+	memset(want + 7 * MiB + 4096, 0, 8192);
+	memset(want + 8 * MiB, 0, size - 8 * MiB);
+	check_contents(b, want, size, 512);
+	blk_close(b);
+
+	bat_of(img, bat, 9);
+	for (unsigned i = 0; i < 9; i++) {
+		bool gone = i == 2 || i == 4 || i == 5 || i == 8;
+
+		ck_assert_msg(vhdx_bat_state(bat[i]) == (gone ? VHDX_PAYLOAD_ZERO : VHDX_PAYLOAD_FULLY_PRESENT),
+			      "block %u: state %u", i, vhdx_bat_state(bat[i]));
+		ck_assert_msg(!gone || vhdx_bat_offset(bat[i]) == 0, "block %u still names space", i);
+	}
+	/* Their space went back to the file system, unless it is one that cannot punch. */
+	ck_assert_int_eq(stat(img, &st1), 0);
+	ck_assert_int_eq(st1.st_size, st0.st_size);
+	ck_assert_int_le(st1.st_blocks, st0.st_blocks);
+	ck_assert_int_eq(sh("qemu-img check -q -f vhdx '%s'", img), 0);
+	ck_assert_int_eq(sh("qemu-img convert -q -f vhdx -O raw '%s' '%s'", img, out), 0);
+	got = read_file(out, &got_len);
+	ck_assert_uint_eq(got_len, size);
+	ck_assert(!memcmp(got, want, size));
+	free(got);
+
+	/* Written again: a new block past the end of the file, the rest of it zeroes. */
+	b = open_image(img, BLK_FORMAT_AUTO, false, &desc);
+	fill(want + 2 * MiB + 4096, 4096);
+	ck_assert_int_eq(io(b, BLK_WRITE, 2 * MiB + 4096, want + 2 * MiB + 4096, 4096, false), 4096);
+	check_contents(b, want, size, 512);
+	blk_close(b);
+	bat_of(img, bat, 9);
+	ck_assert_uint_eq(vhdx_bat_state(bat[2]), VHDX_PAYLOAD_FULLY_PRESENT);
+	ck_assert_uint_ge(vhdx_bat_offset(bat[2]), (uint64_t)st0.st_size);
+	ck_assert_int_eq(sh("qemu-img check -q -f vhdx '%s'", img), 0);
+	ck_assert_int_eq(sh("qemu-img convert -q -f vhdx -O raw '%s' '%s'", img, out), 0);
+	got = read_file(out, &got_len);
+	ck_assert_uint_eq(got_len, size);
+	ck_assert(!memcmp(got, want, size));
+	free(got);
+	free(want);
+}
+END_TEST
+
 /* A differencing image built as the specification lays it out (qemu-img makes none),
  * whose locator names parent (relative to it) with linkage. */
 static void make_child(const char *path, uint64_t size, uint32_t block, const char *parent, const char *linkage)
@@ -1105,6 +1203,7 @@ int main(void)
 	tcase_add_test(rt, test_log_replay_on_open);
 	tcase_add_test(rt, test_vhdx_differencing);
 	tcase_add_test(rt, test_vhdx_partial_block);
+	tcase_add_test(rt, test_vhdx_discard_blocks);
 	suite_add_tcase(s, rt);
 	tcase_add_checked_fixture(sel, setup, teardown);
 	tcase_add_test(sel, test_pick);
