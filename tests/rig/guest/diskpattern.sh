@@ -15,7 +15,7 @@ if [ "$(arg rig.op)" = scatter ]; then
 		b=${d#/dev/}
 		echo "${s}_size=$(($(cat "/sys/block/$b/size") * 512)) ${s}_lbs=$(cat "/sys/block/$b/queue/logical_block_size")"
 		if [ "$(arg rig.read)" = 0 ]; then
-			dd if=/dev/zero of=/dev/shm/img bs=512 count="$(cat "/sys/block/$b/size")" 2>/dev/null
+			truncate -s "$(($(cat "/sys/block/$b/size") * 512))" /dev/shm/img
 		else
 			dd if="$d" of=/dev/shm/img bs=1M 2>/dev/null
 			echo "${s}_read=$(sha256sum /dev/shm/img | cut -d' ' -f1)"
