@@ -55,6 +55,7 @@ expect 2 '^hvkvm: --net mtu=9203: expected an integer 68-9202 \(9202 is the larg
 expect 2 '^hvkvm: --net mtu=20000: expected an integer 68-9202 \(9202 is the largest MTU' --kernel "$kernel" --net tap=t0,mtu=20000 --print-config
 expect 2 '^hvkvm: --net tap=averyveryverylongname: expected an interface name of 1 to 15 characters' --kernel "$kernel" --net tap=averyveryverylongname
 expect 2 '^hvkvm: --seccomp maybe: expected on or off$' --kernel "$kernel" --seccomp maybe
+expect 2 '^hvkvm: --disk format=qcow2: expected raw, vhd or vhdx$' --kernel "$kernel" --disk path=a.img,format=qcow2
 expect 2 "^hvkvm: --name a/b: expected a name of 1 to 63 letters" --kernel "$kernel" --name a/b
 expect 2 '^hvkvm: /nonexistent/vm.json: No such file or directory$' --config /nonexistent/vm.json
 echo '{"kernel": "'"$kernel"'", "disks": [{"path": "a.img"}, {"path": "b.img", "lun": "x"}]}' > "$conf"

@@ -45,8 +45,17 @@ enum disk_cache {
 	DISK_CACHE_NONE,
 };
 
+/* An image's format; AUTO: from its signature together with its name (.vhd, .vhdx). */
+enum disk_format {
+	DISK_FORMAT_AUTO,
+	DISK_FORMAT_RAW,
+	DISK_FORMAT_VHD,
+	DISK_FORMAT_VHDX,
+};
+
 struct disk_config {
 	char *path;
+	enum disk_format format;
 	char *serial;			/* NULL: made from the path */
 	bool readonly;
 	enum disk_cache cache;
@@ -170,6 +179,10 @@ const char *config_rule_net_tap(const char *s);
 const char *config_rule_net_mtu(int64_t mtu);
 const char *config_rule_disk_serial(const char *s);
 const char *config_rule_disk_cache(const char *s);
+const char *config_rule_disk_format(const char *s);
+/* The format a name keeping config_rule_disk_format() stands for, and back. */
+enum disk_format config_disk_format(const char *s);
+const char *config_disk_format_name(enum disk_format f);
 const char *config_rule_disk_controller(int64_t controller);
 const char *config_rule_disk_lun(int64_t lun);
 /* The characters of names and ids (--name, a NIC's id): letters, digits, '.', '_', '-'. */

@@ -384,6 +384,8 @@ static struct json_object *disk_json(const struct disk_config *d)
 	if (!o)
 		return NULL;
 	add_str(o, "path", d->path);
+	if (d->format != DISK_FORMAT_AUTO)
+		add_str(o, "format", config_disk_format_name(d->format));
 	add(o, "readonly", json_object_new_boolean(d->readonly));
 	add_str(o, "serial", d->serial);
 	add_str(o, "cache", d->cache == DISK_CACHE_NONE ? "none" : "writeback");

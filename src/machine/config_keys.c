@@ -186,6 +186,7 @@ static int set_readable_path(struct config_err *e, const struct config_val *v, c
 #define RULE_NET_MTU	"an integer 68-9202 (9202 is the largest MTU: frames of 9216 bytes, as Hyper-V's)"
 #define RULE_SERIAL	"1 to 20 printable ASCII characters without spaces"
 #define RULE_CACHE	"none or writeback"
+#define RULE_FORMAT	"raw, vhd or vhdx"
 #define RULE_CONTROLLER	"an integer 0-7"
 #define RULE_LUN	"an integer 0-63"
 
@@ -248,6 +249,27 @@ const char *config_rule_disk_serial(const char *s)
 const char *config_rule_disk_cache(const char *s)
 {
 	return strcmp(s, "none") && strcmp(s, "writeback") ? RULE_CACHE : NULL;
+}
+
+const char *config_rule_disk_format(const char *s)
+{
+	return strcmp(s, "raw") && strcmp(s, "vhd") && strcmp(s, "vhdx") ? RULE_FORMAT : NULL;
+}
+
+enum disk_format config_disk_format(const char *s)
+{
+	return !strcmp(s, "raw") ? DISK_FORMAT_RAW : !strcmp(s, "vhd") ? DISK_FORMAT_VHD :
+	       !strcmp(s, "vhdx") ? DISK_FORMAT_VHDX : DISK_FORMAT_AUTO;
+}
+
+const char *config_disk_format_name(enum disk_format f)
+{
+	switch (f) {
+	case DISK_FORMAT_RAW: return "raw";
+	case DISK_FORMAT_VHD: return "vhd";
+	case DISK_FORMAT_VHDX: return "vhdx";
+	default: return NULL;
+	}
 }
 
 const char *config_rule_disk_controller(int64_t controller)
@@ -482,6 +504,16 @@ static int set_disk_cache(struct config_err *e, const struct config_val *v, void
 	return 0;
 }
 
+static int set_disk_format(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0 || config_rule_disk_format(s))
+		return expected(e);
+	((struct disk_config *)obj)->format = config_disk_format(s);
+	return 0;
+}
+
 static int set_disk_controller(struct config_err *e, const struct config_val *v, void *obj)
 {
 	return set_uint_rule(e, v, config_rule_disk_controller, &((struct disk_config *)obj)->controller);
@@ -560,6 +592,7 @@ static const struct config_key vm_keys[] = {
 
 static const struct config_key disk_keys[] = {
 	{ "path", "a path", set_disk_path },
+	{ "format", RULE_FORMAT, set_disk_format },
 	{ "readonly", "true or false", set_disk_readonly },
 	{ "serial", RULE_SERIAL, set_disk_serial },
 	{ "cache", RULE_CACHE, set_disk_cache },

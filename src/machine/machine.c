@@ -3,6 +3,7 @@
 #include "aml.h"
 #include "hv.h"
 #include "blk_file.h"
+#include "blk_img.h"
 #include "ic.h"
 #include "netvsp.h"
 #include "tap.h"
@@ -142,6 +143,10 @@ static int machine_create_vmbus(struct machine *m)
 	       vm_add_resume_hook(vm, machine_resume_ics, m) < 0 ? -1 : 0;
 }
 
+_Static_assert((int)DISK_FORMAT_AUTO == (int)BLK_FORMAT_AUTO && (int)DISK_FORMAT_RAW == (int)BLK_FORMAT_RAW &&
+	       (int)DISK_FORMAT_VHD == (int)BLK_FORMAT_VHD && (int)DISK_FORMAT_VHDX == (int)BLK_FORMAT_VHDX,
+	       "the configuration's formats are the back end's");
+
 /* A stable identity for a disk without one given: from its absolute path. */
 static uint64_t disk_hash(const char *path)
 {
@@ -164,6 +169,7 @@ int machine_attach_disk(struct machine *m, const struct disk_config *d, char *er
 	struct machine_disk rec = { .readonly = d->readonly, .cache = d->cache };
 	uint64_t h;
 	char serial[CONFIG_SERIAL_MAX + 1];
+	struct blk_image_desc desc;
 	struct blk *b;
 	int r;
 
@@ -187,10 +193,18 @@ int machine_attach_disk(struct machine *m, const struct disk_config *d, char *er
 			return -ENOMEM;
 		}
 	}
-	r = blk_open(&b, vm->loop, d->path, d->readonly,
-		     d->cache == DISK_CACHE_NONE ? BLK_CACHE_NONE : BLK_CACHE_WRITEBACK, err, errlen);
+	r = blk_image_open(&b, vm->loop, d->path, (enum blk_format)d->format, d->readonly,
+			   d->cache == DISK_CACHE_NONE ? BLK_CACHE_NONE : BLK_CACHE_WRITEBACK, &desc, err, errlen);
 	if (r < 0)
 		return r;
+	rec.format = (enum disk_format)desc.format;
+	rec.subformat = desc.subformat;
+	rec.size = desc.size;
+	if (desc.parent && !(rec.parent = strdup(desc.parent))) {
+		blk_close(b);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	h = disk_hash(d->path);
 	snprintf(serial, sizeof(serial), "hvkvm-%014llx", (unsigned long long)(h >> 8));
 	sc.serial = d->serial ? d->serial : serial;
@@ -202,6 +216,7 @@ int machine_attach_disk(struct machine *m, const struct disk_config *d, char *er
 		blk_close(b);
 		free(rec.path);
 		free(rec.serial);
+		free(rec.parent);
 		snprintf(err, errlen, "controller %u LUN %u: %s", d->controller, d->lun, strerror(-r));
 		return r;
 	}
@@ -226,6 +241,7 @@ int machine_detach_disk(struct machine *m, unsigned controller, unsigned lun, ch
 	}
 	free(rec->path);
 	free(rec->serial);
+	free(rec->parent);
 	memset(rec, 0, sizeof(*rec));
 	return 0;
 }
@@ -424,6 +440,7 @@ void machine_destroy(struct machine *m)
 		for (unsigned l = 0; l < CONFIG_MAX_LUNS; l++) {
 			free(m->disks[i][l].path);
 			free(m->disks[i][l].serial);
+			free(m->disks[i][l].parent);
 		}
 	}
 	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)

@@ -28,6 +28,10 @@ struct machine_disk {
 	char *serial;
 	bool readonly;
 	enum disk_cache cache;
+	enum disk_format format;	/* as opened: never AUTO */
+	const char *subformat;		/* "fixed", "dynamic", "differencing"; NULL for raw */
+	uint64_t size;			/* bytes the guest sees */
+	char *parent;			/* a differencing image's parent, as opened */
 };
 
 /* A network adapter, as the guest was given it. */

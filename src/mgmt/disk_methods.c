@@ -30,10 +30,11 @@ static struct json_object *errno_data(int r, const char *path)
 
 static void disk_add(struct mgmt_call *call, struct json_object *params, void *opaque)
 {
-	static const char *const known[] = { "path", "controller", "lun", "readonly", "cache", "serial", NULL };
+	static const char *const known[] = { "path", "controller", "lun", "readonly", "cache", "serial", "format",
+					     NULL };
 	struct machine *m = opaque;
 	struct disk_config d = { 0 };
-	const char *path = NULL, *cache = NULL, *serial = NULL;
+	const char *path = NULL, *cache = NULL, *serial = NULL, *format = NULL;
 	int64_t ctl = 0, lun = -1;
 	struct jsonrpc_error e;
 	struct json_object *res;
@@ -47,12 +48,14 @@ static void disk_add(struct mgmt_call *call, struct json_object *params, void *o
 	    jsonrpc_param_int_rule(params, "lun", false, config_rule_disk_lun, &lun, &e) < 0 ||
 	    jsonrpc_param_bool(params, "readonly", false, &d.readonly, &e) < 0 ||
 	    jsonrpc_param_string(params, "cache", false, 256, &cache, &e) < 0 ||
-	    jsonrpc_param_string(params, "serial", false, 256, &serial, &e) < 0) {
+	    jsonrpc_param_string(params, "serial", false, 256, &serial, &e) < 0 ||
+	    jsonrpc_param_string(params, "format", false, 256, &format, &e) < 0) {
 		mgmt_fail(call, &e);
 		return;
 	}
 	if ((cache && !mgmt_param_keeps(call, "cache", config_rule_disk_cache(cache))) ||
-	    (serial && !mgmt_param_keeps(call, "serial", config_rule_disk_serial(serial))))
+	    (serial && !mgmt_param_keeps(call, "serial", config_rule_disk_serial(serial))) ||
+	    (format && !mgmt_param_keeps(call, "format", config_rule_disk_format(format))))
 		return;
 	if (!mgmt_vm_alive(call, m->vm))
 		return;
@@ -67,6 +70,7 @@ static void disk_add(struct mgmt_call *call, struct json_object *params, void *o
 	d.path = (char *)path;
 	d.serial = (char *)serial;
 	d.cache = cache && !strcmp(cache, "none") ? DISK_CACHE_NONE : DISK_CACHE_WRITEBACK;
+	d.format = format ? config_disk_format(format) : DISK_FORMAT_AUTO;
 	d.controller = (unsigned)ctl;
 	d.lun = (unsigned)lun;
 	r = machine_attach_disk(m, &d, err, sizeof(err));

@@ -174,6 +174,11 @@ static struct json_object *scsi_device(struct machine *m, unsigned ctl)
 		add(k, "serial", json_object_new_string(md->serial));
 		add(k, "readonly", json_object_new_boolean(md->readonly));
 		add(k, "cache", json_object_new_string(md->cache == DISK_CACHE_NONE ? "none" : "writeback"));
+		add(k, "format", json_object_new_string(config_disk_format_name(md->format)));
+		add(k, "subformat", md->subformat ? json_object_new_string(md->subformat) : NULL);
+		add(k, "size_bytes", json_object_new_int64((int64_t)md->size));
+		if (md->parent)
+			add(k, "parent", json_object_new_string(md->parent));
 		json_object_array_add(disks, k);
 	}
 	add(d, "disks", disks);

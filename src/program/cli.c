@@ -186,7 +186,8 @@ void cli_print_help(FILE *out)
 	fprintf(out,
 		"  -h, --help                         show this help\n"
 		"  -V, --version                      show the version\n\n"
-		"--disk path=FILE[,readonly=on][,serial=STR][,cache=writeback|none][,controller=N][,lun=N]\n"
+		"--disk path=FILE[,format=raw|vhd|vhdx][,readonly=on][,serial=STR][,cache=writeback|none]\n"
+		"       [,controller=N][,lun=N]\n"
 		"--net tap=NAME[,mac=MAC][,mtu=N][,id=ID]   (no mac: a stable one from --name, else the tap)\n\n"
 		"A --config file holds the same settings: each key is an option's name (\"memory\": \"2G\",\n"
 		"\"cpus\": 2, \"no-reboot\": true), and \"disks\" and \"nets\" are arrays of objects with the keys\n"

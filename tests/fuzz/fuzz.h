@@ -284,4 +284,27 @@ enum {
  * each (a place to cut, % the frame's length + 1), then the frame: the rest. */
 #define FZ_NC_MAX_CUTS		8
 
+/* fuzz_vhdx: one VHDX structure to its parser (src/backends/vhdx.c). u8 kind (% 6),
+ * u8 flags (bit 0: the target puts right the structure's CRC-32C, so that mutations
+ * get past it), then by kind:
+ *   HEADER   u64 file size, the header (zero-padded to 4 KiB)
+ *   REGION   u64 file size, u32 log offset, u32 log length, the table (to 64 KiB)
+ *   METADATA u32 region length (64 KiB + % 1 MiB), u16 table bytes, the table (to 64
+ *            KiB), then the items at 64 KiB: the rest
+ *   LOCATOR  the parent locator item: the rest
+ *   BAT      u8 block size shift (% 9 + 20), u8 bit 0 4096-byte sectors, bit 1 a parent,
+ *            u32 virtual size in sectors (% FZ_VX_MAX_SECTORS + 1), u64 file size,
+ *            the entries (zero-padded)
+ *   LOG      u8 sectors (% 64 + 1), 16 bytes log GUID, the log (zero-padded) */
+enum { FZ_VX_HEADER, FZ_VX_REGION, FZ_VX_METADATA, FZ_VX_LOCATOR, FZ_VX_BAT, FZ_VX_LOG, FZ_VX_KINDS };
+#define FZ_VX_MAX_SECTORS	(1u << 24)
+
+/* fuzz_vhd: one VHD structure to its parser (src/backends/vhd.c). u8 kind (% 3), u8
+ * flags (bit 0: the target puts right the checksum), then by kind:
+ *   FOOTER   u64 file size, the footer (to 512 bytes)
+ *   DYNAMIC  u64 file size, u64 disk size, u64 header offset, the header (to 1024)
+ *   BAT      u8 block size shift (% 17 + 12), u16 entries, u64 disk size, u64 file
+ *            size, u32 BAT offset, u32 header offset, the entries (big-endian) */
+enum { FZ_VHD_FOOTER, FZ_VHD_DYNAMIC, FZ_VHD_BAT, FZ_VHD_KINDS };
+
 #endif

@@ -12,7 +12,11 @@
 #include "rndis_proto.h"
 #include "storvsp_proto.h"
 #include "vmbus_proto.h"
+#include "vhd.h"
+#include "vhdx.h"
+#include "vhdx_image.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <sys/stat.h>
 
@@ -1640,6 +1644,152 @@ static void seeds_kvp(void)
 	u8(&s, KV_OP_HOST), u8(&s, 2), u8(&s, 0), u32(&s, 0), u8(&s, 0), u8(&s, 0);
 	u8(&s, KV_OP_ANSWER), u8(&s, 0x40), u8(&s, 0), u64(&s, 99);
 	emit("kvp", "channel", &s);
+
+/* ---- fuzz_vhdx, fuzz_vhd --------------------------------------------------------- */
+
+/* Bytes of p up to its last non-zero one (the targets pad with zeroes). */
+static size_t trimmed(const uint8_t *p, size_t len)
+{
+	while (len && !p[len - 1])
+		len--;
+	return len;
+}
+
+static void vx_begin(struct seed *s, uint8_t kind)
+{
+	s->n = 0;
+	u8(s, kind);
+	u8(s, 1);	/* checksums put right */
+}
+
+static void vx_image(const char *tag, uint64_t size, uint32_t bs, uint32_t ls, bool fixed, const char *parent)
+{
+	static struct seed s;
+	struct tvx_layout lay;
+	size_t len;
+	uint8_t *f = tvx_build(size, bs, ls, fixed, parent, &len, &lay);
+	const uint8_t *m = f + lay.meta_offset;
+	char name[64];
+	size_t tl, il;
+
+	if (!f) {
+		fprintf(stderr, "fuzz-seeds: out of memory\n");
+		exit(1);
+	}
+	vx_begin(&s, FZ_VX_HEADER);
+	u64(&s, len);
+	put(&s, f + VHDX_HEADER1_OFFSET, trimmed(f + VHDX_HEADER1_OFFSET, VHDX_HEADER_SIZE));
+	snprintf(name, sizeof(name), "header-%s", tag);
+	emit("vhdx", name, &s);
+	vx_begin(&s, FZ_VX_REGION);
+	u64(&s, len);
+	u32(&s, TVX_LOG_OFFSET);
+	u32(&s, TVX_LOG_LENGTH);
+	put(&s, f + VHDX_REGION1_OFFSET, trimmed(f + VHDX_REGION1_OFFSET, VHDX_REGION_TABLE_SIZE));
+	snprintf(name, sizeof(name), "region-%s", tag);
+	emit("vhdx", name, &s);
+	/* The metadata table, then its items from 64 KiB. */
+	tl = trimmed(m, VHDX_METADATA_TABLE_SIZE);
+	il = trimmed(m + VHDX_METADATA_TABLE_SIZE, 8192);
+	vx_begin(&s, FZ_VX_METADATA);
+	u32(&s, (uint32_t)(lay.meta_length - VHDX_METADATA_TABLE_SIZE));
+	u16(&s, (uint16_t)tl);
+	put(&s, m, tl);
+	put(&s, m + VHDX_METADATA_TABLE_SIZE, il);
+	snprintf(name, sizeof(name), "metadata-%s", tag);
+	emit("vhdx", name, &s);
+	if (parent) {
+		vx_begin(&s, FZ_VX_LOCATOR);
+		put(&s, m + 0x11000, trimmed(m + 0x11000, 4096));
+		snprintf(name, sizeof(name), "locator-%s", tag);
+		emit("vhdx", name, &s);
+	}
+	vx_begin(&s, FZ_VX_BAT);
+	u8(&s, (uint8_t)(__builtin_ctz(bs) - 20));
+	u8(&s, (uint8_t)((ls == 4096) | (parent ? 2 : 0)));
+	u32(&s, (uint32_t)(size / ls - 1));
+	u64(&s, len);
+	put(&s, f + lay.bat_offset, lay.bat_entries * 8 < 8192 ? lay.bat_entries * 8 : 8192);
+	snprintf(name, sizeof(name), "bat-%s", tag);
+	emit("vhdx", name, &s);
+	free(f);
+}
+
+static void seeds_vhdx(void)
+{
+	static const uint8_t guid[16] = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
+					  0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
+	static struct seed s;
+	static uint8_t entry[8192], sector[4096];
+	const void *sectors[1] = { sector };
+	uint64_t target = 2u << 20;
+	size_t n;
+
+	vx_image("dynamic-1m", 64u << 20, 1u << 20, 512, false, NULL);
+	vx_image("fixed-32m", 96u << 20, 32u << 20, 512, true, NULL);
+	vx_image("4k-sectors", 48u << 20, 1u << 20, 4096, false, NULL);
+	vx_image("differencing", 16u << 20, 2u << 20, 512, false, "base.vhdx");
+	/* A log of one entry writing one sector of the BAT, and one zeroing a range. */
+	memset(sector, 0, sizeof(sector));
+	sector[24] = 6;
+	sector[26] = 0x50;
+	n = vhdx_log_build_entry(entry, guid, 1, 0, 5u << 20, 5u << 20, &target, sectors, 1);
+	vx_begin(&s, FZ_VX_LOG);
+	u8(&s, 3);
+	put(&s, guid, 16);
+	put(&s, entry, n);
+	emit("vhdx", "log-one-entry", &s);
+	memset(entry, 0, 4096);
+	memcpy(entry, "loge", 4);
+	entry[8] = 0;
+	entry[9] = 0x10;	/* 4096 bytes */
+	entry[16] = 2;		/* sequence number */
+	entry[24] = 1;		/* one descriptor */
+	memcpy(entry + 32, guid, 16);
+	memcpy(entry + 64, "zero", 4);
+	entry[64 + 9] = 0x20;	/* 8192 bytes */
+	entry[64 + 18] = 0x30;	/* at 3 MiB */
+	entry[64 + 24] = 2;
+	vx_begin(&s, FZ_VX_LOG);
+	u8(&s, 0);
+	put(&s, guid, 16);
+	put(&s, entry, trimmed(entry, 4096));
+	emit("vhdx", "log-zero", &s);
+}
+
+static void seeds_vhd(void)
+{
+	static struct seed s;
+	size_t len;
+	uint8_t *f = tvhd_build(8u << 20, false, 0, &len);
+
+	vx_begin(&s, FZ_VHD_FOOTER);
+	u64(&s, len);
+	put(&s, f + len - 512, trimmed(f + len - 512, 512));
+	emit("vhd", "footer-fixed", &s);
+	free(f);
+	f = tvhd_build(20u << 20, true, 2u << 20, &len);
+	vx_begin(&s, FZ_VHD_FOOTER);
+	u64(&s, len);
+	put(&s, f + len - 512, trimmed(f + len - 512, 512));
+	emit("vhd", "footer-dynamic", &s);
+	vx_begin(&s, FZ_VHD_DYNAMIC);
+	u64(&s, len);
+	u64(&s, 20u << 20);
+	u64(&s, 512);
+	put(&s, f + 512, trimmed(f + 512, 1024));
+	emit("vhd", "dynamic-header", &s);
+	vx_begin(&s, FZ_VHD_BAT);
+	u8(&s, 21 - 12);	/* 2 MiB blocks */
+	u16(&s, 10);
+	u64(&s, 20u << 20);
+	u64(&s, len + 2 * ((2u << 20) + 512));
+	u32(&s, 1536);
+	u32(&s, 512);
+	for (uint32_t i = 0; i < 10; i++)
+		u32(&s, i == 1 ? htobe32((uint32_t)(len - 512) / 512) : i == 4 ? htobe32((uint32_t)(len - 512 + (2u << 20) + 512) / 512) : 0xffffffffu);
+	emit("vhd", "bat", &s);
+	free(f);
 }
 
 int main(int argc, char **argv)
@@ -1664,5 +1814,7 @@ int main(int argc, char **argv)
 	seeds_config();
 	seeds_jsonrpc();
 	seeds_kvp();
+	seeds_vhdx();
+	seeds_vhd();
 	return 0;
 }

@@ -500,8 +500,8 @@ START_TEST(disk_bad)
 	assert_error("expected key=value, got '=x'", NULL);
 	parse("--kernel", kernel_path, "--disk", "path=", NULL);
 	assert_error("--disk path=: empty path", NULL);
-	parse("--kernel", kernel_path, "--disk", "path=a,format=raw", NULL);
-	assert_error("--disk format=raw: unknown key (known: path, readonly, serial, cache, controller, lun)", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,discard=on", NULL);
+	assert_error("--disk discard=on: unknown key (known: path, format, readonly, serial, cache, controller, lun)", NULL);
 	parse("--kernel", kernel_path, "--disk", "path=a,lun=x", NULL);
 	assert_error("--disk lun=x: expected an integer 0-63", NULL);
 	parse("--kernel", kernel_path, "--disk", "path=a,lun=64", NULL);
@@ -514,6 +514,8 @@ START_TEST(disk_bad)
 	assert_error("--disk readonly=yes: expected on or off", NULL);
 	parse("--kernel", kernel_path, "--disk", "path=a,cache=directsync", NULL);
 	assert_error("--disk cache=directsync: expected none or writeback", NULL);
+	parse("--kernel", kernel_path, "--disk", "path=a,format=qcow2", NULL);
+	assert_error("--disk format=qcow2: expected raw, vhd or vhdx", NULL);
 	parse("--kernel", kernel_path, "--disk", "path=a,serial=123456789012345678901", NULL);
 	assert_error("--disk serial=123456789012345678901: expected 1 to 20 printable ASCII", NULL);
 	parse("--kernel", kernel_path, "--disk", "path=a,serial=", NULL);

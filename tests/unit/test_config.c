@@ -179,7 +179,7 @@ START_TEST(full_file)
 		"    { \"path\": \"/var/lib/hvkvm/root.img\", \"serial\": \"ROOT\" },\n"
 		"    { \"path\": \"/dev/vg0/data\", \"readonly\": true, \"cache\": \"none\",\n"
 		"      \"controller\": 1, \"lun\": 9 },\n"
-		"    { \"path\": \"/var/lib/hvkvm/swap.img\" }\n"
+		"    { \"path\": \"/var/lib/hvkvm/swap.img\", \"format\": \"vhdx\" }\n"
 		"  ],\n"
 		"  \"nets\": [\n"
 		"    { \"tap\": \"tap-web1\" },\n"
@@ -213,6 +213,8 @@ START_TEST(full_file)
 	ck_assert_uint_eq(cfg.disks[1].lun, 9);
 	ck_assert_uint_eq(cfg.disks[2].controller, 0);
 	ck_assert_uint_eq(cfg.disks[2].lun, 1);
+	ck_assert_int_eq(cfg.disks[0].format, DISK_FORMAT_AUTO);
+	ck_assert_int_eq(cfg.disks[2].format, DISK_FORMAT_VHDX);
 	ck_assert_uint_eq(cfg.nnets, 2);
 	ck_assert_str_eq(cfg.nets[0].tap, "tap-web1");
 	ck_assert(!cfg.nets[0].has_mac);
@@ -264,8 +266,8 @@ START_TEST(unknown_keys)
 			"vm.json: memroy: unknown key (known: name, kernel, initrd, cmdline, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
 			"seccomp, api-socket, disks, nets, kvp)");
-	assert_load_err(load("{\"disks\": [{\"path\": \"a\"}, {\"path\": \"b\", \"format\": \"raw\"}]}"),
-			"vm.json: disks[1].format: unknown key (known: path, readonly, serial, cache, controller, lun)");
+	assert_load_err(load("{\"disks\": [{\"path\": \"a\"}, {\"path\": \"b\", \"discard\": true}]}"),
+			"vm.json: disks[1].discard: unknown key (known: path, format, readonly, serial, cache, controller, lun)");
 	assert_load_err(load("{\"nets\": [{\"tap\": \"t\", \"vlan\": 3}]}"),
 			"vm.json: nets[0].vlan: unknown key (known: id, tap, mac, mtu)");
 	/* Command-line-only options are not keys, nor are singular device names. */
@@ -347,6 +349,8 @@ START_TEST(ranges)
 		{ "{\"disks\": [{\"path\": \"a\", \"controller\": -1}]}", "vm.json: disks[0].controller: expected an integer 0-7, got -1" },
 		{ "{\"disks\": [{\"path\": \"a\", \"controller\": 8}]}", "vm.json: disks[0].controller: expected an integer 0-7, got 8" },
 		{ "{\"disks\": [{\"path\": \"a\", \"cache\": \"unsafe\"}]}", "vm.json: disks[0].cache: expected none or writeback, got \"unsafe\"" },
+		{ "{\"disks\": [{\"path\": \"a\", \"format\": \"qcow2\"}]}", "vm.json: disks[0].format: expected raw, vhd or vhdx, got \"qcow2\"" },
+		{ "{\"disks\": [{\"path\": \"a\", \"format\": \"VHDX\"}]}", "vm.json: disks[0].format: expected raw, vhd or vhdx, got \"VHDX\"" },
 		{ "{\"disks\": [{\"path\": \"a\", \"serial\": \"\"}]}", "vm.json: disks[0].serial: expected 1 to 20 printable ASCII characters without spaces, got \"\"" },
 		{ "{\"disks\": [{\"path\": \"a\", \"serial\": \"a b\"}]}", "vm.json: disks[0].serial: expected 1 to 20 printable ASCII characters without spaces, got \"a b\"" },
 		{ "{\"disks\": [{\"path\": \"\"}]}", "vm.json: disks[0].path: empty path" },
@@ -804,7 +808,7 @@ START_TEST(print_round_trip_everything)
 	      "--on-crash", "reset", "--no-reboot", "--shutdown-timeout", "17", "--log-level", "error",
 	      "--stats", "--seccomp", "off", "--api-socket", "/run/hvkvm/rt-1.sock",
 	      "--disk", "path=/images/a b.img,serial=A-1,readonly=on,cache=none,controller=2,lun=5",
-	      "--disk", "path=/images/c.img", "--disk", "path=/images/d.img,controller=2",
+	      "--disk", "path=/images/c.img", "--disk", "path=/images/d.vhdx,controller=2,format=vhdx",
 	      "--net", "tap=tap0", "--net", "tap=tap1,mac=02:11:22:33:44:55,mtu=9000,id=storage",
 	      "--kvp", "Role=web,db=x", "--kvp", "Cl\xc3\xa9=\"quoted\"", "--print-config", NULL);
 	ck_assert_msg(run.r == CLI_EXIT_OK, "%s", run.err);

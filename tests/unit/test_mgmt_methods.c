@@ -236,6 +236,10 @@ START_TEST(without_guest_drivers)
 	r = rpc_err("disk.add", "{\"path\":\"/a\",\"cache\":\"bogus\"}", JSONRPC_INVALID_PARAMS);
 	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "cache");
 	json_object_put(r);
+	r = rpc_err("disk.add", "{\"path\":\"/a\",\"format\":\"qcow2\"}", JSONRPC_INVALID_PARAMS);
+	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "format");
+	ck_assert_ptr_nonnull(strstr(json_object_get_string(get(get(r, "error"), "message")), "raw, vhd or vhdx"));
+	json_object_put(r);
 	r = rpc_err("disk.add", "{\"path\":\"/a\",\"serial\":\"has space\"}", JSONRPC_INVALID_PARAMS);
 	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "serial");
 	json_object_put(r);
