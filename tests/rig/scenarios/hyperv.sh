@@ -44,22 +44,25 @@ for c in 0e0b6031-5213-4934-818b-38d90ced39db 57164f39-9115-4e78-ab55-382f3bd542
 done
 
 # --- the guest clock over a minute ---------------------------------------------------------
-# The host asks the guest for its clock twice, a minute apart, on the guest's console, and
-# notes when it asked and when the answer arrived (tail wakes on the write, bash stamps
-# with its own clock). A right guest clock lies between the two stamps, so the offset is
-# bounded by the round trip, however loaded the machine is.
+# The host asks the guest for its clock on the guest's console and notes when it asked and
+# when the answer arrived (tail wakes on the write, bash stamps with its own clock): a
+# right guest clock lies between the two, so the offset is bounded by the round trip. Five
+# questions in a row, twice, a minute apart; the one with the shortest round trip counts.
 mkfifo /tmp/clock-in
 : > "$OUT/clock.asked"
 asker() {
-	local q
+	local r k
 	wait_for "$GUEST_TIMEOUT" "the guest's clock-ready" grep -aq '^clock-ready' "$OUT/clock.serial" >&2 || return
-	for q in 1 2; do
-		# (the minute between the questions is what this test measures)
-		[ $q = 2 ] && sleep 60
-		echo "q$q $EPOCHREALTIME" >> "$OUT/clock.asked"
-		printf 'q%s\n' $q
-		wait_for 120 "the guest's answer to q$q" grep -aq "^clock=q$q " "$OUT/clock.serial" >&2 || return
+	for r in 1 2; do
+		# (the minute between the rounds is what this test measures)
+		[ $r = 2 ] && sleep 60
+		for k in 1 2 3 4 5; do
+			echo "r$r.$k $EPOCHREALTIME" >> "$OUT/clock.asked"
+			printf 'r%s.%s\n' $r $k
+			wait_for 120 "the guest's answer to r$r.$k" grep -aq "^clock=r$r.$k " "$OUT/clock.serial" >&2 || return
+		done
 	done
+	printf 'end\n'
 }
 (asker; exec sleep "$GUEST_TIMEOUT") > /tmp/clock-in &
 asker=$!
@@ -78,15 +81,17 @@ guest_wait clock
 wait "$stamper"
 kill "$asker" 2>/dev/null
 rm -f /tmp/clock-in
-# clock_of QUESTION: "asked guest answered" stamps of one question.
-clock_of() {
-	echo "$(awk -v q="$1" '$1 == q {print $2}' "$OUT/clock.asked") $(awk -v q="$1" '$1 == q {print $2, $3}' "$OUT/clock.stamps")"
+# best_of ROUND: "asked guest answered" of the round's question with the shortest round trip.
+best_of() {
+	awk -v r="r$1." 'NR == FNR { if (index($1, r) == 1) a[$1] = $2; next }
+		($1 in a) && (best == "" || $3 - a[$1] < best) { best = $3 - a[$1]; l = a[$1] " " $2 " " $3 }
+		END { print l }' "$OUT/clock.asked" "$OUT/clock.stamps"
 }
 # within1 ASKED GUEST ANSWERED: some instant between asking and the answer's arrival has the
 # host's clock within 1 s of the guest's, and the round trip took under 3 s.
 within1() { [ $# = 3 ] && awk -v a="$1" -v g="$2" -v r="$3" 'BEGIN {exit !(a - g < 1 && r - g > -1 && r - a < 3)}'; }
 span() { [ $# = 3 ] && awk -v a="$1" -v g="$2" -v r="$3" 'BEGIN {printf "%.3f..%.3f s, round trip %.3f s", a - g, r - g, r - a}'; }
-c1=$(clock_of q1) c2=$(clock_of q2)
+c1=$(best_of 1) c2=$(best_of 2)
 echo "# host minus guest clock at start: $(span $c1); after 60 s: $(span $c2)"
 check "clock: the guest was within 1 s of the host at start ($(span $c1))" within1 $c1
 check "clock: and within 1 s after 60 s ($(span $c2))" within1 $c2
