@@ -1644,6 +1644,7 @@ static void seeds_kvp(void)
 	u8(&s, KV_OP_HOST), u8(&s, 2), u8(&s, 0), u32(&s, 0), u8(&s, 0), u8(&s, 0);
 	u8(&s, KV_OP_ANSWER), u8(&s, 0x40), u8(&s, 0), u64(&s, 99);
 	emit("kvp", "channel", &s);
+}
 
 /* ---- fuzz_vhdx, fuzz_vhd --------------------------------------------------------- */
 
