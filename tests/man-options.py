@@ -103,7 +103,7 @@ def man_options(tags):
 
 def source_methods():
     """The methods the server registers: mgmt_register(m, "name", ...) calls, and the
-    { "name", handler } table of src/mgmt/methods.c."""
+    { "name", handler } tables src/mgmt hands to mgmt_register_table()."""
     names = []
     mgmt = os.path.join(root, 'src', 'mgmt')
     for f in sorted(os.listdir(mgmt)):

@@ -116,7 +116,10 @@ static void disk_remove(struct mgmt_call *call, struct json_object *params, void
 
 int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine)
 {
-	int r = mgmt_register(m, "disk.add", disk_add, machine);
+	static const struct mgmt_method_def methods[] = {
+		{ "disk.add", disk_add },
+		{ "disk.remove", disk_remove },
+	};
 
-	return r < 0 ? r : mgmt_register(m, "disk.remove", disk_remove, machine);
+	return MGMT_REGISTER_TABLE(m, methods, machine);
 }

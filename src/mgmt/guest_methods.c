@@ -534,10 +534,7 @@ static void guest_ip_m(struct mgmt_call *call, struct json_object *params, void 
 
 struct mgmt_guest *mgmt_guest_methods_new(struct mgmt *m, struct machine *machine)
 {
-	static const struct {
-		const char *name;
-		mgmt_handler_fn *fn;
-	} methods[] = {
+	static const struct mgmt_method_def methods[] = {
 		{ "guest.info", guest_info_m },
 		{ "guest.ip", guest_ip_m },
 		{ "kvp.list", kvp_list_m },
@@ -550,11 +547,9 @@ struct mgmt_guest *mgmt_guest_methods_new(struct mgmt *m, struct machine *machin
 	if (!mg)
 		return NULL;
 	mg->machine = machine;
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-		if (mgmt_register(m, methods[i].name, methods[i].fn, mg) < 0) {
-			free(mg);
-			return NULL;
-		}
+	if (MGMT_REGISTER_TABLE(m, methods, mg) < 0) {
+		free(mg);
+		return NULL;
 	}
 	return mg;
 }

@@ -628,10 +628,7 @@ static void on_heartbeat(void *opaque, enum ic_heartbeat_state state, uint64_t s
 
 struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine)
 {
-	static const struct {
-		const char *name;
-		mgmt_handler_fn *fn;
-	} methods[] = {
+	static const struct mgmt_method_def methods[] = {
 		{ "vm.info", vm_info },
 		{ "vm.pause", vm_pause_m },
 		{ "vm.resume", vm_resume_m },
@@ -647,11 +644,9 @@ struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine)
 		return NULL;
 	mm->mgmt = m;
 	mm->machine = machine;
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-		if (mgmt_register(m, methods[i].name, methods[i].fn, mm) < 0) {
-			free(mm);
-			return NULL;
-		}
+	if (MGMT_REGISTER_TABLE(m, methods, mm) < 0) {
+		free(mm);
+		return NULL;
 	}
 	if (mgmt_disk_methods_register(m, machine) < 0 || mgmt_net_methods_register(m, machine) < 0 ||
 	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {

@@ -133,6 +133,26 @@ int mgmt_register(struct mgmt *m, const char *name, mgmt_handler_fn *fn, void *o
 	return 0;
 }
 
+int mgmt_register_table(struct mgmt *m, const struct mgmt_method_def *defs, size_t n, void *opaque)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = mgmt_register(m, defs[i].name, defs[i].fn, opaque);
+
+		if (r < 0) {
+			/* The first i are the newest i entries of the list. */
+			for (size_t j = 0; j < i; j++) {
+				struct mgmt_method *meth = m->methods;
+
+				m->methods = meth->next;
+				free(meth->name);
+				free(meth);
+			}
+			return r;
+		}
+	}
+	return 0;
+}
+
 static struct mgmt_method *method_find(struct mgmt *m, const char *name)
 {
 	for (struct mgmt_method *meth = m->methods; meth; meth = meth->next)
@@ -390,14 +410,17 @@ struct mgmt *mgmt_new(struct loop *loop)
 {
 	struct mgmt *m = calloc(1, sizeof(*m));
 	static const struct mgmt_limits defaults = MGMT_DEFAULT_LIMITS;
+	static const struct mgmt_method_def methods[] = {
+		{ "events.subscribe", events_subscribe },
+		{ "events.unsubscribe", events_unsubscribe },
+	};
 
 	if (!m)
 		return NULL;
 	m->loop = loop;
 	m->lim = defaults;
 	m->listen_fd = -1;
-	if (mgmt_register(m, "events.subscribe", events_subscribe, NULL) < 0 ||
-	    mgmt_register(m, "events.unsubscribe", events_unsubscribe, NULL) < 0) {
+	if (MGMT_REGISTER_TABLE(m, methods, NULL) < 0) {
 		mgmt_free(m, 0);
 		return NULL;
 	}

@@ -82,6 +82,14 @@ void mgmt_free(struct mgmt *m, unsigned flush_ms);
 /* name is copied; -EEXIST if taken. Register before clients call. */
 int mgmt_register(struct mgmt *m, const char *name, mgmt_handler_fn *fn, void *opaque);
 
+struct mgmt_method_def {
+	const char *name;
+	mgmt_handler_fn *fn;
+};
+/* Register n methods sharing opaque: all of them, or (on error) none. */
+int mgmt_register_table(struct mgmt *m, const struct mgmt_method_def *defs, size_t n, void *opaque);
+#define MGMT_REGISTER_TABLE(m, defs, opaque) mgmt_register_table(m, defs, sizeof(defs) / sizeof((defs)[0]), opaque)
+
 /* Answer a call; result, data and e->data are consumed. The call is freed. */
 void mgmt_reply(struct mgmt_call *call, struct json_object *result);
 void mgmt_error(struct mgmt_call *call, int code, struct json_object *data, const char *fmt, ...)

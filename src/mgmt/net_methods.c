@@ -148,9 +148,11 @@ static void net_set_link(struct mgmt_call *call, struct json_object *params, voi
 
 int mgmt_net_methods_register(struct mgmt *m, struct machine *machine)
 {
-	int r = mgmt_register(m, "net.add", net_add, machine);
+	static const struct mgmt_method_def methods[] = {
+		{ "net.add", net_add },
+		{ "net.remove", net_remove },
+		{ "net.set_link", net_set_link },
+	};
 
-	if (r == 0)
-		r = mgmt_register(m, "net.remove", net_remove, machine);
-	return r < 0 ? r : mgmt_register(m, "net.set_link", net_set_link, machine);
+	return MGMT_REGISTER_TABLE(m, methods, machine);
 }

@@ -136,6 +136,14 @@ static void make_server(const struct mgmt_limits *lim)
 	ck_assert_int_eq(mgmt_register(mgmt, "big", m_big, NULL), 0);
 	ck_assert_int_eq(mgmt_register(mgmt, "fail", m_fail, NULL), 0);
 	ck_assert_int_eq(mgmt_register(mgmt, "echo", m_echo, NULL), -EEXIST);
+	/* a table with one taken name registers none of its methods */
+	static const struct mgmt_method_def clash[] = {
+		{ "echo2", m_echo },
+		{ "add2", m_add },
+		{ "fail", m_fail },
+		{ "echo3", m_echo },
+	};
+	ck_assert_int_eq(MGMT_REGISTER_TABLE(mgmt, clash, NULL), -EEXIST);
 	ck_assert_msg(mgmt_listen(mgmt, path, err, sizeof(err)) == 0, "%s", err);
 }
 
@@ -292,10 +300,22 @@ START_TEST(good_requests)
 	ck_assert_str_eq(json_object_to_json_string(get(r, "id")), "12345678901234");
 	json_object_put(r);
 	/* CR LF line ends, blank lines in between */
-	tc_write(t, "\r\n\n{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"a\":3},\"id\":2}\r\n", 62);
+	{
+		static const char crlf[] = "\r\n\n{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":{\"a\":3},\"id\":2}\r\n";
+
+		tc_write(t, crlf, sizeof(crlf) - 1);
+	}
 	r = tc_recv(t, 5000);
 	ck_assert_int_eq(json_object_get_int(get(r, "result")), 3);
 	json_object_put(r);
+	/* nothing of a table that failed to register stayed registered */
+	for (unsigned i = 0; i < 3; i++) {
+		static const char *const names[] = { "echo2", "add2", "echo3" };
+		char req[128];
+
+		snprintf(req, sizeof(req), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"id\":7}", names[i]);
+		json_object_put(expect_error(t, req, -32601, "7"));
+	}
 	tc_close(t);
 }
 END_TEST
