@@ -228,6 +228,15 @@ void ic_set_request_timeout(struct ic *ic, uint64_t ns)
 	ic->request_timeout_ns = ns ? ns : ic->kind->request_timeout_ns;
 }
 
+void ic_set_period(struct ic *ic, uint64_t ns)
+{
+	if (!ic->kind->period_ns)
+		return;
+	ic->period_ns = ns ? ns : ic->kind->period_ns;
+	if (ic->ch && !ic->paused)
+		loop_timer_arm(ic->timer, ic->period_ns, ic->period_ns);
+}
+
 void ic_set_negotiated_notify(struct ic *ic, ic_negotiated_fn *fn, void *opaque)
 {
 	ic->on_negotiated = fn;
@@ -362,8 +371,8 @@ static int ic_open(struct vmbus_channel *ch, void *opaque)
 	ic->negotiated = false;
 	ic->answered = false;
 	ic_send_negotiate(ic);
-	if (ic->kind->period_ns && !ic->paused)
-		loop_timer_arm(ic->timer, ic->kind->period_ns, ic->kind->period_ns);
+	if (ic->period_ns && !ic->paused)
+		loop_timer_arm(ic->timer, ic->period_ns, ic->period_ns);
 	return 0;
 }
 
@@ -408,6 +417,7 @@ struct ic *ic_new(struct vmbus *bus, struct loop *loop, const struct ic_kind *ki
 	ic->kind = kind;
 	ic->max_pkt = o.max_pkt;
 	ic->request_timeout_ns = kind->request_timeout_ns;
+	ic->period_ns = kind->period_ns;
 	ic->rx = malloc(ic->max_pkt);
 	if (!ic->rx)
 		goto fail;
@@ -471,8 +481,8 @@ void ic_resume(struct ic *ic)
 {
 	ic->paused = false;
 	ic->hb_unanswered = 0;
-	if (ic->ch && ic->kind->period_ns)
-		loop_timer_arm(ic->timer, ic->kind->period_ns, ic->kind->period_ns);
+	if (ic->ch && ic->period_ns)
+		loop_timer_arm(ic->timer, ic->period_ns, ic->period_ns);
 	if (ic->kind->msgtype == IC_MSGTYPE_TIMESYNC)
 		ic_timesync_sync(ic);
 	/* The time the VM was paused does not count: a paused guest cannot answer. */
@@ -559,8 +569,12 @@ static void heartbeat_tick(struct ic *ic)
 		log_warn("heartbeat IC: the guest stopped answering (%u beats missed)", ic->hb_unanswered);
 		heartbeat_set_state(ic, IC_HEARTBEAT_LOST);
 	}
-	ic->hb_unanswered++;
-	ic_send(ic, IC_MSGTYPE_HEARTBEAT, ic->message, &m, sizeof(m));
+	/*
+	 * One beat at a time: while the last one is unanswered, another would only queue
+	 * behind it in the ring of a guest that does not read, until the ring is full.
+	 */
+	if (ic->hb_unanswered++ == 0)
+		ic_send(ic, IC_MSGTYPE_HEARTBEAT, ic->message, &m, sizeof(m));
 }
 
 static void heartbeat_response(struct ic *ic, const struct ic_msg_hdr *h, const uint8_t *body, uint32_t len)

@@ -71,6 +71,8 @@ void ic_set_negotiated_notify(struct ic *ic, ic_negotiated_fn *fn, void *opaque)
 void ic_cancel(struct ic *ic, void *opaque);
 /* Per-request timeout (0: the kind's own); for tests. */
 void ic_set_request_timeout(struct ic *ic, uint64_t ns);
+/* Period of a kind's periodic messages (0: the kind's own); for tests. Loop thread. */
+void ic_set_period(struct ic *ic, uint64_t ns);
 
 /* ---- KVP (Data Exchange) ---------------------------------------------------------- */
 

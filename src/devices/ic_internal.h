@@ -86,6 +86,7 @@ struct ic {
 	struct ic_request *outstanding;		/* with the guest */
 	uint64_t seq;				/* trans_id of the last request sent */
 	uint64_t request_timeout_ns;
+	uint64_t period_ns;		/* of the periodic messages: the kind's, or a test's */
 	struct loop_timer *req_timer;
 	uint64_t dropped;			/* answers that matched nothing */
 	struct log_ratelimit rl;		/* what the guest's answers make us log */
