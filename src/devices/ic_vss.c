@@ -58,7 +58,9 @@ static void vss_set_state(struct ic *ic, enum ic_vss_state st, const char *reaso
 	if (prev == st)
 		return;
 	v->state = st;
-	if (st == IC_VSS_FROZEN || st == IC_VSS_UNKNOWN || prev == IC_VSS_FROZEN)
+	if (st == IC_VSS_UNKNOWN)
+		log_warn("VSS IC: whether the guest's file systems are frozen is unknown now (%s)", reason);
+	else if (st == IC_VSS_FROZEN || st == IC_VSS_THAWED || prev == IC_VSS_FROZEN)
 		log_info("VSS IC: the guest's file systems are %s (%s)", ic_vss_state_name(st), reason);
 	if (v->notify)
 		v->notify(v->notify_opaque, st, prev, reason);
