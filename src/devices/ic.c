@@ -143,8 +143,7 @@ static void requests_timeout(void *opaque)
 
 		ic->outstanding = NULL;
 		log_warn_limited(&ic->rl, "%s IC: the guest did not answer request %llu within %llu ms", ic->kind->name,
-				 (unsigned long long)rq->trans_id,
-				 (unsigned long long)(ic->request_timeout_ns / 1000000));
+				 (unsigned long long)rq->trans_id, (unsigned long long)(rq->timeout_ns / 1000000));
 		request_finish(rq, -ETIMEDOUT, 0, NULL, 0);
 	}
 	for (pp = &ic->queue; *pp;) {
@@ -166,6 +165,12 @@ static void requests_timeout(void *opaque)
 
 int ic_submit(struct ic *ic, const void *body, uint32_t len, ic_done_fn *done, void *fn, void *opaque)
 {
+	return ic_submit_timeout(ic, body, len, 0, done, fn, opaque);
+}
+
+int ic_submit_timeout(struct ic *ic, const void *body, uint32_t len, uint64_t timeout_ns, ic_done_fn *done,
+		      void *fn, void *opaque)
+{
 	struct ic_request *rq;
 
 	if (!ic->ch || !ic->negotiated)
@@ -185,7 +190,8 @@ int ic_submit(struct ic *ic, const void *body, uint32_t len, ic_done_fn *done, v
 	rq->done = done;
 	rq->fn = fn;
 	rq->opaque = opaque;
-	rq->deadline_ns = loop_now_ns() + ic->request_timeout_ns;
+	rq->timeout_ns = timeout_ns ? timeout_ns : ic->request_timeout_ns;
+	rq->deadline_ns = loop_now_ns() + rq->timeout_ns;
 	/* Sent at once if the slot is free; a failure then is the caller's to hear, never
 	 * its callback's from inside this call. */
 	if (!ic->outstanding && !ic->queue && !ic->paused) {
@@ -386,6 +392,8 @@ static void ic_close(struct vmbus_channel *ch, void *opaque)
 	ic->negotiated = false;
 	ic->answered = false;
 	requests_fail(ic, -EPIPE);
+	if (ic->kind->closed)
+		ic->kind->closed(ic);
 }
 
 static const struct vmbus_dev_ops ic_ops = {
@@ -448,6 +456,8 @@ void ic_free(struct ic *ic)
 	if (!ic)
 		return;
 	requests_fail(ic, -ECANCELED);
+	if (ic->kind->fini)
+		ic->kind->fini(ic);
 	loop_timer_free(ic->timer);
 	loop_timer_free(ic->req_timer);
 	free(ic->rx);
@@ -487,9 +497,9 @@ void ic_resume(struct ic *ic)
 		ic_timesync_sync(ic);
 	/* The time the VM was paused does not count: a paused guest cannot answer. */
 	if (ic->outstanding)
-		ic->outstanding->deadline_ns = loop_now_ns() + ic->request_timeout_ns;
+		ic->outstanding->deadline_ns = loop_now_ns() + ic->outstanding->timeout_ns;
 	for (struct ic_request *rq = ic->queue; rq; rq = rq->next)
-		rq->deadline_ns = loop_now_ns() + ic->request_timeout_ns;
+		rq->deadline_ns = loop_now_ns() + rq->timeout_ns;
 	requests_pump(ic);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the integration components share (ic.c) with the kinds that live in files of
- * their own (ic_kvp.c): the IC framing, the kind description and the request queue.
+ * their own (ic_kvp.c, ic_vss.c): the IC framing, the kind description and the request queue.
  *
  * Kinds whose exchanges the host starts on demand (KVP) submit requests: the IC
  * keeps them in a bounded queue and has at most one with the guest at a time, as
@@ -42,6 +42,7 @@ struct ic_request {
 	uint8_t *body;			/* what goes after the IC header */
 	uint32_t len;
 	uint64_t trans_id;		/* once sent */
+	uint64_t timeout_ns;		/* how long the guest has to answer */
 	uint64_t deadline_ns;
 	ic_done_fn *done;
 	void *fn;			/* the kind's: whom to tell, with opaque */
@@ -63,6 +64,8 @@ struct ic_kind {
 	void (*response)(struct ic *ic, const struct ic_msg_hdr *h, const uint8_t *body, uint32_t len);
 	void (*tick)(struct ic *ic);
 	uint64_t period_ns;
+	void (*closed)(struct ic *ic);		/* after the requests ended with -EPIPE */
+	void (*fini)(struct ic *ic);		/* ic_free(), after the requests ended */
 };
 
 struct ic {
@@ -101,6 +104,8 @@ struct ic {
 	void *hb_opaque;
 	/* timesync */
 	bool ts_sync_next;
+	/* VSS (ic_vss.c) */
+	struct ic_vss *vss;
 };
 
 struct ic *ic_new(struct vmbus *bus, struct loop *loop, const struct ic_kind *kind);
@@ -112,5 +117,8 @@ struct ic *ic_new(struct vmbus *bus, struct loop *loop, const struct ic_kind *ki
  * reads), -ENOMEM; done is not called then.
  */
 int ic_submit(struct ic *ic, const void *body, uint32_t len, ic_done_fn *done, void *fn, void *opaque);
+/* The same with a timeout of its own (0: the IC's request timeout). */
+int ic_submit_timeout(struct ic *ic, const void *body, uint32_t len, uint64_t timeout_ns, ic_done_fn *done,
+		      void *fn, void *opaque);
 
 #endif

@@ -40,6 +40,7 @@ static void machine_pause_ics(struct vm *vm, void *opaque)
 	ic_pause(m->ic_heartbeat);
 	ic_pause(m->ic_timesync);
 	ic_pause(m->ic_kvp);
+	ic_pause(m->ic_vss);
 }
 
 static void machine_resume_ics(struct vm *vm, void *opaque)
@@ -51,6 +52,15 @@ static void machine_resume_ics(struct vm *vm, void *opaque)
 	ic_resume(m->ic_heartbeat);
 	ic_resume(m->ic_timesync);
 	ic_resume(m->ic_kvp);
+	ic_resume(m->ic_vss);
+}
+
+/* After VMBus's own reset hook closed the channels: a guest that restarts has nothing
+ * frozen, whatever the VSS IC knew of the last boot. */
+static void machine_vss_reset(struct vm *vm, void *opaque)
+{
+	(void)vm;
+	ic_vss_reset(opaque);
 }
 
 /* The guest's KVP daemon is there: give it the host's keys (--kvp). */
@@ -136,10 +146,12 @@ static int machine_create_vmbus(struct machine *m)
 	m->ic_heartbeat = ic_heartbeat_new(m->vmbus, vm->loop);
 	m->ic_timesync = ic_timesync_new(m->vmbus, vm->loop, machine_ref_time, m->hv);
 	m->ic_kvp = ic_kvp_new(m->vmbus, vm->loop);
-	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp)
+	m->ic_vss = ic_vss_new(m->vmbus, vm->loop);
+	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp || !m->ic_vss)
 		return -1;
 	machine_kvp_attach(m);
-	return vm_add_pause_hook(vm, machine_pause_ics, m) < 0 ||
+	return vm_add_reset_hook(vm, machine_vss_reset, m->ic_vss) < 0 ||
+	       vm_add_pause_hook(vm, machine_pause_ics, m) < 0 ||
 	       vm_add_resume_hook(vm, machine_resume_ics, m) < 0 ? -1 : 0;
 }
 
@@ -450,6 +462,7 @@ void machine_destroy(struct machine *m)
 	ic_free(m->ic_heartbeat);
 	ic_free(m->ic_timesync);
 	ic_free(m->ic_kvp);
+	ic_free(m->ic_vss);
 	hv_free(m->hv);
 	if (m->pc.vm)
 		pc_fini(&m->pc);

@@ -39,6 +39,7 @@ struct mgmt_methods {
 	struct shutdown_wait *waits;
 	enum ic_heartbeat_state hb_last;
 	struct mgmt_guest *guest;
+	struct mgmt_vss *vss;
 };
 
 static struct json_object *hex64(uint64_t v)
@@ -259,6 +260,8 @@ static void vm_info(struct mgmt_call *call, struct json_object *params, void *op
 		json_object_array_add(devs, ic_device("timesync", m->ic_timesync));
 	if (m->ic_kvp)
 		json_object_array_add(devs, ic_device("kvp", m->ic_kvp));
+	if (m->ic_vss)
+		json_object_array_add(devs, ic_device("vss", m->ic_vss));
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
 		if (m->storvsp[i])
 			json_object_array_add(devs, scsi_device(m, i));
@@ -649,7 +652,9 @@ struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine)
 		return NULL;
 	}
 	if (mgmt_disk_methods_register(m, machine) < 0 || mgmt_net_methods_register(m, machine) < 0 ||
-	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
+	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || !(mm->vss = mgmt_vss_methods_new(m, machine)) ||
+	    vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
+		mgmt_vss_methods_free(mm->vss);
 		mgmt_guest_methods_free(mm->guest);
 		free(mm);
 		return NULL;
@@ -677,5 +682,6 @@ void mgmt_methods_free(struct mgmt_methods *mm)
 		mgmt_error(call, MGMT_ERR_CANCELLED, NULL, "hvkvm is exiting");
 	}
 	mgmt_guest_methods_free(mm->guest);
+	mgmt_vss_methods_free(mm->vss);
 	free(mm);
 }

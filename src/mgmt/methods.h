@@ -41,6 +41,11 @@ int mgmt_net_methods_register(struct mgmt *m, struct machine *machine);
 struct mgmt_guest;
 struct mgmt_guest *mgmt_guest_methods_new(struct mgmt *m, struct machine *machine);
 void mgmt_guest_methods_free(struct mgmt_guest *mg);
+/* guest.freeze, guest.thaw and guest.fsfreeze_status (the VSS IC), and its fsfreeze
+ * events: vss_methods.c. free answers the calls still waiting. */
+struct mgmt_vss;
+struct mgmt_vss *mgmt_vss_methods_new(struct mgmt *m, struct machine *machine);
+void mgmt_vss_methods_free(struct mgmt_vss *mv);
 /* An adapter as net.* methods and vm.info show it: id, tap, mac, mtu, link. */
 struct machine_net;
 struct json_object;

@@ -221,6 +221,19 @@ enum {
 	KV_OP_COUNT
 };
 
+/* fuzz_vss: u8 selector. sel & 1: channel mode, then ops; else a FREEZE (bit 1 clear) or
+ * THAW answer's body as the guest sent it (after the IC header). */
+enum {
+	FV_OP_HOST,		/* u8 what (0 freeze, 1 thaw, 2 reset, 3 pause or resume, 4 request
+				 * timeout 1 ns or the kind's), u8 hold (odd: 1 ns, even: 1 hour) */
+	FV_OP_ANSWER,		/* as KV_OP_ANSWER */
+	FV_OP_PACKET,		/* as KV_OP_PACKET */
+	FV_OP_RING_CTL,		/* u8 field (ring << 2 | index), u32 value */
+	FV_OP_CLOSE,
+	FV_OP_OPEN,
+	FV_OP_COUNT
+};
+
 #define FZ_IC_COUNT		3
 #define FZ_IC_RAM		(2u << 20)
 #define FZ_IC_RING_PAGES	3

@@ -1646,6 +1646,83 @@ static void seeds_kvp(void)
 	emit("kvp", "channel", &s);
 }
 
+/* ---- fuzz_vss ----------------------------------------------------------------------- */
+
+static void vs_answer(struct seed *s, uint8_t op, unsigned extra)
+{
+	memset(s, 0, sizeof(*s));
+	u8(s, op == 6 ? 2 : 0);
+	u8(s, op);
+	for (unsigned i = 0; i < 11 + extra; i++)
+		u8(s, 0);
+}
+
+/* Channel mode: Linux negotiates (framework 3.0, message 5.0) first. */
+static void vs_begin(struct seed *s)
+{
+	memset(s, 0, sizeof(*s));
+	u8(s, 1);
+	u8(s, FV_OP_ANSWER), u8(s, 0), u8(s, 0);
+}
+
+static void vs_host(struct seed *s, uint8_t what, uint8_t hold)
+{
+	u8(s, FV_OP_HOST), u8(s, what), u8(s, hold);
+}
+
+static void vs_ok(struct seed *s)
+{
+	u8(s, FV_OP_ANSWER), u8(s, 0), u8(s, 0);
+}
+
+static void seeds_vss(void)
+{
+	struct seed s;
+
+	vs_answer(&s, 5, 0);
+	emit("vss", "freeze-answer", &s);
+	vs_answer(&s, 6, 0);
+	emit("vss", "thaw-answer", &s);
+	vs_answer(&s, 5, 6248);	/* Windows' size of a FREEZE */
+	emit("vss", "freeze-answer-long", &s);
+	vs_answer(&s, 5, 0);
+	s.n = 5;
+	emit("vss", "short-answer", &s);
+
+	vs_begin(&s);
+	vs_host(&s, 0, 0), vs_ok(&s);
+	vs_host(&s, 1, 0), vs_ok(&s);
+	emit("vss", "freeze-thaw", &s);
+	/* held 1 ns: the IC thaws at once */
+	vs_begin(&s);
+	vs_host(&s, 0, 1), vs_ok(&s), vs_ok(&s);
+	vs_host(&s, 0, 0), vs_ok(&s);
+	emit("vss", "automatic-thaw", &s);
+	/* the FREEZE times out, a THAW follows, the late answer is dropped */
+	vs_begin(&s);
+	vs_host(&s, 4, 1), vs_host(&s, 0, 0), vs_ok(&s), vs_ok(&s), vs_host(&s, 4, 0);
+	emit("vss", "freeze-timeout", &s);
+	/* E_FAIL (no daemon), then an unknown operation in the answer */
+	vs_begin(&s);
+	vs_host(&s, 0, 0);
+	u8(&s, FV_OP_ANSWER), u8(&s, 0x20), u8(&s, 0);
+	vs_host(&s, 0, 0);
+	u8(&s, FV_OP_ANSWER), u8(&s, 0), u8(&s, 1), u16(&s, 28), u8(&s, 99);
+	vs_ok(&s);
+	emit("vss", "failed-and-unknown-op", &s);
+	/* a THAW behind the FREEZE; pause and resume; the channel closes while frozen and
+	 * reopens (a THAW to recover); a reset */
+	vs_begin(&s);
+	vs_host(&s, 0, 0), vs_host(&s, 1, 0), vs_ok(&s), vs_ok(&s);
+	vs_host(&s, 0, 0), vs_host(&s, 3, 0), vs_host(&s, 3, 0), vs_ok(&s);
+	u8(&s, FV_OP_CLOSE);
+	u8(&s, FV_OP_OPEN);
+	vs_ok(&s), vs_ok(&s);
+	vs_host(&s, 0, 0), vs_host(&s, 2, 0);
+	u8(&s, FV_OP_ANSWER), u8(&s, 0x40), u8(&s, 0), u64(&s, 7);
+	emit("vss", "channel", &s);
+}
+
 /* ---- fuzz_vhdx, fuzz_vhd --------------------------------------------------------- */
 
 /* Bytes of p up to its last non-zero one (the targets pad with zeroes). */
@@ -1815,6 +1892,7 @@ int main(int argc, char **argv)
 	seeds_config();
 	seeds_jsonrpc();
 	seeds_kvp();
+	seeds_vss();
 	seeds_vhdx();
 	seeds_vhd();
 	return 0;
