@@ -108,7 +108,7 @@ vss_checks() {
 		wait_for 60 "the guest's write 0" on_console 'rig-vss: wrote=0'
 
 	r=$(ctl guest.freeze timeout_s=120 2>&1)
-	echo "# guest.freeze: $r"
+	echo "# guest.freeze: $(echo "$r" | tr -d "\n")"
 	check "VSS: guest.freeze: hv_vss_daemon froze the guest's file systems ($(echo "$r" | json state))" \
 		[ "$(echo "$r" | json state)" = frozen ]
 	check "VSS: guest.fsfreeze_status: frozen" fsfreeze_is frozen
@@ -117,14 +117,14 @@ vss_checks() {
 		wait_for 60 "the guest's write 1 to start" on_console 'rig-vss: start=1'
 	check "VSS: frozen, the write and sync do not finish (5 s)" stays_off 5 'rig-vss: wrote=1'
 	r=$(ctl guest.thaw 2>&1)
-	echo "# guest.thaw: $r"
+	echo "# guest.thaw: $(echo "$r" | tr -d "\n")"
 	check "VSS: guest.thaw: thawed ($(echo "$r" | json state))" [ "$(echo "$r" | json state)" = thawed ]
 	check "VSS: thawed, the write and sync finish" wait_for 60 "the guest's write 1" on_console 'rig-vss: wrote=1'
 
 	ctl --timeout 0 --events types:='["fsfreeze"]' > "$OUT/vss-events.txt" 2>&1 &
 	evpid=$!
 	r=$(ctl guest.freeze timeout_s=20 2>&1)
-	echo "# guest.freeze timeout_s=20: $r"
+	echo "# guest.freeze timeout_s=20: $(echo "$r" | tr -d "\n")"
 	check "VSS: guest.freeze timeout_s=20: frozen ($(echo "$r" | json state))" [ "$(echo "$r" | json state)" = frozen ]
 	type_in 'vw 2'
 	check "VSS: frozen again, the guest starts a write and sync to /" \
