@@ -112,39 +112,16 @@ static void teardown(void)
 	rmdir(dir);
 }
 
-static struct json_object *rpc_ok(const char *method, const char *params)
-{
-	char line[1024];
-
-	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}", method,
-		 params ? params : "{}");
-	return call_ok(t, line);
-}
-
-static struct json_object *rpc_err(const char *method, const char *params, int code)
-{
-	char line[1024];
-
-	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}", method,
-		 params ? params : "{}");
-	return expect_error(t, line, code, "1");
-}
-
-static const char *str(struct json_object *o, const char *key)
-{
-	return json_object_get_string(get(o, key));
-}
-
 static const char *err_msg(struct json_object *r)
 {
-	return str(get(r, "error"), "message");
+	return get_str(get(r, "error"), "message");
 }
 
 /* The state guest.fsfreeze_status reports. */
 static bool status_is(const char *want)
 {
-	struct json_object *r = rpc_ok("guest.fsfreeze_status", NULL);
-	bool ok = !strcmp(str(get(r, "result"), "state"), want);
+	struct json_object *r = rpc_ok(t, "guest.fsfreeze_status", NULL);
+	bool ok = !strcmp(get_str(get(r, "result"), "state"), want);
 
 	json_object_put(r);
 	return ok;
@@ -164,13 +141,13 @@ static const char *next_event(void)
 		ck_assert_ptr_nonnull(n);
 		if (!has(n, "id"))
 			break;
-		snprintf(replied, sizeof(replied), "%s", str(get(n, "result"), "state"));
+		snprintf(replied, sizeof(replied), "%s", get_str(get(n, "result"), "state"));
 		json_object_put(n);
 	}
-	ck_assert_str_eq(str(n, "method"), "event");
+	ck_assert_str_eq(get_str(n, "method"), "event");
 	p = get(n, "params");
-	ck_assert_str_eq(str(p, "type"), "fsfreeze");
-	snprintf(buf, sizeof(buf), "%s/%s", str(p, "state"), str(p, "reason"));
+	ck_assert_str_eq(get_str(p, "type"), "fsfreeze");
+	snprintf(buf, sizeof(buf), "%s/%s", get_str(p, "state"), get_str(p, "reason"));
 	json_object_put(n);
 	return buf;
 }
@@ -180,19 +157,19 @@ START_TEST(freeze_status_thaw)
 	struct json_object *r, *res;
 
 	ck_assert(status_is("thawed"));
-	r = rpc_ok("guest.freeze", "{\"timeout_s\":30}");
+	r = rpc_ok(t, "guest.freeze", "{\"timeout_s\":30}");
 	res = get(r, "result");
-	ck_assert_str_eq(str(res, "state"), "frozen");
+	ck_assert_str_eq(get_str(res, "state"), "frozen");
 	ck_assert_int_gt(json_object_get_int64(get(res, "thaw_in_ms")), 29000);
 	ck_assert(json_object_get_boolean(get(res, "negotiated")));
 	json_object_put(r);
 	ck_assert(atomic_load(&vs.frozen));
 	ck_assert(status_is("frozen"));
-	r = rpc_err("guest.freeze", NULL, MGMT_ERR_VM_STATE);
+	r = rpc_err(t, "guest.freeze", NULL, MGMT_ERR_VM_STATE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "frozen already"));
 	json_object_put(r);
-	r = rpc_ok("guest.thaw", NULL);
-	ck_assert_str_eq(str(get(r, "result"), "state"), "thawed");
+	r = rpc_ok(t, "guest.thaw", NULL);
+	ck_assert_str_eq(get_str(get(r, "result"), "state"), "thawed");
 	ck_assert(json_object_is_type(get(get(r, "result"), "thaw_in_ms"), json_type_null));
 	json_object_put(r);
 	ck_assert(!atomic_load(&vs.frozen));
@@ -202,7 +179,7 @@ END_TEST
 
 START_TEST(events_and_automatic_thaw)
 {
-	json_object_put(rpc_ok("events.subscribe", "{\"types\":[\"fsfreeze\"]}"));
+	json_object_put(rpc_ok(t, "events.subscribe", "{\"types\":[\"fsfreeze\"]}"));
 	replied[0] = 0;
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"guest.freeze\",\"params\":{\"timeout_s\":1},\"id\":2}");
 	ck_assert_str_eq(next_event(), "freezing/request");
@@ -219,7 +196,7 @@ END_TEST
 START_TEST(freeze_outlives_its_client)
 {
 	/* The client that froze goes away: the freeze stays, the timer still thaws. */
-	json_object_put(rpc_ok("guest.freeze", "{\"timeout_s\":3}"));
+	json_object_put(rpc_ok(t, "guest.freeze", "{\"timeout_s\":3}"));
 	tc_close(t);
 	t = tc_open(path);
 	ck_assert(status_is("frozen"));
@@ -238,7 +215,7 @@ START_TEST(client_goes_away_before_the_answer)
 	t = tc_open(path);
 	vss_guest_start(&vs);
 	ck_assert(WAIT_UNTIL(status_is("frozen"), VG_TMO));
-	json_object_put(rpc_ok("guest.thaw", NULL));
+	json_object_put(rpc_ok(t, "guest.thaw", NULL));
 }
 END_TEST
 
@@ -247,8 +224,8 @@ START_TEST(guest_fails)
 	struct json_object *r;
 
 	atomic_store(&vs.status, 0x80004005u);
-	r = rpc_err("guest.freeze", NULL, MGMT_ERR_FAILED);
-	ck_assert_str_eq(str(get(get(r, "error"), "data"), "status"), "0x80004005");
+	r = rpc_err(t, "guest.freeze", NULL, MGMT_ERR_FAILED);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x80004005");
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "hv_vss_daemon"));
 	json_object_put(r);
 	ck_assert(status_is("thawed"));
@@ -272,19 +249,19 @@ START_TEST(timeout)
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "asked it to thaw"));
 	json_object_put(r);
 	ck_assert(status_is("thawing"));
-	r = rpc_err("guest.freeze", NULL, MGMT_ERR_BUSY);
+	r = rpc_err(t, "guest.freeze", NULL, MGMT_ERR_BUSY);
 	json_object_put(r);
 }
 END_TEST
 
 START_TEST(bad_params)
 {
-	json_object_put(rpc_err("guest.freeze", "{\"timeout_s\":0}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("guest.freeze", "{\"timeout_s\":3601}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("guest.freeze", "{\"timeout_s\":\"5\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("guest.freeze", "{\"timeout\":5}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("guest.thaw", "{\"now\":true}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("guest.fsfreeze_status", "{\"x\":1}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "guest.freeze", "{\"timeout_s\":0}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "guest.freeze", "{\"timeout_s\":3601}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "guest.freeze", "{\"timeout_s\":\"5\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "guest.freeze", "{\"timeout\":5}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "guest.thaw", "{\"now\":true}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "guest.fsfreeze_status", "{\"x\":1}", JSONRPC_INVALID_PARAMS));
 	ck_assert_uint_eq(atomic_load(&vs.freezes), 0);
 }
 END_TEST
@@ -294,10 +271,10 @@ START_TEST(paused_vm)
 	struct json_object *r;
 
 	vm.state = VM_STATE_PAUSED;
-	r = rpc_err("guest.freeze", NULL, MGMT_ERR_VM_STATE);
+	r = rpc_err(t, "guest.freeze", NULL, MGMT_ERR_VM_STATE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "paused"));
 	json_object_put(r);
-	json_object_put(rpc_err("guest.thaw", NULL, MGMT_ERR_VM_STATE));
+	json_object_put(rpc_err(t, "guest.thaw", NULL, MGMT_ERR_VM_STATE));
 	ck_assert(status_is("thawed"));
 	vm.state = VM_STATE_RUNNING;
 }
@@ -307,11 +284,11 @@ START_TEST(channel_closes)
 {
 	struct json_object *r;
 
-	json_object_put(rpc_ok("guest.freeze", NULL));
+	json_object_put(rpc_ok(t, "guest.freeze", NULL));
 	vss_guest_stop(&vs);
 	vg_close(&g, &ch);
 	ck_assert(WAIT_UNTIL(status_is("unknown"), VG_TMO));
-	r = rpc_err("guest.thaw", NULL, MGMT_ERR_NO_DEVICE);
+	r = rpc_err(t, "guest.thaw", NULL, MGMT_ERR_NO_DEVICE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "no driver"));
 	json_object_put(r);
 }
@@ -322,17 +299,17 @@ START_TEST(no_driver)
 	struct json_object *r;
 
 	/* open, negotiation not answered yet */
-	r = rpc_err("guest.freeze", NULL, MGMT_ERR_NO_DEVICE);
+	r = rpc_err(t, "guest.freeze", NULL, MGMT_ERR_NO_DEVICE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "not answered"));
 	json_object_put(r);
-	r = rpc_ok("guest.fsfreeze_status", NULL);
+	r = rpc_ok(t, "guest.fsfreeze_status", NULL);
 	ck_assert(!json_object_get_boolean(get(get(r, "result"), "negotiated")));
 	ck_assert(json_object_get_boolean(get(get(r, "result"), "open")));
 	json_object_put(r);
 	vss_guest_start(&vs);
 	ck_assert(WAIT_UNTIL(vss_status().negotiated, VG_TMO));
-	json_object_put(rpc_ok("guest.freeze", NULL));
-	json_object_put(rpc_ok("guest.thaw", NULL));
+	json_object_put(rpc_ok(t, "guest.freeze", NULL));
+	json_object_put(rpc_ok(t, "guest.thaw", NULL));
 }
 END_TEST
 
