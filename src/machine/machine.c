@@ -5,9 +5,12 @@
 #include "blk_file.h"
 #include "blk_img.h"
 #include "ic.h"
+#include "input.h"
 #include "netvsp.h"
 #include "tap.h"
 #include "storvsp.h"
+#include "synth_kbd.h"
+#include "synth_mouse.h"
 #include "log.h"
 #include "vm.h"
 #include "vmbus.h"
@@ -119,7 +122,7 @@ static void machine_vmbus_dsdt(struct aml *a, void *opaque)
 	aml_end(a);	/* VMOD */
 }
 
-/* VMBus and its first devices, the integration components. */
+/* VMBus and its first devices: the integration components, the keyboard and mouse. */
 static int machine_create_vmbus(struct machine *m)
 {
 	struct vm *vm = m->vm;
@@ -137,6 +140,13 @@ static int machine_create_vmbus(struct machine *m)
 	m->ic_timesync = ic_timesync_new(m->vmbus, vm->loop, machine_ref_time, m->hv);
 	m->ic_kvp = ic_kvp_new(m->vmbus, vm->loop);
 	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp)
+		return -1;
+	m->kbd = synth_kbd_new(m->vmbus);
+	m->mouse = synth_mouse_new(m->vmbus);
+	if (!m->kbd || !m->mouse)
+		return -1;
+	m->input = input_new(m->kbd, m->mouse);
+	if (!m->input)
 		return -1;
 	machine_kvp_attach(m);
 	return vm_add_pause_hook(vm, machine_pause_ics, m) < 0 ||
@@ -450,6 +460,9 @@ void machine_destroy(struct machine *m)
 	ic_free(m->ic_heartbeat);
 	ic_free(m->ic_timesync);
 	ic_free(m->ic_kvp);
+	input_free(m->input);
+	synth_kbd_free(m->kbd);
+	synth_mouse_free(m->mouse);
 	hv_free(m->hv);
 	if (m->pc.vm)
 		pc_fini(&m->pc);
