@@ -29,6 +29,8 @@ static int kbd_send(struct synth_kbd *k, const void *msg, uint32_t len)
 {
 	struct iovec iov = { (void *)msg, len };
 
+	if (!k->ch)
+		return -EPIPE;
 	return vmbus_chan_send(k->ch, VM_PKT_DATA_INBAND, 0, 0, &iov, 1);
 }
 

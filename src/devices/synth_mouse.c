@@ -82,6 +82,8 @@ static int mouse_send(struct synth_mouse *m, uint32_t type, const void *body, ui
 	};
 	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)body, len } };
 
+	if (!m->ch)
+		return -EPIPE;
 	return vmbus_chan_send(m->ch, VM_PKT_DATA_INBAND, 0, 0, iov, 2);
 }
 
