@@ -72,6 +72,8 @@ check "vm.info: the disk BASE on a SCSI controller" \
 	[ "$(json "$OUT/info.json" '[k["serial"] for x in d["devices"] if x["kind"] == "scsi" for k in x["disks"]]')" = "['BASE']" ]
 check "vm.info: the shutdown IC is negotiated" \
 	[ "$(json "$OUT/info.json" '[x["negotiated"] for x in d["devices"] if x["id"] == "shutdown"]')" = "[True]" ]
+check "vm.info: the keyboard and the mouse have their guest drivers connected" \
+	[ "$(json "$OUT/info.json" '[x["connected"] for x in d["devices"] if x["kind"] in ("keyboard", "mouse")]')" = "[True, True]" ]
 ctl vm.stats > "$OUT/stats.json"; r=$?
 check "vm.stats answers" [ $r = 0 ]
 
