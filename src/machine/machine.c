@@ -5,9 +5,12 @@
 #include "blk_file.h"
 #include "blk_img.h"
 #include "ic.h"
+#include "input.h"
 #include "netvsp.h"
 #include "tap.h"
 #include "storvsp.h"
+#include "synth_kbd.h"
+#include "synth_mouse.h"
 #include "log.h"
 #include "vm.h"
 #include "vmbus.h"
@@ -129,7 +132,7 @@ static void machine_vmbus_dsdt(struct aml *a, void *opaque)
 	aml_end(a);	/* VMOD */
 }
 
-/* VMBus and its first devices, the integration components. */
+/* VMBus and its first devices: the integration components, the keyboard and mouse. */
 static int machine_create_vmbus(struct machine *m)
 {
 	struct vm *vm = m->vm;
@@ -148,6 +151,13 @@ static int machine_create_vmbus(struct machine *m)
 	m->ic_kvp = ic_kvp_new(m->vmbus, vm->loop);
 	m->ic_vss = ic_vss_new(m->vmbus, vm->loop);
 	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp || !m->ic_vss)
+		return -1;
+	m->kbd = synth_kbd_new(m->vmbus);
+	m->mouse = synth_mouse_new(m->vmbus);
+	if (!m->kbd || !m->mouse)
+		return -1;
+	m->input = input_new(m->kbd, m->mouse);
+	if (!m->input)
 		return -1;
 	machine_kvp_attach(m);
 	return vm_add_reset_hook(vm, machine_vss_reset, m->ic_vss) < 0 ||
@@ -463,6 +473,9 @@ void machine_destroy(struct machine *m)
 	ic_free(m->ic_timesync);
 	ic_free(m->ic_kvp);
 	ic_free(m->ic_vss);
+	input_free(m->input);
+	synth_kbd_free(m->kbd);
+	synth_mouse_free(m->mouse);
 	hv_free(m->hv);
 	if (m->pc.vm)
 		pc_fini(&m->pc);

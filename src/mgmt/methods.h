@@ -36,6 +36,8 @@ bool mgmt_param_keeps(struct mgmt_call *call, const char *key, const char *broke
  */
 int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine);
 int mgmt_net_methods_register(struct mgmt *m, struct machine *machine);
+/* input.send_keys and input.pointer: input_methods.c. */
+int mgmt_input_methods_register(struct mgmt *m, struct machine *machine);
 /* guest.info, guest.ip and kvp.*: guest_methods.c. Its calls wait for the guest; free
  * answers those still waiting. */
 struct mgmt_guest;
@@ -50,5 +52,7 @@ void mgmt_vss_methods_free(struct mgmt_vss *mv);
 struct machine_net;
 struct json_object;
 struct json_object *mgmt_net_json(const struct machine_net *n);
+/* The keyboard and mouse as vm.info shows them, appended to devs. */
+void mgmt_input_devices(struct machine *m, struct json_object *devs);
 
 #endif
