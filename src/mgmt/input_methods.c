@@ -158,14 +158,6 @@ bad:
 	return false;
 }
 
-static struct json_object *errno_data(int r)
-{
-	struct json_object *d = json_object_new_object();
-
-	json_object_object_add(d, "errno", json_object_new_int(-r));
-	return d;
-}
-
 static void input_send_keys(struct mgmt_call *call, struct json_object *params, void *opaque)
 {
 	static const char *const known[] = { "text", "keys", NULL };
@@ -206,7 +198,7 @@ static void input_send_keys(struct mgmt_call *call, struct json_object *params, 
 				  : input_keysym(m->input, l.ev[i].keysym, l.ev[i].down);
 		if (r < 0) {
 			input_release_all(m->input);
-			mgmt_error(call, r == -ENODEV ? MGMT_ERR_NO_DEVICE : MGMT_ERR_FAILED, errno_data(r),
+			mgmt_error(call, r == -ENODEV ? MGMT_ERR_NO_DEVICE : MGMT_ERR_FAILED, mgmt_errno_data(r),
 				   "key event %u of %u: %s", i + 1, l.n, strerror(-r));
 			return;
 		}
@@ -289,7 +281,7 @@ static void input_pointer_m(struct mgmt_call *call, struct json_object *params, 
 		return;
 	}
 	if (r < 0) {
-		mgmt_error(call, MGMT_ERR_FAILED, errno_data(r), "%s", strerror(-r));
+		mgmt_error(call, MGMT_ERR_FAILED, mgmt_errno_data(r), "%s", strerror(-r));
 		return;
 	}
 	res = json_object_new_object();
