@@ -319,6 +319,7 @@ void mgmt_input_devices(struct machine *m, struct json_object *devs)
 		json_object_object_add(d, "connected", json_object_new_boolean(ks.connected));
 		json_object_object_add(d, "leds", leds);
 		json_object_object_add(d, "events", json_object_new_int64((int64_t)ks.events));
+		json_object_object_add(d, "dropped", json_object_new_int64((int64_t)ks.dropped));
 		json_object_object_add(d, "malformed", json_object_new_int64((int64_t)ks.bad));
 		json_object_array_add(devs, d);
 	}
@@ -332,6 +333,7 @@ void mgmt_input_devices(struct machine *m, struct json_object *devs)
 		json_object_object_add(d, "open", json_object_new_boolean(ms.open));
 		json_object_object_add(d, "connected", json_object_new_boolean(ms.connected));
 		json_object_object_add(d, "reports", json_object_new_int64((int64_t)ms.reports));
+		json_object_object_add(d, "dropped", json_object_new_int64((int64_t)ms.dropped));
 		json_object_object_add(d, "malformed", json_object_new_int64((int64_t)ms.bad));
 		json_object_array_add(devs, d);
 	}
