@@ -767,6 +767,35 @@ START_TEST(pointer_method)
 }
 END_TEST
 
+/* buttons: "none", or distinct names joined by '+'; anything else is refused, naming
+ * the field, and sends nothing. */
+START_TEST(pointer_buttons_spelling)
+{
+	static const char *const bad[] = {
+		"", "+", "left+", "+left", "left++right", "left,right", "left right", "left+left",
+		"none+left", "left+none", "Left", "thumb", "leftright",
+	};
+	char params[96];
+	struct json_object *r;
+
+	mouse_connect();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(params, sizeof(params), "{\"buttons\":\"%s\"}", bad[i]);
+		r = rpc_err(t, "input.pointer", params, JSONRPC_INVALID_PARAMS);
+		ck_assert_msg(!strcmp(get_str(get(get(r, "error"), "data"), "param"), "buttons"),
+			      "\"%s\": %s", bad[i], json_object_to_json_string(r));
+		ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "\"buttons\""));
+		json_object_put(r);
+	}
+	usleep(20000);
+	ck_assert_uint_eq(vg_read_avail(&mch), 0);
+	r = rpc_ok(t, "input.pointer", "{\"buttons\":\"extra+side+right+middle+left\"}");
+	ck_assert_uint_eq(json_object_array_length(get(get(r, "result"), "buttons")), 5);
+	json_object_put(r);
+	mouse_report_is(SYNTH_MOUSE_BTN_ALL, 0, 0, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("synth_input");
@@ -790,6 +819,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, send_keys_method);
 	tcase_add_test(tc, send_keys_too_many);
 	tcase_add_test(tc, pointer_method);
+	tcase_add_test(tc, pointer_buttons_spelling);
 	suite_add_tcase(s, tc);
 	return s;
 }
