@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "guest_fixture.h"
 #include "guid.h"
 #include "input.h"
 #include "loop.h"
@@ -26,20 +27,13 @@
 #include "vm.h"
 #include "vmbus_guest.h"
 
-#define RAM		(16ull << 20)
 #define KBD_GPA		(VG_RAM_START + 0x100000ull)
 #define MOUSE_GPA	(VG_RAM_START + 0x200000ull)
 #define RING_PAGES	4
 #define COMPLETION_REQUESTED	1
 
-static char dir[64], path[128];
-static struct vg g;
+static struct gf f;
 static struct vg_chan kch, mch;
-static struct vmbus_msg_offer_channel koffer, moffer;
-static struct vm vm;
-static struct machine machine;
-static struct mgmt *mgmt;
-static struct vm_config cfg;
 static struct tc *t;
 static uint8_t pkt[4096];
 
@@ -66,20 +60,20 @@ static void do_call(void *opaque)
 	struct call *c = opaque;
 
 	switch (c->what) {
-	case C_KEY: c->ret = synth_kbd_key(machine.kbd, (uint16_t)c->a, c->down); break;
-	case C_KEYSYM: c->ret = input_keysym(machine.input, c->a, c->down); break;
-	case C_POINTER: c->ret = input_pointer(machine.input, c->x, c->y, c->buttons, c->wheel); break;
-	case C_REPORT: c->ret = synth_mouse_report(machine.mouse, c->buttons, c->x, c->y, c->wheel); break;
-	case C_KSTATUS: synth_kbd_get_status(machine.kbd, &c->ks); break;
-	case C_MSTATUS: synth_mouse_get_status(machine.mouse, &c->ms); break;
-	case C_KPACKET: synth_kbd_handle_packet(machine.kbd, c->pkt, c->len); break;
-	case C_MPACKET: synth_mouse_handle_packet(machine.mouse, c->pkt, c->len); break;
+	case C_KEY: c->ret = synth_kbd_key(f.machine.kbd, (uint16_t)c->a, c->down); break;
+	case C_KEYSYM: c->ret = input_keysym(f.machine.input, c->a, c->down); break;
+	case C_POINTER: c->ret = input_pointer(f.machine.input, c->x, c->y, c->buttons, c->wheel); break;
+	case C_REPORT: c->ret = synth_mouse_report(f.machine.mouse, c->buttons, c->x, c->y, c->wheel); break;
+	case C_KSTATUS: synth_kbd_get_status(f.machine.kbd, &c->ks); break;
+	case C_MSTATUS: synth_mouse_get_status(f.machine.mouse, &c->ms); break;
+	case C_KPACKET: synth_kbd_handle_packet(f.machine.kbd, c->pkt, c->len); break;
+	case C_MPACKET: synth_mouse_handle_packet(f.machine.mouse, c->pkt, c->len); break;
 	}
 }
 
 static int host(struct call c)
 {
-	vg_call(&g, do_call, &c);
+	vg_call(&f.g, do_call, &c);
 	return c.ret;
 }
 
@@ -102,7 +96,7 @@ static struct synth_kbd_status kstatus(void)
 {
 	struct call c = { .what = C_KSTATUS };
 
-	vg_call(&g, do_call, &c);
+	vg_call(&f.g, do_call, &c);
 	return c.ks;
 }
 
@@ -110,7 +104,7 @@ static struct synth_mouse_status mstatus(void)
 {
 	struct call c = { .what = C_MSTATUS };
 
-	vg_call(&g, do_call, &c);
+	vg_call(&f.g, do_call, &c);
 	return c.ms;
 }
 
@@ -276,80 +270,43 @@ static void mouse_report_is(uint8_t buttons, uint16_t x, uint16_t y, int16_t whe
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static const struct vmbus_msg_offer_channel *find_offer(const struct vmbus_msg_offer_channel *o, unsigned n,
-							const char *class_id)
-{
-	struct vmbus_guid c;
-
-	ck_assert_int_eq(vmbus_guid_parse(class_id, &c), 0);
-	for (unsigned i = 0; i < n; i++)
-		if (!memcmp(&o[i].offer.if_type, &c, sizeof(c)))
-			return &o[i];
-	ck_abort_msg("no offer of class %s", class_id);
-	return NULL;
-}
-
 static void setup(void)
 {
-	struct vmbus_msg_offer_channel offers[2];
-	char err[256];
-
-	strcpy(dir, "/tmp/hvkvm-input-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/api.sock", dir);
-	vg_init(&g, RAM, 1);
-	memset(&vm, 0, sizeof(vm));
-	vm.loop = g.loop;
-	vm.state = VM_STATE_RUNNING;
-	memset(&machine, 0, sizeof(machine));
-	config_init(&cfg);
-	machine.cfg = &cfg;
-	machine.vm = &vm;
-	machine.vmbus = g.bus;
-	machine.kbd = synth_kbd_new(g.bus);
-	machine.mouse = synth_mouse_new(g.bus);
-	machine.input = input_new(machine.kbd, machine.mouse);
-	ck_assert(machine.kbd && machine.mouse && machine.input);
-	mgmt = mgmt_new(g.loop);
-	ck_assert_int_eq(mgmt_input_methods_register(mgmt, &machine), 0);
-	ck_assert_msg(mgmt_listen(mgmt, path, err, sizeof(err)) == 0, "%s", err);
-	vg_start(&g);
-	vg_connect(&g, VG_VERSION(5, 3));
-	ck_assert_uint_eq(vg_request_offers(&g, offers, 2), 2);
-	koffer = *find_offer(offers, 2, SYNTHKBD_CLASS_ID);
-	moffer = *find_offer(offers, 2, SYNTHHID_CLASS_ID);
-	memset(&kch, 0, sizeof(kch));
-	memset(&mch, 0, sizeof(mch));
-	ck_assert_uint_eq(vg_open(&g, &kch, &koffer, 0x100, KBD_GPA, RING_PAGES, RING_PAGES, 0), 0);
-	ck_assert_uint_eq(vg_open(&g, &mch, &moffer, 0x101, MOUSE_GPA, RING_PAGES, RING_PAGES, 0), 0);
-	t = tc_open(path);
+	gf_init(&f);
+	f.machine.kbd = synth_kbd_new(f.g.bus);
+	f.machine.mouse = synth_mouse_new(f.g.bus);
+	f.machine.input = input_new(f.machine.kbd, f.machine.mouse);
+	ck_assert(f.machine.kbd && f.machine.mouse && f.machine.input);
+	ck_assert_int_eq(mgmt_input_methods_register(gf_mgmt(&f, "input"), &f.machine), 0);
+	gf_start(&f, 2);
+	t = f.t;
+	gf_open(&f, &kch, SYNTHKBD_CLASS_ID, KBD_GPA, RING_PAGES);
+	gf_open(&f, &mch, SYNTHHID_CLASS_ID, MOUSE_GPA, RING_PAGES);
 }
 
 static void teardown(void)
 {
-	tc_close(t);
-	vg_stop(&g);
-	mgmt_free(mgmt, 0);
-	vg_destroy(&g);
-	input_free(machine.input);
-	synth_kbd_free(machine.kbd);
-	synth_mouse_free(machine.mouse);
-	config_free(&cfg);
-	rmdir(dir);
+	gf_stop(&f);
+	input_free(f.machine.input);
+	synth_kbd_free(f.machine.kbd);
+	synth_mouse_free(f.machine.mouse);
+	gf_destroy(&f);
 }
 
 /* ---- the keyboard --------------------------------------------------------------------------- */
 
 START_TEST(kbd_offer)
 {
+	const struct vmbus_msg_offer_channel *koffer = gf_offer(&f, SYNTHKBD_CLASS_ID);
+	const struct vmbus_msg_offer_channel *moffer = gf_offer(&f, SYNTHHID_CLASS_ID);
 	struct vmbus_guid inst;
 
 	ck_assert_int_eq(vmbus_guid_parse(SYNTHKBD_INSTANCE_ID, &inst), 0);
-	ck_assert_mem_eq(&koffer.offer.if_instance, &inst, 16);
+	ck_assert_mem_eq(&koffer->offer.if_instance, &inst, 16);
 	/* Raw packets, as Hyper-V offers the keyboard; the mouse is a message pipe. */
-	ck_assert_uint_eq(koffer.offer.chn_flags & 0x10, 0);
-	ck_assert_uint_eq(moffer.offer.chn_flags & 0x10, 0x10);
-	ck_assert_uint_eq(moffer.offer.user_def[0], 4);
+	ck_assert_uint_eq(koffer->offer.chn_flags & 0x10, 0);
+	ck_assert_uint_eq(moffer->offer.chn_flags & 0x10, 0x10);
+	ck_assert_uint_eq(moffer->offer.user_def[0], 4);
 }
 END_TEST
 
