@@ -90,26 +90,16 @@ bad:
 	log_warn_limited(&k->rl, "synthetic keyboard: malformed packet of %u bytes from the guest", len);
 }
 
+static void kbd_handle(void *opaque, const uint8_t *pkt, uint32_t len)
+{
+	synth_kbd_handle_packet(opaque, pkt, len);
+}
+
 static bool kbd_notify(struct vmbus_channel *ch, void *opaque)
 {
 	struct synth_kbd *k = opaque;
-	uint32_t len;
-	int r;
 
-	while ((r = vmbus_chan_recv(ch, k->rx, sizeof(k->rx), &len)) != -EAGAIN) {
-		if (r == -EMSGSIZE) {
-			vmbus_chan_fail(ch, "synthetic keyboard: packet larger than any message");
-			return true;
-		}
-		if (r < 0)
-			return true;
-		synth_kbd_handle_packet(k, k->rx, len);
-		if (!k->ch)
-			return true;
-	}
-	vmbus_chan_recv_done(ch);
-	synth_queue_flush(&k->q);
-	return true;
+	return synth_queue_notify(&k->q, ch, k->rx, sizeof(k->rx), kbd_handle, k);
 }
 
 static int kbd_open(struct vmbus_channel *ch, void *opaque)

@@ -199,26 +199,16 @@ bad:
 	log_warn_limited(&m->rl, "synthetic mouse: malformed packet of %u bytes from the guest", len);
 }
 
+static void mouse_handle(void *opaque, const uint8_t *pkt, uint32_t len)
+{
+	synth_mouse_handle_packet(opaque, pkt, len);
+}
+
 static bool mouse_notify(struct vmbus_channel *ch, void *opaque)
 {
 	struct synth_mouse *m = opaque;
-	uint32_t len;
-	int r;
 
-	while ((r = vmbus_chan_recv(ch, m->rx, sizeof(m->rx), &len)) != -EAGAIN) {
-		if (r == -EMSGSIZE) {
-			vmbus_chan_fail(ch, "synthetic mouse: packet larger than any message");
-			return true;
-		}
-		if (r < 0)
-			return true;
-		synth_mouse_handle_packet(m, m->rx, len);
-		if (!m->ch)
-			return true;
-	}
-	vmbus_chan_recv_done(ch);
-	synth_queue_flush(&m->q);
-	return true;
+	return synth_queue_notify(&m->q, ch, m->rx, sizeof(m->rx), mouse_handle, m);
 }
 
 static int mouse_open(struct vmbus_channel *ch, void *opaque)

@@ -73,6 +73,28 @@ void synth_queue_flush(struct synth_queue *q)
 	}
 }
 
+bool synth_queue_notify(struct synth_queue *q, struct vmbus_channel *ch, uint8_t *buf, uint32_t size,
+			void (*handle)(void *opaque, const uint8_t *pkt, uint32_t len), void *opaque)
+{
+	uint32_t len;
+	int r;
+
+	while ((r = vmbus_chan_recv(ch, buf, size, &len)) != -EAGAIN) {
+		if (r == -EMSGSIZE) {
+			vmbus_chan_fail(ch, "packet larger than any message");
+			return true;
+		}
+		if (r < 0)
+			return true;
+		handle(opaque, buf, len);
+		if (!q->ch)
+			return true;	/* closed under us */
+	}
+	vmbus_chan_recv_done(ch);
+	synth_queue_flush(q);
+	return true;
+}
+
 int synth_queue_reply(struct synth_queue *q, const struct iovec *iov, unsigned n)
 {
 	uint32_t len = 0;

@@ -59,5 +59,12 @@ int synth_queue_event(struct synth_queue *q, const void *ev);
 bool synth_queue_room(const struct synth_queue *q, unsigned n);
 /* Send what waits, in order, until the ring is full. */
 void synth_queue_flush(struct synth_queue *q);
+/*
+ * A device's notify: each packet the guest sent, copied into buf (size bytes), goes to
+ * handle (a larger one fails the channel: no message of these devices is that long),
+ * until the ring is empty or the channel closes; then what waits is sent.
+ */
+bool synth_queue_notify(struct synth_queue *q, struct vmbus_channel *ch, uint8_t *buf, uint32_t size,
+			void (*handle)(void *opaque, const uint8_t *pkt, uint32_t len), void *opaque);
 
 #endif
