@@ -122,6 +122,7 @@ static int mouse_send_device_info(struct synth_mouse *m)
 		},
 	};
 
+	_Static_assert(sizeof(struct mouse_hdr) + sizeof(di) <= SYNTH_QUEUE_REPLY_MAX, "description outgrows a reply");
 	memcpy(di.report, report_descriptor, sizeof(report_descriptor));
 	return mouse_reply(m, SYNTH_HID_INITIAL_DEVICE_INFO, &di, sizeof(di));
 }
@@ -143,7 +144,8 @@ static void mouse_protocol_request(struct synth_mouse *m, const uint8_t *body, u
 	if (!rs.approved)
 		log_warn_limited(&m->rl, "synthetic mouse: the guest asks for version 0x%08x, not 0x%08x",
 				 rs.version_requested, SYNTHHID_INPUT_VERSION);
-	/* The guest waits for the answer and then for the description: both go now. */
+	/* The guest waits for the answer and then for the description: both are queued
+	 * now and go as soon as the ring has room. */
 	if ((r = mouse_reply(m, SYNTH_HID_PROTOCOL_RESPONSE, &rs, sizeof(rs))) < 0 ||
 	    (rs.approved && (r = mouse_send_device_info(m)) < 0)) {
 		log_warn_limited(&m->rl, "synthetic mouse: cannot answer the protocol request: %s", strerror(-r));
