@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "synth_kbd.h"
 #include "synthkbd_proto.h"
+#include "synth_queue.h"
 #include "guid.h"
 #include "log.h"
 #include "vmbus.h"
@@ -17,46 +18,18 @@ struct synth_kbd {
 	struct vmbus_channel *ch;	/* NULL while closed */
 	bool connected;			/* the guest's driver accepted the protocol */
 	uint16_t leds;
-	/* Events not in the ring yet, oldest at head. */
-	struct synth_kbd_keystroke queue[SYNTH_KBD_QUEUE];
-	unsigned head, count;
-	uint64_t events, bad;
+	struct synth_queue q;		/* the response and key events not in the ring yet */
+	uint64_t bad;
 	struct log_ratelimit rl;
 	uint8_t rx[KBD_MAX_PACKET];
 };
-
-static int kbd_send(struct synth_kbd *k, const void *msg, uint32_t len)
-{
-	struct iovec iov = { (void *)msg, len };
-
-	if (!k->ch)
-		return -EPIPE;
-	return vmbus_chan_send(k->ch, VM_PKT_DATA_INBAND, 0, 0, &iov, 1);
-}
-
-/* Send what waits, in order, until the ring is full. */
-static void kbd_flush(struct synth_kbd *k)
-{
-	while (k->count && k->ch && k->connected) {
-		int r = kbd_send(k, &k->queue[k->head], sizeof(k->queue[0]));
-
-		if (r == -EAGAIN)
-			return;	/* notify comes when the guest has read */
-		if (r < 0) {
-			log_warn_limited(&k->rl, "synthetic keyboard: cannot send a key event: %s", strerror(-r));
-			k->count = 0;
-			return;
-		}
-		k->head = (k->head + 1) % SYNTH_KBD_QUEUE;
-		k->count--;
-		k->events++;
-	}
-}
 
 static void kbd_protocol_request(struct synth_kbd *k, const uint8_t *msg, uint32_t len)
 {
 	struct synth_kbd_protocol_request rq;
 	struct synth_kbd_protocol_response rs = { .type = SYNTH_KBD_PROTOCOL_RESPONSE };
+	struct iovec iov = { &rs, sizeof(rs) };
+	int r;
 
 	if (len < sizeof(rq)) {
 		k->bad++;
@@ -66,15 +39,15 @@ static void kbd_protocol_request(struct synth_kbd *k, const uint8_t *msg, uint32
 	memcpy(&rq, msg, sizeof(rq));
 	/* A driver that asks again starts over: what waited was for the one before. */
 	k->connected = false;
-	k->count = 0;
+	synth_queue_reset(&k->q);
 	if (rq.version == SYNTH_KBD_VERSION) {
 		rs.status = SYNTH_KBD_PROTOCOL_ACCEPTED;
 	} else {
 		log_warn_limited(&k->rl, "synthetic keyboard: the guest asks for version 0x%08x, not 0x%08x",
 				 rq.version, SYNTH_KBD_VERSION);
 	}
-	if (kbd_send(k, &rs, sizeof(rs)) < 0) {
-		log_warn_limited(&k->rl, "synthetic keyboard: cannot answer the protocol request");
+	if ((r = synth_queue_reply(&k->q, &iov, 1)) < 0) {
+		log_warn_limited(&k->rl, "synthetic keyboard: cannot answer the protocol request: %s", strerror(-r));
 		return;
 	}
 	if (rs.status && !k->connected)
@@ -117,26 +90,16 @@ bad:
 	log_warn_limited(&k->rl, "synthetic keyboard: malformed packet of %u bytes from the guest", len);
 }
 
+static void kbd_handle(void *opaque, const uint8_t *pkt, uint32_t len)
+{
+	synth_kbd_handle_packet(opaque, pkt, len);
+}
+
 static bool kbd_notify(struct vmbus_channel *ch, void *opaque)
 {
 	struct synth_kbd *k = opaque;
-	uint32_t len;
-	int r;
 
-	while ((r = vmbus_chan_recv(ch, k->rx, sizeof(k->rx), &len)) != -EAGAIN) {
-		if (r == -EMSGSIZE) {
-			vmbus_chan_fail(ch, "synthetic keyboard: packet larger than any message");
-			return true;
-		}
-		if (r < 0)
-			return true;
-		synth_kbd_handle_packet(k, k->rx, len);
-		if (!k->ch)
-			return true;
-	}
-	vmbus_chan_recv_done(ch);
-	kbd_flush(k);
-	return true;
+	return synth_queue_notify(&k->q, ch, k->rx, sizeof(k->rx), kbd_handle, k);
 }
 
 static int kbd_open(struct vmbus_channel *ch, void *opaque)
@@ -145,7 +108,7 @@ static int kbd_open(struct vmbus_channel *ch, void *opaque)
 
 	k->ch = ch;
 	k->connected = false;
-	k->count = 0;
+	synth_queue_attach(&k->q, ch);
 	return 0;
 }
 
@@ -156,7 +119,7 @@ static void kbd_close(struct vmbus_channel *ch, void *opaque)
 	(void)ch;
 	k->ch = NULL;
 	k->connected = false;
-	k->count = 0;
+	synth_queue_attach(&k->q, NULL);
 }
 
 static const struct vmbus_dev_ops kbd_ops = {
@@ -175,6 +138,8 @@ struct synth_kbd *synth_kbd_new(struct vmbus *bus)
 
 	if (!k)
 		return NULL;
+	if (synth_queue_init(&k->q, "synthetic keyboard", sizeof(struct synth_kbd_keystroke), SYNTH_KBD_QUEUE) < 0)
+		goto fail;
 	if (vmbus_guid_parse(SYNTHKBD_CLASS_ID, &o.class_id) < 0 ||
 	    vmbus_guid_parse(SYNTHKBD_INSTANCE_ID, &o.instance_id) < 0)
 		goto fail;
@@ -183,41 +148,39 @@ struct synth_kbd *synth_kbd_new(struct vmbus *bus)
 		goto fail;
 	return k;
 fail:
+	synth_queue_destroy(&k->q);
 	free(k);
 	return NULL;
 }
 
 void synth_kbd_free(struct synth_kbd *k)
 {
+	if (k)
+		synth_queue_destroy(&k->q);
 	free(k);
 }
 
 bool synth_kbd_room(const struct synth_kbd *k, unsigned n)
 {
-	return n <= SYNTH_KBD_QUEUE - k->count;
+	return synth_queue_room(&k->q, n);
 }
 
 int synth_kbd_key(struct synth_kbd *k, uint16_t code, bool down)
 {
 	uint8_t prefix = code >> 8, make = code & 0xff;
-	struct synth_kbd_keystroke *ks;
+	struct synth_kbd_keystroke ks;
 
 	if (!make || make > 0x7f || (prefix && prefix != 0xe0 && prefix != 0xe1))
 		return -EINVAL;
 	if (!k->ch || !k->connected)
 		return -ENODEV;
-	if (k->count == SYNTH_KBD_QUEUE)
-		return -ENOBUFS;
-	ks = &k->queue[(k->head + k->count) % SYNTH_KBD_QUEUE];
-	*ks = (struct synth_kbd_keystroke){
+	ks = (struct synth_kbd_keystroke){
 		.type = SYNTH_KBD_EVENT,
 		.make_code = make,
 		.info = (down ? 0 : SYNTH_KBD_IS_BREAK) | (prefix == 0xe0 ? SYNTH_KBD_IS_E0 : 0) |
 			(prefix == 0xe1 ? SYNTH_KBD_IS_E1 : 0),
 	};
-	k->count++;
-	kbd_flush(k);
-	return 0;
+	return synth_queue_event(&k->q, &ks);
 }
 
 void synth_kbd_get_status(const struct synth_kbd *k, struct synth_kbd_status *st)
@@ -226,8 +189,9 @@ void synth_kbd_get_status(const struct synth_kbd *k, struct synth_kbd_status *st
 		.open = k->ch != NULL,
 		.connected = k->ch && k->connected,
 		.leds = k->leds,
-		.queued = k->count,
-		.events = k->events,
+		.queued = k->q.count,
+		.events = k->q.sent,
+		.dropped = k->q.dropped,
 		.bad = k->bad,
 	};
 }

@@ -28,7 +28,7 @@ void synth_kbd_free(struct synth_kbd *k);
  * One key pressed (down) or released: code is a set 1 make code (0x01..0x7f) with
  * its prefix in the high byte, 0xE0 or 0xE1 (0xE048: Up). Queued and sent in order.
  * 0, -EINVAL (not such a code), -ENODEV (no guest driver has connected: the event
- * would be lost), -ENOBUFS (SYNTH_KBD_QUEUE events wait already).
+ * would be lost), -ENOBUFS (SYNTH_KBD_QUEUE events wait already: counted in dropped).
  */
 int synth_kbd_key(struct synth_kbd *k, uint16_t code, bool down);
 /* Room for n more events now. */
@@ -40,6 +40,7 @@ struct synth_kbd_status {
 	uint16_t leds;		/* SYNTH_KBD_LED_* the guest set last */
 	unsigned queued;	/* events waiting for room in the ring */
 	uint64_t events;	/* events sent */
+	uint64_t dropped;	/* events refused for a full queue or lost with a broken channel */
 	uint64_t bad;		/* malformed messages from the guest */
 };
 void synth_kbd_get_status(const struct synth_kbd *k, struct synth_kbd_status *st);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "synth_mouse.h"
 #include "synthhid_proto.h"
+#include "synth_queue.h"
 #include "guid.h"
 #include "log.h"
 #include "vmbus.h"
@@ -63,47 +64,40 @@ struct synth_mouse {
 	struct vmbus_channel *ch;	/* NULL while closed */
 	bool approved;			/* the guest asked for our version */
 	bool connected;			/* and acknowledged the description */
-	struct synthhid_mouse_report queue[SYNTH_MOUSE_QUEUE];
-	unsigned head, count;
-	uint64_t reports, bad;
+	struct synth_queue q;		/* replies and reports not in the ring yet */
+	uint64_t bad;
 	struct log_ratelimit rl;
 	uint8_t rx[MOUSE_MAX_PACKET];
 };
 
-/* One message: the pipe and synthhid headers are built here. */
-static int mouse_send(struct synth_mouse *m, uint32_t type, const void *body, uint32_t len)
+/* The pipe and synthhid headers of a message of len bytes. */
+struct mouse_hdr {
+	struct synthhid_pipe_hdr pipe;
+	struct synthhid_msg_hdr hid;
+} __attribute__((packed));
+
+static struct mouse_hdr mouse_hdr(uint32_t type, uint32_t len)
 {
-	struct {
-		struct synthhid_pipe_hdr pipe;
-		struct synthhid_msg_hdr hid;
-	} __attribute__((packed)) h = {
+	return (struct mouse_hdr){
 		.pipe = { SYNTHHID_PIPE_DATA, (uint32_t)sizeof(struct synthhid_msg_hdr) + len },
 		.hid = { type, len },
 	};
+}
+
+/* A reply the guest waits for: sent now, or when the ring has room. */
+static int mouse_reply(struct synth_mouse *m, uint32_t type, const void *body, uint32_t len)
+{
+	struct mouse_hdr h = mouse_hdr(type, len);
 	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)body, len } };
 
-	if (!m->ch)
-		return -EPIPE;
-	return vmbus_chan_send(m->ch, VM_PKT_DATA_INBAND, 0, 0, iov, 2);
+	return synth_queue_reply(&m->q, iov, 2);
 }
 
-static void mouse_flush(struct synth_mouse *m)
-{
-	while (m->count && m->ch && m->connected) {
-		int r = mouse_send(m, SYNTH_HID_INPUT_REPORT, &m->queue[m->head], sizeof(m->queue[0]));
-
-		if (r == -EAGAIN)
-			return;
-		if (r < 0) {
-			log_warn_limited(&m->rl, "synthetic mouse: cannot send a report: %s", strerror(-r));
-			m->count = 0;
-			return;
-		}
-		m->head = (m->head + 1) % SYNTH_MOUSE_QUEUE;
-		m->count--;
-		m->reports++;
-	}
-}
+/* An input report as it goes into the ring. */
+struct mouse_event {
+	struct mouse_hdr h;
+	struct synthhid_mouse_report r;
+} __attribute__((packed));
 
 static int mouse_send_device_info(struct synth_mouse *m)
 {
@@ -128,13 +122,15 @@ static int mouse_send_device_info(struct synth_mouse *m)
 		},
 	};
 
+	_Static_assert(sizeof(struct mouse_hdr) + sizeof(di) <= SYNTH_QUEUE_REPLY_MAX, "description outgrows a reply");
 	memcpy(di.report, report_descriptor, sizeof(report_descriptor));
-	return mouse_send(m, SYNTH_HID_INITIAL_DEVICE_INFO, &di, sizeof(di));
+	return mouse_reply(m, SYNTH_HID_INITIAL_DEVICE_INFO, &di, sizeof(di));
 }
 
 static void mouse_protocol_request(struct synth_mouse *m, const uint8_t *body, uint32_t len)
 {
 	struct synthhid_protocol_response rs = { 0 };
+	int r;
 
 	if (len < sizeof(rs.version_requested)) {
 		m->bad++;
@@ -143,15 +139,16 @@ static void mouse_protocol_request(struct synth_mouse *m, const uint8_t *body, u
 	}
 	memcpy(&rs.version_requested, body, sizeof(rs.version_requested));
 	m->approved = m->connected = false;
-	m->count = 0;
+	synth_queue_reset(&m->q);
 	rs.approved = rs.version_requested == SYNTHHID_INPUT_VERSION;
 	if (!rs.approved)
 		log_warn_limited(&m->rl, "synthetic mouse: the guest asks for version 0x%08x, not 0x%08x",
 				 rs.version_requested, SYNTHHID_INPUT_VERSION);
-	/* The guest waits for the answer and then for the description: both go now. */
-	if (mouse_send(m, SYNTH_HID_PROTOCOL_RESPONSE, &rs, sizeof(rs)) < 0 ||
-	    (rs.approved && mouse_send_device_info(m) < 0)) {
-		log_warn_limited(&m->rl, "synthetic mouse: cannot answer the protocol request");
+	/* The guest waits for the answer and then for the description: both are queued
+	 * now and go as soon as the ring has room. */
+	if ((r = mouse_reply(m, SYNTH_HID_PROTOCOL_RESPONSE, &rs, sizeof(rs))) < 0 ||
+	    (rs.approved && (r = mouse_send_device_info(m)) < 0)) {
+		log_warn_limited(&m->rl, "synthetic mouse: cannot answer the protocol request: %s", strerror(-r));
 		return;
 	}
 	m->approved = rs.approved;
@@ -192,7 +189,7 @@ void synth_mouse_handle_packet(struct synth_mouse *m, const uint8_t *pkt, uint32
 		if (!m->connected)
 			log_info("synthetic mouse: guest driver connected");
 		m->connected = true;
-		mouse_flush(m);
+		synth_queue_flush(&m->q);
 		return;
 	default:
 		m->bad++;
@@ -204,26 +201,16 @@ bad:
 	log_warn_limited(&m->rl, "synthetic mouse: malformed packet of %u bytes from the guest", len);
 }
 
+static void mouse_handle(void *opaque, const uint8_t *pkt, uint32_t len)
+{
+	synth_mouse_handle_packet(opaque, pkt, len);
+}
+
 static bool mouse_notify(struct vmbus_channel *ch, void *opaque)
 {
 	struct synth_mouse *m = opaque;
-	uint32_t len;
-	int r;
 
-	while ((r = vmbus_chan_recv(ch, m->rx, sizeof(m->rx), &len)) != -EAGAIN) {
-		if (r == -EMSGSIZE) {
-			vmbus_chan_fail(ch, "synthetic mouse: packet larger than any message");
-			return true;
-		}
-		if (r < 0)
-			return true;
-		synth_mouse_handle_packet(m, m->rx, len);
-		if (!m->ch)
-			return true;
-	}
-	vmbus_chan_recv_done(ch);
-	mouse_flush(m);
-	return true;
+	return synth_queue_notify(&m->q, ch, m->rx, sizeof(m->rx), mouse_handle, m);
 }
 
 static int mouse_open(struct vmbus_channel *ch, void *opaque)
@@ -232,7 +219,7 @@ static int mouse_open(struct vmbus_channel *ch, void *opaque)
 
 	m->ch = ch;
 	m->approved = m->connected = false;
-	m->count = 0;
+	synth_queue_attach(&m->q, ch);
 	return 0;
 }
 
@@ -243,7 +230,7 @@ static void mouse_close(struct vmbus_channel *ch, void *opaque)
 	(void)ch;
 	m->ch = NULL;
 	m->approved = m->connected = false;
-	m->count = 0;
+	synth_queue_attach(&m->q, NULL);
 }
 
 static const struct vmbus_dev_ops mouse_ops = {
@@ -264,6 +251,8 @@ struct synth_mouse *synth_mouse_new(struct vmbus *bus)
 	if (!m)
 		return NULL;
 	o.user_def[0] = 4;	/* pipe mode: message */
+	if (synth_queue_init(&m->q, "synthetic mouse", sizeof(struct mouse_event), SYNTH_MOUSE_QUEUE) < 0)
+		goto fail;
 	if (vmbus_guid_parse(SYNTHHID_CLASS_ID, &o.class_id) < 0 ||
 	    vmbus_guid_parse(SYNTHHID_INSTANCE_ID, &o.instance_id) < 0)
 		goto fail;
@@ -272,30 +261,31 @@ struct synth_mouse *synth_mouse_new(struct vmbus *bus)
 		goto fail;
 	return m;
 fail:
+	synth_queue_destroy(&m->q);
 	free(m);
 	return NULL;
 }
 
 void synth_mouse_free(struct synth_mouse *m)
 {
+	if (m)
+		synth_queue_destroy(&m->q);
 	free(m);
 }
 
 int synth_mouse_report(struct synth_mouse *m, uint8_t buttons, uint16_t x, uint16_t y, int16_t wheel)
 {
+	struct mouse_event ev = {
+		.h = mouse_hdr(SYNTH_HID_INPUT_REPORT, sizeof(struct synthhid_mouse_report)),
+		.r = { .buttons = buttons, .x = x, .y = y, .wheel = wheel },
+	};
+
 	if (buttons & ~SYNTH_MOUSE_BTN_ALL || x > SYNTH_MOUSE_MAX_COORD || y > SYNTH_MOUSE_MAX_COORD ||
 	    wheel < -32767)
 		return -EINVAL;
 	if (!m->ch || !m->connected)
 		return -ENODEV;
-	if (m->count == SYNTH_MOUSE_QUEUE)
-		return -ENOBUFS;
-	m->queue[(m->head + m->count) % SYNTH_MOUSE_QUEUE] = (struct synthhid_mouse_report){
-		.buttons = buttons, .x = x, .y = y, .wheel = wheel,
-	};
-	m->count++;
-	mouse_flush(m);
-	return 0;
+	return synth_queue_event(&m->q, &ev);
 }
 
 void synth_mouse_get_status(const struct synth_mouse *m, struct synth_mouse_status *st)
@@ -303,8 +293,9 @@ void synth_mouse_get_status(const struct synth_mouse *m, struct synth_mouse_stat
 	*st = (struct synth_mouse_status){
 		.open = m->ch != NULL,
 		.connected = m->ch && m->connected,
-		.queued = m->count,
-		.reports = m->reports,
+		.queued = m->q.count,
+		.reports = m->q.sent,
+		.dropped = m->q.dropped,
 		.bad = m->bad,
 	};
 }

@@ -33,7 +33,7 @@ void synth_mouse_free(struct synth_mouse *m);
  * One report: the buttons held (SYNTH_MOUSE_BTN_*), the position (0..32767 on each
  * axis, the whole screen), wheel clicks since the last report (positive: away from the
  * user). 0, -EINVAL (out of range), -ENODEV (the guest's driver has not acknowledged
- * the device), -ENOBUFS (the queue is full).
+ * the device), -ENOBUFS (the queue is full: counted in dropped).
  */
 int synth_mouse_report(struct synth_mouse *m, uint8_t buttons, uint16_t x, uint16_t y, int16_t wheel);
 
@@ -42,6 +42,7 @@ struct synth_mouse_status {
 	bool connected;		/* and acknowledged the device description */
 	unsigned queued;
 	uint64_t reports;	/* sent */
+	uint64_t dropped;	/* refused for a full queue or lost with a broken channel */
 	uint64_t bad;		/* malformed messages from the guest */
 };
 void synth_mouse_get_status(const struct synth_mouse *m, struct synth_mouse_status *st);

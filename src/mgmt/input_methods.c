@@ -54,7 +54,7 @@ static bool add_text(struct mgmt_call *call, struct key_list *l, const char *tex
 		if (text[i] == '\r' && text[i + 1] == '\n')
 			continue;	/* a CRLF line end is one Return */
 		if (input_keysym_from_char((unsigned char)text[i], &ks) < 0) {
-			mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("text"),
+			mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data("text"),
 				   "Invalid params: \"text\": byte %zu (0x%02x) has no key on the US layout", i,
 				   (unsigned char)text[i]);
 			return false;
@@ -87,7 +87,7 @@ static bool add_combo(struct mgmt_call *call, struct key_list *l, const char *s,
 		memcpy(name, s + p, q - p);
 		name[q - p] = 0;
 		if (input_keysym_from_name(name, &ks[n]) < 0) {
-			mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("keys"),
+			mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data("keys"),
 				   "Invalid params: \"keys\": no key is named \"%s\"", name);
 			return false;
 		}
@@ -107,7 +107,7 @@ static bool add_combo(struct mgmt_call *call, struct key_list *l, const char *s,
 			goto many;
 	return true;
 bad:
-	mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("keys"),
+	mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data("keys"),
 		   "Invalid params: \"keys\": \"%.*s\" is not a key combination (names joined by '+', at most 8)",
 		   (int)(len > 64 ? 64 : len), s);
 	return false;
@@ -153,7 +153,7 @@ static bool get_keys(struct mgmt_call *call, struct json_object *params, struct 
 		return true;
 	}
 bad:
-	mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("keys"),
+	mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data("keys"),
 		   "Invalid params: \"keys\" must be a string or an array of strings");
 	return false;
 }
@@ -213,27 +213,31 @@ static const struct { const char *name; uint8_t bit; } buttons[] = {
 	{ "side", SYNTH_MOUSE_BTN_SIDE }, { "extra", SYNTH_MOUSE_BTN_EXTRA },
 };
 
-/* "none", or button names joined by '+' or ','. */
+/*
+ * "none", or one or more of the buttons' names joined by '+', each at most once
+ * ("left+middle"). Nothing else: not "", not a '+' at either end or twice in a row,
+ * not another separator, not "none" among names.
+ */
 static int parse_buttons(const char *s, uint8_t *out)
 {
 	*out = 0;
 	if (!strcmp(s, "none"))
 		return 0;
-	while (*s) {
-		size_t n = strcspn(s, "+,");
+	for (;;) {
+		size_t n = strcspn(s, "+");
 		size_t i;
 
 		for (i = 0; i < sizeof(buttons) / sizeof(buttons[0]); i++)
 			if (strlen(buttons[i].name) == n && !strncmp(buttons[i].name, s, n))
 				break;
-		if (i == sizeof(buttons) / sizeof(buttons[0]))
+		if (i == sizeof(buttons) / sizeof(buttons[0]) || (*out & buttons[i].bit))
 			return -EINVAL;
 		*out |= buttons[i].bit;
 		s += n;
-		if (*s && !*++s)
-			return -EINVAL;
+		if (!*s)
+			return 0;
+		s++;	/* the '+' before the next name */
 	}
-	return 0;
 }
 
 static void input_pointer_m(struct mgmt_call *call, struct json_object *params, void *opaque)
@@ -261,8 +265,9 @@ static void input_pointer_m(struct mgmt_call *call, struct json_object *params, 
 		return;
 	}
 	if (bs && parse_buttons(bs, &b) < 0) {
-		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("buttons"),
-			   "Invalid params: \"buttons\" must be none, or left, right, middle, side, extra joined by '+'");
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data("buttons"),
+			   "Invalid params: \"buttons\": \"%s\" is not none, or some of left, right, middle, side, "
+			   "extra joined by '+', each once", bs);
 		return;
 	}
 	if (!mgmt_vm_alive(call, m->vm))
@@ -319,6 +324,7 @@ void mgmt_input_devices(struct machine *m, struct json_object *devs)
 		json_object_object_add(d, "connected", json_object_new_boolean(ks.connected));
 		json_object_object_add(d, "leds", leds);
 		json_object_object_add(d, "events", json_object_new_int64((int64_t)ks.events));
+		json_object_object_add(d, "dropped", json_object_new_int64((int64_t)ks.dropped));
 		json_object_object_add(d, "malformed", json_object_new_int64((int64_t)ks.bad));
 		json_object_array_add(devs, d);
 	}
@@ -332,6 +338,7 @@ void mgmt_input_devices(struct machine *m, struct json_object *devs)
 		json_object_object_add(d, "open", json_object_new_boolean(ms.open));
 		json_object_object_add(d, "connected", json_object_new_boolean(ms.connected));
 		json_object_object_add(d, "reports", json_object_new_int64((int64_t)ms.reports));
+		json_object_object_add(d, "dropped", json_object_new_int64((int64_t)ms.dropped));
 		json_object_object_add(d, "malformed", json_object_new_int64((int64_t)ms.bad));
 		json_object_array_add(devs, d);
 	}

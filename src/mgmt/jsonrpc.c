@@ -244,7 +244,7 @@ const char *jsonrpc_text(struct json_object *msg, size_t *len)
 
 /* ---- parameters ------------------------------------------------------------------- */
 
-static struct json_object *param_name(const char *key)
+struct json_object *jsonrpc_param_data(const char *key)
 {
 	struct json_object *d = json_object_new_object();
 
@@ -270,7 +270,7 @@ int jsonrpc_params_check(struct json_object *params, const char *const *known, s
 		for (const char *const *k = known; *k && !ok; k++)
 			ok = !strcmp(key, *k);
 		if (!ok) {
-			jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, param_name(key),
+			jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key),
 					  "Invalid params: unknown parameter \"%.64s\"", key);
 			return -1;
 		}
@@ -287,7 +287,7 @@ static int param_get(struct json_object *params, const char *key, bool required,
 		return 1;
 	if (!required)
 		return 0;
-	jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, param_name(key), "Invalid params: \"%s\" is required", key);
+	jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key), "Invalid params: \"%s\" is required", key);
 	return -1;
 }
 
@@ -311,7 +311,7 @@ int jsonrpc_param_int(struct json_object *params, const char *key, bool required
 	*out = n;
 	return 1;
 bad:
-	jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, param_name(key),
+	jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key),
 			  "Invalid params: \"%s\" must be an integer from %lld to %lld", key, (long long)min,
 			  (long long)max);
 	return -1;
@@ -336,7 +336,7 @@ int jsonrpc_param_int_rule(struct json_object *params, const char *key, bool req
 	/* Not an integer: INT64_MIN, which every rule refuses, gives the rule's phrase. */
 	broken = rule(n);
 	if (broken) {
-		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, param_name(key), "Invalid params: \"%s\" must be %s",
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key), "Invalid params: \"%s\" must be %s",
 				  key, broken);
 		return -1;
 	}
@@ -353,7 +353,7 @@ int jsonrpc_param_bool(struct json_object *params, const char *key, bool require
 	if (r <= 0)
 		return r;
 	if (!json_object_is_type(v, json_type_boolean)) {
-		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, param_name(key),
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key),
 				  "Invalid params: \"%s\" must be true or false", key);
 		return -1;
 	}
@@ -372,7 +372,7 @@ int jsonrpc_param_string(struct json_object *params, const char *key, bool requi
 		return r;
 	len = json_object_is_type(v, json_type_string) ? (size_t)json_object_get_string_len(v) : 0;
 	if (!len || len > maxlen || strlen(json_object_get_string(v)) != len) {
-		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, param_name(key),
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key),
 				  "Invalid params: \"%s\" must be a string of 1 to %zu bytes", key, maxlen);
 		return -1;
 	}

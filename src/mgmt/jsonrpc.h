@@ -33,6 +33,8 @@ struct jsonrpc_error {
 
 void jsonrpc_error_set(struct jsonrpc_error *e, int code, struct json_object *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The data of an invalid-params error about one parameter: {"param": key}. */
+struct json_object *jsonrpc_param_data(const char *key);
 
 /*
  * One message (a line without its newline) to a JSON value in *out (json-c's null is

@@ -93,6 +93,36 @@ void fuzz_guest_connect(struct vg *g);
  * channel, then a signal. */
 void fuzz_ring_ctl(struct vg_chan *c, struct fz *in);
 
+
+/* Devices on channels the harness opens, as their drivers have them after vmbus_open
+ * (fuzz_ic, fuzz_synth_input, fuzz_kvp, fuzz_vss). */
+struct fz_chans {
+	struct vg *g;
+	struct vg_chan *c;	/* n channels; channel k's rings at FZ_RING_GPA(k) */
+	unsigned n, ring_pages;
+};
+/* The guest (fuzz_guest_init, FZ_VS_NVP VPs) whose on_msg gives the first n devices'
+ * offers to chans in the order the devices were added; chans zeroed. Add the
+ * devices, then fz_chans_connect(). */
+void fz_chans_init(struct fz_chans *fc, struct vg *g, struct vg_chan *chans, unsigned n, uint64_t ram,
+		   unsigned ring_pages);
+/* fuzz_guest_connect, then every channel opened (checked). */
+void fz_chans_connect(struct fz_chans *fc);
+/* u8 from the input: one of the channels. */
+struct vg_chan *fz_chan(struct fz_chans *fc, struct fz *in);
+/* Channel c's GPADL and OPENCHANNEL, if it is closed. */
+void fz_chan_open(struct fz_chans *fc, struct vg_chan *c);
+/* From the input: u16 type, u16 flags, [u8 trans id if trans,] u16 len (% max), bytes:
+ * an in-band-sized packet put in c's ring, and a signal, if c is open. */
+void fz_chan_packet(struct fz_chans *fc, struct vg_chan *c, struct fz *in, bool trans, uint16_t max);
+/*
+ * An IC's guest (KV_OP_ANSWER): the host's next message on c, answered in place as
+ * hv_utils does (a negotiation with framework 3.0 and the message version
+ * versions[how & 3]; a status of 0, fail_status or from the input), then edited,
+ * its trans_id and length changed as the input says.
+ */
+void fz_ic_answer(struct fz_chans *fc, struct vg_chan *c, struct fz *in, const uint16_t versions[4][2],
+		  uint32_t fail_status);
 /* hvkvm's log lines go nowhere unless HVKVM_FUZZ_LOG is set: the fuzzer prints its
  * own, and sanitizer reports go to the real stderr either way. */
 void fuzz_quiet_logs(void);

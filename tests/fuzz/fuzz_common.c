@@ -57,6 +57,121 @@ void fuzz_ring_ctl(struct vg_chan *c, struct fz *in)
 	vg_signal_conn(c->g, c->conn_id, false);
 }
 
+static void chans_offered(struct vg *g, const union vg_msg *msg, uint32_t len)
+{
+	const struct vmbus_msg_offer_channel *o = &msg->offer;
+	struct fz_chans *fc = g->opaque;
+
+	if (msg->h.msgtype != CHANNELMSG_OFFERCHANNEL || len < sizeof(*o))
+		return;
+	for (unsigned k = 0; k < fc->n; k++)
+		if (fc->c[k].relid == o->child_relid)
+			return;
+	for (unsigned k = 0; k < fc->n; k++) {
+		if (!fc->c[k].relid) {
+			fc->c[k].relid = o->child_relid;
+			fc->c[k].conn_id = o->connection_id;
+			return;
+		}
+	}
+}
+
+void fz_chans_init(struct fz_chans *fc, struct vg *g, struct vg_chan *chans, unsigned n, uint64_t ram,
+		   unsigned ring_pages)
+{
+	*fc = (struct fz_chans){ .g = g, .c = chans, .n = n, .ring_pages = ring_pages };
+	memset(chans, 0, n * sizeof(*chans));
+	fuzz_guest_init(g, ram, FZ_VS_NVP);
+	g->next_gpadl = 0xe1e10;
+	g->on_msg = chans_offered;
+	g->opaque = fc;
+}
+
+void fz_chan_open(struct fz_chans *fc, struct vg_chan *c)
+{
+	vg_chan_open(fc->g, c, FZ_RING_GPA(c - fc->c), fc->ring_pages, 0);
+}
+
+void fz_chans_connect(struct fz_chans *fc)
+{
+	fuzz_guest_connect(fc->g);
+	for (unsigned k = 0; k < fc->n; k++) {
+		fz_chan_open(fc, &fc->c[k]);
+		FZ_CHECK(fc->c[k].open, "the harness could not open channel %u", k);
+	}
+}
+
+struct vg_chan *fz_chan(struct fz_chans *fc, struct fz *in)
+{
+	return &fc->c[fz_u8(in) % fc->n];
+}
+
+void fz_chan_packet(struct fz_chans *fc, struct vg_chan *c, struct fz *in, bool trans, uint16_t max)
+{
+	static uint8_t pkt[sizeof(struct vmbus_packet_desc) + UINT16_MAX];
+	struct vmbus_packet_desc d = { .type = fz_u16(in), .flags = fz_u16(in), .offset8 = 2 };
+	uint16_t len;
+
+	if (trans)
+		d.trans_id = fz_u8(in);
+	len = fz_u16(in) % max;
+	fz_bytes(in, pkt + sizeof(d), len);
+	if (!c->open)
+		return;
+	d.len8 = (uint16_t)((sizeof(d) + len + 7) / 8);
+	memcpy(pkt, &d, sizeof(d));
+	if (vg_chan_put(c, pkt, (uint32_t)sizeof(d) + len) == 0)
+		vg_signal_conn(fc->g, c->conn_id, false);
+}
+
+/* Offsets in a message from the host: the descriptor, then the IC header. */
+#define ICH		16		/* the IC header after the descriptor */
+#define ICH_MSGTYPE	(ICH + 12)	/* u16; 0: negotiation */
+#define ICH_STATUS	(ICH + 20)
+#define ICH_FLAGS	(ICH + 25)
+#define ICH_NEG		(ICH + 28)	/* icframe_vercnt, icmsg_vercnt, reserved, versions */
+
+void fz_ic_answer(struct fz_chans *fc, struct vg_chan *c, struct fz *in, const uint16_t versions[4][2],
+		  uint32_t fail_status)
+{
+	static uint8_t pkt[16384];
+	uint8_t how = fz_u8(in), edits = fz_u8(in) % 16;
+	uint32_t status;
+	uint64_t trans;
+	int len;
+
+	if (!c->open || (len = vg_chan_get(c, pkt, sizeof(pkt))) < ICH + 28)
+		return;
+	if (pkt[ICH_MSGTYPE] == 0 && len >= ICH_NEG + 8) {
+		/* Linux's negotiation answer: one framework and one message version. */
+		uint16_t v[4] = { 3, 0, versions[how & 3][0], versions[how & 3][1] }, one = 1;
+
+		memcpy(pkt + ICH_NEG, &one, 2);
+		memcpy(pkt + ICH_NEG + 2, &one, 2);
+		if ((size_t)len >= ICH_NEG + 8 + sizeof(v))
+			memcpy(pkt + ICH_NEG + 8, v, sizeof(v));
+	}
+	pkt[ICH_FLAGS] = 1 | 4;	/* transaction, response */
+	status = how & 0x10 ? fz_u32(in) : how & 0x20 ? fail_status : 0;
+	memcpy(pkt + ICH_STATUS, &status, 4);
+	for (unsigned i = 0; i < edits; i++) {
+		uint16_t off = fz_u16(in);
+		uint8_t val = fz_u8(in);
+
+		pkt[ICH + off % (uint32_t)(len - ICH)] = val;
+	}
+	if (how & 0x40) {
+		trans = fz_u64(in);
+		memcpy(pkt + 8, &trans, 8);
+	}
+	if (how & 0x80)
+		len = ICH + (int)(fz_u16(in) % (uint32_t)(len - ICH));
+	len = (len + 7) & ~7;
+	((struct vmbus_packet_desc *)pkt)->len8 = (uint16_t)(len / 8);
+	if (vg_chan_put(c, pkt, (uint32_t)len) == 0)
+		vg_signal_conn(fc->g, c->conn_id, false);
+}
+
 void fuzz_quiet_logs(void)
 {
 	static bool done;

@@ -16,36 +16,7 @@
 
 static struct vg g;
 static struct vg_chan chans[FZ_IC_COUNT];
-
-/* Offers come in the order the ICs were added: shutdown, heartbeat, time sync. */
-static void on_msg(struct vg *gu, const union vg_msg *msg, uint32_t len)
-{
-	const struct vmbus_msg_offer_channel *o = &msg->offer;
-
-	(void)gu;
-	if (msg->h.msgtype == CHANNELMSG_OFFERCHANNEL && len >= sizeof(*o)) {
-		for (unsigned k = 0; k < FZ_IC_COUNT; k++)
-			if (chans[k].relid == o->child_relid)
-				return;
-		for (unsigned k = 0; k < FZ_IC_COUNT; k++) {
-			if (!chans[k].relid) {
-				chans[k].relid = o->child_relid;
-				chans[k].conn_id = o->connection_id;
-				break;
-			}
-		}
-	}
-}
-
-static void chan_open(unsigned k)
-{
-	vg_chan_open(&g, &chans[k], FZ_RING_GPA(k), FZ_IC_RING_PAGES, 0);
-}
-
-static void chan_close(unsigned k)
-{
-	vg_chan_close(&g, &chans[k]);
-}
+static struct fz_chans fc;
 
 static uint64_t ref_time(void *ctx)
 {
@@ -59,41 +30,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ic *ics[FZ_IC_COUNT];
 
 	fuzz_quiet_logs();
-	memset(chans, 0, sizeof(chans));
-	fuzz_guest_init(&g, FZ_IC_RAM, FZ_VS_NVP);
-	g.next_gpadl = 0xe1e10;
-	g.on_msg = on_msg;
+	/* Offers come in the order the ICs are added: shutdown, heartbeat, time sync. */
+	fz_chans_init(&fc, &g, chans, FZ_IC_COUNT, FZ_IC_RAM, FZ_IC_RING_PAGES);
 	ics[0] = ic_shutdown_new(g.bus, g.loop);
 	ics[1] = ic_heartbeat_new(g.bus, g.loop);
 	ics[2] = ic_timesync_new(g.bus, g.loop, ref_time, NULL);
 	FZ_CHECK(ics[0] && ics[1] && ics[2], "ic_*_new");
-
 	/* hv_vmbus comes up, hv_utils opens every IC (and the host starts negotiating). */
-	fuzz_guest_connect(&g);
-	for (unsigned k = 0; k < FZ_IC_COUNT; k++) {
-		chan_open(k);
-		FZ_CHECK(chans[k].open, "the harness could not open IC channel %u", k);
-	}
+	fz_chans_connect(&fc);
 
 	while (in.n) {
 		switch (fz_u8(&in) % IC_OP_COUNT) {
-		case IC_OP_PACKET: {
-			struct vg_chan *c = &chans[fz_u8(&in) % FZ_IC_COUNT];
-			struct vmbus_packet_desc d = { .type = fz_u16(&in), .flags = fz_u16(&in), .offset8 = 2 };
-			uint16_t len = fz_u16(&in) % (IC_FUZZ_MAX - 16);
-			uint8_t pkt[IC_FUZZ_MAX];
-
-			fz_bytes(&in, pkt + sizeof(d), len);
-			if (!c->open)
-				break;
-			d.len8 = (uint16_t)((sizeof(d) + len + 7) / 8);
-			memcpy(pkt, &d, sizeof(d));
-			if (vg_chan_put(c, pkt, (uint32_t)sizeof(d) + len) == 0)
-				vg_signal_conn(&g, c->conn_id, false);
-			break;
-		}
-		case IC_OP_RING_CTL: fuzz_ring_ctl(&chans[fz_u8(&in) % FZ_IC_COUNT], &in); break;
-		case IC_OP_CONSUME: vg_chan_consume(&chans[fz_u8(&in) % FZ_IC_COUNT], 256); break;
+		case IC_OP_PACKET: fz_chan_packet(&fc, fz_chan(&fc, &in), &in, false, IC_FUZZ_MAX - 16); break;
+		case IC_OP_RING_CTL: fuzz_ring_ctl(fz_chan(&fc, &in), &in); break;
+		case IC_OP_CONSUME: vg_chan_consume(fz_chan(&fc, &in), 256); break;
 		case IC_OP_HOST: {
 			uint8_t what = fz_u8(&in) % 4;
 			uint64_t seq;
@@ -106,8 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FZ_CHECK(ic_heartbeat_state(ics[1], &seq) <= IC_HEARTBEAT_LOST, "heartbeat state");
 			break;
 		}
-		case IC_OP_CLOSE: chan_close(fz_u8(&in) % FZ_IC_COUNT); break;
-		case IC_OP_OPEN: chan_open(fz_u8(&in) % FZ_IC_COUNT); break;
+		case IC_OP_CLOSE: vg_chan_close(&g, fz_chan(&fc, &in)); break;
+		case IC_OP_OPEN: fz_chan_open(&fc, fz_chan(&fc, &in)); break;
 		}
 		vg_settle(&g);
 	}

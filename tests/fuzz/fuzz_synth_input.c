@@ -21,31 +21,7 @@
 
 static struct vg g;
 static struct vg_chan chans[NCHAN];
-
-/* Offers come in the order the devices were added: keyboard, mouse. */
-static void on_msg(struct vg *gu, const union vg_msg *msg, uint32_t len)
-{
-	const struct vmbus_msg_offer_channel *o = &msg->offer;
-
-	(void)gu;
-	if (msg->h.msgtype == CHANNELMSG_OFFERCHANNEL && len >= sizeof(*o)) {
-		for (unsigned k = 0; k < NCHAN; k++)
-			if (chans[k].relid == o->child_relid)
-				return;
-		for (unsigned k = 0; k < NCHAN; k++) {
-			if (!chans[k].relid) {
-				chans[k].relid = o->child_relid;
-				chans[k].conn_id = o->connection_id;
-				break;
-			}
-		}
-	}
-}
-
-static void chan_open(unsigned k)
-{
-	vg_chan_open(&g, &chans[k], FZ_RING_GPA(k), FZ_SI_RING_PAGES, 0);
-}
+static struct fz_chans fc;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,40 +31,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct input *input;
 
 	fuzz_quiet_logs();
-	memset(chans, 0, sizeof(chans));
-	fuzz_guest_init(&g, FZ_SI_RAM, FZ_VS_NVP);
-	g.next_gpadl = 0xe1e10;
-	g.on_msg = on_msg;
+	/* Offers come in the order the devices are added: keyboard, mouse. */
+	fz_chans_init(&fc, &g, chans, NCHAN, FZ_SI_RAM, FZ_SI_RING_PAGES);
 	kbd = synth_kbd_new(g.bus);
 	mouse = synth_mouse_new(g.bus);
 	input = input_new(kbd, mouse);
 	FZ_CHECK(kbd && mouse && input, "synth_*_new");
-
-	fuzz_guest_connect(&g);
-	for (unsigned k = 0; k < NCHAN; k++) {
-		chan_open(k);
-		FZ_CHECK(chans[k].open, "the harness could not open channel %u", k);
-	}
+	fz_chans_connect(&fc);
 
 	while (in.n) {
 		switch (fz_u8(&in) % SI_OP_COUNT) {
-		case SI_OP_PACKET: {
-			struct vg_chan *c = &chans[fz_u8(&in) % NCHAN];
-			struct vmbus_packet_desc d = { .type = fz_u16(&in), .flags = fz_u16(&in), .offset8 = 2 };
-			uint16_t len = fz_u16(&in) % (SI_FUZZ_MAX - 16);
-			uint8_t pkt[SI_FUZZ_MAX];
-
-			fz_bytes(&in, pkt + sizeof(d), len);
-			if (!c->open)
-				break;
-			d.len8 = (uint16_t)((sizeof(d) + len + 7) / 8);
-			memcpy(pkt, &d, sizeof(d));
-			if (vg_chan_put(c, pkt, (uint32_t)sizeof(d) + len) == 0)
-				vg_signal_conn(&g, c->conn_id, false);
-			break;
-		}
-		case SI_OP_RING_CTL: fuzz_ring_ctl(&chans[fz_u8(&in) % NCHAN], &in); break;
-		case SI_OP_CONSUME: vg_chan_consume(&chans[fz_u8(&in) % NCHAN], 256); break;
+		case SI_OP_PACKET: fz_chan_packet(&fc, fz_chan(&fc, &in), &in, false, SI_FUZZ_MAX - 16); break;
+		case SI_OP_RING_CTL: fuzz_ring_ctl(fz_chan(&fc, &in), &in); break;
+		case SI_OP_CONSUME: vg_chan_consume(fz_chan(&fc, &in), 256); break;
 		case SI_OP_KEY: {
 			uint32_t ks = fz_u32(&in);
 			int r = input_keysym(input, ks, fz_u8(&in) & 1);
@@ -104,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(r == 0 || r == -EINVAL || r == -ENODEV || r == -ENOBUFS, "input_pointer: %d", r);
 			break;
 		}
-		case SI_OP_CLOSE: vg_chan_close(&g, &chans[fz_u8(&in) % NCHAN]); break;
-		case SI_OP_OPEN: chan_open(fz_u8(&in) % NCHAN); break;
+		case SI_OP_CLOSE: vg_chan_close(&g, fz_chan(&fc, &in)); break;
+		case SI_OP_OPEN: fz_chan_open(&fc, fz_chan(&fc, &in)); break;
 		}
 		vg_settle(&g);
 	}

@@ -18,15 +18,10 @@
 
 static struct vg g;
 static struct vg_chan ch;
+static struct fz_chans fc;
 static struct ic *vss;
 static unsigned submitted, ended;
 static bool paused;
-
-static void on_msg(struct vg *gu, const union vg_msg *m, uint32_t len)
-{
-	(void)gu;
-	vg_chan_offered(&ch, 1, m, len);
-}
 
 static void on_result(void *opaque, int err, uint32_t status)
 {
@@ -83,84 +78,26 @@ static void host_op(struct fz *in)
 	}
 }
 
-/* The guest takes the host's next message and answers it in place. */
-static void guest_answer(struct fz *in)
-{
-	static uint8_t pkt[8192];
-	uint8_t how = fz_u8(in), edits = fz_u8(in) % 16;
-	uint32_t status;
-	uint64_t trans;
-	int len;
-
-	if (!ch.open || (len = vg_chan_get(&ch, pkt, sizeof(pkt))) < 16 + 28)
-		return;
-	if (pkt[16 + 12] == 0 && len >= 16 + 28 + 8) {
-		/* Linux's negotiation answer: framework 3.0, message 5.0 (or one not offered) */
-		static const uint16_t msg[4][2] = { { 5, 0 }, { 5, 0 }, { 4, 0 }, { 9, 9 } };
-		uint16_t v[4] = { 3, 0, msg[how & 3][0], msg[how & 3][1] }, one = 1;
-
-		memcpy(pkt + 16 + 28, &one, 2);
-		memcpy(pkt + 16 + 30, &one, 2);
-		if ((size_t)len >= 16 + 28 + 8 + sizeof(v))
-			memcpy(pkt + 16 + 36, v, sizeof(v));
-	}
-	pkt[16 + 25] = 1 | 4;
-	status = how & 0x10 ? fz_u32(in) : how & 0x20 ? 0x80004005u : 0;
-	memcpy(pkt + 16 + 20, &status, 4);
-	for (unsigned i = 0; i < edits; i++) {
-		uint16_t off = fz_u16(in);
-		uint8_t val = fz_u8(in);
-
-		pkt[16 + off % (uint32_t)(len - 16)] = val;
-	}
-	if (how & 0x40) {
-		trans = fz_u64(in);
-		memcpy(pkt + 8, &trans, 8);
-	}
-	if (how & 0x80)
-		len = 16 + (int)(fz_u16(in) % (uint32_t)(len - 16));
-	len = (len + 7) & ~7;
-	((struct vmbus_packet_desc *)pkt)->len8 = (uint16_t)(len / 8);
-	if (vg_chan_put(&ch, pkt, (uint32_t)len) == 0)
-		vg_signal_conn(&g, ch.conn_id, false);
-}
+/* Linux's negotiation answers: message 5.0, or one not offered. */
+static const uint16_t versions[4][2] = { { 5, 0 }, { 5, 0 }, { 4, 0 }, { 9, 9 } };
 
 static void channel_mode(struct fz *in)
 {
-	memset(&ch, 0, sizeof(ch));
 	submitted = ended = 0;
 	paused = false;
-	fuzz_guest_init(&g, FZ_IC_RAM, FZ_VS_NVP);
-	g.next_gpadl = 0xe1e10;
-	g.on_msg = on_msg;
+	fz_chans_init(&fc, &g, &ch, 1, FZ_IC_RAM, 4);
 	vss = ic_vss_new(g.bus, g.loop);
 	FZ_CHECK(vss, "ic_vss_new");
 	ic_vss_set_notify(vss, on_state, NULL);
-	fuzz_guest_connect(&g);
-	vg_chan_open(&g, &ch, FZ_RING_GPA(0), 4, 0);
-	FZ_CHECK(ch.open, "the harness could not open the VSS channel");
+	fz_chans_connect(&fc);
 	while (in->n) {
 		switch (fz_u8(in) % FV_OP_COUNT) {
 		case FV_OP_HOST: host_op(in); break;
-		case FV_OP_ANSWER: guest_answer(in); break;
-		case FV_OP_PACKET: {
-			struct vmbus_packet_desc d = { .type = fz_u16(in), .flags = fz_u16(in), .offset8 = 2,
-						       .trans_id = fz_u8(in) };
-			uint16_t len = fz_u16(in) % 8192;
-			static uint8_t pkt[8192 + 16];
-
-			fz_bytes(in, pkt + sizeof(d), len);
-			if (!ch.open)
-				break;
-			d.len8 = (uint16_t)((sizeof(d) + len + 7) / 8);
-			memcpy(pkt, &d, sizeof(d));
-			if (vg_chan_put(&ch, pkt, (uint32_t)sizeof(d) + len) == 0)
-				vg_signal_conn(&g, ch.conn_id, false);
-			break;
-		}
+		case FV_OP_ANSWER: fz_ic_answer(&fc, &ch, in, versions, 0x80004005u); break;
+		case FV_OP_PACKET: fz_chan_packet(&fc, &ch, in, true, 8192); break;
 		case FV_OP_RING_CTL: fuzz_ring_ctl(&ch, in); break;
 		case FV_OP_CLOSE: vg_chan_close(&g, &ch); break;
-		case FV_OP_OPEN: vg_chan_open(&g, &ch, FZ_RING_GPA(0), 4, 0); break;
+		case FV_OP_OPEN: fz_chan_open(&fc, &ch); break;
 		}
 		vg_settle(&g);
 		FZ_CHECK(ic_vss_get_state(vss, NULL) <= IC_VSS_UNKNOWN, "state out of range");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "guest_fixture.h"
 #include "guid.h"
 #include "ic.h"
 #include "kvp_guest.h"
@@ -17,17 +18,15 @@
 #include "vmbus.h"
 #include "vmbus_guest.h"
 
-#define RAM		(16ull << 20)
 #define RING_GPA	(VG_RAM_START + 0x100000ull)
 #define RING_PAGES	4
 #define HB_CLASS	"57164f39-9115-4e78-ab55-382f3bd5422d"
 #define PERIOD_NS	(20 * 1000 * 1000ull)
 #define MISSED		3	/* unanswered beats before the host calls the guest lost */
 
-static struct vg g;
+static struct gf f;
 static struct ic *hb;
 static struct vg_chan ch;
-static struct vmbus_msg_offer_channel offer;
 static struct kvp_guest kg;	/* only its packet reader and writer */
 static uint8_t pkt[KG_PKT];
 
@@ -68,7 +67,7 @@ static struct hb_state state(void)
 {
 	struct q q;
 
-	vg_call(&g, do_query, &q);
+	vg_call(&f.g, do_query, &q);
 	return q.s;
 }
 
@@ -121,31 +120,25 @@ static void answer_beat(int len, uint64_t seq)
 
 static void setup(void)
 {
-	struct vmbus_guid class;
 	struct q q = { .period = PERIOD_NS };
 
 	memset(&seen, 0, sizeof(seen));
-	vg_init(&g, RAM, 1);
-	hb = ic_heartbeat_new(g.bus, g.loop);
+	gf_init(&f);
+	hb = ic_heartbeat_new(f.g.bus, f.g.loop);
 	ck_assert_ptr_nonnull(hb);
 	ic_heartbeat_set_notify(hb, on_change, NULL);
-	vg_start(&g);
-	vg_call(&g, do_period, &q);
-	vg_connect(&g, VG_VERSION(5, 3));
-	ck_assert_uint_eq(vg_request_offers(&g, &offer, 1), 1);
-	ck_assert_int_eq(vmbus_guid_parse(HB_CLASS, &class), 0);
-	ck_assert_mem_eq(&offer.offer.if_type, &class, 16);
-	memset(&ch, 0, sizeof(ch));
-	ck_assert_uint_eq(vg_open(&g, &ch, &offer, 0x100, RING_GPA, RING_PAGES, RING_PAGES, 0), 0);
+	gf_start(&f, 1);
+	vg_call(&f.g, do_period, &q);
+	gf_open(&f, &ch, HB_CLASS, RING_GPA, RING_PAGES);
 	kvp_guest_init(&kg, &ch);
 	negotiate();
 }
 
 static void teardown(void)
 {
-	vg_stop(&g);
+	gf_stop(&f);
 	ic_free(hb);
-	vg_destroy(&g);
+	gf_destroy(&f);
 }
 
 START_TEST(answered_beats_keep_the_guest_alive)
@@ -174,7 +167,7 @@ START_TEST(a_silent_guest_gets_one_beat)
 	seq = read_beat(&len);
 	answer_beat(len, seq);
 	seq = read_beat(&len);		/* this one stays unanswered */
-	ck_assert_msg(vg_wait(&g, is_lost, NULL, VG_TMO), "the guest never counted as lost");
+	ck_assert_msg(vg_wait(&f.g, is_lost, NULL, VG_TMO), "the guest never counted as lost");
 	/* many periods later: still no second beat in the ring */
 	for (unsigned i = 0; i < 4 * MISSED; i++) {
 		struct hb_state s = state();

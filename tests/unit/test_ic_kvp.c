@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guest_fixture.h"
 #include "guid.h"
 #include "ic.h"
 #include "kvp_guest.h"
@@ -18,21 +19,17 @@
 #include "vmbus.h"
 #include "vmbus_guest.h"
 
-#define RAM		(16ull << 20)
 #define RING_GPA	(VG_RAM_START + 0x100000ull)
 #define RING_PAGES	4	/* per direction with the control page, as hv_utils */
-#define KVP_CLASS	"a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
 #define KVP_INSTANCE	"242ff919-07db-4180-9c2e-b86cb68c8c55"
 #define S_CONT		0x80070103u
 #define E_FAIL		0x80004005u
 
-static struct vg g;
+static struct gf f;
 static struct ic *kvp;
 static struct vg_chan ch;
-static struct vmbus_msg_offer_channel offer;
 static struct kvp_guest kg;
 static uint8_t pkt[KG_PKT];
-static uint32_t next_gpadl = 0x100;
 
 /* ---- the host's side, called on the loop ----------------------------------------- */
 
@@ -83,7 +80,7 @@ static int host(struct call c)
 {
 	if (c.res)
 		atomic_store(&c.res->done, 0);
-	vg_call(&g, do_call, &c);
+	vg_call(&f.g, do_call, &c);
 	return c.ret;
 }
 
@@ -91,7 +88,7 @@ static struct ic_status status(void)
 {
 	struct call c = { .what = C_STATUS };
 
-	vg_call(&g, do_call, &c);
+	vg_call(&f.g, do_call, &c);
 	return c.st;
 }
 
@@ -103,30 +100,23 @@ static bool res_done(struct vg *gu, void *ctx)
 
 static void wait_res(struct res *r)
 {
-	ck_assert_msg(vg_wait(&g, res_done, r, VG_TMO), "the request did not end");
+	ck_assert_msg(vg_wait(&f.g, res_done, r, VG_TMO), "the request did not end");
 }
 
 /* ---- setup -------------------------------------------------------------------------- */
 
 static void open_chan(void)
 {
-	ck_assert_uint_eq(vg_open(&g, &ch, &offer, next_gpadl++, RING_GPA, RING_PAGES, RING_PAGES, 0), 0);
+	gf_reopen(&f, &ch, GF_KVP_CLASS, RING_GPA, RING_PAGES);
 }
 
 static void setup_unnegotiated(void)
 {
-	struct vmbus_guid class;
-
-	vg_init(&g, RAM, 1);
-	kvp = ic_kvp_new(g.bus, g.loop);
+	gf_init(&f);
+	kvp = ic_kvp_new(f.g.bus, f.g.loop);
 	ck_assert_ptr_nonnull(kvp);
-	vg_start(&g);
-	vg_connect(&g, VG_VERSION(5, 3));
-	ck_assert_uint_eq(vg_request_offers(&g, &offer, 1), 1);
-	ck_assert_int_eq(vmbus_guid_parse(KVP_CLASS, &class), 0);
-	ck_assert_mem_eq(&offer.offer.if_type, &class, 16);
-	memset(&ch, 0, sizeof(ch));
-	open_chan();
+	gf_start(&f, 1);
+	gf_open(&f, &ch, GF_KVP_CLASS, RING_GPA, RING_PAGES);
 	kvp_guest_init(&kg, &ch);
 }
 
@@ -144,9 +134,9 @@ static void setup(void)
 static void teardown(void)
 {
 	kvp_guest_stop(&kg);
-	vg_stop(&g);
+	gf_stop(&f);
 	ic_free(kvp);
-	vg_destroy(&g);
+	gf_destroy(&f);
 }
 
 /* The request the host sent: read it, check the framing Linux relies on. */
@@ -602,7 +592,7 @@ START_TEST(close_ends_requests)
 
 	for (unsigned i = 0; i < 2; i++)
 		ck_assert_int_eq(host((struct call){ C_ENUM, 2, i, NULL, NULL, &r[i], 0, 0, { 0 } }), 0);
-	vg_close(&g, &ch);
+	vg_close(&f.g, &ch);
 	wait_res(&r[0]);
 	wait_res(&r[1]);
 	ck_assert_int_eq(r[0].r.err, -EPIPE);

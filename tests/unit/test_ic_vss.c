@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guest_fixture.h"
 #include "guid.h"
 #include "ic.h"
 #include "loop.h"
@@ -19,21 +20,17 @@
 #include "vmbus_guest.h"
 #include "vss_guest.h"
 
-#define RAM		(16ull << 20)
 #define RING_GPA	(VG_RAM_START + 0x100000ull)
 #define RING_PAGES	4
-#define VSS_CLASS	"35fa2e29-ea23-4236-96ae-3a6ebacba440"
 #define VSS_INSTANCE	"2450ee40-33bf-4fbd-892e-9fb06e9214cf"
 #define E_FAIL		0x80004005u
 #define MS		1000000ull
 
-static struct vg g;
+static struct gf f;
 static struct ic *vss;
 static struct vg_chan ch;
-static struct vmbus_msg_offer_channel offer;
 static struct vss_guest vs;
 static uint8_t pkt[VSG_PKT];
-static uint32_t next_gpadl = 0x100;
 
 /* ---- what the host's side says, recorded on the loop ----------------------------------- */
 
@@ -108,7 +105,7 @@ static int host(int what, uint64_t ns, struct res *res)
 
 	if (res)
 		atomic_store(&res->done, 0);
-	vg_call(&g, do_call, &c);
+	vg_call(&f.g, do_call, &c);
 	return c.ret;
 }
 
@@ -116,7 +113,7 @@ static enum ic_vss_state state(uint64_t *left)
 {
 	struct call c = { .what = C_STATE };
 
-	vg_call(&g, do_call, &c);
+	vg_call(&f.g, do_call, &c);
 	if (left)
 		*left = c.left;
 	return c.st;
@@ -126,7 +123,7 @@ static struct ic_status status(void)
 {
 	struct call c = { .what = C_STATUS };
 
-	vg_call(&g, do_call, &c);
+	vg_call(&f.g, do_call, &c);
 	return c.s;
 }
 
@@ -138,7 +135,7 @@ static bool res_done(struct vg *gu, void *ctx)
 
 static void wait_res(struct res *r)
 {
-	ck_assert_msg(vg_wait(&g, res_done, r, VG_TMO), "the request did not end");
+	ck_assert_msg(vg_wait(&f.g, res_done, r, VG_TMO), "the request did not end");
 }
 
 /* The i-th state change was to st, for reason. */
@@ -153,25 +150,18 @@ static void expect_ev(unsigned i, enum ic_vss_state st, const char *reason)
 
 static void open_chan(void)
 {
-	ck_assert_uint_eq(vg_open(&g, &ch, &offer, next_gpadl++, RING_GPA, RING_PAGES, RING_PAGES, 0), 0);
+	gf_reopen(&f, &ch, GF_VSS_CLASS, RING_GPA, RING_PAGES);
 }
 
 static void setup_unnegotiated(void)
 {
-	struct vmbus_guid class;
-
-	vg_init(&g, RAM, 1);
-	vss = ic_vss_new(g.bus, g.loop);
+	gf_init(&f);
+	vss = ic_vss_new(f.g.bus, f.g.loop);
 	ck_assert_ptr_nonnull(vss);
 	atomic_store(&nev, 0);
 	host(C_NOTIFY, 0, NULL);
-	vg_start(&g);
-	vg_connect(&g, VG_VERSION(5, 3));
-	ck_assert_uint_eq(vg_request_offers(&g, &offer, 1), 1);
-	ck_assert_int_eq(vmbus_guid_parse(VSS_CLASS, &class), 0);
-	ck_assert_mem_eq(&offer.offer.if_type, &class, 16);
-	memset(&ch, 0, sizeof(ch));
-	open_chan();
+	gf_start(&f, 1);
+	gf_open(&f, &ch, GF_VSS_CLASS, RING_GPA, RING_PAGES);
 	vss_guest_init(&vs, &ch);
 }
 
@@ -189,9 +179,9 @@ static void setup(void)
 static void teardown(void)
 {
 	vss_guest_stop(&vs);
-	vg_stop(&g);
+	gf_stop(&f);
 	ic_free(vss);
-	vg_destroy(&g);
+	gf_destroy(&f);
 }
 
 /* The request the host sent: its operation, after checking what Linux relies on. */
@@ -528,7 +518,7 @@ START_TEST(channel_closes_while_frozen)
 	int len;
 
 	frozen(10000 * MS);
-	vg_close(&g, &ch);
+	vg_close(&f.g, &ch);
 	ck_assert(WAIT_UNTIL(state(NULL) == IC_VSS_UNKNOWN, VG_TMO));
 	expect_ev(2, IC_VSS_UNKNOWN, "closed");
 	ck_assert_int_eq(host(C_THAW, 0, NULL), -ENODEV);
@@ -549,7 +539,7 @@ START_TEST(channel_closes_while_freezing)
 
 	ck_assert_int_eq(host(C_FREEZE, 10000 * MS, &r), 0);
 	ck_assert_int_eq(read_request(NULL), 5);
-	vg_close(&g, &ch);
+	vg_close(&f.g, &ch);
 	wait_res(&r);
 	ck_assert_int_eq(r.err, -EPIPE);
 	ck_assert_int_eq(state(NULL), IC_VSS_UNKNOWN);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "guest_fixture.h"
 #include "ic.h"
 #include "kvp_guest.h"
 #include "loop.h"
@@ -21,18 +22,12 @@
 #include "vm.h"
 #include "vmbus_guest.h"
 
-#define RAM		(16ull << 20)
 #define RING_GPA	(VG_RAM_START + 0x100000ull)
 
-static char dir[64], path[128];
-static struct vg g;
+static struct gf f;
 static struct vg_chan ch;
 static struct kvp_guest kg;
-static struct vm vm;
-static struct machine machine;
-static struct mgmt *mgmt;
 static struct mgmt_guest *mg;
-static struct vm_config cfg;
 static struct tc *t;
 
 struct st_call {
@@ -41,58 +36,38 @@ struct st_call {
 
 static void get_status(void *opaque)
 {
-	ic_get_status(machine.ic_kvp, &((struct st_call *)opaque)->st);
+	ic_get_status(f.machine.ic_kvp, &((struct st_call *)opaque)->st);
 }
 
 static struct ic_status kvp_status(void)
 {
 	struct st_call c;
 
-	vg_call(&g, get_status, &c);
+	vg_call(&f.g, get_status, &c);
 	return c.st;
 }
 
 static void set_timeout(void *opaque)
 {
-	ic_set_request_timeout(machine.ic_kvp, *(uint64_t *)opaque);
+	ic_set_request_timeout(f.machine.ic_kvp, *(uint64_t *)opaque);
 }
 
 /* The guest opens its KVP channel; with daemon, its hv_kvp_daemon is running. */
-static struct vmbus_msg_offer_channel offer;
-
 static void setup_with(bool daemon)
 {
-	char err[256];
-
-	strcpy(dir, "/tmp/hvkvm-kvp-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/api.sock", dir);
-	vg_init(&g, RAM, 1);
-	memset(&vm, 0, sizeof(vm));
-	vm.loop = g.loop;
-	vm.state = VM_STATE_RUNNING;
-	memset(&machine, 0, sizeof(machine));
-	config_init(&cfg);
-	machine.cfg = &cfg;
-	machine.vm = &vm;
-	machine.vmbus = g.bus;
-	machine.ic_kvp = ic_kvp_new(g.bus, g.loop);
-	ck_assert_ptr_nonnull(machine.ic_kvp);
-	mgmt = mgmt_new(g.loop);
-	mg = mgmt_guest_methods_new(mgmt, &machine);
+	gf_init(&f);
+	f.machine.ic_kvp = ic_kvp_new(f.g.bus, f.g.loop);
+	ck_assert_ptr_nonnull(f.machine.ic_kvp);
+	mg = mgmt_guest_methods_new(gf_mgmt(&f, "kvp"), &f.machine);
 	ck_assert_ptr_nonnull(mg);
-	ck_assert_msg(mgmt_listen(mgmt, path, err, sizeof(err)) == 0, "%s", err);
-	vg_start(&g);
-	vg_connect(&g, VG_VERSION(5, 3));
-	ck_assert_uint_eq(vg_request_offers(&g, &offer, 1), 1);
-	memset(&ch, 0, sizeof(ch));
-	ck_assert_uint_eq(vg_open(&g, &ch, &offer, 0x100, RING_GPA, 4, 4, 0), 0);
+	gf_start(&f, 1);
+	t = f.t;
+	gf_open(&f, &ch, GF_KVP_CLASS, RING_GPA, 4);
 	kvp_guest_init(&kg, &ch);
 	if (daemon) {
 		kvp_guest_start(&kg);
 		ck_assert(WAIT_UNTIL(kvp_status().negotiated, VG_TMO));
 	}
-	t = tc_open(path);
 }
 
 static void setup(void)
@@ -107,15 +82,12 @@ static void setup_no_daemon(void)
 
 static void teardown(void)
 {
-	tc_close(t);
+	f.t = t;	/* the client the test holds now */
 	kvp_guest_stop(&kg);
-	vg_stop(&g);
+	gf_stop(&f);
 	mgmt_guest_methods_free(mg);
-	mgmt_free(mgmt, 0);
-	ic_free(machine.ic_kvp);
-	vg_destroy(&g);
-	config_free(&cfg);
-	rmdir(dir);
+	ic_free(f.machine.ic_kvp);
+	gf_destroy(&f);
 }
 
 static const char *err_msg(struct json_object *r)
@@ -244,11 +216,11 @@ START_TEST(paused_vm)
 {
 	struct json_object *r;
 
-	vm.state = VM_STATE_PAUSED;
+	f.vm.state = VM_STATE_PAUSED;
 	r = rpc_err(t, "guest.info", NULL, MGMT_ERR_VM_STATE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "paused"));
 	json_object_put(r);
-	vm.state = VM_STATE_RUNNING;
+	f.vm.state = VM_STATE_RUNNING;
 }
 END_TEST
 
@@ -259,7 +231,7 @@ START_TEST(timeout)
 
 	/* The daemon stops answering (hung), the host gives up. */
 	kvp_guest_stop(&kg);
-	vg_call(&g, set_timeout, &ns);
+	vg_call(&f.g, set_timeout, &ns);
 	r = rpc_err(t, "kvp.list", NULL, MGMT_ERR_TIMEOUT);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "did not answer"));
 	json_object_put(r);
@@ -276,7 +248,7 @@ START_TEST(channel_closes)
 	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"kvp.get\",\"params\":{\"key\":\"x\"},\"id\":5}");
 	tc_send(t, line);
 	ck_assert(WAIT_UNTIL(kvp_status().queued == 1, VG_TMO));
-	vg_close(&g, &ch);
+	vg_close(&f.g, &ch);
 	r = tc_recv(t, VG_TMO);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(error_code(r), MGMT_ERR_CANCELLED);
@@ -297,7 +269,7 @@ START_TEST(client_goes_away)
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"guest.info\",\"id\":9}");
 	ck_assert(WAIT_UNTIL(kvp_status().queued == 1, VG_TMO));
 	tc_close(t);
-	t = tc_open(path);
+	t = tc_open(f.path);
 	kvp_guest_start(&kg);
 	r = rpc_ok(t, "kvp.list", "{\"pool\":2}");
 	ck_assert_uint_eq(json_object_array_length(get(get(r, "result"), "items")), 10);
@@ -335,9 +307,9 @@ START_TEST(host_keys)
 	struct json_object *r;
 
 	/* --kvp keys reach pool 0 once the daemon answers the negotiation. */
-	ck_assert_int_eq(config_add_kvp(&e, &cfg, "Role", "web"), 0);
-	ck_assert_int_eq(config_add_kvp(&e, &cfg, "Cl\xc3\xa9", "\xe2\x82\xac"), 0);
-	machine_kvp_attach(&machine);
+	ck_assert_int_eq(config_add_kvp(&e, &f.cfg, "Role", "web"), 0);
+	ck_assert_int_eq(config_add_kvp(&e, &f.cfg, "Cl\xc3\xa9", "\xe2\x82\xac"), 0);
+	machine_kvp_attach(&f.machine);
 	kvp_guest_start(&kg);
 	ck_assert(WAIT_UNTIL(host_keys_set(&kg), VG_TMO));
 	r = rpc_ok(t, "kvp.get", "{\"key\":\"Cl\xc3\xa9\"}");
@@ -345,9 +317,9 @@ START_TEST(host_keys)
 	json_object_put(r);
 	/* and again after the guest's driver reopened the channel (a guest reboot) */
 	kvp_guest_stop(&kg);
-	vg_close(&g, &ch);
+	vg_close(&f.g, &ch);
 	kg.count[0] = 0;
-	ck_assert_uint_eq(vg_open(&g, &ch, &offer, 0x101, RING_GPA, 4, 4, 0), 0);
+	gf_reopen(&f, &ch, GF_KVP_CLASS, RING_GPA, 4);
 	kvp_guest_start(&kg);
 	ck_assert(WAIT_UNTIL(host_keys_set(&kg), VG_TMO));
 	ck_assert_uint_eq(kg.pools[0][0].key_units, 4);

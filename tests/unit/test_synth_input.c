@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "guest_fixture.h"
 #include "guid.h"
 #include "input.h"
 #include "loop.h"
@@ -26,20 +27,13 @@
 #include "vm.h"
 #include "vmbus_guest.h"
 
-#define RAM		(16ull << 20)
 #define KBD_GPA		(VG_RAM_START + 0x100000ull)
 #define MOUSE_GPA	(VG_RAM_START + 0x200000ull)
 #define RING_PAGES	4
 #define COMPLETION_REQUESTED	1
 
-static char dir[64], path[128];
-static struct vg g;
+static struct gf f;
 static struct vg_chan kch, mch;
-static struct vmbus_msg_offer_channel koffer, moffer;
-static struct vm vm;
-static struct machine machine;
-static struct mgmt *mgmt;
-static struct vm_config cfg;
 static struct tc *t;
 static uint8_t pkt[4096];
 
@@ -66,20 +60,20 @@ static void do_call(void *opaque)
 	struct call *c = opaque;
 
 	switch (c->what) {
-	case C_KEY: c->ret = synth_kbd_key(machine.kbd, (uint16_t)c->a, c->down); break;
-	case C_KEYSYM: c->ret = input_keysym(machine.input, c->a, c->down); break;
-	case C_POINTER: c->ret = input_pointer(machine.input, c->x, c->y, c->buttons, c->wheel); break;
-	case C_REPORT: c->ret = synth_mouse_report(machine.mouse, c->buttons, c->x, c->y, c->wheel); break;
-	case C_KSTATUS: synth_kbd_get_status(machine.kbd, &c->ks); break;
-	case C_MSTATUS: synth_mouse_get_status(machine.mouse, &c->ms); break;
-	case C_KPACKET: synth_kbd_handle_packet(machine.kbd, c->pkt, c->len); break;
-	case C_MPACKET: synth_mouse_handle_packet(machine.mouse, c->pkt, c->len); break;
+	case C_KEY: c->ret = synth_kbd_key(f.machine.kbd, (uint16_t)c->a, c->down); break;
+	case C_KEYSYM: c->ret = input_keysym(f.machine.input, c->a, c->down); break;
+	case C_POINTER: c->ret = input_pointer(f.machine.input, c->x, c->y, c->buttons, c->wheel); break;
+	case C_REPORT: c->ret = synth_mouse_report(f.machine.mouse, c->buttons, c->x, c->y, c->wheel); break;
+	case C_KSTATUS: synth_kbd_get_status(f.machine.kbd, &c->ks); break;
+	case C_MSTATUS: synth_mouse_get_status(f.machine.mouse, &c->ms); break;
+	case C_KPACKET: synth_kbd_handle_packet(f.machine.kbd, c->pkt, c->len); break;
+	case C_MPACKET: synth_mouse_handle_packet(f.machine.mouse, c->pkt, c->len); break;
 	}
 }
 
 static int host(struct call c)
 {
-	vg_call(&g, do_call, &c);
+	vg_call(&f.g, do_call, &c);
 	return c.ret;
 }
 
@@ -102,7 +96,7 @@ static struct synth_kbd_status kstatus(void)
 {
 	struct call c = { .what = C_KSTATUS };
 
-	vg_call(&g, do_call, &c);
+	vg_call(&f.g, do_call, &c);
 	return c.ks;
 }
 
@@ -110,7 +104,7 @@ static struct synth_mouse_status mstatus(void)
 {
 	struct call c = { .what = C_MSTATUS };
 
-	vg_call(&g, do_call, &c);
+	vg_call(&f.g, do_call, &c);
 	return c.ms;
 }
 
@@ -276,80 +270,43 @@ static void mouse_report_is(uint8_t buttons, uint16_t x, uint16_t y, int16_t whe
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static const struct vmbus_msg_offer_channel *find_offer(const struct vmbus_msg_offer_channel *o, unsigned n,
-							const char *class_id)
-{
-	struct vmbus_guid c;
-
-	ck_assert_int_eq(vmbus_guid_parse(class_id, &c), 0);
-	for (unsigned i = 0; i < n; i++)
-		if (!memcmp(&o[i].offer.if_type, &c, sizeof(c)))
-			return &o[i];
-	ck_abort_msg("no offer of class %s", class_id);
-	return NULL;
-}
-
 static void setup(void)
 {
-	struct vmbus_msg_offer_channel offers[2];
-	char err[256];
-
-	strcpy(dir, "/tmp/hvkvm-input-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/api.sock", dir);
-	vg_init(&g, RAM, 1);
-	memset(&vm, 0, sizeof(vm));
-	vm.loop = g.loop;
-	vm.state = VM_STATE_RUNNING;
-	memset(&machine, 0, sizeof(machine));
-	config_init(&cfg);
-	machine.cfg = &cfg;
-	machine.vm = &vm;
-	machine.vmbus = g.bus;
-	machine.kbd = synth_kbd_new(g.bus);
-	machine.mouse = synth_mouse_new(g.bus);
-	machine.input = input_new(machine.kbd, machine.mouse);
-	ck_assert(machine.kbd && machine.mouse && machine.input);
-	mgmt = mgmt_new(g.loop);
-	ck_assert_int_eq(mgmt_input_methods_register(mgmt, &machine), 0);
-	ck_assert_msg(mgmt_listen(mgmt, path, err, sizeof(err)) == 0, "%s", err);
-	vg_start(&g);
-	vg_connect(&g, VG_VERSION(5, 3));
-	ck_assert_uint_eq(vg_request_offers(&g, offers, 2), 2);
-	koffer = *find_offer(offers, 2, SYNTHKBD_CLASS_ID);
-	moffer = *find_offer(offers, 2, SYNTHHID_CLASS_ID);
-	memset(&kch, 0, sizeof(kch));
-	memset(&mch, 0, sizeof(mch));
-	ck_assert_uint_eq(vg_open(&g, &kch, &koffer, 0x100, KBD_GPA, RING_PAGES, RING_PAGES, 0), 0);
-	ck_assert_uint_eq(vg_open(&g, &mch, &moffer, 0x101, MOUSE_GPA, RING_PAGES, RING_PAGES, 0), 0);
-	t = tc_open(path);
+	gf_init(&f);
+	f.machine.kbd = synth_kbd_new(f.g.bus);
+	f.machine.mouse = synth_mouse_new(f.g.bus);
+	f.machine.input = input_new(f.machine.kbd, f.machine.mouse);
+	ck_assert(f.machine.kbd && f.machine.mouse && f.machine.input);
+	ck_assert_int_eq(mgmt_input_methods_register(gf_mgmt(&f, "input"), &f.machine), 0);
+	gf_start(&f, 2);
+	t = f.t;
+	gf_open(&f, &kch, SYNTHKBD_CLASS_ID, KBD_GPA, RING_PAGES);
+	gf_open(&f, &mch, SYNTHHID_CLASS_ID, MOUSE_GPA, RING_PAGES);
 }
 
 static void teardown(void)
 {
-	tc_close(t);
-	vg_stop(&g);
-	mgmt_free(mgmt, 0);
-	vg_destroy(&g);
-	input_free(machine.input);
-	synth_kbd_free(machine.kbd);
-	synth_mouse_free(machine.mouse);
-	config_free(&cfg);
-	rmdir(dir);
+	gf_stop(&f);
+	input_free(f.machine.input);
+	synth_kbd_free(f.machine.kbd);
+	synth_mouse_free(f.machine.mouse);
+	gf_destroy(&f);
 }
 
 /* ---- the keyboard --------------------------------------------------------------------------- */
 
 START_TEST(kbd_offer)
 {
+	const struct vmbus_msg_offer_channel *koffer = gf_offer(&f, SYNTHKBD_CLASS_ID);
+	const struct vmbus_msg_offer_channel *moffer = gf_offer(&f, SYNTHHID_CLASS_ID);
 	struct vmbus_guid inst;
 
 	ck_assert_int_eq(vmbus_guid_parse(SYNTHKBD_INSTANCE_ID, &inst), 0);
-	ck_assert_mem_eq(&koffer.offer.if_instance, &inst, 16);
+	ck_assert_mem_eq(&koffer->offer.if_instance, &inst, 16);
 	/* Raw packets, as Hyper-V offers the keyboard; the mouse is a message pipe. */
-	ck_assert_uint_eq(koffer.offer.chn_flags & 0x10, 0);
-	ck_assert_uint_eq(moffer.offer.chn_flags & 0x10, 0x10);
-	ck_assert_uint_eq(moffer.offer.user_def[0], 4);
+	ck_assert_uint_eq(koffer->offer.chn_flags & 0x10, 0);
+	ck_assert_uint_eq(moffer->offer.chn_flags & 0x10, 0x10);
+	ck_assert_uint_eq(moffer->offer.user_def[0], 4);
 }
 END_TEST
 
@@ -460,6 +417,42 @@ START_TEST(kbd_queue)
 }
 END_TEST
 
+/* A driver that asks again while the ring is full gets its answer once it has read:
+ * the answer is never lost, and events from before it do not follow it. */
+START_TEST(kbd_response_waits_for_room)
+{
+	const struct vmbus_packet_desc *d = (const void *)pkt;
+	struct synth_kbd_keystroke ks;
+	unsigned events = 0;
+	uint32_t type;
+
+	kbd_connect();
+	for (unsigned i = 0; i < 1000; i++)
+		ck_assert_int_eq(key(0x1e, (i & 1) == 0), 0);
+	ck_assert_uint_gt(kstatus().queued, 0);
+	kbd_request(SYNTH_KBD_VERSION);
+	ck_assert(WAIT_UNTIL(kstatus().queued == 0, VG_TMO));
+	for (;;) {
+		int n = vg_read_wait(&kch, pkt, sizeof(pkt), VG_TMO);
+
+		ck_assert_int_gt(n, (int)(d->offset8 * 8 + sizeof(type)));
+		memcpy(&type, pkt + d->offset8 * 8, sizeof(type));
+		if (type != SYNTH_KBD_EVENT)
+			break;
+		memcpy(&ks, pkt + d->offset8 * 8, sizeof(ks));
+		ck_assert_uint_eq(ks.info, (events & 1) ? SYNTH_KBD_IS_BREAK : 0);
+		events++;
+	}
+	ck_assert_uint_eq(type, SYNTH_KBD_PROTOCOL_RESPONSE);
+	ck_assert_uint_lt(events, 1000);
+	kbd_nothing();
+	ck_assert(kstatus().connected);
+	ck_assert_uint_eq(kstatus().dropped, 0);
+	ck_assert_int_eq(key(0x30, true), 0);
+	kbd_event(0x30, 0);
+}
+END_TEST
+
 /* ---- keysyms ---------------------------------------------------------------------------- */
 
 START_TEST(keysym_shift)
@@ -560,6 +553,43 @@ START_TEST(mouse_version_refused)
 	ck_assert(!mstatus().connected);
 	ck_assert_uint_eq(vg_read_avail(&mch), 0);
 	mouse_connect();
+}
+END_TEST
+
+/* Reports past the queue are refused and counted; the protocol response and the
+ * description wait for room behind what the ring holds. */
+START_TEST(mouse_reply_waits_for_room)
+{
+	struct synthhid_pipe_hdr p;
+	struct synthhid_msg_hdr h;
+	uint32_t size;
+	unsigned n = 0;
+	int r, len;
+	uint8_t *m;
+
+	mouse_connect();
+	while ((r = report(0, 1, 2, 0)) == 0)
+		ck_assert_uint_lt(++n, 10000);
+	ck_assert_int_eq(r, -ENOBUFS);
+	ck_assert_uint_eq(mstatus().queued, SYNTH_MOUSE_QUEUE);
+	ck_assert_uint_eq(mstatus().dropped, 1);
+	mouse_request(SYNTHHID_INPUT_VERSION);
+	ck_assert(WAIT_UNTIL(mstatus().queued == 0 && !mstatus().connected, VG_TMO));
+	for (;;) {
+		m = host_msg(&mch, &len);
+		ck_assert_int_ge(len, 16);
+		memcpy(&p, m, sizeof(p));
+		memcpy(&h, m + 8, sizeof(h));
+		if (h.type != SYNTH_HID_INPUT_REPORT)
+			break;
+	}
+	ck_assert_uint_eq(h.type, SYNTH_HID_PROTOCOL_RESPONSE);
+	m = mouse_msg(SYNTH_HID_INITIAL_DEVICE_INFO, &size);
+	ck_assert_uint_eq(vg_read_avail(&mch), 0);
+	mouse_ack();
+	ck_assert(WAIT_UNTIL(mstatus().connected, VG_TMO));
+	ck_assert_int_eq(report(2, 3, 4, 5), 0);
+	mouse_report_is(2, 3, 4, 5);
 }
 END_TEST
 
@@ -688,11 +718,38 @@ START_TEST(pointer_method)
 	mouse_report_is(0, 0, 32767, 0);
 	json_object_put(rpc_err(t, "input.pointer", "{\"x\":32768}", JSONRPC_INVALID_PARAMS));
 	json_object_put(rpc_err(t, "input.pointer", "{\"y\":-1}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err(t, "input.pointer", "{\"buttons\":\"left+\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err(t, "input.pointer", "{\"buttons\":\"thumb\"}", JSONRPC_INVALID_PARAMS));
 	json_object_put(rpc_err(t, "input.pointer", "{\"wheel\":40000}", JSONRPC_INVALID_PARAMS));
 	usleep(20000);
 	ck_assert_uint_eq(vg_read_avail(&mch), 0);
+}
+END_TEST
+
+/* buttons: "none", or distinct names joined by '+'; anything else is refused, naming
+ * the field, and sends nothing. */
+START_TEST(pointer_buttons_spelling)
+{
+	static const char *const bad[] = {
+		"", "+", "left+", "+left", "left++right", "left,right", "left right", "left+left",
+		"none+left", "left+none", "Left", "thumb", "leftright",
+	};
+	char params[96];
+	struct json_object *r;
+
+	mouse_connect();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(params, sizeof(params), "{\"buttons\":\"%s\"}", bad[i]);
+		r = rpc_err(t, "input.pointer", params, JSONRPC_INVALID_PARAMS);
+		ck_assert_msg(!strcmp(get_str(get(get(r, "error"), "data"), "param"), "buttons"),
+			      "\"%s\": %s", bad[i], json_object_to_json_string(r));
+		ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "\"buttons\""));
+		json_object_put(r);
+	}
+	usleep(20000);
+	ck_assert_uint_eq(vg_read_avail(&mch), 0);
+	r = rpc_ok(t, "input.pointer", "{\"buttons\":\"extra+side+right+middle+left\"}");
+	ck_assert_uint_eq(json_object_array_length(get(get(r, "result"), "buttons")), 5);
+	json_object_put(r);
+	mouse_report_is(SYNTH_MOUSE_BTN_ALL, 0, 0, 0);
 }
 END_TEST
 
@@ -709,14 +766,17 @@ static Suite *suite(void)
 	tcase_add_test(tc, kbd_hostile);
 	tcase_add_test(tc, kbd_malformed_descriptors);
 	tcase_add_test(tc, kbd_queue);
+	tcase_add_test(tc, kbd_response_waits_for_room);
 	tcase_add_test(tc, keysym_shift);
 	tcase_add_test(tc, key_names);
 	tcase_add_test(tc, mouse_reports);
 	tcase_add_test(tc, mouse_version_refused);
+	tcase_add_test(tc, mouse_reply_waits_for_room);
 	tcase_add_test(tc, mouse_hostile);
 	tcase_add_test(tc, send_keys_method);
 	tcase_add_test(tc, send_keys_too_many);
 	tcase_add_test(tc, pointer_method);
+	tcase_add_test(tc, pointer_buttons_spelling);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "guest_fixture.h"
 #include "ic.h"
 #include "loop.h"
 #include "machine.h"
@@ -21,19 +22,13 @@
 #include "vmbus_guest.h"
 #include "vss_guest.h"
 
-#define RAM		(16ull << 20)
 #define RING_GPA	(VG_RAM_START + 0x100000ull)
 
-static char dir[64], path[128];
-static struct vg g;
+static struct gf f;
 static struct vg_chan ch;
 static struct vss_guest vs;
-static struct vm vm;
-static struct machine machine;
-static struct mgmt *mgmt;
 static struct mgmt_vss *mv;
 static struct tc *t;
-static struct vmbus_msg_offer_channel offer;
 
 struct st_call {
 	struct ic_status st;
@@ -41,53 +36,37 @@ struct st_call {
 
 static void get_status(void *opaque)
 {
-	ic_get_status(machine.ic_vss, &((struct st_call *)opaque)->st);
+	ic_get_status(f.machine.ic_vss, &((struct st_call *)opaque)->st);
 }
 
 static struct ic_status vss_status(void)
 {
 	struct st_call c;
 
-	vg_call(&g, get_status, &c);
+	vg_call(&f.g, get_status, &c);
 	return c.st;
 }
 
 static void set_timeout(void *opaque)
 {
-	ic_set_request_timeout(machine.ic_vss, *(uint64_t *)opaque);
+	ic_set_request_timeout(f.machine.ic_vss, *(uint64_t *)opaque);
 }
 
 static void setup_with(bool negotiate)
 {
-	char err[256];
-
-	strcpy(dir, "/tmp/hvkvm-vss-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/api.sock", dir);
-	vg_init(&g, RAM, 1);
-	memset(&vm, 0, sizeof(vm));
-	vm.loop = g.loop;
-	vm.state = VM_STATE_RUNNING;
-	memset(&machine, 0, sizeof(machine));
-	machine.vm = &vm;
-	machine.vmbus = g.bus;
-	machine.ic_vss = ic_vss_new(g.bus, g.loop);
-	ck_assert_ptr_nonnull(machine.ic_vss);
-	mgmt = mgmt_new(g.loop);
-	mv = mgmt_vss_methods_new(mgmt, &machine);
+	gf_init(&f);
+	f.machine.ic_vss = ic_vss_new(f.g.bus, f.g.loop);
+	ck_assert_ptr_nonnull(f.machine.ic_vss);
+	mv = mgmt_vss_methods_new(gf_mgmt(&f, "vss"), &f.machine);
 	ck_assert_ptr_nonnull(mv);
-	ck_assert_msg(mgmt_listen(mgmt, path, err, sizeof(err)) == 0, "%s", err);
-	vg_start(&g);
-	vg_connect(&g, VG_VERSION(5, 3));
-	ck_assert_uint_eq(vg_request_offers(&g, &offer, 1), 1);
-	memset(&ch, 0, sizeof(ch));
-	ck_assert_uint_eq(vg_open(&g, &ch, &offer, 0x100, RING_GPA, 4, 4, 0), 0);
+	gf_start(&f, 1);
+	t = f.t;
+	gf_open(&f, &ch, GF_VSS_CLASS, RING_GPA, 4);
 	vss_guest_init(&vs, &ch);
 	if (negotiate) {
 		vss_guest_start(&vs);
 		ck_assert(WAIT_UNTIL(vss_status().negotiated, VG_TMO));
 	}
-	t = tc_open(path);
 }
 
 static void setup(void)
@@ -109,19 +88,17 @@ static void free_methods(void *opaque)
 
 static void teardown(void)
 {
-	tc_close(t);
+	f.t = t;	/* the client the test holds now */
 	vss_guest_stop(&vs);
 	/*
 	 * The methods go first, on the loop, as hvkvm frees them before the machine:
 	 * stopping the bus closes the channel, and a state change then must not reach
 	 * them (it would post an event to a loop that no longer runs).
 	 */
-	vg_call(&g, free_methods, NULL);
-	vg_stop(&g);
-	mgmt_free(mgmt, 0);
-	ic_free(machine.ic_vss);
-	vg_destroy(&g);
-	rmdir(dir);
+	vg_call(&f.g, free_methods, NULL);
+	gf_stop(&f);
+	ic_free(f.machine.ic_vss);
+	gf_destroy(&f);
 }
 
 static const char *err_msg(struct json_object *r)
@@ -210,7 +187,7 @@ START_TEST(freeze_outlives_its_client)
 	/* The client that froze goes away: the freeze stays, the timer still thaws. */
 	json_object_put(rpc_ok(t, "guest.freeze", "{\"timeout_s\":3}"));
 	tc_close(t);
-	t = tc_open(path);
+	t = tc_open(f.path);
 	ck_assert(status_is("frozen"));
 	ck_assert(WAIT_UNTIL(!atomic_load(&vs.frozen), 6000));
 	ck_assert(WAIT_UNTIL(status_is("thawed"), VG_TMO));
@@ -224,7 +201,7 @@ START_TEST(client_goes_away_before_the_answer)
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"guest.freeze\",\"id\":3}");
 	ck_assert(WAIT_UNTIL(vss_status().queued == 1, VG_TMO));
 	tc_close(t);
-	t = tc_open(path);
+	t = tc_open(f.path);
 	vss_guest_start(&vs);
 	ck_assert(WAIT_UNTIL(status_is("frozen"), VG_TMO));
 	json_object_put(rpc_ok(t, "guest.thaw", NULL));
@@ -251,10 +228,10 @@ START_TEST(timeout)
 
 	/* The daemon hangs: the FREEZE (given 1 s) times out, a THAW (the usual 35 s) follows. */
 	vss_guest_stop(&vs);
-	vg_call(&g, set_timeout, &ns);
+	vg_call(&f.g, set_timeout, &ns);
 	tc_send(t, "{\"jsonrpc\":\"2.0\",\"method\":\"guest.freeze\",\"id\":4}");
 	ck_assert(WAIT_UNTIL(vss_status().queued == 1, VG_TMO));
-	vg_call(&g, set_timeout, &zero);
+	vg_call(&f.g, set_timeout, &zero);
 	r = tc_recv(t, VG_TMO);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(error_code(r), MGMT_ERR_TIMEOUT);
@@ -282,13 +259,13 @@ START_TEST(paused_vm)
 {
 	struct json_object *r;
 
-	vm.state = VM_STATE_PAUSED;
+	f.vm.state = VM_STATE_PAUSED;
 	r = rpc_err(t, "guest.freeze", NULL, MGMT_ERR_VM_STATE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "paused"));
 	json_object_put(r);
 	json_object_put(rpc_err(t, "guest.thaw", NULL, MGMT_ERR_VM_STATE));
 	ck_assert(status_is("thawed"));
-	vm.state = VM_STATE_RUNNING;
+	f.vm.state = VM_STATE_RUNNING;
 }
 END_TEST
 
@@ -298,7 +275,7 @@ START_TEST(channel_closes)
 
 	json_object_put(rpc_ok(t, "guest.freeze", NULL));
 	vss_guest_stop(&vs);
-	vg_close(&g, &ch);
+	vg_close(&f.g, &ch);
 	ck_assert(WAIT_UNTIL(status_is("unknown"), VG_TMO));
 	r = rpc_err(t, "guest.thaw", NULL, MGMT_ERR_NO_DEVICE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "no driver"));
