@@ -5,8 +5,11 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define container_of_sw(w, type) ((type *)(void *)((char *)(w) - offsetof(type, sw)))
 
 /* A guest request, split into pieces of one block each. */
 struct img_io {
@@ -24,6 +27,8 @@ struct img_piece {
 	uint64_t in_block;		/* offset in the block */
 	uint64_t voff;			/* offset in the guest's request */
 	uint64_t len;
+	int64_t result;			/* a FUA write's, while it waits for a round */
+	struct img_sync_wait sw;	/* a flush, or a FUA write */
 	struct iovec iov[];		/* the guest's buffer, sliced */
 };
 
@@ -59,9 +64,35 @@ static void piece_finish(struct img_piece *p, int64_t result)
 	io_put(io);
 }
 
+static void sync_wait(struct img *im, struct img_sync_wait *w, bool durable,
+		      void (*done)(struct img *im, struct img_sync_wait *w, int error));
+
+/* Whether the BAT in the file may lack what the BAT in memory names. */
+static bool bat_undurable(const struct img *im)
+{
+	return im->ndirty || im->sync_busy;
+}
+
+static void piece_synced(struct img *im, struct img_sync_wait *w, int error)
+{
+	struct img_piece *p = container_of_sw(w, struct img_piece);
+
+	(void)im;
+	piece_finish(p, error ? error : p->result);
+}
+
 static void piece_done(struct blk_req *r, int64_t result)
 {
-	piece_finish((struct img_piece *)r, result);
+	struct img_piece *p = (struct img_piece *)r;
+	struct img *im = p->io->im;
+
+	/* A FUA write is durable only once the BAT naming its block is. */
+	if (result >= 0 && r->fua && r->op != BLK_READ && bat_undurable(im)) {
+		p->result = result;
+		sync_wait(im, &p->sw, true, piece_synced);
+		return;
+	}
+	piece_finish(p, result);
 }
 
 /* Fill the piece's part of the guest's buffer with zeroes. */
@@ -205,7 +236,6 @@ static void piece_dispatch(struct img *im, struct img_piece *p)
 
 /* ---- allocation ------------------------------------------------------------------- */
 
-static void bat_kick(struct img *im);
 static void alloc_free(struct img_alloc *a);
 
 static void alloc_end(struct img *im, struct img_alloc *a)
@@ -237,70 +267,40 @@ static void alloc_end(struct img *im, struct img_alloc *a)
 	}
 }
 
-static void flush_kick(struct img *im);
-
-/* The flush that covered a batch of allocations is over: on to the BAT. */
-static void alloc_flushed(struct blk_req *r, int64_t result)
+static void alloc_synced(struct img *im, struct img_sync_wait *w, int error)
 {
-	struct img *im = r->opaque;
-	struct img_alloc *a = im->flush_batch;
+	struct img_alloc *a = container_of_sw(w, struct img_alloc);
 
-	im->flush_batch = NULL;
-	im->flushing = false;
-	while (a) {
-		struct img_alloc *n = a->qnext;
-
-		if (result < 0 && !a->error)
-			a->error = (int)result;
-		if (a->error) {
-			alloc_end(im, a);
-		} else {
-			a->qnext = NULL;
-			if (im->bat_queue_tail)
-				im->bat_queue_tail->qnext = a;
-			else
-				im->bat_queue = a;
-			im->bat_queue_tail = a;
-		}
-		a = n;
-	}
-	bat_kick(im);
-	flush_kick(im);
+	if (error && !a->error)
+		a->error = error;
+	alloc_end(im, a);
 }
 
-/* One flush for every allocation whose writes are done by the time it starts:
- * allocations in flight together share it. */
-static void flush_kick(struct img *im)
-{
-	int e;
+static int dirty_add(struct img *im, uint64_t off, uint64_t len, void *buf);
+static int dirty_reserve(struct img *im);
 
-	if (im->flushing || !im->flush_wait)
-		return;
-	im->flushing = true;
-	im->flush_batch = im->flush_wait;
-	im->flush_wait = NULL;
-	memset(&im->flush_req, 0, sizeof(im->flush_req));
-	im->flush_req.op = BLK_FLUSH;
-	im->flush_req.done = alloc_flushed;
-	im->flush_req.opaque = im;
-	e = blk_submit(im->file, &im->flush_req);
-	if (e < 0)
-		alloc_flushed(&im->flush_req, e);
-}
-
-/* One step of an allocation's writes is over; after the last, the flush. */
+/* One step of an allocation's writes is over; after the last, the block goes into the
+ * BAT in memory, and its sector waits for the next round. */
 static void alloc_put(struct img *im, struct img_alloc *a)
 {
+	uint64_t off, len;
+	void *buf;
+
 	if (--a->pending)
 		return;
+	if (!a->error)
+		a->error = dirty_reserve(im);
 	if (a->error) {
 		alloc_end(im, a);
 		return;
 	}
-	/* Everything the BAT will refer to is written: make it durable first. */
-	a->qnext = im->flush_wait;
-	im->flush_wait = a;
-	flush_kick(im);
+	im->fmt->alloc_commit(im, a, &off, &len, &buf);
+	dirty_add(im, off, len, buf);
+	im->stats.allocations++;
+	if (a->fua)
+		sync_wait(im, &a->sw, true, alloc_synced);
+	else
+		alloc_end(im, a);
 }
 
 static void alloc_step(struct blk_req *r, int64_t result)
@@ -549,14 +549,30 @@ static void unmap_punch(struct img *im, struct img_alloc *a)
 		unmap_punched(&p->r, r);
 }
 
+static void unmap_synced(struct img *im, struct img_sync_wait *w, int error)
+{
+	struct img_alloc *a = container_of_sw(w, struct img_alloc);
+
+	if (error) {
+		a->error = error;
+		alloc_end(im, a);
+	} else {
+		unmap_punch(im, a);
+	}
+}
+
 /* A discard of block p->block whole, which is at file offset off: requests touching the
- * block wait while its BAT sector is written, then its space is punched. */
+ * block wait while a round writes its BAT sector, then its space is punched. */
 static void unmap_start(struct img *im, struct img_piece *p, uint64_t off)
 {
 	struct img_alloc *a = calloc(1, sizeof(*a));
+	uint64_t boff, blen;
+	void *buf;
+	int r = a ? dirty_reserve(im) : -ENOMEM;
 
-	if (!a) {
-		piece_finish(p, -ENOMEM);
+	if (r < 0) {
+		free(a);
+		piece_finish(p, r);
 		return;
 	}
 	a->block = p->block;
@@ -567,106 +583,220 @@ static void unmap_start(struct img *im, struct img_piece *p, uint64_t off)
 	a->unmap = true;
 	a->next = im->allocs;
 	im->allocs = a;
-	if (im->bat_queue_tail)
-		im->bat_queue_tail->qnext = a;
-	else
-		im->bat_queue = a;
-	im->bat_queue_tail = a;
-	bat_kick(im);
+	im->fmt->unmap_commit(im, a, &boff, &blen, &buf);
+	dirty_add(im, boff, blen, buf);
+	sync_wait(im, &a->sw, a->fua, unmap_synced);
 }
 
-/* ---- the BAT writer ---------------------------------------------------------------- */
+/* ---- the BAT's rounds -------------------------------------------------------------- */
 
-static void bat_written(struct blk_req *r, int64_t result)
+struct img_round {
+	unsigned n;			/* BAT sectors it writes */
+	uint8_t *copy;			/* theirs, 4 KiB apart */
+	struct blk_req *reqs;
+	struct iovec *iov;
+	struct blk_req flush;
+	unsigned pending;
+	int error;
+	bool durable;
+};
+
+/* Room for one more dirty range, asked for before the BAT in memory changes. */
+static int dirty_reserve(struct img *im)
+{
+	struct img_dirty *d;
+	unsigned cap;
+
+	if (im->ndirty < im->dirty_cap)
+		return 0;
+	cap = im->dirty_cap ? im->dirty_cap * 2 : 16;
+	d = realloc(im->dirty, cap * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	im->dirty = d;
+	im->dirty_cap = cap;
+	return 0;
+}
+
+/* After dirty_reserve. */
+static int dirty_add(struct img *im, uint64_t off, uint64_t len, void *buf)
+{
+	for (unsigned i = 0; i < im->ndirty; i++)
+		if (im->dirty[i].off == off)
+			return 0;
+	if (im->ndirty == im->dirty_cap)
+		return -ENOMEM;
+	im->dirty[im->ndirty++] = (struct img_dirty){ off, len, buf };
+	return 0;
+}
+
+static void round_kick(struct img *im);
+
+static void round_free(struct img_round *rd)
+{
+	if (!rd)
+		return;
+	free(rd->copy);
+	free(rd->reqs);
+	free(rd->iov);
+	free(rd);
+}
+
+/* The round is over: what waited for it carries on, oldest first. */
+static void round_end(struct img *im, int error)
+{
+	struct img_sync_wait *w = im->sync_batch, *rev = NULL;
+
+	round_free(im->round);
+	im->round = NULL;
+	im->sync_batch = NULL;
+	im->sync_busy = false;
+	while (w) {
+		struct img_sync_wait *n = w->next;
+
+		w->next = rev;
+		rev = w;
+		w = n;
+	}
+	while (rev) {
+		struct img_sync_wait *n = rev->next;
+
+		rev->done(im, rev, error);
+		rev = n;
+	}
+	round_kick(im);
+}
+
+static void round_flush(struct img *im, void (*done)(struct blk_req *r, int64_t result))
+{
+	struct img_round *rd = im->round;
+	int e;
+
+	memset(&rd->flush, 0, sizeof(rd->flush));
+	rd->flush.op = BLK_FLUSH;
+	rd->flush.done = done;
+	rd->flush.opaque = im;
+	im->stats.flushes++;
+	e = blk_submit(im->file, &rd->flush);
+	if (e < 0)
+		done(&rd->flush, e);
+}
+
+static void round_after(struct blk_req *r, int64_t result)
+{
+	round_end(r->opaque, result < 0 ? (int)result : 0);
+}
+
+static void round_written(struct blk_req *r, int64_t result)
 {
 	struct img *im = r->opaque;
+	struct img_round *rd = im->round;
 
-	if (result < 0 && !im->bat_error)
-		im->bat_error = (int)result;
-	else if (result >= 0 && (uint64_t)result != r->len && !im->bat_error)
-		im->bat_error = -EIO;
-	if (--im->bat_pending)
+	if (result < 0 && !rd->error)
+		rd->error = (int)result;
+	else if (result >= 0 && (uint64_t)result != r->len && !rd->error)
+		rd->error = -EIO;
+	if (--rd->pending)
 		return;
-	while (im->bat_batch) {
-		struct img_alloc *a = im->bat_batch;
-
-		im->bat_batch = a->qnext;
-		if (im->bat_error) {
-			a->error = im->bat_error;
-			/* The BAT in memory names the block, the file may not: nothing more is
-			 * written to this image. */
-			im->broken = true;
-		}
-		if (a->unmap && !a->error)
-			unmap_punch(im, a);
-		else
-			alloc_end(im, a);
+	if (rd->error) {
+		/* The BAT in memory names blocks the file's may not: nothing more is
+		 * written to this image. */
+		im->broken = true;
+		log_error("block: %s image: writing its BAT: %s", im->fmt->name, strerror(-rd->error));
+		round_end(im, rd->error);
+	} else if (rd->durable) {
+		round_flush(im, round_after);
+	} else {
+		round_end(im, 0);
 	}
-	im->bat_error = 0;
-	im->bat_busy = false;
-	bat_kick(im);
 }
 
-/* Put the queued allocations into the BAT, at most IMG_BAT_BATCH at a time, and write
- * the sectors that changed. */
-static void bat_kick(struct img *im)
+/* Every block the copied sectors name is durable now: write them. */
+static void round_before(struct blk_req *r, int64_t result)
 {
-	unsigned n = 0, nreq = 0;
-	bool fua = false;
+	struct img *im = r->opaque;
+	struct img_round *rd = im->round;
 
-	if (im->bat_busy || !im->bat_queue)
-		return;
-	im->bat_busy = true;
-	im->bat_batch = NULL;
-	{
-		struct img_alloc **tail = &im->bat_batch;
+	rd->pending = rd->n + 1;
+	if (result < 0) {
+		rd->pending = 1;
+		rd->error = (int)result;
+	} else {
+		for (unsigned i = 0; i < rd->n; i++) {
+			int e = blk_submit(im->file, &rd->reqs[i]);
 
-		while (im->bat_queue && n < IMG_BAT_BATCH) {
-			struct img_alloc *a = im->bat_queue;
-			uint64_t off, len;
-			void *buf;
-			bool dup = false;
-
-			im->bat_queue = a->qnext;
-			a->qnext = NULL;
-			*tail = a;
-			tail = &a->qnext;
-			n++;
-			fua |= a->fua;
-			(a->unmap ? im->fmt->unmap_commit : im->fmt->alloc_commit)(im, a, &off, &len, &buf);
-			for (unsigned i = 0; i < nreq; i++)
-				dup |= im->bat_reqs[i].offset == off;
-			if (dup)
-				continue;
-			memset(&im->bat_reqs[nreq], 0, sizeof(im->bat_reqs[nreq]));
-			im->bat_iov[nreq].iov_base = buf;
-			im->bat_iov[nreq].iov_len = len;
-			im->bat_reqs[nreq].op = BLK_WRITE;
-			im->bat_reqs[nreq].offset = off;
-			im->bat_reqs[nreq].len = len;
-			im->bat_reqs[nreq].iov = &im->bat_iov[nreq];
-			im->bat_reqs[nreq].iovcnt = 1;
-			im->bat_reqs[nreq].done = bat_written;
-			im->bat_reqs[nreq].opaque = im;
-			nreq++;
+			if (e < 0)
+				round_written(&rd->reqs[i], e);
 		}
-		if (!im->bat_queue)
-			im->bat_queue_tail = NULL;
-	}
-	im->bat_pending = nreq + 1;
-	for (unsigned i = 0; i < nreq; i++) {
-		int r;
-
-		im->bat_reqs[i].fua = fua;
-		r = blk_submit(im->file, &im->bat_reqs[i]);
-		if (r < 0)
-			bat_written(&im->bat_reqs[i], r);
+		im->stats.bat_writes += rd->n;
 	}
 	{
 		struct blk_req guard = { .op = BLK_FLUSH, .opaque = im };
 
-		bat_written(&guard, 0);
+		round_written(&guard, 0);
 	}
+}
+
+/*
+ * Start a round for what waits for the next one: copy the BAT sectors that changed (each
+ * names only blocks whose writes are done), flush, write the copies, and flush again if
+ * a guest's flush or FUA write waits. With nothing changed, a flush alone.
+ */
+static void round_kick(struct img *im)
+{
+	struct img_round *rd;
+	unsigned n = im->ndirty;
+	bool durable = false;
+
+	if (im->sync_busy || !im->sync_next)
+		return;
+	im->sync_busy = true;
+	im->sync_batch = im->sync_next;
+	im->sync_next = NULL;
+	for (struct img_sync_wait *w = im->sync_batch; w; w = w->next)
+		durable |= w->durable;
+	rd = calloc(1, sizeof(*rd));
+	if (rd && n) {
+		rd->copy = img_alloc_buf((size_t)n * 4096);
+		rd->reqs = calloc(n, sizeof(*rd->reqs));
+		rd->iov = calloc(n, sizeof(*rd->iov));
+	}
+	if (!rd || (n && (!rd->copy || !rd->reqs || !rd->iov))) {
+		/* The sectors stay dirty for a later round. */
+		im->round = rd;
+		round_end(im, -ENOMEM);
+		return;
+	}
+	im->round = rd;
+	rd->n = n;
+	rd->durable = durable;
+	for (unsigned i = 0; i < n; i++) {
+		struct img_dirty *d = &im->dirty[i];
+
+		memcpy(rd->copy + (size_t)i * 4096, d->buf, d->len);
+		rd->iov[i] = (struct iovec){ rd->copy + (size_t)i * 4096, d->len };
+		rd->reqs[i] = (struct blk_req){ .op = BLK_WRITE, .offset = d->off, .len = d->len, .iov = &rd->iov[i],
+						.iovcnt = 1, .done = round_written, .opaque = im };
+	}
+	im->ndirty = 0;
+	if (n) {
+		im->stats.rounds++;
+		round_flush(im, round_before);
+	} else if (durable) {
+		round_flush(im, round_after);
+	} else {
+		round_end(im, 0);
+	}
+}
+
+static void sync_wait(struct img *im, struct img_sync_wait *w, bool durable,
+		      void (*done)(struct img *im, struct img_sync_wait *w, int error))
+{
+	w->durable = durable;
+	w->done = done;
+	w->next = im->sync_next;
+	im->sync_next = w;
+	round_kick(im);
 }
 
 /* ---- the struct blk ops ----------------------------------------------------------- */
@@ -704,7 +834,7 @@ static int img_submit(struct blk *b, struct blk_req *req)
 			p->io = io;
 			p->r.op = BLK_FLUSH;
 			io->pending++;
-			piece_submit(im, p, 0);
+			sync_wait(im, &p->sw, true, piece_synced);
 		}
 	} else {
 		while (voff < req->len && !io->error) {
@@ -762,7 +892,7 @@ static void img_drain(struct blk *b)
 {
 	struct img *im = img_of(b);
 
-	while (im->inflight || im->bat_busy || im->allocs || im->flushing) {
+	while (im->inflight || im->sync_busy || im->allocs) {
 		if (blk_inflight(im->file)) {
 			blk_drain(im->file);
 		} else if (im->parent && blk_inflight(im->parent)) {
@@ -779,13 +909,40 @@ static unsigned img_inflight(const struct blk *b)
 	return ((const struct img *)b)->inflight;
 }
 
+struct close_wait {
+	struct img_sync_wait sw;
+	bool done;
+	int error;
+};
+
+static void close_synced(struct img *im, struct img_sync_wait *w, int error)
+{
+	struct close_wait *c = container_of_sw(w, struct close_wait);
+
+	(void)im;
+	c->done = true;
+	c->error = error;
+}
+
 static void img_close(struct blk *b)
 {
 	struct img *im = img_of(b);
 	struct blk *file = im->file;
-
 	struct blk *parent = im->parent;
 
+	img_drain(b);
+	/* What the BAT in memory names that the file's does not yet. */
+	if (im->ndirty && !im->broken) {
+		struct close_wait c = { 0 };
+
+		sync_wait(im, &c.sw, true, close_synced);
+		while (!c.done && blk_inflight(im->file))
+			blk_drain(im->file);
+		if (!c.done || c.error)
+			log_error("block: %s image: writing its BAT at close: %s", im->fmt->name,
+				  strerror(c.done ? -c.error : EIO));
+	}
+	free(im->dirty);
 	if (im->fmt->close)
 		im->fmt->close(im);	/* frees im */
 	blk_close(file);
@@ -800,6 +957,14 @@ static const struct blk_ops img_ops = {
 	.inflight = img_inflight,
 	.close = img_close,
 };
+
+int blk_image_stats(struct blk *b, struct blk_image_stats *out)
+{
+	if (b->ops != &img_ops)
+		return -EINVAL;
+	*out = img_of(b)->stats;
+	return 0;
+}
 
 void img_init(struct img *im, struct blk *file, const struct img_format *fmt)
 {

@@ -7,23 +7,30 @@
  * allocating blocks on first write, and writing the BAT in an order that leaves a
  * consistent image at every moment:
  *
- *   1. the new block's data (and what the format writes beside it) go to space past
- *      everything the BAT refers to, and a flush makes them durable (one flush for the
- *      allocations whose writes finished before it started);
- *   2. only then the BAT sector naming the block is written.
+ *   1. the new block's data (and what the format writes beside it: zeroes at its end,
+ *      a sector bitmap, a footer) go to space past everything the BAT refers to; when
+ *      they are written, the block goes into the BAT in memory, and the guest's write
+ *      completes: later requests reach the block where it is;
+ *   2. the BAT sectors that changed in memory are written in rounds: a flush first,
+ *      which makes durable every block that the BAT in memory names (each was written
+ *      before it went in), then a copy of the sectors taken before that flush started,
+ *      and, for a guest's flush or FUA write, a flush after them.
  *
- * A crash before 2 leaves the block unreferenced (space leaked, nothing lost that the
- * guest had been told was written); after it, the block is whole. BAT sectors are
- * written one batch at a time, so an older copy of a sector never lands after a newer.
- * Requests touching a block being allocated wait for it. Everything runs on the loop
- * thread, without blocking: every step is a request to the engine. Discarding and
- * zeroing reach the file where blocks are (holes read as zeroes) and are done where
- * none are. A discard of a whole block, where the format can say so, goes the other
- * way round: first the BAT sector saying the block reads as zeroes and names no space,
- * then the block's space is punched out of the file. A crash between the two leaves
- * that space unreferenced; the space is never handed to another block (new blocks go
- * past the end of the file), so the BAT never names space that holds another block's
- * data.
+ * A round runs when the guest flushes, writes with FUA, or discards a whole block, and
+ * when the image is closed; a block the guest wrote but did not flush may therefore be
+ * missing after a crash (it reads as zeroes, or as the parent's), as the guest allows
+ * for what it did not flush, but the BAT in the file never names space whose data was
+ * not durable first. A BAT sector torn by a crash holds each 8-byte (VHD: 4-byte) entry
+ * old or new, and both are valid. Rounds run one at a time, so an older copy of a
+ * sector never lands after a newer. Requests touching a block being allocated wait for
+ * its writes. Everything runs on the loop thread, without blocking: every step is a
+ * request to the engine. Discarding and zeroing reach the file where blocks are (holes
+ * read as zeroes) and are done where none are. A discard of a whole block, where the
+ * format can say so, goes the other way round: first a round writes the BAT sector
+ * saying the block reads as zeroes and names no space, then the block's space is
+ * punched out of the file. A crash between the two leaves that space unreferenced; the
+ * space is never handed to another block (new blocks go past the end of the file), so
+ * the BAT never names space that holds another block's data.
  */
 #ifndef HVKVM_BLK_IMG_H
 #define HVKVM_BLK_IMG_H
@@ -55,6 +62,17 @@ const char *blk_format_name(enum blk_format f);
 int blk_format_pick(const char *path, enum blk_format given, const void *head, size_t headlen, const void *tail,
 		    size_t taillen, enum blk_format *out, const char **note, char *err, size_t errlen);
 
+/* What the image layer did since it was opened (counts). */
+struct blk_image_stats {
+	uint64_t allocations;		/* new blocks */
+	uint64_t rounds;		/* rounds that wrote BAT sectors */
+	uint64_t bat_writes;		/* BAT sectors written */
+	uint64_t flushes;		/* flushes of the image file */
+};
+
+/* b's counts; -EINVAL if b is not an image (raw files have none). */
+int blk_image_stats(struct blk *b, struct blk_image_stats *out);
+
 /* What was opened, for vm.info; the strings live as long as the struct blk. */
 struct blk_image_desc {
 	enum blk_format format;
@@ -83,6 +101,7 @@ int blk_image_open_depth(struct blk **out, struct loop *loop, const char *path, 
 struct img;
 struct img_alloc;
 struct img_piece;
+struct img_round;
 
 struct img_format {
 	const char *name;
@@ -119,9 +138,15 @@ struct img_prep {
 	size_t len;
 };
 
+/* Something waiting for a round of BAT writes (blk_img.c). */
+struct img_sync_wait {
+	struct img_sync_wait *next;
+	bool durable;			/* needs the flush after the BAT's sectors */
+	void (*done)(struct img *im, struct img_sync_wait *w, int error);
+};
+
 struct img_alloc {
 	struct img_alloc *next;		/* allocations in progress */
-	struct img_alloc *qnext;	/* waiting for the BAT, or in its batch */
 	uint64_t block;
 	uint64_t data_off;
 	struct img_prep prep[IMG_PREP_MAX];
@@ -150,9 +175,14 @@ struct img_alloc {
 	bool unmap;			/* a discard of the whole block at data_off */
 	struct iovec prep_iov[IMG_PREP_MAX];
 	struct blk_req prep_req[IMG_PREP_MAX];
+	struct img_sync_wait sw;	/* FUA, or a discard: for its round */
 };
 
-#define IMG_BAT_BATCH	64
+/* A range of the BAT in the file that differs from the BAT in memory. */
+struct img_dirty {
+	uint64_t off, len;
+	void *buf;			/* in the BAT in memory */
+};
 
 struct img {
 	struct blk blk;			/* what the disk model sees; first member */
@@ -162,20 +192,16 @@ struct img {
 	uint64_t block_size;
 	unsigned inflight;		/* guest requests */
 	struct img_alloc *allocs;	/* in progress */
-	struct img_alloc *flush_wait;	/* written, waiting for a flush */
-	struct img_alloc *flush_batch;	/* covered by the flush in flight */
-	struct blk_req flush_req;
-	bool flushing;
-	struct img_alloc *bat_queue, *bat_queue_tail;	/* durable, waiting for the BAT */
-	struct img_alloc *bat_batch;	/* being written */
-	unsigned bat_pending;
-	int bat_error;
-	struct blk_req bat_reqs[IMG_BAT_BATCH];
-	struct iovec bat_iov[IMG_BAT_BATCH];
-	bool bat_busy;
-	bool broken;			/* a BAT write failed: no more writes */
+	/* The BAT's rounds (loop thread only). */
+	struct img_dirty *dirty;	/* changed since the last round's copy */
+	unsigned ndirty, dirty_cap;
+	struct img_sync_wait *sync_next;	/* for the next round */
+	struct img_sync_wait *sync_batch;	/* for the round in flight */
+	bool sync_busy;
+	struct img_round *round;	/* in flight */
+	bool broken;			/* a round failed: no more writes */
+	struct blk_image_stats stats;
 };
-
 /* Set up im (embedded first in the format's struct) over file; size and block size in
  * im->blk.info and im->block_size. */
 void img_init(struct img *im, struct blk *file, const struct img_format *fmt);

@@ -805,6 +805,148 @@ START_TEST(test_vhdx_discard_blocks)
 }
 END_TEST
 
+static struct blk_image_stats stats_of(struct blk *b)
+{
+	struct blk_image_stats st;
+
+	ck_assert_int_eq(blk_image_stats(b, &st), 0);
+	return st;
+}
+
+/*
+ * New blocks reach the BAT in the file at the guest's flush, all of them in one round
+ * (a flush, their BAT sector, a flush): until then they read back through the BAT in
+ * memory and the file's BAT names none of them. A FUA write that allocates is in the
+ * file's BAT when it completes; a flush with nothing new is one flush of the file.
+ */
+START_TEST(test_vhdx_bat_rounds)
+{
+	const uint64_t size = 32 * MiB;
+	char img[300];
+	uint8_t *want = calloc(1, size);
+	struct blk_image_desc desc;
+	struct blk_image_stats st;
+	uint64_t bat[32];
+	struct blk *b;
+
+	snprintf(img, sizeof(img), "%s/rounds.vhdx", dir);
+	ck_assert_int_eq(sh("qemu-img create -q -f vhdx -o block_size=1M '%s' 32M", img), 0);
+	b = open_image(img, BLK_FORMAT_AUTO, false, &desc);
+	for (unsigned i = 0; i < 20; i++) {
+		uint64_t off = i * MiB + (i * 3 % 256) * 4096;
+
+		fill(want + off, 4096);
+		ck_assert_int_eq(io(b, BLK_WRITE, off, want + off, 4096, false), 4096);
+	}
+	st = stats_of(b);
+	ck_assert_uint_eq(st.allocations, 20);
+	ck_assert_uint_eq(st.rounds, 0);
+	ck_assert_uint_eq(st.bat_writes, 0);
+	ck_assert_uint_eq(st.flushes, 0);
+	check_contents(b, want, size, 512);
+	bat_of(img, bat, 32);
+	for (unsigned i = 0; i < 32; i++)
+		ck_assert_msg(vhdx_bat_state(bat[i]) != VHDX_PAYLOAD_FULLY_PRESENT, "block %u is in the file's BAT", i);
+
+	ck_assert_int_eq(io(b, BLK_FLUSH, 0, NULL, 0, false), 0);
+	st = stats_of(b);
+	ck_assert_uint_eq(st.rounds, 1);
+	ck_assert_uint_eq(st.bat_writes, 1);
+	ck_assert_uint_eq(st.flushes, 2);
+	bat_of(img, bat, 32);
+	for (unsigned i = 0; i < 32; i++)
+		ck_assert_msg((i < 20) == (vhdx_bat_state(bat[i]) == VHDX_PAYLOAD_FULLY_PRESENT),
+			      "block %u: state %u", i, vhdx_bat_state(bat[i]));
+
+	ck_assert_int_eq(io(b, BLK_FLUSH, 0, NULL, 0, false), 0);
+	st = stats_of(b);
+	ck_assert_uint_eq(st.rounds, 1);
+	ck_assert_uint_eq(st.flushes, 3);
+
+	fill(want + 25 * MiB, 8192);
+	ck_assert_int_eq(io(b, BLK_WRITE, 25 * MiB, want + 25 * MiB, 8192, true), 8192);
+	st = stats_of(b);
+	ck_assert_uint_eq(st.allocations, 21);
+	ck_assert_uint_eq(st.rounds, 2);
+	ck_assert_uint_eq(st.flushes, 5);
+	bat_of(img, bat, 32);
+	ck_assert_uint_eq(vhdx_bat_state(bat[25]), VHDX_PAYLOAD_FULLY_PRESENT);
+	/* A FUA write into a block that is durable needs no round. */
+	fill(want + 25 * MiB + 65536, 4096);
+	ck_assert_int_eq(io(b, BLK_WRITE, 25 * MiB + 65536, want + 25 * MiB + 65536, 4096, true), 4096);
+	ck_assert_uint_eq(stats_of(b).rounds, 2);
+	ck_assert_uint_eq(stats_of(b).flushes, 5);
+	check_contents(b, want, size, 512);
+	blk_close(b);
+	ck_assert_int_eq(sh("qemu-img check -q -f vhdx '%s'", img), 0);
+	qemu_reads_same("vhdx", img, want, size);
+	free(want);
+}
+END_TEST
+
+/*
+ * Killed after a flush and then more new blocks: the image opens, qemu-img finds it
+ * clean, the flushed blocks hold their data, and the new blocks not flushed read as
+ * zeroes, their BAT entries never having been written; closing writes them.
+ */
+START_TEST(test_vhdx_crash_before_flush)
+{
+	const uint64_t size = 32 * MiB;
+	char img[300];
+	uint8_t *want = calloc(1, size), *later = calloc(1, size);
+	struct blk_image_desc desc;
+	struct blk *b;
+	int status, r;
+	uint64_t t1;
+	pid_t pid;
+
+	snprintf(img, sizeof(img), "%s/unflushed.vhdx", dir);
+	ck_assert_int_eq(sh("qemu-img create -q -f vhdx -o block_size=1M '%s' 32M", img), 0);
+	for (unsigned i = 0; i < 20; i++)
+		fill((i < 10 ? want : later) + i * MiB + 8192, 4096);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		loop = loop_new();	/* its own, not the parent's */
+		if (!loop || blk_image_open(&b, loop, img, BLK_FORMAT_AUTO, false, cache_mode, &desc, err, sizeof(err)) < 0)
+			_exit(3);
+		for (unsigned i = 0; i < 20; i++) {
+			uint8_t *src = (i < 10 ? want : later) + i * MiB + 8192;
+
+			if (i == 10 && io(b, BLK_FLUSH, 0, NULL, 0, false) != 0)
+				_exit(4);
+			if (io(b, BLK_WRITE, i * MiB + 8192, src, 4096, false) != 4096)
+				_exit(5);
+		}
+		kill(getpid(), SIGKILL);
+		_exit(6);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status), "the writer stopped by itself: %d", status);
+	t1 = test_now_ms();
+	while ((r = blk_image_open(&b, loop, img, BLK_FORMAT_AUTO, true, cache_mode, &desc, err, sizeof(err))) ==
+		       -EBUSY && test_now_ms() < t1 + 5000)
+		usleep(10000);
+	ck_assert_msg(r == 0, "opening %s: %s", img, err);
+	check_contents(b, want, size, 512);
+	blk_close(b);
+	ck_assert_int_eq(sh("qemu-img check -q -f vhdx '%s'", img), 0);
+	qemu_reads_same("vhdx", img, want, size);
+
+	/* Written again and closed without a flush: closing writes the BAT. */
+	b = open_image(img, BLK_FORMAT_AUTO, false, &desc);
+	for (unsigned i = 10; i < 20; i++) {
+		memcpy(want + i * MiB + 8192, later + i * MiB + 8192, 4096);
+		ck_assert_int_eq(io(b, BLK_WRITE, i * MiB + 8192, want + i * MiB + 8192, 4096, false), 4096);
+	}
+	blk_close(b);
+	ck_assert_int_eq(sh("qemu-img check -q -f vhdx '%s'", img), 0);
+	qemu_reads_same("vhdx", img, want, size);
+	free(later);
+	free(want);
+}
+END_TEST
+
 /* A differencing image built as the specification lays it out (qemu-img makes none),
  * whose locator names parent (relative to it) with linkage. */
 static void make_child(const char *path, uint64_t size, uint32_t block, const char *parent, const char *linkage)
@@ -1189,6 +1331,8 @@ int main(void)
 	tcase_add_test(rt, test_vhdx_differencing);
 	tcase_add_test(rt, test_vhdx_partial_block);
 	tcase_add_test(rt, test_vhdx_discard_blocks);
+	tcase_add_test(rt, test_vhdx_bat_rounds);
+	tcase_add_test(rt, test_vhdx_crash_before_flush);
 	suite_add_tcase(s, rt);
 	tcase_add_checked_fixture(sel, setup, teardown);
 	tcase_add_test(sel, test_pick);
