@@ -653,7 +653,7 @@ struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine)
 		return NULL;
 	}
 	if (mgmt_disk_methods_register(m, machine) < 0 || mgmt_net_methods_register(m, machine) < 0 ||
-	    mgmt_input_methods_register(m, machine) < 0 ||
+	    mgmt_input_methods_register(m, machine) < 0 || mgmt_screen_methods_register(m, machine) < 0 ||
 	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || !(mm->vss = mgmt_vss_methods_new(m, machine)) ||
 	    vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
 		mgmt_vss_methods_free(mm->vss);

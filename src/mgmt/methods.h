@@ -38,6 +38,8 @@ int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine);
 int mgmt_net_methods_register(struct mgmt *m, struct machine *machine);
 /* input.send_keys and input.pointer: input_methods.c. */
 int mgmt_input_methods_register(struct mgmt *m, struct machine *machine);
+/* screen.screenshot and screen.info: screen_methods.c. */
+int mgmt_screen_methods_register(struct mgmt *m, struct machine *machine);
 /* guest.info, guest.ip and kvp.*: guest_methods.c. Its calls wait for the guest; free
  * answers those still waiting. */
 struct mgmt_guest;
