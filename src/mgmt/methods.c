@@ -263,6 +263,7 @@ static void vm_info(struct mgmt_call *call, struct json_object *params, void *op
 	if (m->ic_vss)
 		json_object_array_add(devs, ic_device("vss", m->ic_vss));
 	mgmt_input_devices(m, devs);
+	mgmt_screen_devices(m, devs);
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
 		if (m->storvsp[i])
 			json_object_array_add(devs, scsi_device(m, i));

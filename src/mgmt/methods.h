@@ -56,5 +56,7 @@ struct json_object;
 struct json_object *mgmt_net_json(const struct machine_net *n);
 /* The keyboard and mouse as vm.info shows them, appended to devs. */
 void mgmt_input_devices(struct machine *m, struct json_object *devs);
+/* The video device as vm.info shows it, appended to devs: screen_methods.c. */
+void mgmt_screen_devices(struct machine *m, struct json_object *devs);
 
 #endif

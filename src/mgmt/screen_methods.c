@@ -278,6 +278,29 @@ static void screen_info(struct mgmt_call *call, struct json_object *params, void
 	mgmt_reply(call, res);
 }
 
+void mgmt_screen_devices(struct machine *m, struct json_object *devs)
+{
+	struct display_status st;
+	struct display_mode mode;
+	struct json_object *d;
+
+	if (!m->video)
+		return;
+	display_get_status(m->video, &st);
+	display_get_mode(m->video, &mode);
+	d = json_object_new_object();
+	json_object_object_add(d, "kind", json_object_new_string("video"));
+	json_object_object_add(d, "id", json_object_new_string("video"));
+	json_object_object_add(d, "class_id", json_object_new_string(SYNTHVID_CLASS_ID));
+	json_object_object_add(d, "instance_id", json_object_new_string(SYNTHVID_INSTANCE_ID));
+	json_object_object_add(d, "open", json_object_new_boolean(st.open));
+	json_object_object_add(d, "connected", json_object_new_boolean(st.connected));
+	json_object_object_add(d, "width", json_object_new_int(mode.active ? (int)mode.width : 0));
+	json_object_object_add(d, "height", json_object_new_int(mode.active ? (int)mode.height : 0));
+	json_object_object_add(d, "malformed", json_object_new_int64((int64_t)st.bad));
+	json_object_array_add(devs, d);
+}
+
 int mgmt_screen_methods_register(struct mgmt *m, struct machine *machine)
 {
 	static const struct mgmt_method_def methods[] = {

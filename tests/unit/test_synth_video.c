@@ -1018,6 +1018,11 @@ START_TEST(screenshot_method)
 }
 END_TEST
 
+static void list_devices(void *opaque)
+{
+	mgmt_screen_devices(&machine, opaque);
+}
+
 START_TEST(info_method)
 {
 	struct json_object *r, *res, *mode;
@@ -1052,6 +1057,20 @@ START_TEST(info_method)
 	ck_assert_int_eq(json_object_get_int(get(res, "malformed")), 0);
 	json_object_put(r);
 	json_object_put(rpc_err(t, "screen.info", "{\"x\":1}", JSONRPC_INVALID_PARAMS));
+	/* vm.info's entry */
+	{
+		struct json_object *devs = json_object_new_array(), *d;
+
+		vg_call(&g, list_devices, devs);
+		ck_assert_uint_eq(json_object_array_length(devs), 1);
+		d = json_object_array_get_idx(devs, 0);
+		ck_assert_str_eq(get_str(d, "kind"), "video");
+		ck_assert_str_eq(get_str(d, "class_id"), SYNTHVID_CLASS_ID);
+		ck_assert(json_object_get_boolean(get(d, "connected")));
+		ck_assert_int_eq(json_object_get_int(get(d, "width")), 1280);
+		ck_assert_int_eq(json_object_get_int(get(d, "height")), 720);
+		json_object_put(devs);
+	}
 }
 END_TEST
 
