@@ -821,62 +821,6 @@ START_TEST(close_unmaps)
 }
 END_TEST
 
-/* ---- device memory in the core ---------------------------------------------------------------- */
-
-START_TEST(devmem_core)
-{
-	struct gmem m;
-	struct gmem_region r[2] = { { 0, 1 << 20, NULL, 0 }, { 0x100000000ull, 1 << 20, NULL, 0 } };
-	static uint8_t ram[2][1 << 20];
-	struct gmem_devmem *a, *b, *more[GMEM_MAX_DEVMEM];
-	uint64_t gpa;
-
-	r[0].host = ram[0];
-	r[1].host = ram[1];
-	ck_assert_int_eq(gmem_init_regions(&m, r, 2), 0);
-	ck_assert_int_eq(gmem_devmem_new(&m, 0, &a), -EINVAL);
-	ck_assert_int_eq(gmem_devmem_new(&m, 4097, &a), -EINVAL);
-	ck_assert_int_eq(gmem_devmem_new(&m, 1 << 20, &a), 0);
-	ck_assert_int_eq(gmem_devmem_new(&m, 1 << 20, &b), 0);
-	ck_assert(!gmem_devmem_gpa(a, &gpa));
-	/* RAM, the other block, alignment, wrapping */
-	ck_assert_int_eq(gmem_devmem_map(a, 0), -EEXIST);
-	ck_assert_int_eq(gmem_devmem_map(a, 0xff000), -EEXIST);
-	ck_assert_int_eq(gmem_devmem_map(a, 0x100000000ull - 0x1000), -EEXIST);
-	ck_assert_int_eq(gmem_devmem_map(a, 0x200001), -EINVAL);
-	ck_assert_int_eq(gmem_devmem_map(a, 0xfffffffffff00000ull), -EINVAL);
-	ck_assert_int_eq(gmem_devmem_map(a, 0xc0000000ull), 0);
-	ck_assert_int_eq(gmem_devmem_map(b, 0xc0080000ull), -EEXIST);
-	ck_assert_int_eq(gmem_devmem_map(b, 0xc0100000ull), 0);
-	ck_assert(gmem_devmem_gpa(b, &gpa));
-	ck_assert_uint_eq(gpa, 0xc0100000ull);
-	/* not RAM */
-	ck_assert_ptr_null(gmem_ptr(&m, 0xc0000000ull, 1));
-	/* the handler learns of what is mapped when it comes */
-	nslots = 0;
-	ck_assert_int_eq(gmem_set_slot_fn(&m, record_slot, NULL), 0);
-	ck_assert_uint_eq(nslots, 2);
-	ck_assert_uint_eq(slots[0].slot, GMEM_MAX_REGIONS + 0);
-	ck_assert_uint_eq(slots[1].slot, GMEM_MAX_REGIONS + 1);
-	gmem_devmem_unmap(b);
-	ck_assert(!gmem_devmem_gpa(b, &gpa));
-	ck_assert_uint_eq(nslots, 3);
-	ck_assert_uint_eq(slots[2].size, 0);
-	nslots = 0;
-	ck_assert_int_eq(gmem_devmem_replay(&m), 0);
-	ck_assert_uint_eq(nslots, 1);
-	/* at most GMEM_MAX_DEVMEM */
-	for (unsigned i = 0; i < GMEM_MAX_DEVMEM - 2; i++)
-		ck_assert_int_eq(gmem_devmem_new(&m, 4096, &more[i]), 0);
-	ck_assert_int_eq(gmem_devmem_new(&m, 4096, &more[GMEM_MAX_DEVMEM - 2]), -ENOSPC);
-	for (unsigned i = 0; i < GMEM_MAX_DEVMEM - 2; i++)
-		gmem_devmem_free(more[i]);
-	gmem_devmem_free(a);
-	gmem_devmem_free(b);
-	gmem_destroy(&m);
-}
-END_TEST
-
 /* ---- the screen.* methods --------------------------------------------------------------------- */
 
 static const char b64tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -1079,7 +1023,6 @@ static Suite *suite(void)
 	Suite *s = suite_create("synth_video");
 	TCase *tc = tcase_create("device");
 	TCase *old = tcase_create("old_vmbus");
-	TCase *core = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, video_offer);
@@ -1100,8 +1043,6 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(old, setup_old, teardown);
 	tcase_add_test(old, version_32_old_vmbus);
 	suite_add_tcase(s, old);
-	tcase_add_test(core, devmem_core);
-	suite_add_tcase(s, core);
 	return s;
 }
 
