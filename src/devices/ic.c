@@ -579,12 +579,14 @@ static void heartbeat_tick(struct ic *ic)
 		log_warn("heartbeat IC: the guest stopped answering (%u beats missed)", ic->hb_unanswered);
 		heartbeat_set_state(ic, IC_HEARTBEAT_LOST);
 	}
+	ic->hb_unanswered++;
 	/*
 	 * One beat at a time: while the last one is unanswered, another would only queue
-	 * behind it in the ring of a guest that does not read, until the ring is full.
+	 * behind it in the ring of a guest that does not read, until the ring is full. A
+	 * beat that could not be sent is not in flight: the next tick tries again.
 	 */
-	if (ic->hb_unanswered++ == 0)
-		ic_send(ic, IC_MSGTYPE_HEARTBEAT, ic->message, &m, sizeof(m));
+	if (!ic->hb_in_flight && ic_send(ic, IC_MSGTYPE_HEARTBEAT, ic->message, &m, sizeof(m)) == 0)
+		ic->hb_in_flight = true;
 }
 
 static void heartbeat_response(struct ic *ic, const struct ic_msg_hdr *h, const uint8_t *body, uint32_t len)
@@ -600,6 +602,7 @@ static void heartbeat_response(struct ic *ic, const struct ic_msg_hdr *h, const 
 		return;
 	ic->hb_seq = m.seq_num;
 	ic->hb_unanswered = 0;
+	ic->hb_in_flight = false;
 	ic->hb_last_ns = loop_now_ns();
 	if (ic->hb_state != IC_HEARTBEAT_ALIVE)
 		log_info("heartbeat IC: the guest %s", ic->hb_state == IC_HEARTBEAT_LOST ? "answers again" : "is alive");
@@ -609,6 +612,7 @@ static void heartbeat_response(struct ic *ic, const struct ic_msg_hdr *h, const 
 static void heartbeat_negotiated(struct ic *ic)
 {
 	ic->hb_unanswered = 0;
+	ic->hb_in_flight = false;
 	heartbeat_tick(ic);
 }
 

@@ -98,7 +98,8 @@ struct ic {
 	/* heartbeat */
 	enum ic_heartbeat_state hb_state;
 	uint64_t hb_seq;
-	unsigned hb_unanswered;
+	unsigned hb_unanswered;		/* ticks since the last answer */
+	bool hb_in_flight;		/* a beat was sent and not answered yet */
 	uint64_t hb_last_ns;
 	ic_heartbeat_fn *hb_notify;
 	void *hb_opaque;

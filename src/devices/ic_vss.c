@@ -180,11 +180,19 @@ int ic_vss_freeze(struct ic *ic, uint64_t hold_ns, ic_vss_fn *fn, void *opaque)
 int ic_vss_thaw(struct ic *ic, ic_vss_fn *fn, void *opaque)
 {
 	struct ic_vss *v = ic->vss;
+	uint64_t timeout_ns = 0;	/* the IC's own */
 	int r;
 
 	if (!ic->ch || !ic->negotiated)
 		return -ENODEV;
-	r = vss_send(ic, VSS_OP_THAW, 0, fn, opaque);
+	/*
+	 * Behind a FREEZE under way the THAW is sent only once the FREEZE ends, which may
+	 * take the FREEZE's whole time: its own time starts after that, or it could run
+	 * out unsent and the freeze would then be left in force.
+	 */
+	if (v->state == IC_VSS_FREEZING)
+		timeout_ns = freeze_timeout(ic) + ic->request_timeout_ns;
+	r = vss_send(ic, VSS_OP_THAW, timeout_ns, fn, opaque);
 	if (r < 0)
 		return r;
 	/* a FREEZE under way ends first; its answer then says THAWING */

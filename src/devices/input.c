@@ -232,7 +232,7 @@ static int held_find(const struct input *in, uint32_t keysym)
 	return -1;
 }
 
-static int key_down(struct input *in, uint32_t keysym)
+static int key_down(struct input *in, uint32_t keysym, bool keep_shift)
 {
 	bool lshift = code_held(in, SC_LSHIFT), rshift = code_held(in, SC_RSHIFT);
 	uint16_t code;
@@ -261,7 +261,7 @@ static int key_down(struct input *in, uint32_t keysym)
 			return r;
 		synth_kbd_key(in->kbd, code, true);
 		synth_kbd_key(in->kbd, SC_LSHIFT, false);
-	} else if (shift == NO_SHIFT && (lshift || rshift)) {
+	} else if (shift == NO_SHIFT && (lshift || rshift) && !keep_shift) {
 		/* The shifts held go up for the key and down again after it. */
 		if (lshift && (r = synth_kbd_key(in->kbd, SC_LSHIFT, false)) < 0)
 			return r;
@@ -281,7 +281,7 @@ static int key_down(struct input *in, uint32_t keysym)
 	return 0;
 }
 
-int input_keysym(struct input *in, uint32_t keysym, bool down)
+static int key_event(struct input *in, uint32_t keysym, bool down, bool keep_shift)
 {
 	int i, r;
 
@@ -292,7 +292,7 @@ int input_keysym(struct input *in, uint32_t keysym, bool down)
 		return -ENODEV;
 	}
 	if (down)
-		return key_down(in, keysym);
+		return key_down(in, keysym, keep_shift);
 	i = held_find(in, keysym);
 	if (i < 0)
 		return 0;
@@ -301,6 +301,16 @@ int input_keysym(struct input *in, uint32_t keysym, bool down)
 		return r;
 	in->held[i] = in->held[--in->nheld];
 	return 0;
+}
+
+int input_keysym(struct input *in, uint32_t keysym, bool down)
+{
+	return key_event(in, keysym, down, false);
+}
+
+int input_keysym_combo(struct input *in, uint32_t keysym, bool down)
+{
+	return key_event(in, keysym, down, true);
 }
 
 void input_release_all(struct input *in)

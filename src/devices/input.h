@@ -31,6 +31,12 @@ void input_free(struct input *in);
  * -ENODEV, -ENOBUFS as synth_kbd_key(). A release of a key not held is ignored.
  */
 int input_keysym(struct input *in, uint32_t keysym, bool down);
+/*
+ * The same for a key of a named combination (ctrl+shift+t): Shift is pressed for a
+ * keysym that needs it, but a Shift the combination holds is never released around a
+ * key that does not, so the combination reaches the guest as named.
+ */
+int input_keysym_combo(struct input *in, uint32_t keysym, bool down);
 /* Release every key held (a front end went away). */
 void input_release_all(struct input *in);
 /* Room for n keysym events in the keyboard's queue. */

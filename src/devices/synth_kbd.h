@@ -19,7 +19,7 @@ struct vmbus;
 struct synth_kbd;
 
 /* Events that can wait for room in the guest's ring. */
-#define SYNTH_KBD_QUEUE	4096
+#define SYNTH_KBD_QUEUE	8192
 
 struct synth_kbd *synth_kbd_new(struct vmbus *bus);
 void synth_kbd_free(struct synth_kbd *k);

@@ -15,12 +15,15 @@
 #include <string.h>
 
 #define MAX_KEY_EVENTS	1024	/* presses and releases in one call */
+/* Each of them fits in the keyboard's queue, however many scan codes it takes. */
+_Static_assert(MAX_KEY_EVENTS * INPUT_MAX_CODES_PER_KEYSYM <= SYNTH_KBD_QUEUE, "key events outgrow the queue");
 #define MAX_TEXT	4096	/* bytes of text or keys */
 #define MAX_NAME	32
 
 struct key_ev {
 	uint32_t keysym;
 	bool down;
+	bool combo;	/* of a named combination: Shift held stays held */
 };
 
 struct key_list {
@@ -28,11 +31,11 @@ struct key_list {
 	unsigned n;
 };
 
-static bool list_add(struct key_list *l, uint32_t keysym, bool down)
+static bool list_add(struct key_list *l, uint32_t keysym, bool down, bool combo)
 {
 	if (l->n == MAX_KEY_EVENTS)
 		return false;
-	l->ev[l->n++] = (struct key_ev){ keysym, down };
+	l->ev[l->n++] = (struct key_ev){ keysym, down, combo };
 	return true;
 }
 
@@ -48,13 +51,15 @@ static bool add_text(struct mgmt_call *call, struct key_list *l, const char *tex
 	for (size_t i = 0; text[i]; i++) {
 		uint32_t ks;
 
+		if (text[i] == '\r' && text[i + 1] == '\n')
+			continue;	/* a CRLF line end is one Return */
 		if (input_keysym_from_char((unsigned char)text[i], &ks) < 0) {
 			mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("text"),
 				   "Invalid params: \"text\": byte %zu (0x%02x) has no key on the US layout", i,
 				   (unsigned char)text[i]);
 			return false;
 		}
-		if (!list_add(l, ks, true) || !list_add(l, ks, false)) {
+		if (!list_add(l, ks, true, false) || !list_add(l, ks, false, false)) {
 			too_many(call);
 			return false;
 		}
@@ -95,10 +100,10 @@ static bool add_combo(struct mgmt_call *call, struct key_list *l, const char *s,
 		}
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (!list_add(l, ks[i], true))
+		if (!list_add(l, ks[i], true, true))
 			goto many;
 	for (unsigned i = n; i-- > 0;)
-		if (!list_add(l, ks[i], false))
+		if (!list_add(l, ks[i], false, true))
 			goto many;
 	return true;
 bad:
@@ -153,14 +158,6 @@ bad:
 	return false;
 }
 
-static struct json_object *errno_data(int r)
-{
-	struct json_object *d = json_object_new_object();
-
-	json_object_object_add(d, "errno", json_object_new_int(-r));
-	return d;
-}
-
 static void input_send_keys(struct mgmt_call *call, struct json_object *params, void *opaque)
 {
 	static const char *const known[] = { "text", "keys", NULL };
@@ -197,10 +194,11 @@ static void input_send_keys(struct mgmt_call *call, struct json_object *params, 
 		return;
 	}
 	for (unsigned i = 0; i < l.n; i++) {
-		r = input_keysym(m->input, l.ev[i].keysym, l.ev[i].down);
+		r = l.ev[i].combo ? input_keysym_combo(m->input, l.ev[i].keysym, l.ev[i].down)
+				  : input_keysym(m->input, l.ev[i].keysym, l.ev[i].down);
 		if (r < 0) {
 			input_release_all(m->input);
-			mgmt_error(call, r == -ENODEV ? MGMT_ERR_NO_DEVICE : MGMT_ERR_FAILED, errno_data(r),
+			mgmt_error(call, r == -ENODEV ? MGMT_ERR_NO_DEVICE : MGMT_ERR_FAILED, mgmt_errno_data(r),
 				   "key event %u of %u: %s", i + 1, l.n, strerror(-r));
 			return;
 		}
@@ -283,7 +281,7 @@ static void input_pointer_m(struct mgmt_call *call, struct json_object *params, 
 		return;
 	}
 	if (r < 0) {
-		mgmt_error(call, MGMT_ERR_FAILED, errno_data(r), "%s", strerror(-r));
+		mgmt_error(call, MGMT_ERR_FAILED, mgmt_errno_data(r), "%s", strerror(-r));
 		return;
 	}
 	res = json_object_new_object();

@@ -60,14 +60,6 @@ static void vc_cancel(struct mgmt_call *call, void *opaque)
 	vc_free(vc);
 }
 
-static struct json_object *hresult(uint32_t status)
-{
-	char s[16];
-
-	snprintf(s, sizeof(s), "0x%08x", status);
-	return json_object_new_string(s);
-}
-
 /* The state as guest.fsfreeze_status and the methods' results show it. */
 static struct json_object *state_json(struct ic *ic)
 {
@@ -84,38 +76,6 @@ static struct json_object *state_json(struct ic *ic)
 	json_object_object_add(r, "open", json_object_new_boolean(s.open));
 	json_object_object_add(r, "negotiated", json_object_new_boolean(s.negotiated));
 	return r;
-}
-
-/* Why the guest's VSS cannot be asked, as an error to call; false if it can. */
-static bool vss_unavailable(struct mgmt_call *call, struct machine *m)
-{
-	struct ic_status st;
-
-	if (!mgmt_vm_alive(call, m->vm))
-		return true;
-	if (vm_get_state(m->vm) == VM_STATE_PAUSED) {
-		mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string("paused"),
-			   "the VM is paused: resume it first, a paused guest cannot answer");
-		return true;
-	}
-	if (!m->ic_vss) {
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("vss"),
-			   "no VSS integration component (VMBus is off)");
-		return true;
-	}
-	ic_get_status(m->ic_vss, &st);
-	if (st.negotiated)
-		return false;
-	if (!st.open)
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("vss"),
-			   "the guest has no driver on its VSS integration component (hv_utils not loaded?)");
-	else if (!st.answered)
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("vss"),
-			   "the guest's VSS driver has not answered the version negotiation yet");
-	else
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("vss"),
-			   "the guest accepted none of the VSS versions offered");
-	return true;
 }
 
 static void vss_answer(void *opaque, int err, uint32_t status)
@@ -135,7 +95,7 @@ static void vss_answer(void *opaque, int err, uint32_t status)
 			return;
 		}
 		d = json_object_new_object();
-		json_object_object_add(d, "status", hresult(status));
+		json_object_object_add(d, "status", mgmt_hresult(status));
 		mgmt_error(call, MGMT_ERR_FAILED, d, "the guest could not %s its file systems (status 0x%08x%s)", what,
 			   status, status == IC_HV_E_FAIL ? ": E_FAIL; is hv_vss_daemon running?" : "");
 		return;
@@ -157,16 +117,6 @@ static void vss_answer(void *opaque, int err, uint32_t status)
 	}
 }
 
-static bool params_ok(struct mgmt_call *call, struct json_object *params, const char *const *known)
-{
-	struct jsonrpc_error e;
-
-	if (jsonrpc_params_check(params, known, &e) == 0)
-		return true;
-	mgmt_fail(call, &e);
-	return false;
-}
-
 static struct vss_call *vc_new(struct mgmt_vss *mv, struct mgmt_call *call, bool freeze)
 {
 	struct vss_call *vc = calloc(1, sizeof(*vc));
@@ -183,6 +133,13 @@ static struct vss_call *vc_new(struct mgmt_vss *mv, struct mgmt_call *call, bool
 		mv->calls->prev = vc;
 	mv->calls = vc;
 	return vc;
+}
+
+/* Why the guest's VSS cannot be asked, as an error to call; false if it can. */
+static bool vss_unavailable(struct mgmt_call *call, struct machine *m)
+{
+	return mgmt_ic_unavailable(call, m, m->ic_vss, "vss", "VSS",
+				   "the guest's VSS driver has not answered the version negotiation yet");
 }
 
 static void submit_failed(struct mgmt_call *call, struct machine *m, int r)
@@ -217,7 +174,7 @@ static void guest_freeze_m(struct mgmt_call *call, struct json_object *params, v
 	int64_t timeout;
 	int r;
 
-	if (!params_ok(call, params, known))
+	if (!mgmt_params_ok(call, params, known))
 		return;
 	timeout = FREEZE_DEFAULT_S;
 	if (jsonrpc_param_int(params, "timeout_s", false, 1, FREEZE_MAX_S, &timeout, &e) < 0) {
@@ -244,7 +201,7 @@ static void guest_thaw_m(struct mgmt_call *call, struct json_object *params, voi
 	struct vss_call *vc;
 	int r;
 
-	if (!params_ok(call, params, known) || vss_unavailable(call, mv->machine) || !(vc = vc_new(mv, call, false)))
+	if (!mgmt_params_ok(call, params, known) || vss_unavailable(call, mv->machine) || !(vc = vc_new(mv, call, false)))
 		return;
 	r = ic_vss_thaw(mv->machine->ic_vss, vss_answer, vc);
 	if (r < 0) {
@@ -261,7 +218,7 @@ static void guest_fsfreeze_status_m(struct mgmt_call *call, struct json_object *
 	static const char *const known[] = { NULL };
 	struct mgmt_vss *mv = opaque;
 
-	if (!params_ok(call, params, known))
+	if (!mgmt_params_ok(call, params, known))
 		return;
 	if (!mv->machine->ic_vss) {
 		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("vss"),

@@ -617,6 +617,22 @@ START_TEST(send_keys_method)
 	kbd_event(0x2a, SYNTH_KBD_IS_BREAK);
 	kbd_event(0x48, SYNTH_KBD_IS_E0);
 	kbd_event(0x48, SYNTH_KBD_IS_E0 | SYNTH_KBD_IS_BREAK);
+	/* A combination's Shift stays down for its other keys. */
+	json_object_put(rpc_ok(t, "input.send_keys", "{\"keys\":\"ctrl+shift+t\"}"));
+	kbd_event(0x1d, 0);
+	kbd_event(0x2a, 0);
+	kbd_event(0x14, 0);
+	kbd_event(0x14, SYNTH_KBD_IS_BREAK);
+	kbd_event(0x2a, SYNTH_KBD_IS_BREAK);
+	kbd_event(0x1d, SYNTH_KBD_IS_BREAK);
+	/* A CRLF in text is one Return. */
+	json_object_put(rpc_ok(t, "input.send_keys", "{\"text\":\"a\\r\\nb\"}"));
+	kbd_event(0x1e, 0);
+	kbd_event(0x1e, SYNTH_KBD_IS_BREAK);
+	kbd_event(0x1c, 0);
+	kbd_event(0x1c, SYNTH_KBD_IS_BREAK);
+	kbd_event(0x30, 0);
+	kbd_event(0x30, SYNTH_KBD_IS_BREAK);
 	/* Nothing is sent for a call with any bad part. */
 	json_object_put(rpc_err(t, "input.send_keys", "{}", JSONRPC_INVALID_PARAMS));
 	json_object_put(rpc_err(t, "input.send_keys", "{\"text\":\"ok\",\"keys\":\"Return Nokey\"}", JSONRPC_INVALID_PARAMS));
@@ -641,6 +657,14 @@ START_TEST(send_keys_too_many)
 	strcpy(params + n, "\"}");
 	json_object_put(rpc_err(t, "input.send_keys", params, JSONRPC_INVALID_PARAMS));
 	kbd_nothing();
+	/* The most a call may hold is accepted with the queue empty: 512 characters. */
+	strcpy(params + n - 1, "\"}");
+	{
+		struct json_object *r = rpc_ok(t, "input.send_keys", params);
+
+		ck_assert_int_eq(json_object_get_int(get(get(r, "result"), "events")), 1024);
+		json_object_put(r);
+	}
 }
 END_TEST
 

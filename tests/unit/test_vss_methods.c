@@ -100,12 +100,24 @@ static void setup_no_driver(void)
 	setup_with(false);
 }
 
+static void free_methods(void *opaque)
+{
+	(void)opaque;
+	mgmt_vss_methods_free(mv);
+	mv = NULL;
+}
+
 static void teardown(void)
 {
 	tc_close(t);
 	vss_guest_stop(&vs);
+	/*
+	 * The methods go first, on the loop, as hvkvm frees them before the machine:
+	 * stopping the bus closes the channel, and a state change then must not reach
+	 * them (it would post an event to a loop that no longer runs).
+	 */
+	vg_call(&g, free_methods, NULL);
 	vg_stop(&g);
-	mgmt_vss_methods_free(mv);
 	mgmt_free(mgmt, 0);
 	ic_free(machine.ic_vss);
 	vg_destroy(&g);
