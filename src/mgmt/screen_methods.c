@@ -21,13 +21,12 @@
 #define MAX_INLINE_PNG	(256u << 10)
 #define MAX_PATH_LEN	4096
 
-static struct json_object *errno_data(int r, const char *path)
+/* An error's data: {errno: -r, path}. */
+static struct json_object *path_errno_data(int r, const char *path)
 {
-	struct json_object *d = json_object_new_object();
+	struct json_object *d = mgmt_errno_data(r);
 
-	json_object_object_add(d, "errno", json_object_new_int(-r));
-	if (path)
-		json_object_object_add(d, "path", json_object_new_string(path));
+	json_object_object_add(d, "path", json_object_new_string(path));
 	return d;
 }
 
@@ -151,8 +150,9 @@ static void screen_screenshot(struct mgmt_call *call, struct json_object *params
 	size_t len;
 	int r;
 
-	if (jsonrpc_params_check(params, known, &e) < 0 ||
-	    jsonrpc_param_string(params, "path", false, MAX_PATH_LEN, &path, &e) < 0) {
+	if (!mgmt_params_ok(call, params, known))
+		return;
+	if (jsonrpc_param_string(params, "path", false, MAX_PATH_LEN, &path, &e) < 0) {
 		mgmt_fail(call, &e);
 		return;
 	}
@@ -165,7 +165,7 @@ static void screen_screenshot(struct mgmt_call *call, struct json_object *params
 		return;
 	r = screen_png_encode(pixels, &mode, &png, &len);
 	if (r < 0) {
-		mgmt_error(call, MGMT_ERR_FAILED, errno_data(r, NULL), "cannot encode the screen as PNG: %s",
+		mgmt_error(call, MGMT_ERR_FAILED, mgmt_errno_data(r), "cannot encode the screen as PNG: %s",
 			   strerror(-r));
 		return;
 	}
@@ -179,7 +179,7 @@ static void screen_screenshot(struct mgmt_call *call, struct json_object *params
 		if (r < 0) {
 			json_object_put(res);
 			free(png);
-			mgmt_error(call, MGMT_ERR_FAILED, errno_data(r, path), "screen.screenshot: %s: %s", path,
+			mgmt_error(call, MGMT_ERR_FAILED, path_errno_data(r, path), "screen.screenshot: %s: %s", path,
 				   strerror(-r));
 			return;
 		}
@@ -199,7 +199,7 @@ static void screen_screenshot(struct mgmt_call *call, struct json_object *params
 		if (!b64) {
 			json_object_put(res);
 			free(png);
-			mgmt_error(call, MGMT_ERR_FAILED, errno_data(-ENOMEM, NULL), "out of memory");
+			mgmt_error(call, MGMT_ERR_FAILED, mgmt_errno_data(-ENOMEM), "out of memory");
 			return;
 		}
 		json_object_object_add(res, "data", json_object_new_string(b64));
@@ -213,18 +213,13 @@ static void screen_info(struct mgmt_call *call, struct json_object *params, void
 {
 	static const char *const known[] = { NULL };
 	struct machine *m = opaque;
-	struct jsonrpc_error e;
 	struct display_status st;
 	struct display_mode mode;
 	struct display_pointer ptr;
 	struct json_object *res, *jm, *jp;
 	char ver[16], gpa[24];
 
-	if (jsonrpc_params_check(params, known, &e) < 0) {
-		mgmt_fail(call, &e);
-		return;
-	}
-	if (!mgmt_vm_alive(call, m->vm))
+	if (!mgmt_params_ok(call, params, known) || !mgmt_vm_alive(call, m->vm))
 		return;
 	if (!m->video) {
 		mgmt_error(call, MGMT_ERR_NO_DEVICE, NULL, "no video device: the VM has no VMBus");
