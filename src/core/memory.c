@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -209,4 +210,146 @@ void gmem_view_release(struct gmem_view *v)
 uint64_t gmem_low_end(const struct gmem *m)
 {
 	return m->nregions && m->region[0].gpa == 0 ? m->region[0].size : 0;
+}
+
+/* ---- device memory ------------------------------------------------------------------- */
+
+struct gmem_devmem {
+	struct gmem *mem;
+	unsigned index;		/* in mem->devmem[]; its slot is GMEM_MAX_REGIONS + index */
+	uint8_t *host;
+	uint64_t size;
+	uint64_t gpa;
+	bool mapped;
+};
+
+int gmem_devmem_new(struct gmem *m, uint64_t size, struct gmem_devmem **out)
+{
+	struct gmem_devmem *d;
+	unsigned i;
+
+	*out = NULL;
+	if (size == 0 || size % GMEM_PAGE_SIZE)
+		return -EINVAL;
+	for (i = 0; i < GMEM_MAX_DEVMEM && m->devmem[i]; i++)
+		;
+	if (i == GMEM_MAX_DEVMEM)
+		return -ENOSPC;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	/* Anonymous shared memory: KVM maps it like RAM, and it is never part of RAM's memfd. */
+	d->host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (d->host == MAP_FAILED) {
+		int err = -errno;
+
+		free(d);
+		return err;
+	}
+	madvise(d->host, size, MADV_DONTDUMP);
+	d->mem = m;
+	d->index = i;
+	d->size = size;
+	m->devmem[i] = d;
+	*out = d;
+	return 0;
+}
+
+void gmem_devmem_free(struct gmem_devmem *d)
+{
+	if (!d)
+		return;
+	gmem_devmem_unmap(d);
+	d->mem->devmem[d->index] = NULL;
+	munmap(d->host, d->size);
+	free(d);
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static int devmem_slot(const struct gmem_devmem *d, uint64_t gpa, uint64_t size)
+{
+	const struct gmem *m = d->mem;
+
+	return m->slot_fn ? m->slot_fn(m->slot_opaque, GMEM_MAX_REGIONS + d->index, gpa, size, d->host) : 0;
+}
+
+int gmem_devmem_map(struct gmem_devmem *d, uint64_t gpa)
+{
+	const struct gmem *m = d->mem;
+	int r;
+
+	if (gpa % GMEM_PAGE_SIZE || gpa + d->size < gpa)
+		return -EINVAL;
+	if (d->mapped && d->gpa == gpa)
+		return 0;
+	for (unsigned i = 0; i < m->nregions; i++)
+		if (ranges_overlap(gpa, d->size, m->region[i].gpa, m->region[i].size))
+			return -EEXIST;
+	for (unsigned i = 0; i < GMEM_MAX_DEVMEM; i++) {
+		const struct gmem_devmem *o = m->devmem[i];
+
+		if (o && o != d && o->mapped && ranges_overlap(gpa, d->size, o->gpa, o->size))
+			return -EEXIST;
+	}
+	/* A memslot cannot move: the old one goes first, and comes back if the new fails. */
+	if (d->mapped && (r = devmem_slot(d, d->gpa, 0)) < 0)
+		return r;
+	r = devmem_slot(d, gpa, d->size);
+	if (r < 0) {
+		if (d->mapped && devmem_slot(d, d->gpa, d->size) < 0)
+			d->mapped = false;
+		return r;
+	}
+	d->gpa = gpa;
+	d->mapped = true;
+	return 0;
+}
+
+void gmem_devmem_unmap(struct gmem_devmem *d)
+{
+	if (!d->mapped)
+		return;
+	/* Deleting a slot only fails for a slot that is not there. */
+	devmem_slot(d, d->gpa, 0);
+	d->mapped = false;
+}
+
+bool gmem_devmem_gpa(const struct gmem_devmem *d, uint64_t *gpa)
+{
+	if (d->mapped)
+		*gpa = d->gpa;
+	return d->mapped;
+}
+
+uint8_t *gmem_devmem_host(const struct gmem_devmem *d)
+{
+	return d->host;
+}
+
+uint64_t gmem_devmem_size(const struct gmem_devmem *d)
+{
+	return d->size;
+}
+
+int gmem_set_slot_fn(struct gmem *m, gmem_slot_fn *fn, void *opaque)
+{
+	m->slot_fn = fn;
+	m->slot_opaque = opaque;
+	return gmem_devmem_replay(m);
+}
+
+int gmem_devmem_replay(const struct gmem *m)
+{
+	for (unsigned i = 0; i < GMEM_MAX_DEVMEM; i++) {
+		const struct gmem_devmem *d = m->devmem[i];
+		int r;
+
+		if (d && d->mapped && (r = devmem_slot(d, d->gpa, d->size)) < 0)
+			return r;
+	}
+	return 0;
 }

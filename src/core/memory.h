@@ -19,6 +19,16 @@
 #define GMEM_LOW_LIMIT		0xC0000000ull	/* RAM below 4 GiB ends here at most */
 #define GMEM_HIGH_BASE		0x100000000ull	/* the rest of RAM starts here */
 #define GMEM_MAX_REGIONS	2
+#define GMEM_MAX_DEVMEM		4	/* device memory blocks (frame buffers) */
+
+struct gmem_devmem;
+
+/*
+ * Whoever gives the guest its memory (the VM: KVM memslots) is told when device memory
+ * appears at a GPA (size > 0) or goes (size 0), under slot numbers of its own, above
+ * RAM's. 0 or a negative errno.
+ */
+typedef int gmem_slot_fn(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host);
 
 struct gmem_region {
 	uint64_t gpa;
@@ -33,6 +43,10 @@ struct gmem {
 	uint64_t size;		/* bytes of RAM in all regions */
 	unsigned nregions;
 	struct gmem_region region[GMEM_MAX_REGIONS];
+	/* Device memory, and who maps it; loop thread (and set-up). */
+	struct gmem_devmem *devmem[GMEM_MAX_DEVMEM];
+	gmem_slot_fn *slot_fn;
+	void *slot_opaque;
 };
 
 /* Create size bytes of RAM (a multiple of the page size) with the PC layout. */
@@ -64,6 +78,28 @@ struct gmem_view {
 /* -EFAULT if a page is not RAM, -ENOTSUP for scattered pages without a memfd. */
 int gmem_view_pages(const struct gmem *m, const uint64_t *pfns, size_t n, struct gmem_view *v);
 void gmem_view_release(struct gmem_view *v);
+
+/*
+ * Device memory: host memory of its own (not RAM: gmem_ptr() never sees it) that a
+ * device places in the guest's physical address space where the guest asks, as a
+ * frame buffer in an MMIO window. Created at set-up (it allocates); mapped, moved and
+ * unmapped on the loop thread while the guest runs.
+ */
+int gmem_devmem_new(struct gmem *m, uint64_t size, struct gmem_devmem **out);
+void gmem_devmem_free(struct gmem_devmem *d);
+/* Map at gpa, moving it if it was mapped elsewhere. -EINVAL: gpa not page-aligned or
+ * the range wraps; -EEXIST: it overlaps RAM or other device memory; what the slot
+ * handler returned. On failure the old mapping stays. */
+int gmem_devmem_map(struct gmem_devmem *d, uint64_t gpa);
+void gmem_devmem_unmap(struct gmem_devmem *d);
+/* Where it is mapped; false if it is not. */
+bool gmem_devmem_gpa(const struct gmem_devmem *d, uint64_t *gpa);
+uint8_t *gmem_devmem_host(const struct gmem_devmem *d);
+uint64_t gmem_devmem_size(const struct gmem_devmem *d);
+/* The slot handler; called at once for device memory mapped already. */
+int gmem_set_slot_fn(struct gmem *m, gmem_slot_fn *fn, void *opaque);
+/* Tell the slot handler again of every mapping (a new KVM VM after a reset). */
+int gmem_devmem_replay(const struct gmem *m);
 
 /* Highest RAM address + 1 below 4 GiB. */
 uint64_t gmem_low_end(const struct gmem *m);

@@ -325,6 +325,31 @@ static int vm_set_memslots(struct vm *vm)
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
 			return -errno;
 	}
+	return gmem_devmem_replay(&vm->mem);
+}
+
+/* Device memory coming and going (a frame buffer the guest places): on the loop
+ * thread, with the vCPUs running; KVM makes the change atomic for them. Without a KVM
+ * VM (during a reset) there is nothing to tell: vm_set_memslots() replays. */
+static int vm_devmem_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host)
+{
+	struct vm *vm = opaque;
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)host,
+	};
+
+	if (vm->vm_fd < 0)
+		return 0;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+		int err = -errno;
+
+		log_warn("KVM_SET_USER_MEMORY_REGION slot %u at 0x%llx (%llu bytes): %s", slot,
+			 (unsigned long long)gpa, (unsigned long long)size, strerror(-err));
+		return err;
+	}
 	return 0;
 }
 
@@ -470,6 +495,8 @@ int vm_create(const struct vm_params *params, struct vm **out)
 	if (vm_open_kvm(vm) < 0)
 		return VM_EXIT_USAGE;
 	r = gmem_init(&vm->mem, params->memory);
+	if (r == 0)
+		r = gmem_set_slot_fn(&vm->mem, vm_devmem_slot, vm);
 	if (r < 0) {
 		log_error("--memory %lluM: cannot allocate guest RAM: %s",
 			  (unsigned long long)(params->memory >> 20), strerror(-r));

@@ -11,6 +11,7 @@
 #include "storvsp.h"
 #include "synth_kbd.h"
 #include "synth_mouse.h"
+#include "synth_video.h"
 #include "log.h"
 #include "vm.h"
 #include "vmbus.h"
@@ -136,6 +137,7 @@ static void machine_vmbus_dsdt(struct aml *a, void *opaque)
 static int machine_create_vmbus(struct machine *m)
 {
 	struct vm *vm = m->vm;
+	int r;
 
 	m->vmbus = vmbus_new(vm->loop, &vm->mem, m->hv, vm->ncpus);
 	if (!m->vmbus)
@@ -158,6 +160,14 @@ static int machine_create_vmbus(struct machine *m)
 		return -1;
 	m->input = input_new(m->kbd, m->mouse);
 	if (!m->input)
+		return -1;
+	r = gmem_devmem_new(&vm->mem, SYNTH_VIDEO_VRAM_SIZE, &m->vram);
+	if (r < 0) {
+		log_error("synthetic video: cannot allocate %u MiB of VRAM: %s", SYNTH_VIDEO_VRAM_MB, strerror(-r));
+		return -1;
+	}
+	m->video = synth_video_new(m->vmbus, m->vram);
+	if (!m->video)
 		return -1;
 	machine_kvp_attach(m);
 	return vm_add_reset_hook(vm, machine_vss_reset, m->ic_vss) < 0 ||
@@ -476,6 +486,8 @@ void machine_destroy(struct machine *m)
 	input_free(m->input);
 	synth_kbd_free(m->kbd);
 	synth_mouse_free(m->mouse);
+	synth_video_free(m->video);
+	gmem_devmem_free(m->vram);
 	hv_free(m->hv);
 	if (m->pc.vm)
 		pc_fini(&m->pc);

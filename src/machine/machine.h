@@ -24,6 +24,8 @@ struct netvsp;
 struct synth_kbd;
 struct synth_mouse;
 struct input;
+struct gmem_devmem;
+struct synth_video;
 
 /* A disk on a SCSI controller, as the guest was given it. */
 struct machine_disk {
@@ -59,6 +61,10 @@ struct machine {
 	struct synth_kbd *kbd;
 	struct synth_mouse *mouse;
 	struct input *input;		/* NULL without VMBus; loop thread */
+	/* The synthetic video device and its VRAM, which the guest places in the VMBus
+	 * MMIO window; front ends read the screen through synth_video.h. */
+	struct gmem_devmem *vram;
+	struct synth_video *video;	/* NULL without VMBus; loop thread */
 	struct storvsp *storvsp[CONFIG_MAX_CONTROLLERS];
 	struct machine_net nets[CONFIG_MAX_NETS];				/* loop thread */
 	struct machine_disk disks[CONFIG_MAX_CONTROLLERS][CONFIG_MAX_LUNS];	/* loop thread */

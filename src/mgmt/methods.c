@@ -310,6 +310,7 @@ static void vm_info(struct mgmt_call *call, struct json_object *params, void *op
 	if (m->ic_vss)
 		json_object_array_add(devs, ic_device("vss", m->ic_vss));
 	mgmt_input_devices(m, devs);
+	mgmt_screen_devices(m, devs);
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
 		if (m->storvsp[i])
 			json_object_array_add(devs, scsi_device(m, i));
@@ -700,7 +701,7 @@ struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine)
 		return NULL;
 	}
 	if (mgmt_disk_methods_register(m, machine) < 0 || mgmt_net_methods_register(m, machine) < 0 ||
-	    mgmt_input_methods_register(m, machine) < 0 ||
+	    mgmt_input_methods_register(m, machine) < 0 || mgmt_screen_methods_register(m, machine) < 0 ||
 	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || !(mm->vss = mgmt_vss_methods_new(m, machine)) ||
 	    vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
 		mgmt_vss_methods_free(mm->vss);

@@ -56,6 +56,8 @@ int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine);
 int mgmt_net_methods_register(struct mgmt *m, struct machine *machine);
 /* input.send_keys and input.pointer: input_methods.c. */
 int mgmt_input_methods_register(struct mgmt *m, struct machine *machine);
+/* screen.screenshot and screen.info: screen_methods.c. */
+int mgmt_screen_methods_register(struct mgmt *m, struct machine *machine);
 /* guest.info, guest.ip and kvp.*: guest_methods.c. Its calls wait for the guest; free
  * answers those still waiting. */
 struct mgmt_guest;
@@ -71,5 +73,7 @@ struct machine_net;
 struct json_object *mgmt_net_json(const struct machine_net *n);
 /* The keyboard and mouse as vm.info shows them, appended to devs. */
 void mgmt_input_devices(struct machine *m, struct json_object *devs);
+/* The video device as vm.info shows it, appended to devs: screen_methods.c. */
+void mgmt_screen_devices(struct machine *m, struct json_object *devs);
 
 #endif

@@ -277,6 +277,21 @@ enum {
 #define FZ_SI_RAM		(2u << 20)
 #define FZ_SI_RING_PAGES	3
 #define SI_FUZZ_MAX		2048
+/* fuzz_synth_video: the synthetic video device on an opened channel, and a front end
+ * reading what it shows. */
+enum {
+	VID_OP_PACKET,		/* u16 type, u16 flags, u16 len (% VID_FUZZ_MAX - 16), bytes */
+	VID_OP_RING_CTL,		/* u8 field (ring << 2 | index), u32 value */
+	VID_OP_CONSUME,		/* the guest reads what the host sent */
+	VID_OP_LOOK,		/* a front end reads the mode, the pixels, the pointer, the dirty box */
+	VID_OP_LISTEN,		/* u8 on: a front end listens, or stops */
+	VID_OP_CLOSE,
+	VID_OP_OPEN,
+	VID_OP_COUNT
+};
+#define FZ_VID_RAM		(2u << 20)
+#define FZ_VID_RING_PAGES	8
+#define VID_FUZZ_MAX		8192
 
 #define FZ_IC_COUNT		3
 #define FZ_IC_RAM		(2u << 20)

@@ -1075,6 +1075,123 @@ static void seeds_synth_input(void)
 	emit("synth_input", "reconnect", &s);
 }
 
+/* ---- fuzz_synth_video ------------------------------------------------------------------------------ */
+
+/* A synthvid message as hyperv_drm sends it: both headers say header plus payload. */
+static void vid_msg(struct seed *s, uint32_t type, const void *body, uint16_t len)
+{
+	uint8_t b[256] = { 0 };
+	uint32_t pipe_type = 1, size = 8u + len;
+
+	memcpy(b, &pipe_type, 4);
+	memcpy(b + 4, &size, 4);
+	memcpy(b + 8, &type, 4);
+	memcpy(b + 12, &size, 4);
+	memcpy(b + 16, body, len);
+	u8(s, VID_OP_PACKET);
+	u16(s, VM_PKT_DATA_INBAND);
+	u16(s, 0);
+	u16(s, (uint16_t)(16 + len));
+	put(s, b, (uint16_t)(16 + len));
+}
+
+static void vid_vram(struct seed *s, uint64_t gpa)
+{
+	uint8_t b[17] = { 0 };
+
+	memcpy(b, &gpa, 8);
+	b[8] = 1;
+	memcpy(b + 9, &gpa, 8);
+	vid_msg(s, 3, b, sizeof(b));
+}
+
+static void vid_situation(struct seed *s, uint32_t w, uint32_t h, uint32_t pitch)
+{
+	uint8_t b[27] = { 0 };
+
+	b[8] = 1;	/* one output */
+	b[9] = 1;	/* active */
+	b[14] = 32;
+	memcpy(b + 15, &w, 4);
+	memcpy(b + 19, &h, 4);
+	memcpy(b + 23, &pitch, 4);
+	vid_msg(s, 5, b, sizeof(b));
+}
+
+static void vid_dirt(struct seed *s, int32_t x1, int32_t y1, int32_t x2, int32_t y2)
+{
+	uint8_t b[18] = { 0, 1 };
+	int32_t r[4] = { x1, y1, x2, y2 };
+
+	memcpy(b + 2, r, 16);
+	vid_msg(s, 10, b, sizeof(b));
+}
+
+static void seeds_synth_video(void)
+{
+	const uint32_t v35 = 0x00050003, v32 = 0x00020003, v40 = 0x00000004;
+	const uint8_t res_req = 64;
+	/* hyperv_hide_hw_ptr */
+	const uint8_t pos[10] = { 1, 0 };
+	const uint8_t shape[22] = { 0xff, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1 };
+	uint8_t part[18 + 32] = { 0, 1, 4, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0 };
+	struct seed s;
+
+	/* hyperv_drm 6.1's probe and a console: version, resolutions, VRAM, the pointer
+	 * hidden, a mode, damage; a front end looking and listening. */
+	s.n = 0;
+	u8(&s, VID_OP_LISTEN);
+	u8(&s, 1);
+	vid_msg(&s, 1, &v35, 4);
+	u8(&s, VID_OP_CONSUME);
+	vid_msg(&s, 13, &res_req, 1);
+	u8(&s, VID_OP_CONSUME);
+	vid_vram(&s, 0xc0000000ull);
+	u8(&s, VID_OP_CONSUME);
+	vid_msg(&s, 7, pos, sizeof(pos));
+	vid_msg(&s, 8, shape, sizeof(shape));
+	vid_situation(&s, 1024, 768, 4096);
+	vid_dirt(&s, 0, 0, 1024, 768);
+	vid_dirt(&s, 8, 16, 16, 32);
+	u8(&s, VID_OP_LOOK);
+	vid_situation(&s, 1920, 1080, 7680);
+	vid_dirt(&s, -4, -4, 5000, 5000);
+	u8(&s, VID_OP_CONSUME);
+	u8(&s, VID_OP_LOOK);
+	emit("synth_video", "linux", &s);
+
+	/* An older VMBus's 3.2, a refused 4.0 first; Windows' requests; VRAM moved, then
+	 * placed over RAM and outside the windows; a pointer in parts; reopened. */
+	s.n = 0;
+	vid_msg(&s, 1, &v40, 4);
+	vid_msg(&s, 1, &v32, 4);
+	vid_msg(&s, 11, NULL, 0);
+	vid_msg(&s, 15, NULL, 0);
+	vid_vram(&s, 0xc0000000ull);
+	vid_vram(&s, 0xd0000000ull);
+	vid_vram(&s, 0x100000ull);
+	vid_vram(&s, 0xfec00000ull);
+	vid_vram(&s, 0xc0000800ull);
+	vid_situation(&s, 2560, 1600, 10240);
+	vid_situation(&s, 4096, 4096, 16384);
+	memset(part + 18, 0x55, 16);
+	vid_msg(&s, 8, part, 18 + 16);
+	part[0] = 0xff;
+	vid_msg(&s, 8, part, 18 + 16);
+	u8(&s, VID_OP_LOOK);
+	u8(&s, VID_OP_CLOSE);
+	u8(&s, VID_OP_OPEN);
+	vid_msg(&s, 1, &v35, 4);
+	vid_vram(&s, 0x100000000ull);
+	vid_situation(&s, 640, 480, 2560);
+	u8(&s, VID_OP_RING_CTL);
+	u8(&s, 4);
+	u32(&s, 0x7fff);
+	vid_dirt(&s, 0, 0, 640, 480);
+	u8(&s, VID_OP_LOOK);
+	emit("synth_video", "hostile", &s);
+}
+
 /* ---- fuzz_hypercall ------------------------------------------------------------------------------ */
 
 static void hc_wrmsr(struct seed *s, uint8_t vp, uint32_t msr, uint64_t v)
@@ -1994,6 +2111,7 @@ int main(int argc, char **argv)
 	seeds_kvp();
 	seeds_vss();
 	seeds_synth_input();
+	seeds_synth_video();
 	seeds_vhdx();
 	seeds_vhd();
 	return 0;

@@ -438,6 +438,80 @@ START_TEST(regions_validation)
 }
 END_TEST
 
+/* ---- device memory ---------------------------------------------------------------------------- */
+
+/* What the core told the VM: the slot calls, in order. */
+static struct { unsigned slot; uint64_t gpa, size; } slots[8];
+static unsigned nslots;
+
+static int record_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host)
+{
+	(void)opaque;
+	(void)host;
+	if (nslots < 8) {
+		slots[nslots].slot = slot;
+		slots[nslots].gpa = gpa;
+		slots[nslots].size = size;
+		nslots++;
+	}
+	return 0;
+}
+
+
+START_TEST(devmem_core)
+{
+	struct gmem m;
+	struct gmem_region r[2] = { { 0, 1 << 20, NULL, 0 }, { 0x100000000ull, 1 << 20, NULL, 0 } };
+	static uint8_t ram[2][1 << 20];
+	struct gmem_devmem *a, *b, *more[GMEM_MAX_DEVMEM];
+	uint64_t gpa;
+
+	r[0].host = ram[0];
+	r[1].host = ram[1];
+	ck_assert_int_eq(gmem_init_regions(&m, r, 2), 0);
+	ck_assert_int_eq(gmem_devmem_new(&m, 0, &a), -EINVAL);
+	ck_assert_int_eq(gmem_devmem_new(&m, 4097, &a), -EINVAL);
+	ck_assert_int_eq(gmem_devmem_new(&m, 1 << 20, &a), 0);
+	ck_assert_int_eq(gmem_devmem_new(&m, 1 << 20, &b), 0);
+	ck_assert(!gmem_devmem_gpa(a, &gpa));
+	/* RAM, the other block, alignment, wrapping */
+	ck_assert_int_eq(gmem_devmem_map(a, 0), -EEXIST);
+	ck_assert_int_eq(gmem_devmem_map(a, 0xff000), -EEXIST);
+	ck_assert_int_eq(gmem_devmem_map(a, 0x100000000ull - 0x1000), -EEXIST);
+	ck_assert_int_eq(gmem_devmem_map(a, 0x200001), -EINVAL);
+	ck_assert_int_eq(gmem_devmem_map(a, 0xfffffffffff00000ull), -EINVAL);
+	ck_assert_int_eq(gmem_devmem_map(a, 0xc0000000ull), 0);
+	ck_assert_int_eq(gmem_devmem_map(b, 0xc0080000ull), -EEXIST);
+	ck_assert_int_eq(gmem_devmem_map(b, 0xc0100000ull), 0);
+	ck_assert(gmem_devmem_gpa(b, &gpa));
+	ck_assert_uint_eq(gpa, 0xc0100000ull);
+	/* not RAM */
+	ck_assert_ptr_null(gmem_ptr(&m, 0xc0000000ull, 1));
+	/* the handler learns of what is mapped when it comes */
+	nslots = 0;
+	ck_assert_int_eq(gmem_set_slot_fn(&m, record_slot, NULL), 0);
+	ck_assert_uint_eq(nslots, 2);
+	ck_assert_uint_eq(slots[0].slot, GMEM_MAX_REGIONS + 0);
+	ck_assert_uint_eq(slots[1].slot, GMEM_MAX_REGIONS + 1);
+	gmem_devmem_unmap(b);
+	ck_assert(!gmem_devmem_gpa(b, &gpa));
+	ck_assert_uint_eq(nslots, 3);
+	ck_assert_uint_eq(slots[2].size, 0);
+	nslots = 0;
+	ck_assert_int_eq(gmem_devmem_replay(&m), 0);
+	ck_assert_uint_eq(nslots, 1);
+	/* at most GMEM_MAX_DEVMEM */
+	for (unsigned i = 0; i < GMEM_MAX_DEVMEM - 2; i++)
+		ck_assert_int_eq(gmem_devmem_new(&m, 4096, &more[i]), 0);
+	ck_assert_int_eq(gmem_devmem_new(&m, 4096, &more[GMEM_MAX_DEVMEM - 2]), -ENOSPC);
+	for (unsigned i = 0; i < GMEM_MAX_DEVMEM - 2; i++)
+		gmem_devmem_free(more[i]);
+	gmem_devmem_free(a);
+	gmem_devmem_free(b);
+	gmem_destroy(&m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("memory");
@@ -463,6 +537,10 @@ int main(void)
 	tcase_add_test(tc, rw_across_hole_fails);
 	tcase_add_test(tc, discard_test_regions);
 	tcase_add_test(tc, regions_validation);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("devmem");
+	tcase_add_test(tc, devmem_core);
 	suite_add_tcase(s, tc);
 
 	return test_main(s);

@@ -3,7 +3,7 @@
 # came from the synthetic keyboard and mouse, the network adapters it sees with
 # their carrier (name:1 up, name:0 down) and the SCSI disks it sees (by unit serial),
 # until the host shuts it down. With rig.io=on it reads its first disk over and over
-# meanwhile.
+# meanwhile. Before that, a known picture on the synthetic video device's frame buffer.
 . /tests/lib.sh
 if [ "$(arg rig.io)" = on ]; then
 	( while :; do dd if=/dev/sda of=/dev/null bs=64k 2>/dev/null; done ) &
@@ -30,6 +30,33 @@ mouse_summary() {
 		$9 == 1 && $10 == 272 { if ($11) p++; else r++ }
 		END { printf "%d:%d:%d:%d", x, y, p, r }'
 }
+# The synthetic video device: hyperv_drm's card and the VRAM it placed (its region in
+# /proc/iomem is named after the device), then, with the console unbound from the frame
+# buffer, a known picture written to /dev/fb0: /tests/fb-WxH.raw for the mode WxH that
+# the driver set (fb-pattern=WxH rc=0).
+for i in $(seq 300); do
+	[ -e /dev/fb0 ] && break
+	sleep 0.1
+done
+vdev=$(ls /sys/bus/vmbus/drivers/hyperv_drm 2>/dev/null | grep -- '-' | head -n 1)
+echo "video-driver=hyperv_drm devices=$(ls /sys/bus/vmbus/drivers/hyperv_drm 2>/dev/null | grep -c -- '-')"
+echo "drm-cards=$(ls /sys/class/drm | grep -E '^card[0-9]+$' | tr '\n' ' ')"
+echo "video-vram=$([ -n "$vdev" ] && grep -F "$vdev" /proc/iomem | head -n 1 | sed 's/^ *\([0-9a-f]*-[0-9a-f]*\) .*/\1/')"
+dmesg | grep -iE 'hyperv_drm|hyperv-drm|fb0:' | sed 's/^/video-dmesg: /'
+if [ -e /dev/fb0 ]; then
+	fbsize=$(tr , x < /sys/class/graphics/fb0/virtual_size)
+	echo "fb-mode=$fbsize stride=$(cat /sys/class/graphics/fb0/stride)"
+	for v in /sys/class/vtconsole/vtcon*; do
+		grep -q 'frame buffer' "$v/name" && echo 0 > "$v/bind"
+	done
+	for v in /sys/class/vtconsole/vtcon*; do
+		echo "vtconsole=${v##*/} bind=$(cat "$v/bind") $(cat "$v/name")"
+	done
+	# In blocks of many rows: the fbdev emulation of Linux 6.1 takes a write() of exactly
+	# one whole row for an empty change and never flushes it to the device.
+	dd if="/tests/fb-$fbsize.raw" of=/dev/fb0 bs=64k 2>/dev/null
+	echo "fb-pattern=$fbsize rc=$?"
+fi
 mev=
 echo "RIG-READY"
 i=0

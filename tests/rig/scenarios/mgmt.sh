@@ -2,7 +2,9 @@
 # The management socket with Debian's guest: vm.info, pause and resume (the guest's
 # clock and output stop, then go on), keys typed into a shell on the guest's tty1 and
 # pointer moves and clicks read from its event device, disks added and removed while it runs,
-# events to a subscriber, 50 clients at once during disk I/O, a malformed message
+# events to a subscriber, the synthetic video device with the guest's hyperv_drm (its
+# VRAM, its mode, a known picture in screen.screenshot; a second boot with another mode
+# and a reset), 50 clients at once during disk I/O, a malformed message
 # on a connection that then goes on working, and a graceful shutdown; all of it
 # with the seccomp sandbox on.
 . "$(dirname "$0")/../lib.sh"
@@ -38,7 +40,8 @@ notify_pid=$!
 # hvkvm sends READY=1 as soon as the guest runs: the listener must be bound before.
 wait_for 60 "the sd_notify listener's socket" test -S "$img/notify"
 check "the sd_notify listener is bound before hvkvm starts" test -S "$img/notify"
-GUEST_TIMEOUT=600
+# (its screenshots, pixel checks and their waits take up to two minutes more)
+GUEST_TIMEOUT=720
 NOTIFY_SOCKET=$img/notify guest_start vm --cpus 2 --memory 1G --cmdline "console=ttyS0 rig.test=mgmt rig.io=on" \
 	--disk path="$img/base.img",serial=BASE --net tap=hvmgmt0 --api-socket "$sock"
 ready=no
@@ -98,6 +101,47 @@ ctl input.pointer buttons=none > /dev/null 2>&1; r3=$?
 check "input.pointer answers ($(tr -d '\n ' < "$OUT/pointer.json"))" sh -c "[ $r1 = 0 ] && [ $r2 = 0 ] && [ $r3 = 0 ]"
 wait_last_tick ' mouse=12345:23456:1:1 ' 60; r=$?
 check "input.pointer: the guest's event device has ABS_X 12345, ABS_Y 23456, one BTN_LEFT press and release: $(last_tick | sed 's/.*\(mouse=[^ ]*\).*/\1/')" [ $r = 0 ]
+
+# --- the synthetic video device with the guest's hyperv_drm ----------------------------------
+fbpattern=$(dirname "$HVKVM")/tests/fbpattern
+wait_serial vm '^fb-pattern=' 60
+grep -a -E '^(video-|drm-|fb-|vtconsole=)' "$OUT/vm.serial" | tr -d '\r' | sed 's/^/# /'
+check "the guest's hyperv_drm bound the synthetic video device" \
+	grep -aq '^video-driver=hyperv_drm devices=1' "$OUT/vm.serial"
+check "the guest has a DRM card for it" grep -aq '^drm-cards=card0 ' "$OUT/vm.serial"
+ctl screen.info > "$OUT/screen.json" 2>&1; r=$?
+check "screen.info answers ($(tr -d '\n ' < "$OUT/screen.json"))" [ $r = 0 ]
+check "screen.info: hyperv_drm connected with protocol 3.5 (Windows 10's)" \
+	[ "$(json "$OUT/screen.json" 'd["connected"], d["version"]')" = "(True, '3.5')" ]
+check "screen.info: the driver's default mode, 1024x768 of 32 bits, pitch 4096" \
+	[ "$(json "$OUT/screen.json" 'd["mode"]["width"], d["mode"]["height"], d["mode"]["pitch"], d["mode"]["depth"]')" = "(1024, 768, 4096, 32)" ]
+# The guest's /proc/iomem names the region it took for the VRAM after the device.
+vram=$(json "$OUT/screen.json" 'd["vram_gpa"]')
+vram_size=$(json "$OUT/screen.json" 'd["vram_size"]')
+guest_vram=$(val vm video-vram)
+vram_placed() {
+	local s=$((16#${guest_vram%-*})) e=$((16#${guest_vram#*-}))
+	[ -n "$vram" ] && [ "$vram" != None ] && [ $((vram)) = "$s" ] && [ $((e - s + 1)) = "$vram_size" ] &&
+		[ "$s" -ge $((0xc0000000)) ] && [ $((e + 1)) -le $((0xfec00000)) ]
+}
+check "screen.info: VRAM ($vram_size bytes) at $vram, where hyperv_drm placed it ($guest_vram in the guest's /proc/iomem), inside the low MMIO window of hvkvm's ACPI (0xc0000000-0xfebfffff)" \
+	vram_placed
+# shot NAME W H: a screenshot to $OUT/NAME.png equals the known picture of W x H; it
+# may take the guest's driver a moment to flush what it drew: up to 60 s.
+shot() {
+	local end=$(( $(date +%s) + 60 ))
+	while :; do
+		ctl screen.screenshot path="$OUT/$1.png" > "$OUT/$1.json" 2>&1 &&
+			"$fbpattern" check "$2" "$3" "$OUT/$1.png" > "$OUT/$1.txt" 2>&1 && return 0
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 1
+	done
+}
+shot shot1 1024 768; r=$?
+check "screen.screenshot: the picture the guest wrote to /dev/fb0, pixel for pixel ($(cat "$OUT/shot1.txt" "$OUT/shot1.json" | tr -d '\n' | cut -c1-200))" [ $r = 0 ]
+ctl screen.info > "$OUT/screen2.json" 2>&1
+check "screen.info: the guest's dirty rectangles arrived ($(json "$OUT/screen2.json" 'd["updates"]') updates, $(json "$OUT/screen2.json" 'd["malformed"]') malformed)" \
+	[ "$(json "$OUT/screen2.json" 'd["updates"] > 0 and d["malformed"] == 0')" = True ]
 
 # --- 50 clients at once while the guest reads its disk --------------------------------------
 for i in $(seq 1 50); do
@@ -236,6 +280,38 @@ check "events: running again" [ "$(ev running)" -ge 1 ]
 check "events: shutting-down" [ "$(ev shutting-down)" -ge 1 ]
 check "events: stopped" [ "$(ev stopped)" -ge 1 ]
 [ $failures -gt 0 ] && { echo "---- events ----"; cat "$OUT/events.txt" "$OUT/events.err"; }
+
+# --- the video device again: a mode the guest asks for, and a reset ---------------------------
+# A second boot with video=1280x720 on the kernel command line (hyperv_drm's fbdev takes
+# it), then vm.reset: hyperv_drm negotiates again, sets the mode again and draws again.
+GUEST_TIMEOUT=600
+guest_start vm2 --cpus 1 --memory 512M --cmdline "console=ttyS0 rig.test=mgmt video=1280x720" --api-socket "$sock"
+booted=no
+wait_serial vm2 '^fb-pattern=' 300 && booted=yes
+grep -a -E '^(video-|drm-|fb-)' "$OUT/vm2.serial" | tr -d '\r' | sed 's/^/# /'
+check "video=1280x720: the guest drew its picture (fb-pattern=$(val vm2 fb-pattern))" \
+	sh -c "[ $booted = yes ] && grep -aq '^fb-pattern=1280x720 rc=0' '$OUT/vm2.serial'"
+ctl screen.info > "$OUT/screen3.json" 2>&1
+check "video=1280x720: screen.info follows, 1280x720, pitch 5120 ($(tr -d '\n ' < "$OUT/screen3.json" | cut -c1-200))" \
+	[ "$(json "$OUT/screen3.json" 'd["connected"], d["mode"]["width"], d["mode"]["height"], d["mode"]["pitch"]')" = "(True, 1280, 720, 5120)" ]
+shot shot2 1280 720; r=$?
+check "video=1280x720: screen.screenshot is the guest's picture ($(cat "$OUT/shot2.txt" "$OUT/shot2.json" | tr -d '\n' | cut -c1-200))" [ $r = 0 ]
+ctl vm.reset > "$OUT/reset.json" 2>&1; r=$?
+check "vm.reset answers" [ $r = 0 ]
+rebooted=no
+redrawn() { [ "$(count vm2 '^fb-pattern=1280x720 rc=0')" -ge 2 ]; }
+wait_for 300 "the guest to boot again and draw" redrawn && rebooted=yes
+check "after vm.reset the guest booted again and drew its picture" [ $rebooted = yes ]
+connects=$(grep -c 'synthetic video: guest driver connected' "$OUT/vm2.err")
+check "after vm.reset hyperv_drm negotiated the protocol again ($connects times in hvkvm's log)" [ "$connects" = 2 ]
+ctl screen.info > "$OUT/screen4.json" 2>&1
+check "after vm.reset screen.info: connected, 3.5, 1280x720" \
+	[ "$(json "$OUT/screen4.json" 'd["connected"], d["version"], d["mode"]["width"], d["mode"]["height"]')" = "(True, '3.5', 1280, 720)" ]
+shot shot3 1280 720; r=$?
+check "after vm.reset screen.screenshot is the guest's picture ($(cat "$OUT/shot3.txt" "$OUT/shot3.json" | tr -d '\n' | cut -c1-200))" [ $r = 0 ]
+ctl vm.shutdown timeout_s=120 > /dev/null 2>&1
+guest_wait vm2
+check "the second guest's hvkvm exited 0" [ "$rc" = 0 ]
 
 rm -rf "$img"
 finish
