@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +109,7 @@ const char *vnc_addr_parse(const char *s, struct vnc_addr *a)
 	if (!strncmp(s, "unix:", 5)) {
 		s += 5;
 		if (!*s)
-			return "unix: needs a path";
+			return "unix:PATH, a path after unix:";
 		if (strlen(s) > VNC_UNIX_PATH_MAX)
 			return "a Unix socket's path of at most 107 characters";
 		a->is_unix = true;
@@ -139,7 +140,7 @@ const char *vnc_addr_parse(const char *s, struct vnc_addr *a)
 	if (*end || errno)
 		return addr_rule;
 	if (port < 100)
-		return "a port number, not a display number: PORT 1024-65535 (display :1 is port 5901)";
+		return "PORT 1024-65535, a port and not a display number (QEMU's :1 is :5901)";
 	if (port < 1024 || port > 65535)
 		return addr_rule;
 	a->port = (uint16_t)port;
@@ -623,7 +624,13 @@ static void accept_client(struct vnc *v)
 static void *display_thread(void *opaque)
 {
 	struct vnc *v = opaque;
+	sigset_t pipe;
 
+	/* libvncserver writes with write(): a viewer that went away is EPIPE here, never a
+	 * SIGPIPE that would end the process if nobody ignored it. */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	thread_started(THREAD_DISPLAY);
 	for (;;) {
 		struct pollfd pfd[2 + VNC_MAX_CLIENTS];

@@ -212,7 +212,10 @@ int config_finish(struct vm_config *cfg, char *err, size_t errlen)
 	const char *rule = config_rule_vnc(cfg);
 
 	if (rule) {
-		snprintf(err, errlen, "%s", rule);
+		if (cfg->vnc)
+			snprintf(err, errlen, "--vnc %s: %s", cfg->vnc, rule);
+		else
+			snprintf(err, errlen, "%s", rule);
 		return -1;
 	}
 	if (!cfg->cmdline && !(cfg->cmdline = strdup("console=ttyS0")))

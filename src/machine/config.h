@@ -189,7 +189,8 @@ enum disk_format config_disk_format(const char *s);
 const char *config_disk_format_name(enum disk_format f);
 const char *config_rule_disk_controller(int64_t controller);
 const char *config_rule_disk_lun(int64_t lun);
-/* --vnc's address and password together (config_finish): NULL, or the rule. */
+/* --vnc's address and password together (config_finish): NULL, or the rule; a rule
+ * about the address is to be prefixed with it. */
 const char *config_rule_vnc(const struct vm_config *cfg);
 /* The characters of names and ids (--name, a NIC's id): letters, digits, '.', '_', '-'. */
 bool config_name_chars(const char *s);

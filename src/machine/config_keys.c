@@ -511,9 +511,9 @@ const char *config_rule_vnc(const struct vm_config *cfg)
 	if (!cfg->vnc)
 		return NULL;
 	if (cfg->vnc_addr.is_unix && cfg->vnc_password_file)
-		return "--vnc-password-file: not for a Unix socket (its mode 0600 guards it)";
+		return "VNC authentication is for TCP: a Unix socket's mode 0600 guards it";
 	if (!cfg->vnc_addr.loopback && !cfg->vnc_password_file)
-		return "--vnc on an address other hosts can reach needs --vnc-password-file";
+		return "an address other hosts can reach needs --vnc-password-file";
 	return NULL;
 }
 
