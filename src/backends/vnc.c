@@ -758,6 +758,7 @@ struct vnc *vnc_new(struct loop *loop, struct synth_video *video, struct input *
 		goto fail;
 	}
 	v->thread_started = true;
+	pthread_setname_np(v->thread, "hvkvm-vnc");	/* named from here: it may not open /proc */
 	log_info("VNC: listening on %s%s", v->address, v->passwords[0] ? " (password)" : "");
 	return v;
 fail:

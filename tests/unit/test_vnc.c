@@ -7,9 +7,13 @@
  * copied while no viewer looks. The display thread runs confined by the sandbox.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -45,6 +49,7 @@
 #define H		48
 
 static char dir[64], sock_path[128], pw_path[128];
+static uint16_t tcp_port;	/* non-zero: the server and the viewer use TCP on 127.0.0.1 */
 static struct vg g;
 static struct vg_chan kch, mch, vch;
 static struct machine machine;
@@ -278,14 +283,33 @@ static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t
 static int viewer_socket(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(tcp_port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct timeval tv = { .tv_sec = 10 };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = socket(tcp_port ? AF_INET : AF_UNIX, SOCK_STREAM, 0);
 
 	ck_assert_int_ge(fd, 0);
 	strcpy(sa.sun_path, sock_path);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if (tcp_port)
+		ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	else
+		ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return fd;
+}
+
+/* A port nobody listens on now: the kernel's pick for an ephemeral bind. */
+static uint16_t free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	close(fd);
+	ck_assert_uint_ge(ntohs(sin.sin_port), 1024);
+	return ntohs(sin.sin_port);
 }
 
 /* RFB 3.8 up to ServerInit; the size it gives. */
@@ -456,7 +480,10 @@ static void start_vnc(const char *password)
 	struct call c = { .what = C_VNC_NEW, .cfg = &vc };
 	char addr[160];
 
-	snprintf(addr, sizeof(addr), "unix:%s", sock_path);
+	if (tcp_port)
+		snprintf(addr, sizeof(addr), ":%u", tcp_port);
+	else
+		snprintf(addr, sizeof(addr), "unix:%s", sock_path);
 	ck_assert_ptr_null(vnc_addr_parse(addr, &vc.addr));
 	if (password) {
 		FILE *f = fopen(pw_path, "w");
@@ -490,6 +517,7 @@ static void setup(void)
 	machine.video = synth_video_new(g.bus, machine.vram);
 	ck_assert_ptr_nonnull(machine.video);
 	vnc = NULL;
+	tcp_port = 0;
 	/* The display thread confines itself as in hvkvm. */
 	if (sandbox_available())
 		ck_assert_int_eq(sandbox_enable(), 0);
@@ -526,6 +554,37 @@ static void teardown(void)
 	rmdir(dir);
 }
 
+/* The display thread's seccomp mode (2: a filter), found by its name. */
+static int display_seccomp(void)
+{
+	char buf[4096], p[300];
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int mode = -1;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) && mode < 0) {
+		FILE *f;
+		size_t n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/proc/self/task/%s/status", e->d_name);
+		if (!(f = fopen(p, "r")))
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if (strstr(buf, "Name:\thvkvm-vnc\n")) {
+			const char *s = strstr(buf, "\nSeccomp:\t");
+
+			mode = s ? atoi(s + 10) : 0;
+		}
+	}
+	closedir(d);
+	return mode;
+}
+
 /* ---- the tests ------------------------------------------------------------------------------- */
 
 /* The screen: ServerInit has the guest's mode, a full update its pixels, a rectangle
@@ -538,6 +597,8 @@ START_TEST(screen)
 	int fd;
 
 	start_vnc(NULL);
+	if (sandbox_available())
+		ck_assert_int_eq(display_seccomp(), 2);
 	ck_assert_int_eq(stat(sock_path, &st), 0);
 	ck_assert(S_ISSOCK(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
@@ -707,6 +768,29 @@ START_TEST(password)
 }
 END_TEST
 
+/* TCP on loopback, with a password, as --vnc :PORT --vnc-password-file sets it up:
+ * the screen and a key. */
+START_TEST(tcp_loopback)
+{
+	static uint8_t shot[W * H * 4];
+	uint16_t w, h, nw, nh;
+	int fd;
+
+	tcp_port = free_port();
+	start_vnc("longer-than-8");	/* VNC authentication uses the first 8 */
+	fd = viewer_open("longer-t", &w, &h);
+	ck_assert_uint_eq(w, W);
+	ck_assert_uint_eq(h, H);
+	update_request(fd, false, 0, 0, W, H);
+	ck_assert_uint_eq(read_update(fd, shot, W, H, &nw, &nh), W * H);
+	assert_same(shot, W, H);
+	key_event(fd, true, 0xff0d);	/* Return */
+	kbd_event(0x1c, 0);
+	close(fd);
+	kbd_event(0x1c, SYNTH_KBD_IS_BREAK);
+}
+END_TEST
+
 /* The address syntax --vnc and the config's "vnc" share. */
 START_TEST(addresses)
 {
@@ -759,6 +843,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, keys);
 	tcase_add_test(tc, pointer);
 	tcase_add_test(tc, password);
+	tcase_add_test(tc, tcp_loopback);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("syntax");
 	tcase_add_test(tc, addresses);
