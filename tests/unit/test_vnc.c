@@ -598,7 +598,7 @@ START_TEST(screen)
 
 	start_vnc(NULL);
 	if (sandbox_available())
-		ck_assert_int_eq(display_seccomp(), 2);
+		ck_assert(WAIT_UNTIL(display_seccomp() == 2, VG_TMO));	/* once it started */
 	ck_assert_int_eq(stat(sock_path, &st), 0);
 	ck_assert(S_ISSOCK(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
