@@ -19,12 +19,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include <rfb/rfbproto.h>
 
 #include "guid.h"
 #include "input.h"
 #include "loop.h"
 #include "machine.h"
+#include "methods.h"
 #include "sandbox.h"
 #include "synth_kbd.h"
 #include "synth_mouse.h"
@@ -59,7 +62,7 @@ static uint8_t *vram;		/* the screen's first pixel, as the guest writes it */
 
 /* ---- calls on the loop thread -------------------------------------------------------- */
 
-enum { C_PIXELS, C_VNC_NEW, C_STATUS, C_KSTATUS, C_MSTATUS };
+enum { C_PIXELS, C_VNC_NEW, C_STATUS, C_KSTATUS, C_MSTATUS, C_INFO };
 
 struct call {
 	int what;
@@ -70,6 +73,7 @@ struct call {
 	struct vnc_status st;
 	struct synth_kbd_status ks;
 	struct synth_mouse_status ms;
+	char info[512];
 };
 
 static void do_call(void *opaque)
@@ -82,6 +86,15 @@ static void do_call(void *opaque)
 	case C_STATUS: vnc_get_status(vnc, &c->st); break;
 	case C_KSTATUS: synth_kbd_get_status(machine.kbd, &c->ks); break;
 	case C_MSTATUS: synth_mouse_get_status(machine.mouse, &c->ms); break;
+	case C_INFO: {
+		struct json_object *o;
+
+		machine.vnc = vnc;
+		o = mgmt_screen_vnc(&machine);
+		snprintf(c->info, sizeof(c->info), "%s", o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
+		json_object_put(o);
+		break;
+	}
 	}
 }
 
@@ -618,6 +631,16 @@ START_TEST(screen)
 	for (uint32_t y = 4; y < 20; y++)
 		for (uint32_t x = 8; x < 24; x++)
 			ck_assert(!memcmp(shot + ((size_t)y * W + x) * 4, vram + ((size_t)y * W + x) * 4, 3));
+	/* vm.info's "vnc" */
+	{
+		struct call c = { .what = C_INFO };
+		char want[200];
+
+		vg_call(&g, do_call, &c);
+		snprintf(want, sizeof(want), "\"address\": \"unix:%s\", \"clients\": 1, \"connections\": 1,",
+			 sock_path);
+		ck_assert_msg(strstr(c.info, want), "%s", c.info);
+	}
 	close(fd);
 	ck_assert(WAIT_UNTIL(vstatus().clients == 0, VG_TMO));
 	ck_assert_uint_eq(vstatus().connections, 1);
