@@ -43,6 +43,18 @@ expect 2 '^hvkvm: --cpus needs an argument' --kernel "$kernel" --cpus
 expect 2 '^hvkvm: --log-level loud: expected error, warn, info or debug' --kernel "$kernel" --log-level loud
 expect 2 '^hvkvm: --api-socket needs an argument: PATH$' --kernel "$kernel" --api-socket
 expect 2 '^hvkvm: --api-socket: empty path$' --kernel "$kernel" --api-socket=
+expect 2 "^hvkvm: --vnc :1: expected PORT 1024-65535, a port and not a display number \\(QEMU's :1 is :5901\\)\$" --kernel "$kernel" --vnc :1
+expect 2 '^hvkvm: --vnc 5901: expected unix:PATH, HOST:PORT or :PORT' --kernel "$kernel" --vnc 5901
+expect 2 '^hvkvm: --vnc host.example:5901: expected unix:PATH, HOST:PORT or :PORT' --kernel "$kernel" --vnc host.example:5901
+expect 2 '^hvkvm: --vnc :70000: expected unix:PATH' --kernel "$kernel" --vnc :70000
+expect 2 '^hvkvm: --vnc unix:: expected unix:PATH, a path after unix:$' --kernel "$kernel" --vnc unix:
+expect 2 '^hvkvm: --vnc needs an argument' --kernel "$kernel" --vnc
+expect 2 '^hvkvm: --vnc 0.0.0.0:5901: an address other hosts can reach needs --vnc-password-file$' --kernel "$kernel" --vnc 0.0.0.0:5901
+expect 2 '^hvkvm: --vnc \[::\]:5901: an address other hosts can reach needs --vnc-password-file$' --kernel "$kernel" --vnc '[::]:5901'
+expect 2 '^hvkvm: --vnc unix:/tmp/x.vnc: VNC authentication is for TCP' --kernel "$kernel" --vnc unix:/tmp/x.vnc --vnc-password-file "$kernel"
+expect 2 '^hvkvm: --vnc-password-file needs --vnc HOST:PORT$' --kernel "$kernel" --vnc-password-file "$kernel"
+expect 2 '^hvkvm: --vnc-password-file: empty path$' --kernel "$kernel" --vnc :5901 --vnc-password-file=
+expect 0 EMPTY --kernel "$kernel" --vnc 0.0.0.0:5901 --vnc-password-file "$kernel" --print-config
 expect 2 '^hvkvm ctl: a METHOD is required' ctl --socket /nonexistent.sock
 expect 2 '^hvkvm ctl: --socket PATH is required' ctl vm.info
 expect 2 "^hvkvm ctl: 'x': expected key=value" ctl --socket /nonexistent.sock vm.info x
@@ -66,6 +78,10 @@ echo '{"kernel": "'"$kernel"'", "nets": [{"tap": "tap0", "mac": "00:00:00:00:00:
 expect 2 "^hvkvm: $conf: nets\[0\]\.mac: the all-zero address" --config "$conf" --print-config
 printf '{\n  "cpus": 2,\n  "memory": "1G",\n}\n' > "$conf"
 expect 2 "^hvkvm: $conf:4:1: JSON syntax error: unexpected character\$" --config "$conf"
+echo '{"kernel": "'"$kernel"'", "vnc": 5901}' > "$conf"
+expect 2 "^hvkvm: $conf: vnc: expected unix:PATH or \\[HOST\\]:PORT, got 5901\$" --config "$conf"
+echo '{"kernel": "'"$kernel"'", "vnc": "192.168.1.5:5901"}' > "$conf"
+expect 2 "^hvkvm: --vnc 192.168.1.5:5901: an address other hosts can reach needs --vnc-password-file\$" --config "$conf"
 echo '["not", "an", "object"]' > "$conf"
 expect 2 "^hvkvm: $conf: expected a JSON object at the top level" --config "$conf"
 echo '{"cpus": 2}' > "$conf"

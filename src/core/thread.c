@@ -22,6 +22,7 @@ const char *thread_kind_name(enum thread_kind kind)
 	case THREAD_LOOP: return "event-loop";
 	case THREAD_VCPU: return "vCPU";
 	case THREAD_IO: return "I/O";
+	case THREAD_DISPLAY: return "display";
 	case THREAD_KINDS: break;
 	}
 	return "?";

@@ -11,6 +11,7 @@ enum thread_kind {
 	THREAD_LOOP,	/* the event loop: devices, timers, the management socket */
 	THREAD_VCPU,	/* one per vCPU: KVM_RUN and synchronous exits */
 	THREAD_IO,	/* disk I/O workers (without io_uring) */
+	THREAD_DISPLAY,	/* the VNC server: its viewers' sockets */
 	THREAD_KINDS,
 };
 

@@ -56,6 +56,8 @@ void config_free(struct vm_config *cfg)
 	free(cfg->cmdline);
 	free(cfg->serial_path);
 	free(cfg->api_socket);
+	free(cfg->vnc);
+	free(cfg->vnc_password_file);
 	for (unsigned i = 0; i < cfg->ndisks; i++)
 		config_disk_free(&cfg->disks[i]);
 	free(cfg->disks);
@@ -207,6 +209,15 @@ static bool net_id_taken(const struct vm_config *cfg, const char *id)
 
 int config_finish(struct vm_config *cfg, char *err, size_t errlen)
 {
+	const char *rule = config_rule_vnc(cfg);
+
+	if (rule) {
+		if (cfg->vnc)
+			snprintf(err, errlen, "--vnc %s: %s", cfg->vnc, rule);
+		else
+			snprintf(err, errlen, "%s", rule);
+		return -1;
+	}
 	if (!cfg->cmdline && !(cfg->cmdline = strdup("console=ttyS0")))
 		goto nomem;
 	/* A NIC without an id is "net<its position>", or the next number nobody took. */

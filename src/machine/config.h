@@ -20,6 +20,7 @@
 #include "netvsp.h"
 #include "scsi_disk.h"
 #include "storvsp.h"
+#include "vnc.h"
 
 #define CONFIG_DEFAULT_MEMORY	(512ull << 20)
 #define CONFIG_MIN_MEMORY	(32ull << 20)
@@ -94,6 +95,9 @@ struct vm_config {
 	bool stats;			/* print counters at exit */
 	char *api_socket;		/* NULL: no management socket */
 	bool seccomp;			/* default true */
+	char *vnc;			/* as given; NULL: no VNC server */
+	struct vnc_addr vnc_addr;	/* vnc, parsed */
+	char *vnc_password_file;	/* NULL: no password */
 	struct disk_config *disks;
 	unsigned ndisks;
 	struct net_config *nets;
@@ -185,6 +189,9 @@ enum disk_format config_disk_format(const char *s);
 const char *config_disk_format_name(enum disk_format f);
 const char *config_rule_disk_controller(int64_t controller);
 const char *config_rule_disk_lun(int64_t lun);
+/* --vnc's address and password together (config_finish): NULL, or the rule; a rule
+ * about the address is to be prefixed with it. */
+const char *config_rule_vnc(const struct vm_config *cfg);
 /* The characters of names and ids (--name, a NIC's id): letters, digits, '.', '_', '-'. */
 bool config_name_chars(const char *s);
 

@@ -468,6 +468,8 @@ int config_print_json(const struct vm_config *cfg, FILE *out)
 	add(root, "stats", json_object_new_boolean(cfg->stats));
 	add(root, "seccomp", json_object_new_boolean(cfg->seccomp));
 	add_str(root, "api-socket", cfg->api_socket);
+	add_str(root, "vnc", cfg->vnc);
+	add_str(root, "vnc-password-file", cfg->vnc_password_file);
 	add(root, "disks", disks = json_object_new_array());
 	for (unsigned i = 0; i < cfg->ndisks && disks; i++)
 		json_object_array_add(disks, disk_json(&cfg->disks[i]));

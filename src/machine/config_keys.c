@@ -470,6 +470,53 @@ static int set_api_socket(struct config_err *e, const struct config_val *v, void
 	return store_string(e, &((struct vm_config *)obj)->api_socket, s);
 }
 
+static int set_vnc(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct vm_config *cfg = obj;
+	struct vnc_addr a;
+	const char *s, *rule;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	rule = vnc_addr_parse(s, &a);
+	if (rule)
+		return fail(e, "expected %s", rule);
+	if (store_string(e, &cfg->vnc, s) < 0)
+		return -1;
+	cfg->vnc_addr = a;
+	return 0;
+}
+
+static int set_vnc_password_file(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (!*s)
+		return fail_plain(e, "empty path");
+	return set_string(e, v, CONFIG_PATH_MAX, &((struct vm_config *)obj)->vnc_password_file);
+}
+
+/*
+ * VNC authentication is the only one RFB viewers share, and it is weak (an 8-character
+ * DES challenge, nothing encrypted): a server that anyone on the network can reach and
+ * type into the guest's console needs at least that; a Unix socket needs a password
+ * no more than the management socket does, and cannot use one.
+ */
+const char *config_rule_vnc(const struct vm_config *cfg)
+{
+	if (cfg->vnc_password_file && !cfg->vnc)
+		return "--vnc-password-file needs --vnc HOST:PORT";
+	if (!cfg->vnc)
+		return NULL;
+	if (cfg->vnc_addr.is_unix && cfg->vnc_password_file)
+		return "VNC authentication is for TCP: a Unix socket's mode 0600 guards it";
+	if (!cfg->vnc_addr.loopback && !cfg->vnc_password_file)
+		return "an address other hosts can reach needs --vnc-password-file";
+	return NULL;
+}
+
 /* ---- a disk's keys --------------------------------------------------------------- */
 
 static int set_disk_path(struct config_err *e, const struct config_val *v, void *obj)
@@ -584,6 +631,8 @@ static const struct config_key vm_keys[] = {
 	{ "stats", "true or false", set_stats },
 	{ "seccomp", "true or false", set_seccomp },
 	{ "api-socket", "a path", set_api_socket },
+	{ "vnc", "unix:PATH or [HOST]:PORT", set_vnc },
+	{ "vnc-password-file", "a path", set_vnc_password_file },
 	{ "disks", "an array of disk objects", NULL },
 	{ "nets", "an array of network adapter objects", NULL },
 	{ "kvp", "an object of string values: keys the guest finds in KVP pool 0", NULL },

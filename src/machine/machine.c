@@ -12,6 +12,7 @@
 #include "synth_kbd.h"
 #include "synth_mouse.h"
 #include "synth_video.h"
+#include "vnc.h"
 #include "log.h"
 #include "vm.h"
 #include "vmbus.h"
@@ -394,6 +395,27 @@ static int machine_load_guest(struct vm *vm, struct vcpu_boot_state *st, char *e
 
 _Static_assert(CONFIG_MAX_CPUS <= VM_MAX_CPUS, "--cpus allows more vCPUs than a VM has");
 
+/* Last of all: viewers can connect as soon as it listens. */
+static int machine_start_vnc(struct machine *m)
+{
+	const struct vm_config *cfg = m->cfg;
+	struct vnc_config vc = {
+		.addr = cfg->vnc_addr,
+		.password_file = cfg->vnc_password_file,
+		.name = cfg->name,
+	};
+	char err[512];
+
+	if (!m->video)
+		return VM_EXIT_ERROR;
+	m->vnc = vnc_new(m->vm->loop, m->video, m->input, &vc, err, sizeof(err));
+	if (!m->vnc) {
+		log_error("--vnc %s: %s", cfg->vnc, err);
+		return VM_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int machine_create(struct machine *m, const struct vm_config *cfg)
 {
 	const struct vm_params params = {
@@ -416,6 +438,10 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 	}
 	if (code == 0 && (cfg->ndisks || cfg->nnets) && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
 		log_error("%s needs VMBus, which needs --hv synic", cfg->ndisks ? "--disk" : "--net");
+		code = VM_EXIT_USAGE;
+	}
+	if (code == 0 && cfg->vnc && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
+		log_error("--vnc needs the synthetic video device on VMBus, which needs --hv synic");
 		code = VM_EXIT_USAGE;
 	}
 	if (code || !cfg->hv.mask)
@@ -447,6 +473,8 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
 		}
 	}
+	if (code == 0 && cfg->vnc)
+		code = machine_start_vnc(m);
 	return code;
 }
 
@@ -465,6 +493,8 @@ void machine_destroy(struct machine *m)
 {
 	if (m->vm)
 		vm_stop(m->vm);
+	/* The display's front end reads the video device and types into the input. */
+	vnc_free(m->vnc);
 	/* Devices close their channels through the bus: the bus goes first. */
 	vmbus_free(m->vmbus);
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++) {

@@ -26,6 +26,7 @@ struct synth_mouse;
 struct input;
 struct gmem_devmem;
 struct synth_video;
+struct vnc;
 
 /* A disk on a SCSI controller, as the guest was given it. */
 struct machine_disk {
@@ -65,6 +66,7 @@ struct machine {
 	 * MMIO window; front ends read the screen through synth_video.h. */
 	struct gmem_devmem *vram;
 	struct synth_video *video;	/* NULL without VMBus; loop thread */
+	struct vnc *vnc;		/* --vnc; NULL without; loop thread */
 	struct storvsp *storvsp[CONFIG_MAX_CONTROLLERS];
 	struct machine_net nets[CONFIG_MAX_NETS];				/* loop thread */
 	struct machine_disk disks[CONFIG_MAX_CONTROLLERS][CONFIG_MAX_LUNS];	/* loop thread */

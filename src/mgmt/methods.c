@@ -292,6 +292,7 @@ static void vm_info(struct mgmt_call *call, struct json_object *params, void *op
 	add(r, "vcpus", json_object_new_int((int)vm_vcpu_count(vm)));
 	add(r, "memory_bytes", u64(vm_memory_size(vm)));
 	add(r, "hyperv", hyperv_info(m));
+	add(r, "vnc", mgmt_screen_vnc(m));
 	devs = json_object_new_array();
 	if (m->pc.uart)
 		json_object_array_add(devs, pc_device("serial", "com1", PC_COM1_PORT, PC_COM1_IRQ));

@@ -75,5 +75,7 @@ struct json_object *mgmt_net_json(const struct machine_net *n);
 void mgmt_input_devices(struct machine *m, struct json_object *devs);
 /* The video device as vm.info shows it, appended to devs: screen_methods.c. */
 void mgmt_screen_devices(struct machine *m, struct json_object *devs);
+/* vm.info's "vnc": the VNC server's address and viewers, or null without --vnc. */
+struct json_object *mgmt_screen_vnc(struct machine *m);
 
 #endif

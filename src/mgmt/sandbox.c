@@ -18,6 +18,15 @@
 /* What the calling thread was confined as, for the SIGSYS message. */
 static __thread int current_kind = -1;
 
+/* The VNC server's thread (src/backends/vnc.c): it accepts viewers on a socket the
+ * main thread opened and speaks RFB on them through libvncserver, which waits with
+ * select() and sets each socket non-blocking and, for TCP, TCP_NODELAY. */
+static const char *const display_calls[] = {
+	"accept4", "accept", "recvfrom", "sendto", "select", "pselect6", "fcntl",
+	"getpeername", "setsockopt", "shutdown",
+	NULL,
+};
+
 /* Every kind: memory, futexes, signals, clocks, I/O on descriptors it was given. */
 static const char *const common_calls[] = {
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
@@ -80,8 +89,10 @@ static int add_rules(scmp_filter_ctx ctx, enum thread_kind kind, char *err, size
 	/* signals only to threads of this process (vCPU kicks) */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
-	if (r == 0 && kind != THREAD_VCPU)
+	if (r == 0 && kind != THREAD_VCPU && kind != THREAD_DISPLAY)
 		r = add_list(ctx, io_calls, err, errlen);
+	if (r == 0 && kind == THREAD_DISPLAY)
+		r = add_list(ctx, display_calls, err, errlen);
 	if (r == 0 && kind == THREAD_LOOP) {
 		r = add_list(ctx, loop_calls, err, errlen);
 		/* threads, never processes; clone3 hides its flags in memory: glibc falls

@@ -6,6 +6,7 @@
 #include "mgmt.h"
 #include "synth_video.h"
 #include "synthvid_proto.h"
+#include "vnc.h"
 #include "loop.h"
 
 #include <errno.h>
@@ -294,6 +295,25 @@ void mgmt_screen_devices(struct machine *m, struct json_object *devs)
 	json_object_object_add(d, "height", json_object_new_int(mode.active ? (int)mode.height : 0));
 	json_object_object_add(d, "malformed", json_object_new_int64((int64_t)st.bad));
 	json_object_array_add(devs, d);
+}
+
+struct json_object *mgmt_screen_vnc(struct machine *m)
+{
+	struct vnc_status st;
+	struct json_object *o;
+
+	if (!m->vnc)
+		return NULL;
+	vnc_get_status(m->vnc, &st);
+	o = json_object_new_object();
+	json_object_object_add(o, "address", json_object_new_string(st.address));
+	json_object_object_add(o, "clients", json_object_new_int((int)st.clients));
+	json_object_object_add(o, "connections", json_object_new_int64((int64_t)st.connections));
+	json_object_object_add(o, "rects_copied", json_object_new_int64((int64_t)st.rects_copied));
+	json_object_object_add(o, "bytes_copied", json_object_new_int64((int64_t)st.bytes_copied));
+	json_object_object_add(o, "input_events", json_object_new_int64((int64_t)st.input_events));
+	json_object_object_add(o, "input_dropped", json_object_new_int64((int64_t)st.input_dropped));
+	return o;
 }
 
 int mgmt_screen_methods_register(struct mgmt *m, struct machine *machine)

@@ -162,6 +162,8 @@ static const struct cli_option options[] = {
 	{ "no-reboot", 0, NULL, "exit with status 3 when the guest reboots instead of restarting it", opt_setting },
 	{ "shutdown-timeout", 0, "SEC", "on SIGTERM/SIGINT, stop hard if the guest has not powered off after SEC (default 90, systemd's own stop timeout)", opt_setting },
 	{ "api-socket", 0, "PATH", "serve the JSON-RPC management API on this Unix socket (default: none)", opt_setting },
+	{ "vnc", 0, "unix:PATH|[HOST]:PORT", "serve the screen, keyboard and mouse to VNC viewers (default: none; no HOST: 127.0.0.1)", opt_setting },
+	{ "vnc-password-file", 0, "PATH", "VNC authentication: the password is the file's first line (needed off loopback)", opt_setting },
 	{ "seccomp", 0, "on|off", "confine hvkvm with a seccomp filter (default on)", opt_setting },
 	{ "log-level", 0, "LEVEL", "error, warn, info (default) or debug", opt_setting },
 };

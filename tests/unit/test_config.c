@@ -265,7 +265,7 @@ START_TEST(unknown_keys)
 	assert_load_err(load("{\"cpus\": 1, \"memroy\": \"1G\"}"),
 			"vm.json: memroy: unknown key (known: name, kernel, initrd, cmdline, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, disks, nets, kvp)");
+			"seccomp, api-socket, vnc, vnc-password-file, disks, nets, kvp)");
 	assert_load_err(load("{\"disks\": [{\"path\": \"a\"}, {\"path\": \"b\", \"discard\": true}]}"),
 			"vm.json: disks[1].discard: unknown key (known: path, format, readonly, serial, cache, controller, lun)");
 	assert_load_err(load("{\"nets\": [{\"tap\": \"t\", \"vlan\": 3}]}"),
@@ -737,6 +737,14 @@ static void assert_same_config(const struct vm_config *a, const struct vm_config
 	ck_assert_int_eq(a->on_crash, b->on_crash);
 	ck_assert_int_eq(a->stats, b->stats);
 	SAME_STR(api_socket);
+	SAME_STR(vnc);
+	SAME_STR(vnc_password_file);
+	ck_assert_int_eq(a->vnc_addr.is_unix, b->vnc_addr.is_unix);
+	ck_assert_str_eq(a->vnc_addr.path, b->vnc_addr.path);
+	ck_assert_str_eq(a->vnc_addr.host, b->vnc_addr.host);
+	ck_assert_int_eq(a->vnc_addr.family, b->vnc_addr.family);
+	ck_assert_uint_eq(a->vnc_addr.port, b->vnc_addr.port);
+	ck_assert_int_eq(a->vnc_addr.loopback, b->vnc_addr.loopback);
 	ck_assert_int_eq(a->seccomp, b->seccomp);
 	ck_assert_uint_eq(a->ndisks, b->ndisks);
 	for (unsigned i = 0; i < a->ndisks; i++) {
@@ -787,7 +795,8 @@ START_TEST(print_round_trip_defaults)
 	ck_assert_int_eq(run.r, CLI_EXIT_OK);
 	/* Every default is spelled out, so the output documents the schema. */
 	for (unsigned i = 0; (k = config_key_name(CONFIG_SCOPE_VM, i)); i++) {
-		if (!strcmp(k, "name") || !strcmp(k, "initrd") || !strcmp(k, "api-socket"))
+		if (!strcmp(k, "name") || !strcmp(k, "initrd") || !strcmp(k, "api-socket") ||
+		    !strcmp(k, "vnc") || !strcmp(k, "vnc-password-file"))
 			continue;	/* unset: absent */
 		snprintf(key, sizeof(key), "\"%s\": ", k);
 		ck_assert_msg(strstr(run.out, key), "no %s in\n%s", key, run.out);
@@ -807,6 +816,7 @@ START_TEST(print_round_trip_everything)
 	      "--hv", "relaxed,vpindex,synic,spinlocks=0x1fff,vendor-id=HvKvm Test",
 	      "--on-crash", "reset", "--no-reboot", "--shutdown-timeout", "17", "--log-level", "error",
 	      "--stats", "--seccomp", "off", "--api-socket", "/run/hvkvm/rt-1.sock",
+	      "--vnc", "[::]:5905", "--vnc-password-file", "/etc/hvkvm/rt-1.vncpw",
 	      "--disk", "path=/images/a b.img,serial=A-1,readonly=on,cache=none,controller=2,lun=5",
 	      "--disk", "path=/images/c.img", "--disk", "path=/images/d.vhdx,controller=2,format=vhdx",
 	      "--net", "tap=tap0", "--net", "tap=tap1,mac=02:11:22:33:44:55,mtu=9000,id=storage",
@@ -880,7 +890,7 @@ START_TEST(errors_one_line)
 	assert_load_err(load("{\"kern\\nel\": \"k\"}"),
 			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, disks, nets, kvp)");
+			"seccomp, api-socket, vnc, vnc-password-file, disks, nets, kvp)");
 	assert_load_err_has(load("{\"hv\": \"relaxed\\r\\u001b[2J\"}"), "vm.json: hv: ", NULL);
 	ck_assert_ptr_null(strpbrk(err, "\r\n\x1b"));
 	assert_load_err_has(load("{\"disks\": [{\"path\": \"a\", \"ca\\nche\": 1}]}"),

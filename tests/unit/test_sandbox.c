@@ -436,6 +436,22 @@ START_TEST(io_forbidden)
 }
 END_TEST
 
+/* The VNC server's thread speaks on sockets it is given: it opens nothing, makes no
+ * socket, connects nowhere, starts nothing, and does not write files to disk. */
+START_TEST(display_forbidden)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	assert_killed(run_confined(THREAD_DISPLAY, do_open, file), "display", SYS_openat);
+	assert_killed(run_confined(THREAD_DISPLAY, do_socket, NULL), "display", SYS_socket);
+	assert_killed(run_confined(THREAD_DISPLAY, do_connect, &fd), "display", SYS_connect);
+	assert_killed(run_confined(THREAD_DISPLAY, do_fork, NULL), "display", SYS_clone);
+	assert_killed(run_confined(THREAD_DISPLAY, do_execve, NULL), "display", SYS_execve);
+	close(fd);
+}
+END_TEST
+
 /* What opening a tap at run time takes (net.add): interface lookups and MTU ioctls on
  * a datagram socket, which the loop may create; a stream socket it may not. */
 static void do_ifindex(void *arg)
@@ -513,6 +529,7 @@ int main(void)
 	tcase_add_test(tc, mgmt_served_confined);
 	tcase_add_test(tc, vcpu_forbidden);
 	tcase_add_test(tc, io_forbidden);
+	tcase_add_test(tc, display_forbidden);
 	tcase_add_test(tc, loop_forbidden);
 	tcase_add_test(tc, loop_tap_sockets);
 	tcase_add_test(tc, loop_opens_disks);
