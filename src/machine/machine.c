@@ -5,6 +5,7 @@
 #include "blk_file.h"
 #include "blk_img.h"
 #include "ic.h"
+#include "ic_fcopy.h"
 #include "netvsp.h"
 #include "tap.h"
 #include "storvsp.h"
@@ -40,6 +41,7 @@ static void machine_pause_ics(struct vm *vm, void *opaque)
 	ic_pause(m->ic_heartbeat);
 	ic_pause(m->ic_timesync);
 	ic_pause(m->ic_kvp);
+	ic_pause(m->ic_fcopy);
 }
 
 static void machine_resume_ics(struct vm *vm, void *opaque)
@@ -51,6 +53,7 @@ static void machine_resume_ics(struct vm *vm, void *opaque)
 	ic_resume(m->ic_heartbeat);
 	ic_resume(m->ic_timesync);
 	ic_resume(m->ic_kvp);
+	ic_resume(m->ic_fcopy);
 }
 
 /* The guest's KVP daemon is there: give it the host's keys (--kvp). */
@@ -136,7 +139,8 @@ static int machine_create_vmbus(struct machine *m)
 	m->ic_heartbeat = ic_heartbeat_new(m->vmbus, vm->loop);
 	m->ic_timesync = ic_timesync_new(m->vmbus, vm->loop, machine_ref_time, m->hv);
 	m->ic_kvp = ic_kvp_new(m->vmbus, vm->loop);
-	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp)
+	m->ic_fcopy = ic_fcopy_new(m->vmbus, vm->loop);
+	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp || !m->ic_fcopy)
 		return -1;
 	machine_kvp_attach(m);
 	return vm_add_pause_hook(vm, machine_pause_ics, m) < 0 ||
@@ -450,6 +454,7 @@ void machine_destroy(struct machine *m)
 	ic_free(m->ic_heartbeat);
 	ic_free(m->ic_timesync);
 	ic_free(m->ic_kvp);
+	ic_free(m->ic_fcopy);
 	hv_free(m->hv);
 	if (m->pc.vm)
 		pc_fini(&m->pc);

@@ -51,6 +51,7 @@ struct machine {
 	struct hv *hv;			/* NULL with --hv off */
 	struct vmbus *vmbus;		/* NULL without the SynIC */
 	struct ic *ic_shutdown, *ic_heartbeat, *ic_timesync, *ic_kvp;
+	struct ic *ic_fcopy;		/* file copy (Guest Services) */
 	struct storvsp *storvsp[CONFIG_MAX_CONTROLLERS];
 	struct machine_net nets[CONFIG_MAX_NETS];				/* loop thread */
 	struct machine_disk disks[CONFIG_MAX_CONTROLLERS][CONFIG_MAX_LUNS];	/* loop thread */

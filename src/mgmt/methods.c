@@ -39,6 +39,7 @@ struct mgmt_methods {
 	struct shutdown_wait *waits;
 	enum ic_heartbeat_state hb_last;
 	struct mgmt_guest *guest;
+	struct mgmt_fcopy *fcopy;
 };
 
 static struct json_object *hex64(uint64_t v)
@@ -259,6 +260,8 @@ static void vm_info(struct mgmt_call *call, struct json_object *params, void *op
 		json_object_array_add(devs, ic_device("timesync", m->ic_timesync));
 	if (m->ic_kvp)
 		json_object_array_add(devs, ic_device("kvp", m->ic_kvp));
+	if (m->ic_fcopy)
+		json_object_array_add(devs, ic_device("fcopy", m->ic_fcopy));
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
 		if (m->storvsp[i])
 			json_object_array_add(devs, scsi_device(m, i));
@@ -649,7 +652,9 @@ struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine)
 		return NULL;
 	}
 	if (mgmt_disk_methods_register(m, machine) < 0 || mgmt_net_methods_register(m, machine) < 0 ||
-	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
+	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || !(mm->fcopy = mgmt_fcopy_methods_new(m, machine)) ||
+	    vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
+		mgmt_fcopy_methods_free(mm->fcopy);
 		mgmt_guest_methods_free(mm->guest);
 		free(mm);
 		return NULL;
@@ -676,6 +681,7 @@ void mgmt_methods_free(struct mgmt_methods *mm)
 		shutdown_wait_free(mm->waits);
 		mgmt_error(call, MGMT_ERR_CANCELLED, NULL, "hvkvm is exiting");
 	}
+	mgmt_fcopy_methods_free(mm->fcopy);
 	mgmt_guest_methods_free(mm->guest);
 	free(mm);
 }
