@@ -4,8 +4,8 @@
 # dnsmasq over NetVSC with ifupdown's dhclient. The system's rig-report unit prints, once
 # systemd has finished starting, the boot's number, systemd's state, the failed units, the
 # leased address and what the initramfs's fsck said; boot 1 then reboots itself, boot 2
-# is stopped by SIGTERM from the host (through the shutdown IC), and boot 3, in a new
-# hvkvm, must find its file system clean.
+# is stopped by SIGTERM from the host (through the shutdown IC) after the KVP and file
+# copy checks, and boot 3, in a new hvkvm, must find its file system clean.
 . "$(dirname "$0")/../lib.sh"
 # Three Debian boots and two shutdowns under the emulated L1.
 GUEST_TIMEOUT=${INSTALLED_TIMEOUT:-1500}
@@ -74,11 +74,40 @@ kvp_checks() {
 		grep -q 'no key "RigSet"' "$OUT/kvp-gone.txt"
 }
 
+# fcopy_checks: file copy through the guest's own hv_fcopy_daemon (hyperv-daemons): 10 MiB
+# of random bytes into the guest, whose rig-report prints their sha256 once the host has
+# copied the file check in too; the same copy again, without overwrite, is an error.
+fcopy_checks() {
+	local src=/tmp/installed-fcopy.bin want got out
+	head -c 10485760 /dev/urandom > "$src"
+	want=$(sha256sum < "$src" | cut -d' ' -f1)
+	check "fcopy: the guest's file copy driver negotiated" \
+		wait_for 120 "the guest's file copy driver" ic_negotiated "$sock" fcopy
+	ctl --timeout 900 guest.copy_file path="$src" guest_path=/var/lib/rig/fcopy/random.bin create_path=true \
+		> "$OUT/fcopy.txt" 2>&1
+	echo "# guest.copy_file: $(tr -d '\n' < "$OUT/fcopy.txt" | cut -c1-300)"
+	check "fcopy: guest.copy_file copied 10 MiB ($(json bytes < "$OUT/fcopy.txt" 2>/dev/null) bytes)" \
+		[ "$(json bytes < "$OUT/fcopy.txt" 2>/dev/null)" = 10485760 ]
+	ctl --timeout 300 guest.copy_file path="$src" guest_path=/var/lib/rig/fcopy/random.bin > "$OUT/fcopy-again.txt" 2>&1
+	out=$?
+	echo "# guest.copy_file again: exit $out: $(tr -d '\n' < "$OUT/fcopy-again.txt" | cut -c1-300)"
+	check "fcopy: copying onto the file without overwrite is a JSON-RPC error (ctl exit 1)" [ "$out" = 1 ]
+	check "fcopy: ... -32004 naming the guest's status ERROR_ALREADY_EXISTS" \
+		grep -q -- '-32004.*ERROR_ALREADY_EXISTS\|ERROR_ALREADY_EXISTS.*-32004' "$OUT/fcopy-again.txt"
+	echo check > /tmp/installed-fcopy-check
+	ctl guest.copy_file path=/tmp/installed-fcopy-check guest_path=/var/lib/rig/fcopy/check >> "$OUT/fcopy.txt" 2>&1
+	wait_serial sys '^rig: fcopy sha256=' 300
+	got=$(grep -a -o 'rig: fcopy sha256=[0-9a-z]*' "$OUT/sys.serial" | tail -n 1 | cut -d= -f2)
+	check "fcopy: the guest's copy has the host's sha256 ($got)" [ "$got" = "$want" ]
+	rm -f "$src" /tmp/installed-fcopy-check
+}
+
 # --- boots 1 and 2: multi-user, DHCP, `systemctl reboot`, then SIGTERM ---------------------
 guest_start sys "${run[@]}" --api-socket "$sock" --kvp RigBoot=boot-value
 took=never
 if wait_serial sys '^RIG-BOOT-2' $GUEST_TIMEOUT; then
 	kvp_checks 2
+	fcopy_checks
 	ts=$(date +%s.%N)
 	kill -TERM "$pid"
 	guest_wait sys
