@@ -1,27 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "vhd.h"
+#include "byteorder.h"
 #include "util.h"
 
 #include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint32_t get32(const void *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return be32toh(v);
-}
-
-static uint64_t get64(const void *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return be64toh(v);
-}
 
 uint32_t vhd_checksum(const void *buf, size_t len, size_t csum_at)
 {
@@ -47,16 +32,16 @@ int vhd_parse_footer(const void *buf, uint64_t file_size, struct vhd_info *out, 
 	memset(out, 0, sizeof(*out));
 	if (!vhd_is_footer(buf, 512))
 		return util_fail(err, errlen, -EINVAL, "no footer (cookie \"conectix\")");
-	if (get32(p + offsetof(struct vhd_footer, checksum)) !=
+	if (get_be32(p + offsetof(struct vhd_footer, checksum)) !=
 	    vhd_checksum(p, 512, offsetof(struct vhd_footer, checksum)))
 		return util_fail(err, errlen, -EINVAL, "footer: bad checksum");
-	version = get32(p + offsetof(struct vhd_footer, file_format_version));
+	version = get_be32(p + offsetof(struct vhd_footer, file_format_version));
 	if (version >> 16 != VHD_VERSION >> 16)
 		return util_fail(err, errlen, -ENOTSUP, "footer: format version %u.%u (only 1.x is known)",
 				 version >> 16, version & 0xffff);
-	out->disk_type = get32(p + offsetof(struct vhd_footer, disk_type));
-	out->size = get64(p + offsetof(struct vhd_footer, current_size));
-	out->dyn_offset = get64(p + offsetof(struct vhd_footer, data_offset));
+	out->disk_type = get_be32(p + offsetof(struct vhd_footer, disk_type));
+	out->size = get_be64(p + offsetof(struct vhd_footer, current_size));
+	out->dyn_offset = get_be64(p + offsetof(struct vhd_footer, data_offset));
 	memcpy(out->unique_id, p + offsetof(struct vhd_footer, unique_id), 16);
 	if (out->size == 0 || out->size % VHD_SECTOR)
 		return util_fail(err, errlen, -EINVAL, "footer: disk size %llu is not a whole number of sectors",
@@ -87,15 +72,15 @@ int vhd_parse_dyn_header(const void *buf, uint64_t file_size, struct vhd_info *i
 
 	if (memcmp(p, VHD_DYN_COOKIE, 8))
 		return util_fail(err, errlen, -EINVAL, "no dynamic header (cookie \"cxsparse\")");
-	if (get32(p + offsetof(struct vhd_dyn_header, checksum)) !=
+	if (get_be32(p + offsetof(struct vhd_dyn_header, checksum)) !=
 	    vhd_checksum(p, 1024, offsetof(struct vhd_dyn_header, checksum)))
 		return util_fail(err, errlen, -EINVAL, "dynamic header: bad checksum");
-	if (get32(p + offsetof(struct vhd_dyn_header, header_version)) >> 16 != VHD_VERSION >> 16)
+	if (get_be32(p + offsetof(struct vhd_dyn_header, header_version)) >> 16 != VHD_VERSION >> 16)
 		return util_fail(err, errlen, -ENOTSUP, "dynamic header: version %#x",
-				 get32(p + offsetof(struct vhd_dyn_header, header_version)));
-	info->bat_offset = get64(p + offsetof(struct vhd_dyn_header, table_offset));
-	info->bat_entries = get32(p + offsetof(struct vhd_dyn_header, max_table_entries));
-	info->block_size = get32(p + offsetof(struct vhd_dyn_header, block_size));
+				 get_be32(p + offsetof(struct vhd_dyn_header, header_version)));
+	info->bat_offset = get_be64(p + offsetof(struct vhd_dyn_header, table_offset));
+	info->bat_entries = get_be32(p + offsetof(struct vhd_dyn_header, max_table_entries));
+	info->block_size = get_be32(p + offsetof(struct vhd_dyn_header, block_size));
 	if (info->block_size < 4096 || info->block_size > (256u << 20) || (info->block_size & (info->block_size - 1)))
 		return util_fail(err, errlen, -EINVAL, "dynamic header: block size %u is not a power of two from 4 KiB to 256 MiB",
 				 info->block_size);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "vhdx.h"
+#include "byteorder.h"
 #include "crc32c.h"
 #include "util.h"
 
@@ -30,42 +31,6 @@ const uint8_t vhdx_guid_locator_type_vhdx[16] = { 0xb7, 0xef, 0x4a, 0xb0, 0x9e, 
 						  0xb7, 0x89, 0x25, 0xb8, 0xe9, 0x44, 0x59, 0x13 };
 
 static const uint8_t zero_guid[16];
-
-static uint16_t get16(const void *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return le16toh(v);
-}
-
-static uint32_t get32(const void *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return le32toh(v);
-}
-
-static uint64_t get64(const void *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return le64toh(v);
-}
-
-static void put32(void *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, 4);
-}
-
-static void put64(void *p, uint64_t v)
-{
-	v = htole64(v);
-	memcpy(p, &v, 8);
-}
 
 /* CRC-32C of len bytes with the 4-byte checksum field at csum_at taken as 0. */
 static uint32_t crc_without(const uint8_t *buf, size_t len, size_t csum_at)
@@ -101,24 +66,24 @@ int vhdx_parse_header(const void *buf, struct vhdx_hdr *out, char *err, size_t e
 	const uint8_t *p = buf;
 	uint16_t log_version, version;
 
-	if (get32(p + offsetof(struct vhdx_header, signature)) != VHDX_HEADER_SIGNATURE)
+	if (get_le32(p + offsetof(struct vhdx_header, signature)) != VHDX_HEADER_SIGNATURE)
 		return util_fail(err, errlen, -EINVAL, "no header signature");
-	if (get32(p + offsetof(struct vhdx_header, checksum)) !=
+	if (get_le32(p + offsetof(struct vhdx_header, checksum)) !=
 	    crc_without(p, VHDX_HEADER_SIZE, offsetof(struct vhdx_header, checksum)))
 		return util_fail(err, errlen, -EINVAL, "bad checksum");
-	log_version = get16(p + offsetof(struct vhdx_header, log_version));
-	version = get16(p + offsetof(struct vhdx_header, version));
+	log_version = get_le16(p + offsetof(struct vhdx_header, log_version));
+	version = get_le16(p + offsetof(struct vhdx_header, version));
 	if (version != VHDX_VERSION)
 		return util_fail(err, errlen, -ENOTSUP, "version %u (only %u is known)", version, VHDX_VERSION);
 	if (log_version != VHDX_LOG_VERSION)
 		return util_fail(err, errlen, -ENOTSUP, "log version %u (only %u is known)", log_version,
 				 VHDX_LOG_VERSION);
-	out->sequence_number = get64(p + offsetof(struct vhdx_header, sequence_number));
+	out->sequence_number = get_le64(p + offsetof(struct vhdx_header, sequence_number));
 	memcpy(out->file_write_guid, p + offsetof(struct vhdx_header, file_write_guid), 16);
 	memcpy(out->data_write_guid, p + offsetof(struct vhdx_header, data_write_guid), 16);
 	memcpy(out->log_guid, p + offsetof(struct vhdx_header, log_guid), 16);
-	out->log_length = get32(p + offsetof(struct vhdx_header, log_length));
-	out->log_offset = get64(p + offsetof(struct vhdx_header, log_offset));
+	out->log_length = get_le32(p + offsetof(struct vhdx_header, log_length));
+	out->log_offset = get_le64(p + offsetof(struct vhdx_header, log_offset));
 	if (out->log_length == 0 || out->log_length % VHDX_MiB)
 		return util_fail(err, errlen, -EINVAL, "log length %u is not a positive multiple of 1 MiB",
 				 out->log_length);
@@ -164,16 +129,16 @@ void vhdx_build_header(const struct vhdx_hdr *h, void *buf)
 	uint8_t *p = buf;
 
 	memset(p, 0, VHDX_HEADER_SIZE);
-	put32(p + offsetof(struct vhdx_header, signature), VHDX_HEADER_SIGNATURE);
-	put64(p + offsetof(struct vhdx_header, sequence_number), h->sequence_number);
+	put_le32(p + offsetof(struct vhdx_header, signature), VHDX_HEADER_SIGNATURE);
+	put_le64(p + offsetof(struct vhdx_header, sequence_number), h->sequence_number);
 	memcpy(p + offsetof(struct vhdx_header, file_write_guid), h->file_write_guid, 16);
 	memcpy(p + offsetof(struct vhdx_header, data_write_guid), h->data_write_guid, 16);
 	memcpy(p + offsetof(struct vhdx_header, log_guid), h->log_guid, 16);
 	p[offsetof(struct vhdx_header, log_version)] = VHDX_LOG_VERSION;
 	p[offsetof(struct vhdx_header, version)] = VHDX_VERSION;
-	put32(p + offsetof(struct vhdx_header, log_length), h->log_length);
-	put64(p + offsetof(struct vhdx_header, log_offset), h->log_offset);
-	put32(p + offsetof(struct vhdx_header, checksum),
+	put_le32(p + offsetof(struct vhdx_header, log_length), h->log_length);
+	put_le64(p + offsetof(struct vhdx_header, log_offset), h->log_offset);
+	put_le32(p + offsetof(struct vhdx_header, checksum),
 	      crc_without(p, VHDX_HEADER_SIZE, offsetof(struct vhdx_header, checksum)));
 }
 
@@ -186,18 +151,18 @@ int vhdx_parse_region_table(const void *buf, uint64_t file_size, const struct vh
 	uint32_t n;
 	bool have_bat = false, have_meta = false;
 
-	if (get32(p) != VHDX_REGION_SIGNATURE)
+	if (get_le32(p) != VHDX_REGION_SIGNATURE)
 		return util_fail(err, errlen, -EINVAL, "no region table signature");
-	if (get32(p + 4) != crc_without(p, VHDX_REGION_TABLE_SIZE, 4))
+	if (get_le32(p + 4) != crc_without(p, VHDX_REGION_TABLE_SIZE, 4))
 		return util_fail(err, errlen, -EINVAL, "bad checksum");
-	n = get32(p + 8);
+	n = get_le32(p + 8);
 	if (n > VHDX_REGION_MAX_ENTRIES)
 		return util_fail(err, errlen, -EINVAL, "%u entries (at most %u)", n, VHDX_REGION_MAX_ENTRIES);
 	memset(out, 0, sizeof(*out));
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *e = p + sizeof(struct vhdx_region_table_header) + i * sizeof(struct vhdx_region_entry);
-		uint64_t off = get64(e + 16), len = get32(e + 24);
-		bool required = get32(e + 28) & 1;
+		uint64_t off = get_le64(e + 16), len = get_le32(e + 24);
+		bool required = get_le32(e + 28) & 1;
 		bool is_bat = !memcmp(e, vhdx_guid_bat, 16), is_meta = !memcmp(e, vhdx_guid_metadata, 16);
 
 		if (!is_bat && !is_meta) {
@@ -246,7 +211,7 @@ static int utf16_to_utf8(const uint8_t *in, size_t len, char *out, size_t size)
 	if (len % 2)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i += 2) {
-		uint32_t c = get16(in + i);
+		uint32_t c = get_le16(in + i);
 		char tmp[4];
 		size_t k;
 
@@ -255,7 +220,7 @@ static int utf16_to_utf8(const uint8_t *in, size_t len, char *out, size_t size)
 
 			if (i + 4 > len)
 				return -EINVAL;
-			lo = get16(in + i + 2);
+			lo = get_le16(in + i + 2);
 			if (lo < 0xdc00 || lo >= 0xe000)
 				return -EINVAL;
 			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
@@ -303,15 +268,15 @@ int vhdx_parse_parent_locator(const void *buf, size_t len, struct vhdx_meta *out
 		return util_fail(err, errlen, -EINVAL, "parent locator: %zu bytes, shorter than its header", len);
 	if (memcmp(p, vhdx_guid_locator_type_vhdx, 16))
 		return util_fail(err, errlen, -ENOTSUP, "parent locator: not of the VHDX locator type");
-	n = get16(p + 18);
+	n = get_le16(p + 18);
 	if (n == 0 || hdr + (size_t)n * ent > len)
 		return util_fail(err, errlen, -EINVAL, "parent locator: %u entries do not fit its %zu bytes", n, len);
 	out->parent_linkage[0] = out->parent_linkage2[0] = out->relative_path[0] = out->volume_path[0] =
 		out->absolute_win32_path[0] = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *e = p + hdr + i * ent;
-		uint32_t ko = get32(e), vo = get32(e + 4);
-		uint16_t kl = get16(e + 8), vl = get16(e + 10);
+		uint32_t ko = get_le32(e), vo = get_le32(e + 4);
+		uint16_t kl = get_le16(e + 8), vl = get_le16(e + 10);
 		char key[256], value[VHDX_LOCATOR_VALUE_MAX];
 		char *dst = NULL;
 		size_t dlen = 0;
@@ -379,16 +344,16 @@ int vhdx_parse_metadata(const void *buf, size_t len, struct vhdx_meta *out, char
 
 	if (len < VHDX_METADATA_TABLE_SIZE)
 		return util_fail(err, errlen, -EINVAL, "metadata region of %zu bytes, smaller than its table", len);
-	if (get64(p) != VHDX_METADATA_SIGNATURE)
+	if (get_le64(p) != VHDX_METADATA_SIGNATURE)
 		return util_fail(err, errlen, -EINVAL, "no metadata table signature");
-	n = get16(p + 10);
+	n = get_le16(p + 10);
 	if (n > VHDX_METADATA_MAX_ENTRIES)
 		return util_fail(err, errlen, -EINVAL, "metadata table: %u entries (at most %u)", n,
 				 VHDX_METADATA_MAX_ENTRIES);
 	memset(out, 0, sizeof(*out));
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *e = p + 32 + i * 32;
-		uint32_t off = get32(e + 16), l = get32(e + 20), flags = get32(e + 24);
+		uint32_t off = get_le32(e + 16), l = get_le32(e + 20), flags = get_le32(e + 24);
 		int k = -1;
 
 		for (int j = 0; j < 6; j++)
@@ -424,13 +389,13 @@ int vhdx_parse_metadata(const void *buf, size_t len, struct vhdx_meta *out, char
 	for (int j = 0; j < 5; j++)
 		if (!found[j])
 			return util_fail(err, errlen, -EINVAL, "metadata: no %s", names[j]);
-	out->block_size = get32(found[0]);
-	out->leave_blocks_allocated = get32(found[0] + 4) & VHDX_PARAMS_LEAVE_BLOCKS_ALLOCATED;
-	out->has_parent = get32(found[0] + 4) & VHDX_PARAMS_HAS_PARENT;
-	out->virtual_size = get64(found[1]);
+	out->block_size = get_le32(found[0]);
+	out->leave_blocks_allocated = get_le32(found[0] + 4) & VHDX_PARAMS_LEAVE_BLOCKS_ALLOCATED;
+	out->has_parent = get_le32(found[0] + 4) & VHDX_PARAMS_HAS_PARENT;
+	out->virtual_size = get_le64(found[1]);
 	memcpy(out->disk_id, found[2], 16);
-	out->logical_sector = get32(found[3]);
-	out->physical_sector = get32(found[4]);
+	out->logical_sector = get_le32(found[3]);
+	out->physical_sector = get_le32(found[4]);
 	if (out->block_size < VHDX_MIN_BLOCK_SIZE || out->block_size > VHDX_MAX_BLOCK_SIZE ||
 	    (out->block_size & (out->block_size - 1)))
 		return util_fail(err, errlen, -EINVAL, "metadata: block size %u is not a power of two from 1 MiB to 256 MiB",
@@ -579,10 +544,10 @@ static int log_entry_valid(const uint8_t *log, size_t log_len, uint64_t off, con
 
 	*whole = NULL;
 	log_copy(log, log_len, off, first, sizeof(first));
-	if (get32(first) != VHDX_LOG_SIGNATURE)
+	if (get_le32(first) != VHDX_LOG_SIGNATURE)
 		return -EINVAL;
-	len = get32(first + 8);
-	ndesc = get32(first + 24);
+	len = get_le32(first + 8);
+	ndesc = get_le32(first + 24);
 	if (len == 0 || len % VHDX_LOG_SECTOR || len > log_len || memcmp(first + 32, guid, 16))
 		return -EINVAL;
 	dsect = (64 + (uint64_t)ndesc * 32 + VHDX_LOG_SECTOR - 1) / VHDX_LOG_SECTOR;
@@ -592,35 +557,35 @@ static int log_entry_valid(const uint8_t *log, size_t log_len, uint64_t off, con
 	if (!e)
 		return -ENOMEM;
 	log_copy(log, log_len, off, e, len);
-	if (get32(e + 4) != crc_without(e, len, 4)) {
+	if (get_le32(e + 4) != crc_without(e, len, 4)) {
 		free(e);
 		return -EINVAL;
 	}
 	hdr->signature = VHDX_LOG_SIGNATURE;
 	hdr->entry_length = len;
-	hdr->tail = get32(e + 12);
-	hdr->sequence_number = get64(e + 16);
+	hdr->tail = get_le32(e + 12);
+	hdr->sequence_number = get_le64(e + 16);
 	hdr->descriptor_count = ndesc;
-	hdr->flushed_file_offset = get64(e + 48);
-	hdr->last_file_offset = get64(e + 56);
+	hdr->flushed_file_offset = get_le64(e + 48);
+	hdr->last_file_offset = get_le64(e + 56);
 	if (hdr->tail % VHDX_LOG_SECTOR || hdr->tail >= log_len || hdr->sequence_number == 0) {
 		free(e);
 		return -EINVAL;
 	}
 	for (uint32_t i = 0; i < ndesc; i++) {
 		const uint8_t *d = e + 64 + (size_t)i * 32;
-		uint32_t sig = get32(d);
+		uint32_t sig = get_le32(d);
 
-		if (get64(d + 24) != hdr->sequence_number || get64(d + 16) % VHDX_LOG_SECTOR)
+		if (get_le64(d + 24) != hdr->sequence_number || get_le64(d + 16) % VHDX_LOG_SECTOR)
 			break;
 		if (sig == VHDX_ZERO_SIGNATURE) {
-			if (get64(d + 8) == 0 || get64(d + 8) % VHDX_LOG_SECTOR)
+			if (get_le64(d + 8) == 0 || get_le64(d + 8) % VHDX_LOG_SECTOR)
 				break;
 		} else if (sig == VHDX_DESC_SIGNATURE) {
 			const uint8_t *s = e + (dsect + nd) * VHDX_LOG_SECTOR;
 
-			if ((dsect + nd + 1) * VHDX_LOG_SECTOR > len || get32(s) != VHDX_DATA_SIGNATURE ||
-			    ((uint64_t)get32(s + 4) << 32 | get32(s + 4092)) != hdr->sequence_number)
+			if ((dsect + nd + 1) * VHDX_LOG_SECTOR > len || get_le32(s) != VHDX_DATA_SIGNATURE ||
+			    ((uint64_t)get_le32(s + 4) << 32 | get_le32(s + 4092)) != hdr->sequence_number)
 				break;
 			nd++;
 		} else {
@@ -738,15 +703,15 @@ int vhdx_log_replay(const void *log, size_t log_len, const struct vhdx_log_seq *
 		dsect = (64 + (uint64_t)hdr.descriptor_count * 32 + VHDX_LOG_SECTOR - 1) / VHDX_LOG_SECTOR;
 		for (uint32_t i = 0; i < hdr.descriptor_count && r == 0; i++) {
 			const uint8_t *d = e + 64 + (size_t)i * 32;
-			uint64_t target = get64(d + 16);
+			uint64_t target = get_le64(d + 16);
 
 			if (target < VHDX_REGION1_OFFSET) {
 				r = util_fail(err, errlen, -EINVAL, "log: entry %llu writes into the file's headers",
 					      (unsigned long long)hdr.sequence_number);
 				break;
 			}
-			if (get32(d) == VHDX_ZERO_SIGNATURE) {
-				r = fn(opaque, target, NULL, get64(d + 8));
+			if (get_le32(d) == VHDX_ZERO_SIGNATURE) {
+				r = fn(opaque, target, NULL, get_le64(d + 8));
 			} else {
 				const uint8_t *s = e + (dsect + nd++) * VHDX_LOG_SECTOR;
 
@@ -781,28 +746,28 @@ size_t vhdx_log_build_entry(void *out, const uint8_t log_guid[16], uint64_t seq,
 	size_t dsect = (64 + (size_t)n * 32 + VHDX_LOG_SECTOR - 1) / VHDX_LOG_SECTOR;
 
 	memset(e, 0, len);
-	put32(e, VHDX_LOG_SIGNATURE);
-	put32(e + 8, (uint32_t)len);
-	put32(e + 12, tail);
-	put64(e + 16, seq);
-	put32(e + 24, n);
+	put_le32(e, VHDX_LOG_SIGNATURE);
+	put_le32(e + 8, (uint32_t)len);
+	put_le32(e + 12, tail);
+	put_le64(e + 16, seq);
+	put_le32(e + 24, n);
 	memcpy(e + 32, log_guid, 16);
-	put64(e + 48, flushed_file_offset);
-	put64(e + 56, last_file_offset);
+	put_le64(e + 48, flushed_file_offset);
+	put_le64(e + 56, last_file_offset);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *d = e + 64 + (size_t)i * 32, *s = e + (dsect + i) * VHDX_LOG_SECTOR;
 		const uint8_t *src = sectors[i];
 
-		put32(d, VHDX_DESC_SIGNATURE);
+		put_le32(d, VHDX_DESC_SIGNATURE);
 		memcpy(d + 4, src + 4092, 4);
 		memcpy(d + 8, src, 8);
-		put64(d + 16, offsets[i]);
-		put64(d + 24, seq);
-		put32(s, VHDX_DATA_SIGNATURE);
-		put32(s + 4, (uint32_t)(seq >> 32));
+		put_le64(d + 16, offsets[i]);
+		put_le64(d + 24, seq);
+		put_le32(s, VHDX_DATA_SIGNATURE);
+		put_le32(s + 4, (uint32_t)(seq >> 32));
 		memcpy(s + 8, src + 8, 4084);
-		put32(s + 4092, (uint32_t)seq);
+		put_le32(s + 4092, (uint32_t)seq);
 	}
-	put32(e + 4, crc_without(e, len, 4));
+	put_le32(e + 4, crc_without(e, len, 4));
 	return len;
 }

@@ -143,8 +143,7 @@ static void requests_timeout(void *opaque)
 
 		ic->outstanding = NULL;
 		log_warn_limited(&ic->rl, "%s IC: the guest did not answer request %llu within %llu ms", ic->kind->name,
-				 (unsigned long long)rq->trans_id,
-				 (unsigned long long)(ic->request_timeout_ns / 1000000));
+				 (unsigned long long)rq->trans_id, (unsigned long long)(rq->timeout_ns / 1000000));
 		request_finish(rq, -ETIMEDOUT, 0, NULL, 0);
 	}
 	for (pp = &ic->queue; *pp;) {
@@ -166,6 +165,12 @@ static void requests_timeout(void *opaque)
 
 int ic_submit(struct ic *ic, const void *body, uint32_t len, ic_done_fn *done, void *fn, void *opaque)
 {
+	return ic_submit_timeout(ic, body, len, 0, done, fn, opaque);
+}
+
+int ic_submit_timeout(struct ic *ic, const void *body, uint32_t len, uint64_t timeout_ns, ic_done_fn *done,
+		      void *fn, void *opaque)
+{
 	struct ic_request *rq;
 
 	if (!ic->ch || !ic->negotiated)
@@ -185,7 +190,8 @@ int ic_submit(struct ic *ic, const void *body, uint32_t len, ic_done_fn *done, v
 	rq->done = done;
 	rq->fn = fn;
 	rq->opaque = opaque;
-	rq->deadline_ns = loop_now_ns() + ic->request_timeout_ns;
+	rq->timeout_ns = timeout_ns ? timeout_ns : ic->request_timeout_ns;
+	rq->deadline_ns = loop_now_ns() + rq->timeout_ns;
 	/* Sent at once if the slot is free; a failure then is the caller's to hear, never
 	 * its callback's from inside this call. */
 	if (!ic->outstanding && !ic->queue && !ic->paused) {
@@ -226,6 +232,15 @@ void ic_cancel(struct ic *ic, void *opaque)
 void ic_set_request_timeout(struct ic *ic, uint64_t ns)
 {
 	ic->request_timeout_ns = ns ? ns : ic->kind->request_timeout_ns;
+}
+
+void ic_set_period(struct ic *ic, uint64_t ns)
+{
+	if (!ic->kind->period_ns)
+		return;
+	ic->period_ns = ns ? ns : ic->kind->period_ns;
+	if (ic->ch && !ic->paused)
+		loop_timer_arm(ic->timer, ic->period_ns, ic->period_ns);
 }
 
 void ic_set_negotiated_notify(struct ic *ic, ic_negotiated_fn *fn, void *opaque)
@@ -362,8 +377,8 @@ static int ic_open(struct vmbus_channel *ch, void *opaque)
 	ic->negotiated = false;
 	ic->answered = false;
 	ic_send_negotiate(ic);
-	if (ic->kind->period_ns && !ic->paused)
-		loop_timer_arm(ic->timer, ic->kind->period_ns, ic->kind->period_ns);
+	if (ic->period_ns && !ic->paused)
+		loop_timer_arm(ic->timer, ic->period_ns, ic->period_ns);
 	return 0;
 }
 
@@ -377,6 +392,8 @@ static void ic_close(struct vmbus_channel *ch, void *opaque)
 	ic->negotiated = false;
 	ic->answered = false;
 	requests_fail(ic, -EPIPE);
+	if (ic->kind->closed)
+		ic->kind->closed(ic);
 }
 
 static const struct vmbus_dev_ops ic_ops = {
@@ -408,6 +425,7 @@ struct ic *ic_new(struct vmbus *bus, struct loop *loop, const struct ic_kind *ki
 	ic->kind = kind;
 	ic->max_pkt = o.max_pkt;
 	ic->request_timeout_ns = kind->request_timeout_ns;
+	ic->period_ns = kind->period_ns;
 	ic->rx = malloc(ic->max_pkt);
 	if (!ic->rx)
 		goto fail;
@@ -438,6 +456,8 @@ void ic_free(struct ic *ic)
 	if (!ic)
 		return;
 	requests_fail(ic, -ECANCELED);
+	if (ic->kind->fini)
+		ic->kind->fini(ic);
 	loop_timer_free(ic->timer);
 	loop_timer_free(ic->req_timer);
 	free(ic->rx);
@@ -471,15 +491,15 @@ void ic_resume(struct ic *ic)
 {
 	ic->paused = false;
 	ic->hb_unanswered = 0;
-	if (ic->ch && ic->kind->period_ns)
-		loop_timer_arm(ic->timer, ic->kind->period_ns, ic->kind->period_ns);
+	if (ic->ch && ic->period_ns)
+		loop_timer_arm(ic->timer, ic->period_ns, ic->period_ns);
 	if (ic->kind->msgtype == IC_MSGTYPE_TIMESYNC)
 		ic_timesync_sync(ic);
 	/* The time the VM was paused does not count: a paused guest cannot answer. */
 	if (ic->outstanding)
-		ic->outstanding->deadline_ns = loop_now_ns() + ic->request_timeout_ns;
+		ic->outstanding->deadline_ns = loop_now_ns() + ic->outstanding->timeout_ns;
 	for (struct ic_request *rq = ic->queue; rq; rq = rq->next)
-		rq->deadline_ns = loop_now_ns() + ic->request_timeout_ns;
+		rq->deadline_ns = loop_now_ns() + rq->timeout_ns;
 	requests_pump(ic);
 }
 
@@ -560,7 +580,13 @@ static void heartbeat_tick(struct ic *ic)
 		heartbeat_set_state(ic, IC_HEARTBEAT_LOST);
 	}
 	ic->hb_unanswered++;
-	ic_send(ic, IC_MSGTYPE_HEARTBEAT, ic->message, &m, sizeof(m));
+	/*
+	 * One beat at a time: while the last one is unanswered, another would only queue
+	 * behind it in the ring of a guest that does not read, until the ring is full. A
+	 * beat that could not be sent is not in flight: the next tick tries again.
+	 */
+	if (!ic->hb_in_flight && ic_send(ic, IC_MSGTYPE_HEARTBEAT, ic->message, &m, sizeof(m)) == 0)
+		ic->hb_in_flight = true;
 }
 
 static void heartbeat_response(struct ic *ic, const struct ic_msg_hdr *h, const uint8_t *body, uint32_t len)
@@ -576,6 +602,7 @@ static void heartbeat_response(struct ic *ic, const struct ic_msg_hdr *h, const 
 		return;
 	ic->hb_seq = m.seq_num;
 	ic->hb_unanswered = 0;
+	ic->hb_in_flight = false;
 	ic->hb_last_ns = loop_now_ns();
 	if (ic->hb_state != IC_HEARTBEAT_ALIVE)
 		log_info("heartbeat IC: the guest %s", ic->hb_state == IC_HEARTBEAT_LOST ? "answers again" : "is alive");
@@ -585,6 +612,7 @@ static void heartbeat_response(struct ic *ic, const struct ic_msg_hdr *h, const 
 static void heartbeat_negotiated(struct ic *ic)
 {
 	ic->hb_unanswered = 0;
+	ic->hb_in_flight = false;
 	heartbeat_tick(ic);
 }
 

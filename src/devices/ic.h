@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Hyper-V integration components: shutdown, heartbeat, time synchronization and key-
- * value pair exchange (KVP, "Data Exchange"), the VMBus devices Linux's hv_utils and
+ * Hyper-V integration components: shutdown, heartbeat, time synchronization, key-value
+ * pair exchange (KVP, "Data Exchange") and VSS ("Backup"), the VMBus devices Linux's hv_utils and
  * Windows' ICs bind to. Every exchange is started by the host: a version negotiation
  * when the guest opens the channel, then requests the guest answers.
  */
@@ -71,6 +71,8 @@ void ic_set_negotiated_notify(struct ic *ic, ic_negotiated_fn *fn, void *opaque)
 void ic_cancel(struct ic *ic, void *opaque);
 /* Per-request timeout (0: the kind's own); for tests. */
 void ic_set_request_timeout(struct ic *ic, uint64_t ns);
+/* Period of a kind's periodic messages (0: the kind's own); for tests. Loop thread. */
+void ic_set_period(struct ic *ic, uint64_t ns);
 
 /* ---- KVP (Data Exchange) ---------------------------------------------------------- */
 
@@ -135,5 +137,55 @@ int ic_kvp_get_ip_info(struct ic *ic, const char *mac, ic_kvp_fn *fn, void *opaq
  * (after the IC header) into r; 0 or -EPROTO. */
 int ic_kvp_parse_enumerate(const uint8_t *body, uint32_t len, uint8_t pool, struct ic_kvp_result *r);
 int ic_kvp_parse_ip_info(const uint8_t *body, uint32_t len, struct ic_kvp_result *r);
+
+/* ---- VSS (Backup) ------------------------------------------------------------------- */
+
+/*
+ * Whether the guest's file systems are frozen, as hvkvm knows it: FREEZING and THAWING
+ * while a request is with the guest; UNKNOWN when hvkvm lost track (the channel closed
+ * while they were or might have been frozen, a thaw failed or was not answered).
+ */
+enum ic_vss_state {
+	IC_VSS_THAWED,
+	IC_VSS_FREEZING,
+	IC_VSS_FROZEN,
+	IC_VSS_THAWING,
+	IC_VSS_UNKNOWN,
+};
+/* "thawed", "freezing", "frozen", "thawing", "unknown" */
+const char *ic_vss_state_name(enum ic_vss_state s);
+
+struct ic *ic_vss_new(struct vmbus *bus, struct loop *loop);
+/* How a FREEZE or THAW ended: err 0 with the guest's status (an HRESULT, IC_HV_S_OK
+ * when it did it), or -ETIMEDOUT, -EPIPE, -ECANCELED as every IC request, or -EPROTO
+ * (the answer was malformed). */
+typedef void ic_vss_fn(void *opaque, int err, uint32_t status);
+/*
+ * Ask the guest to freeze its file systems. Once it has, they stay frozen at most
+ * hold_ns: then the IC sends THAW itself. A freeze the guest does not answer in time
+ * (or answers malformed) is followed by a THAW as well, as it may still happen. 0, or
+ * -EINVAL (hold_ns 0), -EALREADY (frozen), -EBUSY (a freeze or thaw is under way, or
+ * the queue is full), -ENODEV (the channel is not open and negotiated), -ENOMEM.
+ */
+int ic_vss_freeze(struct ic *ic, uint64_t hold_ns, ic_vss_fn *fn, void *opaque);
+/* Ask the guest to thaw them, whatever hvkvm knows (Linux's daemon answers success for
+ * file systems that are not frozen); after a FREEZE under way if there is one. 0, or
+ * -EBUSY (queue full), -ENODEV, -ENOMEM. */
+int ic_vss_thaw(struct ic *ic, ic_vss_fn *fn, void *opaque);
+/* The state; with FROZEN, *thaw_in_ns (if not NULL) is the time left until the IC
+ * thaws by itself. */
+enum ic_vss_state ic_vss_get_state(const struct ic *ic, uint64_t *thaw_in_ns);
+/* Called on the loop thread at each change of state. reason: "request" (a caller's
+ * freeze or thaw), "guest" (the guest's answer), "failed" (the guest's failure status),
+ * "timeout" (no answer in time, or the time a freeze may last ran out), "malformed",
+ * "closed" (the channel closed), "recover" (a thaw sent when the channel reopened with
+ * the state unknown), "reset" (the VM restarted). */
+typedef void ic_vss_notify_fn(void *opaque, enum ic_vss_state state, enum ic_vss_state prev, const char *reason);
+void ic_vss_set_notify(struct ic *ic, ic_vss_notify_fn *fn, void *opaque);
+/* The VM restarted: none of the guest's file systems is frozen. */
+void ic_vss_reset(struct ic *ic);
+/* The answer check on its own, for the fuzz target: a FREEZE or THAW answer's body
+ * (after the IC header) to a request for op; 0 or -EPROTO. */
+int ic_vss_check_answer(const uint8_t *body, uint32_t len, uint8_t op);
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the integration components share (ic.c) with the kinds that live in files of
- * their own (ic_kvp.c, ic_fcopy.c): the IC framing, the kind description and the
- * request queue.
+ * their own (ic_kvp.c, ic_vss.c, ic_fcopy.c): the IC framing, the kind description and
+ * the request queue.
  *
  * Kinds whose exchanges the host starts on demand (KVP) submit requests: the IC
  * keeps them in a bounded queue and has at most one with the guest at a time, as
@@ -48,6 +48,7 @@ struct ic_request {
 	uint8_t *body;			/* what goes after the IC header */
 	uint32_t len;
 	uint64_t trans_id;		/* once sent */
+	uint64_t timeout_ns;		/* how long the guest has to answer */
 	uint64_t deadline_ns;
 	ic_done_fn *done;
 	void *fn;			/* the kind's: whom to tell, with opaque */
@@ -69,6 +70,8 @@ struct ic_kind {
 	void (*response)(struct ic *ic, const struct ic_msg_hdr *h, const uint8_t *body, uint32_t len);
 	void (*tick)(struct ic *ic);
 	uint64_t period_ns;
+	void (*closed)(struct ic *ic);		/* after the requests ended with -EPIPE */
+	void (*fini)(struct ic *ic);		/* ic_free(), after the requests ended */
 };
 
 struct ic {
@@ -92,6 +95,7 @@ struct ic {
 	struct ic_request *outstanding;		/* with the guest */
 	uint64_t seq;				/* trans_id of the last request sent */
 	uint64_t request_timeout_ns;
+	uint64_t period_ns;		/* of the periodic messages: the kind's, or a test's */
 	struct loop_timer *req_timer;
 	uint64_t dropped;			/* answers that matched nothing */
 	struct log_ratelimit rl;		/* what the guest's answers make us log */
@@ -100,7 +104,8 @@ struct ic {
 	/* heartbeat */
 	enum ic_heartbeat_state hb_state;
 	uint64_t hb_seq;
-	unsigned hb_unanswered;
+	unsigned hb_unanswered;		/* ticks since the last answer */
+	bool hb_in_flight;		/* a beat was sent and not answered yet */
 	uint64_t hb_last_ns;
 	ic_heartbeat_fn *hb_notify;
 	void *hb_opaque;
@@ -108,6 +113,8 @@ struct ic {
 	bool ts_sync_next;
 	/* file copy: the copy under way, NULL if none */
 	struct fcopy_job *fcopy_job;
+	/* VSS (ic_vss.c) */
+	struct ic_vss *vss;
 };
 
 struct ic *ic_new(struct vmbus *bus, struct loop *loop, const struct ic_kind *kind);
@@ -119,5 +126,8 @@ struct ic *ic_new(struct vmbus *bus, struct loop *loop, const struct ic_kind *ki
  * reads), -ENOMEM; done is not called then.
  */
 int ic_submit(struct ic *ic, const void *body, uint32_t len, ic_done_fn *done, void *fn, void *opaque);
+/* The same with a timeout of its own (0: the IC's request timeout). */
+int ic_submit_timeout(struct ic *ic, const void *body, uint32_t len, uint64_t timeout_ns, ic_done_fn *done,
+		      void *fn, void *opaque);
 
 #endif

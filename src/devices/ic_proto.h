@@ -2,7 +2,7 @@
 /*
  * The integration components' wire format: the pipe and IC headers every message
  * starts with, the version negotiation, and the messages of each component (shutdown,
- * heartbeat, time sync, key-value pair exchange, file copy). All little-endian.
+ * heartbeat, time sync, key-value pair exchange, VSS, file copy). All little-endian.
  */
 #ifndef HVKVM_IC_PROTO_H
 #define HVKVM_IC_PROTO_H
@@ -42,6 +42,7 @@ struct ic_negotiate {
 #define IC_MSGTYPE_KVP		2
 #define IC_MSGTYPE_SHUTDOWN	3
 #define IC_MSGTYPE_TIMESYNC	4
+#define IC_MSGTYPE_VSS		5
 #define IC_FLAG_TRANSACTION	1
 #define IC_FLAG_REQUEST		2
 #define IC_FLAG_RESPONSE	4
@@ -206,5 +207,26 @@ _Static_assert(__builtin_offsetof(struct fcopy_start, copy_flags) == 1076, "hv_s
 _Static_assert(sizeof(struct fcopy_write) == 6196, "hv_do_fcopy");
 _Static_assert(__builtin_offsetof(struct fcopy_write, offset) == 40, "hv_do_fcopy offset");
 _Static_assert(__builtin_offsetof(struct fcopy_write, data) == 52, "hv_do_fcopy data");
+/* ---- VSS (Backup: volume snapshots) ---- */
+
+#define VSS_OP_CREATE		0
+#define VSS_OP_DELETE		1
+#define VSS_OP_HOT_BACKUP	2
+#define VSS_OP_GET_DM_INFO	3
+#define VSS_OP_BU_COMPLETE	4
+#define VSS_OP_FREEZE		5	/* message version 5.0 and later */
+#define VSS_OP_THAW		6
+#define VSS_OP_AUTO_RECOVER	7
+#define VSS_OP_COUNT		9	/* QUERY_GUEST_CLUSTER_INFO (8) is the last, 6.0 */
+
+/* hv_vss_msg: what Linux reads of every VSS message (it drops packets shorter than the
+ * IC header and this); Windows' FREEZE carries a LUN list after it, which Linux ignores. */
+struct vss_msg {
+	uint8_t operation;
+	uint8_t reserved[7];
+	uint32_t flags;			/* vss_cf.flags, dm_info.flags */
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct vss_msg) == 12, "hv_vss_msg");
 
 #endif

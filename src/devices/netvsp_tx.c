@@ -8,6 +8,7 @@
  * up the headers the offload asked for (netvsc-facts.md §9, §10).
  */
 #include "netvsp_internal.h"
+#include "byteorder.h"
 #include "iov.h"
 #include "net_csum.h"
 #include "log.h"
@@ -96,21 +97,10 @@ static bool parse_ppis(const uint8_t *p, uint32_t len, struct tx_info *t)
 	return q == len;
 }
 
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t get16(const uint8_t *p)
-{
-	return (uint32_t)(p[0] << 8 | p[1]);
-}
-
 static void ipv4_header_csum(uint8_t *ip, uint32_t ihl)
 {
-	put16(ip + 10, 0);
-	put16(ip + 10, (uint16_t)~net_csum_fold(net_csum_add(0, ip, ihl)));
+	put_be16(ip + 10, 0);
+	put_be16(ip + 10, (uint16_t)~net_csum_fold(net_csum_add(0, ip, ihl)));
 }
 
 /* The TCP/UDP checksum field as NEEDS_CSUM wants it: the pseudo-header sum, length
@@ -121,7 +111,7 @@ static void l4_seed(uint8_t *f, bool v6, uint32_t l4, uint32_t proto, uint32_t l
 	uint64_t sum = proto + l4len;
 
 	sum = v6 ? net_csum_add(sum, f + 14 + 8, 32) : net_csum_add(sum, f + 14 + 12, 8);
-	put16(f + l4 + field, net_csum_fold(sum));
+	put_be16(f + l4 + field, net_csum_fold(sum));
 }
 
 /*
@@ -131,7 +121,7 @@ static void l4_seed(uint8_t *f, bool v6, uint32_t l4, uint32_t proto, uint32_t l
 static bool tx_offload(struct netvsp *n, const struct tx_info *t, uint8_t *f, uint32_t hl, uint32_t data_len,
 		       struct net_vnet_hdr *vh)
 {
-	uint32_t ethertype = hl >= 14 ? get16(f + 12) : 0;
+	uint32_t ethertype = hl >= 14 ? get_be16(f + 12) : 0;
 	bool v6;
 
 	if (t->has_lso) {
@@ -145,14 +135,14 @@ static bool tx_offload(struct netvsp *n, const struct tx_info *t, uint8_t *f, ui
 		if ((f[l4 + 12] >> 4) < 5 || hdr_len > hl)
 			return false;
 		if (v6) {
-			put16(f + 14 + 4, data_len - 14 - 40);
+			put_be16(f + 14 + 4, data_len - 14 - 40);
 			l4_seed(f, true, l4, 6, data_len - l4, 16);
 		} else {
 			uint32_t ihl = (uint32_t)(f[14] & 15) * 4;
 
 			if (ihl < 20 || 14 + ihl > l4)
 				return false;
-			put16(f + 14 + 2, data_len - 14);
+			put_be16(f + 14 + 2, data_len - 14);
 			ipv4_header_csum(f + 14, ihl);
 			l4_seed(f, false, l4, 6, data_len - 14 - ihl, 16);
 		}
@@ -188,7 +178,7 @@ static bool tx_offload(struct netvsp *n, const struct tx_info *t, uint8_t *f, ui
 		if (l4 < 14 + (v6 ? 40u : 20u) || l4 + field + 2 > hl || l4 + field + 2 > data_len)
 			return false;
 		/* The length the IP header gives, not the frame's: short frames are padded. */
-		l4len = v6 ? 14 + 40 + get16(f + 14 + 4) - l4 : 14 + get16(f + 14 + 2) - l4;
+		l4len = v6 ? 14 + 40 + get_be16(f + 14 + 4) - l4 : 14 + get_be16(f + 14 + 2) - l4;
 		if (l4len > data_len - l4)
 			return false;
 		l4_seed(f, v6, l4, tcp ? 6 : 17, l4len, field);
@@ -239,8 +229,8 @@ static bool tx_frame(struct netvsp *n, const struct nv_stream *st, uint64_t pos,
 		/* Linux always hands the tag over out of band; the wire wants it inline. */
 		uint32_t tci = NDIS_VLAN_PRI(t.vlan) << 13 | NDIS_VLAN_CFI(t.vlan) << 12 | NDIS_VLAN_ID(t.vlan);
 
-		put16(tag, 0x8100);
-		put16(tag + 2, tci);
+		put_be16(tag, 0x8100);
+		put_be16(tag + 2, tci);
 		iov[niov++] = (struct iovec){ f, 12 };
 		iov[niov++] = (struct iovec){ tag, 4 };
 		iov[niov++] = (struct iovec){ f + 12, hl - 12 };

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "byteorder.h"
+
 /* ---- operation codes (SPC-4, SBC-3) ---- */
 #define SCSI_TEST_UNIT_READY		0x00
 #define SCSI_REQUEST_SENSE		0x03
@@ -133,47 +135,6 @@ static inline uint8_t scsi_build_sense(uint8_t sense[SCSI_SENSE_FIXED_LEN], uint
 	sense[12] = SCSI_ASC(asc);
 	sense[13] = SCSI_ASCQ(asc);
 	return SCSI_SENSE_FIXED_LEN;
-}
-
-/* ---- big-endian fields ---- */
-static inline uint16_t scsi_get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t scsi_get_be24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static inline uint32_t scsi_get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t scsi_get_be64(const uint8_t *p)
-{
-	return (uint64_t)scsi_get_be32(p) << 32 | scsi_get_be32(p + 4);
-}
-
-static inline void scsi_put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void scsi_put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline void scsi_put_be64(uint8_t *p, uint64_t v)
-{
-	scsi_put_be32(p, (uint32_t)(v >> 32));
-	scsi_put_be32(p + 4, (uint32_t)v);
 }
 
 #endif

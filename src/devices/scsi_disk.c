@@ -135,9 +135,9 @@ static unsigned scsi_inquiry_standard(uint8_t *p, uint8_t peripheral)
 	memcpy(p + 8, scsi_vendor, 8);
 	memcpy(p + 16, scsi_product, 16);
 	memcpy(p + 32, scsi_revision, 4);
-	scsi_put_be16(p + 58, 0x00a0);	/* version descriptors: SAM-5, SPC-4, SBC-3 */
-	scsi_put_be16(p + 60, 0x0460);
-	scsi_put_be16(p + 62, 0x04c0);
+	put_be16(p + 58, 0x00a0);	/* version descriptors: SAM-5, SPC-4, SBC-3 */
+	put_be16(p + 60, 0x0460);
+	put_be16(p + 62, 0x04c0);
 	return 96;
 }
 
@@ -176,7 +176,7 @@ static unsigned disk_vpd_ident(const struct scsi_disk *d, uint8_t *p)
 	q[5] = (uint8_t)(SCSI_DISK_OUI >> 12);
 	q[6] = (uint8_t)(SCSI_DISK_OUI >> 4);
 	q[7] = (uint8_t)((SCSI_DISK_OUI & 0xf) << 4);
-	scsi_put_be64(q + 12, d->naa_id);
+	put_be64(q + 12, d->naa_id);
 	q += 20;
 	/* T10 vendor id: the vendor, then the serial number. */
 	q[0] = 0x02;			/* code set ASCII */
@@ -191,22 +191,22 @@ static unsigned disk_vpd_ident(const struct scsi_disk *d, uint8_t *p)
 static unsigned disk_vpd_limits(const struct scsi_disk *d, uint8_t *p)
 {
 	p[4] = 0x01;			/* WSNZ: WRITE SAME needs a block count */
-	scsi_put_be16(p + 6, (uint16_t)(1U << d->phys_exp));	/* optimal granularity */
-	scsi_put_be32(p + 8, d->max_xfer_blocks);
-	scsi_put_be32(p + 12, d->opt_xfer_blocks);
+	put_be16(p + 6, (uint16_t)(1U << d->phys_exp));	/* optimal granularity */
+	put_be32(p + 8, d->max_xfer_blocks);
+	put_be32(p + 12, d->opt_xfer_blocks);
 	if (d->discard) {
-		scsi_put_be32(p + 20, d->max_unmap_blocks);
-		scsi_put_be32(p + 24, SCSI_DISK_MAX_UNMAP_DESC);
-		scsi_put_be32(p + 28, 1U << d->phys_exp);
+		put_be32(p + 20, d->max_unmap_blocks);
+		put_be32(p + 24, SCSI_DISK_MAX_UNMAP_DESC);
+		put_be32(p + 28, 1U << d->phys_exp);
 	}
-	scsi_put_be64(p + 36, d->max_ws_blocks);
+	put_be64(p + 36, d->max_ws_blocks);
 	return 64;
 }
 
 static unsigned disk_vpd_characteristics(const struct scsi_disk *d, uint8_t *p)
 {
 	/* Rotation rate 0 is "not reported", which Linux takes as rotational. */
-	scsi_put_be16(p + 4, d->rotational ? 0 : 1);
+	put_be16(p + 4, d->rotational ? 0 : 1);
 	return 64;
 }
 
@@ -230,7 +230,7 @@ static void disk_inquiry(struct scsi_disk *d, struct scsi_cmd *cmd)
 		if (cdb[2])
 			return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
 		len = scsi_inquiry_standard(p, SCSI_TYPE_DISK);
-		return cmd_reply(cmd, p, len, scsi_get_be16(cdb + 3));
+		return cmd_reply(cmd, p, len, get_be16(cdb + 3));
 	}
 	switch (cdb[2]) {
 	case SCSI_VPD_SUPPORTED_PAGES:
@@ -259,8 +259,8 @@ static void disk_inquiry(struct scsi_disk *d, struct scsi_cmd *cmd)
 	}
 	p[0] = SCSI_TYPE_DISK;
 	p[1] = cdb[2];
-	scsi_put_be16(p + 2, (uint16_t)(len - 4));
-	cmd_reply(cmd, p, len, scsi_get_be16(cdb + 3));
+	put_be16(p + 2, (uint16_t)(len - 4));
+	cmd_reply(cmd, p, len, get_be16(cdb + 3));
 }
 
 /* ---- capacity, sense, simple commands -------------------------------------------- */
@@ -271,11 +271,11 @@ static void disk_read_capacity_10(struct scsi_disk *d, struct scsi_cmd *cmd)
 	uint8_t p[8];
 
 	/* Without PMI the (obsolete) LBA field must be zero. */
-	if (!(cmd->cdb[8] & 0x01) && scsi_get_be32(cmd->cdb + 2))
+	if (!(cmd->cdb[8] & 0x01) && get_be32(cmd->cdb + 2))
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
 	/* Too large for 32 bits: FFFFFFFFh sends the initiator to READ CAPACITY (16). */
-	scsi_put_be32(p, last > 0xfffffffeULL ? 0xffffffffU : (uint32_t)last);
-	scsi_put_be32(p + 4, d->block_size);
+	put_be32(p, last > 0xfffffffeULL ? 0xffffffffU : (uint32_t)last);
+	put_be32(p + 4, d->block_size);
 	cmd_reply(cmd, p, sizeof(p), sizeof(p));
 }
 
@@ -286,14 +286,14 @@ static void disk_service_action_in(struct scsi_disk *d, struct scsi_cmd *cmd)
 
 	if ((cdb[1] & 0x1f) != SCSI_SAI_READ_CAPACITY_16)
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
-	if (!(cdb[14] & 0x01) && scsi_get_be64(cdb + 2))
+	if (!(cdb[14] & 0x01) && get_be64(cdb + 2))
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
-	scsi_put_be64(p, d->blocks - 1);
-	scsi_put_be32(p + 8, d->block_size);
+	put_be64(p, d->blocks - 1);
+	put_be32(p + 8, d->block_size);
 	p[13] = d->phys_exp;
 	if (d->discard)
 		p[14] = 0x80 | 0x40;	/* LBPME, LBPRZ */
-	cmd_reply(cmd, p, sizeof(p), scsi_get_be32(cdb + 10));
+	cmd_reply(cmd, p, sizeof(p), get_be32(cdb + 10));
 }
 
 static void disk_request_sense(struct scsi_disk *d, struct scsi_cmd *cmd)
@@ -377,14 +377,14 @@ static void disk_mode_sense(struct scsi_disk *d, struct scsi_cmd *cmd)
 	len = hdr;
 	if (!dbd && llbaa) {
 		if (pc != SCSI_PC_CHANGEABLE) {
-			scsi_put_be64(p + len, d->blocks);
-			scsi_put_be32(p + len + 12, d->block_size);
+			put_be64(p + len, d->blocks);
+			put_be32(p + len + 12, d->block_size);
 		}
 		len += 16;
 	} else if (!dbd) {
 		if (pc != SCSI_PC_CHANGEABLE) {
-			scsi_put_be32(p + len, d->blocks > 0xffffffffULL ? 0xffffffffU : (uint32_t)d->blocks);
-			scsi_put_be32(p + len + 4, d->block_size & 0xffffff);
+			put_be32(p + len, d->blocks > 0xffffffffULL ? 0xffffffffU : (uint32_t)d->blocks);
+			put_be32(p + len + 4, d->block_size & 0xffffff);
 		}
 		len += 8;
 	}
@@ -397,16 +397,16 @@ static void disk_mode_sense(struct scsi_disk *d, struct scsi_cmd *cmd)
 	/* WP when read-only; DPOFUA: FUA is honoured, so sd uses it instead of flushes. */
 	devspec = (d->readonly ? 0x80 : 0) | 0x10;
 	if (ten) {
-		scsi_put_be16(p, (uint16_t)(len - 2));
+		put_be16(p, (uint16_t)(len - 2));
 		p[3] = devspec;
 		p[4] = llbaa && !dbd ? 0x01 : 0;	/* LONGLBA */
-		scsi_put_be16(p + 6, (uint16_t)(dbd ? 0 : llbaa ? 16 : 8));
+		put_be16(p + 6, (uint16_t)(dbd ? 0 : llbaa ? 16 : 8));
 	} else {
 		p[0] = (uint8_t)(len - 1);
 		p[2] = devspec;
 		p[3] = dbd ? 0 : 8;
 	}
-	cmd_reply(cmd, p, len, ten ? scsi_get_be16(cdb + 7) : cdb[4]);
+	cmd_reply(cmd, p, len, ten ? get_be16(cdb + 7) : cdb[4]);
 }
 
 static void disk_submit(struct scsi_disk *d, struct scsi_cmd *cmd);
@@ -415,7 +415,7 @@ static void disk_mode_select(struct scsi_disk *d, struct scsi_cmd *cmd)
 {
 	const uint8_t *cdb = cmd->cdb;
 	bool ten = cdb[0] == SCSI_MODE_SELECT_10;
-	unsigned hdr = ten ? 8 : 4, plen = ten ? scsi_get_be16(cdb + 7) : cdb[4], bdl, off;
+	unsigned hdr = ten ? 8 : 4, plen = ten ? get_be16(cdb + 7) : cdb[4], bdl, off;
 	uint8_t p[SCSI_DISK_MODE_SELECT_MAX];
 	bool wce = d->wce;
 
@@ -434,7 +434,7 @@ static void disk_mode_select(struct scsi_disk *d, struct scsi_cmd *cmd)
 
 	if (p[ten ? 2 : 1] != 0)	/* medium type */
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_PARAMETER_LIST);
-	bdl = ten ? scsi_get_be16(p + 6) : p[3];
+	bdl = ten ? get_be16(p + 6) : p[3];
 	if (bdl) {
 		bool longlba = ten && (p[4] & 0x01);
 		uint64_t nblocks, cur = d->blocks;
@@ -445,11 +445,11 @@ static void disk_mode_select(struct scsi_disk *d, struct scsi_cmd *cmd)
 		if (hdr + bdl > plen)
 			return cmd_illegal(cmd, SCSI_ASC_PARAMETER_LIST_LENGTH_ERROR);
 		if (longlba) {
-			nblocks = scsi_get_be64(p + hdr);
-			blen = scsi_get_be32(p + hdr + 12);
+			nblocks = get_be64(p + hdr);
+			blen = get_be32(p + hdr + 12);
 		} else {
-			nblocks = scsi_get_be32(p + hdr);
-			blen = scsi_get_be24(p + hdr + 5);
+			nblocks = get_be32(p + hdr);
+			blen = get_be24(p + hdr + 5);
 			cur = MIN(cur, 0xffffffffULL);
 		}
 		/* The capacity and block size cannot change; restating them is fine. */
@@ -637,16 +637,16 @@ static void cdb_lba_len(const uint8_t *cdb, uint64_t *lba, uint32_t *n)
 {
 	switch (cdb[0] >> 5) {
 	case 1:		/* 10 bytes */
-		*lba = scsi_get_be32(cdb + 2);
-		*n = scsi_get_be16(cdb + 7);
+		*lba = get_be32(cdb + 2);
+		*n = get_be16(cdb + 7);
 		break;
 	case 5:		/* 12 bytes */
-		*lba = scsi_get_be32(cdb + 2);
-		*n = scsi_get_be32(cdb + 6);
+		*lba = get_be32(cdb + 2);
+		*n = get_be32(cdb + 6);
 		break;
 	default:	/* 16 bytes */
-		*lba = scsi_get_be64(cdb + 2);
-		*n = scsi_get_be32(cdb + 10);
+		*lba = get_be64(cdb + 2);
+		*n = get_be32(cdb + 10);
 		break;
 	}
 }
@@ -658,7 +658,7 @@ static void disk_read_write_6(struct scsi_disk *d, struct scsi_cmd *cmd)
 	if (cdb[1] & 0xe0)
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
 	/* A transfer length of 0 means 256 blocks in the 6-byte commands. */
-	disk_rw(d, cmd, cdb[0] == SCSI_WRITE_6, scsi_get_be24(cdb + 1) & 0x1fffff, cdb[4] ? cdb[4] : 256,
+	disk_rw(d, cmd, cdb[0] == SCSI_WRITE_6, get_be24(cdb + 1) & 0x1fffff, cdb[4] ? cdb[4] : 256,
 		false);
 }
 
@@ -795,11 +795,11 @@ static void disk_write_same(struct scsi_disk *d, struct scsi_cmd *cmd)
 	if (cdb[1] & (ws16 ? 0xf6 : 0xf7))
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
 	if (ws16) {
-		lba = scsi_get_be64(cdb + 2);
-		n = scsi_get_be32(cdb + 10);
+		lba = get_be64(cdb + 2);
+		n = get_be32(cdb + 10);
 	} else {
-		lba = scsi_get_be32(cdb + 2);
-		n = scsi_get_be16(cdb + 7);
+		lba = get_be32(cdb + 2);
+		n = get_be16(cdb + 7);
 	}
 	if (d->readonly)
 		return cmd_fail(cmd, SCSI_SENSE_DATA_PROTECT, SCSI_ASC_WRITE_PROTECTED);
@@ -843,13 +843,13 @@ static void disk_unmap_next(struct scsi_disk *d, struct scsi_cmd *cmd)
 {
 	while (cmd->pos < cmd->end) {
 		const uint8_t *desc = (const uint8_t *)cmd->buf + 8 + 16 * cmd->pos++;
-		uint32_t n = scsi_get_be32(desc + 8);
+		uint32_t n = get_be32(desc + 8);
 
 		if (!n)
 			continue;
 		cmd->blk = (struct blk_req){
 			.op = BLK_DISCARD,
-			.offset = scsi_get_be64(desc) * d->block_size,
+			.offset = get_be64(desc) * d->block_size,
 			.len = (uint64_t)n * d->block_size,
 		};
 		cmd->stage = STAGE_UNMAP;
@@ -861,7 +861,7 @@ static void disk_unmap_next(struct scsi_disk *d, struct scsi_cmd *cmd)
 static void disk_unmap(struct scsi_disk *d, struct scsi_cmd *cmd)
 {
 	const uint8_t *cdb = cmd->cdb;
-	uint32_t plen = scsi_get_be16(cdb + 7), copy, bddl, ndesc;
+	uint32_t plen = get_be16(cdb + 7), copy, bddl, ndesc;
 	uint64_t total = 0;
 	uint8_t *p;
 
@@ -886,7 +886,7 @@ static void disk_unmap(struct scsi_disk *d, struct scsi_cmd *cmd)
 	/* One copy, checked whole before anything is discarded. */
 	iov_to_buf(cmd->iov, cmd->iovcnt, 0, p, copy);
 	cmd->buf = p;
-	bddl = scsi_get_be16(p + 2);
+	bddl = get_be16(p + 2);
 	if (bddl > plen - 8) {
 		disk_release(cmd);
 		return cmd_illegal(cmd, SCSI_ASC_PARAMETER_LIST_LENGTH_ERROR);
@@ -897,8 +897,8 @@ static void disk_unmap(struct scsi_disk *d, struct scsi_cmd *cmd)
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_PARAMETER_LIST);
 	}
 	for (uint32_t i = 0; i < ndesc; i++) {
-		uint64_t lba = scsi_get_be64(p + 8 + 16 * i);
-		uint32_t n = scsi_get_be32(p + 8 + 16 * i + 8);
+		uint64_t lba = get_be64(p + 8 + 16 * i);
+		uint32_t n = get_be32(p + 8 + 16 * i + 8);
 
 		if (lba > d->blocks || n > d->blocks - lba) {
 			disk_release(cmd);
@@ -1065,7 +1065,7 @@ void scsi_cmd_no_lun(struct scsi_cmd *cmd)
 		if (cmd->cdb[1] & 0x01)		/* no pages for a LUN that is not there */
 			break;
 		scsi_inquiry_standard(p, SCSI_TYPE_NO_LUN);
-		return cmd_reply(cmd, p, 96, scsi_get_be16(cmd->cdb + 3));
+		return cmd_reply(cmd, p, 96, get_be16(cmd->cdb + 3));
 	case SCSI_REQUEST_SENSE:
 		if (!cmd_cdb_ok(cmd, 6))
 			return;
@@ -1097,7 +1097,7 @@ void scsi_cmd_report_luns(struct scsi_cmd *cmd, const uint16_t *luns, unsigned n
 	default:			/* administrative LUNs: none either, and no such select */
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
 	}
-	alloc = scsi_get_be32(cdb + 6);
+	alloc = get_be32(cdb + 6);
 	n = MIN(n, 16384U);		/* all the single-level LUNs there are */
 	len = 8 + 8 * n;
 	p = calloc(1, len);
@@ -1105,7 +1105,7 @@ void scsi_cmd_report_luns(struct scsi_cmd *cmd, const uint16_t *luns, unsigned n
 		cmd_set_busy(cmd);
 		return cmd_good(cmd);
 	}
-	scsi_put_be32(p, 8 * n);
+	put_be32(p, 8 * n);
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t lun = luns[i] & 0x3fff;
 

@@ -6,9 +6,12 @@
 #include "blk_img.h"
 #include "ic.h"
 #include "ic_fcopy.h"
+#include "input.h"
 #include "netvsp.h"
 #include "tap.h"
 #include "storvsp.h"
+#include "synth_kbd.h"
+#include "synth_mouse.h"
 #include "log.h"
 #include "vm.h"
 #include "vmbus.h"
@@ -42,6 +45,7 @@ static void machine_pause_ics(struct vm *vm, void *opaque)
 	ic_pause(m->ic_timesync);
 	ic_pause(m->ic_kvp);
 	ic_pause(m->ic_fcopy);
+	ic_pause(m->ic_vss);
 }
 
 static void machine_resume_ics(struct vm *vm, void *opaque)
@@ -54,6 +58,15 @@ static void machine_resume_ics(struct vm *vm, void *opaque)
 	ic_resume(m->ic_timesync);
 	ic_resume(m->ic_kvp);
 	ic_resume(m->ic_fcopy);
+	ic_resume(m->ic_vss);
+}
+
+/* After VMBus's own reset hook closed the channels: a guest that restarts has nothing
+ * frozen, whatever the VSS IC knew of the last boot. */
+static void machine_vss_reset(struct vm *vm, void *opaque)
+{
+	(void)vm;
+	ic_vss_reset(opaque);
 }
 
 /* The guest's KVP daemon is there: give it the host's keys (--kvp). */
@@ -122,7 +135,7 @@ static void machine_vmbus_dsdt(struct aml *a, void *opaque)
 	aml_end(a);	/* VMOD */
 }
 
-/* VMBus and its first devices, the integration components. */
+/* VMBus and its first devices: the integration components, the keyboard and mouse. */
 static int machine_create_vmbus(struct machine *m)
 {
 	struct vm *vm = m->vm;
@@ -139,11 +152,21 @@ static int machine_create_vmbus(struct machine *m)
 	m->ic_heartbeat = ic_heartbeat_new(m->vmbus, vm->loop);
 	m->ic_timesync = ic_timesync_new(m->vmbus, vm->loop, machine_ref_time, m->hv);
 	m->ic_kvp = ic_kvp_new(m->vmbus, vm->loop);
+	m->ic_vss = ic_vss_new(m->vmbus, vm->loop);
 	m->ic_fcopy = ic_fcopy_new(m->vmbus, vm->loop);
-	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp || !m->ic_fcopy)
+	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp || !m->ic_vss ||
+	    !m->ic_fcopy)
+		return -1;
+	m->kbd = synth_kbd_new(m->vmbus);
+	m->mouse = synth_mouse_new(m->vmbus);
+	if (!m->kbd || !m->mouse)
+		return -1;
+	m->input = input_new(m->kbd, m->mouse);
+	if (!m->input)
 		return -1;
 	machine_kvp_attach(m);
-	return vm_add_pause_hook(vm, machine_pause_ics, m) < 0 ||
+	return vm_add_reset_hook(vm, machine_vss_reset, m->ic_vss) < 0 ||
+	       vm_add_pause_hook(vm, machine_pause_ics, m) < 0 ||
 	       vm_add_resume_hook(vm, machine_resume_ics, m) < 0 ? -1 : 0;
 }
 
@@ -455,6 +478,10 @@ void machine_destroy(struct machine *m)
 	ic_free(m->ic_timesync);
 	ic_free(m->ic_kvp);
 	ic_free(m->ic_fcopy);
+	ic_free(m->ic_vss);
+	input_free(m->input);
+	synth_kbd_free(m->kbd);
+	synth_mouse_free(m->mouse);
 	hv_free(m->hv);
 	if (m->pc.vm)
 		pc_fini(&m->pc);

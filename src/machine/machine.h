@@ -21,6 +21,9 @@ struct vmbus;
 struct ic;
 struct storvsp;
 struct netvsp;
+struct synth_kbd;
+struct synth_mouse;
+struct input;
 
 /* A disk on a SCSI controller, as the guest was given it. */
 struct machine_disk {
@@ -50,8 +53,13 @@ struct machine {
 	struct pc pc;
 	struct hv *hv;			/* NULL with --hv off */
 	struct vmbus *vmbus;		/* NULL without the SynIC */
-	struct ic *ic_shutdown, *ic_heartbeat, *ic_timesync, *ic_kvp;
+	struct ic *ic_shutdown, *ic_heartbeat, *ic_timesync, *ic_kvp, *ic_vss;
 	struct ic *ic_fcopy;		/* file copy (Guest Services) */
+	/* The synthetic keyboard and mouse, offered with VMBus as Hyper-V does, and what
+	 * front ends feed them through (input.h). */
+	struct synth_kbd *kbd;
+	struct synth_mouse *mouse;
+	struct input *input;		/* NULL without VMBus; loop thread */
 	struct storvsp *storvsp[CONFIG_MAX_CONTROLLERS];
 	struct machine_net nets[CONFIG_MAX_NETS];				/* loop thread */
 	struct machine_disk disks[CONFIG_MAX_CONTROLLERS][CONFIG_MAX_LUNS];	/* loop thread */

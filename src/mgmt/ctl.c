@@ -31,8 +31,10 @@ static const char usage[] =
 	"         net.remove id=I net.set_link id=I up=B events.subscribe [types:=JSON]\n"
 	"         events.unsubscribe guest.info guest.ip mac=M kvp.list [pool=N]\n"
 	"         kvp.get [pool=N] key=K kvp.set [pool=0|3] key=K value=V\n"
-	"         kvp.delete [pool=0|3] key=K guest.copy_file path=F guest_path=G [overwrite=B\n"
-	"         create_path=B]   (man hvkvm: what each takes and returns)\n"
+	"         kvp.delete [pool=0|3] key=K guest.freeze [timeout_s=N] guest.thaw\n"
+	"         guest.fsfreeze_status guest.copy_file path=F guest_path=G [overwrite=B\n"
+	"         create_path=B] input.send_keys [text=T keys=K]\n"
+	"         input.pointer [x=N y=N buttons=B wheel=N]   (man hvkvm: what each takes and returns)\n"
 	"Exit status: 0 success, 1 error reply, 2 usage, 3 connection failed, 4 timeout.\n";
 
 /* JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */

@@ -20,9 +20,8 @@ static int errno_code(int r)
 
 static struct json_object *errno_data(int r, const char *path)
 {
-	struct json_object *d = json_object_new_object();
+	struct json_object *d = mgmt_errno_data(r);
 
-	json_object_object_add(d, "errno", json_object_new_int(-r));
 	if (path)
 		json_object_object_add(d, "path", json_object_new_string(path));
 	return d;

@@ -63,44 +63,11 @@ static void op_cancel(struct mgmt_call *call, void *opaque)
 	op_free(op);
 }
 
-static struct json_object *hresult(uint32_t status)
-{
-	char s[16];
-
-	snprintf(s, sizeof(s), "0x%08x", status);
-	return json_object_new_string(s);
-}
-
 /* Why the guest's KVP cannot be asked, as an error to call; false if it can. */
 static bool kvp_unavailable(struct mgmt_call *call, struct machine *m)
 {
-	struct ic_status st;
-
-	if (!mgmt_vm_alive(call, m->vm))
-		return true;
-	if (vm_get_state(m->vm) == VM_STATE_PAUSED) {
-		mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string("paused"),
-			   "the VM is paused: resume it first, a paused guest cannot answer");
-		return true;
-	}
-	if (!m->ic_kvp) {
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("kvp"),
-			   "no KVP integration component (VMBus is off)");
-		return true;
-	}
-	ic_get_status(m->ic_kvp, &st);
-	if (st.negotiated)
-		return false;
-	if (!st.open)
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("kvp"),
-			   "the guest has no driver on its KVP integration component (hv_utils not loaded?)");
-	else if (!st.answered)
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("kvp"),
-			   "the guest's KVP daemon (hv_kvp_daemon) is not answering: is it installed and running?");
-	else
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("kvp"),
-			   "the guest accepted none of the KVP versions offered");
-	return true;
+	return mgmt_ic_unavailable(call, m, m->ic_kvp, "kvp", "KVP",
+				   "the guest's KVP daemon (hv_kvp_daemon) is not answering: is it installed and running?");
 }
 
 /* A request that could not even be queued. */
@@ -126,7 +93,7 @@ static void result_failed(struct mgmt_call *call, const struct ic_kvp_result *r)
 
 	switch (r->err) {
 	case 0:
-		json_object_object_add(d, "status", hresult(r->status));
+		json_object_object_add(d, "status", mgmt_hresult(r->status));
 		mgmt_error(call, MGMT_ERR_FAILED, d, "the guest's KVP daemon answered with status 0x%08x%s", r->status,
 			   r->status == IC_HV_E_FAIL ? " (E_FAIL)" : "");
 		return;
@@ -389,16 +356,6 @@ static bool param_text(struct mgmt_call *call, struct json_object *params, const
 	return mgmt_param_keeps(call, key, broken);
 }
 
-static bool params_ok(struct mgmt_call *call, struct json_object *params, const char *const *known)
-{
-	struct jsonrpc_error e;
-
-	if (jsonrpc_params_check(params, known, &e) == 0)
-		return true;
-	mgmt_fail(call, &e);
-	return false;
-}
-
 static void start_listing(struct mgmt_guest *mg, struct mgmt_call *call, enum op_kind kind, unsigned pool,
 			  const char *key)
 {
@@ -420,7 +377,7 @@ static void guest_info_m(struct mgmt_call *call, struct json_object *params, voi
 	static const char *const known[] = { NULL };
 	struct mgmt_guest *mg = opaque;
 
-	if (!params_ok(call, params, known) || kvp_unavailable(call, mg->machine))
+	if (!mgmt_params_ok(call, params, known) || kvp_unavailable(call, mg->machine))
 		return;
 	start_listing(mg, call, OP_INFO, IC_KVP_POOL_AUTO, NULL);
 }
@@ -431,7 +388,7 @@ static void kvp_list_m(struct mgmt_call *call, struct json_object *params, void 
 	struct mgmt_guest *mg = opaque;
 	int64_t pool;
 
-	if (!params_ok(call, params, known) || !param_pool(call, params, false, &pool) ||
+	if (!mgmt_params_ok(call, params, known) || !param_pool(call, params, false, &pool) ||
 	    kvp_unavailable(call, mg->machine))
 		return;
 	start_listing(mg, call, OP_LIST, (unsigned)pool, NULL);
@@ -444,7 +401,7 @@ static void kvp_get_m(struct mgmt_call *call, struct json_object *params, void *
 	const char *key;
 	int64_t pool;
 
-	if (!params_ok(call, params, known) || !param_pool(call, params, false, &pool) ||
+	if (!mgmt_params_ok(call, params, known) || !param_pool(call, params, false, &pool) ||
 	    !param_text(call, params, "key", ic_kvp_check_key, &key) || kvp_unavailable(call, mg->machine))
 		return;
 	start_listing(mg, call, OP_GET, (unsigned)pool, key);
@@ -459,7 +416,7 @@ static void kvp_set_m(struct mgmt_call *call, struct json_object *params, void *
 	int64_t pool;
 	int r;
 
-	if (!params_ok(call, params, known) || !param_pool(call, params, true, &pool) ||
+	if (!mgmt_params_ok(call, params, known) || !param_pool(call, params, true, &pool) ||
 	    !param_text(call, params, "key", ic_kvp_check_key, &key) ||
 	    !param_text(call, params, "value", ic_kvp_check_value, &value) || kvp_unavailable(call, mg->machine))
 		return;
@@ -485,7 +442,7 @@ static void kvp_delete_m(struct mgmt_call *call, struct json_object *params, voi
 	int64_t pool;
 	int r;
 
-	if (!params_ok(call, params, known) || !param_pool(call, params, true, &pool) ||
+	if (!mgmt_params_ok(call, params, known) || !param_pool(call, params, true, &pool) ||
 	    !param_text(call, params, "key", ic_kvp_check_key, &key) || kvp_unavailable(call, mg->machine))
 		return;
 	op = op_new(mg, call, OP_DELETE, (unsigned)pool);
@@ -513,7 +470,7 @@ static void guest_ip_m(struct mgmt_call *call, struct json_object *params, void 
 	struct kvp_op *op;
 	int r;
 
-	if (!params_ok(call, params, known) || !param_text(call, params, "mac", mac_rule, &mac) ||
+	if (!mgmt_params_ok(call, params, known) || !param_text(call, params, "mac", mac_rule, &mac) ||
 	    kvp_unavailable(call, mg->machine))
 		return;
 	op = op_new(mg, call, OP_IP, 0);

@@ -40,6 +40,7 @@ struct mgmt_methods {
 	enum ic_heartbeat_state hb_last;
 	struct mgmt_guest *guest;
 	struct mgmt_fcopy *fcopy;
+	struct mgmt_vss *vss;
 };
 
 static struct json_object *hex64(uint64_t v)
@@ -81,7 +82,7 @@ static const char *heartbeat_name(enum ic_heartbeat_state s)
 	}
 }
 
-static bool params_ok(struct mgmt_call *call, struct json_object *params, const char *const *known)
+bool mgmt_params_ok(struct mgmt_call *call, struct json_object *params, const char *const *known)
 {
 	struct jsonrpc_error e;
 
@@ -89,6 +90,53 @@ static bool params_ok(struct mgmt_call *call, struct json_object *params, const 
 		return true;
 	mgmt_fail(call, &e);
 	return false;
+}
+
+struct json_object *mgmt_hresult(uint32_t status)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "0x%08x", status);
+	return json_object_new_string(s);
+}
+
+struct json_object *mgmt_errno_data(int r)
+{
+	struct json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "errno", json_object_new_int(-r));
+	return d;
+}
+
+bool mgmt_ic_unavailable(struct mgmt_call *call, struct machine *m, struct ic *ic, const char *name,
+			 const char *label, const char *not_answering)
+{
+	struct ic_status st;
+
+	if (!mgmt_vm_alive(call, m->vm))
+		return true;
+	if (vm_get_state(m->vm) == VM_STATE_PAUSED) {
+		mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string("paused"),
+			   "the VM is paused: resume it first, a paused guest cannot answer");
+		return true;
+	}
+	if (!ic) {
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string(name),
+			   "no %s integration component (VMBus is off)", label);
+		return true;
+	}
+	ic_get_status(ic, &st);
+	if (st.negotiated)
+		return false;
+	if (!st.open)
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string(name),
+			   "the guest has no driver on its %s integration component (hv_utils not loaded?)", label);
+	else if (!st.answered)
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string(name), "%s", not_answering);
+	else
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string(name),
+			   "the guest accepted none of the %s versions offered", label);
+	return true;
 }
 
 static const char *const no_params[] = { NULL };
@@ -233,7 +281,7 @@ static void vm_info(struct mgmt_call *call, struct json_object *params, void *op
 	struct json_object *r, *devs;
 	uint64_t now = loop_now_ns();
 
-	if (!params_ok(call, params, no_params))
+	if (!mgmt_params_ok(call, params, no_params))
 		return;
 	r = json_object_new_object();
 	add(r, "version", json_object_new_string(HVKVM_VERSION));
@@ -262,6 +310,9 @@ static void vm_info(struct mgmt_call *call, struct json_object *params, void *op
 		json_object_array_add(devs, ic_device("kvp", m->ic_kvp));
 	if (m->ic_fcopy)
 		json_object_array_add(devs, ic_device("fcopy", m->ic_fcopy));
+	if (m->ic_vss)
+		json_object_array_add(devs, ic_device("vss", m->ic_vss));
+	mgmt_input_devices(m, devs);
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++)
 		if (m->storvsp[i])
 			json_object_array_add(devs, scsi_device(m, i));
@@ -279,7 +330,7 @@ static void vm_pause_m(struct mgmt_call *call, struct json_object *params, void 
 	struct mgmt_methods *mm = opaque;
 	struct vm *vm = mm->machine->vm;
 
-	if (!params_ok(call, params, no_params) || !mgmt_vm_alive(call, vm))
+	if (!mgmt_params_ok(call, params, no_params) || !mgmt_vm_alive(call, vm))
 		return;
 	if (vm_pause(vm) < 0) {
 		mgmt_error(call, MGMT_ERR_VM_STATE, NULL, "the VM is %s", vm_state_name(vm_get_state(vm)));
@@ -294,7 +345,7 @@ static void vm_resume_m(struct mgmt_call *call, struct json_object *params, void
 	struct vm *vm = mm->machine->vm;
 	int r;
 
-	if (!params_ok(call, params, no_params) || !mgmt_vm_alive(call, vm))
+	if (!mgmt_params_ok(call, params, no_params) || !mgmt_vm_alive(call, vm))
 		return;
 	r = vm_resume(vm);
 	if (r == -ESRCH) {
@@ -376,7 +427,7 @@ static void vm_shutdown_m(struct mgmt_call *call, struct json_object *params, vo
 	struct ic_status st;
 	int64_t timeout = SHUTDOWN_DEFAULT_S;
 
-	if (!params_ok(call, params, known))
+	if (!mgmt_params_ok(call, params, known))
 		return;
 	if (jsonrpc_param_int(params, "timeout_s", false, 1, SHUTDOWN_MAX_S, &timeout, &e) < 0) {
 		mgmt_fail(call, &e);
@@ -421,7 +472,7 @@ static void request_m(struct mgmt_call *call, struct json_object *params, struct
 {
 	struct vm *vm = mm->machine->vm;
 
-	if (!params_ok(call, params, no_params) || !mgmt_vm_alive(call, vm))
+	if (!mgmt_params_ok(call, params, no_params) || !mgmt_vm_alive(call, vm))
 		return;
 	log_info("api socket: client %u: %s", mgmt_call_client(call), what);
 	/* Answer first: the request is handled on this thread after we return. */
@@ -509,7 +560,7 @@ static void vm_stats_m(struct mgmt_call *call, struct json_object *params, void 
 	struct json_object *r, *vcpus = json_object_new_array(), *storage = json_object_new_array();
 	uint64_t v[VCPU_STAT_COUNT];
 
-	if (!params_ok(call, params, no_params)) {
+	if (!mgmt_params_ok(call, params, no_params)) {
 		json_object_put(vcpus);
 		json_object_put(storage);
 		return;
@@ -555,7 +606,7 @@ static void guest_heartbeat_m(struct mgmt_call *call, struct json_object *params
 	uint64_t seq, last;
 	enum ic_heartbeat_state hs;
 
-	if (!params_ok(call, params, no_params))
+	if (!mgmt_params_ok(call, params, no_params))
 		return;
 	if (!ic) {
 		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("heartbeat"),
@@ -652,9 +703,12 @@ struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine)
 		return NULL;
 	}
 	if (mgmt_disk_methods_register(m, machine) < 0 || mgmt_net_methods_register(m, machine) < 0 ||
-	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || !(mm->fcopy = mgmt_fcopy_methods_new(m, machine)) ||
+	    mgmt_input_methods_register(m, machine) < 0 ||
+	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || !(mm->vss = mgmt_vss_methods_new(m, machine)) ||
+	    !(mm->fcopy = mgmt_fcopy_methods_new(m, machine)) ||
 	    vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
 		mgmt_fcopy_methods_free(mm->fcopy);
+		mgmt_vss_methods_free(mm->vss);
 		mgmt_guest_methods_free(mm->guest);
 		free(mm);
 		return NULL;
@@ -683,5 +737,6 @@ void mgmt_methods_free(struct mgmt_methods *mm)
 	}
 	mgmt_fcopy_methods_free(mm->fcopy);
 	mgmt_guest_methods_free(mm->guest);
+	mgmt_vss_methods_free(mm->vss);
 	free(mm);
 }

@@ -8,6 +8,7 @@
 #define HVKVM_MGMT_METHODS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct mgmt;
 struct mgmt_call;
@@ -25,6 +26,23 @@ void mgmt_methods_free(struct mgmt_methods *mm);
  * after answering call with MGMT_ERR_VM_STATE. */
 bool mgmt_vm_alive(struct mgmt_call *call, struct vm *vm);
 
+/* params (NULL or an object) holds only the keys in known (NULL-terminated): true, or
+ * false after answering -32602 naming the first other key. */
+struct json_object;
+bool mgmt_params_ok(struct mgmt_call *call, struct json_object *params, const char *const *known);
+/* An HRESULT as the replies show it: "0x80004005". */
+struct json_object *mgmt_hresult(uint32_t status);
+/* An error's data: {errno: -r}. */
+struct json_object *mgmt_errno_data(int r);
+/*
+ * Why the guest's integration component ic (NULL: VMBus is off) cannot be asked, as an
+ * error to call (name as in vm.info, e.g. "kvp"; what its driver needs when it has not
+ * answered the version negotiation): false if it can be asked.
+ */
+struct ic;
+bool mgmt_ic_unavailable(struct mgmt_call *call, struct machine *m, struct ic *ic, const char *name,
+			 const char *label, const char *not_answering);
+
 /* A parameter against its setting's rule (a config_rule_*() result): true if it keeps
  * it (broken NULL), or false after answering -32602 naming key and the rule. */
 bool mgmt_param_keeps(struct mgmt_call *call, const char *key, const char *broken);
@@ -36,6 +54,8 @@ bool mgmt_param_keeps(struct mgmt_call *call, const char *key, const char *broke
  */
 int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine);
 int mgmt_net_methods_register(struct mgmt *m, struct machine *machine);
+/* input.send_keys and input.pointer: input_methods.c. */
+int mgmt_input_methods_register(struct mgmt *m, struct machine *machine);
 /* guest.info, guest.ip and kvp.*: guest_methods.c. Its calls wait for the guest; free
  * answers those still waiting. */
 struct mgmt_guest;
@@ -46,9 +66,15 @@ void mgmt_guest_methods_free(struct mgmt_guest *mg);
 struct mgmt_fcopy;
 struct mgmt_fcopy *mgmt_fcopy_methods_new(struct mgmt *m, struct machine *machine);
 void mgmt_fcopy_methods_free(struct mgmt_fcopy *mf);
+/* guest.freeze, guest.thaw and guest.fsfreeze_status (the VSS IC), and its fsfreeze
+ * events: vss_methods.c. free answers the calls still waiting. */
+struct mgmt_vss;
+struct mgmt_vss *mgmt_vss_methods_new(struct mgmt *m, struct machine *machine);
+void mgmt_vss_methods_free(struct mgmt_vss *mv);
 /* An adapter as net.* methods and vm.info show it: id, tap, mac, mtu, link. */
 struct machine_net;
-struct json_object;
 struct json_object *mgmt_net_json(const struct machine_net *n);
+/* The keyboard and mouse as vm.info shows them, appended to devs. */
+void mgmt_input_devices(struct machine *m, struct json_object *devs);
 
 #endif

@@ -20,14 +20,6 @@ static int errno_code(int r)
 	}
 }
 
-static struct json_object *errno_data(int r)
-{
-	struct json_object *d = json_object_new_object();
-
-	json_object_object_add(d, "errno", json_object_new_int(-r));
-	return d;
-}
-
 struct json_object *mgmt_net_json(const struct machine_net *n)
 {
 	struct json_object *o = json_object_new_object();
@@ -80,7 +72,7 @@ static void net_add(struct mgmt_call *call, struct json_object *params, void *op
 	nc.mtu = (unsigned)mtu;
 	r = machine_attach_net(m, &nc, err, sizeof(err));
 	if (r < 0) {
-		mgmt_error(call, errno_code(r), errno_data(r), "net.add: %s: %s", tap, err);
+		mgmt_error(call, errno_code(r), mgmt_errno_data(r), "net.add: %s: %s", tap, err);
 		return;
 	}
 	/* Find it by its tap, which only one adapter can hold. */
@@ -112,7 +104,7 @@ static void net_remove(struct mgmt_call *call, struct json_object *params, void 
 		return;
 	r = machine_detach_net(m, id, err, sizeof(err));
 	if (r < 0) {
-		mgmt_error(call, errno_code(r), errno_data(r), "%s", err);
+		mgmt_error(call, errno_code(r), mgmt_errno_data(r), "%s", err);
 		return;
 	}
 	res = json_object_new_object();

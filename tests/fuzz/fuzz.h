@@ -235,6 +235,32 @@ enum {
 	FC_OP_COUNT
 };
 #define FZ_FC_NAMES		4
+/* fuzz_vss: u8 selector. sel & 1: channel mode, then ops; else a FREEZE (bit 1 clear) or
+ * THAW answer's body as the guest sent it (after the IC header). */
+enum {
+	FV_OP_HOST,		/* u8 what (0 freeze, 1 thaw, 2 reset, 3 pause or resume, 4 request
+				 * timeout 1 ns or the kind's), u8 hold (odd: 1 ns, even: 1 hour) */
+	FV_OP_ANSWER,		/* as KV_OP_ANSWER */
+	FV_OP_PACKET,		/* as KV_OP_PACKET */
+	FV_OP_RING_CTL,		/* u8 field (ring << 2 | index), u32 value */
+	FV_OP_CLOSE,
+	FV_OP_OPEN,
+	FV_OP_COUNT
+};
+/* fuzz_synth_input: the synthetic keyboard (channel 0) and mouse (channel 1), opened. */
+enum {
+	SI_OP_PACKET,		/* u8 chan, u16 type, u16 flags, u16 len (% 2032), bytes */
+	SI_OP_RING_CTL,		/* u8 chan, u8 field (ring << 2 | index), u32 value */
+	SI_OP_CONSUME,		/* u8 chan: the guest reads what the host sent */
+	SI_OP_KEY,		/* u32 keysym, u8 down */
+	SI_OP_POINTER,		/* u8 buttons, u16 x, u16 y, u16 wheel */
+	SI_OP_CLOSE,		/* u8 chan */
+	SI_OP_OPEN,		/* u8 chan */
+	SI_OP_COUNT
+};
+#define FZ_SI_RAM		(2u << 20)
+#define FZ_SI_RING_PAGES	3
+#define SI_FUZZ_MAX		2048
 
 #define FZ_IC_COUNT		3
 #define FZ_IC_RAM		(2u << 20)

@@ -975,6 +975,106 @@ static void seeds_ic(void)
 	emit("ic", "old-versions-reopen", &s);
 }
 
+/* ---- fuzz_synth_input ------------------------------------------------------------------------------ */
+
+static void si_packet(struct seed *s, uint8_t chan, uint16_t flags, const void *body, uint16_t len)
+{
+	u8(s, SI_OP_PACKET);
+	u8(s, chan);
+	u16(s, VM_PKT_DATA_INBAND);
+	u16(s, flags);
+	u16(s, len);
+	put(s, body, len);
+}
+
+/* A synthhid message as hid_hyperv sends it: pipe header, synthhid header, payload. */
+static void si_hid(struct seed *s, uint32_t pipe_size, uint32_t type, uint32_t size, const void *body, uint16_t len)
+{
+	uint8_t b[64] = { 0 };
+	uint32_t pipe_type = 1;
+
+	memcpy(b, &pipe_type, 4);
+	memcpy(b + 4, &pipe_size, 4);
+	memcpy(b + 8, &type, 4);
+	memcpy(b + 12, &size, 4);
+	memcpy(b + 16, body, len);
+	si_packet(s, 1, 1, b, (uint16_t)(16 + len));
+}
+
+static void si_key(struct seed *s, uint32_t keysym, uint8_t down)
+{
+	u8(s, SI_OP_KEY);
+	u32(s, keysym);
+	u8(s, down);
+}
+
+static void si_pointer(struct seed *s, uint8_t buttons, uint16_t x, uint16_t y, uint16_t wheel)
+{
+	u8(s, SI_OP_POINTER);
+	u8(s, buttons);
+	u16(s, x);
+	u16(s, y);
+	u16(s, wheel);
+}
+
+static void si_consume(struct seed *s, uint8_t chan)
+{
+	u8(s, SI_OP_CONSUME);
+	u8(s, chan);
+}
+
+static void seeds_synth_input(void)
+{
+	const uint32_t kbd_request[2] = { 1, 0x00010000 }, kbd_bad_version[2] = { 1, 0x00020000 };
+	const uint32_t leds[2] = { 4, 0x4 };
+	const uint8_t hid_request[7] = { 0x00, 0x00, 0x02, 0x00 }, ack[4] = { 0 };
+	struct seed s;
+
+	/* hyperv_keyboard and hid_hyperv 6.1 connect; keys typed, the pointer moved and
+	 * clicked, the guest reading as it goes. */
+	s.n = 0;
+	si_packet(&s, 0, 1, kbd_request, sizeof(kbd_request));
+	si_consume(&s, 0);
+	si_hid(&s, 12, 0, 4, hid_request, sizeof(hid_request));
+	si_consume(&s, 1);
+	si_hid(&s, 9, 3, 1, ack, sizeof(ack));
+	si_key(&s, 'A', 1);
+	si_key(&s, 'A', 0);
+	si_key(&s, 0xffe3, 1);	/* Control_L */
+	si_key(&s, 0xff52, 1);	/* Up */
+	si_key(&s, 0xff52, 0);
+	si_key(&s, 0xffe3, 0);
+	si_key(&s, 0xff13, 1);	/* Pause */
+	si_consume(&s, 0);
+	si_pointer(&s, 1, 16384, 8192, 0);
+	si_pointer(&s, 0, 16384, 8192, 0xffff);
+	si_consume(&s, 1);
+	si_packet(&s, 0, 0, leds, sizeof(leds));
+	emit("synth_input", "linux", &s);
+
+	/* A refused version, asked again; channels closed and opened again; a full ring. */
+	s.n = 0;
+	si_packet(&s, 0, 1, kbd_bad_version, sizeof(kbd_bad_version));
+	si_packet(&s, 0, 1, kbd_request, sizeof(kbd_request));
+	si_hid(&s, 9, 3, 1, ack, sizeof(ack));
+	si_hid(&s, 12, 0, 4, hid_request, sizeof(hid_request));
+	for (int i = 0; i < 40; i++)
+		si_key(&s, 'a' + (i % 26), i & 1);
+	u8(&s, SI_OP_CLOSE);
+	u8(&s, 0);
+	u8(&s, SI_OP_OPEN);
+	u8(&s, 0);
+	si_packet(&s, 0, 1, kbd_request, sizeof(kbd_request));
+	si_key(&s, 'x', 1);
+	u8(&s, SI_OP_RING_CTL);
+	u8(&s, 1);
+	u8(&s, 4);
+	u32(&s, 0x7fff);
+	si_hid(&s, 9, 3, 1, ack, sizeof(ack));
+	si_pointer(&s, 0x1f, 32767, 0, 1);
+	emit("synth_input", "reconnect", &s);
+}
+
 /* ---- fuzz_hypercall ------------------------------------------------------------------------------ */
 
 static void hc_wrmsr(struct seed *s, uint8_t vp, uint32_t msr, uint64_t v)
@@ -1713,6 +1813,83 @@ static void seeds_fcopy(void)
 	emit("fcopy", "channel", &s);
 }
 
+/* ---- fuzz_vss ----------------------------------------------------------------------- */
+
+static void vs_answer(struct seed *s, uint8_t op, unsigned extra)
+{
+	memset(s, 0, sizeof(*s));
+	u8(s, op == 6 ? 2 : 0);
+	u8(s, op);
+	for (unsigned i = 0; i < 11 + extra; i++)
+		u8(s, 0);
+}
+
+/* Channel mode: Linux negotiates (framework 3.0, message 5.0) first. */
+static void vs_begin(struct seed *s)
+{
+	memset(s, 0, sizeof(*s));
+	u8(s, 1);
+	u8(s, FV_OP_ANSWER), u8(s, 0), u8(s, 0);
+}
+
+static void vs_host(struct seed *s, uint8_t what, uint8_t hold)
+{
+	u8(s, FV_OP_HOST), u8(s, what), u8(s, hold);
+}
+
+static void vs_ok(struct seed *s)
+{
+	u8(s, FV_OP_ANSWER), u8(s, 0), u8(s, 0);
+}
+
+static void seeds_vss(void)
+{
+	struct seed s;
+
+	vs_answer(&s, 5, 0);
+	emit("vss", "freeze-answer", &s);
+	vs_answer(&s, 6, 0);
+	emit("vss", "thaw-answer", &s);
+	vs_answer(&s, 5, 6248);	/* Windows' size of a FREEZE */
+	emit("vss", "freeze-answer-long", &s);
+	vs_answer(&s, 5, 0);
+	s.n = 5;
+	emit("vss", "short-answer", &s);
+
+	vs_begin(&s);
+	vs_host(&s, 0, 0), vs_ok(&s);
+	vs_host(&s, 1, 0), vs_ok(&s);
+	emit("vss", "freeze-thaw", &s);
+	/* held 1 ns: the IC thaws at once */
+	vs_begin(&s);
+	vs_host(&s, 0, 1), vs_ok(&s), vs_ok(&s);
+	vs_host(&s, 0, 0), vs_ok(&s);
+	emit("vss", "automatic-thaw", &s);
+	/* the FREEZE times out, a THAW follows, the late answer is dropped */
+	vs_begin(&s);
+	vs_host(&s, 4, 1), vs_host(&s, 0, 0), vs_ok(&s), vs_ok(&s), vs_host(&s, 4, 0);
+	emit("vss", "freeze-timeout", &s);
+	/* E_FAIL (no daemon), then an unknown operation in the answer */
+	vs_begin(&s);
+	vs_host(&s, 0, 0);
+	u8(&s, FV_OP_ANSWER), u8(&s, 0x20), u8(&s, 0);
+	vs_host(&s, 0, 0);
+	u8(&s, FV_OP_ANSWER), u8(&s, 0), u8(&s, 1), u16(&s, 28), u8(&s, 99);
+	vs_ok(&s);
+	emit("vss", "failed-and-unknown-op", &s);
+	/* a THAW behind the FREEZE; pause and resume; the channel closes while frozen and
+	 * reopens (a THAW to recover); a reset */
+	vs_begin(&s);
+	vs_host(&s, 0, 0), vs_host(&s, 1, 0), vs_ok(&s), vs_ok(&s);
+	vs_host(&s, 0, 0), vs_host(&s, 3, 0), vs_host(&s, 3, 0), vs_ok(&s);
+	u8(&s, FV_OP_CLOSE);
+	u8(&s, FV_OP_OPEN);
+	vs_ok(&s), vs_ok(&s);
+	vs_host(&s, 0, 0), vs_host(&s, 2, 0);
+	u8(&s, FV_OP_ANSWER), u8(&s, 0x40), u8(&s, 0), u64(&s, 7);
+	emit("vss", "channel", &s);
+}
+
 /* ---- fuzz_vhdx, fuzz_vhd --------------------------------------------------------- */
 
 /* Bytes of p up to its last non-zero one (the targets pad with zeroes). */
@@ -1883,6 +2060,8 @@ int main(int argc, char **argv)
 	seeds_jsonrpc();
 	seeds_kvp();
 	seeds_fcopy();
+	seeds_vss();
+	seeds_synth_input();
 	seeds_vhdx();
 	seeds_vhd();
 	return 0;

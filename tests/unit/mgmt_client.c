@@ -5,6 +5,7 @@
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -159,3 +160,29 @@ struct json_object *call_ok(struct tc *t, const char *line)
 	return r;
 }
 
+
+/* The request line for method and params (a buffer as large as the longest a test sends). */
+static char *rpc_line(const char *method, const char *params)
+{
+	static char line[16384];
+	int n = snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}",
+			 method, params ? params : "{}");
+
+	ck_assert_msg(n > 0 && (size_t)n < sizeof(line), "request for %s too long", method);
+	return line;
+}
+
+struct json_object *rpc_ok(struct tc *t, const char *method, const char *params)
+{
+	return call_ok(t, rpc_line(method, params));
+}
+
+struct json_object *rpc_err(struct tc *t, const char *method, const char *params, int code)
+{
+	return expect_error(t, rpc_line(method, params), code, "1");
+}
+
+const char *get_str(struct json_object *o, const char *key)
+{
+	return json_object_get_string(get(o, key));
+}

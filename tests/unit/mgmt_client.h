@@ -39,5 +39,11 @@ int error_code(struct json_object *r);
 struct json_object *expect_error(struct tc *t, const char *line, int code, const char *id_json);
 /* Send a request line, expect a result. */
 struct json_object *call_ok(struct tc *t, const char *line);
+/* Call method with params (JSON text, NULL: {}) and id 1: expect a result, or an error
+ * with this code. */
+struct json_object *rpc_ok(struct tc *t, const char *method, const char *params);
+struct json_object *rpc_err(struct tc *t, const char *method, const char *params, int code);
+/* A string member of o (NULL if absent). */
+const char *get_str(struct json_object *o, const char *key);
 
 #endif

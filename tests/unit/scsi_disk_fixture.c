@@ -197,18 +197,18 @@ unsigned cdb_lba(uint8_t *c, uint8_t op, uint64_t lba, uint32_t n, uint8_t flags
 	case 1:
 	case 2:
 		c[1] = flags;
-		scsi_put_be32(c + 2, (uint32_t)lba);
-		scsi_put_be16(c + 7, (uint16_t)n);
+		put_be32(c + 2, (uint32_t)lba);
+		put_be16(c + 7, (uint16_t)n);
 		return 10;
 	case 5:
 		c[1] = flags;
-		scsi_put_be32(c + 2, (uint32_t)lba);
-		scsi_put_be32(c + 6, n);
+		put_be32(c + 2, (uint32_t)lba);
+		put_be32(c + 6, n);
 		return 12;
 	default:
 		c[1] = flags;
-		scsi_put_be64(c + 2, lba);
-		scsi_put_be32(c + 10, n);
+		put_be64(c + 2, lba);
+		put_be32(c + 10, n);
 		return 16;
 	}
 }
@@ -287,11 +287,11 @@ bool file_range_is(uint64_t lba, uint32_t blocks, const uint8_t *block)
 unsigned unmap_list(uint8_t *p, const uint64_t *lba, const uint32_t *n, unsigned cnt)
 {
 	memset(p, 0, 8 + 16 * cnt);
-	scsi_put_be16(p, (uint16_t)(6 + 16 * cnt));
-	scsi_put_be16(p + 2, (uint16_t)(16 * cnt));
+	put_be16(p, (uint16_t)(6 + 16 * cnt));
+	put_be16(p + 2, (uint16_t)(16 * cnt));
 	for (unsigned i = 0; i < cnt; i++) {
-		scsi_put_be64(p + 8 + 16 * i, lba[i]);
-		scsi_put_be32(p + 16 + 16 * i, n[i]);
+		put_be64(p + 8 + 16 * i, lba[i]);
+		put_be32(p + 16 + 16 * i, n[i]);
 	}
 	return 8 + 16 * cnt;
 }

@@ -444,8 +444,8 @@ unsigned cdb_rw10(uint8_t *cdb, bool write, uint32_t lba, uint16_t n)
 {
 	memset(cdb, 0, 16);
 	cdb[0] = write ? SCSI_WRITE_10 : SCSI_READ_10;
-	scsi_put_be32(cdb + 2, lba);
-	scsi_put_be16(cdb + 7, n);
+	put_be32(cdb + 2, lba);
+	put_be16(cdb + 7, n);
 	return 10;
 }
 
@@ -453,8 +453,8 @@ unsigned cdb_rw16(uint8_t *cdb, bool write, uint64_t lba, uint32_t n)
 {
 	memset(cdb, 0, 16);
 	cdb[0] = write ? SCSI_WRITE_16 : SCSI_READ_16;
-	scsi_put_be64(cdb + 2, lba);
-	scsi_put_be32(cdb + 10, n);
+	put_be64(cdb + 2, lba);
+	put_be32(cdb + 10, n);
 	return 16;
 }
 
@@ -462,7 +462,7 @@ unsigned cdb_inquiry(uint8_t *cdb, uint16_t alloc)
 {
 	memset(cdb, 0, 16);
 	cdb[0] = SCSI_INQUIRY;
-	scsi_put_be16(cdb + 3, alloc);
+	put_be16(cdb + 3, alloc);
 	return 6;
 }
 
@@ -470,7 +470,7 @@ unsigned cdb_report_luns(uint8_t *cdb, uint32_t alloc)
 {
 	memset(cdb, 0, 16);
 	cdb[0] = SCSI_REPORT_LUNS;
-	scsi_put_be32(cdb + 6, alloc);
+	put_be32(cdb + 6, alloc);
 	return 12;
 }
 

@@ -109,6 +109,35 @@ static uint8_t *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * What qemu-img reads from the image (format fmt): converted to raw beside it, checked
+ * to be size bytes; the bytes, to be freed.
+ */
+static uint8_t *qemu_reads(const char *fmt, const char *img, uint64_t size)
+{
+	char out[300];
+	uint8_t *got;
+	size_t got_len;
+
+	snprintf(out, sizeof(out), "%s/qemu-reads.raw", dir);
+	ck_assert_int_eq(sh("qemu-img convert -q -f %s -O raw '%s' '%s'", fmt, img, out), 0);
+	got = read_file(out, &got_len);
+	unlink(out);
+	ck_assert_uint_eq(got_len, size);
+	return got;
+}
+
+/* qemu-img reads exactly want (size bytes) from the image; names the first sector that differs. */
+static void qemu_reads_same(const char *fmt, const char *img, const uint8_t *want, uint64_t size)
+{
+	uint8_t *got = qemu_reads(fmt, img, size);
+
+	for (uint64_t i = 0; i < size; i += 512)
+		ck_assert_msg(!memcmp(got + i, want + i, size - i < 512 ? size - i : 512),
+			      "qemu-img reads other data at %llu", (unsigned long long)i);
+	free(got);
+}
+
 static void req_done(struct blk_req *req, int64_t result)
 {
 	*(int64_t *)req->opaque = result;
@@ -229,16 +258,14 @@ static void scatter_writes(struct blk *b, uint8_t *want, uint64_t size, uint32_t
 static void roundtrip(const char *fmt, const char *opts, const char *name, enum blk_format want_format,
 		      const char *subformat, uint64_t size, uint64_t block)
 {
-	char raw[300], img[300], out[300];
-	uint8_t *want = calloc(1, size), *got;
+	char raw[300], img[300];
+	uint8_t *want = calloc(1, size);
 	struct blk_image_desc desc;
 	struct blk *b;
-	size_t got_len;
 
 	ck_assert_ptr_nonnull(want);
 	snprintf(raw, sizeof(raw), "%s/pattern.raw", dir);
 	snprintf(img, sizeof(img), "%s/%s", dir, name);
-	snprintf(out, sizeof(out), "%s/out.raw", dir);
 	/* Some data in scattered places, zeroes elsewhere. */
 	for (int i = 0; i < 12; i++) {
 		uint64_t off = rnd() % (size / 4096) * 4096, len = (rnd() % 512 + 1) * 4096;
@@ -286,13 +313,7 @@ static void roundtrip(const char *fmt, const char *opts, const char *name, enum 
 	blk_close(b);
 
 	ck_assert_msg(strcmp(fmt, "vhdx") || sh("qemu-img check -q -f vhdx '%s'", img) == 0, "qemu-img check %s", img);
-	ck_assert_int_eq(sh("qemu-img convert -q -f %s -O raw '%s' '%s'", fmt, img, out), 0);
-	got = read_file(out, &got_len);
-	ck_assert_uint_eq(got_len, size);
-	for (uint64_t i = 0; i < size; i += 512)
-		ck_assert_msg(!memcmp(got + i, want + i, 512), "qemu-img reads other data at %llu",
-			      (unsigned long long)i);
-	free(got);
+	qemu_reads_same(fmt, img, want, size);
 
 	/* Opened again, read-only. */
 	b = open_image(img, BLK_FORMAT_AUTO, true, &desc);
@@ -359,25 +380,19 @@ END_TEST
 /* An empty image from qemu-img create, sized by its CHS geometry. */
 START_TEST(test_vpc_created)
 {
-	char img[300], out[300];
+	char img[300];
 	struct blk_image_desc desc;
 	struct blk *b;
-	uint8_t *want, *got;
-	size_t got_len;
+	uint8_t *want;
 
 	snprintf(img, sizeof(img), "%s/c.vhd", dir);
-	snprintf(out, sizeof(out), "%s/out.raw", dir);
 	ck_assert_int_eq(sh("qemu-img create -q -f vpc '%s' 30M", img), 0);
 	b = open_image(img, BLK_FORMAT_AUTO, false, &desc);
 	want = calloc(1, desc.size);
 	check_contents(b, want, desc.size, 512);
 	scatter_writes(b, want, desc.size, 512, 2 * MiB);
 	blk_close(b);
-	ck_assert_int_eq(sh("qemu-img convert -q -f vpc -O raw '%s' '%s'", img, out), 0);
-	got = read_file(out, &got_len);
-	ck_assert_uint_eq(got_len, desc.size);
-	ck_assert(!memcmp(got, want, got_len));
-	free(got);
+	qemu_reads_same("vpc", img, want, desc.size);
 	free(want);
 }
 END_TEST
@@ -390,14 +405,13 @@ END_TEST
  */
 static void built_image(uint32_t sector)
 {
-	char img[300], out[300];
+	char img[300];
 	struct blk_image_desc desc;
-	size_t len, got_len;
-	uint8_t *f = tvx_build(48 * MiB, MiB, sector, false, NULL, &len, NULL), *want, *got;
+	size_t len;
+	uint8_t *f = tvx_build(48 * MiB, MiB, sector, false, NULL, &len, NULL), *want;
 	struct blk *b;
 
 	snprintf(img, sizeof(img), "%s/s%u.vhdx", dir, sector);
-	snprintf(out, sizeof(out), "%s/out.raw", dir);
 	write_file(img, f, len);
 	free(f);
 	b = open_image(img, BLK_FORMAT_AUTO, false, &desc);
@@ -412,11 +426,7 @@ static void built_image(uint32_t sector)
 	blk_close(b);
 	if (sector == 512) {
 		ck_assert_int_eq(sh("qemu-img check -q -f vhdx '%s'", img), 0);
-		ck_assert_int_eq(sh("qemu-img convert -q -f vhdx -O raw '%s' '%s'", img, out), 0);
-		got = read_file(out, &got_len);
-		ck_assert_uint_eq(got_len, 48 * MiB);
-		ck_assert(!memcmp(got, want, got_len));
-		free(got);
+		qemu_reads_same("vhdx", img, want, 48 * MiB);
 	}
 	free(want);
 }
@@ -574,16 +584,14 @@ END_TEST
 
 START_TEST(test_damaged_vhd)
 {
-	char img[300], out[300];
+	char img[300];
 	uint8_t junk[8] = { 1, 2, 3 };
 	struct blk_image_desc desc;
 	struct blk *b;
 	struct stat st;
-	uint8_t *want, *got;
-	size_t got_len;
+	uint8_t *want;
 
 	snprintf(img, sizeof(img), "%s/bad.vhd", dir);
-	snprintf(out, sizeof(out), "%s/out.raw", dir);
 	ck_assert_int_eq(sh("qemu-img create -q -f vpc -o force_size=on '%s' 8M", img), 0);
 	ck_assert_int_eq(stat(img, &st), 0);
 	/* The footer at the end damaged: the copy at the start serves, and writing puts
@@ -594,11 +602,7 @@ START_TEST(test_damaged_vhd)
 	want = calloc(1, 8 * MiB);
 	scatter_writes(b, want, 8 * MiB, 512, 2 * MiB);
 	blk_close(b);
-	ck_assert_int_eq(sh("qemu-img convert -q -f vpc -O raw '%s' '%s'", img, out), 0);
-	got = read_file(out, &got_len);
-	ck_assert_uint_eq(got_len, 8 * MiB);
-	ck_assert(!memcmp(got, want, got_len));
-	free(got);
+	qemu_reads_same("vpc", img, want, 8 * MiB);
 	free(want);
 	/* Both footers damaged. */
 	ck_assert_int_eq(stat(img, &st), 0);
@@ -620,7 +624,7 @@ END_TEST
  */
 START_TEST(test_log_replay_on_open)
 {
-	char img[300], out[300];
+	char img[300];
 	uint8_t *hdr = img_alloc_buf(4096), *bat_sector = img_alloc_buf(4096), *block = malloc(MiB);
 	uint8_t *entry = calloc(1, vhdx_log_entry_size(1)), *got;
 	struct vhdx_hdr h1, h2, h;
@@ -629,11 +633,10 @@ START_TEST(test_log_replay_on_open)
 	struct stat st;
 	uint64_t target = 2 * MiB, new_block;
 	const void *sectors[1] = { bat_sector };
-	size_t n, got_len;
+	size_t n;
 	int fd, which;
 
 	snprintf(img, sizeof(img), "%s/log.vhdx", dir);
-	snprintf(out, sizeof(out), "%s/out.raw", dir);
 	ck_assert_int_eq(sh("qemu-img create -q -f vhdx -o block_size=1M '%s' 16M", img), 0);
 	fd = open(img, O_RDWR);
 	ck_assert_int_ge(fd, 0);
@@ -681,9 +684,7 @@ START_TEST(test_log_replay_on_open)
 	blk_close(b);
 	free(got);
 	ck_assert_int_eq(sh("qemu-img check -q -f vhdx '%s'", img), 0);
-	ck_assert_int_eq(sh("qemu-img convert -q -f vhdx -O raw '%s' '%s'", img, out), 0);
-	got = read_file(out, &got_len);
-	ck_assert_uint_eq(got_len, 16 * MiB);
+	got = qemu_reads("vhdx", img, 16 * MiB);
 	ck_assert(!memcmp(got + 3 * MiB, block, MiB));
 	free(got);
 	free(entry);
@@ -746,16 +747,14 @@ static void bat_of(const char *path, uint64_t *out, unsigned n)
 START_TEST(test_vhdx_discard_blocks)
 {
 	const uint64_t size = 8 * MiB + 512 * 1024;	/* the last block is cut short */
-	char img[300], out[300];
-	uint8_t *want = malloc(size), *got;
+	char img[300];
+	uint8_t *want = malloc(size);
 	struct blk_image_desc desc;
 	uint64_t bat[9];
 	struct stat st0, st1;
 	struct blk *b;
-	size_t got_len;
 
 	snprintf(img, sizeof(img), "%s/discard.vhdx", dir);
-	snprintf(out, sizeof(out), "%s/out.raw", dir);
 	ck_assert_int_eq(sh("qemu-img create -q -f vhdx -o block_size=1M '%s' %llu", img, (unsigned long long)size), 0);
 	b = open_image(img, BLK_FORMAT_AUTO, false, &desc);
 	ck_assert(blk_info(b)->discard);
@@ -789,11 +788,7 @@ START_TEST(test_vhdx_discard_blocks)
 	ck_assert_int_eq(st1.st_size, st0.st_size);
 	ck_assert_int_le(st1.st_blocks, st0.st_blocks);
 	ck_assert_int_eq(sh("qemu-img check -q -f vhdx '%s'", img), 0);
-	ck_assert_int_eq(sh("qemu-img convert -q -f vhdx -O raw '%s' '%s'", img, out), 0);
-	got = read_file(out, &got_len);
-	ck_assert_uint_eq(got_len, size);
-	ck_assert(!memcmp(got, want, size));
-	free(got);
+	qemu_reads_same("vhdx", img, want, size);
 
 	/* Written again: a new block past the end of the file, the rest of it zeroes. */
 	b = open_image(img, BLK_FORMAT_AUTO, false, &desc);
@@ -805,11 +800,7 @@ START_TEST(test_vhdx_discard_blocks)
 	ck_assert_uint_eq(vhdx_bat_state(bat[2]), VHDX_PAYLOAD_FULLY_PRESENT);
 	ck_assert_uint_ge(vhdx_bat_offset(bat[2]), (uint64_t)st0.st_size);
 	ck_assert_int_eq(sh("qemu-img check -q -f vhdx '%s'", img), 0);
-	ck_assert_int_eq(sh("qemu-img convert -q -f vhdx -O raw '%s' '%s'", img, out), 0);
-	got = read_file(out, &got_len);
-	ck_assert_uint_eq(got_len, size);
-	ck_assert(!memcmp(got, want, size));
-	free(got);
+	qemu_reads_same("vhdx", img, want, size);
 	free(want);
 }
 END_TEST
@@ -835,18 +826,16 @@ static void make_child(const char *path, uint64_t size, uint32_t block, const ch
 START_TEST(test_vhdx_differencing)
 {
 	const uint64_t size = 24 * MiB;
-	char raw[300], base[300], child[300], top[300], out[300], link[40];
-	uint8_t *want = calloc(1, size), *pattern, *got;
+	char raw[300], base[300], child[300], top[300], link[40];
+	uint8_t *want = calloc(1, size), *pattern;
 	struct blk_image_desc desc;
 	struct blk *b;
-	size_t got_len;
 	int r;
 
 	snprintf(raw, sizeof(raw), "%s/pattern.raw", dir);
 	snprintf(base, sizeof(base), "%s/base.vhdx", dir);
 	snprintf(child, sizeof(child), "%s/child.vhdx", dir);
 	snprintf(top, sizeof(top), "%s/top.vhdx", dir);
-	snprintf(out, sizeof(out), "%s/out.raw", dir);
 	for (int i = 0; i < 10; i++) {
 		uint64_t off = rnd() % (size / 4096) * 4096, len = (rnd() % 700 + 1) * 4096;
 
@@ -875,11 +864,7 @@ START_TEST(test_vhdx_differencing)
 	blk_close(b);
 	/* The parent is as it was. */
 	ck_assert_int_eq(sh("qemu-img check -q -f vhdx '%s'", base), 0);
-	ck_assert_int_eq(sh("qemu-img convert -q -f vhdx -O raw '%s' '%s'", base, out), 0);
-	got = read_file(out, &got_len);
-	ck_assert_uint_eq(got_len, size);
-	ck_assert(!memcmp(got, pattern, size));
-	free(got);
+	qemu_reads_same("vhdx", base, pattern, size);
 	/* A chain of two, read-only. */
 	linkage_of(child, link);
 	make_child(top, size, MiB, "child.vhdx", link);

@@ -118,46 +118,23 @@ static void teardown(void)
 	rmdir(dir);
 }
 
-static struct json_object *rpc_ok(const char *method, const char *params)
-{
-	char line[8192];
-
-	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}", method,
-		 params ? params : "{}");
-	return call_ok(t, line);
-}
-
-static struct json_object *rpc_err(const char *method, const char *params, int code)
-{
-	char line[8192];
-
-	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}", method,
-		 params ? params : "{}");
-	return expect_error(t, line, code, "1");
-}
-
-static const char *str(struct json_object *o, const char *key)
-{
-	return json_object_get_string(get(o, key));
-}
-
 static const char *err_msg(struct json_object *r)
 {
-	return str(get(r, "error"), "message");
+	return get_str(get(r, "error"), "message");
 }
 
 START_TEST(guest_info)
 {
-	struct json_object *r = rpc_ok("guest.info", NULL), *res = get(r, "result"), *a;
+	struct json_object *r = rpc_ok(t, "guest.info", NULL), *res = get(r, "result"), *a;
 
-	ck_assert_str_eq(str(res, "fqdn"), "debian.example");
-	ck_assert_str_eq(str(res, "os_name"), "Debian GNU/Linux");
-	ck_assert_str_eq(str(res, "os_version"), "6.1.0");
-	ck_assert_str_eq(str(res, "os_major"), "12");
-	ck_assert_str_eq(str(res, "os_minor"), "");
-	ck_assert_str_eq(str(res, "os_build"), "6.1.0-40-amd64");
-	ck_assert_str_eq(str(res, "arch"), "x86_64");
-	ck_assert_str_eq(str(res, "integration_services_version"), "3.1");
+	ck_assert_str_eq(get_str(res, "fqdn"), "debian.example");
+	ck_assert_str_eq(get_str(res, "os_name"), "Debian GNU/Linux");
+	ck_assert_str_eq(get_str(res, "os_version"), "6.1.0");
+	ck_assert_str_eq(get_str(res, "os_major"), "12");
+	ck_assert_str_eq(get_str(res, "os_minor"), "");
+	ck_assert_str_eq(get_str(res, "os_build"), "6.1.0-40-amd64");
+	ck_assert_str_eq(get_str(res, "arch"), "x86_64");
+	ck_assert_str_eq(get_str(res, "integration_services_version"), "3.1");
 	a = get(res, "ipv4");
 	ck_assert_uint_eq(json_object_array_length(a), 2);
 	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(a, 0)), "192.168.7.2");
@@ -176,41 +153,41 @@ START_TEST(set_get_list_delete)
 {
 	struct json_object *r, *items;
 
-	json_object_put(rpc_ok("kvp.set", "{\"key\":\"Role\",\"value\":\"web server\"}"));
-	json_object_put(rpc_ok("kvp.set", "{\"pool\":3,\"key\":\"HostName\",\"value\":\"hv1\"}"));
-	json_object_put(rpc_ok("kvp.set", "{\"key\":\"Empty\",\"value\":\"\"}"));
+	json_object_put(rpc_ok(t, "kvp.set", "{\"key\":\"Role\",\"value\":\"web server\"}"));
+	json_object_put(rpc_ok(t, "kvp.set", "{\"pool\":3,\"key\":\"HostName\",\"value\":\"hv1\"}"));
+	json_object_put(rpc_ok(t, "kvp.set", "{\"key\":\"Empty\",\"value\":\"\"}"));
 	ck_assert_uint_eq(kg.count[0], 2);
 	ck_assert_uint_eq(kg.count[3], 1);
 
-	r = rpc_ok("kvp.get", "{\"key\":\"Empty\"}");
-	ck_assert_str_eq(str(get(r, "result"), "value"), "");
+	r = rpc_ok(t, "kvp.get", "{\"key\":\"Empty\"}");
+	ck_assert_str_eq(get_str(get(r, "result"), "value"), "");
 	json_object_put(r);
-	r = rpc_ok("kvp.get", "{\"pool\":3,\"key\":\"HostName\"}");
-	ck_assert_str_eq(str(get(r, "result"), "value"), "hv1");
+	r = rpc_ok(t, "kvp.get", "{\"pool\":3,\"key\":\"HostName\"}");
+	ck_assert_str_eq(get_str(get(r, "result"), "value"), "hv1");
 	json_object_put(r);
-	r = rpc_ok("kvp.get", "{\"pool\":2,\"key\":\"OSName\"}");
-	ck_assert_str_eq(str(get(r, "result"), "value"), "Debian GNU/Linux");
+	r = rpc_ok(t, "kvp.get", "{\"pool\":2,\"key\":\"OSName\"}");
+	ck_assert_str_eq(get_str(get(r, "result"), "value"), "Debian GNU/Linux");
 	json_object_put(r);
-	r = rpc_err("kvp.get", "{\"key\":\"Nope\"}", MGMT_ERR_FAILED);
+	r = rpc_err(t, "kvp.get", "{\"key\":\"Nope\"}", MGMT_ERR_FAILED);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "no key \"Nope\" in pool 0"));
 	json_object_put(r);
 
-	r = rpc_ok("kvp.list", "{\"pool\":0}");
+	r = rpc_ok(t, "kvp.list", "{\"pool\":0}");
 	items = get(get(r, "result"), "items");
 	ck_assert_uint_eq(json_object_array_length(items), 2);
-	ck_assert_str_eq(str(json_object_array_get_idx(items, 0), "key"), "Role");
-	ck_assert_str_eq(str(json_object_array_get_idx(items, 0), "value"), "web server");
+	ck_assert_str_eq(get_str(json_object_array_get_idx(items, 0), "key"), "Role");
+	ck_assert_str_eq(get_str(json_object_array_get_idx(items, 0), "value"), "web server");
 	ck_assert(!json_object_get_boolean(get(get(r, "result"), "truncated")));
 	json_object_put(r);
-	r = rpc_ok("kvp.list", "{\"pool\":1}");
+	r = rpc_ok(t, "kvp.list", "{\"pool\":1}");
 	ck_assert_uint_eq(json_object_array_length(get(get(r, "result"), "items")), 0);
 	json_object_put(r);
 
-	json_object_put(rpc_ok("kvp.delete", "{\"key\":\"Role\"}"));
+	json_object_put(rpc_ok(t, "kvp.delete", "{\"key\":\"Role\"}"));
 	ck_assert_uint_eq(kg.count[0], 1);
 	/* the daemon's status for a missing key */
-	r = rpc_err("kvp.delete", "{\"key\":\"Role\"}", MGMT_ERR_FAILED);
-	ck_assert_str_eq(str(get(get(r, "error"), "data"), "status"), "0x80070103");
+	r = rpc_err(t, "kvp.delete", "{\"key\":\"Role\"}", MGMT_ERR_FAILED);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x80070103");
 	json_object_put(r);
 }
 END_TEST
@@ -220,45 +197,45 @@ START_TEST(bad_params)
 	char line[4096], big[1100];
 	struct json_object *r;
 
-	json_object_put(rpc_err("kvp.set", "{\"pool\":1,\"key\":\"k\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("kvp.set", "{\"pool\":2,\"key\":\"k\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("kvp.delete", "{\"pool\":1,\"key\":\"k\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("kvp.list", "{\"pool\":4}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("kvp.list", "{\"pool\":\"0\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("kvp.set", "{\"key\":\"k\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("kvp.set", "{\"key\":\"\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("kvp.set", "{\"key\":\"a\\u0000b\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("kvp.set", "{\"key\":7,\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("kvp.get", "{\"pool\":0}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("kvp.get", "{\"key\":\"k\",\"other\":1}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("guest.ip", "{\"mac\":\"00:15:5d\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.set", "{\"pool\":1,\"key\":\"k\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.set", "{\"pool\":2,\"key\":\"k\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.delete", "{\"pool\":1,\"key\":\"k\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.list", "{\"pool\":4}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.list", "{\"pool\":\"0\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.set", "{\"key\":\"k\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.set", "{\"key\":\"\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.set", "{\"key\":\"a\\u0000b\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.set", "{\"key\":7,\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.get", "{\"pool\":0}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.get", "{\"key\":\"k\",\"other\":1}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "guest.ip", "{\"mac\":\"00:15:5d\"}", JSONRPC_INVALID_PARAMS));
 	memset(big, 'k', 256);
 	big[256] = 0;
 	snprintf(line, sizeof(line), "{\"key\":\"%s\",\"value\":\"v\"}", big);
-	r = rpc_err("kvp.set", line, JSONRPC_INVALID_PARAMS);
+	r = rpc_err(t, "kvp.set", line, JSONRPC_INVALID_PARAMS);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "255 UTF-16 code units"));
 	json_object_put(r);
 	memset(big, 'v', 1024);
 	big[1024] = 0;
 	snprintf(line, sizeof(line), "{\"key\":\"k\",\"value\":\"%s\"}", big);
-	json_object_put(rpc_err("kvp.set", line, JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.set", line, JSONRPC_INVALID_PARAMS));
 	big[1023] = 0;
 	snprintf(line, sizeof(line), "{\"key\":\"k\",\"value\":\"%s\"}", big);
-	json_object_put(rpc_ok("kvp.set", line));
+	json_object_put(rpc_ok(t, "kvp.set", line));
 }
 END_TEST
 
 START_TEST(guest_ip)
 {
-	struct json_object *r = rpc_ok("guest.ip", "{\"mac\":\"00:15:5d:00:00:01\"}"), *res = get(r, "result");
+	struct json_object *r = rpc_ok(t, "guest.ip", "{\"mac\":\"00:15:5d:00:00:01\"}"), *res = get(r, "result");
 
 	ck_assert(json_object_get_boolean(get(res, "ipv4")));
 	ck_assert(json_object_get_boolean(get(res, "dhcp")));
 	ck_assert_uint_eq(json_object_array_length(get(res, "addresses")), 2);
 	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(get(res, "dns"), 1)), "9.9.9.9");
 	json_object_put(r);
-	r = rpc_err("guest.ip", "{\"mac\":\"00:15:5d:00:00:02\"}", MGMT_ERR_FAILED);
-	ck_assert_str_eq(str(get(get(r, "error"), "data"), "status"), "0x80004005");
+	r = rpc_err(t, "guest.ip", "{\"mac\":\"00:15:5d:00:00:02\"}", MGMT_ERR_FAILED);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x80004005");
 	json_object_put(r);
 }
 END_TEST
@@ -268,7 +245,7 @@ START_TEST(paused_vm)
 	struct json_object *r;
 
 	vm.state = VM_STATE_PAUSED;
-	r = rpc_err("guest.info", NULL, MGMT_ERR_VM_STATE);
+	r = rpc_err(t, "guest.info", NULL, MGMT_ERR_VM_STATE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "paused"));
 	json_object_put(r);
 	vm.state = VM_STATE_RUNNING;
@@ -283,7 +260,7 @@ START_TEST(timeout)
 	/* The daemon stops answering (hung), the host gives up. */
 	kvp_guest_stop(&kg);
 	vg_call(&g, set_timeout, &ns);
-	r = rpc_err("kvp.list", NULL, MGMT_ERR_TIMEOUT);
+	r = rpc_err(t, "kvp.list", NULL, MGMT_ERR_TIMEOUT);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "did not answer"));
 	json_object_put(r);
 }
@@ -304,7 +281,7 @@ START_TEST(channel_closes)
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(error_code(r), MGMT_ERR_CANCELLED);
 	json_object_put(r);
-	r = rpc_err("kvp.get", "{\"key\":\"x\"}", MGMT_ERR_NO_DEVICE);
+	r = rpc_err(t, "kvp.get", "{\"key\":\"x\"}", MGMT_ERR_NO_DEVICE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "no driver"));
 	json_object_put(r);
 }
@@ -322,7 +299,7 @@ START_TEST(client_goes_away)
 	tc_close(t);
 	t = tc_open(path);
 	kvp_guest_start(&kg);
-	r = rpc_ok("kvp.list", "{\"pool\":2}");
+	r = rpc_ok(t, "kvp.list", "{\"pool\":2}");
 	ck_assert_uint_eq(json_object_array_length(get(get(r, "result"), "items")), 10);
 	json_object_put(r);
 }
@@ -333,16 +310,16 @@ START_TEST(no_daemon)
 	struct json_object *r;
 
 	/* hv_utils opened the channel; without hv_kvp_daemon nothing answers. */
-	r = rpc_err("guest.info", NULL, MGMT_ERR_NO_DEVICE);
+	r = rpc_err(t, "guest.info", NULL, MGMT_ERR_NO_DEVICE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "hv_kvp_daemon"));
 	json_object_put(r);
-	r = rpc_err("kvp.set", "{\"key\":\"k\",\"value\":\"v\"}", MGMT_ERR_NO_DEVICE);
+	r = rpc_err(t, "kvp.set", "{\"key\":\"k\",\"value\":\"v\"}", MGMT_ERR_NO_DEVICE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "hv_kvp_daemon"));
 	json_object_put(r);
 	/* The daemon starts: the pending negotiation is answered and calls work. */
 	kvp_guest_start(&kg);
 	ck_assert(WAIT_UNTIL(kvp_status().negotiated, VG_TMO));
-	json_object_put(rpc_ok("kvp.set", "{\"key\":\"k\",\"value\":\"v\"}"));
+	json_object_put(rpc_ok(t, "kvp.set", "{\"key\":\"k\",\"value\":\"v\"}"));
 }
 END_TEST
 
@@ -363,8 +340,8 @@ START_TEST(host_keys)
 	machine_kvp_attach(&machine);
 	kvp_guest_start(&kg);
 	ck_assert(WAIT_UNTIL(host_keys_set(&kg), VG_TMO));
-	r = rpc_ok("kvp.get", "{\"key\":\"Cl\xc3\xa9\"}");
-	ck_assert_str_eq(str(get(r, "result"), "value"), "\xe2\x82\xac");
+	r = rpc_ok(t, "kvp.get", "{\"key\":\"Cl\xc3\xa9\"}");
+	ck_assert_str_eq(get_str(get(r, "result"), "value"), "\xe2\x82\xac");
 	json_object_put(r);
 	/* and again after the guest's driver reopened the channel (a guest reboot) */
 	kvp_guest_stop(&kg);

@@ -104,39 +104,16 @@ static void teardown(void)
 	rmdir(dir);
 }
 
-static struct json_object *rpc_ok(const char *method, const char *params)
-{
-	char line[1024];
-
-	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}", method,
-		 params ? params : "{}");
-	return call_ok(t, line);
-}
-
-static struct json_object *rpc_err(const char *method, const char *params, int code)
-{
-	char line[1024];
-
-	snprintf(line, sizeof(line), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}", method,
-		 params ? params : "{}");
-	return expect_error(t, line, code, "1");
-}
-
-static const char *str(struct json_object *o, const char *key)
-{
-	return json_object_get_string(get(o, key));
-}
-
 /* The next event; its type must be type. */
 static struct json_object *next_event(const char *type)
 {
 	struct json_object *n = tc_recv(ev, 5000), *p;
 
 	ck_assert_msg(n, "no %s event", type);
-	ck_assert_str_eq(str(n, "method"), "event");
+	ck_assert_str_eq(get_str(n, "method"), "event");
 	p = json_object_get(get(n, "params"));
 	json_object_put(n);
-	ck_assert_str_eq(str(p, "type"), type);
+	ck_assert_str_eq(get_str(p, "type"), type);
 	return p;
 }
 
@@ -150,10 +127,10 @@ static uint64_t ref_time(void)
 
 START_TEST(info)
 {
-	struct json_object *r = rpc_ok("vm.info", NULL), *res = get(r, "result"), *feats;
+	struct json_object *r = rpc_ok(t, "vm.info", NULL), *res = get(r, "result"), *feats;
 	bool synic = false;
 
-	ck_assert_str_eq(str(res, "state"), "running");
+	ck_assert_str_eq(get_str(res, "state"), "running");
 	ck_assert_int_eq(json_object_get_int(get(res, "vcpus")), 2);
 	ck_assert_int_eq(json_object_get_int64(get(res, "memory_bytes")), 64ll << 20);
 	ck_assert_int_eq(json_object_get_int(get(res, "boots")), 1);
@@ -163,12 +140,12 @@ START_TEST(info)
 	for (size_t i = 0; i < json_object_array_length(feats); i++)
 		synic |= !strcmp(json_object_get_string(json_object_array_get_idx(feats, i)), "synic");
 	ck_assert(synic);
-	ck_assert_str_eq(str(get(res, "hyperv"), "vendor"), "Microsoft Hv");
+	ck_assert_str_eq(get_str(get(res, "hyperv"), "vendor"), "Microsoft Hv");
 	ck_assert(json_object_is_type(get(get(res, "hyperv"), "vmbus_version"), json_type_null));
 	ck_assert_uint_eq(json_object_array_length(get(res, "devices")), 0);	/* no board, no VMBus here */
 	json_object_put(r);
-	json_object_put(rpc_err("vm.info", "{\"x\":1}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("vm.info", "[1]", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "vm.info", "{\"x\":1}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "vm.info", "[1]", JSONRPC_INVALID_PARAMS));
 }
 END_TEST
 
@@ -177,35 +154,35 @@ START_TEST(pause_resume)
 	struct json_object *r, *e;
 	uint64_t held, after;
 
-	r = rpc_ok("vm.pause", NULL);
-	ck_assert_str_eq(str(get(r, "result"), "state"), "paused");
+	r = rpc_ok(t, "vm.pause", NULL);
+	ck_assert_str_eq(get_str(get(r, "result"), "state"), "paused");
 	json_object_put(r);
 	e = next_event("state");
-	ck_assert_str_eq(str(e, "state"), "paused");
-	ck_assert_str_eq(str(e, "previous"), "running");
+	ck_assert_str_eq(get_str(e, "state"), "paused");
+	ck_assert_str_eq(get_str(e, "previous"), "running");
 	json_object_put(e);
 	/* Reference time stands still while paused. */
 	held = ref_time();
 	usleep(100000);
 	ck_assert_uint_eq(ref_time(), held);
-	r = rpc_ok("vm.info", NULL);
-	ck_assert_str_eq(str(get(r, "result"), "state"), "paused");
+	r = rpc_ok(t, "vm.info", NULL);
+	ck_assert_str_eq(get_str(get(r, "result"), "state"), "paused");
 	json_object_put(r);
 	/* again: no change, no event */
-	json_object_put(rpc_ok("vm.pause", NULL));
-	json_object_put(rpc_err("vm.shutdown", NULL, MGMT_ERR_VM_STATE));
-	r = rpc_ok("vm.resume", NULL);
-	ck_assert_str_eq(str(get(r, "result"), "state"), "running");
+	json_object_put(rpc_ok(t, "vm.pause", NULL));
+	json_object_put(rpc_err(t, "vm.shutdown", NULL, MGMT_ERR_VM_STATE));
+	r = rpc_ok(t, "vm.resume", NULL);
+	ck_assert_str_eq(get_str(get(r, "result"), "state"), "running");
 	json_object_put(r);
 	after = ref_time();
 	ck_assert_uint_ge(after, held);
 	ck_assert_msg(after - held < 200000, "reference time jumped %llu ms over a 100 ms pause",
 		      (unsigned long long)(after - held) / 10000);
 	e = next_event("state");
-	ck_assert_str_eq(str(e, "state"), "running");
-	ck_assert_str_eq(str(e, "previous"), "paused");
+	ck_assert_str_eq(get_str(e, "state"), "running");
+	ck_assert_str_eq(get_str(e, "previous"), "paused");
 	json_object_put(e);
-	json_object_put(rpc_ok("vm.resume", NULL));
+	json_object_put(rpc_ok(t, "vm.resume", NULL));
 	tc_quiet(ev, 50);
 }
 END_TEST
@@ -214,43 +191,43 @@ START_TEST(without_guest_drivers)
 {
 	struct json_object *r;
 
-	r = rpc_err("vm.shutdown", NULL, MGMT_ERR_NO_DEVICE);
-	ck_assert_ptr_nonnull(strstr(str(get(r, "error"), "message"), "shutdown integration component"));
+	r = rpc_err(t, "vm.shutdown", NULL, MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "shutdown integration component"));
 	json_object_put(r);
-	json_object_put(rpc_err("vm.shutdown", "{\"timeout_s\":0}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("vm.shutdown", "{\"timeout_s\":\"5\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("vm.shutdown", "{\"timeout\":5}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("guest.heartbeat", NULL, MGMT_ERR_NO_DEVICE));
+	json_object_put(rpc_err(t, "vm.shutdown", "{\"timeout_s\":0}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "vm.shutdown", "{\"timeout_s\":\"5\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "vm.shutdown", "{\"timeout\":5}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "guest.heartbeat", NULL, MGMT_ERR_NO_DEVICE));
 	/* KVP needs VMBus */
-	r = rpc_err("guest.info", NULL, MGMT_ERR_NO_DEVICE);
-	ck_assert_ptr_nonnull(strstr(str(get(r, "error"), "message"), "VMBus is off"));
+	r = rpc_err(t, "guest.info", NULL, MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "VMBus is off"));
 	json_object_put(r);
-	json_object_put(rpc_err("kvp.set", "{\"key\":\"k\",\"value\":\"v\"}", MGMT_ERR_NO_DEVICE));
-	json_object_put(rpc_err("kvp.set", "{\"pool\":2,\"key\":\"k\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "kvp.set", "{\"key\":\"k\",\"value\":\"v\"}", MGMT_ERR_NO_DEVICE));
+	json_object_put(rpc_err(t, "kvp.set", "{\"pool\":2,\"key\":\"k\",\"value\":\"v\"}", JSONRPC_INVALID_PARAMS));
 	/* disks need VMBus */
-	r = rpc_err("disk.add", "{\"path\":\"/nonexistent.img\"}", MGMT_ERR_NO_DEVICE);
-	ck_assert_ptr_nonnull(strstr(str(get(r, "error"), "message"), "VMBus"));
+	r = rpc_err(t, "disk.add", "{\"path\":\"/nonexistent.img\"}", MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "VMBus"));
 	json_object_put(r);
-	json_object_put(rpc_err("disk.remove", "{\"lun\":0}", MGMT_ERR_NO_DEVICE));
+	json_object_put(rpc_err(t, "disk.remove", "{\"lun\":0}", MGMT_ERR_NO_DEVICE));
 	/* and their parameters are checked first, naming the bad one */
-	r = rpc_err("disk.add", "{\"path\":\"/a\",\"cache\":\"bogus\"}", JSONRPC_INVALID_PARAMS);
+	r = rpc_err(t, "disk.add", "{\"path\":\"/a\",\"cache\":\"bogus\"}", JSONRPC_INVALID_PARAMS);
 	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "cache");
 	json_object_put(r);
-	r = rpc_err("disk.add", "{\"path\":\"/a\",\"format\":\"qcow2\"}", JSONRPC_INVALID_PARAMS);
+	r = rpc_err(t, "disk.add", "{\"path\":\"/a\",\"format\":\"qcow2\"}", JSONRPC_INVALID_PARAMS);
 	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "format");
 	ck_assert_ptr_nonnull(strstr(json_object_get_string(get(get(r, "error"), "message")), "raw, vhd or vhdx"));
 	json_object_put(r);
-	r = rpc_err("disk.add", "{\"path\":\"/a\",\"serial\":\"has space\"}", JSONRPC_INVALID_PARAMS);
+	r = rpc_err(t, "disk.add", "{\"path\":\"/a\",\"serial\":\"has space\"}", JSONRPC_INVALID_PARAMS);
 	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "serial");
 	json_object_put(r);
-	r = rpc_err("disk.add", "{\"path\":\"/a\",\"lun\":64}", JSONRPC_INVALID_PARAMS);
-	ck_assert_str_eq(str(get(get(r, "error"), "data"), "param"), "lun");
+	r = rpc_err(t, "disk.add", "{\"path\":\"/a\",\"lun\":64}", JSONRPC_INVALID_PARAMS);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "param"), "lun");
 	json_object_put(r);
-	r = rpc_err("disk.add", "{\"lun\":1}", JSONRPC_INVALID_PARAMS);
-	ck_assert_str_eq(str(get(get(r, "error"), "data"), "param"), "path");
+	r = rpc_err(t, "disk.add", "{\"lun\":1}", JSONRPC_INVALID_PARAMS);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "param"), "path");
 	json_object_put(r);
-	json_object_put(rpc_err("disk.remove", "{}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("disk.remove", "{\"lun\":1,\"controller\":8}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "disk.remove", "{}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "disk.remove", "{\"lun\":1,\"controller\":8}", JSONRPC_INVALID_PARAMS));
 }
 END_TEST
 
@@ -260,7 +237,7 @@ START_TEST(stats)
 	bool found = false;
 
 	ck_assert_int_eq(hv_msr_write(machine.hv, 1, HV_X64_MSR_GUEST_OS_ID, 0x8100000000000000ull), 0);
-	r = rpc_ok("vm.stats", NULL);
+	r = rpc_ok(t, "vm.stats", NULL);
 	res = get(r, "result");
 	ck_assert_uint_eq(json_object_array_length(get(res, "vcpus")), 2);
 	ck_assert_int_eq(json_object_get_int(get(json_object_array_get_idx(get(res, "vcpus"), 1), "index")), 1);
@@ -270,9 +247,9 @@ START_TEST(stats)
 	for (size_t i = 0; i < json_object_array_length(msrs); i++) {
 		struct json_object *m = json_object_array_get_idx(msrs, i);
 
-		if (!strcmp(str(m, "name"), "GUEST_OS_ID")) {
+		if (!strcmp(get_str(m, "name"), "GUEST_OS_ID")) {
 			found = true;
-			ck_assert_str_eq(str(m, "msr"), "0x40000000");
+			ck_assert_str_eq(get_str(m, "msr"), "0x40000000");
 			ck_assert_int_eq(json_object_get_int(get(m, "writes")), 1);
 		}
 	}
@@ -286,12 +263,12 @@ START_TEST(poweroff)
 {
 	struct json_object *r, *e;
 
-	r = rpc_ok("vm.poweroff", NULL);
+	r = rpc_ok(t, "vm.poweroff", NULL);
 	ck_assert_int_eq(json_object_object_length(get(r, "result")), 0);
 	json_object_put(r);
 	e = next_event("state");
-	ck_assert_str_eq(str(e, "state"), "stopped");
-	ck_assert_str_eq(str(e, "reason"), "host-stop");
+	ck_assert_str_eq(get_str(e, "state"), "stopped");
+	ck_assert_str_eq(get_str(e, "reason"), "host-stop");
 	ck_assert_int_eq(json_object_get_int(get(e, "exit_code")), VM_EXIT_HOST_STOP);
 	json_object_put(e);
 	ck_assert_int_eq(vm.exit_code, VM_EXIT_HOST_STOP);
@@ -302,14 +279,14 @@ START_TEST(reset)
 {
 	struct json_object *e;
 
-	json_object_put(rpc_ok("vm.reset", NULL));
+	json_object_put(rpc_ok(t, "vm.reset", NULL));
 	e = next_event("reset");
 	ck_assert_int_eq(json_object_get_int(get(e, "boot")), 2);
 	json_object_put(e);
 	/* Without KVM the new boot cannot start: the VM stops with an error. */
 	e = next_event("state");
-	ck_assert_str_eq(str(e, "state"), "stopped");
-	ck_assert_str_eq(str(e, "reason"), "error");
+	ck_assert_str_eq(get_str(e, "state"), "stopped");
+	ck_assert_str_eq(get_str(e, "reason"), "error");
 	json_object_put(e);
 }
 END_TEST
@@ -324,12 +301,12 @@ static void set_stopped(void *opaque)
 START_TEST(stopped_vm_refuses)
 {
 	loop_call(vm.loop, set_stopped, NULL);
-	json_object_put(rpc_err("vm.pause", NULL, MGMT_ERR_VM_STATE));
-	json_object_put(rpc_err("vm.resume", NULL, MGMT_ERR_VM_STATE));
-	json_object_put(rpc_err("vm.reset", NULL, MGMT_ERR_VM_STATE));
-	json_object_put(rpc_err("vm.poweroff", NULL, MGMT_ERR_VM_STATE));
-	json_object_put(rpc_err("disk.add", "{\"path\":\"/a\"}", MGMT_ERR_VM_STATE));
-	json_object_put(rpc_ok("vm.info", NULL));
+	json_object_put(rpc_err(t, "vm.pause", NULL, MGMT_ERR_VM_STATE));
+	json_object_put(rpc_err(t, "vm.resume", NULL, MGMT_ERR_VM_STATE));
+	json_object_put(rpc_err(t, "vm.reset", NULL, MGMT_ERR_VM_STATE));
+	json_object_put(rpc_err(t, "vm.poweroff", NULL, MGMT_ERR_VM_STATE));
+	json_object_put(rpc_err(t, "disk.add", "{\"path\":\"/a\"}", MGMT_ERR_VM_STATE));
+	json_object_put(rpc_ok(t, "vm.info", NULL));
 }
 END_TEST
 
@@ -344,14 +321,14 @@ START_TEST(crash_event)
 	ck_assert_int_eq(hv_msr_write(hv, 0, HV_X64_MSR_CRASH_P0 + 1, 0x12345678deadbeefull), 0);
 	ck_assert_int_eq(hv_msr_write(hv, 0, HV_X64_MSR_CRASH_CTL, HV_CRASH_CTL_NOTIFY), 0);
 	e = next_event("crash");
-	ck_assert_str_eq(str(e, "p0"), "0x000000000000001e");
-	ck_assert_str_eq(str(e, "p1"), "0x12345678deadbeef");
-	ck_assert_str_eq(str(e, "ctl"), "0x8000000000000000");
-	ck_assert_str_eq(str(e, "message"), "");
-	ck_assert_str_eq(str(e, "action"), "exit");
+	ck_assert_str_eq(get_str(e, "p0"), "0x000000000000001e");
+	ck_assert_str_eq(get_str(e, "p1"), "0x12345678deadbeef");
+	ck_assert_str_eq(get_str(e, "ctl"), "0x8000000000000000");
+	ck_assert_str_eq(get_str(e, "message"), "");
+	ck_assert_str_eq(get_str(e, "action"), "exit");
 	json_object_put(e);
 	e = next_event("state");
-	ck_assert_str_eq(str(e, "reason"), "crash");
+	ck_assert_str_eq(get_str(e, "reason"), "crash");
 	json_object_put(e);
 }
 END_TEST
@@ -361,35 +338,35 @@ START_TEST(net_methods)
 {
 	struct json_object *r;
 
-	json_object_put(rpc_err("net.add", NULL, JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mtu\":67}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mtu\":9203}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "net.add", NULL, JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\",\"mtu\":67}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\",\"mtu\":9203}", JSONRPC_INVALID_PARAMS));
 	/* --net's rule, with the limit netvsp sets */
-	r = rpc_err("net.add", "{\"tap\":\"t0\",\"mtu\":20000}", JSONRPC_INVALID_PARAMS);
-	ck_assert_str_eq(str(get(get(r, "error"), "data"), "param"), "mtu");
-	ck_assert_ptr_nonnull(strstr(str(get(r, "error"), "message"), "68-9202"));
+	r = rpc_err(t, "net.add", "{\"tap\":\"t0\",\"mtu\":20000}", JSONRPC_INVALID_PARAMS);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "param"), "mtu");
+	ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "68-9202"));
 	json_object_put(r);
-	r = rpc_err("net.add", "{\"tap\":\"t0\",\"mtu\":\"1500\"}", JSONRPC_INVALID_PARAMS);
-	ck_assert_ptr_nonnull(strstr(str(get(r, "error"), "message"), "an integer 68-9202"));
+	r = rpc_err(t, "net.add", "{\"tap\":\"t0\",\"mtu\":\"1500\"}", JSONRPC_INVALID_PARAMS);
+	ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "an integer 68-9202"));
 	json_object_put(r);
-	r = rpc_err("net.add", "{\"tap\":\"a/b\"}", JSONRPC_INVALID_PARAMS);
+	r = rpc_err(t, "net.add", "{\"tap\":\"a/b\"}", JSONRPC_INVALID_PARAMS);
 	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "tap");
 	json_object_put(r);
-	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mac\":\"01:00:00:00:00:01\"}",
+	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\",\"mac\":\"01:00:00:00:00:01\"}",
 				JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"mac\":\"zz\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"id\":\"a b\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\",\"bogus\":1}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\",\"mac\":\"zz\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\",\"id\":\"a b\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\",\"bogus\":1}", JSONRPC_INVALID_PARAMS));
 	/* This machine has no VMBus. */
-	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\"}", MGMT_ERR_NO_DEVICE));
-	json_object_put(rpc_err("net.remove", "{}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("net.remove", "{\"id\":\"net0\"}", MGMT_ERR_NO_DEVICE));
-	json_object_put(rpc_err("net.set_link", "{\"id\":\"net0\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("net.set_link", "{\"id\":\"net0\",\"up\":1}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err("net.set_link", "{\"id\":\"net0\",\"up\":false}", MGMT_ERR_NO_DEVICE));
+	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\"}", MGMT_ERR_NO_DEVICE));
+	json_object_put(rpc_err(t, "net.remove", "{}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "net.remove", "{\"id\":\"net0\"}", MGMT_ERR_NO_DEVICE));
+	json_object_put(rpc_err(t, "net.set_link", "{\"id\":\"net0\"}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "net.set_link", "{\"id\":\"net0\",\"up\":1}", JSONRPC_INVALID_PARAMS));
+	json_object_put(rpc_err(t, "net.set_link", "{\"id\":\"net0\",\"up\":false}", MGMT_ERR_NO_DEVICE));
 	loop_call(vm.loop, set_stopped, NULL);
-	json_object_put(rpc_err("net.add", "{\"tap\":\"t0\"}", MGMT_ERR_VM_STATE));
-	json_object_put(rpc_ok("vm.info", NULL));
+	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\"}", MGMT_ERR_VM_STATE));
+	json_object_put(rpc_ok(t, "vm.info", NULL));
 }
 END_TEST
 

@@ -171,7 +171,7 @@ START_TEST(test_inquiry_vpd_readonly_defaults)
 	ck_good(&r, 64);
 	ck_bytes(buf, b0, sizeof(b0));
 	ck_assert(is_zero(buf + 24, 12));
-	ck_assert_uint_eq(scsi_get_be64(buf + 36), 0x200000);
+	ck_assert_uint_eq(get_be64(buf + 36), 0x200000);
 	exec(&r, CDB(SCSI_INQUIRY, 0x01, 0x80, 0, 255, 0), true, buf, sizeof(buf));
 	ck_good(&r, 20);
 	ck_assert_uint_eq(buf[3], 16);
@@ -246,17 +246,17 @@ START_TEST(test_large_disk)
 	disk_open_ok(false, &default_cfg);
 	exec(&r, CDB(SCSI_READ_CAPACITY_10, 0, 0, 0, 0, 0, 0, 0, 0, 0), true, buf, 8);
 	ck_good(&r, 8);
-	ck_assert_uint_eq(scsi_get_be32(buf), 0xffffffff);
+	ck_assert_uint_eq(get_be32(buf), 0xffffffff);
 	exec(&r, CDB(SCSI_SERVICE_ACTION_IN_16, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0), true, buf, 32);
 	ck_good(&r, 32);
-	ck_assert_uint_eq(scsi_get_be64(buf), blocks - 1);
+	ck_assert_uint_eq(get_be64(buf), blocks - 1);
 	/* Short block descriptor saturates, the long one does not. */
 	exec(&r, CDB(SCSI_MODE_SENSE_6, 0, 0x08, 0, 64, 0), true, buf, 64);
 	ck_good(&r, 32);
-	ck_assert_uint_eq(scsi_get_be32(buf + 4), 0xffffffff);
+	ck_assert_uint_eq(get_be32(buf + 4), 0xffffffff);
 	exec(&r, CDB(SCSI_MODE_SENSE_10, 0x10, 0x08, 0, 0, 0, 0, 0, 64, 0), true, buf, 64);
 	ck_good(&r, 44);
-	ck_assert_uint_eq(scsi_get_be64(buf + 8), blocks);
+	ck_assert_uint_eq(get_be64(buf + 8), blocks);
 
 	/* The last blocks, above 32 bits, are there. */
 	fill(data, BS, 9);

@@ -46,9 +46,9 @@ START_TEST(test_mode_sense)
 	/* MODE SENSE (10) without LLBAA: the short descriptor. */
 	exec(&r, CDB(SCSI_MODE_SENSE_10, 0x00, 0x0a, 0, 0, 0, 0, 0, 255, 0), true, buf, sizeof(buf));
 	ck_good(&r, 28);
-	ck_assert_uint_eq(scsi_get_be16(buf), 26);
+	ck_assert_uint_eq(get_be16(buf), 26);
 	ck_assert_uint_eq(buf[4], 0);
-	ck_assert_uint_eq(scsi_get_be16(buf + 6), 8);
+	ck_assert_uint_eq(get_be16(buf + 6), 8);
 	ck_bytes(buf + 8, ms6_all + 4, 8);
 	ck_bytes(buf + 16, ms6_all + 32, 12);
 	/* Changeable values, no block descriptors: only WCE. */
@@ -58,7 +58,7 @@ START_TEST(test_mode_sense)
 	/* Defaults, DBD in (10). */
 	exec(&r, CDB(SCSI_MODE_SENSE_10, 0x08, 0x88, 0, 0, 0, 0, 0, 255, 0), true, buf, sizeof(buf));
 	ck_good(&r, 28);
-	ck_assert_uint_eq(scsi_get_be16(buf + 6), 0);
+	ck_assert_uint_eq(get_be16(buf + 6), 0);
 	ck_bytes(buf + 8, ms6_all + 12, 20);
 	/* Allocation length 0, and a 16-bit one truncating. */
 	exec(&r, CDB(SCSI_MODE_SENSE_6, 0, 0x3f, 0, 0, 0), true, buf, sizeof(buf));
@@ -117,8 +117,8 @@ START_TEST(test_mode_select)
 	/* Back on, with MODE SELECT (10), a matching block descriptor and the control page. */
 	memset(list, 0, sizeof(list));
 	list[7] = 8;
-	scsi_put_be32(list + 8, DISK_BLOCKS);
-	scsi_put_be32(list + 12, BS);
+	put_be32(list + 8, DISK_BLOCKS);
+	put_be32(list + 12, BS);
 	list[16] = 0x08;
 	list[17] = 0x12;
 	list[18] = 0x04;
@@ -194,13 +194,13 @@ START_TEST(test_mode_select_bad)
 	/* Block descriptors: another block size, another capacity, a wrong length. */
 	memset(list, 0, 32);
 	list[3] = 8;
-	scsi_put_be32(list + 4, DISK_BLOCKS);
-	scsi_put_be32(list + 8, 4096);
+	put_be32(list + 4, DISK_BLOCKS);
+	put_be32(list + 8, 4096);
 	BAD_MS6(12, SCSI_ASC_INVALID_FIELD_IN_PARAMETER_LIST);
-	scsi_put_be32(list + 8, BS);
-	scsi_put_be32(list + 4, DISK_BLOCKS * 2);
+	put_be32(list + 8, BS);
+	put_be32(list + 4, DISK_BLOCKS * 2);
 	BAD_MS6(12, SCSI_ASC_INVALID_FIELD_IN_PARAMETER_LIST);
-	scsi_put_be32(list + 4, 0);			/* 0: no change */
+	put_be32(list + 4, 0);			/* 0: no change */
 	mode_select6(&r, list, 12, 0x10);
 	ck_good(&r, 12);
 	BAD_MS6(11, SCSI_ASC_PARAMETER_LIST_LENGTH_ERROR);
@@ -225,11 +225,11 @@ START_TEST(test_mode_select_bad)
 	ck_illegal(&r, SCSI_ASC_PARAMETER_LIST_LENGTH_ERROR);
 	list[4] = 0x01;
 	list[7] = 16;
-	scsi_put_be64(list + 8, DISK_BLOCKS + 1);
-	scsi_put_be32(list + 20, BS);
+	put_be64(list + 8, DISK_BLOCKS + 1);
+	put_be32(list + 20, BS);
 	exec(&r, CDB(SCSI_MODE_SELECT_10, 0x10, 0, 0, 0, 0, 0, 0, 24, 0), false, list, 24);
 	ck_illegal(&r, SCSI_ASC_INVALID_FIELD_IN_PARAMETER_LIST);
-	scsi_put_be64(list + 8, DISK_BLOCKS);
+	put_be64(list + 8, DISK_BLOCKS);
 	exec(&r, CDB(SCSI_MODE_SELECT_10, 0x10, 0, 0, 0, 0, 0, 0, 24, 0), false, list, 24);
 	ck_good(&r, 24);
 	ck_assert_uint_eq(current_wce(), 0x04);
@@ -309,7 +309,7 @@ START_TEST(test_report_luns)
 	ck_good(&r, 8);
 	exec(&r, CDB(SCSI_REPORT_LUNS, 0, 1, 0, 0, 0, 0, 0, 0, 64, 0, 0), true, buf, sizeof(buf));
 	ck_good(&r, 8);
-	ck_assert_uint_eq(scsi_get_be32(buf), 0);
+	ck_assert_uint_eq(get_be32(buf), 0);
 	exec(&r, CDB(SCSI_REPORT_LUNS, 0, 0x10, 0, 0, 0, 0, 0, 0, 64, 0, 0), true, buf, sizeof(buf));
 	ck_illegal(&r, SCSI_ASC_INVALID_FIELD_IN_CDB);
 	exec(&r, CDB(SCSI_REPORT_LUNS, 0, 0, 0, 0, 0, 0, 0, 0, 64), true, buf, sizeof(buf));

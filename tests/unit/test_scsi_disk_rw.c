@@ -495,7 +495,7 @@ START_TEST(test_unmap_bad)
 	unmap(&r, list, plen, plen - 1);
 	ck_illegal(&r, SCSI_ASC_INVALID_FIELD_IN_CDB);
 	/* Descriptor length beyond the list. */
-	scsi_put_be16(list + 2, 32);
+	put_be16(list + 2, 32);
 	unmap(&r, list, plen, plen);
 	ck_illegal(&r, SCSI_ASC_PARAMETER_LIST_LENGTH_ERROR);
 	/* An LBA out of range in the second descriptor: the first is not done either. */

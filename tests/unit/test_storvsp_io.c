@@ -358,10 +358,10 @@ static unsigned report_luns(struct vg_chan *c, uint16_t *luns)
 	const uint8_t *p = gp(BUF_C, 4096);
 	unsigned n;
 
-	check_good(&r, 8 + scsi_get_be32(p));
-	n = scsi_get_be32(p) / 8;
+	check_good(&r, 8 + get_be32(p));
+	n = get_be32(p) / 8;
 	for (unsigned i = 0; i < n; i++)
-		luns[i] = scsi_get_be16(p + 8 + 8 * i);
+		luns[i] = get_be16(p + 8 + 8 * i);
 	return n;
 }
 

@@ -42,6 +42,10 @@ for c in 0e0b6031-5213-4934-818b-38d90ced39db 57164f39-9115-4e78-ab55-382f3bd542
 	 9527e630-d0ae-497b-adce-e80ab0175caf a9a0f4e7-5a45-4d96-b827-8a841e8c03e6; do
 	check "vmbus: IC class $c bound to hv_utils" grep -aq "class={$c} driver=hv_utils" "$OUT/vmbus.serial"
 done
+check "vmbus: the synthetic keyboard bound to hyperv_keyboard" \
+	grep -aq 'class={f912ad6d-2b17-48ea-bd65-f927a61c7684} driver=hyperv_keyboard' "$OUT/vmbus.serial"
+check "vmbus: the synthetic mouse bound to hid_hyperv" \
+	grep -aq 'class={cfa8b69e-5b4a-4cc0-b98b-8ba1a1f3f95a} driver=hid_hyperv' "$OUT/vmbus.serial"
 
 # --- the guest clock over a minute ---------------------------------------------------------
 # The host asks the guest for its clock on the guest's console and notes when it asked and

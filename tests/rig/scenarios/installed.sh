@@ -4,8 +4,10 @@
 # dnsmasq over NetVSC with ifupdown's dhclient. The system's rig-report unit prints, once
 # systemd has finished starting, the boot's number, systemd's state, the failed units, the
 # leased address and what the initramfs's fsck said; boot 1 then reboots itself, boot 2
-# is stopped by SIGTERM from the host (through the shutdown IC) after the KVP and file
-# copy checks, and boot 3, in a new hvkvm, must find its file system clean.
+# is stopped by SIGTERM from the host (through the shutdown IC), and boot 3, in a new
+# hvkvm, must find its file system clean. In boot 2 the host also talks to the guest's
+# hyperv-daemons: KVP, file copy, and VSS (freeze and thaw) watched from a root shell on the serial
+# console, whose input boots 1 and 2 take from a FIFO the scenario types into.
 . "$(dirname "$0")/../lib.sh"
 # Three Debian boots and two shutdowns under the emulated L1.
 GUEST_TIMEOUT=${INSTALLED_TIMEOUT:-1500}
@@ -100,14 +102,88 @@ fcopy_checks() {
 	got=$(grep -a -o 'rig: fcopy sha256=[0-9a-z]*' "$OUT/sys.serial" | tail -n 1 | cut -d= -f2)
 	check "fcopy: the guest's copy has the host's sha256 ($got)" [ "$got" = "$want" ]
 	rm -f "$src" /tmp/installed-fcopy-check
+# vss_checks: VSS through the guest's own hv_vss_daemon (hyperv-daemons), seen from a root
+# shell on the console (the serial getty logs root in without a password). A write and
+# sync to the root file system started while it is frozen does not finish until
+# guest.thaw; a freeze nobody thaws is thawed by hvkvm when its timeout_s runs out.
+type_in() { printf '%s\n' "$*" >&7; }
+on_console() { grep -aqE "$1" "$OUT/sys.serial"; }
+# stays_off SECONDS REGEX: REGEX does not come on the console within SECONDS.
+stays_off() {
+	local i
+	for ((i = 0; i < $1 * 5; i++)); do
+		on_console "$2" && return 1
+		sleep 0.2
+	done
+	! on_console "$2"
+}
+fsfreeze_is() { [ "$(ctl guest.fsfreeze_status 2>/dev/null | json state)" = "$1" ]; }
+vss_checks() {
+	local r i evpid
+	check "VSS: the guest's hv_utils negotiated the VSS IC" \
+		wait_for 120 "the guest's VSS driver" ic_negotiated "$sock" vss
+	for i in 1 2 3 4 5 6; do
+		type_in root
+		wait_for 20 "a root shell on the console" on_console 'root@hvkvm-debian:[^ ]*# ' && break
+	done
+	check "VSS: a root shell on the guest's console" on_console 'root@hvkvm-debian:[^ ]*# '
+	# vw N: in the background, say it starts, write N to a file on / and sync, say so.
+	type_in 'vw() { ( echo "rig-vss: start=$1" > /dev/console; echo $1 > /var/lib/rig/vss-$1 && sync && echo "rig-vss: wrote=$1" > /dev/console ) & }'
+	type_in 'vw 0'
+	check "VSS: not frozen, the guest's write and sync to / finish" \
+		wait_for 60 "the guest's write 0" on_console 'rig-vss: wrote=0'
+
+	r=$(ctl guest.freeze timeout_s=120 2>&1)
+	echo "# guest.freeze: $(echo "$r" | tr -d "\n")"
+	check "VSS: guest.freeze: hv_vss_daemon froze the guest's file systems ($(echo "$r" | json state))" \
+		[ "$(echo "$r" | json state)" = frozen ]
+	check "VSS: guest.fsfreeze_status: frozen" fsfreeze_is frozen
+	type_in 'vw 1'
+	check "VSS: frozen, the guest starts a write and sync to /" \
+		wait_for 60 "the guest's write 1 to start" on_console 'rig-vss: start=1'
+	check "VSS: frozen, the write and sync do not finish (5 s)" stays_off 5 'rig-vss: wrote=1'
+	r=$(ctl guest.thaw 2>&1)
+	echo "# guest.thaw: $(echo "$r" | tr -d "\n")"
+	check "VSS: guest.thaw: thawed ($(echo "$r" | json state))" [ "$(echo "$r" | json state)" = thawed ]
+	check "VSS: thawed, the write and sync finish" wait_for 60 "the guest's write 1" on_console 'rig-vss: wrote=1'
+
+	ctl --timeout 0 --events types:='["fsfreeze"]' > "$OUT/vss-events.txt" 2>&1 &
+	evpid=$!
+	r=$(ctl guest.freeze timeout_s=20 2>&1)
+	echo "# guest.freeze timeout_s=20: $(echo "$r" | tr -d "\n")"
+	check "VSS: guest.freeze timeout_s=20: frozen ($(echo "$r" | json state))" [ "$(echo "$r" | json state)" = frozen ]
+	type_in 'vw 2'
+	check "VSS: frozen again, the guest starts a write and sync to /" \
+		wait_for 60 "the guest's write 2 to start" on_console 'rig-vss: start=2'
+	check "VSS: frozen again, the write and sync do not finish (3 s)" stays_off 3 'rig-vss: wrote=2'
+	check "VSS: nobody thaws: hvkvm does when timeout_s runs out (fsfreeze event, reason timeout)" \
+		wait_for 60 "the automatic thaw" grep -q '"state":"thawing".*"reason":"timeout"' "$OUT/vss-events.txt"
+	check "VSS: after the automatic thaw the write and sync finish" \
+		wait_for 60 "the guest's write 2" on_console 'rig-vss: wrote=2'
+	check "VSS: guest.fsfreeze_status: thawed" wait_for 30 "the thawed state" fsfreeze_is thawed
+	kill "$evpid" 2>/dev/null
+	wait "$evpid" 2>/dev/null
+	sed 's/^/# event: /' "$OUT/vss-events.txt"
 }
 
 # --- boots 1 and 2: multi-user, DHCP, `systemctl reboot`, then SIGTERM ---------------------
-guest_start sys "${run[@]}" --api-socket "$sock" --kvp RigBoot=boot-value
+# Their console both ways: output in sys.serial, input from a FIFO held open on fd 7.
+console_in=/tmp/installed-console
+rm -f "$console_in"
+mkfifo "$console_in"
+exec 7<> "$console_in"
+rm -f "$OUT/sys.serial"
+guest_args="--serial stdio ${run[*]} --api-socket $sock --kvp RigBoot=boot-value"
+t0=$(date +%s)
+start_ns=$(date +%s.%N)
+"$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --serial stdio "${run[@]}" --api-socket "$sock" \
+	--kvp RigBoot=boot-value < "$console_in" > "$OUT/sys.serial" 2> "$OUT/sys.err" 7>&- &
+pid=$!
 took=never
 if wait_serial sys '^RIG-BOOT-2' $GUEST_TIMEOUT; then
 	kvp_checks 2
 	fcopy_checks
+	vss_checks
 	ts=$(date +%s.%N)
 	kill -TERM "$pid"
 	guest_wait sys
@@ -115,6 +191,8 @@ if wait_serial sys '^RIG-BOOT-2' $GUEST_TIMEOUT; then
 else
 	guest_wait sys
 fi
+exec 7>&-
+rm -f "$console_in"
 echo "# sys: SIGTERM to exit ${took} s"
 boot_checks sys 1
 check "reboot: the system came back from \`systemctl reboot\` (boot 2)" grep -aq '^RIG-BOOT-2' "$OUT/sys.serial"

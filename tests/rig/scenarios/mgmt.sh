@@ -1,6 +1,7 @@
 #!/bin/bash
 # The management socket with Debian's guest: vm.info, pause and resume (the guest's
-# clock and output stop, then go on), disks added and removed while it runs,
+# clock and output stop, then go on), keys typed into a shell on the guest's tty1 and
+# pointer moves and clicks read from its event device, disks added and removed while it runs,
 # events to a subscriber, 50 clients at once during disk I/O, a malformed message
 # on a connection that then goes on working, and a graceful shutdown; all of it
 # with the seccomp sandbox on.
@@ -71,8 +72,32 @@ check "vm.info: the disk BASE on a SCSI controller" \
 	[ "$(json "$OUT/info.json" '[k["serial"] for x in d["devices"] if x["kind"] == "scsi" for k in x["disks"]]')" = "['BASE']" ]
 check "vm.info: the shutdown IC is negotiated" \
 	[ "$(json "$OUT/info.json" '[x["negotiated"] for x in d["devices"] if x["id"] == "shutdown"]')" = "[True]" ]
+check "vm.info: the keyboard and the mouse have their guest drivers connected" \
+	[ "$(json "$OUT/info.json" '[x["connected"] for x in d["devices"] if x["kind"] in ("keyboard", "mouse")]')" = "[True, True]" ]
 ctl vm.stats > "$OUT/stats.json"; r=$?
 check "vm.stats answers" [ $r = 0 ]
+
+# --- the synthetic keyboard and mouse ---------------------------------------------------------
+check "the guest's hyperv_keyboard bound the synthetic keyboard" \
+	grep -aq '^input-driver=hyperv_keyboard devices=1' "$OUT/vm.serial"
+check "the guest's hid_hyperv bound the synthetic mouse" grep -aq '^input-driver=hid_hyperv devices=1' "$OUT/vm.serial"
+check "the guest has the mouse as an input device" \
+	grep -aq '^input-device: N: Name="Microsoft Vmbus HID-compliant Mouse"' "$OUT/vm.serial"
+check "the guest has the keyboard as an input device" \
+	grep -aq '^input-device: N: Name="AT Translated Set 2 keyboard"' "$OUT/vm.serial"
+grep -a -E '^(input-|dmesg: |mouse-events=)' "$OUT/vm.serial" | tr -d '\r' | sed 's/^/# /'
+ctl input.send_keys text="touch /tmp/kbd-ok" keys=Return > "$OUT/keys.json" 2>&1; r=$?
+check "input.send_keys answers ($(tr -d '\n ' < "$OUT/keys.json"))" [ $r = 0 ]
+wait_last_tick ' tty1=1 ' 60; r=$?
+check "input.send_keys: the command typed on tty1 ran in the guest's shell: $(last_tick | sed 's/.*\(tty1=[^ ]*\).*/\1/')" [ $r = 0 ]
+ctl input.send_keys keys=Nokey > /dev/null 2>&1; r=$?
+check "input.send_keys with an unknown key name is an error (exit $r)" [ $r = 1 ]
+ctl input.pointer x=12345 y=23456 buttons=none > "$OUT/pointer.json" 2>&1; r1=$?
+ctl input.pointer buttons=left > /dev/null 2>&1; r2=$?
+ctl input.pointer buttons=none > /dev/null 2>&1; r3=$?
+check "input.pointer answers ($(tr -d '\n ' < "$OUT/pointer.json"))" sh -c "[ $r1 = 0 ] && [ $r2 = 0 ] && [ $r3 = 0 ]"
+wait_last_tick ' mouse=12345:23456:1:1 ' 60; r=$?
+check "input.pointer: the guest's event device has ABS_X 12345, ABS_Y 23456, one BTN_LEFT press and release: $(last_tick | sed 's/.*\(mouse=[^ ]*\).*/\1/')" [ $r = 0 ]
 
 # --- 50 clients at once while the guest reads its disk --------------------------------------
 for i in $(seq 1 50); do
