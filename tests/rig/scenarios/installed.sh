@@ -76,32 +76,68 @@ kvp_checks() {
 		grep -q 'no key "RigSet"' "$OUT/kvp-gone.txt"
 }
 
-# fcopy_checks: file copy through the guest's own hv_fcopy_daemon (hyperv-daemons): 10 MiB
-# of random bytes into the guest, whose rig-report prints their sha256 once the host has
-# copied the file check in too; the same copy again, without overwrite, is an error.
+# fcopy_checks: file copy through the guest's own hv_fcopy_daemon (hyperv-daemons), seen
+# from the root shell on the console that vss_checks logged in: 10 MiB of random bytes and
+# a small file, each compared by its sha256 in the guest; the same copy again without
+# overwrite, and a copy into a directory that is missing, are JSON-RPC errors. The guest's
+# hv_utils drops an answer it finds no room for in its ring: its count of full rings is 0.
+FCOPY_DEV=/sys/bus/vmbus/devices/eb765408-105f-49b6-b4aa-c123b64d17d4
+# guest_sha256 FILE: the sha256 the guest computes of its FILE (or "none").
+guest_sha256() {
+	local tag=fc$RANDOM
+	type_in "echo \"rig-$tag: \$(sha256sum < $1 | cut -c1-64) end\""
+	wait_for 120 "the guest's sha256 of $1" on_console "rig-$tag: [0-9a-f]* end" >/dev/null 2>&1 || true
+	grep -a -o -E "rig-$tag: [0-9a-f]{64}" "$OUT/sys.serial" | tail -n 1 | cut -d' ' -f2 | grep . || echo none
+}
+# fcopy_copy NAME TIMEOUT ARGS...: guest.copy_file into $OUT/fcopy-NAME.txt; says how it went.
+fcopy_copy() {
+	local name=$1 tmo=$2 t0 rc
+	shift 2
+	t0=$(date +%s.%N)
+	ctl --timeout "$tmo" guest.copy_file "$@" > "$OUT/fcopy-$name.txt" 2>&1
+	rc=$?
+	echo "# guest.copy_file $name: exit $rc after $(echo "$(date +%s.%N) $t0" | awk '{printf "%.1f", $1 - $2}') s: $(tr -d '\n' < "$OUT/fcopy-$name.txt" | cut -c1-300)"
+	return $rc
+}
+# both_in FILE RE1 RE2: FILE has both.
+both_in() { grep -q -- "$2" "$1" && grep -q -- "$3" "$1"; }
 fcopy_checks() {
-	local src=/tmp/installed-fcopy.bin want got out
+	local src=/tmp/installed-fcopy.bin small=/tmp/installed-fcopy-small.txt want got out full
 	head -c 10485760 /dev/urandom > "$src"
 	want=$(sha256sum < "$src" | cut -d' ' -f1)
 	check "fcopy: the guest's file copy driver negotiated" \
 		wait_for 120 "the guest's file copy driver" ic_negotiated "$sock" fcopy
-	ctl --timeout 900 guest.copy_file path="$src" guest_path=/var/lib/rig/fcopy/random.bin create_path=true \
-		> "$OUT/fcopy.txt" 2>&1
-	echo "# guest.copy_file: $(tr -d '\n' < "$OUT/fcopy.txt" | cut -c1-300)"
-	check "fcopy: guest.copy_file copied 10 MiB ($(json bytes < "$OUT/fcopy.txt" 2>/dev/null) bytes)" \
-		[ "$(json bytes < "$OUT/fcopy.txt" 2>/dev/null)" = 10485760 ]
-	ctl --timeout 300 guest.copy_file path="$src" guest_path=/var/lib/rig/fcopy/random.bin > "$OUT/fcopy-again.txt" 2>&1
+	fcopy_copy big 900 path="$src" guest_path=/var/lib/rig/fcopy/random.bin create_path=true
+	check "fcopy: guest.copy_file copied 10 MiB ($(json bytes < "$OUT/fcopy-big.txt" 2>/dev/null) bytes in $(json ms < "$OUT/fcopy-big.txt" 2>/dev/null) ms)" \
+		[ "$(json bytes < "$OUT/fcopy-big.txt" 2>/dev/null)" = 10485760 ]
+	got=$(guest_sha256 /var/lib/rig/fcopy/random.bin)
+	check "fcopy: the guest's 10 MiB file has the host's sha256 ($got)" [ "$got" = "$want" ]
+	printf 'small file\nfrom the host\n' > "$small"
+	want=$(sha256sum < "$small" | cut -d' ' -f1)
+	fcopy_copy small 120 path="$small" guest_path=/var/lib/rig/fcopy/small.txt
+	check "fcopy: guest.copy_file copied a small file ($(json bytes < "$OUT/fcopy-small.txt" 2>/dev/null) bytes)" \
+		[ "$(json bytes < "$OUT/fcopy-small.txt" 2>/dev/null)" = "$(stat -c %s "$small")" ]
+	got=$(guest_sha256 /var/lib/rig/fcopy/small.txt)
+	check "fcopy: the guest's small file has the host's sha256 ($got)" [ "$got" = "$want" ]
+	fcopy_copy again 300 path="$src" guest_path=/var/lib/rig/fcopy/random.bin
 	out=$?
-	echo "# guest.copy_file again: exit $out: $(tr -d '\n' < "$OUT/fcopy-again.txt" | cut -c1-300)"
-	check "fcopy: copying onto the file without overwrite is a JSON-RPC error (ctl exit 1)" [ "$out" = 1 ]
+	check "fcopy: copying onto the file without overwrite is a JSON-RPC error (ctl exit $out)" [ "$out" = 1 ]
 	check "fcopy: ... -32004 naming the guest's status ERROR_ALREADY_EXISTS" \
-		grep -q -- '-32004.*ERROR_ALREADY_EXISTS\|ERROR_ALREADY_EXISTS.*-32004' "$OUT/fcopy-again.txt"
-	echo check > /tmp/installed-fcopy-check
-	ctl guest.copy_file path=/tmp/installed-fcopy-check guest_path=/var/lib/rig/fcopy/check >> "$OUT/fcopy.txt" 2>&1
-	wait_serial sys '^rig: fcopy sha256=' 300
-	got=$(grep -a -o 'rig: fcopy sha256=[0-9a-z]*' "$OUT/sys.serial" | tail -n 1 | cut -d= -f2)
-	check "fcopy: the guest's copy has the host's sha256 ($got)" [ "$got" = "$want" ]
-	rm -f "$src" /tmp/installed-fcopy-check
+		both_in "$OUT/fcopy-again.txt" -32004 ERROR_ALREADY_EXISTS
+	fcopy_copy nodir 120 path="$small" guest_path=/var/lib/rig/no-such-dir/small.txt
+	out=$?
+	check "fcopy: copying into a missing directory (no create_path) is a JSON-RPC error (ctl exit $out)" [ "$out" = 1 ]
+	check "fcopy: ... -32004, the guest refused the start" \
+		both_in "$OUT/fcopy-nodir.txt" -32004 '"stage": *"start"'
+	got=$(guest_sha256 /var/lib/rig/fcopy/random.bin)
+	check "fcopy: the refused copy left the 10 MiB file as it was ($got)" [ "$got" = "$(sha256sum < "$src" | cut -d' ' -f1)" ]
+	type_in "echo \"rig-fcopy-ring: \$(cat $FCOPY_DEV/channels/*/out_full_total)\""
+	wait_for 60 "the guest's ring counters" on_console 'rig-fcopy-ring: [0-9]' >/dev/null 2>&1
+	full=$(grep -a -o -E 'rig-fcopy-ring: [0-9]+' "$OUT/sys.serial" | tail -n 1 | cut -d' ' -f2)
+	check "fcopy: the guest never found its ring to the host full (out_full_total ${full:-unknown})" [ "$full" = 0 ]
+	rm -f "$src" "$small"
+}
+
 # vss_checks: VSS through the guest's own hv_vss_daemon (hyperv-daemons), seen from a root
 # shell on the console (the serial getty logs root in without a password). A write and
 # sync to the root file system started while it is frozen does not finish until
@@ -182,8 +218,8 @@ pid=$!
 took=never
 if wait_serial sys '^RIG-BOOT-2' $GUEST_TIMEOUT; then
 	kvp_checks 2
-	fcopy_checks
 	vss_checks
+	fcopy_checks
 	ts=$(date +%s.%N)
 	kill -TERM "$pid"
 	guest_wait sys
