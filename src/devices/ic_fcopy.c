@@ -23,6 +23,7 @@
 
 #define FCOPY_TIMEOUT_NS	35000000000ull	/* Linux gives its daemon 30 s */
 #define FCOPY_MAX_PKT		8192		/* hv_fcopy_init's max_pkt_size */
+#define FCOPY_WRITE_TRIES	3		/* sends of one WRITE at most */
 
 struct fcopy_job {
 	struct ic *ic;
@@ -31,6 +32,7 @@ struct fcopy_job {
 	uint64_t sent;			/* bytes in WRITEs sent */
 	uint64_t written;		/* bytes the guest said it wrote */
 	uint32_t chunk;			/* bytes in the WRITE with the guest */
+	unsigned tries;			/* times that WRITE was sent */
 	ic_fcopy_fn *fn;
 	void *opaque;
 	bool aborted;			/* nobody waits for it: freed when its request ends */
@@ -122,7 +124,10 @@ static void send_cancel(struct ic *ic)
 /* The end: tell the caller, free the job. Its request has ended. */
 static void job_finish(struct fcopy_job *job, int err, uint32_t status, enum ic_fcopy_stage stage)
 {
-	struct ic_fcopy_result r = { .err = err, .status = status, .stage = stage, .bytes = job->written };
+	struct ic_fcopy_result r = {
+		.err = err, .status = status, .stage = stage, .bytes = job->written,
+		.tries = stage == IC_FCOPY_STAGE_WRITE && job->tries ? job->tries : 1,
+	};
 
 	if (job->ic->fcopy_job == job)
 		job->ic->fcopy_job = NULL;
@@ -182,6 +187,7 @@ static void job_next(struct fcopy_job *job)
 		}
 		job->chunk = want;
 		job->sent += want;
+		job->tries++;
 		return;
 	} else {
 		struct fcopy_hdr h = { .operation = FCOPY_OP_COMPLETE };
@@ -206,6 +212,27 @@ static enum ic_fcopy_stage stage_of(uint32_t op)
 	       op == FCOPY_OP_WRITE ? IC_FCOPY_STAGE_WRITE : IC_FCOPY_STAGE_COMPLETE;
 }
 
+/*
+ * A WRITE the guest failed (E_FAIL) or did not answer in time goes again, up to
+ * FCOPY_WRITE_TRIES times: it writes its bytes at its offset, so a second write of
+ * them changes nothing. Linux's hv_fcopy can lose the daemon's answer (6.1 arms its
+ * timeout only after handing the message to the daemon, which may have answered by
+ * then) and answers E_FAIL 30 s later for a WRITE the daemon did write; a late answer
+ * to the first send is dropped by its trans_id. Other statuses (a full disk) are final.
+ */
+static bool write_again(struct fcopy_job *job, uint32_t op, int err, uint32_t status)
+{
+	if (op != FCOPY_OP_WRITE || job->tries >= FCOPY_WRITE_TRIES ||
+	    (err != -ETIMEDOUT && (err || status != IC_HV_E_FAIL)))
+		return false;
+	log_warn_limited(&job->ic->rl, "file copy IC: the guest %s the WRITE of %u bytes at offset %llu: sending it again (%u of %u)",
+			 err ? "did not answer" : "failed", job->chunk, (unsigned long long)(job->sent - job->chunk),
+			 job->tries + 1, FCOPY_WRITE_TRIES);
+	job->sent -= job->chunk;
+	job_next(job);
+	return true;
+}
+
 static void job_done(struct ic_request *rq, int err, uint32_t status, const uint8_t *body, uint32_t len)
 {
 	struct fcopy_job *job = rq->opaque;
@@ -218,6 +245,8 @@ static void job_done(struct ic_request *rq, int err, uint32_t status, const uint
 		job_free(job);
 		return;
 	}
+	if (err && write_again(job, op, err, 0))
+		return;
 	if (err) {
 		/* A guest that took too long may still be writing: have it drop the file. */
 		if (err == -ETIMEDOUT)
@@ -231,6 +260,8 @@ static void job_done(struct ic_request *rq, int err, uint32_t status, const uint
 		job_finish(job, -EPROTO, 0, stage);
 		return;
 	}
+	if (status != IC_HV_S_OK && write_again(job, op, 0, status))
+		return;
 	if (status != IC_HV_S_OK) {
 		/* A START that failed left no file. */
 		if (op != FCOPY_OP_START)
@@ -241,6 +272,7 @@ static void job_done(struct ic_request *rq, int err, uint32_t status, const uint
 	switch (op) {
 	case FCOPY_OP_WRITE:
 		job->written += job->chunk;
+		job->tries = 0;
 		/* fall through */
 	case FCOPY_OP_START:
 		job_next(job);

@@ -46,6 +46,9 @@ struct ic_fcopy_result {
 	uint32_t status;
 	enum ic_fcopy_stage stage;	/* where it ended */
 	uint64_t bytes;			/* of the file the guest wrote */
+	unsigned tries;			/* sends of the transaction it ended in: a WRITE
+					 * the guest failed (E_FAIL) or did not answer
+					 * goes again, 3 times at most */
 };
 typedef void ic_fcopy_fn(void *opaque, const struct ic_fcopy_result *r);
 

@@ -107,6 +107,8 @@ static void copy_done(void *opaque, const struct ic_fcopy_result *r)
 
 	json_object_object_add(d, "stage", json_object_new_string(stage_name(r->stage)));
 	json_object_object_add(d, "bytes", json_object_new_int64((int64_t)r->bytes));
+	if (r->tries > 1)
+		json_object_object_add(d, "tries", json_object_new_int((int)r->tries));
 	if (!r->err && r->status == IC_HV_S_OK) {
 		uint64_t ms = (loop_now_ns() - op->start_ns) / 1000000;
 
@@ -126,13 +128,14 @@ static void copy_done(void *opaque, const struct ic_fcopy_result *r)
 		name = status_name(r->status);
 		json_object_object_add(d, "status", hresult(r->status));
 		json_object_object_add(d, "status_name", name ? json_object_new_string(name) : NULL);
-		mgmt_error(call, MGMT_ERR_FAILED, d, "copying %s into the guest as %s: %s (status %s%s0x%08x)",
+		mgmt_error(call, MGMT_ERR_FAILED, d, "copying %s into the guest as %s: %s (status %s%s0x%08x%s)",
 			   op->path, op->guest_path, status_meaning(r->status, r->stage), name ? name : "",
-			   name ? " " : "", r->status);
+			   name ? " " : "", r->status, r->tries > 1 ? ", the same each time it was sent" : "");
 		break;
 	case -ETIMEDOUT:
 		mgmt_error(call, MGMT_ERR_TIMEOUT, d,
-			   "copying %s into the guest: the guest's file copy daemon did not answer in time", op->path);
+			   "copying %s into the guest: the guest's file copy daemon did not answer in time%s", op->path,
+			   r->tries > 1 ? ", each time the write was sent" : "");
 		break;
 	case -EPIPE:
 	case -ECANCELED:

@@ -728,24 +728,110 @@ END_TEST
 START_TEST(timeout)
 {
 	static struct res r;
-	int fd = make_src(2 * CHUNK), len;
+	int fd = make_src(2 * CHUNK), len, writes = 0;
+	uint64_t woff;
+	uint32_t op;
 
 	ck_assert_int_eq(host((struct call){ C_COPY, fd, 2 * CHUNK, "/", "t", 0, &r, 0, 0, { 0 } }), 0);
 	ck_assert_uint_eq(read_request(&len), 0);
-	/* the WRITE after this START gets 100 ms */
+	/* the WRITEs after this START get 100 ms each */
 	host((struct call){ .what = C_TIMEOUT, .ns = 100000000ull });
 	answer(len);
 	ck_assert_uint_eq(read_request(&len), 1);
+	/* unanswered, it goes twice more (while the guest holds it), then the copy fails */
 	wait_res(&r);
 	ck_assert_int_eq(r.r.err, -ETIMEDOUT);
 	ck_assert_int_eq(r.r.stage, IC_FCOPY_STAGE_WRITE);
-	/* the late answer is dropped; CANCEL follows it */
+	ck_assert_uint_eq(r.r.tries, 3);
+	ck_assert_uint_eq(r.r.bytes, 0);
+	/* the late answers are dropped; what the guest reads then is the same WRITE again,
+	 * then CANCEL */
 	host((struct call){ .what = C_TIMEOUT, .ns = 0 });
+	fcopy_guest_process(&fg, pkt, len);
+	send_answer(len);
+	while ((op = read_request(&len)) == 1) {
+		memcpy(&woff, pkt + FG_BODY + 40, 8);
+		ck_assert_uint_eq(woff, 0);
+		fcopy_guest_process(&fg, pkt, len);
+		send_answer(len);
+		writes++;
+	}
+	ck_assert_uint_eq(op, 3);
+	ck_assert_int_ge(writes, 1);
+	fcopy_guest_process(&fg, pkt, len);
+	send_answer(len);
+	ck_assert(!guest_has("/t"));
+	ck_assert(WAIT_UNTIL(status().dropped >= 2, VG_TMO));
+	ck_assert(!fcopy_guest_serve(&fg, 200));
+}
+END_TEST
+
+/* Answer the WRITE in pkt with status, as hv_utils does when it gives up waiting for
+ * the daemon (E_FAIL) or the daemon failed. */
+static void answer_status(int len, uint32_t st)
+{
+	pkt[FG_FLAGS] = 1 | 4;
+	memcpy(pkt + FG_STATUS, &st, 4);
+	fcopy_guest_send(&fg, pkt, len);
+}
+
+/* A WRITE the guest fails with E_FAIL goes again at its offset, three times at most. */
+START_TEST(write_again)
+{
+	static struct res r;
+	uint64_t size = 3 * CHUNK, woff, t;
+	int fd = make_src(size), len;
+
+	ck_assert_int_eq(host((struct call){ C_COPY, fd, size, "/", "w", 0, &r, 0, 0, { 0 } }), 0);
+	ck_assert_uint_eq(read_request(&len), 0);
 	answer(len);
+	ck_assert_uint_eq(read_request(&len), 1);
+	answer(len);
+	/* the second WRITE: E_FAIL once, then it comes again with a new trans_id */
+	ck_assert_uint_eq(read_request(&len), 1);
+	t = trans_of();
+	answer_status(len, E_FAIL);
+	ck_assert_uint_eq(read_request(&len), 1);
+	ck_assert_uint_gt(trans_of(), t);
+	memcpy(&woff, pkt + FG_BODY + 40, 8);
+	ck_assert_uint_eq(woff, CHUNK);
+	answer(len);
+	serve_until(&r);
+	ck_assert_int_eq(r.r.err, 0);
+	ck_assert_uint_eq(r.r.status, 0);
+	ck_assert_uint_eq(r.r.bytes, size);
+	check_copy("/w", size);
+	ck_assert_uint_eq(fg.ops[1], 3);	/* the daemon never saw the failed one */
+
+	/* E_FAIL each time: the third is final, and CANCEL removes the file */
+	fd = make_src(size);
+	ck_assert_int_eq(host((struct call){ C_COPY, fd, size, "/", "w2", 0, &r, 0, 0, { 0 } }), 0);
+	ck_assert_uint_eq(read_request(&len), 0);
+	answer(len);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(read_request(&len), 1);
+		memcpy(&woff, pkt + FG_BODY + 40, 8);
+		ck_assert_uint_eq(woff, 0);
+		answer_status(len, E_FAIL);
+	}
+	wait_res(&r);
+	ck_assert_int_eq(r.r.err, 0);
+	ck_assert_uint_eq(r.r.status, E_FAIL);
+	ck_assert_int_eq(r.r.stage, IC_FCOPY_STAGE_WRITE);
+	ck_assert_uint_eq(r.r.tries, 3);
+	ck_assert_uint_eq(r.r.bytes, 0);
 	ck_assert_uint_eq(read_request(&len), 3);
 	answer(len);
-	ck_assert(!guest_has("/t"));
-	ck_assert(WAIT_UNTIL(status().dropped == 1, VG_TMO));
+	ck_assert(!guest_has("/w2"));
+
+	/* a full disk is final at once */
+	fd = make_src(size);
+	fg.fail_write_at = fg.ops[1] + 1;
+	ck_assert_int_eq(host((struct call){ C_COPY, fd, size, "/", "w3", 0, &r, 0, 0, { 0 } }), 0);
+	serve_until(&r);
+	ck_assert_uint_eq(r.r.status, DISK_FULL);
+	ck_assert_uint_eq(r.r.tries, 1);
+	ck_assert_uint_eq(status().dropped, 0);
 }
 END_TEST
 
@@ -858,6 +944,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, one_copy_at_a_time);
 	tcase_add_test(tc, timeout);
+	tcase_add_test(tc, write_again);
 	tcase_add_test(tc, channel_closes);
 	tcase_add_test(tc, abort_copy);
 	tcase_add_test(tc, file_shrinks);
