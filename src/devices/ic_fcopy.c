@@ -11,6 +11,7 @@
  * IC framework's trans_id), nothing more is taken from it. The names come from the
  * management client: they are checked and always NUL-terminated in their fields.
  */
+#include "byteorder.h"
 #include "ic_fcopy.h"
 #include "ic_internal.h"
 #include "log.h"
@@ -87,12 +88,9 @@ static void put_name(void *field, const char *s, bool slash)
 
 int ic_fcopy_check_answer(uint32_t op, const uint8_t *body, uint32_t len)
 {
-	uint32_t got;
-
 	if (len < sizeof(struct fcopy_hdr))
 		return -EPROTO;
-	memcpy(&got, body, sizeof(got));
-	return got == op ? 0 : -EPROTO;
+	return get_le32(body) == op ? 0 : -EPROTO;
 }
 
 static void job_free(struct fcopy_job *job)
@@ -239,7 +237,7 @@ static void job_done(struct ic_request *rq, int err, uint32_t status, const uint
 	uint32_t op;
 	enum ic_fcopy_stage stage;
 
-	memcpy(&op, rq->body, sizeof(op));
+	op = get_le32(rq->body);
 	stage = stage_of(op);
 	if (job->aborted) {
 		job_free(job);

@@ -57,14 +57,6 @@ static void op_cancel(struct mgmt_call *call, void *opaque)
 	op_free(op);
 }
 
-static struct json_object *hresult(uint32_t status)
-{
-	char s[16];
-
-	snprintf(s, sizeof(s), "0x%08x", status);
-	return json_object_new_string(s);
-}
-
 static const char *stage_name(enum ic_fcopy_stage s)
 {
 	return s == IC_FCOPY_STAGE_START ? "start" : s == IC_FCOPY_STAGE_WRITE ? "write" : "complete";
@@ -126,7 +118,7 @@ static void copy_done(void *opaque, const struct ic_fcopy_result *r)
 	switch (r->err) {
 	case 0:
 		name = status_name(r->status);
-		json_object_object_add(d, "status", hresult(r->status));
+		json_object_object_add(d, "status", mgmt_hresult(r->status));
 		json_object_object_add(d, "status_name", name ? json_object_new_string(name) : NULL);
 		mgmt_error(call, MGMT_ERR_FAILED, d, "copying %s into the guest as %s: %s (status %s%s0x%08x%s)",
 			   op->path, op->guest_path, status_meaning(r->status, r->stage), name ? name : "",
@@ -168,33 +160,8 @@ static void copy_done(void *opaque, const struct ic_fcopy_result *r)
 /* Why the guest's file copy cannot be used, as an error to call; false if it can. */
 static bool fcopy_unavailable(struct mgmt_call *call, struct machine *m)
 {
-	struct ic_status st;
-
-	if (!mgmt_vm_alive(call, m->vm))
-		return true;
-	if (vm_get_state(m->vm) == VM_STATE_PAUSED) {
-		mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string("paused"),
-			   "the VM is paused: resume it first, a paused guest cannot answer");
-		return true;
-	}
-	if (!m->ic_fcopy) {
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("fcopy"),
-			   "no file copy integration component (VMBus is off)");
-		return true;
-	}
-	ic_get_status(m->ic_fcopy, &st);
-	if (st.negotiated)
-		return false;
-	if (!st.open)
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("fcopy"),
-			   "the guest has no driver on its file copy integration component (hv_utils not loaded?)");
-	else if (!st.answered)
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("fcopy"),
-			   "the guest's file copy driver has not answered the version negotiation yet");
-	else
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("fcopy"),
-			   "the guest accepted none of the file copy versions offered");
-	return true;
+	return mgmt_ic_unavailable(call, m, m->ic_fcopy, "fcopy", "file copy",
+				   "the guest's file copy driver has not answered the version negotiation yet");
 }
 
 static bool param_string(struct mgmt_call *call, struct json_object *params, const char *key, const char **out)
@@ -246,15 +213,12 @@ static void copy_file_m(struct mgmt_call *call, struct json_object *params, void
 	const char *path, *guest_path, *name = NULL;
 	char dir[IC_FCOPY_NAME_MAX + 2];
 	bool overwrite, create_path;
-	struct jsonrpc_error e;
 	struct copy_op *op;
 	struct stat st;
 	int fd, r, err = 0;
 
-	if (jsonrpc_params_check(params, known, &e) < 0) {
-		mgmt_fail(call, &e);
+	if (!mgmt_params_ok(call, params, known))
 		return;
-	}
 	if (!param_string(call, params, "path", &path) || !param_string(call, params, "guest_path", &guest_path) ||
 	    !param_bool(call, params, "overwrite", &overwrite) ||
 	    !param_bool(call, params, "create_path", &create_path))
@@ -277,11 +241,10 @@ static void copy_file_m(struct mgmt_call *call, struct json_object *params, void
 	else if (!S_ISREG(st.st_mode))
 		err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 	if (err) {
-		struct json_object *d = json_object_new_object();
+		struct json_object *d = mgmt_errno_data(-err);
 
 		if (fd >= 0)
 			close(fd);
-		json_object_object_add(d, "errno", json_object_new_int(err));
 		json_object_object_add(d, "param", json_object_new_string("path"));
 		if (err == EINVAL)
 			mgmt_error(call, MGMT_ERR_FAILED, d, "cannot copy %s: not a regular file", path);
@@ -305,16 +268,12 @@ static void copy_file_m(struct mgmt_call *call, struct json_object *params, void
 	r = ic_fcopy_copy(m->ic_fcopy, fd, op->size, dir, name,
 			  (overwrite ? IC_FCOPY_OVERWRITE : 0) | (create_path ? IC_FCOPY_CREATE_PATH : 0), copy_done, op);
 	if (r < 0) {
-		struct json_object *d;
-
 		close(fd);
 		op_free(op);
 		if (r == -ENODEV && fcopy_unavailable(call, m))
 			return;
-		d = json_object_new_object();
-		json_object_object_add(d, "errno", json_object_new_int(-r));
-		mgmt_error(call, r == -EBUSY ? MGMT_ERR_BUSY : MGMT_ERR_FAILED, d, "cannot start the copy: %s",
-			   strerror(-r));
+		mgmt_error(call, r == -EBUSY ? MGMT_ERR_BUSY : MGMT_ERR_FAILED, mgmt_errno_data(r),
+			   "cannot start the copy: %s", strerror(-r));
 		return;
 	}
 	mf->op = op;
