@@ -159,8 +159,9 @@ void fcopy_guest_process(struct fcopy_guest *fg, uint8_t *pkt, int len)
 		ck_assert_int_ge(len, FG_BODY + 6196);
 		memcpy(&off, m + 40, 8);
 		memcpy(&size, m + 48, 4);
-		if (fg->fail_write_at && fg->ops[1] == fg->fail_write_at)
-			status = DISK_FULL;
+		if (fg->fail_write_at && fg->ops[1] >= fg->fail_write_at &&
+		    fg->ops[1] - fg->fail_write_at < (fg->fail_times ? fg->fail_times : 1))
+			status = fg->fail_status ? fg->fail_status : DISK_FULL;
 		else if (size > 6144 || pwrite(fg->fd, m + 52, size, (off_t)off) != (ssize_t)size)
 			status = E_FAIL;
 		break;

@@ -35,6 +35,8 @@ struct fcopy_guest {
 	char target[PATH_MAX];
 	unsigned ops[4];		/* requests seen per operation */
 	uint32_t fail_write_at;		/* the nth WRITE (1-based) answers DISK_FULL; 0 never */
+	uint32_t fail_status;		/* what it answers instead, if not 0 */
+	unsigned fail_times;		/* WRITEs from the nth on that fail (0: 1) */
 	/* the daemon thread */
 	pthread_t thread;
 	atomic_bool stop;

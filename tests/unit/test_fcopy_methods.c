@@ -216,6 +216,39 @@ START_TEST(disk_full)
 }
 END_TEST
 
+/* hv_utils fails a WRITE with E_FAIL when it lost the daemon's answer: the WRITE goes
+ * again and the copy completes; failed three times, the error says so. */
+START_TEST(write_fails)
+{
+	char params[512], guest[256];
+	struct json_object *r, *d;
+
+	make_src(src, 100000, 3);
+	fg.fail_write_at = 2;
+	fg.fail_status = 0x80004005u;
+	fg.fail_times = 2;
+	snprintf(params, sizeof(params), "{\"path\":\"%s\",\"guest_path\":\"/again\"}", src);
+	r = copy(params, 0);
+	ck_assert_int_eq(json_object_get_int64(get(get(r, "result"), "bytes")), 100000);
+	json_object_put(r);
+	ck_assert_uint_eq(fg.ops[1], 17 + 2);
+	snprintf(guest, sizeof(guest), "%s/again", root);
+	ck_assert(same_file(src, guest));
+
+	fg.fail_write_at = fg.ops[1] + 2;
+	fg.fail_times = 3;
+	snprintf(params, sizeof(params), "{\"path\":\"%s\",\"guest_path\":\"/never\"}", src);
+	r = copy(params, MGMT_ERR_FAILED);
+	d = get(get(r, "error"), "data");
+	ck_assert_str_eq(str(d, "status"), "0x80004005");
+	ck_assert_str_eq(str(d, "stage"), "write");
+	ck_assert_int_eq(json_object_get_int(get(d, "bytes")), 6144);
+	ck_assert_int_eq(json_object_get_int(get(d, "tries")), 3);
+	json_object_put(r);
+	ck_assert(WAIT_UNTIL(fg.ops[3] == 1, VG_TMO));
+}
+END_TEST
+
 START_TEST(host_file_errors)
 {
 	char params[512];
@@ -346,6 +379,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, copy_and_exists);
 	tcase_add_test(tc, disk_full);
+	tcase_add_test(tc, write_fails);
 	tcase_add_test(tc, host_file_errors);
 	tcase_add_test(tc, bad_params);
 	tcase_add_test(tc, unavailable);
