@@ -42,6 +42,7 @@ static void on_result(void *opaque, const struct ic_fcopy_result *r)
 	FZ_CHECK(r->bytes <= sizes[i], "%llu bytes of a file of %llu", (unsigned long long)r->bytes,
 		 (unsigned long long)sizes[i]);
 	FZ_CHECK(r->stage <= IC_FCOPY_STAGE_COMPLETE, "stage %d", r->stage);
+	FZ_CHECK(r->tries >= 1 && r->tries <= 3, "the last transaction sent %u times", r->tries);
 	if (!r->err && !r->status)
 		FZ_CHECK(r->bytes == sizes[i] && r->stage == IC_FCOPY_STAGE_COMPLETE, "a copy done short");
 }

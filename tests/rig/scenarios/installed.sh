@@ -101,8 +101,10 @@ fcopy_copy() {
 }
 # both_in FILE RE1 RE2: FILE has both.
 both_in() { grep -q -- "$2" "$1" && grep -q -- "$3" "$1"; }
+FCOPY_SRC=/tmp/installed-fcopy.bin
+FCOPY_SMALL=/tmp/installed-fcopy-small.txt
 fcopy_checks() {
-	local src=/tmp/installed-fcopy.bin small=/tmp/installed-fcopy-small.txt want got out full
+	local src=$FCOPY_SRC small=$FCOPY_SMALL want got out full
 	head -c 10485760 /dev/urandom > "$src"
 	want=$(sha256sum < "$src" | cut -d' ' -f1)
 	check "fcopy: the guest's file copy driver negotiated" \
@@ -135,7 +137,22 @@ fcopy_checks() {
 	wait_for 60 "the guest's ring counters" on_console 'rig-fcopy-ring: [0-9]' >/dev/null 2>&1
 	full=$(grep -a -o -E 'rig-fcopy-ring: [0-9]+' "$OUT/sys.serial" | tail -n 1 | cut -d' ' -f2)
 	check "fcopy: the guest never found its ring to the host full (out_full_total ${full:-unknown})" [ "$full" = 0 ]
-	rm -f "$src" "$small"
+}
+# fcopy_disk_checks: once boot 2 is off, the copies as its file system holds them (read
+# with debugfs from L1's /dev/vda): the same sha256 as the host's files.
+disk_sha256() {
+	local dev=/dev/vda1
+	[ -b "$dev" ] || dev="/dev/vda?offset=1048576"
+	debugfs -R "cat $1" "$dev" 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+fcopy_disk_checks() {
+	local got
+	got=$(disk_sha256 /var/lib/rig/fcopy/random.bin)
+	check "fcopy: on the guest's disk after the shutdown, the 10 MiB file has the host's sha256 ($got)" \
+		[ "$got" = "$(sha256sum < "$FCOPY_SRC" | cut -d' ' -f1)" ]
+	got=$(disk_sha256 /var/lib/rig/fcopy/small.txt)
+	check "fcopy: ... and the small file too ($got)" [ "$got" = "$(sha256sum < "$FCOPY_SMALL" | cut -d' ' -f1)" ]
+	rm -f "$FCOPY_SRC" "$FCOPY_SMALL"
 }
 
 # vss_checks: VSS through the guest's own hv_vss_daemon (hyperv-daemons), seen from a root
@@ -238,6 +255,7 @@ check "SIGTERM: hvkvm asked the guest through the shutdown IC" grep -q 'shutdown
 check "SIGTERM: the system powered off and hvkvm exited 0 ($took s)" [ "$rc" = 0 ]
 check "SIGTERM: systemd stopped the system (reboot: Power down)" grep -aq 'reboot: Power down' "$OUT/sys.serial"
 check "dnsmasq leased to this MAC" grep -q "DHCPACK(hvtap0) [0-9.]* $mac" "$OUT/dnsmasq.log"
+fcopy_disk_checks
 
 # --- boot 3, a new hvkvm: the file system was left clean -----------------------------------
 guest_start after "${run[@]}"
