@@ -341,6 +341,14 @@ static bool ic_notify(struct vmbus_channel *ch, void *opaque)
 		}
 		if (r < 0)
 			return true;
+		/*
+		 * Give the guest its ring space back before acting on the packet: an answer
+		 * can start the next request, and the guest answers that one in place, as
+		 * large as it came. Linux's util rings hold 12 KiB, file copy's messages
+		 * 6 KiB: with the last answer still counted as unread, the next one would
+		 * not fit, and hv_utils drops an answer it cannot send, never to retry.
+		 */
+		vmbus_chan_recv_done(ch);
 		off = (uint32_t)d->offset8 * 8 + sizeof(struct ic_pipe_hdr);
 		if (d->type != VM_PKT_DATA_INBAND || d->offset8 * 8u < sizeof(*d) || len < off + sizeof(h))
 			continue;	/* not an IC message: nothing to answer */
@@ -363,7 +371,6 @@ static bool ic_notify(struct vmbus_channel *ch, void *opaque)
 			ic->kind->response(ic, &h, pkt + off, h.msgsize);
 		}
 	}
-	vmbus_chan_recv_done(ch);
 	/* A request that did not fit goes now that the guest has read. */
 	requests_pump(ic);
 	return true;

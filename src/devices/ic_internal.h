@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the integration components share (ic.c) with the kinds that live in files of
- * their own (ic_kvp.c, ic_vss.c): the IC framing, the kind description and the request queue.
+ * their own (ic_kvp.c, ic_vss.c, ic_fcopy.c): the IC framing, the kind description and
+ * the request queue.
  *
  * Kinds whose exchanges the host starts on demand (KVP) submit requests: the IC
  * keeps them in a bounded queue and has at most one with the guest at a time, as
@@ -27,6 +28,11 @@ struct vmbus_device;
 
 #define IC_MAX_PACKET		4096	/* what hv_utils reads at most, unless the kind says more */
 #define IC_QUEUE_MAX		32	/* requests waiting per IC */
+
+/* Strict UTF-8 (no overlong forms, no surrogates, at most U+10FFFF) into UTF-16LE
+ * without a NUL (ic_text.c): the units written (out may be NULL to count), or -1 if s
+ * is not valid UTF-8 or needs more than max_units. */
+int ic_utf8_to_utf16(const char *s, uint8_t *out, unsigned max_units);
 
 struct ic_request;
 /*
@@ -105,6 +111,8 @@ struct ic {
 	void *hb_opaque;
 	/* timesync */
 	bool ts_sync_next;
+	/* file copy: the copy under way, NULL if none */
+	struct fcopy_job *fcopy_job;
 	/* VSS (ic_vss.c) */
 	struct ic_vss *vss;
 };

@@ -26,65 +26,6 @@
 
 /* ---- UTF-8 and UTF-16 ----------------------------------------------------------------- */
 
-/* Strict UTF-8 (no overlong forms, no surrogates, at most U+10FFFF) into UTF-16LE:
- * the units written (out may be NULL to count), or -1 if s is not valid UTF-8. */
-static int utf8_to_utf16(const char *s, uint8_t *out, unsigned max_units)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned n = 0;
-
-	while (*p) {
-		uint32_t c;
-		unsigned len;
-
-		if (p[0] < 0x80) {
-			c = p[0];
-			len = 1;
-		} else if ((p[0] & 0xe0) == 0xc0) {
-			c = p[0] & 0x1f;
-			len = 2;
-		} else if ((p[0] & 0xf0) == 0xe0) {
-			c = p[0] & 0x0f;
-			len = 3;
-		} else if ((p[0] & 0xf8) == 0xf0) {
-			c = p[0] & 0x07;
-			len = 4;
-		} else {
-			return -1;
-		}
-		for (unsigned i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return -1;
-			c = c << 6 | (p[i] & 0x3f);
-		}
-		if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10ffff ||
-		    (c >= 0xd800 && c <= 0xdfff))
-			return -1;
-		p += len;
-		if (c >= 0x10000) {
-			if (n + 2 > max_units)
-				return -1;
-			if (out) {
-				uint16_t hi = (uint16_t)(0xd800 + ((c - 0x10000) >> 10));
-				uint16_t lo = (uint16_t)(0xdc00 + ((c - 0x10000) & 0x3ff));
-
-				memcpy(out + 2 * n, &hi, 2);
-				memcpy(out + 2 * n + 2, &lo, 2);
-			}
-			n += 2;
-		} else {
-			uint16_t u = (uint16_t)c;
-
-			if (n + 1 > max_units)
-				return -1;
-			if (out)
-				memcpy(out + 2 * n, &u, 2);
-			n++;
-		}
-	}
-	return (int)n;
-}
-
 /*
  * UTF-16LE text from the guest, `bytes` bytes of it: the text must end at a NUL unit
  * within them and be valid UTF-16 (no unpaired surrogates). Written to out as UTF-8
@@ -142,7 +83,7 @@ static int utf16_to_utf8(const uint8_t *in, uint32_t bytes, char *out, size_t ou
 
 static const char *check_text(const char *s, unsigned max_units, unsigned max_utf8, bool key)
 {
-	int n = utf8_to_utf16(s, NULL, UINT32_MAX / 2);
+	int n = ic_utf8_to_utf16(s, NULL, UINT32_MAX / 2);
 
 	if (n < 0)
 		return "valid UTF-8";
@@ -167,7 +108,7 @@ const char *ic_kvp_check_value(const char *s)
 /* A checked string into a UTF-16 field with its NUL: the size in bytes. */
 static uint32_t put_text(const char *s, uint8_t *field, unsigned max_units)
 {
-	int n = utf8_to_utf16(s, field, max_units);
+	int n = ic_utf8_to_utf16(s, field, max_units);
 
 	return n < 0 ? 0 : (uint32_t)(n + 1) * 2;
 }

@@ -2,7 +2,7 @@
 /*
  * The integration components' wire format: the pipe and IC headers every message
  * starts with, the version negotiation, and the messages of each component (shutdown,
- * heartbeat, time sync, key-value pair exchange, VSS). All little-endian.
+ * heartbeat, time sync, key-value pair exchange, VSS, file copy). All little-endian.
  */
 #ifndef HVKVM_IC_PROTO_H
 #define HVKVM_IC_PROTO_H
@@ -164,6 +164,49 @@ _Static_assert(sizeof(struct kvp_msg_ip) == 7428, "hv_kvp_ip_msg");
 _Static_assert(__builtin_offsetof(struct kvp_msg_ip, addr_family) == 258, "IP family");
 _Static_assert(__builtin_offsetof(struct kvp_msg_ip, dns_addr) == 5380, "IP dns");
 
+/* ---- file copy (Guest Services, "fcopy") ---- */
+
+#define IC_MSGTYPE_FCOPY	7
+
+#define FCOPY_OP_START		0	/* START_FILE_COPY */
+#define FCOPY_OP_WRITE		1	/* WRITE_TO_FILE */
+#define FCOPY_OP_COMPLETE	2	/* COMPLETE_FCOPY */
+#define FCOPY_OP_CANCEL		3	/* CANCEL_FCOPY */
+
+#define FCOPY_W_MAX_PATH	260	/* UTF-16 units of each name field, NUL included */
+#define FCOPY_DATA_FRAGMENT	6144	/* bytes of file in one WRITE_TO_FILE */
+#define FCOPY_OVER_WRITE	0x1
+#define FCOPY_CREATE_PATH	0x2
+
+struct fcopy_hdr {
+	uint32_t operation;
+	uint8_t service_id0[16];	/* unused by Linux */
+	uint8_t service_id1[16];
+} __attribute__((packed));
+
+struct fcopy_start {
+	struct fcopy_hdr h;
+	uint16_t file_name[FCOPY_W_MAX_PATH];	/* the name alone */
+	uint16_t path_name[FCOPY_W_MAX_PATH];	/* the directory it goes in */
+	uint32_t copy_flags;
+	uint64_t file_size;
+} __attribute__((packed));
+
+struct fcopy_write {
+	struct fcopy_hdr h;
+	uint32_t pad;
+	uint64_t offset;
+	uint32_t size;
+	uint8_t data[FCOPY_DATA_FRAGMENT];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct fcopy_hdr) == 36, "hv_fcopy_hdr");
+_Static_assert(sizeof(struct fcopy_start) == 1088, "hv_start_fcopy");
+_Static_assert(__builtin_offsetof(struct fcopy_start, path_name) == 556, "hv_start_fcopy path_name");
+_Static_assert(__builtin_offsetof(struct fcopy_start, copy_flags) == 1076, "hv_start_fcopy copy_flags");
+_Static_assert(sizeof(struct fcopy_write) == 6196, "hv_do_fcopy");
+_Static_assert(__builtin_offsetof(struct fcopy_write, offset) == 40, "hv_do_fcopy offset");
+_Static_assert(__builtin_offsetof(struct fcopy_write, data) == 52, "hv_do_fcopy data");
 /* ---- VSS (Backup: volume snapshots) ---- */
 
 #define VSS_OP_CREATE		0

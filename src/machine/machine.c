@@ -5,6 +5,7 @@
 #include "blk_file.h"
 #include "blk_img.h"
 #include "ic.h"
+#include "ic_fcopy.h"
 #include "input.h"
 #include "netvsp.h"
 #include "tap.h"
@@ -45,6 +46,7 @@ static void machine_pause_ics(struct vm *vm, void *opaque)
 	ic_pause(m->ic_heartbeat);
 	ic_pause(m->ic_timesync);
 	ic_pause(m->ic_kvp);
+	ic_pause(m->ic_fcopy);
 	ic_pause(m->ic_vss);
 }
 
@@ -57,6 +59,7 @@ static void machine_resume_ics(struct vm *vm, void *opaque)
 	ic_resume(m->ic_heartbeat);
 	ic_resume(m->ic_timesync);
 	ic_resume(m->ic_kvp);
+	ic_resume(m->ic_fcopy);
 	ic_resume(m->ic_vss);
 }
 
@@ -153,7 +156,9 @@ static int machine_create_vmbus(struct machine *m)
 	m->ic_timesync = ic_timesync_new(m->vmbus, vm->loop, machine_ref_time, m->hv);
 	m->ic_kvp = ic_kvp_new(m->vmbus, vm->loop);
 	m->ic_vss = ic_vss_new(m->vmbus, vm->loop);
-	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp || !m->ic_vss)
+	m->ic_fcopy = ic_fcopy_new(m->vmbus, vm->loop);
+	if (!m->ic_shutdown || !m->ic_heartbeat || !m->ic_timesync || !m->ic_kvp || !m->ic_vss ||
+	    !m->ic_fcopy)
 		return -1;
 	m->kbd = synth_kbd_new(m->vmbus);
 	m->mouse = synth_mouse_new(m->vmbus);
@@ -512,6 +517,7 @@ void machine_destroy(struct machine *m)
 	ic_free(m->ic_heartbeat);
 	ic_free(m->ic_timesync);
 	ic_free(m->ic_kvp);
+	ic_free(m->ic_fcopy);
 	ic_free(m->ic_vss);
 	input_free(m->input);
 	synth_kbd_free(m->kbd);

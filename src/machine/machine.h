@@ -57,6 +57,7 @@ struct machine {
 	struct hv *hv;			/* NULL with --hv off */
 	struct vmbus *vmbus;		/* NULL without the SynIC */
 	struct ic *ic_shutdown, *ic_heartbeat, *ic_timesync, *ic_kvp, *ic_vss;
+	struct ic *ic_fcopy;		/* file copy (Guest Services) */
 	/* The synthetic keyboard and mouse, offered with VMBus as Hyper-V does, and what
 	 * front ends feed them through (input.h). */
 	struct synth_kbd *kbd;

@@ -32,7 +32,8 @@ static const char usage[] =
 	"         events.unsubscribe guest.info guest.ip mac=M kvp.list [pool=N]\n"
 	"         kvp.get [pool=N] key=K kvp.set [pool=0|3] key=K value=V\n"
 	"         kvp.delete [pool=0|3] key=K guest.freeze [timeout_s=N] guest.thaw\n"
-	"         guest.fsfreeze_status input.send_keys [text=T keys=K]\n"
+	"         guest.fsfreeze_status guest.copy_file path=F guest_path=G [overwrite=B\n"
+	"         create_path=B] input.send_keys [text=T keys=K]\n"
 	"         input.pointer [x=N y=N buttons=B wheel=N] screen.screenshot [path=F]\n"
 	"         screen.info   (man hvkvm: what each takes and returns)\n"
 	"Exit status: 0 success, 1 error reply, 2 usage, 3 connection failed, 4 timeout.\n";

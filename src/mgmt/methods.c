@@ -39,6 +39,7 @@ struct mgmt_methods {
 	struct shutdown_wait *waits;
 	enum ic_heartbeat_state hb_last;
 	struct mgmt_guest *guest;
+	struct mgmt_fcopy *fcopy;
 	struct mgmt_vss *vss;
 };
 
@@ -308,6 +309,8 @@ static void vm_info(struct mgmt_call *call, struct json_object *params, void *op
 		json_object_array_add(devs, ic_device("timesync", m->ic_timesync));
 	if (m->ic_kvp)
 		json_object_array_add(devs, ic_device("kvp", m->ic_kvp));
+	if (m->ic_fcopy)
+		json_object_array_add(devs, ic_device("fcopy", m->ic_fcopy));
 	if (m->ic_vss)
 		json_object_array_add(devs, ic_device("vss", m->ic_vss));
 	mgmt_input_devices(m, devs);
@@ -704,7 +707,9 @@ struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine)
 	if (mgmt_disk_methods_register(m, machine) < 0 || mgmt_net_methods_register(m, machine) < 0 ||
 	    mgmt_input_methods_register(m, machine) < 0 || mgmt_screen_methods_register(m, machine) < 0 ||
 	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || !(mm->vss = mgmt_vss_methods_new(m, machine)) ||
+	    !(mm->fcopy = mgmt_fcopy_methods_new(m, machine)) ||
 	    vm_add_event_hook(machine->vm, on_vm_event, mm) < 0) {
+		mgmt_fcopy_methods_free(mm->fcopy);
 		mgmt_vss_methods_free(mm->vss);
 		mgmt_guest_methods_free(mm->guest);
 		free(mm);
@@ -732,6 +737,7 @@ void mgmt_methods_free(struct mgmt_methods *mm)
 		shutdown_wait_free(mm->waits);
 		mgmt_error(call, MGMT_ERR_CANCELLED, NULL, "hvkvm is exiting");
 	}
+	mgmt_fcopy_methods_free(mm->fcopy);
 	mgmt_guest_methods_free(mm->guest);
 	mgmt_vss_methods_free(mm->vss);
 	free(mm);

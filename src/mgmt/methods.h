@@ -63,6 +63,11 @@ int mgmt_screen_methods_register(struct mgmt *m, struct machine *machine);
 struct mgmt_guest;
 struct mgmt_guest *mgmt_guest_methods_new(struct mgmt *m, struct machine *machine);
 void mgmt_guest_methods_free(struct mgmt_guest *mg);
+/* guest.copy_file: fcopy_methods.c. Its calls wait for the guest; free answers those
+ * still waiting and cancels their copies. */
+struct mgmt_fcopy;
+struct mgmt_fcopy *mgmt_fcopy_methods_new(struct mgmt *m, struct machine *machine);
+void mgmt_fcopy_methods_free(struct mgmt_fcopy *mf);
 /* guest.freeze, guest.thaw and guest.fsfreeze_status (the VSS IC), and its fsfreeze
  * events: vss_methods.c. free answers the calls still waiting. */
 struct mgmt_vss;

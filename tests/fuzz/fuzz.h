@@ -251,6 +251,20 @@ enum {
 	KV_OP_COUNT
 };
 
+/* fuzz_fcopy: u8 selector. sel & 1: channel mode, then ops; else u8 operation (% 5),
+ * then the guest's answer to it (after the IC header), for ic_fcopy_check_answer(). */
+enum {
+	FC_OP_HOST,		/* u8 what (0-1 copy: u16 size, u8 flags (% 4), u8 names (dir, name
+				 * of FZ_FC_NAMES); 2 abort the last copy) */
+	FC_OP_ANSWER,		/* as KV_OP_ANSWER: the guest answers in place */
+	FC_OP_PACKET,		/* u16 type, u16 flags, u8 trans_id, u16 len (% 8192), bytes */
+	FC_OP_RING_CTL,		/* u8 field (ring << 2 | index), u32 value */
+	FC_OP_FILE,		/* u16 size: the host file is cut or grown to it */
+	FC_OP_CLOSE,
+	FC_OP_OPEN,
+	FC_OP_COUNT
+};
+#define FZ_FC_NAMES		4
 /* fuzz_vss: u8 selector. sel & 1: channel mode, then ops; else a FREEZE (bit 1 clear) or
  * THAW answer's body as the guest sent it (after the IC header). */
 enum {

@@ -1863,6 +1863,73 @@ static void seeds_kvp(void)
 	emit("kvp", "channel", &s);
 }
 
+/* ---- fuzz_fcopy ------------------------------------------------------------------- */
+
+static void fc_answer(struct seed *s, uint8_t how)
+{
+	u8(s, FC_OP_ANSWER), u8(s, how), u8(s, 0);
+}
+
+static void fc_copy(struct seed *s, uint16_t size, uint8_t flags, uint8_t names)
+{
+	u8(s, FC_OP_HOST), u8(s, 0), u16(s, size), u8(s, flags), u8(s, names);
+}
+
+static void seeds_fcopy(void)
+{
+	struct seed s = { .n = 0 };
+
+	/* Answers as Linux sends them back: the host's message with its operation. */
+	for (uint8_t op = 0; op < 4; op++) {
+		static const uint32_t lens[4] = { 1088, 6196, 36, 36 };
+		char name[16];
+
+		memset(&s, 0, sizeof(s));
+		s.b[1] = op;
+		s.b[2] = op;
+		s.n = 2 + lens[op];
+		snprintf(name, sizeof(name), "answer-%u", op);
+		emit("fcopy", name, &s);
+	}
+
+	/* Channel mode: Linux negotiates 1.1; a copy of 7000 bytes (two WRITEs); the same
+	 * again without overwrite (the file exists); one that the guest's disk fills; one
+	 * abandoned, whose file then shrinks; the channel closes and reopens. */
+	memset(&s, 0, sizeof(s));
+	u8(&s, 1);
+	fc_answer(&s, 0);
+	fc_copy(&s, 7000, 0, 1 << 2 | 1);
+	fc_answer(&s, 0);
+	fc_answer(&s, 0);
+	fc_answer(&s, 0);
+	fc_answer(&s, 0);
+	fc_copy(&s, 100, 0, 1 << 2 | 1);
+	fc_answer(&s, 0x20);
+	fc_copy(&s, 20000, 3, 2);
+	fc_answer(&s, 0);
+	fc_answer(&s, 0);
+	u8(&s, FC_OP_ANSWER), u8(&s, 0x10), u8(&s, 0), u32(&s, 0x80070070u);
+	fc_answer(&s, 0);
+	fc_copy(&s, 13000, 1, 0);
+	fc_answer(&s, 0);
+	u8(&s, FC_OP_FILE), u16(&s, 100);
+	fc_answer(&s, 0);
+	u8(&s, FC_OP_HOST), u8(&s, 2), u16(&s, 0), u8(&s, 0), u8(&s, 0);
+	fc_answer(&s, 0);
+	fc_answer(&s, 0);
+	fc_copy(&s, 6144, 1, 0);
+	fc_answer(&s, 0x40), u64(&s, 5);
+	fc_answer(&s, 0);
+	u8(&s, FC_OP_CLOSE);
+	u8(&s, FC_OP_OPEN);
+	fc_answer(&s, 0);
+	fc_copy(&s, 1, 1, 0);
+	fc_answer(&s, 0);
+	fc_answer(&s, 0);
+	fc_answer(&s, 0);
+	emit("fcopy", "channel", &s);
+}
+
 /* ---- fuzz_vss ----------------------------------------------------------------------- */
 
 static void vs_answer(struct seed *s, uint8_t op, unsigned extra)
@@ -2109,6 +2176,7 @@ int main(int argc, char **argv)
 	seeds_config();
 	seeds_jsonrpc();
 	seeds_kvp();
+	seeds_fcopy();
 	seeds_vss();
 	seeds_synth_input();
 	seeds_synth_video();

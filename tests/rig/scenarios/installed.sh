@@ -6,7 +6,7 @@
 # leased address and what the initramfs's fsck said; boot 1 then reboots itself, boot 2
 # is stopped by SIGTERM from the host (through the shutdown IC), and boot 3, in a new
 # hvkvm, must find its file system clean. In boot 2 the host also talks to the guest's
-# hyperv-daemons: KVP, and VSS (freeze and thaw) watched from a root shell on the serial
+# hyperv-daemons: KVP, file copy, and VSS (freeze and thaw) watched from a root shell on the serial
 # console, whose input boots 1 and 2 take from a FIFO the scenario types into.
 . "$(dirname "$0")/../lib.sh"
 # Three Debian boots and two shutdowns under the emulated L1.
@@ -74,6 +74,85 @@ kvp_checks() {
 	ctl kvp.get key=RigSet > "$OUT/kvp-gone.txt" 2>&1
 	check "KVP: after kvp.delete the key is gone ($(head -n 1 "$OUT/kvp-gone.txt"))" \
 		grep -q 'no key "RigSet"' "$OUT/kvp-gone.txt"
+}
+
+# fcopy_checks: file copy through the guest's own hv_fcopy_daemon (hyperv-daemons), seen
+# from the root shell on the console that vss_checks logged in: 10 MiB of random bytes and
+# a small file, each compared by its sha256 in the guest; the same copy again without
+# overwrite, and a copy into a directory that is missing, are JSON-RPC errors. The guest's
+# hv_utils drops an answer it finds no room for in its ring: its count of full rings is 0.
+FCOPY_DEV=/sys/bus/vmbus/devices/eb765408-105f-49b6-b4aa-c123b64d17d4
+# guest_sha256 FILE: the sha256 the guest computes of its FILE (or "none").
+guest_sha256() {
+	local tag=fc$RANDOM
+	type_in "echo \"rig-$tag: \$(sha256sum < $1 | cut -c1-64) end\""
+	wait_for 120 "the guest's sha256 of $1" on_console "rig-$tag: [0-9a-f]* end" >/dev/null 2>&1 || true
+	grep -a -o -E "rig-$tag: [0-9a-f]{64}" "$OUT/sys.serial" | tail -n 1 | cut -d' ' -f2 | grep . || echo none
+}
+# fcopy_copy NAME TIMEOUT ARGS...: guest.copy_file into $OUT/fcopy-NAME.txt; says how it went.
+fcopy_copy() {
+	local name=$1 tmo=$2 t0 rc
+	shift 2
+	t0=$(date +%s.%N)
+	ctl --timeout "$tmo" guest.copy_file "$@" > "$OUT/fcopy-$name.txt" 2>&1
+	rc=$?
+	echo "# guest.copy_file $name: exit $rc after $(echo "$(date +%s.%N) $t0" | awk '{printf "%.1f", $1 - $2}') s: $(tr -d '\n' < "$OUT/fcopy-$name.txt" | cut -c1-300)"
+	return $rc
+}
+# both_in FILE RE1 RE2: FILE has both.
+both_in() { grep -q -- "$2" "$1" && grep -q -- "$3" "$1"; }
+FCOPY_SRC=/tmp/installed-fcopy.bin
+FCOPY_SMALL=/tmp/installed-fcopy-small.txt
+fcopy_checks() {
+	local src=$FCOPY_SRC small=$FCOPY_SMALL want got out full
+	head -c 10485760 /dev/urandom > "$src"
+	want=$(sha256sum < "$src" | cut -d' ' -f1)
+	check "fcopy: the guest's file copy driver negotiated" \
+		wait_for 120 "the guest's file copy driver" ic_negotiated "$sock" fcopy
+	fcopy_copy big 900 path="$src" guest_path=/var/lib/rig/fcopy/random.bin create_path=true
+	check "fcopy: guest.copy_file copied 10 MiB ($(json bytes < "$OUT/fcopy-big.txt" 2>/dev/null) bytes in $(json ms < "$OUT/fcopy-big.txt" 2>/dev/null) ms)" \
+		[ "$(json bytes < "$OUT/fcopy-big.txt" 2>/dev/null)" = 10485760 ]
+	got=$(guest_sha256 /var/lib/rig/fcopy/random.bin)
+	check "fcopy: the guest's 10 MiB file has the host's sha256 ($got)" [ "$got" = "$want" ]
+	printf 'small file\nfrom the host\n' > "$small"
+	want=$(sha256sum < "$small" | cut -d' ' -f1)
+	fcopy_copy small 120 path="$small" guest_path=/var/lib/rig/fcopy/small.txt
+	check "fcopy: guest.copy_file copied a small file ($(json bytes < "$OUT/fcopy-small.txt" 2>/dev/null) bytes)" \
+		[ "$(json bytes < "$OUT/fcopy-small.txt" 2>/dev/null)" = "$(stat -c %s "$small")" ]
+	got=$(guest_sha256 /var/lib/rig/fcopy/small.txt)
+	check "fcopy: the guest's small file has the host's sha256 ($got)" [ "$got" = "$want" ]
+	fcopy_copy again 300 path="$src" guest_path=/var/lib/rig/fcopy/random.bin
+	out=$?
+	check "fcopy: copying onto the file without overwrite is a JSON-RPC error (ctl exit $out)" [ "$out" = 1 ]
+	check "fcopy: ... -32004 naming the guest's status ERROR_ALREADY_EXISTS" \
+		both_in "$OUT/fcopy-again.txt" -32004 ERROR_ALREADY_EXISTS
+	fcopy_copy nodir 120 path="$small" guest_path=/var/lib/rig/no-such-dir/small.txt
+	out=$?
+	check "fcopy: copying into a missing directory (no create_path) is a JSON-RPC error (ctl exit $out)" [ "$out" = 1 ]
+	check "fcopy: ... -32004, the guest refused the start" \
+		both_in "$OUT/fcopy-nodir.txt" -32004 '"stage": *"start"'
+	got=$(guest_sha256 /var/lib/rig/fcopy/random.bin)
+	check "fcopy: the refused copy left the 10 MiB file as it was ($got)" [ "$got" = "$(sha256sum < "$src" | cut -d' ' -f1)" ]
+	type_in "echo \"rig-fcopy-ring: \$(cat $FCOPY_DEV/channels/*/out_full_total)\""
+	wait_for 60 "the guest's ring counters" on_console 'rig-fcopy-ring: [0-9]' >/dev/null 2>&1
+	full=$(grep -a -o -E 'rig-fcopy-ring: [0-9]+' "$OUT/sys.serial" | tail -n 1 | cut -d' ' -f2)
+	check "fcopy: the guest never found its ring to the host full (out_full_total ${full:-unknown})" [ "$full" = 0 ]
+}
+# fcopy_disk_checks: once boot 2 is off, the copies as its file system holds them (read
+# with debugfs from L1's /dev/vda): the same sha256 as the host's files.
+disk_sha256() {
+	local dev=/dev/vda1
+	[ -b "$dev" ] || dev="/dev/vda?offset=1048576"
+	debugfs -R "cat $1" "$dev" 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+fcopy_disk_checks() {
+	local got
+	got=$(disk_sha256 /var/lib/rig/fcopy/random.bin)
+	check "fcopy: on the guest's disk after the shutdown, the 10 MiB file has the host's sha256 ($got)" \
+		[ "$got" = "$(sha256sum < "$FCOPY_SRC" | cut -d' ' -f1)" ]
+	got=$(disk_sha256 /var/lib/rig/fcopy/small.txt)
+	check "fcopy: ... and the small file too ($got)" [ "$got" = "$(sha256sum < "$FCOPY_SMALL" | cut -d' ' -f1)" ]
+	rm -f "$FCOPY_SRC" "$FCOPY_SMALL"
 }
 
 # vss_checks: VSS through the guest's own hv_vss_daemon (hyperv-daemons), seen from a root
@@ -157,6 +236,7 @@ took=never
 if wait_serial sys '^RIG-BOOT-2' $GUEST_TIMEOUT; then
 	kvp_checks 2
 	vss_checks
+	fcopy_checks
 	ts=$(date +%s.%N)
 	kill -TERM "$pid"
 	guest_wait sys
@@ -175,6 +255,7 @@ check "SIGTERM: hvkvm asked the guest through the shutdown IC" grep -q 'shutdown
 check "SIGTERM: the system powered off and hvkvm exited 0 ($took s)" [ "$rc" = 0 ]
 check "SIGTERM: systemd stopped the system (reboot: Power down)" grep -aq 'reboot: Power down' "$OUT/sys.serial"
 check "dnsmasq leased to this MAC" grep -q "DHCPACK(hvtap0) [0-9.]* $mac" "$OUT/dnsmasq.log"
+fcopy_disk_checks
 
 # --- boot 3, a new hvkvm: the file system was left clean -----------------------------------
 guest_start after "${run[@]}"
