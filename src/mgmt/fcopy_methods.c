@@ -228,7 +228,7 @@ static void copy_file_m(struct mgmt_call *call, struct json_object *params, void
 	if (!split_guest_path(call, guest_path, dir, sizeof(dir), &name) || fcopy_unavailable(call, m))
 		return;
 	if (mf->op || ic_fcopy_busy(m->ic_fcopy)) {
-		mgmt_error(call, MGMT_ERR_BUSY, json_object_new_string("fcopy"),
+		mgmt_error(call, MGMT_ERR_BUSY, jsonrpc_data("device", "fcopy"),
 			   "a file copy into the guest is under way: the guest takes one at a time");
 		return;
 	}

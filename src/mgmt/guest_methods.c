@@ -325,7 +325,7 @@ static bool param_pool(struct mgmt_call *call, struct json_object *params, bool 
 		return false;
 	}
 	if (writable && *pool != IC_KVP_POOL_EXTERNAL && *pool != IC_KVP_POOL_AUTO_EXTERNAL) {
-		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("pool"),
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data("pool"),
 			   "Invalid params: \"pool\" must be 0 (external) or 3 (auto-external): the host writes only its own pools");
 		return false;
 	}
@@ -341,13 +341,13 @@ static bool param_text(struct mgmt_call *call, struct json_object *params, const
 	const char *broken;
 
 	if (!params || !json_object_object_get_ex(params, key, &v)) {
-		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string(key),
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key),
 			   "Invalid params: \"%s\" is required", key);
 		return false;
 	}
 	if (!json_object_is_type(v, json_type_string) ||
 	    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
-		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string(key),
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key),
 			   "Invalid params: \"%s\" must be a string without NUL", key);
 		return false;
 	}
@@ -479,7 +479,7 @@ static void guest_ip_m(struct mgmt_call *call, struct json_object *params, void 
 	r = ic_kvp_get_ip_info(mg->machine->ic_kvp, mac, op_done, op);
 	if (r == -EOPNOTSUPP) {
 		op_free(op);
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("kvp"),
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, jsonrpc_data("device", "kvp"),
 			   "the guest's KVP version has only the binary form of address information");
 		return;
 	}

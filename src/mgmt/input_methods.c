@@ -39,10 +39,11 @@ static bool list_add(struct key_list *l, uint32_t keysym, bool down, bool combo)
 	return true;
 }
 
-static void too_many(struct mgmt_call *call)
+/* key: the parameter whose events crossed the limit (text's come first). */
+static void too_many(struct mgmt_call *call, const char *key)
 {
-	mgmt_error(call, JSONRPC_INVALID_PARAMS, NULL, "Invalid params: at most %u key presses and releases in one call",
-		   MAX_KEY_EVENTS);
+	mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key),
+		   "Invalid params: at most %u key presses and releases in one call", MAX_KEY_EVENTS);
 }
 
 /* Each character pressed and released. */
@@ -60,7 +61,7 @@ static bool add_text(struct mgmt_call *call, struct key_list *l, const char *tex
 			return false;
 		}
 		if (!list_add(l, ks, true, false) || !list_add(l, ks, false, false)) {
-			too_many(call);
+			too_many(call, "text");
 			return false;
 		}
 	}
@@ -112,7 +113,7 @@ bad:
 		   (int)(len > 64 ? 64 : len), s);
 	return false;
 many:
-	too_many(call);
+	too_many(call, "keys");
 	return false;
 }
 
@@ -178,7 +179,8 @@ static void input_send_keys(struct mgmt_call *call, struct json_object *params, 
 	if ((text && !add_text(call, &l, text)) || !get_keys(call, params, &l, &keys))
 		return;
 	if (!text && !keys) {
-		mgmt_error(call, JSONRPC_INVALID_PARAMS, NULL, "Invalid params: give \"text\" or \"keys\" (or both)");
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(NULL),
+			   "Invalid params: give \"text\" or \"keys\" (or both)");
 		return;
 	}
 	if (!mgmt_vm_alive(call, m->vm))

@@ -178,7 +178,7 @@ int jsonrpc_check_request(struct json_object *msg, struct jsonrpc_request *req, 
 				return -1;
 			}
 		} else {
-			jsonrpc_error_set(e, JSONRPC_INVALID_REQUEST, json_object_new_string(key),
+			jsonrpc_error_set(e, JSONRPC_INVALID_REQUEST, jsonrpc_data("member", key),
 					  "Invalid Request: unknown member \"%.64s\"", key);
 			return -1;
 		}
@@ -244,12 +244,17 @@ const char *jsonrpc_text(struct json_object *msg, size_t *len)
 
 /* ---- parameters ------------------------------------------------------------------- */
 
-struct json_object *jsonrpc_param_data(const char *key)
+struct json_object *jsonrpc_data(const char *key, const char *value)
 {
 	struct json_object *d = json_object_new_object();
 
-	json_object_object_add(d, "param", json_object_new_string(key));
+	json_object_object_add(d, key, value ? json_object_new_string(value) : NULL);
 	return d;
+}
+
+struct json_object *jsonrpc_param_data(const char *key)
+{
+	return jsonrpc_data("param", key);
 }
 
 int jsonrpc_params_check(struct json_object *params, const char *const *known, struct jsonrpc_error *e)
@@ -259,7 +264,7 @@ int jsonrpc_params_check(struct json_object *params, const char *const *known, s
 	if (json_object_is_type(params, json_type_array)) {
 		if (json_object_array_length(params) == 0)
 			return 0;
-		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, NULL,
+		jsonrpc_error_set(e, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(NULL),
 				  "Invalid params: this method takes named parameters (an object)");
 		return -1;
 	}

@@ -33,7 +33,14 @@ struct jsonrpc_error {
 
 void jsonrpc_error_set(struct jsonrpc_error *e, int code, struct json_object *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* The data of an invalid-params error about one parameter: {"param": key}. */
+/*
+ * An error's data is an object (or absent), never a bare value, so that a client reads
+ * one shape: {key: value} (value NULL: null).
+ */
+struct json_object *jsonrpc_data(const char *key, const char *value);
+/* The data of every invalid-params error: {"param": key}, the parameter at fault, or
+ * {"param": null} (key NULL) when no one parameter is (params not an object, or a rule
+ * across parameters). */
 struct json_object *jsonrpc_param_data(const char *key);
 
 /*

@@ -116,12 +116,12 @@ bool mgmt_ic_unavailable(struct mgmt_call *call, struct machine *m, struct ic *i
 	if (!mgmt_vm_alive(call, m->vm))
 		return true;
 	if (vm_get_state(m->vm) == VM_STATE_PAUSED) {
-		mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string("paused"),
+		mgmt_error(call, MGMT_ERR_VM_STATE, jsonrpc_data("state", "paused"),
 			   "the VM is paused: resume it first, a paused guest cannot answer");
 		return true;
 	}
 	if (!ic) {
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string(name),
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, jsonrpc_data("device", name),
 			   "no %s integration component (VMBus is off)", label);
 		return true;
 	}
@@ -129,12 +129,12 @@ bool mgmt_ic_unavailable(struct mgmt_call *call, struct machine *m, struct ic *i
 	if (st.negotiated)
 		return false;
 	if (!st.open)
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string(name),
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, jsonrpc_data("device", name),
 			   "the guest has no driver on its %s integration component (hv_utils not loaded?)", label);
 	else if (!st.answered)
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string(name), "%s", not_answering);
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, jsonrpc_data("device", name), "%s", not_answering);
 	else
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string(name),
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, jsonrpc_data("device", name),
 			   "the guest accepted none of the %s versions offered", label);
 	return true;
 }
@@ -143,10 +143,12 @@ static const char *const no_params[] = { NULL };
 
 bool mgmt_vm_alive(struct mgmt_call *call, struct vm *vm)
 {
+	const char *state;
+
 	if (vm_get_state(vm) != VM_STATE_CREATED && vm_get_state(vm) != VM_STATE_STOPPED && !vm_is_stopping(vm))
 		return true;
-	mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string(vm_state_name(vm_get_state(vm))), "the VM is %s",
-		   vm_is_stopping(vm) ? "stopping" : vm_state_name(vm_get_state(vm)));
+	state = vm_is_stopping(vm) ? "stopping" : vm_state_name(vm_get_state(vm));
+	mgmt_error(call, MGMT_ERR_VM_STATE, jsonrpc_data("state", state), "the VM is %s", state);
 	return false;
 }
 
@@ -154,7 +156,7 @@ bool mgmt_param_keeps(struct mgmt_call *call, const char *key, const char *broke
 {
 	if (!broken)
 		return true;
-	mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string(key), "Invalid params: \"%s\" must be %s",
+	mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key), "Invalid params: \"%s\" must be %s",
 		   key, broken);
 	return false;
 }
@@ -335,7 +337,8 @@ static void vm_pause_m(struct mgmt_call *call, struct json_object *params, void 
 	if (!mgmt_params_ok(call, params, no_params) || !mgmt_vm_alive(call, vm))
 		return;
 	if (vm_pause(vm) < 0) {
-		mgmt_error(call, MGMT_ERR_VM_STATE, NULL, "the VM is %s", vm_state_name(vm_get_state(vm)));
+		mgmt_error(call, MGMT_ERR_VM_STATE, jsonrpc_data("state", vm_state_name(vm_get_state(vm))), "the VM is %s",
+			   vm_state_name(vm_get_state(vm)));
 		return;
 	}
 	mgmt_reply(call, state_result(vm));
@@ -351,7 +354,8 @@ static void vm_resume_m(struct mgmt_call *call, struct json_object *params, void
 		return;
 	r = vm_resume(vm);
 	if (r == -ESRCH) {
-		mgmt_error(call, MGMT_ERR_VM_STATE, NULL, "the VM is %s", vm_state_name(vm_get_state(vm)));
+		mgmt_error(call, MGMT_ERR_VM_STATE, jsonrpc_data("state", vm_state_name(vm_get_state(vm))), "the VM is %s",
+			   vm_state_name(vm_get_state(vm)));
 		return;
 	}
 	if (r < 0) {
@@ -438,14 +442,14 @@ static void vm_shutdown_m(struct mgmt_call *call, struct json_object *params, vo
 	if (!mgmt_vm_alive(call, vm))
 		return;
 	if (vm_get_state(vm) == VM_STATE_PAUSED) {
-		mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string("paused"),
+		mgmt_error(call, MGMT_ERR_VM_STATE, jsonrpc_data("state", "paused"),
 			   "the VM is paused: resume it first, a paused guest cannot shut down");
 		return;
 	}
 	if (m->ic_shutdown)
 		ic_get_status(m->ic_shutdown, &st);
 	if (!m->ic_shutdown || !st.negotiated) {
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("shutdown"),
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, jsonrpc_data("device", "shutdown"),
 			   "the guest has no shutdown integration component connected (%s)",
 			   !m->ic_shutdown ? "VMBus is off" : "no driver on it, e.g. hv_utils not loaded");
 		return;
@@ -611,7 +615,7 @@ static void guest_heartbeat_m(struct mgmt_call *call, struct json_object *params
 	if (!mgmt_params_ok(call, params, no_params))
 		return;
 	if (!ic) {
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("heartbeat"),
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, jsonrpc_data("device", "heartbeat"),
 			   "no heartbeat integration component (VMBus is off)");
 		return;
 	}

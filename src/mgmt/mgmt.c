@@ -205,7 +205,7 @@ static void dispatch(struct mgmt_client *c, struct mgmt_batch *b, struct json_ob
 		b->pending++;
 	meth = method_find(m, req.method);
 	if (!meth) {
-		mgmt_error(call, JSONRPC_METHOD_NOT_FOUND, json_object_new_string(req.method),
+		mgmt_error(call, JSONRPC_METHOD_NOT_FOUND, jsonrpc_data("method", req.method),
 			   "Method not found: \"%.64s\"", req.method);
 		return;
 	}
@@ -366,7 +366,7 @@ static void events_subscribe(struct mgmt_call *call, struct json_object *params,
 			     json_object_get_string_len(t) <= 64;
 		}
 		if (!ok) {
-			mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("types"),
+			mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data("types"),
 				   "Invalid params: \"types\" must be an array of 1 to %d event type names",
 				   MGMT_MAX_EVENT_TYPES);
 			return;

@@ -37,7 +37,7 @@ enum mgmt_code {
 	MGMT_ERR_NO_DEVICE = -32001,	/* no such device, or the guest has no driver on it */
 	MGMT_ERR_BUSY = -32002,		/* the resource is in use (e.g. a LUN taken) */
 	MGMT_ERR_TIMEOUT = -32003,	/* the guest did not do it in time */
-	MGMT_ERR_FAILED = -32004,	/* the host could not do it; data.errno tells why */
+	MGMT_ERR_FAILED = -32004,	/* it failed: data.errno, or the guest's data.status */
 	MGMT_ERR_LIMIT = -32005,	/* too many clients or requests in flight */
 	MGMT_ERR_CANCELLED = -32006,	/* overtaken by events (e.g. the guest reset) */
 };
@@ -90,7 +90,8 @@ struct mgmt_method_def {
 int mgmt_register_table(struct mgmt *m, const struct mgmt_method_def *defs, size_t n, void *opaque);
 #define MGMT_REGISTER_TABLE(m, defs, opaque) mgmt_register_table(m, defs, sizeof(defs) / sizeof((defs)[0]), opaque)
 
-/* Answer a call; result, data and e->data are consumed. The call is freed. */
+/* Answer a call; result, data and e->data are consumed. The call is freed. An error's
+ * data is NULL or an object (jsonrpc_data(); -32602's always jsonrpc_param_data()). */
 void mgmt_reply(struct mgmt_call *call, struct json_object *result);
 void mgmt_error(struct mgmt_call *call, int code, struct json_object *data, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

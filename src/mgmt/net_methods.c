@@ -58,7 +58,7 @@ static void net_add(struct mgmt_call *call, struct json_object *params, void *op
 	if (!mgmt_param_keeps(call, "tap", config_rule_net_tap(tap)))
 		return;
 	if (mac && config_parse_mac(mac, nc.mac) < 0) {
-		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("mac"),
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data("mac"),
 			   "Invalid params: \"mac\" must be a unicast address, six hex pairs with ':'");
 		return;
 	}

@@ -158,7 +158,7 @@ static void screen_screenshot(struct mgmt_call *call, struct json_object *params
 		return;
 	}
 	if (path && path[0] != '/') {
-		mgmt_error(call, JSONRPC_INVALID_PARAMS, json_object_new_string("path"),
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data("path"),
 			   "Invalid params: \"path\" must be absolute (hvkvm's working directory is not the caller's)");
 		return;
 	}

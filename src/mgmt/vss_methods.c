@@ -152,12 +152,12 @@ static void submit_failed(struct mgmt_call *call, struct machine *m, int r)
 			return;
 		break;
 	case -EALREADY:
-		mgmt_error(call, MGMT_ERR_VM_STATE, json_object_new_string("frozen"),
+		mgmt_error(call, MGMT_ERR_VM_STATE, jsonrpc_data("state", "frozen"),
 			   "the guest's file systems are frozen already: guest.thaw first");
 		return;
 	case -EBUSY:
-		mgmt_error(call, MGMT_ERR_BUSY, json_object_new_string(ic_vss_state_name(ic_vss_get_state(m->ic_vss, NULL))),
-			   "a freeze or thaw of the guest's file systems is under way");
+		mgmt_error(call, MGMT_ERR_BUSY,
+			   jsonrpc_data("state", ic_vss_state_name(ic_vss_get_state(m->ic_vss, NULL))), "a freeze or thaw of the guest's file systems is under way");
 		return;
 	}
 	d = json_object_new_object();
@@ -221,7 +221,7 @@ static void guest_fsfreeze_status_m(struct mgmt_call *call, struct json_object *
 	if (!mgmt_params_ok(call, params, known))
 		return;
 	if (!mv->machine->ic_vss) {
-		mgmt_error(call, MGMT_ERR_NO_DEVICE, json_object_new_string("vss"),
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, jsonrpc_data("device", "vss"),
 			   "no VSS integration component (VMBus is off)");
 		return;
 	}

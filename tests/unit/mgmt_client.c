@@ -186,3 +186,26 @@ const char *get_str(struct json_object *o, const char *key)
 {
 	return json_object_get_string(get(o, key));
 }
+
+void check_param(struct json_object *r, const char *param)
+{
+	struct json_object *d, *p;
+
+	ck_assert_msg(error_code(r) == -32602, "not invalid params: %s", json_object_to_json_string(r));
+	ck_assert_msg(json_object_object_get_ex(get(r, "error"), "data", &d) && json_object_is_type(d, json_type_object) &&
+			      json_object_object_length(d) == 1 && json_object_object_get_ex(d, "param", &p),
+		      "data is not {\"param\": ...}: %s", json_object_to_json_string(r));
+	if (param)
+		ck_assert_msg(json_object_is_type(p, json_type_string) && !strcmp(json_object_get_string(p), param),
+			      "data.param is not \"%s\": %s", param, json_object_to_json_string(r));
+	else
+		ck_assert_msg(!p, "data.param is not null: %s", json_object_to_json_string(r));
+}
+
+void rpc_bad_param(struct tc *t, const char *method, const char *params, const char *param)
+{
+	struct json_object *r = rpc_err(t, method, params, -32602);
+
+	check_param(r, param);
+	json_object_put(r);
+}

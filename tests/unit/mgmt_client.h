@@ -43,6 +43,11 @@ struct json_object *call_ok(struct tc *t, const char *line);
  * with this code. */
 struct json_object *rpc_ok(struct tc *t, const char *method, const char *params);
 struct json_object *rpc_err(struct tc *t, const char *method, const char *params, int code);
+/* r is an invalid-params error (-32602) whose data is exactly {"param": param} (NULL:
+ * null), the one shape every method gives. */
+void check_param(struct json_object *r, const char *param);
+/* rpc_err() of an invalid-params error naming param, checked with check_param(). */
+void rpc_bad_param(struct tc *t, const char *method, const char *params, const char *param);
 /* A string member of o (NULL if absent). */
 const char *get_str(struct json_object *o, const char *key);
 

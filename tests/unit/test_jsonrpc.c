@@ -159,6 +159,13 @@ START_TEST(request_bad)
 		ck_assert_int_eq(e.code, JSONRPC_INVALID_REQUEST);
 		ck_assert_msg(strstr(e.message, bad[i].why), "%s: %s", bad[i].text, e.message);
 		ck_assert_msg(bad[i].id_echoed == (req.id != NULL), "%s: id", bad[i].text);
+		/* data, where there is any, is an object: the unknown member in data.member */
+		if (strstr(bad[i].why, "unknown member")) {
+			ck_assert(json_object_is_type(e.data, json_type_object));
+			ck_assert_str_eq(json_object_get_string(json_object_object_get(e.data, "member")), "param");
+		} else {
+			ck_assert_ptr_null(e.data);
+		}
 		json_object_put(e.data);
 		json_object_put(msg);
 	}
@@ -201,15 +208,21 @@ END_TEST
 
 /* ---- parameters ------------------------------------------------------------------- */
 
+/* An invalid-params error whose data is exactly {"param": key} (NULL: null). */
 static void bad_param(int r, struct jsonrpc_error *e, const char *key)
 {
 	struct json_object *p;
 
 	ck_assert_int_eq(r, -1);
 	ck_assert_int_eq(e->code, JSONRPC_INVALID_PARAMS);
-	ck_assert_msg(strstr(e->message, key), "%s does not name %s", e->message, key);
+	ck_assert_msg(!key || strstr(e->message, key), "%s does not name %s", e->message, key);
+	ck_assert(json_object_is_type(e->data, json_type_object));
+	ck_assert_int_eq(json_object_object_length(e->data), 1);
 	ck_assert_msg(json_object_object_get_ex(e->data, "param", &p), "no data.param");
-	ck_assert_str_eq(json_object_get_string(p), key);
+	if (key)
+		ck_assert_str_eq(json_object_get_string(p), key);
+	else
+		ck_assert_ptr_null(p);
 	json_object_put(e->data);
 	e->data = NULL;
 }
@@ -229,8 +242,9 @@ START_TEST(params_form)
 	json_object_put(p);
 	p = parse_ok("[1,2]");
 	ck_assert_int_eq(jsonrpc_params_check(p, known, &e), -1);
-	ck_assert_int_eq(e.code, JSONRPC_INVALID_PARAMS);
 	ck_assert(strstr(e.message, "named parameters"));
+	/* no one parameter is at fault: data.param is null */
+	bad_param(-1, &e, NULL);
 	json_object_put(p);
 	p = parse_ok("{\"a\":1,\"timeout\":2}");
 	bad_param(jsonrpc_params_check(p, known, &e), &e, "timeout");

@@ -389,7 +389,7 @@ START_TEST(bad_requests_keep_connection)
 	ck_assert_ptr_nonnull(strstr(json_object_get_string(get(get(r, "error"), "message")), "\"a\""));
 	json_object_put(r);
 	r = expect_error(t, "{\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"id\":1}", JSONRPC_METHOD_NOT_FOUND, "1");
-	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "nope");
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "method"), "nope");
 	json_object_put(r);
 	r = expect_error(t, "{\"jsonrpc\":\"2.0\",\"method\":\"fail\",\"id\":1}", MGMT_ERR_BUSY, "1");
 	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "message")), "LUN 3 is busy");

@@ -20,6 +20,7 @@
 #include "methods.h"
 #include "mgmt.h"
 #include "mgmt_client.h"
+#include "mgmt_internal.h"
 #include "testutil.h"
 #include "vm.h"
 
@@ -187,12 +188,35 @@ START_TEST(pause_resume)
 }
 END_TEST
 
+/* r's error data is exactly {key: value}: an object, as every error's data is. */
+static void data_is(struct json_object *r, const char *key, const char *value)
+{
+	struct json_object *d = get(get(r, "error"), "data");
+
+	ck_assert_msg(json_object_is_type(d, json_type_object) && json_object_object_length(d) == 1 &&
+			      get_str(d, key) && !strcmp(get_str(d, key), value),
+		      "data is not {\"%s\": \"%s\"}: %s", key, value, json_object_to_json_string(r));
+}
+
 START_TEST(without_guest_drivers)
 {
 	struct json_object *r;
 
 	r = rpc_err(t, "vm.shutdown", NULL, MGMT_ERR_NO_DEVICE);
 	ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "shutdown integration component"));
+	data_is(r, "device", "shutdown");
+	json_object_put(r);
+	r = rpc_err(t, "guest.heartbeat", NULL, MGMT_ERR_NO_DEVICE);
+	data_is(r, "device", "heartbeat");
+	json_object_put(r);
+	r = rpc_err(t, "kvp.list", NULL, MGMT_ERR_NO_DEVICE);
+	data_is(r, "device", "kvp");
+	json_object_put(r);
+	r = rpc_err(t, "guest.thaw", NULL, MGMT_ERR_NO_DEVICE);
+	data_is(r, "device", "vss");
+	json_object_put(r);
+	r = rpc_err(t, "guest.copy_file", "{\"path\":\"/a\",\"guest_path\":\"/b\"}", MGMT_ERR_NO_DEVICE);
+	data_is(r, "device", "fcopy");
 	json_object_put(r);
 	json_object_put(rpc_err(t, "vm.shutdown", "{\"timeout_s\":0}", JSONRPC_INVALID_PARAMS));
 	json_object_put(rpc_err(t, "vm.shutdown", "{\"timeout_s\":\"5\"}", JSONRPC_INVALID_PARAMS));
@@ -210,22 +234,16 @@ START_TEST(without_guest_drivers)
 	json_object_put(r);
 	json_object_put(rpc_err(t, "disk.remove", "{\"lun\":0}", MGMT_ERR_NO_DEVICE));
 	/* and their parameters are checked first, naming the bad one */
-	r = rpc_err(t, "disk.add", "{\"path\":\"/a\",\"cache\":\"bogus\"}", JSONRPC_INVALID_PARAMS);
-	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "cache");
-	json_object_put(r);
+	rpc_bad_param(t, "disk.add", "{\"path\":\"/a\",\"cache\":\"bogus\"}", "cache");
 	r = rpc_err(t, "disk.add", "{\"path\":\"/a\",\"format\":\"qcow2\"}", JSONRPC_INVALID_PARAMS);
-	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "format");
+	check_param(r, "format");
 	ck_assert_ptr_nonnull(strstr(json_object_get_string(get(get(r, "error"), "message")), "raw, vhd or vhdx"));
 	json_object_put(r);
-	r = rpc_err(t, "disk.add", "{\"path\":\"/a\",\"serial\":\"has space\"}", JSONRPC_INVALID_PARAMS);
-	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "serial");
-	json_object_put(r);
-	r = rpc_err(t, "disk.add", "{\"path\":\"/a\",\"lun\":64}", JSONRPC_INVALID_PARAMS);
-	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "param"), "lun");
-	json_object_put(r);
-	r = rpc_err(t, "disk.add", "{\"lun\":1}", JSONRPC_INVALID_PARAMS);
-	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "param"), "path");
-	json_object_put(r);
+	rpc_bad_param(t, "disk.add", "{\"path\":\"/a\",\"serial\":\"has space\"}", "serial");
+	rpc_bad_param(t, "disk.add", "{\"path\":\"/a\",\"lun\":64}", "lun");
+	rpc_bad_param(t, "disk.add", "{\"lun\":1}", "path");
+	rpc_bad_param(t, "disk.add", "{\"path\":\"/a\",\"readonly\":\"yes\"}", "readonly");
+	rpc_bad_param(t, "disk.remove", "{\"lun\":\"0\"}", "lun");
 	json_object_put(rpc_err(t, "disk.remove", "{}", JSONRPC_INVALID_PARAMS));
 	json_object_put(rpc_err(t, "disk.remove", "{\"lun\":1,\"controller\":8}", JSONRPC_INVALID_PARAMS));
 }
@@ -300,8 +318,12 @@ static void set_stopped(void *opaque)
 
 START_TEST(stopped_vm_refuses)
 {
+	struct json_object *r;
+
 	loop_call(vm.loop, set_stopped, NULL);
-	json_object_put(rpc_err(t, "vm.pause", NULL, MGMT_ERR_VM_STATE));
+	r = rpc_err(t, "vm.pause", NULL, MGMT_ERR_VM_STATE);
+	data_is(r, "state", "stopped");
+	json_object_put(r);
 	json_object_put(rpc_err(t, "vm.resume", NULL, MGMT_ERR_VM_STATE));
 	json_object_put(rpc_err(t, "vm.reset", NULL, MGMT_ERR_VM_STATE));
 	json_object_put(rpc_err(t, "vm.poweroff", NULL, MGMT_ERR_VM_STATE));
@@ -343,30 +365,120 @@ START_TEST(net_methods)
 	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\",\"mtu\":9203}", JSONRPC_INVALID_PARAMS));
 	/* --net's rule, with the limit netvsp sets */
 	r = rpc_err(t, "net.add", "{\"tap\":\"t0\",\"mtu\":20000}", JSONRPC_INVALID_PARAMS);
-	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "param"), "mtu");
+	check_param(r, "mtu");
 	ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "68-9202"));
 	json_object_put(r);
 	r = rpc_err(t, "net.add", "{\"tap\":\"t0\",\"mtu\":\"1500\"}", JSONRPC_INVALID_PARAMS);
 	ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "an integer 68-9202"));
 	json_object_put(r);
-	r = rpc_err(t, "net.add", "{\"tap\":\"a/b\"}", JSONRPC_INVALID_PARAMS);
-	ck_assert_str_eq(json_object_get_string(get(get(r, "error"), "data")), "tap");
-	json_object_put(r);
-	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\",\"mac\":\"01:00:00:00:00:01\"}",
-				JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\",\"mac\":\"zz\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\",\"id\":\"a b\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\",\"bogus\":1}", JSONRPC_INVALID_PARAMS));
+	rpc_bad_param(t, "net.add", "{\"tap\":\"a/b\"}", "tap");
+	rpc_bad_param(t, "net.add", "{\"tap\":\"t0\",\"mac\":\"01:00:00:00:00:01\"}", "mac");
+	rpc_bad_param(t, "net.add", "{\"tap\":\"t0\",\"mac\":\"zz\"}", "mac");
+	rpc_bad_param(t, "net.add", "{\"tap\":\"t0\",\"mac\":5}", "mac");
+	rpc_bad_param(t, "net.add", "{\"tap\":\"t0\",\"id\":\"a b\"}", "id");
+	rpc_bad_param(t, "net.add", "{\"tap\":\"t0\",\"bogus\":1}", "bogus");
 	/* This machine has no VMBus. */
 	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\"}", MGMT_ERR_NO_DEVICE));
 	json_object_put(rpc_err(t, "net.remove", "{}", JSONRPC_INVALID_PARAMS));
 	json_object_put(rpc_err(t, "net.remove", "{\"id\":\"net0\"}", MGMT_ERR_NO_DEVICE));
 	json_object_put(rpc_err(t, "net.set_link", "{\"id\":\"net0\"}", JSONRPC_INVALID_PARAMS));
-	json_object_put(rpc_err(t, "net.set_link", "{\"id\":\"net0\",\"up\":1}", JSONRPC_INVALID_PARAMS));
+	rpc_bad_param(t, "net.set_link", "{\"id\":\"net0\",\"up\":1}", "up");
+	rpc_bad_param(t, "net.remove", "{\"id\":7}", "id");
 	json_object_put(rpc_err(t, "net.set_link", "{\"id\":\"net0\",\"up\":false}", MGMT_ERR_NO_DEVICE));
 	loop_call(vm.loop, set_stopped, NULL);
 	json_object_put(rpc_err(t, "net.add", "{\"tap\":\"t0\"}", MGMT_ERR_VM_STATE));
 	json_object_put(rpc_ok(t, "vm.info", NULL));
+}
+END_TEST
+
+/* Each family of methods names the parameter at fault in data.param, whether the JSON
+ * type is wrong or the value breaks the method's own rule; nothing else is in data. */
+START_TEST(bad_params_named)
+{
+	char text[520], params[600];
+
+	/* methods.c */
+	rpc_bad_param(t, "vm.shutdown", "{\"timeout_s\":\"5\"}", "timeout_s");
+	rpc_bad_param(t, "vm.shutdown", "{\"timeout_s\":0}", "timeout_s");
+	rpc_bad_param(t, "vm.info", "{\"verbose\":true}", "verbose");
+	/* mgmt.c */
+	rpc_bad_param(t, "events.subscribe", "{\"types\":\"state\"}", "types");
+	rpc_bad_param(t, "events.subscribe", "{\"types\":[]}", "types");
+	/* guest_methods.c: the parameters come before the guest's KVP */
+	rpc_bad_param(t, "kvp.list", "{\"pool\":4}", "pool");
+	rpc_bad_param(t, "kvp.get", "{\"pool\":\"0\",\"key\":\"k\"}", "pool");
+	rpc_bad_param(t, "kvp.get", "{}", "key");
+	rpc_bad_param(t, "kvp.get", "{\"key\":3}", "key");
+	rpc_bad_param(t, "kvp.set", "{\"pool\":2,\"key\":\"k\",\"value\":\"v\"}", "pool");
+	rpc_bad_param(t, "kvp.set", "{\"key\":\"k\",\"value\":5}", "value");
+	rpc_bad_param(t, "kvp.set", "{\"key\":\"k\"}", "value");
+	rpc_bad_param(t, "kvp.delete", "{\"pool\":1,\"key\":\"k\"}", "pool");
+	rpc_bad_param(t, "guest.ip", "{\"mac\":\"zz\"}", "mac");
+	rpc_bad_param(t, "guest.ip", "{\"mac\":[]}", "mac");
+	/* vss_methods.c */
+	rpc_bad_param(t, "guest.freeze", "{\"timeout_s\":0}", "timeout_s");
+	rpc_bad_param(t, "guest.freeze", "{\"timeout_s\":true}", "timeout_s");
+	/* fcopy_methods.c */
+	rpc_bad_param(t, "guest.copy_file", "{\"path\":\"/a\"}", "guest_path");
+	rpc_bad_param(t, "guest.copy_file", "{\"path\":\"a\",\"guest_path\":\"/b\"}", "path");
+	rpc_bad_param(t, "guest.copy_file", "{\"path\":\"/a\",\"guest_path\":\"b\"}", "guest_path");
+	rpc_bad_param(t, "guest.copy_file", "{\"path\":\"/a\",\"guest_path\":\"/b\",\"overwrite\":1}", "overwrite");
+	/* screen_methods.c */
+	rpc_bad_param(t, "screen.screenshot", "{\"path\":\"shot.png\"}", "path");
+	rpc_bad_param(t, "screen.screenshot", "{\"path\":1}", "path");
+	/* input_methods.c; neither text nor keys: no one parameter is at fault */
+	rpc_bad_param(t, "input.send_keys", "{}", NULL);
+	rpc_bad_param(t, "input.send_keys", "{\"text\":\"a\\u0001\"}", "text");
+	rpc_bad_param(t, "input.send_keys", "{\"keys\":\"ctrl+nokey\"}", "keys");
+	rpc_bad_param(t, "input.send_keys", "{\"keys\":7}", "keys");
+	/* 1024 presses and releases at most: 513 characters are 1026 */
+	memset(text, 'a', 513);
+	text[513] = 0;
+	snprintf(params, sizeof(params), "{\"text\":\"%s\"}", text);
+	rpc_bad_param(t, "input.send_keys", params, "text");
+	rpc_bad_param(t, "input.pointer", "{\"buttons\":\"left+left\"}", "buttons");
+	rpc_bad_param(t, "input.pointer", "{\"x\":32768}", "x");
+	rpc_bad_param(t, "input.pointer", "{\"wheel\":\"up\"}", "wheel");
+}
+END_TEST
+
+/* Every registered method answers params of the wrong form (an array) and an unknown
+ * parameter alike: -32602 with data {"param": null} and {"param": name}. */
+START_TEST(every_method_one_error_shape)
+{
+	static const char *const families[] = { "vm.info", "guest.heartbeat", "disk.add", "net.add", "input.pointer",
+						"screen.screenshot", "kvp.get", "guest.freeze", "guest.copy_file",
+						"events.subscribe" };
+	const char *names[128];
+	char *first = NULL;
+	unsigned n = 0;
+
+	for (const struct mgmt_method *m = mgmt->methods; m; m = m->next) {
+		ck_assert_uint_lt(n, sizeof(names) / sizeof(names[0]));
+		names[n++] = m->name;
+	}
+	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
+		bool found = false;
+
+		for (unsigned i = 0; i < n && !found; i++)
+			found = !strcmp(names[i], families[f]);
+		ck_assert_msg(found, "%s is not registered", families[f]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct json_object *r = rpc_err(t, names[i], "[1]", JSONRPC_INVALID_PARAMS);
+
+		check_param(r, NULL);
+		/* and the same words from every method */
+		if (!first)
+			first = strdup(get_str(get(r, "error"), "message"));
+		ck_assert_msg(!strcmp(get_str(get(r, "error"), "message"), first), "%s: %s", names[i],
+			      json_object_to_json_string(r));
+		json_object_put(r);
+		rpc_bad_param(t, names[i], "{\"no_such_parameter\":{}}", "no_such_parameter");
+	}
+	free(first);
+	/* nothing happened meanwhile */
+	ck_assert_int_eq(vm_get_state(&vm), VM_STATE_RUNNING);
 }
 END_TEST
 
@@ -386,6 +498,8 @@ int main(void)
 	tcase_add_test(tc, stopped_vm_refuses);
 	tcase_add_test(tc, crash_event);
 	tcase_add_test(tc, net_methods);
+	tcase_add_test(tc, bad_params_named);
+	tcase_add_test(tc, every_method_one_error_shape);
 	suite_add_tcase(s, tc);
 	return test_main(s);
 }
