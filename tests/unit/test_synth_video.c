@@ -138,7 +138,8 @@ static void vid_send(uint32_t type, const void *body, uint32_t len)
 	ck_assert_uint_le(len + 16, sizeof(buf));
 	memcpy(buf, &p, sizeof(p));
 	memcpy(buf + 8, &h, sizeof(h));
-	memcpy(buf + 16, body, len);
+	if (len)
+		memcpy(buf + 16, body, len);	/* body may be NULL when there is none */
 	ck_assert_int_eq(vg_send(&ch, VM_PKT_DATA_INBAND, 0, 0, buf, 16 + len), 0);
 }
 
@@ -722,7 +723,8 @@ static uint32_t raw_msg(uint8_t *buf, uint16_t offset8, uint32_t pipe_type, uint
 	memcpy(buf, &d, sizeof(d));
 	memcpy(buf + off, &p, sizeof(p));
 	memcpy(buf + off + 8, &h, sizeof(h));
-	memcpy(buf + off + 16, body, blen);
+	if (blen)
+		memcpy(buf + off + 16, body, blen);
 	d.len8 = (uint16_t)((off + 16 + blen + 7) / 8);
 	memcpy(buf, &d, sizeof(d));
 	return off + 16 + blen;
