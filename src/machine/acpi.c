@@ -4,12 +4,14 @@
  * tables claim ACPI 6.0 (FADT 6.0, MADT revision 3).
  */
 #include "acpi.h"
+#include "acpi_loader.h"
 #include "aml.h"
 #include "log.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ACPI_OEM_ID		"HVKVM "
@@ -21,6 +23,10 @@
 #define ACPI_HDR_LEN		36
 #define RSDP_LEN		36
 #define RSDP_V1_LEN		20	/* what the first checksum covers */
+#define RSDP_CHECKSUM		8
+#define RSDP_RSDT		16
+#define RSDP_XSDT		24
+#define RSDP_EXT_CHECKSUM	32
 #define FACS_LEN		64
 #define FADT_LEN		276
 #define MADT_HDR_LEN		44
@@ -241,11 +247,11 @@ static void acpi_write_rsdp(uint8_t *p, uint64_t rsdt, uint64_t xsdt)
 	memcpy(p, "RSD PTR ", 8);
 	memcpy(p + 9, ACPI_OEM_ID, 6);
 	p[15] = 2;		/* revision: ACPI 2.0+, XSDT present */
-	put32(p + 16, (uint32_t)rsdt);
+	put32(p + RSDP_RSDT, (uint32_t)rsdt);
 	put32(p + 20, RSDP_LEN);
-	put64(p + 24, xsdt);
-	p[8] = acpi_checksum(p, RSDP_V1_LEN);
-	p[32] = acpi_checksum(p, RSDP_LEN);
+	put64(p + RSDP_XSDT, xsdt);
+	p[RSDP_CHECKSUM] = acpi_checksum(p, RSDP_V1_LEN);
+	p[RSDP_EXT_CHECKSUM] = acpi_checksum(p, RSDP_LEN);
 }
 
 static void acpi_write_facs(uint8_t *p)
@@ -373,7 +379,7 @@ static void acpi_write_sdt(uint8_t *t, const char *sig, unsigned entry_size,
 	acpi_seal(t, len);
 }
 
-static int acpi_check_config(const struct acpi_config *cfg, uint64_t buf_gpa, size_t size)
+static int acpi_check_config(const struct acpi_config *cfg)
 {
 	if (cfg->ncpus == 0 || cfg->ncpus > ACPI_MAX_CPUS) {
 		log_error("acpi: %u vCPUs: the MADT describes 1 to %u", cfg->ncpus,
@@ -392,77 +398,225 @@ static int acpi_check_config(const struct acpi_config *cfg, uint64_t buf_gpa, si
 		log_error("acpi: %u DSDT hooks but no array", cfg->nhooks);
 		return -EINVAL;
 	}
-	/* The RSDT and the FADT's 32-bit fields hold 32-bit addresses. */
-	if (buf_gpa > UINT32_MAX || size > UINT32_MAX + 1ull - buf_gpa) {
-		log_error("acpi: tables at 0x%llx (+0x%zx) must lie below 4 GiB",
-			  (unsigned long long)buf_gpa, size);
-		return -EINVAL;
+	return 0;
+}
+
+/* Where each table went, as offsets into the buffer. */
+struct acpi_offsets {
+	size_t rsdp, facs, dsdt, fadt, madt, rsdt, xsdt;
+	size_t dsdt_len, madt_len;
+	size_t end;		/* one past the last table */
+};
+
+/* Build the DSDT's body into a (aml_init'ed by the caller, who frees it). */
+static int acpi_dsdt_body(const struct acpi_config *cfg, struct aml *a)
+{
+	int ret = acpi_dsdt_build(cfg, a);
+
+	if (ret) {
+		log_error("acpi: cannot build the DSDT: %s", strerror(-ret));
+		return ret;
 	}
+	if (ACPI_HDR_LEN + a->len > UINT32_MAX)
+		return -E2BIG;
+	return 0;
+}
+
+/*
+ * Lay the tables out in b (size bytes, zeroed first) as if b sat at guest address
+ * base, and write them with their pointers and checksums; the RSDP first if
+ * with_rsdp. -ENOSPC if they do not fit.
+ */
+static int acpi_write_tables(const struct acpi_config *cfg, const struct aml *a, uint8_t *b,
+			     uint64_t base, size_t size, bool with_rsdp, struct acpi_offsets *o)
+{
+	struct acpi_layout l = { .gpa = base, .size = size };
+	uint64_t sdt_entries[SDT_ENTRIES];
+
+	memset(o, 0, sizeof(*o));
+	o->dsdt_len = ACPI_HDR_LEN + a->len;
+	o->madt_len = acpi_madt_len(cfg->ncpus);
+	if ((with_rsdp && acpi_place(&l, RSDP_LEN, 16, &o->rsdp)) ||
+	    acpi_place(&l, FACS_LEN, 64, &o->facs) ||
+	    acpi_place(&l, o->dsdt_len, 16, &o->dsdt) ||
+	    acpi_place(&l, FADT_LEN, 16, &o->fadt) ||
+	    acpi_place(&l, o->madt_len, 16, &o->madt) ||
+	    acpi_place(&l, ACPI_HDR_LEN + SDT_ENTRIES * 4, 16, &o->rsdt) ||
+	    acpi_place(&l, ACPI_HDR_LEN + SDT_ENTRIES * 8, 16, &o->xsdt))
+		return -ENOSPC;
+	o->end = l.used;
+
+	memset(b, 0, size);
+	acpi_write_facs(b + o->facs);
+
+	acpi_header(b + o->dsdt, "DSDT", (uint32_t)o->dsdt_len, 2);	/* 2: 64-bit integers */
+	memcpy(b + o->dsdt + ACPI_HDR_LEN, a->buf, a->len);
+	acpi_seal(b + o->dsdt, o->dsdt_len);
+
+	acpi_write_fadt(cfg, b + o->fadt, base + o->facs, base + o->dsdt);
+	acpi_write_madt(cfg, b + o->madt);
+
+	sdt_entries[0] = base + o->fadt;
+	sdt_entries[1] = base + o->madt;
+	acpi_write_sdt(b + o->rsdt, "RSDT", 4, sdt_entries);
+	acpi_write_sdt(b + o->xsdt, "XSDT", 8, sdt_entries);
+
+	if (with_rsdp)
+		acpi_write_rsdp(b + o->rsdp, base + o->rsdt, base + o->xsdt);
 	return 0;
 }
 
 int acpi_build(const struct acpi_config *cfg, void *buf, uint64_t buf_gpa, size_t size,
 	       uint64_t *rsdp_gpa)
 {
-	struct acpi_layout l = { .gpa = buf_gpa, .size = size };
-	size_t rsdp, facs, dsdt, fadt, madt, rsdt, xsdt;
-	size_t dsdt_len, madt_len;
-	uint64_t sdt_entries[SDT_ENTRIES];
-	uint8_t *b = buf;
+	struct acpi_offsets o;
 	struct aml a;
 	int ret;
 
 	if (!cfg || !buf || !rsdp_gpa)
 		return -EINVAL;
-	ret = acpi_check_config(cfg, buf_gpa, size);
+	ret = acpi_check_config(cfg);
+	if (ret)
+		return ret;
+	/* The RSDT and the FADT's 32-bit fields hold 32-bit addresses. */
+	if (buf_gpa > UINT32_MAX || size > UINT32_MAX + 1ull - buf_gpa) {
+		log_error("acpi: tables at 0x%llx (+0x%zx) must lie below 4 GiB",
+			  (unsigned long long)buf_gpa, size);
+		return -EINVAL;
+	}
+
+	aml_init(&a);
+	ret = acpi_dsdt_body(cfg, &a);
+	if (ret)
+		goto out;
+	ret = acpi_write_tables(cfg, &a, buf, buf_gpa, size, true, &o);
+	if (ret) {
+		log_error("acpi: tables do not fit in %zu bytes at 0x%llx", size,
+			  (unsigned long long)buf_gpa);
+		goto out;
+	}
+	*rsdp_gpa = buf_gpa + o.rsdp;
+out:
+	aml_free(&a);
+	return ret;
+}
+
+/* The checksum fields the loader fills in: zero in the blobs, since the firmware
+ * sums each range with its checksum byte included. */
+static void acpi_unseal(uint8_t *t)
+{
+	t[9] = 0;
+}
+
+static int acpi_fw_cfg_script(struct acpi_loader *l, const struct acpi_fw_cfg_tables *t,
+			      const struct acpi_offsets *o)
+{
+	const char *tb = ACPI_FW_CFG_TABLES, *rp = ACPI_FW_CFG_RSDP;
+	size_t rsdt_len = ACPI_HDR_LEN + SDT_ENTRIES * 4, xsdt_len = ACPI_HDR_LEN + SDT_ENTRIES * 8;
+	int r = 0;
+
+#define TRY(call) do { if (!r) r = (call); } while (0)
+	/* The RSDP where a BIOS looks for it; the tables anywhere (the FACS is 64-byte
+	 * aligned in its blob, so the blob is too). */
+	TRY(acpi_loader_allocate(l, rp, t->rsdp, t->rsdp_len, 16, ACPI_LOADER_ZONE_FSEG));
+	TRY(acpi_loader_allocate(l, tb, t->tables, t->tables_len, 64, ACPI_LOADER_ZONE_HIGH));
+
+	TRY(acpi_loader_add_checksum(l, tb, (uint32_t)o->dsdt + 9, (uint32_t)o->dsdt,
+				     (uint32_t)o->dsdt_len));
+	/* The firmware finds the FACS and the DSDT through these pointers. */
+	TRY(acpi_loader_add_pointer(l, tb, (uint32_t)o->fadt + FADT_FIRMWARE_CTRL, 4, tb));
+	TRY(acpi_loader_add_pointer(l, tb, (uint32_t)o->fadt + FADT_DSDT, 4, tb));
+	TRY(acpi_loader_add_pointer(l, tb, (uint32_t)o->fadt + FADT_X_DSDT, 8, tb));
+	TRY(acpi_loader_add_checksum(l, tb, (uint32_t)o->fadt + 9, (uint32_t)o->fadt, FADT_LEN));
+	TRY(acpi_loader_add_checksum(l, tb, (uint32_t)o->madt + 9, (uint32_t)o->madt,
+				     (uint32_t)o->madt_len));
+	for (unsigned i = 0; i < SDT_ENTRIES; i++) {
+		TRY(acpi_loader_add_pointer(l, tb, (uint32_t)(o->rsdt + ACPI_HDR_LEN + 4 * i), 4, tb));
+		TRY(acpi_loader_add_pointer(l, tb, (uint32_t)(o->xsdt + ACPI_HDR_LEN + 8 * i), 8, tb));
+	}
+	TRY(acpi_loader_add_checksum(l, tb, (uint32_t)o->rsdt + 9, (uint32_t)o->rsdt,
+				     (uint32_t)rsdt_len));
+	TRY(acpi_loader_add_checksum(l, tb, (uint32_t)o->xsdt + 9, (uint32_t)o->xsdt,
+				     (uint32_t)xsdt_len));
+
+	TRY(acpi_loader_add_pointer(l, rp, RSDP_RSDT, 4, tb));
+	TRY(acpi_loader_add_pointer(l, rp, RSDP_XSDT, 8, tb));
+	/* The first checksum covers the ACPI 1.0 part, the second all of it, the
+	 * first one's byte included: in this order. */
+	TRY(acpi_loader_add_checksum(l, rp, RSDP_CHECKSUM, 0, RSDP_V1_LEN));
+	TRY(acpi_loader_add_checksum(l, rp, RSDP_EXT_CHECKSUM, 0, RSDP_LEN));
+#undef TRY
+	return r;
+}
+
+int acpi_build_fw_cfg(const struct acpi_config *cfg, struct acpi_fw_cfg_tables *t)
+{
+	struct acpi_loader l;
+	struct acpi_offsets o;
+	struct aml a;
+	size_t max;
+	int ret;
+
+	if (!cfg || !t)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	ret = acpi_check_config(cfg);
 	if (ret)
 		return ret;
 
 	aml_init(&a);
-	ret = acpi_dsdt_build(cfg, &a);
-	if (ret) {
-		log_error("acpi: cannot build the DSDT: %s", strerror(-ret));
+	acpi_loader_init(&l);
+	ret = acpi_dsdt_body(cfg, &a);
+	if (ret)
+		goto out;
+	/* Room for every table and the padding before each (alignment at most 64). */
+	max = FACS_LEN + ACPI_HDR_LEN + a.len + FADT_LEN + acpi_madt_len(cfg->ncpus) +
+	      2 * ACPI_HDR_LEN + SDT_ENTRIES * 12 + 6 * 64;
+	t->tables = malloc(max);
+	t->rsdp = calloc(1, RSDP_LEN);
+	if (!t->tables || !t->rsdp) {
+		ret = -ENOMEM;
 		goto out;
 	}
-	dsdt_len = ACPI_HDR_LEN + a.len;
-	madt_len = acpi_madt_len(cfg->ncpus);
-	if (dsdt_len > UINT32_MAX) {
-		ret = -E2BIG;
+	/* At guest address 0: every pointer is an offset into the blob, which the
+	 * loader's ADD_POINTERs turn into an address. */
+	ret = acpi_write_tables(cfg, &a, t->tables, 0, max, false, &o);
+	if (ret)
 		goto out;
-	}
+	t->tables_len = o.end;
+	acpi_unseal(t->tables + o.dsdt);
+	acpi_unseal(t->tables + o.fadt);
+	acpi_unseal(t->tables + o.madt);
+	acpi_unseal(t->tables + o.rsdt);
+	acpi_unseal(t->tables + o.xsdt);
 
-	if (acpi_place(&l, RSDP_LEN, 16, &rsdp) ||
-	    acpi_place(&l, FACS_LEN, 64, &facs) ||
-	    acpi_place(&l, dsdt_len, 16, &dsdt) ||
-	    acpi_place(&l, FADT_LEN, 16, &fadt) ||
-	    acpi_place(&l, madt_len, 16, &madt) ||
-	    acpi_place(&l, ACPI_HDR_LEN + SDT_ENTRIES * 4, 16, &rsdt) ||
-	    acpi_place(&l, ACPI_HDR_LEN + SDT_ENTRIES * 8, 16, &xsdt)) {
-		log_error("acpi: tables do not fit in %zu bytes at 0x%llx", size,
-			  (unsigned long long)buf_gpa);
-		ret = -ENOSPC;
+	t->rsdp_len = RSDP_LEN;
+	acpi_write_rsdp(t->rsdp, o.rsdt, o.xsdt);
+	t->rsdp[RSDP_CHECKSUM] = 0;
+	t->rsdp[RSDP_EXT_CHECKSUM] = 0;
+
+	ret = acpi_fw_cfg_script(&l, t, &o);
+	if (ret)
 		goto out;
-	}
-
-	memset(b, 0, size);
-	acpi_write_facs(b + facs);
-
-	acpi_header(b + dsdt, "DSDT", (uint32_t)dsdt_len, 2);	/* 2: 64-bit integers */
-	memcpy(b + dsdt + ACPI_HDR_LEN, a.buf, a.len);
-	acpi_seal(b + dsdt, dsdt_len);
-
-	acpi_write_fadt(cfg, b + fadt, buf_gpa + facs, buf_gpa + dsdt);
-	acpi_write_madt(cfg, b + madt);
-
-	sdt_entries[0] = buf_gpa + fadt;
-	sdt_entries[1] = buf_gpa + madt;
-	acpi_write_sdt(b + rsdt, "RSDT", 4, sdt_entries);
-	acpi_write_sdt(b + xsdt, "XSDT", 8, sdt_entries);
-
-	acpi_write_rsdp(b + rsdp, buf_gpa + rsdt, buf_gpa + xsdt);
-	*rsdp_gpa = buf_gpa + rsdp;
-	ret = 0;
+	t->loader = l.buf;
+	t->loader_len = l.len;
+	l.buf = NULL;
 out:
+	acpi_loader_free(&l);
 	aml_free(&a);
+	if (ret) {
+		log_error("acpi: cannot build the firmware's tables: %s", strerror(-ret));
+		acpi_fw_cfg_tables_free(t);
+	}
 	return ret;
+}
+
+void acpi_fw_cfg_tables_free(struct acpi_fw_cfg_tables *t)
+{
+	if (!t)
+		return;
+	free(t->rsdp);
+	free(t->tables);
+	free(t->loader);
+	memset(t, 0, sizeof(*t));
 }

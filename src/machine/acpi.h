@@ -49,6 +49,27 @@ struct acpi_config {
 int acpi_build(const struct acpi_config *cfg, void *buf, uint64_t buf_gpa, size_t size,
 	       uint64_t *rsdp_gpa);
 
+/*
+ * The same tables for firmware that takes them from fw_cfg (OVMF, SeaBIOS): the
+ * RSDP and the other tables as two blobs whose pointers are offsets into the tables
+ * blob and whose checksum fields are zero, and the "etc/table-loader" script that
+ * places both, turns every pointer into an address and fills every checksum.
+ * Apart from the addresses, the tables are those acpi_build() writes.
+ */
+#define ACPI_FW_CFG_RSDP	"etc/acpi/rsdp"
+#define ACPI_FW_CFG_TABLES	"etc/acpi/tables"
+#define ACPI_FW_CFG_LOADER	"etc/table-loader"
+
+struct acpi_fw_cfg_tables {
+	uint8_t *rsdp, *tables, *loader;
+	size_t rsdp_len, tables_len, loader_len;
+};
+
+/* 0, -EINVAL for a bad configuration or DSDT hook, -ENOMEM; free the result with
+ * acpi_fw_cfg_tables_free(). */
+int acpi_build_fw_cfg(const struct acpi_config *cfg, struct acpi_fw_cfg_tables *t);
+void acpi_fw_cfg_tables_free(struct acpi_fw_cfg_tables *t);
+
 /* Minus the byte sum of len bytes at p: stored in a zeroed checksum field among
  * them, it makes them sum to zero. A valid table therefore yields 0. */
 uint8_t acpi_checksum(const void *p, size_t len);

@@ -223,6 +223,28 @@ unsigned boot_build_e820(const struct gmem *m, struct boot_e820_entry *tab, unsi
 	return n;
 }
 
+long boot_build_fw_e820(const struct gmem *m, uint8_t *buf, size_t size)
+{
+	size_t len = 0;
+
+	for (unsigned i = 0; i < m->nregions; i++) {
+		uint8_t *e = buf + len;
+
+		if (!m->region[i].size)
+			continue;
+		if (size - len < BOOT_FW_E820_ENTRY_LEN)
+			return -ENOSPC;
+		for (int b = 0; b < 8; b++) {
+			e[b] = (uint8_t)(m->region[i].gpa >> (8 * b));
+			e[8 + b] = (uint8_t)(m->region[i].size >> (8 * b));
+		}
+		for (int b = 0; b < 4; b++)
+			e[16 + b] = (uint8_t)(E820_RAM >> (8 * b));
+		len += BOOT_FW_E820_ENTRY_LEN;
+	}
+	return (long)len;
+}
+
 int boot_fill_params(const struct gmem *m, struct boot_params *bp, uint64_t cmdline_addr,
 		     uint64_t initrd_addr, uint64_t initrd_size, uint64_t rsdp)
 {

@@ -48,6 +48,16 @@ int boot_load(struct gmem *m, const struct boot_files *f, const char *cmdline, u
 /* The e820 map for m's RAM; returns the number of entries. */
 unsigned boot_build_e820(const struct gmem *m, struct boot_e820_entry *tab, unsigned max);
 
+/*
+ * The e820 map firmware reads from fw_cfg ("etc/e820"): one RAM entry per region of
+ * m, packed {le64 addr, le64 len, le32 type}, as QEMU gives it; the firmware keeps
+ * the legacy areas below 1 MiB out of its own map. Writes into buf (size bytes);
+ * returns the bytes written, or -ENOSPC.
+ */
+#define BOOT_FW_E820_NAME	"etc/e820"
+#define BOOT_FW_E820_ENTRY_LEN	20
+long boot_build_fw_e820(const struct gmem *m, uint8_t *buf, size_t size);
+
 /* Fill zero-page fields that do not depend on the kernel image. */
 int boot_fill_params(const struct gmem *m, struct boot_params *bp, uint64_t cmdline_addr,
 		     uint64_t initrd_addr, uint64_t initrd_size, uint64_t rsdp);

@@ -393,4 +393,20 @@ enum { FZ_VX_HEADER, FZ_VX_REGION, FZ_VX_METADATA, FZ_VX_LOCATOR, FZ_VX_BAT, FZ_
  *            size, u32 BAT offset, u32 header offset, the entries (big-endian) */
 enum { FZ_VHD_FOOTER, FZ_VHD_DYNAMIC, FZ_VHD_BAT, FZ_VHD_KINDS };
 
+/* fuzz_fw_cfg: the firmware configuration device on the port bus, with guest RAM of
+ * FZ_CF_LOW bytes at 0 and FZ_CF_HIGH at 4 GiB, numbered items and a read-only and a
+ * writable file. */
+enum {
+	CF_OP_WRITE_MEM,	/* u16 offset (% low RAM), u8 len, bytes */
+	CF_OP_OUT,		/* u8 port (% 12 from 0x510), u8 size (1 << % 3), u32 value */
+	CF_OP_IN,		/* u8 port, u8 size */
+	CF_OP_DMA,		/* u8 where (0 low RAM u16, 1 high RAM u16, else u64 raw), u32
+				 * control, u32 length, u64 address: a request written there
+				 * (if RAM) and started through both halves of the register */
+	CF_OP_RESET,
+	CF_OP_COUNT
+};
+#define FZ_CF_LOW		(64u << 10)
+#define FZ_CF_HIGH		(16u << 10)
+
 #endif

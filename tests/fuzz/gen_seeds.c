@@ -2154,6 +2154,84 @@ static void seeds_vhd(void)
 	free(f);
 }
 
+/* ---- fuzz_fw_cfg: what OVMF's QemuFwCfgLib does, and worse --------------------------------------- */
+
+static void cf_out(struct seed *s, uint8_t port, uint8_t size_log2, uint32_t v)
+{
+	u8(s, CF_OP_OUT);
+	u8(s, port);
+	u8(s, size_log2);
+	u32(s, v);
+}
+
+static void cf_in(struct seed *s, uint8_t port, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		u8(s, CF_OP_IN);
+		u8(s, port);
+		u8(s, 0);
+	}
+}
+
+/* A request in low RAM at desc (where 0). */
+static void cf_dma(struct seed *s, uint16_t desc, uint32_t control, uint32_t len, uint64_t addr)
+{
+	u8(s, CF_OP_DMA);
+	u8(s, 0);
+	u32(s, control);
+	u32(s, len);
+	u64(s, addr);
+	u16(s, desc);
+}
+
+static void seeds_fw_cfg(void)
+{
+	struct seed s = { .n = 0 };
+
+	/* Probe: signature and ID by port, the directory by DMA. */
+	cf_out(&s, 0, 1, 0x0000);
+	cf_in(&s, 1, 4);
+	cf_out(&s, 0, 1, 0x0001);
+	cf_in(&s, 1, 4);
+	cf_out(&s, 0, 1, 0x0019);
+	cf_dma(&s, 0x1000, 0x02, 4 + 64 * 2, 0x2000);
+	emit("fw_cfg", "probe", &s);
+
+	/* The files: the read-only one past its end, the writable one as WRITE_POINTER. */
+	s.n = 0;
+	cf_dma(&s, 0x1000, 0x20u << 16 | 0x08 | 0x02, 400, 0x2000);
+	u8(&s, CF_OP_WRITE_MEM);
+	u16(&s, 0x3000);
+	u8(&s, 8);
+	u64(&s, 0x12345678ull);
+	cf_dma(&s, 0x1000, 0x21u << 16 | 0x08 | 0x04, 8, 0);
+	cf_dma(&s, 0x1000, 0x10, 8, 0x3000);
+	cf_dma(&s, 0x1000, 0x10, 8, 0x3000);	/* past the end: ERROR */
+	cf_out(&s, 0, 1, 0x21);
+	cf_in(&s, 1, 17);
+	emit("fw_cfg", "files", &s);
+
+	/* Requests and targets that are not RAM, or run off its end, or wrap. */
+	s.n = 0;
+	u8(&s, CF_OP_DMA);
+	u8(&s, 2);
+	u32(&s, 0x02);
+	u32(&s, 16);
+	u64(&s, 0x2000);
+	u64(&s, 0x40000000ull);
+	u8(&s, CF_OP_DMA);
+	u8(&s, 1);
+	u32(&s, 0x02);
+	u32(&s, 0xffffffffu);
+	u64(&s, GMEM_HIGH_BASE + 0x100);
+	u16(&s, 0x3ff8);
+	cf_dma(&s, 0xfff8, 0x02, 16, 0x2000);
+	cf_dma(&s, 0x1000, 0x02, 16, UINT64_MAX - 7);
+	cf_dma(&s, 0x1000, 0x04, 0xffffffffu, 0);
+	u8(&s, CF_OP_RESET);
+	emit("fw_cfg", "hostile", &s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -2173,6 +2251,7 @@ int main(int argc, char **argv)
 	seeds_rndis();
 	seeds_net_csum();
 	seeds_hypercall();
+	seeds_fw_cfg();
 	seeds_config();
 	seeds_jsonrpc();
 	seeds_kvp();

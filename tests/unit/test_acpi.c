@@ -417,6 +417,67 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* ---- the direct-boot tables, byte for byte ----
+ *
+ * FNV-1a 64 of the whole buffer (tables and the zeroed rest) for a few
+ * configurations, recorded from the builder as direct boot has always used it: the
+ * firmware path shares this code, so any change to what direct boot writes shows
+ * here first.
+ */
+
+static uint64_t fnv1a64(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (n--) {
+		h ^= *p++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static void golden_hook(struct aml *a, void *opaque)
+{
+	(void)opaque;
+	aml_device_begin(a, "HK2D");
+	aml_name_eisaid(a, "_HID", "PNP0C02");
+	aml_name_int(a, "_UID", 7);
+	aml_end(a);
+}
+
+START_TEST(test_direct_boot_golden)
+{
+	static const struct {
+		unsigned ncpus;
+		uint64_t base;
+		bool hook;
+		uint64_t rsdp, hash;
+	} g[] = {
+		{ 1, 0xe0000, false, 0xe0000, 0x6b9c114603803314ull },
+		{ 4, 0xe0000, true, 0xe0000, 0xb83125325c7dc526ull },
+		{ 255, 0x9f008, true, 0x9f010, 0xc2e9eb051efe1de6ull },
+		{ 2, 0x7ff0004, false, 0x7ff0010, 0x2a4c640e2c5f7bd0ull },
+	};
+	struct acpi_dsdt_hook h = { golden_hook, NULL };
+
+	for (unsigned i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		struct acpi_config cfg = make_config(g[i].ncpus);
+		uint64_t rsdp = 0;
+
+		if (g[i].hook) {
+			cfg.hooks = &h;
+			cfg.nhooks = 1;
+		}
+		memset(image, 0xaa, sizeof(image));
+		ck_assert_int_eq(acpi_build(&cfg, image, g[i].base, sizeof(image), &rsdp), 0);
+		ck_assert_uint_eq(rsdp, g[i].rsdp);
+		ck_assert_msg(fnv1a64(image, sizeof(image)) == g[i].hash,
+			      "configuration %u: tables changed (hash 0x%016llx)", i,
+			      (unsigned long long)fnv1a64(image, sizeof(image)));
+	}
+}
+END_TEST
+
 START_TEST(test_checksum_helper)
 {
 	uint8_t b[5] = { 1, 2, 3, 0, 4 };
@@ -782,6 +843,7 @@ static Suite *acpi_suite(void)
 	tcase_add_test(tc, test_unaligned_buffer);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_checksum_helper);
+	tcase_add_test(tc, test_direct_boot_golden);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(ti, 120);

@@ -17,6 +17,7 @@
 
 #include "boot.h"
 #include "boot_proto.h"
+#include "byteorder.h"
 #include "memory.h"
 #include "testutil.h"
 
@@ -154,6 +155,37 @@ START_TEST(e820_max_and_tiny)
 	ck_assert_uint_eq(tab[0].addr, 0);
 	ck_assert_uint_eq(tab[0].size, 0x80000);
 	ck_assert_uint_eq(tab[0].type, E820_RAM);
+}
+END_TEST
+
+START_TEST(fw_e820)
+{
+	static uint8_t small[0x80000];
+	const struct gmem_region r = { 0, sizeof(small), small, 0 };
+	uint8_t buf[3 * BOOT_FW_E820_ENTRY_LEN];
+	struct gmem m;
+
+	/* 5 GiB: RAM below the MMIO window and above 4 GiB, nothing reserved. */
+	ck_assert_int_eq(gmem_init(&m, 5 * GiB), 0);
+	memset(buf, 0xee, sizeof(buf));
+	ck_assert_int_eq(boot_build_fw_e820(&m, buf, sizeof(buf)), 2 * BOOT_FW_E820_ENTRY_LEN);
+	ck_assert_uint_eq(get_le64(buf), 0);
+	ck_assert_uint_eq(get_le64(buf + 8), 0xc0000000ull);
+	ck_assert_uint_eq(get_le32(buf + 16), E820_RAM);
+	ck_assert_uint_eq(get_le64(buf + 20), 0x100000000ull);
+	ck_assert_uint_eq(get_le64(buf + 28), 0x80000000ull);
+	ck_assert_uint_eq(get_le32(buf + 36), E820_RAM);
+	ck_assert_uint_eq(buf[40], 0xee);
+	/* No room for the second entry. */
+	ck_assert_int_eq(boot_build_fw_e820(&m, buf, 2 * BOOT_FW_E820_ENTRY_LEN - 1), -ENOSPC);
+	ck_assert_int_eq(boot_build_fw_e820(&m, buf, 0), -ENOSPC);
+	gmem_destroy(&m);
+
+	ck_assert_int_eq(gmem_init_regions(&m, &r, 1), 0);
+	ck_assert_int_eq(boot_build_fw_e820(&m, buf, sizeof(buf)), BOOT_FW_E820_ENTRY_LEN);
+	ck_assert_uint_eq(get_le64(buf), 0);
+	ck_assert_uint_eq(get_le64(buf + 8), 0x80000);
+	ck_assert_uint_eq(get_le32(buf + 16), E820_RAM);
 }
 END_TEST
 
@@ -1305,6 +1337,7 @@ int main(void)
 	tcase_add_test(tc, e820_3g);
 	tcase_add_test(tc, e820_5g);
 	tcase_add_test(tc, e820_max_and_tiny);
+	tcase_add_test(tc, fw_e820);
 	tcase_add_test(tc, fill_params_high_addresses);
 	suite_add_tcase(s, tc);
 
