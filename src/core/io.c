@@ -9,6 +9,48 @@ void io_bus_init(struct io_bus *bus, const char *kind)
 {
 	memset(bus, 0, sizeof(*bus));
 	bus->kind = kind;
+	pthread_mutex_init(&bus->mov_lock, NULL);
+}
+
+int io_bus_add_movable(struct io_bus *bus, const struct io_ops *ops, void *dev, const char *name)
+{
+	if (bus->nmov == IO_BUS_MOVABLE_MAX)
+		return -ENOSPC;
+	bus->mov[bus->nmov] = (struct io_range){ 0, 0, ops, dev, name };
+	return (int)bus->nmov++;
+}
+
+int io_bus_move(struct io_bus *bus, int id, uint64_t base, uint64_t len)
+{
+	if (id < 0 || (unsigned)id >= bus->nmov || (len && base + len < base))
+		return -EINVAL;
+	pthread_mutex_lock(&bus->mov_lock);
+	bus->mov[id].base = len ? base : 0;
+	bus->mov[id].len = len;
+	pthread_mutex_unlock(&bus->mov_lock);
+	return 0;
+}
+
+/* Copies the movable range claiming the access into *out; false if none does. */
+static bool io_bus_find_movable(struct io_bus *bus, uint64_t addr, unsigned size,
+				struct io_range *out)
+{
+	bool found = false;
+
+	if (bus->nmov == 0)
+		return false;
+	pthread_mutex_lock(&bus->mov_lock);
+	for (unsigned i = 0; i < bus->nmov && !found; i++) {
+		const struct io_range *r = &bus->mov[i];
+
+		if (r->len && addr >= r->base && addr - r->base < r->len &&
+		    size <= r->base + r->len - addr) {
+			*out = *r;
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&bus->mov_lock);
+	return found;
 }
 
 int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
@@ -56,10 +98,14 @@ bool io_bus_access(struct io_bus *bus, uint64_t addr, void *data, unsigned size,
 		   bool is_write)
 {
 	const struct io_range *r = io_bus_find(bus, addr, size);
+	struct io_range mov;
 	uint64_t v = 0;
 
 	if (size == 0 || size > 8)
 		return false;
+	/* The handler runs outside the lock: it may move ranges or stop the machine. */
+	if (!r && io_bus_find_movable(bus, addr, size, &mov))
+		r = &mov;
 	if (!r) {
 		log_debug_limited(&bus->unclaimed_rl, "unhandled %s %s at 0x%llx (size %u)", bus->kind,
 				  is_write ? "write" : "read", (unsigned long long)addr, size);

@@ -5,6 +5,7 @@
 #include "acpi_pm.h"
 #include "log.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -29,6 +30,13 @@ struct acpi_pm {
 	void *clock_ctx;
 	uint64_t epoch_ns;	/* clock value at which the timer read 0 */
 	struct log_ratelimit sleep_rl;	/* sleep types other than S5 */
+	unsigned s5_type;	/* set up before the vCPUs start */
+	uint32_t timer_mask;	/* likewise */
+
+	/* Movable placement, set up before the vCPUs start; the bus locks the move. */
+	struct io_bus *bus;
+	int mov_id;
+	unsigned mov_len;
 };
 
 static uint64_t acpi_pm_monotonic_ns(void *ctx)
@@ -58,7 +66,8 @@ static uint32_t acpi_pm_timer(const struct acpi_pm *pm)
 	uint64_t sec = ns / NSEC_PER_SEC, rem = ns % NSEC_PER_SEC;
 
 	/* floor(ns * HZ / 1e9) without overflowing 64 bits, hence monotonic. */
-	return (uint32_t)(sec * ACPI_PM_TIMER_HZ + rem * ACPI_PM_TIMER_HZ / NSEC_PER_SEC);
+	return (uint32_t)(sec * ACPI_PM_TIMER_HZ + rem * ACPI_PM_TIMER_HZ / NSEC_PER_SEC) &
+	       pm->timer_mask;
 }
 
 /* Called with the lock held. */
@@ -80,6 +89,9 @@ struct acpi_pm *acpi_pm_new(struct irq_line sci, struct machine_ctl ctl)
 	pm->sci = sci;
 	pm->ctl = ctl;
 	pm->clock = acpi_pm_monotonic_ns;
+	pm->s5_type = ACPI_SLP_TYP_S5;
+	pm->timer_mask = 0xffffffffu;
+	pm->mov_id = -1;
 	pthread_mutex_init(&pm->lock, NULL);
 	pm->epoch_ns = pm->clock(pm->clock_ctx);
 	return pm;
@@ -100,6 +112,55 @@ void acpi_pm_set_clock(struct acpi_pm *pm, acpi_pm_clock_fn *fn, void *ctx)
 	pm->clock_ctx = fn ? ctx : NULL;
 	pm->epoch_ns = pm->clock(pm->clock_ctx);
 	pthread_mutex_unlock(&pm->lock);
+}
+
+int acpi_pm_attach_movable(struct acpi_pm *pm, struct io_bus *bus, unsigned len)
+{
+	int id;
+
+	if (pm->bus)
+		return -EBUSY;
+	if (len < ACPI_PM_IO_LEN || len > 0x10000)
+		return -EINVAL;
+	id = io_bus_add_movable(bus, &acpi_pm_io_ops, pm, "acpi-pm");
+	if (id < 0)
+		return id;
+	pm->bus = bus;
+	pm->mov_id = id;
+	pm->mov_len = len;
+	return 0;
+}
+
+int acpi_pm_set_base(struct acpi_pm *pm, uint16_t base)
+{
+	if (!pm->bus)
+		return -ENODEV;
+	if ((uint32_t)base + pm->mov_len > 0x10000)
+		return -EINVAL;
+	return io_bus_move(pm->bus, pm->mov_id, base, pm->mov_len);
+}
+
+void acpi_pm_disable(struct acpi_pm *pm)
+{
+	if (pm->bus)
+		io_bus_move(pm->bus, pm->mov_id, 0, 0);
+}
+
+void acpi_pm_set_s5_type(struct acpi_pm *pm, unsigned typ)
+{
+	pthread_mutex_lock(&pm->lock);
+	pm->s5_type = typ & 7;
+	pthread_mutex_unlock(&pm->lock);
+}
+
+int acpi_pm_set_timer_bits(struct acpi_pm *pm, unsigned bits)
+{
+	if (bits != 24 && bits != 32)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	pm->timer_mask = bits == 24 ? 0xffffffu : 0xffffffffu;
+	pthread_mutex_unlock(&pm->lock);
+	return 0;
 }
 
 void acpi_pm_reset(struct acpi_pm *pm)
@@ -193,12 +254,12 @@ static void acpi_pm_write(void *dev, uint64_t off, uint64_t val, unsigned size)
 		if (v & ACPI_PM1_SLP_EN) {
 			unsigned typ = (v & ACPI_PM1_SLP_TYP_MASK) >> ACPI_PM1_SLP_TYP_SHIFT;
 
-			if (typ == ACPI_SLP_TYP_S5)
+			if (typ == pm->s5_type)
 				poweroff = true;
 			else
 				log_warn_limited(&pm->sleep_rl,
 						 "acpi_pm: guest asked for sleep type %u; only S5 (%u) is supported, ignored",
-						 typ, ACPI_SLP_TYP_S5);
+						 typ, pm->s5_type);
 		}
 	}
 	acpi_pm_update_sci(pm);

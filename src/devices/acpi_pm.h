@@ -30,7 +30,8 @@
 #define ACPI_PM_TMR_LEN		4
 #define ACPI_PM_IO_LEN		12	/* the whole range to register */
 
-/* SLP_TYP value of \_S5 in the DSDT: writing it with SLP_EN powers off. */
+/* SLP_TYP value of \_S5 in the DSDT: writing it with SLP_EN powers off. This is the
+ * default; a chipset model with its own encoding sets another (acpi_pm_set_s5_type). */
 #define ACPI_SLP_TYP_S5		5
 
 #define ACPI_PM_TIMER_HZ	3579545
@@ -64,8 +65,29 @@ struct acpi_pm;
 struct acpi_pm *acpi_pm_new(struct irq_line sci, struct machine_ctl ctl);
 void acpi_pm_free(struct acpi_pm *pm);
 
-/* Register at cfg.pm_base with length ACPI_PM_IO_LEN (acpi.h); dev is the acpi_pm. */
+/* Register at cfg.pm_base with length ACPI_PM_IO_LEN (acpi.h); dev is the acpi_pm.
+ * That fixed placement is the default; a chipset that lets the guest place the block
+ * uses acpi_pm_attach_movable() instead. */
 extern const struct io_ops acpi_pm_io_ops;
+
+/*
+ * Relocatable placement: a movable range of len bytes (>= ACPI_PM_IO_LEN; bytes past
+ * the registers read 0 and ignore writes) on bus, unmapped until acpi_pm_set_base().
+ * Call once, before the vCPUs start. -EBUSY if already attached, -EINVAL for a bad
+ * len, -ENOSPC if the bus has no movable range left.
+ */
+int acpi_pm_attach_movable(struct acpi_pm *pm, struct io_bus *bus, unsigned len);
+/* Decode the block at port base (any thread). -ENODEV if not attached movable,
+ * -EINVAL if the block would pass port 0xffff. */
+int acpi_pm_set_base(struct acpi_pm *pm, uint16_t base);
+/* Stop decoding (the registers keep their values). No-op if not attached movable. */
+void acpi_pm_disable(struct acpi_pm *pm);
+
+/* The SLP_TYP value that powers off with SLP_EN, i.e. what the machine's DSDT names
+ * \_S5 (0..7; default ACPI_SLP_TYP_S5). */
+void acpi_pm_set_s5_type(struct acpi_pm *pm, unsigned typ);
+/* Width of the PM timer: 32 (the default; FADT TMR_VAL_EXT set) or 24 bits. */
+int acpi_pm_set_timer_bits(struct acpi_pm *pm, unsigned bits);
 
 /* Sets PWRBTN_STS; raises the SCI if the guest enabled PWRBTN_EN. Any thread. */
 void acpi_pm_press_power_button(struct acpi_pm *pm);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "pc_ports.h"
+#include "pci.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 
 struct pc_ports {
 	struct machine_ctl ctl;
+	struct pci_bus *pci;		/* set up before the vCPUs start; may be NULL */
 	pthread_mutex_t lock;		/* vCPUs trap here concurrently */
 	uint32_t config_address;
 	uint8_t reset_control;
@@ -48,14 +50,45 @@ void pc_ports_reset(struct pc_ports *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* 0xCF8-0xCFF. A byte at 0xCF9 is the reset control register; other accesses to
- * 0xCF8-0xCFB are the configuration address; 0xCFC-0xCFF is configuration data,
- * and with no device on the bus every read returns all ones. */
+void pc_ports_attach_pci(struct pc_ports *p, struct pci_bus *pci)
+{
+	p->pci = pci;
+}
+
+/* With a bus: the configuration data port's share of an access at off (4-7). */
+static bool pci_data_access(uint64_t off, unsigned size)
+{
+	return off >= 4 && off - 4 + size <= 4;
+}
+
+static uint64_t pci_read_piix(struct pc_ports *p, uint64_t off, unsigned size)
+{
+	uint64_t v = ~0ull;
+	uint32_t confadd;
+
+	pthread_mutex_lock(&p->lock);
+	confadd = p->config_address;
+	if (off == 1 && size == 1)
+		v = p->reset_control;
+	else if (off == 0 && size == 4)
+		v = confadd;
+	pthread_mutex_unlock(&p->lock);
+	/* The address may change under a racing vCPU, as on hardware: guests lock. */
+	if (pci_data_access(off, size))
+		v = pci_bus_config_read(p->pci, confadd, (unsigned)off - 4, size);
+	return size == 8 ? v : v & ((1ull << (size * 8)) - 1);
+}
+
+/* 0xCF8-0xCFF. Without a bus: a byte at 0xCF9 is the reset control register;
+ * other accesses to 0xCF8-0xCFB are the configuration address; 0xCFC-0xCFF is
+ * configuration data, and with no device on the bus every read returns all ones. */
 static uint64_t pci_read(void *dev, uint64_t off, unsigned size)
 {
 	struct pc_ports *p = dev;
 	uint64_t v = ~0ull;
 
+	if (p->pci)
+		return pci_read_piix(p, off, size);
 	pthread_mutex_lock(&p->lock);
 	if (off == 1 && size == 1)
 		v = p->reset_control;
@@ -69,12 +102,18 @@ static void pci_write(void *dev, uint64_t off, uint64_t val, unsigned size)
 {
 	struct pc_ports *p = dev;
 	bool reset = false;
+	uint32_t confadd;
 
 	pthread_mutex_lock(&p->lock);
+	confadd = p->config_address;
 	if (off == 1 && size == 1) {
 		/* RST_CPU going from 0 to 1 starts the reset SYS_RST selects. */
 		reset = (val & RESET_CONTROL_RST_CPU) && !(p->reset_control & RESET_CONTROL_RST_CPU);
 		p->reset_control = (uint8_t)val;
+	} else if (p->pci) {
+		/* PIIX: only a dword is the address; data goes to the bus below. */
+		if (off == 0 && size == 4)
+			p->config_address = (uint32_t)val & PCI_CONFADD_MASK;
 	} else if (off < 4 && off + size <= 4) {
 		uint32_t mask = (size == 4 ? 0xffffffffu : ((1u << (size * 8)) - 1)) << (off * 8);
 
@@ -83,6 +122,8 @@ static void pci_write(void *dev, uint64_t off, uint64_t val, unsigned size)
 		p->config_address &= 0x80fffffcu;
 	}
 	pthread_mutex_unlock(&p->lock);
+	if (p->pci && pci_data_access(off, size))
+		pci_bus_config_write(p->pci, confadd, (unsigned)off - 4, (uint32_t)val, size);
 	if (reset)
 		machine_ctl_event(&p->ctl, MACHINE_RESET);
 }

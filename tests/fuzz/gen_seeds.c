@@ -1778,6 +1778,68 @@ static void seeds_net_csum(void)
 	nc_seed("len-short", false, 17, 300, 34, 6, 3, NULL, 0);
 }
 
+/* ---- PCI configuration and the PIIX functions (fuzz_pci.c) ------------------------- */
+
+/* One access: op (bit 0 write), where (2: the port as it is), port, size selector,
+ * value. */
+static void pci_op(struct seed *s, uint8_t op, uint16_t port, unsigned size, uint32_t v)
+{
+	uint8_t szsel = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+
+	u8(s, op);
+	u8(s, 2);
+	u16(s, port);
+	u8(s, szsel);
+	u32(s, v);
+}
+
+static void pci_cfg_write(struct seed *s, unsigned devfn, unsigned reg, uint32_t v, unsigned size)
+{
+	pci_op(s, 1, 0xcf8, 4, 0x80000000u | devfn << 8 | (reg & 0xfc));
+	pci_op(s, 1, (uint16_t)(0xcfc + (reg & 3)), size, v);
+}
+
+static void seeds_pci(void)
+{
+	struct seed s = { .n = 0 };
+
+	/* OVMF's PlatformPei: host bridge probe, PMBA 0xB000, I/O enable, PMIOSE; then
+	 * the timer, SCI_EN, and the soft-off write. */
+	pci_op(&s, 1, 0xcf8, 4, 0x80000000u);
+	pci_op(&s, 0, 0xcfe, 2, 0);
+	pci_cfg_write(&s, 0x0b, 0x40, 0xb000, 4);
+	pci_cfg_write(&s, 0x0b, 0x04, 1, 2);
+	pci_cfg_write(&s, 0x0b, 0x80, 1, 1);
+	pci_op(&s, 0, 0xb008, 4, 0);
+	pci_op(&s, 1, 0xb004, 2, 1);
+	pci_op(&s, 1, 0xb004, 2, 1u << 13 | 1);
+	emit("pci", "ovmf-pm", &s);
+
+	/* Linux sizing the test function's BARs, assigning them, enabling decode. */
+	s.n = 0;
+	pci_cfg_write(&s, 0x18, 0x10, 0xffffffff, 4);
+	pci_op(&s, 0, 0xcfc, 4, 0);
+	pci_cfg_write(&s, 0x18, 0x10, 0xc000, 4);
+	pci_cfg_write(&s, 0x18, 0x18, 0xffffffff, 4);
+	pci_cfg_write(&s, 0x18, 0x1c, 0xffffffff, 4);
+	pci_cfg_write(&s, 0x18, 0x18, 0xfe000000, 4);
+	pci_cfg_write(&s, 0x18, 0x1c, 0x1, 4);
+	pci_cfg_write(&s, 0x18, 0x04, 3, 2);
+	pci_op(&s, 15, 0, 1, 0);	/* bus reset */
+	emit("pci", "linux-bars", &s);
+
+	/* The reset register and odd sizes around the address register. */
+	s.n = 0;
+	pci_op(&s, 1, 0xcfb, 1, 1);
+	pci_op(&s, 1, 0xcf9, 1, 6);
+	pci_op(&s, 1, 0xcfa, 2, 0);
+	pci_op(&s, 0, 0xcfb, 2, 0);
+	pci_op(&s, 1, 0xcf8, 8, 0xffffffff);
+	pci_op(&s, 1, 0xcfd, 2, 0xffff);
+	pci_op(&s, 14, 0, 1, 0);	/* ports reset */
+	emit("pci", "cf9-odd-sizes", &s);
+}
+
 /* UTF-16LE of ASCII text at p (no NUL written: the zeroed message holds it). */
 static uint32_t kvp_text(uint8_t *p, const char *t)
 {
@@ -2261,5 +2323,6 @@ int main(int argc, char **argv)
 	seeds_synth_video();
 	seeds_vhdx();
 	seeds_vhd();
+	seeds_pci();
 	return 0;
 }

@@ -362,6 +362,64 @@ START_TEST(access_null_ops)
 }
 END_TEST
 
+/* ---- movable ranges ---------------------------------------------------------------- */
+
+START_TEST(movable_ranges)
+{
+	struct io_bus bus;
+	struct fake_dev fixed = { .read_val = 0x11 }, a = { .read_val = 0x22 }, b = { .read_val = 0x33 };
+	uint64_t v = 0;
+	int ia, ib;
+
+	io_bus_init(&bus, "port");
+	ck_assert_int_eq(io_bus_register(&bus, 0x100, 0x10, &fake_ops, &fixed, "fixed"), 0);
+	ia = io_bus_add_movable(&bus, &fake_ops, &a, "a");
+	ib = io_bus_add_movable(&bus, &fake_ops, &b, "b");
+	ck_assert_int_eq(ia, 0);
+	ck_assert_int_eq(ib, 1);
+	/* Unmapped until moved. */
+	ck_assert(!io_bus_access(&bus, 0x0, &v, 1, false));
+	ck_assert_int_eq(io_bus_move(&bus, ia, 0x200, 0x40), 0);
+	ck_assert(io_bus_access(&bus, 0x23f, &v, 1, false));
+	ck_assert_uint_eq(v, 0x22);
+	ck_assert_uint_eq(a.off, 0x3f);
+	/* Crossing its end: nobody. */
+	v = 0;
+	ck_assert(!io_bus_access(&bus, 0x23f, &v, 2, false));
+	ck_assert_uint_eq(v, 0xffff);
+	/* Over a fixed range: the fixed one answers; around it the movable one. */
+	ck_assert_int_eq(io_bus_move(&bus, ia, 0xf0, 0x40), 0);
+	v = 0;
+	ck_assert(io_bus_access(&bus, 0x104, &v, 1, false));
+	ck_assert_uint_eq(v, 0x11);
+	ck_assert(io_bus_access(&bus, 0x110, &v, 1, false));
+	ck_assert_uint_eq(v, 0x22);
+	ck_assert_uint_eq(a.off, 0x20);
+	/* Two movable ranges overlapping: the lower id answers. */
+	ck_assert_int_eq(io_bus_move(&bus, ib, 0x120, 0x40), 0);
+	ck_assert(io_bus_access(&bus, 0x128, &v, 1, false));
+	ck_assert_uint_eq(v, 0x22);
+	ck_assert(io_bus_access(&bus, 0x140, &v, 1, false));
+	ck_assert_uint_eq(v, 0x33);
+	v = 0x5a;
+	ck_assert(io_bus_access(&bus, 0x150, &v, 1, true));
+	ck_assert_uint_eq(b.writes, 1);
+	ck_assert_uint_eq(b.off, 0x30);
+	ck_assert_uint_eq(b.val, 0x5a);
+	/* Unmapping; bad ids and wrapping ranges are refused. */
+	ck_assert_int_eq(io_bus_move(&bus, ib, 0, 0), 0);
+	ck_assert(!io_bus_access(&bus, 0x150, &v, 1, false));
+	ck_assert_int_eq(io_bus_move(&bus, 2, 0x300, 4), -EINVAL);
+	ck_assert_int_eq(io_bus_move(&bus, -1, 0x300, 4), -EINVAL);
+	ck_assert_int_eq(io_bus_move(&bus, ia, ~0ull, 2), -EINVAL);
+	for (unsigned i = 2; i < IO_BUS_MOVABLE_MAX; i++)
+		ck_assert_int_eq(io_bus_add_movable(&bus, &fake_ops, &a, "more"), (int)i);
+	ck_assert_int_eq(io_bus_add_movable(&bus, &fake_ops, &a, "one too many"), -ENOSPC);
+	/* The fixed table is what io_bus_find searches. */
+	ck_assert_ptr_null(io_bus_find(&bus, 0x110, 1));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("io");
@@ -384,6 +442,7 @@ int main(void)
 	tcase_add_test(tc, access_unclaimed);
 	tcase_add_test(tc, access_bad_size);
 	tcase_add_test(tc, access_null_ops);
+	tcase_add_test(tc, movable_ranges);
 	suite_add_tcase(s, tc);
 
 	return test_main(s);
