@@ -9,7 +9,8 @@ if [ "$(arg rig.io)" = on ]; then
 	( while :; do dd if=/dev/sda of=/dev/null bs=64k 2>/dev/null; done ) &
 fi
 # The synthetic keyboard types into the foreground virtual terminal, tty1: a shell
-# reads commands there (tty1=1 once /tmp/kbd-ok exists).
+# reads commands there (tty1=1 once /tmp/kbd-ok exists, vnc-keys=1 once /tmp/vnc-ok does:
+# the one input.send_keys types, the other a VNC viewer).
 setsid sh -c 'exec sh < /dev/tty1 > /dev/tty1 2>&1' &
 for d in /sys/bus/vmbus/drivers/hyperv_keyboard /sys/bus/vmbus/drivers/hid_hyperv; do
 	echo "input-driver=${d##*/} devices=$(ls "$d" | grep -c -- '-')"
@@ -65,8 +66,9 @@ while :; do
 		mev=$(mouse_event_dev)
 		[ -n "$mev" ] && { cat "/dev/input/$mev" > /tmp/mouse.ev & echo "mouse-events=/dev/input/$mev"; }
 	fi
-	kb=0
+	kb=0 vk=0
 	[ -e /tmp/kbd-ok ] && kb=1
+	[ -e /tmp/vnc-ok ] && vk=1
 	d=
 	for b in /sys/block/sd*; do
 		[ -e "$b" ] || continue
@@ -79,7 +81,7 @@ while :; do
 		ip link set "$(basename "$c")" up 2>/dev/null
 		n="$n,$(basename "$c"):$(cat "$c/carrier" 2>/dev/null)"
 	done
-	echo "tick=$i up=$(cut -d' ' -f1 /proc/uptime) clock=$(now) tty1=$kb mouse=$(mouse_summary) nets=${n#,} disks=${d#,}"
+	echo "tick=$i up=$(cut -d' ' -f1 /proc/uptime) clock=$(now) tty1=$kb vnc-keys=$vk mouse=$(mouse_summary) nets=${n#,} disks=${d#,}"
 	i=$((i + 1))
 	sleep 1
 done

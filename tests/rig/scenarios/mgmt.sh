@@ -4,13 +4,17 @@
 # pointer moves and clicks read from its event device, disks added and removed while it runs,
 # events to a subscriber, the synthetic video device with the guest's hyperv_drm (its
 # VRAM, its mode, a known picture in screen.screenshot; a second boot with another mode
-# and a reset), 50 clients at once during disk I/O, a malformed message
+# and a reset), a VNC viewer (tests/rig/tools/rfbcheck.py) on hvkvm's --vnc Unix socket
+# that sees the guest's picture and mode and whose keys and clicks reach the guest,
+# 50 clients at once during disk I/O, a malformed message
 # on a connection that then goes on working, and a graceful shutdown; all of it
 # with the seccomp sandbox on.
 . "$(dirname "$0")/../lib.sh"
 img=/tmp/mgmt
 mkdir -p "$img"
 sock=$img/api.sock
+vnc=$img/vnc.sock
+rfbcheck() { /usr/bin/python3 "$(dirname "$0")/../tools/rfbcheck.py" "$@"; }
 ctl() { "$HVKVM" ctl --socket "$sock" "$@"; }
 # jq-like: json FILE PYTHON-EXPRESSION on the parsed document d.
 json() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
@@ -43,7 +47,7 @@ check "the sd_notify listener is bound before hvkvm starts" test -S "$img/notify
 # (its screenshots, pixel checks and their waits take up to two minutes more)
 GUEST_TIMEOUT=720
 NOTIFY_SOCKET=$img/notify guest_start vm --cpus 2 --memory 1G --cmdline "console=ttyS0 rig.test=mgmt rig.io=on" \
-	--disk path="$img/base.img",serial=BASE --net tap=hvmgmt0 --api-socket "$sock"
+	--disk path="$img/base.img",serial=BASE --net tap=hvmgmt0 --api-socket "$sock" --vnc "unix:$vnc"
 ready=no
 wait_serial vm '^tick=1 ' 300 && ready=yes
 check "the guest runs and ticks" [ $ready = yes ]
@@ -142,6 +146,35 @@ check "screen.screenshot: the picture the guest wrote to /dev/fb0, pixel for pix
 ctl screen.info > "$OUT/screen2.json" 2>&1
 check "screen.info: the guest's dirty rectangles arrived ($(json "$OUT/screen2.json" 'd["updates"]') updates, $(json "$OUT/screen2.json" 'd["malformed"]') malformed)" \
 	[ "$(json "$OUT/screen2.json" 'd["updates"] > 0 and d["malformed"] == 0')" = True ]
+
+# --- a VNC viewer on hvkvm's --vnc Unix socket ------------------------------------------------
+# rfbcheck.py speaks RFB 3.8 itself: one connection that takes the whole screen (in a pixel
+# format of its own: libvncserver translates), types a command on tty1, clicks at the
+# bottom right pixel and reads vm.info's vnc entry while connected.
+check "VNC: the socket has mode 0600" [ "$(stat -c %a "$vnc" 2>/dev/null)" = 600 ]
+rfbcheck --api "$sock" "$vnc" frame="$OUT/vnc1.png" type="touch /tmp/vnc-ok" key=Return click=max info \
+	> "$OUT/vnc1.txt" 2>&1; r=$?
+sed 's/^/# vnc: /' "$OUT/vnc1.txt"
+check "VNC: the viewer's session ran (exit $r)" [ $r = 0 ]
+check "VNC: security type None offered on the Unix socket" grep -q '^security 1$' "$OUT/vnc1.txt"
+vnc_init=$(sed -n 's/^init \([0-9]*x[0-9]*\) .*/\1/p' "$OUT/vnc1.txt")
+check "VNC: ServerInit's size ($vnc_init) is screen.info's mode" \
+	[ "$vnc_init" = "$(json "$OUT/screen.json" '"%dx%d" % (d["mode"]["width"], d["mode"]["height"])')" ]
+"$fbpattern" check 1024 768 "$OUT/vnc1.png" > "$OUT/vnc1-check.txt" 2>&1; r=$?
+check "VNC: a Raw update of the whole screen is the guest's picture, as screen.screenshot's, pixel for pixel ($(cat "$OUT/vnc1-check.txt"))" [ $r = 0 ]
+wait_last_tick ' vnc-keys=1 ' 60; r=$?
+check "VNC: KeyEvents typed a command on tty1 that ran in the guest's shell: $(last_tick | sed 's/.*\(vnc-keys=[^ ]*\).*/\1/')" [ $r = 0 ]
+# input.pointer left ABS 12345/23456 and one click before.
+wait_last_tick ' mouse=32767:32767:2:2 ' 60; r=$?
+check "VNC: a click at ($(sed -n 's/^click //p' "$OUT/vnc1.txt")) reaches the guest's event device as ABS_X, ABS_Y 32767 and a BTN_LEFT press and release: $(last_tick | sed 's/.*\(mouse=[^ ]*\).*/\1/')" [ $r = 0 ]
+check "VNC: vm.info while the viewer is connected: clients=1 ($(sed -n 's/^info //p' "$OUT/vnc1.txt"))" \
+	grep -q "^info .*address=unix:$vnc .*clients=1 .*connections=1 " "$OUT/vnc1.txt"
+vnc_gone() { ctl vm.info > "$OUT/info-vnc.json" 2>&1 && [ "$(json "$OUT/info-vnc.json" 'd["vnc"]["clients"]')" = 0 ]; }
+wait_for 30 "vm.info's vnc clients to be 0" vnc_gone
+check "VNC: after the viewer left vm.info says clients=0, connections=1, no input dropped ($(json "$OUT/info-vnc.json" 'd["vnc"]'))" \
+	[ "$(json "$OUT/info-vnc.json" 'd["vnc"]["clients"], d["vnc"]["connections"], d["vnc"]["input_dropped"]')" = "(0, 1, 0)" ]
+check "VNC: hvkvm and its display thread (hvkvm-vnc) live on under the sandbox" \
+	sh -c "kill -0 $pid && grep -qx hvkvm-vnc /proc/$pid/task/*/comm"
 
 # --- 50 clients at once while the guest reads its disk --------------------------------------
 for i in $(seq 1 50); do
@@ -262,6 +295,7 @@ check "vm.shutdown answers (exit $rc_sd)" [ $rc_sd = 0 ]
 check "the guest powered itself off (reboot: Power down)" grep -aq 'reboot: Power down' "$OUT/vm.serial"
 check "hvkvm exited 0" [ "$rc" = 0 ]
 check "the socket is removed at exit" [ ! -e "$sock" ]
+check "the VNC socket is removed at exit" [ ! -e "$vnc" ]
 
 kill "$notify_pid" 2>/dev/null; wait "$notify_pid" 2>/dev/null
 check "sd_notify: STATUS=paused while paused" grep -q '^STATUS=paused$' "$OUT/notify.txt"
@@ -285,7 +319,13 @@ check "events: stopped" [ "$(ev stopped)" -ge 1 ]
 # A second boot with video=1280x720 on the kernel command line (hyperv_drm's fbdev takes
 # it), then vm.reset: hyperv_drm negotiates again, sets the mode again and draws again.
 GUEST_TIMEOUT=600
-guest_start vm2 --cpus 1 --memory 512M --cmdline "console=ttyS0 rig.test=mgmt video=1280x720" --api-socket "$sock"
+guest_start vm2 --cpus 1 --memory 512M --cmdline "console=ttyS0 rig.test=mgmt video=1280x720" --api-socket "$sock" \
+	--vnc "unix:$vnc"
+# A viewer connected from the start, before the guest's driver set a mode, with the
+# DesktopSize pseudo-encoding: it must be told of the guest's 1280x720.
+wait_for 60 "hvkvm's VNC socket" test -S "$vnc"
+rfbcheck "$vnc" resize=1280x720:400 > "$OUT/vnc2.txt" 2>&1 &
+vnc2_pid=$!
 booted=no
 wait_serial vm2 '^fb-pattern=' 300 && booted=yes
 grep -a -E '^(video-|drm-|fb-)' "$OUT/vm2.serial" | tr -d '\r' | sed 's/^/# /'
@@ -296,6 +336,14 @@ check "video=1280x720: screen.info follows, 1280x720, pitch 5120 ($(tr -d '\n ' 
 	[ "$(json "$OUT/screen3.json" 'd["connected"], d["mode"]["width"], d["mode"]["height"], d["mode"]["pitch"]')" = "(True, 1280, 720, 5120)" ]
 shot shot2 1280 720; r=$?
 check "video=1280x720: screen.screenshot is the guest's picture ($(cat "$OUT/shot2.txt" "$OUT/shot2.json" | tr -d '\n' | cut -c1-200))" [ $r = 0 ]
+wait "$vnc2_pid"; r=$?
+sed 's/^/# vnc: /' "$OUT/vnc2.txt"
+check "VNC: a viewer connected at the start ($(sed -n 's/^init \([^ ]*\) .*/\1/p' "$OUT/vnc2.txt")) gets a DesktopSize of 1280x720 (exit $r)" \
+	sh -c "[ $r = 0 ] && grep -q '^init 1024x768 ' '$OUT/vnc2.txt' && grep -q '^desktopsize 1280x720$' '$OUT/vnc2.txt'"
+rfbcheck "$vnc" frame="$OUT/vnc2.png" > "$OUT/vnc3.txt" 2>&1; r=$?
+"$fbpattern" check 1280 720 "$OUT/vnc2.png" > "$OUT/vnc2-check.txt" 2>&1; r2=$?
+check "VNC: a new viewer's ServerInit is 1280x720 and its frame the guest's picture ($(sed -n 's/^init //p' "$OUT/vnc3.txt"); $(cat "$OUT/vnc2-check.txt"))" \
+	sh -c "[ $r = 0 ] && [ $r2 = 0 ] && grep -q '^init 1280x720 ' '$OUT/vnc3.txt'"
 ctl vm.reset > "$OUT/reset.json" 2>&1; r=$?
 check "vm.reset answers" [ $r = 0 ]
 rebooted=no
