@@ -284,8 +284,13 @@ const struct io_ops pflash_io_ops = {
 
 void pflash_reset(struct pflash *fl)
 {
+	int r;
+
 	pthread_mutex_lock(&fl->lock);
 	set_mode(fl, PFLASH_READ_ARRAY);
+	/* A slot that could not come back earlier gets another chance. */
+	if ((r = gmem_devmem_hide(fl->array, false)) < 0)
+		log_warn_limited(&fl->rl_map, "%s: cannot map the array again: %s", fl->name, strerror(-r));
 	fl->status = PFLASH_SR_READY;
 	pthread_mutex_unlock(&fl->lock);
 }

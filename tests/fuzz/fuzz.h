@@ -393,4 +393,16 @@ enum { FZ_VX_HEADER, FZ_VX_REGION, FZ_VX_METADATA, FZ_VX_LOCATOR, FZ_VX_BAT, FZ_
  *            size, u32 BAT offset, u32 header offset, the entries (big-endian) */
 enum { FZ_VHD_FOOTER, FZ_VHD_DYNAMIC, FZ_VHD_BAT, FZ_VHD_KINDS };
 
+/* fuzz_pflash: the firmware flash (src/devices/pflash.c) behind a simulated KVM slot.
+ * Header: u8 config (bit 0 read-only, bits 1-2 blocks - 1), then operations. */
+enum {
+	PF_OP_CMD,		/* u16 offset, u8 byte: a one-byte write (a command, or data) */
+	PF_OP_WRITE,		/* u16 offset, u8 size (1 << % 4), u64 value */
+	PF_OP_READ,		/* u16 offset, u8 size (1 << % 4) */
+	PF_OP_RESET,		/* pflash_reset */
+	PF_OP_FAULT,		/* u8: bit 0 the store fails from now on, bit 1 the next slot
+				 * the flash adds is refused */
+	PF_OP_COUNT
+};
+
 #endif
