@@ -221,6 +221,8 @@ struct gmem_devmem {
 	uint64_t size;
 	uint64_t gpa;
 	bool mapped;
+	bool readonly;		/* set before the first map */
+	bool hidden;		/* placed at gpa but not in the guest's address space */
 };
 
 int gmem_devmem_new(struct gmem *m, uint64_t size, struct gmem_devmem **out)
@@ -274,7 +276,11 @@ static int devmem_slot(const struct gmem_devmem *d, uint64_t gpa, uint64_t size)
 {
 	const struct gmem *m = d->mem;
 
-	return m->slot_fn ? m->slot_fn(m->slot_opaque, GMEM_MAX_REGIONS + d->index, gpa, size, d->host) : 0;
+	/* A hidden block has no slot: nothing to add or remove. */
+	if (d->hidden || !m->slot_fn)
+		return 0;
+	return m->slot_fn(m->slot_opaque, GMEM_MAX_REGIONS + d->index, gpa, size, d->host,
+			  d->readonly ? GMEM_SLOT_READONLY : 0);
 }
 
 int gmem_devmem_map(struct gmem_devmem *d, uint64_t gpa)
@@ -316,6 +322,41 @@ void gmem_devmem_unmap(struct gmem_devmem *d)
 	/* Deleting a slot only fails for a slot that is not there. */
 	devmem_slot(d, d->gpa, 0);
 	d->mapped = false;
+}
+
+int gmem_devmem_set_readonly(struct gmem_devmem *d, bool readonly)
+{
+	/* KVM cannot change a slot's flags in place; a block that was mapped may still have one. */
+	if (d->mapped)
+		return -EBUSY;
+	d->readonly = readonly;
+	return 0;
+}
+
+int gmem_devmem_hide(struct gmem_devmem *d, bool hide)
+{
+	int r;
+
+	if (d->hidden == hide)
+		return 0;
+	if (hide) {
+		/* Deleting a slot only fails for a slot that is not there. */
+		if (d->mapped)
+			devmem_slot(d, d->gpa, 0);
+		d->hidden = true;
+		return 0;
+	}
+	d->hidden = false;
+	if (d->mapped && (r = devmem_slot(d, d->gpa, d->size)) < 0) {
+		d->hidden = true;
+		return r;
+	}
+	return 0;
+}
+
+bool gmem_devmem_hidden(const struct gmem_devmem *d)
+{
+	return d->hidden;
 }
 
 bool gmem_devmem_gpa(const struct gmem_devmem *d, uint64_t *gpa)

@@ -26,9 +26,12 @@ struct gmem_devmem;
 /*
  * Whoever gives the guest its memory (the VM: KVM memslots) is told when device memory
  * appears at a GPA (size > 0) or goes (size 0), under slot numbers of its own, above
- * RAM's. 0 or a negative errno.
+ * RAM's. flags: GMEM_SLOT_*. 0 or a negative errno. It may be called from any thread
+ * (see gmem_devmem_hide()), so it must be thread-safe.
  */
-typedef int gmem_slot_fn(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host);
+#define GMEM_SLOT_READONLY	1u	/* guest writes are not stored: they exit as MMIO */
+typedef int gmem_slot_fn(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host,
+			 unsigned flags);
 
 struct gmem_region {
 	uint64_t gpa;
@@ -92,8 +95,26 @@ void gmem_devmem_free(struct gmem_devmem *d);
  * handler returned. On failure the old mapping stays. */
 int gmem_devmem_map(struct gmem_devmem *d, uint64_t gpa);
 void gmem_devmem_unmap(struct gmem_devmem *d);
-/* Where it is mapped; false if it is not. */
+/* Where it is mapped (hidden or not); false if it is not. */
 bool gmem_devmem_gpa(const struct gmem_devmem *d, uint64_t *gpa);
+/*
+ * Read-only device memory (a flash's array): the guest reads it without exits, and each
+ * write exits to the MMIO handlers instead of changing it. Only before it is first
+ * mapped: -EBUSY after.
+ */
+int gmem_devmem_set_readonly(struct gmem_devmem *d, bool readonly);
+/*
+ * Take the memory out of the guest's address space while keeping its place (hide), and
+ * put it back (show): while hidden, guest accesses there exit to the MMIO handlers (a
+ * flash in command mode, whose reads return status, not the array). Mapping, moving and
+ * unmapping work while hidden; only showing tells the slot handler of the mapping again.
+ * Unlike map/unmap, these may run on any thread (a vCPU's, in the middle of an MMIO
+ * exit), as long as the caller serialises the calls for one block: they touch only this
+ * block's own state and the slot handler. Showing fails with what the handler returned,
+ * and the block stays hidden.
+ */
+int gmem_devmem_hide(struct gmem_devmem *d, bool hide);
+bool gmem_devmem_hidden(const struct gmem_devmem *d);
 uint8_t *gmem_devmem_host(const struct gmem_devmem *d);
 uint64_t gmem_devmem_size(const struct gmem_devmem *d);
 /* The slot handler; called at once for device memory mapped already. */

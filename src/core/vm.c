@@ -328,14 +328,17 @@ static int vm_set_memslots(struct vm *vm)
 	return gmem_devmem_replay(&vm->mem);
 }
 
-/* Device memory coming and going (a frame buffer the guest places): on the loop
- * thread, with the vCPUs running; KVM makes the change atomic for them. Without a KVM
+/* Device memory coming and going (a frame buffer the guest places, a flash entering
+ * command mode): on the loop thread or a vCPU thread, with the vCPUs running; KVM
+ * makes the change atomic for them and serialises concurrent calls. Without a KVM
  * VM (during a reset) there is nothing to tell: vm_set_memslots() replays. */
-static int vm_devmem_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host)
+static int vm_devmem_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host,
+			  unsigned flags)
 {
 	struct vm *vm = opaque;
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
+		.flags = flags & GMEM_SLOT_READONLY ? KVM_MEM_READONLY : 0,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)host,
@@ -343,6 +346,11 @@ static int vm_devmem_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t si
 
 	if (vm->vm_fd < 0)
 		return 0;
+	if (size && (flags & GMEM_SLOT_READONLY) && kvm_check_cap(vm->vm_fd, KVM_CAP_READONLY_MEM) <= 0) {
+		log_warn("read-only memory at 0x%llx: this KVM has no KVM_CAP_READONLY_MEM",
+			 (unsigned long long)gpa);
+		return -ENOTSUP;
+	}
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
 		int err = -errno;
 

@@ -408,5 +408,16 @@ enum {
 };
 #define FZ_CF_LOW		(64u << 10)
 #define FZ_CF_HIGH		(16u << 10)
+/* fuzz_pflash: the firmware flash (src/devices/pflash.c) behind a simulated KVM slot.
+ * Header: u8 config (bit 0 read-only, bits 1-2 blocks - 1), then operations. */
+enum {
+	PF_OP_CMD,		/* u16 offset, u8 byte: a one-byte write (a command, or data) */
+	PF_OP_WRITE,		/* u16 offset, u8 size (1 << % 4), u64 value */
+	PF_OP_READ,		/* u16 offset, u8 size (1 << % 4) */
+	PF_OP_RESET,		/* pflash_reset */
+	PF_OP_FAULT,		/* u8: bit 0 the store fails from now on, bit 1 the next slot
+				 * the flash adds is refused */
+	PF_OP_COUNT
+};
 
 #endif

@@ -2292,6 +2292,80 @@ static void seeds_fw_cfg(void)
 	cf_dma(&s, 0x1000, 0x04, 0xffffffffu, 0);
 	u8(&s, CF_OP_RESET);
 	emit("fw_cfg", "hostile", &s);
+static void pf_cmd(struct seed *s, uint16_t off, uint8_t b)
+{
+	u8(s, PF_OP_CMD);
+	u16(s, off);
+	u8(s, b);
+}
+
+static void pf_read(struct seed *s, uint16_t off, uint8_t size_log2)
+{
+	u8(s, PF_OP_READ);
+	u16(s, off);
+	u8(s, size_log2);
+}
+
+/* OVMF's flash driver (OvmfPkg/QemuFlashFvbServicesRuntimeDxe/QemuFlash.c): its probe,
+ * byte programs ending in 0xFF, block erases; and the rest of the command set. */
+static void seeds_pflash(void)
+{
+	struct seed s = { .n = 0 };
+
+	u8(&s, 3 << 1);		/* writable, 4 blocks */
+	pf_read(&s, 0, 0);
+	pf_cmd(&s, 0, 0x50);
+	pf_read(&s, 0, 0);
+	pf_cmd(&s, 0, 0x70);
+	pf_read(&s, 0, 0);
+	pf_cmd(&s, 0, 0xff);
+	emit("pflash", "ovmf-probe", &s);
+	for (uint16_t i = 0; i < 8; i++) {
+		pf_cmd(&s, 0x40 + i, 0x10);
+		pf_cmd(&s, 0x40 + i, (uint8_t)(0xa0 + i));
+	}
+	pf_cmd(&s, 0x47, 0xff);
+	pf_cmd(&s, 0x1000, 0x20);
+	pf_cmd(&s, 0x1000, 0xd0);
+	pf_read(&s, 0x1000, 2);
+	pf_cmd(&s, 0x1000, 0xff);
+	pf_read(&s, 0x1000, 3);
+	emit("pflash", "ovmf-write-erase", &s);
+	s.n = 0;
+	u8(&s, 1 << 1);
+	pf_cmd(&s, 0, 0x98);
+	pf_read(&s, 0x10, 1);
+	pf_read(&s, 0x2d, 2);
+	pf_cmd(&s, 0, 0x90);
+	pf_read(&s, 0, 1);
+	pf_cmd(&s, 0, 0xff);
+	u8(&s, PF_OP_WRITE);
+	u16(&s, 0x20);
+	u8(&s, 2);
+	u64(&s, 0x40);
+	u8(&s, PF_OP_WRITE);
+	u16(&s, 0x20);
+	u8(&s, 2);
+	u64(&s, 0x12345678);
+	pf_cmd(&s, 0, 0x20);
+	pf_cmd(&s, 0, 0x33);		/* a bad confirm */
+	pf_cmd(&s, 0, 0x70);
+	pf_read(&s, 0, 0);
+	u8(&s, PF_OP_FAULT);
+	u8(&s, 3);
+	pf_cmd(&s, 0, 0x10);
+	pf_cmd(&s, 0, 0x00);
+	pf_cmd(&s, 0, 0xff);
+	u8(&s, PF_OP_RESET);
+	emit("pflash", "commands", &s);
+	s.n = 0;
+	u8(&s, 1);		/* read-only, 1 block */
+	pf_cmd(&s, 0, 0x20);
+	pf_cmd(&s, 0, 0xd0);
+	pf_cmd(&s, 0, 0x10);
+	pf_cmd(&s, 0, 0x00);
+	pf_read(&s, 0, 3);
+	emit("pflash", "read-only", &s);
 }
 
 int main(int argc, char **argv)
@@ -2324,5 +2398,6 @@ int main(int argc, char **argv)
 	seeds_vhdx();
 	seeds_vhd();
 	seeds_pci();
+	seeds_pflash();
 	return 0;
 }

@@ -441,10 +441,11 @@ END_TEST
 /* ---- device memory ---------------------------------------------------------------------------- */
 
 /* What the core told the VM: the slot calls, in order. */
-static struct { unsigned slot; uint64_t gpa, size; } slots[8];
+static struct { unsigned slot; uint64_t gpa, size; unsigned flags; } slots[8];
 static unsigned nslots;
 
-static int record_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host)
+static int record_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host,
+		       unsigned flags)
 {
 	(void)opaque;
 	(void)host;
@@ -452,6 +453,7 @@ static int record_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t size,
 		slots[nslots].slot = slot;
 		slots[nslots].gpa = gpa;
 		slots[nslots].size = size;
+		slots[nslots].flags = flags;
 		nslots++;
 	}
 	return 0;
@@ -512,6 +514,114 @@ START_TEST(devmem_core)
 }
 END_TEST
 
+/* A flash's array: read-only in the guest, and hidden while it is in command mode. */
+START_TEST(devmem_readonly_hidden)
+{
+	struct gmem m;
+	struct gmem_region r[1] = { { 0, 1 << 20, NULL, 0 } };
+	static uint8_t ram[1 << 20];
+	struct gmem_devmem *fl, *other;
+	uint64_t gpa;
+
+	r[0].host = ram;
+	ck_assert_int_eq(gmem_init_regions(&m, r, 1), 0);
+	nslots = 0;
+	ck_assert_int_eq(gmem_set_slot_fn(&m, record_slot, NULL), 0);
+	ck_assert_int_eq(gmem_devmem_new(&m, 0x84000, &fl), 0);
+	ck_assert_int_eq(gmem_devmem_new(&m, 0x1000, &other), 0);
+	ck_assert_int_eq(gmem_devmem_set_readonly(fl, true), 0);
+	/* hiding what is not mapped tells nobody */
+	ck_assert_int_eq(gmem_devmem_hide(fl, true), 0);
+	ck_assert(gmem_devmem_hidden(fl));
+	ck_assert_uint_eq(nslots, 0);
+	ck_assert_int_eq(gmem_devmem_hide(fl, false), 0);
+	ck_assert_uint_eq(nslots, 0);
+	/* mapped: a read-only slot */
+	ck_assert_int_eq(gmem_devmem_map(fl, 0xffc00000ull), 0);
+	ck_assert_uint_eq(nslots, 1);
+	ck_assert_uint_eq(slots[0].gpa, 0xffc00000ull);
+	ck_assert_uint_eq(slots[0].size, 0x84000);
+	ck_assert_uint_eq(slots[0].flags, GMEM_SLOT_READONLY);
+	/* the flags cannot change under a slot */
+	ck_assert_int_eq(gmem_devmem_set_readonly(fl, false), -EBUSY);
+	/* hide: the slot goes, the place stays */
+	ck_assert_int_eq(gmem_devmem_hide(fl, true), 0);
+	ck_assert_uint_eq(nslots, 2);
+	ck_assert_uint_eq(slots[1].size, 0);
+	ck_assert_uint_eq(slots[1].slot, slots[0].slot);
+	ck_assert(gmem_devmem_gpa(fl, &gpa));
+	ck_assert_uint_eq(gpa, 0xffc00000ull);
+	ck_assert_int_eq(gmem_devmem_map(other, 0xffc80000ull), -EEXIST);
+	/* twice is once */
+	ck_assert_int_eq(gmem_devmem_hide(fl, true), 0);
+	ck_assert_uint_eq(nslots, 2);
+	/* a new VM while hidden: no slot */
+	ck_assert_int_eq(gmem_devmem_replay(&m), 0);
+	ck_assert_uint_eq(nslots, 2);
+	/* show: the same slot again, read-only */
+	ck_assert_int_eq(gmem_devmem_hide(fl, false), 0);
+	ck_assert_uint_eq(nslots, 3);
+	ck_assert_uint_eq(slots[2].gpa, 0xffc00000ull);
+	ck_assert_uint_eq(slots[2].size, 0x84000);
+	ck_assert_uint_eq(slots[2].flags, GMEM_SLOT_READONLY);
+	ck_assert(!gmem_devmem_hidden(fl));
+	/* moving while hidden moves the place only; showing maps the new place */
+	ck_assert_int_eq(gmem_devmem_hide(fl, true), 0);
+	ck_assert_uint_eq(nslots, 4);
+	ck_assert_int_eq(gmem_devmem_map(fl, 0xff000000ull), 0);
+	ck_assert_uint_eq(nslots, 4);
+	ck_assert_int_eq(gmem_devmem_hide(fl, false), 0);
+	ck_assert_uint_eq(nslots, 5);
+	ck_assert_uint_eq(slots[4].gpa, 0xff000000ull);
+	/* unmapping while hidden removes no slot twice */
+	ck_assert_int_eq(gmem_devmem_hide(fl, true), 0);
+	ck_assert_uint_eq(nslots, 6);
+	gmem_devmem_unmap(fl);
+	ck_assert_uint_eq(nslots, 6);
+	ck_assert(!gmem_devmem_gpa(fl, &gpa));
+	ck_assert_int_eq(gmem_devmem_hide(fl, false), 0);
+	ck_assert_uint_eq(nslots, 6);
+	/* RAM-like device memory stays writable */
+	ck_assert_int_eq(gmem_devmem_map(other, 0xffc80000ull), 0);
+	ck_assert_uint_eq(nslots, 7);
+	ck_assert_uint_eq(slots[6].flags, 0);
+	gmem_devmem_free(other);
+	gmem_devmem_free(fl);
+	gmem_destroy(&m);
+}
+END_TEST
+
+/* The slot handler refusing to show the block again: it stays hidden, and says so. */
+static int fail_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host, unsigned flags)
+{
+	(void)opaque;
+	(void)slot;
+	(void)gpa;
+	(void)host;
+	(void)flags;
+	return size ? -ENOMEM : 0;
+}
+
+START_TEST(devmem_show_fails)
+{
+	struct gmem m;
+	struct gmem_region r[1] = { { 0, 1 << 20, NULL, 0 } };
+	static uint8_t ram[1 << 20];
+	struct gmem_devmem *fl;
+
+	r[0].host = ram;
+	ck_assert_int_eq(gmem_init_regions(&m, r, 1), 0);
+	ck_assert_int_eq(gmem_devmem_new(&m, 0x4000, &fl), 0);
+	ck_assert_int_eq(gmem_devmem_map(fl, 0xffc00000ull), 0);
+	ck_assert_int_eq(gmem_devmem_hide(fl, true), 0);
+	ck_assert_int_eq(gmem_set_slot_fn(&m, fail_slot, NULL), 0);
+	ck_assert_int_eq(gmem_devmem_hide(fl, false), -ENOMEM);
+	ck_assert(gmem_devmem_hidden(fl));
+	gmem_devmem_free(fl);
+	gmem_destroy(&m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("memory");
@@ -541,6 +651,8 @@ int main(void)
 
 	tc = tcase_create("devmem");
 	tcase_add_test(tc, devmem_core);
+	tcase_add_test(tc, devmem_readonly_hidden);
+	tcase_add_test(tc, devmem_show_fails);
 	suite_add_tcase(s, tc);
 
 	return test_main(s);

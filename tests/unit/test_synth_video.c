@@ -48,9 +48,11 @@ static struct slot_call { unsigned slot; uint64_t gpa, size; void *host; } slots
 static unsigned nslots;
 static int slot_fail;	/* the next slot call fails with this */
 
-static int record_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host)
+static int record_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host,
+		       unsigned flags)
 {
 	(void)opaque;
+	(void)flags;
 	if (slot_fail) {
 		int r = slot_fail;
 
