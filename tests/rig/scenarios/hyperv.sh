@@ -46,6 +46,8 @@ check "vmbus: the synthetic keyboard bound to hyperv_keyboard" \
 	grep -aq 'class={f912ad6d-2b17-48ea-bd65-f927a61c7684} driver=hyperv_keyboard' "$OUT/vmbus.serial"
 check "vmbus: the synthetic mouse bound to hid_hyperv" \
 	grep -aq 'class={cfa8b69e-5b4a-4cc0-b98b-8ba1a1f3f95a} driver=hid_hyperv' "$OUT/vmbus.serial"
+check "vmbus: the synthetic video bound to hyperv_drm" \
+	grep -aq 'class={da0a7802-e377-4aac-8e77-0558eb1073f8} driver=hyperv_drm' "$OUT/vmbus.serial"
 
 # --- the guest clock over a minute ---------------------------------------------------------
 # The host asks the guest for its clock on the guest's console and notes when it asked and

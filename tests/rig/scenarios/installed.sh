@@ -202,15 +202,15 @@ vss_checks() {
 
 	ctl --timeout 0 --events types:='["fsfreeze"]' > "$OUT/vss-events.txt" 2>&1 &
 	evpid=$!
-	r=$(ctl guest.freeze timeout_s=20 2>&1)
-	echo "# guest.freeze timeout_s=20: $(echo "$r" | tr -d "\n")"
-	check "VSS: guest.freeze timeout_s=20: frozen ($(echo "$r" | json state))" [ "$(echo "$r" | json state)" = frozen ]
+	r=$(ctl guest.freeze timeout_s=60 2>&1)
+	echo "# guest.freeze timeout_s=60: $(echo "$r" | tr -d "\n")"
+	check "VSS: guest.freeze timeout_s=60: frozen ($(echo "$r" | json state))" [ "$(echo "$r" | json state)" = frozen ]
 	type_in 'vw 2'
 	check "VSS: frozen again, the guest starts a write and sync to /" \
 		wait_for 60 "the guest's write 2 to start" on_console 'rig-vss: start=2'
 	check "VSS: frozen again, the write and sync do not finish (3 s)" stays_off 3 'rig-vss: wrote=2'
 	check "VSS: nobody thaws: hvkvm does when timeout_s runs out (fsfreeze event, reason timeout)" \
-		wait_for 60 "the automatic thaw" grep -q '"state":"thawing".*"reason":"timeout"' "$OUT/vss-events.txt"
+		wait_for 120 "the automatic thaw" grep -q '"state":"thawing".*"reason":"timeout"' "$OUT/vss-events.txt"
 	check "VSS: after the automatic thaw the write and sync finish" \
 		wait_for 60 "the guest's write 2" on_console 'rig-vss: wrote=2'
 	check "VSS: guest.fsfreeze_status: thawed" wait_for 30 "the thawed state" fsfreeze_is thawed
