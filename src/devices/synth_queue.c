@@ -73,25 +73,27 @@ void synth_queue_flush(struct synth_queue *q)
 	}
 }
 
+struct notify_ctx {
+	struct synth_queue *q;
+	void (*handle)(void *opaque, const uint8_t *pkt, uint32_t len);
+	void *opaque;
+};
+
+static bool queue_packet(void *opaque, const void *pkt, uint32_t len)
+{
+	struct notify_ctx *c = opaque;
+
+	c->handle(c->opaque, pkt, len);
+	return c->q->ch != NULL;	/* closed under us */
+}
+
 bool synth_queue_notify(struct synth_queue *q, struct vmbus_channel *ch, uint8_t *buf, uint32_t size,
 			void (*handle)(void *opaque, const uint8_t *pkt, uint32_t len), void *opaque)
 {
-	uint32_t len;
-	int r;
+	struct notify_ctx c = { q, handle, opaque };
 
-	while ((r = vmbus_chan_recv(ch, buf, size, &len)) != -EAGAIN) {
-		if (r == -EMSGSIZE) {
-			vmbus_chan_fail(ch, "packet larger than any message");
-			return true;
-		}
-		if (r < 0)
-			return true;
-		handle(opaque, buf, len);
-		if (!q->ch)
-			return true;	/* closed under us */
-	}
-	vmbus_chan_recv_done(ch);
-	synth_queue_flush(q);
+	if (vmbus_chan_recv_each(ch, buf, size, queue_packet, &c))
+		synth_queue_flush(q);
 	return true;
 }
 

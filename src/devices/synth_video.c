@@ -528,24 +528,19 @@ malformed:
 
 /* ---- the channel ------------------------------------------------------------------------- */
 
+static bool video_packet(void *opaque, const void *pkt, uint32_t len)
+{
+	struct synth_video *v = opaque;
+
+	synth_video_handle_packet(v, pkt, len);
+	return v->ch != NULL;
+}
+
 static bool video_notify(struct vmbus_channel *ch, void *opaque)
 {
 	struct synth_video *v = opaque;
-	uint32_t len;
-	int r;
 
-	while ((r = vmbus_chan_recv(ch, v->rx, sizeof(v->rx), &len)) != -EAGAIN) {
-		if (r == -EMSGSIZE) {
-			vmbus_chan_fail(ch, "synthetic video: packet larger than any message");
-			return true;
-		}
-		if (r < 0)
-			return true;
-		synth_video_handle_packet(v, v->rx, len);
-		if (!v->ch)
-			return true;
-	}
-	vmbus_chan_recv_done(ch);
+	vmbus_chan_recv_each(ch, v->rx, sizeof(v->rx), video_packet, v);
 	return true;
 }
 

@@ -314,6 +314,24 @@ void vmbus_chan_recv_done(struct vmbus_channel *ch)
 		vmbus_chan_signal(ch);
 }
 
+bool vmbus_chan_recv_each(struct vmbus_channel *ch, void *buf, uint32_t size,
+			  bool (*handle)(void *opaque, const void *pkt, uint32_t len), void *opaque)
+{
+	uint32_t len;
+	int r;
+
+	while ((r = vmbus_chan_recv(ch, buf, size, &len)) != -EAGAIN) {
+		if (r == -EMSGSIZE) {
+			vmbus_chan_fail(ch, "packet larger than any message");
+			return false;
+		}
+		if (r < 0 || !handle(opaque, buf, len))
+			return false;
+	}
+	vmbus_chan_recv_done(ch);
+	return true;
+}
+
 static int chan_send(struct vmbus_channel *ch, const struct iovec *iov, unsigned n, uint64_t len)
 {
 	uint32_t max = ch->dev->offer.max_pkt ? ch->dev->offer.max_pkt : VMBUS_DEFAULT_MAX_PKT;

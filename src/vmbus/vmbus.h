@@ -99,6 +99,12 @@ void *vmbus_chan_priv(const struct vmbus_channel *ch);
 int vmbus_chan_recv(struct vmbus_channel *ch, void *buf, uint32_t buflen, uint32_t *len);
 /* Publish consumed packets; signals the guest if it waits for that room. */
 void vmbus_chan_recv_done(struct vmbus_channel *ch);
+/* Each waiting packet copied into buf (size bytes) and handed to handle, then the read
+ * index published once. A packet larger than size fails the channel. handle returns
+ * false when the channel closed under it: nothing more is read. True when the ring was
+ * drained and the read index published. */
+bool vmbus_chan_recv_each(struct vmbus_channel *ch, void *buf, uint32_t size,
+			  bool (*handle)(void *opaque, const void *pkt, uint32_t len), void *opaque);
 
 /* Send a packet of `type` whose payload is iov (the descriptor is built here):
  * 0, -EAGAIN (ring full: notify follows when the guest makes room), -EMSGSIZE,
