@@ -151,4 +151,5 @@ systemctl reset-failed "$u"
 # (for the log of a failed run: the console of the guest last started, hvkvm's journal)
 [ -f "$OUT/$name.serial" ] || cp "$serial" "$OUT/$name.serial" 2>/dev/null
 journal
+journalctl -b -q --no-pager > "$OUT/l1.journal" 2>&1
 finish
