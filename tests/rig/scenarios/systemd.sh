@@ -36,9 +36,6 @@ cat > /etc/hvkvm/$name.json <<EOF
 }
 EOF
 systemctl daemon-reload
-# Everything systemd's default dependencies pull in first, so that the start below
-# times hvkvm alone.
-systemctl start basic.target
 
 # --- start: active (running) once READY=1 came ----------------------------------------------
 t=$(date +%s.%N)
