@@ -387,7 +387,7 @@ static void add_memory(struct bld *b, const struct smbios_facts *f)
 		uint64_t base = f->mem[i].base, size = f->mem[i].size;
 		uint64_t last = base + size - 1;
 		uint64_t mb = (size + (1ull << 20) - 1) >> 20;
-		char loc[8];
+		char loc[16];	/* "M" and up to 8 hex digits: -Wformat-truncation cannot bound i */
 
 		snprintf(loc, sizeof(loc), "M%04X", i + 1);
 		st_begin(b, 17, T17_LEN);
