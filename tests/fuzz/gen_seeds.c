@@ -2292,6 +2292,8 @@ static void seeds_fw_cfg(void)
 	cf_dma(&s, 0x1000, 0x04, 0xffffffffu, 0);
 	u8(&s, CF_OP_RESET);
 	emit("fw_cfg", "hostile", &s);
+}
+
 static void pf_cmd(struct seed *s, uint16_t off, uint8_t b)
 {
 	u8(s, PF_OP_CMD);
