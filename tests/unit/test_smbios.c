@@ -265,18 +265,16 @@ static char *dmidecode(const char *dump, const char *a1, const char *a2)
 }
 
 /* On failure the whole output goes to stderr: Check's messages are short. */
-#define EXPECT(text, needle) do {						\
-	if (!strstr((text), (needle)))						\
-		fprintf(stderr, "%s\n", (text));				\
-	ck_assert_msg(strstr((text), (needle)) != NULL,			\
-		      "dmidecode output lacks \"%s\" (output on stderr)", (needle)); \
-} while (0)
-#define EXPECT_NOT(text, needle) do {						\
-	if (strstr((text), (needle)))						\
-		fprintf(stderr, "%s\n", (text));				\
-	ck_assert_msg(strstr((text), (needle)) == NULL,			\
-		      "dmidecode output has \"%s\" (output on stderr)", (needle)); \
-} while (0)
+static void expect_text(const char *text, const char *needle, bool present)
+{
+	ck_assert_ptr_nonnull(text);
+	if ((strstr(text, needle) != NULL) != present)
+		fprintf(stderr, "%s\n", text);
+	ck_assert_msg((strstr(text, needle) != NULL) == present, "dmidecode output %s \"%s\" (output on stderr)",
+		      present ? "lacks" : "has", needle);
+}
+#define EXPECT(text, needle)		expect_text((text), (needle), true)
+#define EXPECT_NOT(text, needle)	expect_text((text), (needle), false)
 
 /* Full decode of the blobs; fails on any of dmidecode's complaints. */
 static char *decode(const struct smbios_blobs *b, const char *a1, const char *a2)
