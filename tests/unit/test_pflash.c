@@ -705,7 +705,7 @@ END_TEST
 
 START_TEST(file_refusals)
 {
-	static uint8_t image[SIZE];
+	static uint8_t image[SIZE + PFLASH_BLOCK_SIZE];	/* written one block too long, too */
 	char path[128], err[256];
 	struct flash_file *f, *g, *ro1, *ro2;
 
