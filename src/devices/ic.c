@@ -120,10 +120,12 @@ static void requests_fail(struct ic *ic, int err)
 	while (ic->queue) {
 		rq = ic->queue;
 		ic->queue = rq->next;
+		if (!ic->queue)
+			ic->queue_tail = NULL;	/* whole for what the callback submits */
 		ic->nqueued--;
+		rq->next = NULL;
 		request_finish(rq, err, 0, NULL, 0);
 	}
-	ic->queue_tail = NULL;
 	requests_arm(ic);
 }
 
@@ -136,7 +138,7 @@ static void requests_timeout(void *opaque)
 {
 	struct ic *ic = opaque;
 	uint64_t now = loop_now_ns();
-	struct ic_request **pp;
+	struct ic_request **pp, *expired = NULL, **ep = &expired;
 
 	if (ic->outstanding && ic->outstanding->deadline_ns <= now) {
 		struct ic_request *rq = ic->outstanding;
@@ -146,6 +148,8 @@ static void requests_timeout(void *opaque)
 				 (unsigned long long)rq->trans_id, (unsigned long long)(rq->timeout_ns / 1000000));
 		request_finish(rq, -ETIMEDOUT, 0, NULL, 0);
 	}
+	/* The expired requests leave the queue first and are finished after: a callback
+	 * may submit a new request, which must find the queue and its tail whole. */
 	for (pp = &ic->queue; *pp;) {
 		struct ic_request *rq = *pp;
 
@@ -155,11 +159,19 @@ static void requests_timeout(void *opaque)
 		}
 		*pp = rq->next;
 		ic->nqueued--;
-		request_finish(rq, -ETIMEDOUT, 0, NULL, 0);
+		rq->next = NULL;
+		*ep = rq;
+		ep = &rq->next;
 	}
 	ic->queue_tail = NULL;
 	for (struct ic_request *rq = ic->queue; rq; rq = rq->next)
 		ic->queue_tail = rq;
+	while (expired) {
+		struct ic_request *rq = expired;
+
+		expired = rq->next;
+		request_finish(rq, -ETIMEDOUT, 0, NULL, 0);
+	}
 	requests_pump(ic);
 }
 
