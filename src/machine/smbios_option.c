@@ -4,6 +4,7 @@
  * and QEMU's field names. As in QEMU, ",," inside a value is a literal comma.
  */
 #include "smbios.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -170,17 +171,6 @@ static bool parse_date(const char *s)
 	       d <= 31;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 8-4-4-4-12 hex digits, RFC 4122 byte order. */
 static bool parse_uuid(const char *s, uint8_t out[16])
 {
@@ -196,8 +186,8 @@ static bool parse_uuid(const char *s, uint8_t out[16])
 				return false;
 			continue;
 		}
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
+		hi = util_hex_digit((unsigned char)s[i]);
+		lo = util_hex_digit((unsigned char)s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		out[o++] = (uint8_t)(hi << 4 | lo);
