@@ -310,7 +310,6 @@ void mgmt_input_devices(struct machine *m, struct json_object *devs)
 
 	if (m->kbd) {
 		synth_kbd_get_status(m->kbd, &ks);
-		d = json_object_new_object();
 		leds = json_object_new_array();
 		if (ks.leds & SYNTH_KBD_LED_SCROLL_LOCK)
 			json_object_array_add(leds, json_object_new_string("scroll_lock"));
@@ -318,11 +317,7 @@ void mgmt_input_devices(struct machine *m, struct json_object *devs)
 			json_object_array_add(leds, json_object_new_string("num_lock"));
 		if (ks.leds & SYNTH_KBD_LED_CAPS_LOCK)
 			json_object_array_add(leds, json_object_new_string("caps_lock"));
-		json_object_object_add(d, "kind", json_object_new_string("keyboard"));
-		json_object_object_add(d, "id", json_object_new_string("keyboard"));
-		json_object_object_add(d, "class_id", json_object_new_string(SYNTHKBD_CLASS_ID));
-		json_object_object_add(d, "instance_id", json_object_new_string(SYNTHKBD_INSTANCE_ID));
-		json_object_object_add(d, "open", json_object_new_boolean(ks.open));
+		d = mgmt_vmbus_device("keyboard", "keyboard", SYNTHKBD_CLASS_ID, SYNTHKBD_INSTANCE_ID, ks.open);
 		json_object_object_add(d, "connected", json_object_new_boolean(ks.connected));
 		json_object_object_add(d, "leds", leds);
 		json_object_object_add(d, "events", json_object_new_int64((int64_t)ks.events));
@@ -332,12 +327,7 @@ void mgmt_input_devices(struct machine *m, struct json_object *devs)
 	}
 	if (m->mouse) {
 		synth_mouse_get_status(m->mouse, &ms);
-		d = json_object_new_object();
-		json_object_object_add(d, "kind", json_object_new_string("mouse"));
-		json_object_object_add(d, "id", json_object_new_string("mouse"));
-		json_object_object_add(d, "class_id", json_object_new_string(SYNTHHID_CLASS_ID));
-		json_object_object_add(d, "instance_id", json_object_new_string(SYNTHHID_INSTANCE_ID));
-		json_object_object_add(d, "open", json_object_new_boolean(ms.open));
+		d = mgmt_vmbus_device("mouse", "mouse", SYNTHHID_CLASS_ID, SYNTHHID_INSTANCE_ID, ms.open);
 		json_object_object_add(d, "connected", json_object_new_boolean(ms.connected));
 		json_object_object_add(d, "reports", json_object_new_int64((int64_t)ms.reports));
 		json_object_object_add(d, "dropped", json_object_new_int64((int64_t)ms.dropped));

@@ -182,19 +182,28 @@ static struct json_object *pc_device(const char *kind, const char *id, unsigned 
 	return d;
 }
 
-static struct json_object *ic_device(const char *id, const struct ic *ic)
+struct json_object *mgmt_vmbus_device(const char *kind, const char *id, const char *class_id,
+				      const char *instance_id, bool open)
 {
 	struct json_object *d = json_object_new_object();
+
+	add(d, "kind", json_object_new_string(kind));
+	add(d, "id", json_object_new_string(id));
+	add(d, "class_id", json_object_new_string(class_id));
+	add(d, "instance_id", json_object_new_string(instance_id));
+	add(d, "open", json_object_new_boolean(open));
+	return d;
+}
+
+static struct json_object *ic_device(const char *id, const struct ic *ic)
+{
+	struct json_object *d;
 	struct ic_status st;
 	char v[16];
 
 	ic_get_status(ic, &st);
 	snprintf(v, sizeof(v), "%u.%u", st.major, st.minor);
-	add(d, "kind", json_object_new_string("ic"));
-	add(d, "id", json_object_new_string(id));
-	add(d, "class_id", json_object_new_string(st.class_id));
-	add(d, "instance_id", json_object_new_string(st.instance_id));
-	add(d, "open", json_object_new_boolean(st.open));
+	d = mgmt_vmbus_device("ic", id, st.class_id, st.instance_id, st.open);
 	add(d, "negotiated", json_object_new_boolean(st.negotiated));
 	add(d, "version", st.negotiated ? json_object_new_string(v) : NULL);
 	add(d, "answered", json_object_new_boolean(st.answered));

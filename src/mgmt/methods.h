@@ -34,6 +34,10 @@ bool mgmt_params_ok(struct mgmt_call *call, struct json_object *params, const ch
 struct json_object *mgmt_hresult(uint32_t status);
 /* An error's data: {errno: -r}. */
 struct json_object *mgmt_errno_data(int r);
+/* A device entry of vm.devices for a VMBus device: kind, id, its channel's class and
+ * instance GUIDs, and whether the guest opened it and its protocol is connected. */
+struct json_object *mgmt_vmbus_device(const char *kind, const char *id, const char *class_id,
+				      const char *instance_id, bool open);
 /*
  * Why the guest's integration component ic (NULL: VMBus is off) cannot be asked, as an
  * error to call (name as in vm.info, e.g. "kvp"; what its driver needs when it has not

@@ -284,12 +284,7 @@ void mgmt_screen_devices(struct machine *m, struct json_object *devs)
 		return;
 	display_get_status(m->video, &st);
 	display_get_mode(m->video, &mode);
-	d = json_object_new_object();
-	json_object_object_add(d, "kind", json_object_new_string("video"));
-	json_object_object_add(d, "id", json_object_new_string("video"));
-	json_object_object_add(d, "class_id", json_object_new_string(SYNTHVID_CLASS_ID));
-	json_object_object_add(d, "instance_id", json_object_new_string(SYNTHVID_INSTANCE_ID));
-	json_object_object_add(d, "open", json_object_new_boolean(st.open));
+	d = mgmt_vmbus_device("video", "video", SYNTHVID_CLASS_ID, SYNTHVID_INSTANCE_ID, st.open);
 	json_object_object_add(d, "connected", json_object_new_boolean(st.connected));
 	json_object_object_add(d, "width", json_object_new_int(mode.active ? (int)mode.width : 0));
 	json_object_object_add(d, "height", json_object_new_int(mode.active ? (int)mode.height : 0));
