@@ -3,11 +3,14 @@
  * guest.info, kvp.list, kvp.get, kvp.set and kvp.delete: what the guest tells the host
  * and what the host tells it, over the KVP integration component. Each call is one or
  * more transactions with the guest, answered when the last one is; the loop never
- * waits for the guest.
+ * waits for the guest. While a client subscribes to `kvp` events, the guest's own
+ * pools (1, what it writes for the host; 2, its name, OS and addresses) are read every
+ * few seconds, as Hyper-V's host does, and each change is an event.
  */
 #include "ic.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "loop.h"
 #include "machine.h"
 #include "methods.h"
 #include "mgmt.h"
@@ -21,12 +24,14 @@
 #define INFO_MAX_ITEMS		64	/* pool 2 records guest.info reads at most */
 #define LIST_MAX_ITEMS		1024	/* kvp.list and kvp.get */
 #define LIST_MAX_BYTES		(384u << 10)	/* of keys and values in one reply, as JSON */
+#define WATCH_MAX_ITEMS		256	/* records of a pool the watch compares */
+#define WATCH_PERIOD_MS		5000	/* how often the watch reads the guest's pools */
 
-enum op_kind { OP_INFO, OP_LIST, OP_GET, OP_SET, OP_DELETE, OP_IP };
+enum op_kind { OP_INFO, OP_LIST, OP_GET, OP_SET, OP_DELETE, OP_IP, OP_WATCH };
 
 struct kvp_op {
 	struct mgmt_guest *mg;
-	struct mgmt_call *call;
+	struct mgmt_call *call;		/* NULL for OP_WATCH */
 	enum op_kind kind;
 	unsigned pool;
 	uint32_t index;
@@ -37,12 +42,19 @@ struct kvp_op {
 };
 
 struct mgmt_guest {
+	struct mgmt *mgmt;
 	struct machine *machine;
 	struct kvp_op *ops;
+	/* the watch: its timer, its read under way, and the pools as last read (1 and 2) */
+	struct loop_timer *watch_timer;
+	struct kvp_op *watch;
+	struct json_object *seen[2];
 };
 
 static void op_free(struct kvp_op *op)
 {
+	if (op->mg->watch == op)
+		op->mg->watch = NULL;
 	if (op->prev)
 		op->prev->next = op->next;
 	else
@@ -176,6 +188,116 @@ static size_t json_cost(const char *s)
 
 static void op_done(void *opaque, const struct ic_kvp_result *r);
 
+/* ---- the watch ---------------------------------------------------------------------------- */
+
+static void watch_forget(struct mgmt_guest *mg)
+{
+	for (int i = 0; i < 2; i++) {
+		json_object_put(mg->seen[i]);
+		mg->seen[i] = NULL;
+	}
+}
+
+static void watch_event(struct mgmt_guest *mg, unsigned pool, const char *key, struct json_object *value,
+			struct json_object *previous)
+{
+	struct json_object *f = json_object_new_object();
+
+	json_object_object_add(f, "pool", json_object_new_int((int)pool));
+	json_object_object_add(f, "key", json_object_new_string(key));
+	json_object_object_add(f, "value", json_object_get(value));
+	json_object_object_add(f, "previous", json_object_get(previous));
+	mgmt_emit(mg->mgmt, "kvp", f);
+}
+
+/* Events for what differs between the last reading of pool and this one. */
+static void watch_compare(struct mgmt_guest *mg, unsigned pool, struct json_object *old, struct json_object *now)
+{
+	struct json_object *v;
+
+	json_object_object_foreach(now, key, val) {
+		if (!json_object_object_get_ex(old, key, &v))
+			watch_event(mg, pool, key, val, NULL);
+		else if (strcmp(json_object_get_string(v), json_object_get_string(val)))
+			watch_event(mg, pool, key, val, v);
+	}
+	json_object_object_foreach(old, okey, oval)
+		if (!json_object_object_get_ex(now, okey, &v))
+			watch_event(mg, pool, okey, NULL, oval);
+}
+
+static void watch_read(struct mgmt_guest *mg, unsigned pool)
+{
+	struct kvp_op *op = calloc(1, sizeof(*op));
+
+	if (!op || !(op->acc = json_object_new_object())) {
+		free(op);
+		return;
+	}
+	op->mg = mg;
+	op->kind = OP_WATCH;
+	op->pool = pool;
+	op->next = mg->ops;
+	if (mg->ops)
+		mg->ops->prev = op;
+	mg->ops = op;
+	mg->watch = op;
+	if (ic_kvp_enumerate(mg->machine->ic_kvp, pool, 0, op_done, op) < 0)
+		op_free(op);
+}
+
+/* One answer of the watch's reading. A failed transaction ends this round, the last
+ * readings kept; a failure status is the end of the pool, as for Linux's daemon. */
+static void watch_done(struct kvp_op *op, const struct ic_kvp_result *r)
+{
+	struct mgmt_guest *mg = op->mg;
+	unsigned pool = op->pool, slot = pool == IC_KVP_POOL_GUEST ? 0 : 1;
+
+	if (r->err) {
+		op_free(op);
+		return;
+	}
+	if (r->status == IC_HV_S_OK && op->index + 1 < WATCH_MAX_ITEMS) {
+		json_object_object_add(op->acc, r->key, json_object_new_string(r->value));
+		op->index++;
+		if (ic_kvp_enumerate(mg->machine->ic_kvp, pool, op->index, op_done, op) < 0)
+			op_free(op);
+		return;
+	}
+	if (r->status == IC_HV_S_OK)
+		json_object_object_add(op->acc, r->key, json_object_new_string(r->value));
+	if (mg->seen[slot])
+		watch_compare(mg, pool, mg->seen[slot], op->acc);
+	json_object_put(mg->seen[slot]);
+	mg->seen[slot] = json_object_get(op->acc);
+	op_free(op);
+	if (pool == IC_KVP_POOL_GUEST)
+		watch_read(mg, IC_KVP_POOL_AUTO);
+}
+
+static void watch_tick(void *opaque)
+{
+	struct mgmt_guest *mg = opaque;
+	struct ic_status st;
+
+	if (!mgmt_subscribed(mg->mgmt, "kvp")) {
+		/* a later subscriber starts from what the guest has then */
+		watch_forget(mg);
+		return;
+	}
+	if (mg->watch || !mg->machine->ic_kvp)
+		return;
+	ic_get_status(mg->machine->ic_kvp, &st);
+	if (st.negotiated)
+		watch_read(mg, IC_KVP_POOL_GUEST);
+}
+
+void mgmt_guest_set_watch_period(struct mgmt_guest *mg, unsigned ms)
+{
+	if (mg->watch_timer)
+		loop_timer_arm(mg->watch_timer, (uint64_t)ms * 1000000, (uint64_t)ms * 1000000);
+}
+
 /* The next ENUMERATE of a listing op; false after answering the call. */
 static bool op_next(struct kvp_op *op)
 {
@@ -198,6 +320,11 @@ static void op_done(void *opaque, const struct ic_kvp_result *r)
 	struct mgmt_call *call = op->call;
 	bool end = !r->err && r->status == IC_HV_S_CONT;
 	struct json_object *res;
+
+	if (op->kind == OP_WATCH) {
+		watch_done(op, r);
+		return;
+	}
 
 	/* Past the last record of a listing is its normal end. */
 	if ((r->err || r->status != IC_HV_S_OK) && !(end && (op->kind == OP_INFO || op->kind == OP_LIST ||
@@ -503,11 +630,15 @@ struct mgmt_guest *mgmt_guest_methods_new(struct mgmt *m, struct machine *machin
 
 	if (!mg)
 		return NULL;
+	mg->mgmt = m;
 	mg->machine = machine;
-	if (MGMT_REGISTER_TABLE(m, methods, mg) < 0) {
+	mg->watch_timer = loop_timer_new(vm_loop(machine->vm), watch_tick, mg);
+	if (!mg->watch_timer || MGMT_REGISTER_TABLE(m, methods, mg) < 0) {
+		loop_timer_free(mg->watch_timer);
 		free(mg);
 		return NULL;
 	}
+	mgmt_guest_set_watch_period(mg, WATCH_PERIOD_MS);
 	return mg;
 }
 
@@ -515,13 +646,16 @@ void mgmt_guest_methods_free(struct mgmt_guest *mg)
 {
 	if (!mg)
 		return;
+	loop_timer_free(mg->watch_timer);
 	while (mg->ops) {
 		struct kvp_op *op = mg->ops;
 		struct mgmt_call *call = op->call;
 
 		ic_cancel(mg->machine->ic_kvp, op);
 		op_free(op);
-		mgmt_error(call, MGMT_ERR_CANCELLED, NULL, "hvkvm is exiting");
+		if (call)
+			mgmt_error(call, MGMT_ERR_CANCELLED, NULL, "hvkvm is exiting");
 	}
+	watch_forget(mg);
 	free(mg);
 }

@@ -67,6 +67,9 @@ int mgmt_screen_methods_register(struct mgmt *m, struct machine *machine);
 struct mgmt_guest;
 struct mgmt_guest *mgmt_guest_methods_new(struct mgmt *m, struct machine *machine);
 void mgmt_guest_methods_free(struct mgmt_guest *mg);
+/* How often the guest's pools are read while a client subscribes to kvp events
+ * (5 s by default; loop thread or before the loop runs). */
+void mgmt_guest_set_watch_period(struct mgmt_guest *mg, unsigned ms);
 /* guest.copy_file: fcopy_methods.c. Its calls wait for the guest; free answers those
  * still waiting and cancels their copies. */
 struct mgmt_fcopy;

@@ -276,6 +276,14 @@ static bool client_wants(const struct mgmt_client *c, const char *type)
 	return false;
 }
 
+bool mgmt_subscribed(struct mgmt *m, const char *type)
+{
+	for (struct mgmt_client *c = m->clients; c; c = c->next)
+		if (client_wants(c, type))
+			return true;
+	return false;
+}
+
 static void emit_now(struct mgmt *m, const char *type, struct json_object *fields)
 {
 	struct json_object *params = json_object_new_object(), *msg;

@@ -107,5 +107,7 @@ unsigned mgmt_call_client(const struct mgmt_call *call);
  * the loop thread it is queued to it.
  */
 void mgmt_emit(struct mgmt *m, const char *type, struct json_object *fields);
+/* Whether a connected client has subscribed to events of this type (loop thread). */
+bool mgmt_subscribed(struct mgmt *m, const char *type);
 
 #endif

@@ -327,6 +327,109 @@ START_TEST(host_keys)
 }
 END_TEST
 
+static void set_watch(void *opaque)
+{
+	mgmt_guest_set_watch_period(mg, *(unsigned *)opaque);
+}
+
+/* The next kvp event's params as "pool key value previous" (~ for null); replies and
+ * other events are skipped. */
+static const char *next_kvp_event(void)
+{
+	static char buf[256];
+	struct json_object *n, *p, *v, *pv;
+
+	for (;;) {
+		n = tc_recv(t, VG_TMO);
+		ck_assert_ptr_nonnull(n);
+		if (!has(n, "id") && !strcmp(get_str(n, "method"), "event") &&
+		    !strcmp(get_str(get(n, "params"), "type"), "kvp"))
+			break;
+		json_object_put(n);
+	}
+	p = get(n, "params");
+	ck_assert(json_object_object_get_ex(p, "value", &v));
+	ck_assert(json_object_object_get_ex(p, "previous", &pv));
+	snprintf(buf, sizeof(buf), "%d %s %s %s", json_object_get_int(get(p, "pool")), get_str(p, "key"),
+		 v ? json_object_get_string(v) : "~", pv ? json_object_get_string(pv) : "~");
+	json_object_put(n);
+	return buf;
+}
+
+/* The next two kvp events, in the order of their text (a change can fall between the
+ * readings of the two pools, so the order they come in is not fixed). */
+static void next_two(char got[2][256])
+{
+	char tmp[256];
+
+	snprintf(got[0], 256, "%s", next_kvp_event());
+	snprintf(got[1], 256, "%s", next_kvp_event());
+	if (strcmp(got[0], got[1]) > 0) {
+		memcpy(tmp, got[0], 256);
+		memcpy(got[0], got[1], 256);
+		memcpy(got[1], tmp, 256);
+	}
+}
+
+static void guest_record(unsigned pool, const char *key, const char *value)
+{
+	struct kg_record *r = &kg.pools[pool][kg.count[pool]++];
+
+	r->key_units = kg_utf16(key, r->key, 256);
+	r->value_units = kg_utf16(value, r->value, 1024);
+}
+
+START_TEST(watch_events)
+{
+	unsigned ms = 20, served;
+	char got[2][256];
+
+	/* Nobody subscribed: the guest's pools are not read. */
+	vg_call(&f.g, set_watch, &ms);
+	served = atomic_load(&kg.served);
+	tc_quiet(t, 10 * ms);
+	ck_assert_uint_eq(atomic_load(&kg.served), served);
+
+	json_object_put(rpc_ok(t, "events.subscribe", "{\"types\":[\"kvp\"]}"));
+	/* The first reading (pool 1: its end; pool 2: ten records and the end) is what later
+	 * ones are compared with: no events for it. */
+	ck_assert(WAIT_UNTIL(atomic_load(&kg.served) >= served + 1 + 11, VG_TMO));
+	kvp_guest_stop(&kg);
+	strcpy(kg.fqdn, "renamed.example");
+	guest_record(1, "Status", "ready");
+	kvp_guest_start(&kg);
+	next_two(got);
+	ck_assert_str_eq(got[0], "1 Status ready ~");
+	ck_assert_str_eq(got[1], "2 FullyQualifiedDomainName renamed.example debian.example");
+
+	kvp_guest_stop(&kg);
+	kg.count[1] = 0;
+	guest_record(1, "Status", "draining");
+	guest_record(1, "Load", "7");
+	kvp_guest_start(&kg);
+	next_two(got);
+	ck_assert_str_eq(got[0], "1 Load 7 ~");
+	ck_assert_str_eq(got[1], "1 Status draining ready");
+	kvp_guest_stop(&kg);
+	kg.count[1] = 0;
+	kvp_guest_start(&kg);
+	next_two(got);
+	ck_assert_str_eq(got[0], "1 Load ~ 7");
+	ck_assert_str_eq(got[1], "1 Status ~ draining");
+
+	/* Unsubscribed: the reading stops once the one under way has ended, so some span of
+	 * ten periods soon passes without a transaction (a reading goes on for one period). */
+	json_object_put(rpc_ok(t, "events.unsubscribe", NULL));
+	for (int tries = 0;; tries++) {
+		ck_assert_int_lt(tries, 50);
+		served = atomic_load(&kg.served);
+		tc_quiet(t, 10 * ms);
+		if (atomic_load(&kg.served) == served)
+			break;
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kvp_methods");
@@ -341,6 +444,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, timeout);
 	tcase_add_test(tc, channel_closes);
 	tcase_add_test(tc, client_goes_away);
+	tcase_add_test(tc, watch_events);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("no_daemon");
 	tcase_add_checked_fixture(tc, setup_no_daemon, teardown);

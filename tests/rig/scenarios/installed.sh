@@ -219,6 +219,37 @@ vss_checks() {
 	sed 's/^/# event: /' "$OUT/vss-events.txt"
 }
 
+# kvp_guest_checks: what the guest tells the host by itself, seen by a subscriber to kvp
+# events (hvkvm reads the guest's pools every 5 s while one listens), from the root shell
+# vss_checks logged in. The guest rewrites a record of its pool 1 every 2 s (the file
+# hv_kvp_daemon reads at each request; records of 512 and 2048 bytes), so kvp.get pool=1
+# returns it and its changes come as events; then an address added to eth0 comes as a
+# change of pool 2's NetworkAddressIPv4 and shows in guest.info.
+KVP_ADDR=192.0.2.77
+kvp_guest_checks() {
+	local evpid info
+	ctl --timeout 0 --events types:='["kvp"]' > "$OUT/kvp-events.txt" 2>&1 &
+	evpid=$!
+	type_in 'rec() { printf %s "$1"; head -c $((512 - ${#1})) /dev/zero; printf %s "$2"; head -c $((2048 - ${#2})) /dev/zero; }'
+	type_in 'p=/var/lib/hyperv/.kvp_pool_1; ( for i in $(seq 1 90); do rec RigTick $i > $p.new && mv $p.new $p; sleep 2; done ) & rigkvp=$!'
+	check "KVP: a record the guest writes to its pool 1 is read by kvp.get pool=1" \
+		wait_for 60 "RigTick in pool 1" eval '[ -n "$(ctl kvp.get pool=1 key=RigTick 2>/dev/null | json value)" ]'
+	check "KVP: a kvp event for each change of that record (pool 1, a previous value)" \
+		wait_for 60 "a kvp event for RigTick" grep -qE '"pool": ?1,.*"key": ?"RigTick",.*"previous": ?"[0-9]+"' "$OUT/kvp-events.txt"
+	type_in "ip addr add $KVP_ADDR/24 dev eth0"
+	check "KVP: an address added to eth0 comes as a kvp event (pool 2, NetworkAddressIPv4)" \
+		wait_for 60 "a kvp event for $KVP_ADDR" grep -qE "\"key\": ?\"NetworkAddressIPv4\",.*\"value\": ?\"[^\"]*$KVP_ADDR" "$OUT/kvp-events.txt"
+	info=$(ctl guest.info 2>&1)
+	check "KVP: guest.info: ipv4 has the added address $KVP_ADDR ($(echo "$info" | json ipv4))" \
+		has_word "$(echo "$info" | json ipv4)" "$KVP_ADDR"
+	type_in "ip addr del $KVP_ADDR/24 dev eth0"
+	type_in 'kill $rigkvp'
+	kill "$evpid" 2>/dev/null
+	wait "$evpid" 2>/dev/null
+	grep -v RigTick "$OUT/kvp-events.txt" | cut -c1-300 | sed 's/^/# event: /'
+	echo "# kvp events for RigTick: $(grep -c RigTick "$OUT/kvp-events.txt")"
+}
+
 # --- boots 1 and 2: multi-user, DHCP, `systemctl reboot`, then SIGTERM ---------------------
 # Their console both ways: output in sys.serial, input from a FIFO held open on fd 7.
 console_in=/tmp/installed-console
@@ -236,6 +267,7 @@ took=never
 if wait_serial sys '^RIG-BOOT-2' $GUEST_TIMEOUT; then
 	kvp_checks 2
 	vss_checks
+	kvp_guest_checks
 	fcopy_checks
 	ts=$(date +%s.%N)
 	kill -TERM "$pid"
