@@ -4,6 +4,9 @@
  * XRGB8888 (bytes B, G, R, 0) in rows of W * 4 bytes.
  * fbpattern check W H PNG: decode a screen.screenshot PNG and compare it with the
  * picture; say how many pixels differ and where the first is; exit 0 if none does.
+ * fbpattern ocr SCALE ROWS PNG OUT: the screenshot's first ROWS rows as a grey picture
+ * for an OCR tool, dark on light (the console's light text on black inverted), each
+ * pixel SCALE x SCALE (a binary PGM).
  *
  * Neighbouring pixels differ in every channel and the high bits of x and y are in
  * red, so a row or column out of place, a wrong pitch or swapped channels all show.
@@ -106,11 +109,60 @@ static int check(uint32_t w, uint32_t h, const char *path)
 	return 0;
 }
 
+static int ocr(unsigned scale, uint32_t rows, const char *path, const char *out)
+{
+	png_image img = { .version = PNG_IMAGE_VERSION };
+	uint8_t *buf, *row;
+	FILE *f;
+	int rc = 1;
+
+	if (!png_image_begin_read_from_file(&img, path)) {
+		printf("cannot read %s: %s\n", path, img.message);
+		return 1;
+	}
+	img.format = PNG_FORMAT_GRAY;
+	buf = malloc(PNG_IMAGE_SIZE(img));
+	row = malloc((size_t)img.width * scale);
+	if (!buf || !row || !png_image_finish_read(&img, NULL, buf, 0, NULL)) {
+		printf("cannot decode %s: %s\n", path, buf && row ? img.message : "out of memory");
+		goto out;
+	}
+	f = fopen(out, "wb");
+	if (!f) {
+		printf("%s: %s\n", out, strerror(errno));
+		goto out;
+	}
+	if (rows > img.height)
+		rows = img.height;
+	fprintf(f, "P5\n%u %u\n255\n", img.width * scale, rows * scale);
+	for (uint32_t y = 0; y < rows; y++) {
+		for (uint32_t x = 0; x < img.width * scale; x++)
+			row[x] = (uint8_t)(255 - buf[(size_t)y * img.width + x / scale]);
+		for (unsigned i = 0; i < scale; i++)
+			fwrite(row, 1, (size_t)img.width * scale, f);
+	}
+	rc = fclose(f) ? 1 : 0;
+	if (rc)
+		printf("%s: %s\n", out, strerror(errno));
+out:
+	free(row);
+	free(buf);
+	png_image_free(&img);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	char *e1, *e2;
 	unsigned long w, h;
 
+	if (argc == 6 && !strcmp(argv[1], "ocr")) {
+		w = strtoul(argv[2], &e1, 10);
+		h = strtoul(argv[3], &e2, 10);
+		if (*e1 || *e2 || !w || w > 8 || !h || h > 16384)
+			goto usage;
+		return ocr((unsigned)w, (uint32_t)h, argv[4], argv[5]);
+	}
 	if (argc != 5 || (strcmp(argv[1], "make") && strcmp(argv[1], "check")))
 		goto usage;
 	w = strtoul(argv[2], &e1, 10);
@@ -119,6 +171,6 @@ int main(int argc, char **argv)
 		goto usage;
 	return !strcmp(argv[1], "make") ? make((uint32_t)w, (uint32_t)h, argv[4]) : check((uint32_t)w, (uint32_t)h, argv[4]);
 usage:
-	fprintf(stderr, "usage: fbpattern make|check WIDTH HEIGHT FILE\n");
+	fprintf(stderr, "usage: fbpattern make|check WIDTH HEIGHT FILE\n       fbpattern ocr SCALE ROWS PNG OUT.pgm\n");
 	return 2;
 }
