@@ -346,11 +346,6 @@ static bool conn_notify(struct vmbus_channel *ch, void *opaque)
 			vmbus_chan_recv_done(ch);
 			return c->finishing || !c->ch;
 		}
-		if (c->fin_rcvd) {
-			/* Nothing may follow the end but a broken protocol; leave it unread. */
-			vmbus_chan_recv_done(ch);
-			return true;
-		}
 		r = vmbus_chan_recv(ch, hs->pkt, sizeof(hs->pkt), &len);
 		if (r == -EAGAIN)
 			break;
