@@ -64,7 +64,7 @@ def send_stream(c, size, seed):
     return h.hexdigest()
 
 
-def host_connect(path, port, timeout=30):
+def host_connect(path, port, timeout=600):
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     c.settimeout(timeout)
     c.connect(path)
