@@ -33,7 +33,7 @@ static unsigned nchans;
 static struct fconn conns[HS_CONNS];
 static bool refuse;
 static struct hvsock *hs;
-static uint8_t buf[HVSOCK_MTU + 64];
+static uint8_t buf[HVSOCK_MTU + 128];
 
 static struct fconn *new_conn(struct hvsock_conn *c)
 {
@@ -162,13 +162,17 @@ static void op_packet(struct fz *in)
 	struct hvsock_pipe_hdr h = { .pkt_type = fz_u32(in), .data_size = fz_u32(in) };
 	uint16_t len = fz_u16(in) % (HVSOCK_MTU + 32);
 
-	memcpy(buf, &h, sizeof(h));
-	fz_bytes(in, buf + sizeof(h), len);
+	struct vmbus_packet_desc d = { .offset8 = 2 };
+
+	fz_bytes(in, buf + sizeof(d) + sizeof(h), len);
 	/* Mostly in-band pipe packets, as hv_sock sends. */
-	if (type & 0x8000)
-		type = VM_PKT_DATA_INBAND;
-	if (c && c->open)
-		vg_send(c, type, 0, 0, buf, (uint32_t)sizeof(h) + len);
+	d.type = type & 0x8000 ? VM_PKT_DATA_INBAND : type;
+	d.len8 = (uint16_t)((sizeof(d) + sizeof(h) + len + 7) / 8);
+	memcpy(buf, &d, sizeof(d));
+	memcpy(buf + sizeof(d), &h, sizeof(h));
+	/* No checks on the guest's side: the input may have broken its own ring. */
+	if (c && c->open && vg_chan_put(c, buf, (uint32_t)(sizeof(d) + sizeof(h)) + len) == 0)
+		vg_signal_conn(&g, c->conn_id, false);
 }
 
 static void op_host_send(struct fz *in)
