@@ -326,8 +326,10 @@ static bool conn_notify(struct vmbus_channel *ch, void *opaque)
 	struct hvsock_conn *c = opaque;
 	struct hvsock *hs = c->hs;
 
+	/* Going: leave the ring as it is (and masked); it is rescinded soon. Saying
+	 * "drained" over a ring that is not would have the bus call again at once. */
 	if (c->finishing || c->ch != ch)
-		return true;
+		return false;
 	/* Room in the guest's ring for what the host holds back. */
 	if (c->fin_wanted && !c->fin_sent)
 		try_fin(c);
@@ -335,16 +337,18 @@ static bool conn_notify(struct vmbus_channel *ch, void *opaque)
 		c->tx_blocked = false;
 		hs->be->tx_ready(c->be);
 		if (c->finishing || !c->ch)
-			return true;
+			return false;
 	}
 	for (;;) {
 		uint32_t len;
 		int r;
 
 		if (!deliver(c)) {
-			/* The back end is full: the device waits for hvsock_conn_rx_ready. */
-			vmbus_chan_recv_done(ch);
-			return c->finishing || !c->ch;
+			/* The back end is full (the device waits for hvsock_conn_rx_ready),
+			 * or the connection is going. */
+			if (!c->finishing && c->ch)
+				vmbus_chan_recv_done(ch);
+			return false;
 		}
 		r = vmbus_chan_recv(ch, hs->pkt, sizeof(hs->pkt), &len);
 		if (r == -EAGAIN)

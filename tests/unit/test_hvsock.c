@@ -381,6 +381,24 @@ START_TEST(host_aborts)
 }
 END_TEST
 
+START_TEST(abort_with_guest_data_waiting)
+{
+	unsigned one = 10;
+
+	connected_from_guest();
+	host(H_LIMIT, 10);
+	ck_assert_int_eq(guest_send(1, 100, "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789", 100), 0);
+	ck_assert(vg_wait(&g, rx_reached, &one, VG_TMO));
+	/* more arrives while the device holds back; the host aborts; the guest signals */
+	ck_assert_int_eq(guest_send(1, 3, "abc", 3), 0);
+	vg_signal(&ch);
+	host(H_CLOSE, 0);
+	vg_signal(&ch);
+	expect_rescind();
+	ck_assert_uint_eq(atomic_load(&fb.rx_bytes), 10);
+}
+END_TEST
+
 START_TEST(guest_closes_channel)
 {
 	union vg_msg m;
@@ -574,6 +592,7 @@ static Suite *suite(void)
 	tcase_add_test(t, guest_connect_data_both_ways);
 	tcase_add_test(t, host_ends_first);
 	tcase_add_test(t, host_aborts);
+	tcase_add_test(t, abort_with_guest_data_waiting);
 	tcase_add_test(t, guest_closes_channel);
 	tcase_add_test(t, slow_backend);
 	tcase_add_test(t, full_guest_ring);
