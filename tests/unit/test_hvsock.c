@@ -181,7 +181,8 @@ static int guest_send(uint32_t type, uint32_t size, const void *data, uint32_t l
 	ck_assert_uint_le(len, sizeof(buf) - sizeof(h));
 
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), data, len);
+	if (len)
+		memcpy(buf + sizeof(h), data, len);
 	return vg_send(&ch, VM_PKT_DATA_INBAND, 0, 0, buf, (uint32_t)sizeof(h) + len);
 }
 
