@@ -196,6 +196,37 @@ START_TEST(guest_to_host_listener)
 }
 END_TEST
 
+START_TEST(host_resets)
+{
+	char lp[160];
+	union vg_msg m;
+	int lfd, fd;
+
+	snprintf(lp, sizeof(lp), "%s_5002", path);
+	lfd = unix_listen(lp);
+	tl_connect(1234, 5002);
+	take_offer(5002, false);
+	fd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_eq(vg_open(&g, &ch, &offer, 0x100, RING_GPA, RING_PAGES, RING_PAGES, 0), 0);
+	ck_assert_int_eq(guest_send("unread", 6), 0);
+	/* the bytes reach the host's socket ... */
+	{
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		ck_assert_int_eq(poll(&p, 1, VG_TMO), 1);
+	}
+	/* ... which closes without reading them: a reset; the connection goes at once,
+	 * without an end of file first */
+	close(fd);
+	vg_expect(&g, CHANNELMSG_RESCIND_CHANNELOFFER, &m);
+	ck_assert_uint_eq(m.relid.child_relid, offer.child_relid);
+	ck_assert_int_eq(vg_read_avail(&ch), 0);
+	vg_close(&g, &ch);
+	close(lfd);
+}
+END_TEST
+
 START_TEST(guest_to_nothing)
 {
 	union vg_msg m;
@@ -281,6 +312,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, guest_to_host_listener);
+	tcase_add_test(t, host_resets);
 	tcase_add_test(t, guest_to_nothing);
 	tcase_add_test(t, host_to_guest_listener);
 	tcase_add_test(t, host_to_no_listener);
