@@ -2,7 +2,9 @@
 # host's end is tests/rig/tools/vsock_host.py on hvkvm's --vsock Unix sockets
 # (scenarios/vsock.sh). Prints key=value lines and markers the host waits for.
 . /tests/lib.sh
-M=$((64 * 1024 * 1024))
+# rig.vsock_mib: MiB each way (64 unless the host says)
+mib=$(arg rig.vsock_mib)
+M=$((${mib:-64} * 1024 * 1024))
 sum() { sha256sum "$1" | cut -c1-64; }
 echo "hv_sock_loaded=$(grep -c '^hv_sock ' /proc/modules)"
 # 1. the guest connects: 64 MiB host to guest (the host ends, then the guest)
@@ -11,7 +13,7 @@ socat -u VSOCK-CONNECT:2:5001 CREATE:/tmp/a
 echo "a_rc=$? a_size=$(wc -c < /tmp/a) a_sum=$(sum /tmp/a) a_secs=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')"
 rm -f /tmp/a
 # 2. the guest connects: 64 MiB guest to host (the guest ends, then the host)
-dd if=/dev/urandom of=/tmp/b bs=1M count=64 2>/dev/null
+dd if=/dev/urandom of=/tmp/b bs=1M count=${mib:-64} 2>/dev/null
 echo "b_sum=$(sum /tmp/b)"
 t0=$(now)
 socat -u OPEN:/tmp/b VSOCK-CONNECT:2:5002

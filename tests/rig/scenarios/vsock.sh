@@ -12,7 +12,9 @@ dir=/tmp/vsock
 rm -rf "$dir"
 mkdir -p "$dir"
 vs=$dir/vs
-M=$((64 * 1024 * 1024))
+# RIG_ARG_VSOCK_MIB: MiB each way (default 64).
+mib=${RIG_ARG_VSOCK_MIB:-64}
+M=$((mib * 1024 * 1024))
 tool() { /usr/bin/python3 "$(dirname "$0")/../tools/vsock_host.py" "$@"; }
 # hval FILE KEY: the value of KEY=... in one of the tool's outputs.
 hval() { grep -a -o "$2=[^ ]*" "$OUT/$1" 2>/dev/null | tail -n 1 | cut -d= -f2-; }
@@ -43,7 +45,7 @@ tool sink "${vs}_5002" > "$OUT/sink.txt" 2>&1 &
 tool echo "${vs}_7001" 20 > "$OUT/gecho.txt" 2>&1 &
 wait_for 120 "the host's listeners" sh -c "grep -q ready=1 $OUT/serve.txt && grep -q ready=1 $OUT/sink.txt && grep -q ready=1 $OUT/gecho.txt"
 
-guest_start vm --memory 1G --stats --vsock path="$vs" --cmdline "console=ttyS0 rig.test=vsock"
+guest_start vm --memory 1G --stats --vsock path="$vs" --cmdline "console=ttyS0 rig.test=vsock rig.vsock_mib=$mib"
 if wait_serial vm '^VSOCK-LISTENING' 1200; then
 	connect_retry c.txt 6001 send $M seedC
 	connect_retry d.txt 6002 recv
