@@ -13,6 +13,7 @@
 # Every line printed is key=value, for the scenario to check.
 import hashlib
 import os
+import queue
 import socket
 import sys
 import threading
@@ -108,17 +109,32 @@ def main():
         lock = threading.Lock()
 
         def serve(c):
+            # Reading never waits for writing: a peer that writes all before it reads
+            # (socat writes blocking) would otherwise wait for us while we wait for it.
             with lock:
                 live[0] += 1
                 peak[0] = max(peak[0], live[0])
+            q = queue.Queue()
             n = 0
+
+            def writer():
+                while True:
+                    b = q.get()
+                    if b is None:
+                        break
+                    c.sendall(b)
+                c.shutdown(socket.SHUT_WR)
+
+            w = threading.Thread(target=writer)
+            w.start()
             while True:
                 b = c.recv(CHUNK)
                 if not b:
                     break
-                c.sendall(b)
+                q.put(b)
                 n += len(b)
-            c.shutdown(socket.SHUT_WR)
+            q.put(None)
+            w.join()
             c.close()
             with lock:
                 live[0] -= 1
