@@ -33,6 +33,8 @@
 #define CONFIG_CMDLINE_MAX	65535	/* BOOT_CMDLINE_MAX without the NUL; the kernel may allow less */
 #define CONFIG_NAME_MAX		63	/* a DNS label: usable as a host name and a systemd instance */
 #define CONFIG_SOCKET_PATH_MAX	107	/* sizeof(sockaddr_un.sun_path) without the NUL */
+/* --vsock's path leaves room for "_<port>" (11 characters) in a socket path. */
+#define CONFIG_VSOCK_PATH_MAX	(CONFIG_SOCKET_PATH_MAX - 11)
 #define CONFIG_MAX_KVP		64	/* host keys given to the guest (--kvp) */
 #define CONFIG_MAX_NETS		64	/* Windows Server 2019 Hyper-V's per-VM limit of synthetic NICs */
 #define CONFIG_NET_ID_MAX	32
@@ -94,6 +96,7 @@ struct vm_config {
 	enum hv_crash_action on_crash;
 	bool stats;			/* print counters at exit */
 	char *api_socket;		/* NULL: no management socket */
+	char *vsock_path;		/* --vsock path=PATH; NULL: no VMBus sockets */
 	bool seccomp;			/* default true */
 	char *vnc;			/* as given; NULL: no VNC server */
 	struct vnc_addr vnc_addr;	/* vnc, parsed */

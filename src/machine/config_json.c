@@ -468,6 +468,16 @@ int config_print_json(const struct vm_config *cfg, FILE *out)
 	add(root, "stats", json_object_new_boolean(cfg->stats));
 	add(root, "seccomp", json_object_new_boolean(cfg->seccomp));
 	add_str(root, "api-socket", cfg->api_socket);
+	if (cfg->vsock_path) {
+		char *f = NULL;
+
+		if (asprintf(&f, "path=%s", cfg->vsock_path) < 0)
+			f = NULL;
+		add_str(root, "vsock", f);
+		free(f);
+	} else {
+		add_str(root, "vsock", NULL);
+	}
 	add_str(root, "vnc", cfg->vnc);
 	add_str(root, "vnc-password-file", cfg->vnc_password_file);
 	add(root, "disks", disks = json_object_new_array());

@@ -470,6 +470,26 @@ static int set_api_socket(struct config_err *e, const struct config_val *v, void
 	return store_string(e, &((struct vm_config *)obj)->api_socket, s);
 }
 
+/* "path=PATH": the form of --disk's path, room for more keys later. */
+static int set_vsock(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (strncmp(s, "path=", 5))
+		return expected(e);
+	s += 5;
+	if (!*s)
+		return fail_plain(e, "empty path");
+	if (strchr(s, ','))
+		return fail_plain(e, "path=PATH is its only key; a ',' in the path is not supported");
+	if (strlen(s) > CONFIG_VSOCK_PATH_MAX)
+		return fail(e, "path longer than %u characters (a Unix socket's path, less \"_<port>\")",
+			    CONFIG_VSOCK_PATH_MAX);
+	return store_string(e, &((struct vm_config *)obj)->vsock_path, s);
+}
+
 static int set_vnc(struct config_err *e, const struct config_val *v, void *obj)
 {
 	struct vm_config *cfg = obj;
@@ -631,6 +651,7 @@ static const struct config_key vm_keys[] = {
 	{ "stats", "true or false", set_stats },
 	{ "seccomp", "true or false", set_seccomp },
 	{ "api-socket", "a path", set_api_socket },
+	{ "vsock", "path=PATH", set_vsock },
 	{ "vnc", "unix:PATH or [HOST]:PORT", set_vnc },
 	{ "vnc-password-file", "a path", set_vnc_password_file },
 	{ "disks", "an array of disk objects", NULL },

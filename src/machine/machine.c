@@ -14,6 +14,7 @@
 #include "synth_mouse.h"
 #include "synth_video.h"
 #include "vnc.h"
+#include "vsock_unix.h"
 #include "log.h"
 #include "vm.h"
 #include "vmbus.h"
@@ -445,6 +446,10 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 		log_error("%s needs VMBus, which needs --hv synic", cfg->ndisks ? "--disk" : "--net");
 		code = VM_EXIT_USAGE;
 	}
+	if (code == 0 && cfg->vsock_path && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
+		log_error("--vsock needs VMBus, which needs --hv synic");
+		code = VM_EXIT_USAGE;
+	}
 	if (code == 0 && cfg->vnc && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
 		log_error("--vnc needs the synthetic video device on VMBus, which needs --hv synic");
 		code = VM_EXIT_USAGE;
@@ -478,6 +483,15 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
 		}
 	}
+	if (code == 0 && cfg->vsock_path) {
+		char err[512];
+
+		m->vsock = vsock_unix_new(m->vm->loop, m->vmbus, cfg->vsock_path, err, sizeof(err));
+		if (!m->vsock) {
+			log_error("--vsock %s", err);
+			code = VM_EXIT_USAGE;
+		}
+	}
 	if (code == 0 && cfg->vnc)
 		code = machine_start_vnc(m);
 	return code;
@@ -502,6 +516,7 @@ void machine_destroy(struct machine *m)
 	vnc_free(m->vnc);
 	/* Devices close their channels through the bus: the bus goes first. */
 	vmbus_free(m->vmbus);
+	vsock_unix_free(m->vsock);
 	for (unsigned i = 0; i < CONFIG_MAX_CONTROLLERS; i++) {
 		storvsp_free(m->storvsp[i]);
 		for (unsigned l = 0; l < CONFIG_MAX_LUNS; l++) {

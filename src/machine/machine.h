@@ -27,6 +27,7 @@ struct input;
 struct gmem_devmem;
 struct synth_video;
 struct vnc;
+struct vsock_unix;
 
 /* A disk on a SCSI controller, as the guest was given it. */
 struct machine_disk {
@@ -68,6 +69,7 @@ struct machine {
 	struct gmem_devmem *vram;
 	struct synth_video *video;	/* NULL without VMBus; loop thread */
 	struct vnc *vnc;		/* --vnc; NULL without; loop thread */
+	struct vsock_unix *vsock;	/* --vsock; NULL without; loop thread */
 	struct storvsp *storvsp[CONFIG_MAX_CONTROLLERS];
 	struct machine_net nets[CONFIG_MAX_NETS];				/* loop thread */
 	struct machine_disk disks[CONFIG_MAX_CONTROLLERS][CONFIG_MAX_LUNS];	/* loop thread */

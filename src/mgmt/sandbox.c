@@ -15,6 +15,8 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+static bool allow_unix_connect;
+
 /* What the calling thread was confined as, for the SIGSYS message. */
 static __thread int current_kind = -1;
 
@@ -109,6 +111,12 @@ static int add_rules(scmp_filter_ctx ctx, enum thread_kind kind, char *err, size
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
 					     SCMP_A0(SCMP_CMP_EQ, fam ? AF_INET : AF_UNIX),
 					     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM));
+		/* --vsock: a guest's connection reaches a host listener's Unix socket */
+		if (r == 0 && allow_unix_connect)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
+					     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM));
+		if (r == 0 && allow_unix_connect)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0);
 	}
 #if HVKVM_LEAK_SANITIZER
 	/* LeakSanitizer checks at exit from a tracer it clones, which ptraces every thread
@@ -206,6 +214,11 @@ int sandbox_enable(void)
 	return 0;
 }
 
+void sandbox_allow_unix_connect(void)
+{
+	allow_unix_connect = true;
+}
+
 #else
 
 bool sandbox_available(void)
@@ -223,6 +236,10 @@ int sandbox_apply(enum thread_kind kind, char *err, size_t errlen)
 	(void)kind;
 	snprintf(err, errlen, "seccomp: hvkvm was built without libseccomp");
 	return -ENOSYS;
+}
+
+void sandbox_allow_unix_connect(void)
+{
 }
 
 #endif

@@ -12,8 +12,8 @@
  *                 timerfd/eventfd/signalfd, accept and datagrams on sockets it has,
  *                 io_uring, unlinking its socket, new threads (CLONE_THREAD only).
  *
- * Nothing may execve, fork, ptrace, mount, make stream sockets or connect any, or signal
- * another process. A forbidden call stops hvkvm at once: the SIGSYS handler
+ * Nothing may execve, fork, ptrace, mount, make stream sockets or connect any (but the
+ * event loop's Unix stream sockets with --vsock), or signal another process. A forbidden call stops hvkvm at once: the SIGSYS handler
  * writes which thread kind made which system call, then the process exits with
  * status 1 (VM_EXIT_ERROR).
  */
@@ -48,5 +48,8 @@ int sandbox_enable(void);
 /* Confine the calling thread (and the threads it starts later) as kind. 0, or
  * -errno with a message in err. */
 int sandbox_apply(enum thread_kind kind, char *err, size_t errlen);
+/* VMBus sockets (--vsock): the event loop may also make Unix stream sockets and
+ * connect them (a guest's connection to a host listener). Before sandbox_apply. */
+void sandbox_allow_unix_connect(void);
 
 #endif

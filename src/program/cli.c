@@ -161,6 +161,7 @@ static const struct cli_option options[] = {
 	{ "stats", 0, NULL, "print exit, MSR, hypercall, SynIC and VMBus counters when hvkvm exits", opt_setting },
 	{ "no-reboot", 0, NULL, "exit with status 3 when the guest reboots instead of restarting it", opt_setting },
 	{ "shutdown-timeout", 0, "SEC", "on SIGTERM/SIGINT, stop hard if the guest has not powered off after SEC (default 90, systemd's own stop timeout)", opt_setting },
+	{ "vsock", 0, "path=PATH", "VMBus sockets (the guest's AF_VSOCK) on Unix sockets PATH and PATH_<port> (see README)", opt_setting },
 	{ "api-socket", 0, "PATH", "serve the JSON-RPC management API on this Unix socket (default: none)", opt_setting },
 	{ "vnc", 0, "unix:PATH|[HOST]:PORT", "serve the screen, keyboard and mouse to VNC viewers (default: none; no HOST: 127.0.0.1)", opt_setting },
 	{ "vnc-password-file", 0, "PATH", "VNC authentication: the password is the file's first line (needed off loopback)", opt_setting },

@@ -206,6 +206,8 @@ int main(int argc, char **argv)
 	if (code == 0 && cfg.api_socket)
 		code = main_setup_api(&machine, cfg.api_socket, &mgmt, &methods);
 	if (code == 0 && cfg.seccomp && sandbox_available()) {
+		if (cfg.vsock_path)
+			sandbox_allow_unix_connect();
 		if (sandbox_apply(THREAD_LOOP, err, sizeof(err)) < 0) {
 			log_error("%s (--seccomp off runs without the sandbox)", err);
 			code = VM_EXIT_ERROR;

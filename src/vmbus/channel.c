@@ -244,6 +244,18 @@ void vmbus_chan_fail(struct vmbus_channel *ch, const char *why)
 	}
 }
 
+void vmbus_chan_kick(struct vmbus_channel *ch)
+{
+	uint64_t one = 1;
+
+	if (ch->state != CHAN_OPEN || ch->failed)
+		return;
+	/* The counter cannot overflow from here; a failed write loses nothing that a
+	 * pending wake-up does not already bring. */
+	if (write(ch->efd, &one, sizeof(one)) != sizeof(one))
+		log_debug("vmbus: %s channel %u: wake-up not queued", chan_name(ch), ch->relid);
+}
+
 void vmbus_chan_signal(struct vmbus_channel *ch)
 {
 	struct vmbus *bus = ch->bus;

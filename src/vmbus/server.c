@@ -459,6 +459,22 @@ static void handle_modify_channel(struct vmbus *bus, const struct vmbus_msg_modi
 		vmbus_send_msg(bus, &r, sizeof(r));
 }
 
+static void handle_tl_connect(struct vmbus *bus, const struct vmbus_msg_tl_connect_request *m)
+{
+	/* Hyper-V knows the request from 4.0 on (Linux's hv_sock needs that version). */
+	if (bus->version < VMBUS_VERSION_WIN10 || !bus->tl_connect) {
+		log_debug("vmbus: socket connect request with no socket service, dropped");
+		return;
+	}
+	bus->tl_connect(bus->tl_connect_opaque, &m->guest_endpoint_id, &m->host_service_id);
+}
+
+void vmbus_set_tl_connect(struct vmbus *bus, vmbus_tl_connect_fn *fn, void *opaque)
+{
+	bus->tl_connect = fn;
+	bus->tl_connect_opaque = opaque;
+}
+
 /* Smallest size of each guest message, so that a handler may read its fields. */
 static uint32_t min_len(uint32_t type)
 {
@@ -473,6 +489,7 @@ static uint32_t min_len(uint32_t type)
 	case CHANNELMSG_RELID_RELEASED: return sizeof(struct vmbus_msg_relid);
 	case CHANNELMSG_UNLOAD: return sizeof(struct vmbus_msg_header);
 	case CHANNELMSG_MODIFYCHANNEL: return sizeof(struct vmbus_msg_modifychannel);
+	case CHANNELMSG_TL_CONNECT_REQUEST: return sizeof(struct vmbus_msg_tl_connect_request);
 	default: return 0;
 	}
 }
@@ -486,6 +503,7 @@ static void handle_message(struct vmbus *bus, const uint8_t *data, uint32_t len)
 		struct vmbus_msg_relid relid;
 		struct vmbus_msg_gpadl_teardown teardown;
 		struct vmbus_msg_modifychannel modify;
+		struct vmbus_msg_tl_connect_request tl;
 		uint8_t raw[VMBUS_MSG_MAX];
 	} m;
 	uint32_t type, need;
@@ -515,6 +533,7 @@ static void handle_message(struct vmbus *bus, const uint8_t *data, uint32_t len)
 	case CHANNELMSG_RELID_RELEASED: handle_relid_released(bus, m.relid.child_relid); break;
 	case CHANNELMSG_UNLOAD: handle_unload(bus); break;
 	case CHANNELMSG_MODIFYCHANNEL: handle_modify_channel(bus, &m.modify); break;
+	case CHANNELMSG_TL_CONNECT_REQUEST: handle_tl_connect(bus, &m.tl); break;
 	}
 }
 
@@ -704,6 +723,7 @@ void vmbus_print_stats(struct vmbus *bus, FILE *out)
 		[CHANNELMSG_VERSION_RESPONSE] = "VERSION_RESPONSE", [CHANNELMSG_UNLOAD] = "UNLOAD",
 		[CHANNELMSG_UNLOAD_RESPONSE] = "UNLOAD_RESPONSE", [CHANNELMSG_MODIFYCHANNEL] = "MODIFYCHANNEL",
 		[CHANNELMSG_MODIFYCHANNEL_RESPONSE] = "MODIFYCHANNEL_RESPONSE",
+		[CHANNELMSG_TL_CONNECT_REQUEST] = "TL_CONNECT_REQUEST",
 	};
 
 	fprintf(out, "  vmbus protocol %u.%u, malformed guest messages %llu\n", bus->version >> 16,

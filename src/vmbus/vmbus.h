@@ -68,6 +68,13 @@ void vmbus_print_stats(struct vmbus *bus, FILE *out);
 /* The negotiated protocol version, 0 while not connected. */
 uint32_t vmbus_version(const struct vmbus *bus);
 
+/* A guest socket asks to connect to a host service (CHANNELMSG_TL_CONNECT_REQUEST,
+ * from protocol 4.0): the handler answers, if it will, by offering a socket channel.
+ * One handler a bus; NULL removes it. Without one the requests are dropped. */
+typedef void vmbus_tl_connect_fn(void *opaque, const struct vmbus_guid *guest_endpoint,
+				 const struct vmbus_guid *host_service);
+void vmbus_set_tl_connect(struct vmbus *bus, vmbus_tl_connect_fn *fn, void *opaque);
+
 /* ---- devices ------------------------------------------------------------------- */
 
 /* Offer a device; the guest sees it at once if connected. NULL on failure. */
@@ -122,6 +129,11 @@ int vmbus_chan_send_raw(struct vmbus_channel *ch, const struct iovec *iov, unsig
 int vmbus_chan_gpadl_view(struct vmbus_channel *ch, uint32_t gpadl, struct gmem_view *v,
 			  uint32_t *npages);
 void vmbus_chan_gpadl_put(struct vmbus_channel *ch, uint32_t gpadl, struct gmem_view *v);
+
+/* Run the device's notify again soon, from the loop (never inside this call), as if
+ * the guest had signalled: a device that stopped reading for a reason of its own (its
+ * host side was full) resumes with this. */
+void vmbus_chan_kick(struct vmbus_channel *ch);
 
 /* The device found the guest's data malformed beyond recovery: close the channel
  * from the host side (the guest sees it stop). Calls on the channel fail from now on;

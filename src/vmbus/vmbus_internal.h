@@ -88,6 +88,9 @@ struct vmbus {
 	unsigned outq_head, outq_count;
 	struct loop_timer *outq_timer;
 
+	vmbus_tl_connect_fn *tl_connect;
+	void *tl_connect_opaque;
+
 	uint64_t msgs_in[CHANNELMSG_COUNT], msgs_out[CHANNELMSG_COUNT];
 	uint64_t msgs_bad;
 	struct log_ratelimit msg_bad_rl;	/* guest messages dropped */

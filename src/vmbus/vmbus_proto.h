@@ -96,6 +96,7 @@ struct vmbus_msg_version_response {
 #define VMBUS_CHANNEL_SERVER_SUPPORTS_GPADLS		0x0004
 #define VMBUS_CHANNEL_NAMED_PIPE_MODE			0x0010
 #define VMBUS_CHANNEL_REQUEST_MONITORED_NOTIFICATION	0x0400
+#define VMBUS_CHANNEL_TLNPI_PROVIDER_OFFER		0x2000	/* a socket (hv_sock) channel */
 
 struct vmbus_channel_offer {
 	struct vmbus_guid if_type;
@@ -117,6 +118,13 @@ struct vmbus_msg_offer_channel {
 	uint8_t monitor_allocated;	/* bit 0 */
 	uint16_t is_dedicated_interrupt;	/* bit 0 */
 	uint32_t connection_id;		/* from WIN8: what the guest signals */
+} __attribute__((packed));
+
+/* A guest socket connects to a host service (hv_sock's connect()). */
+struct vmbus_msg_tl_connect_request {
+	struct vmbus_msg_header header;
+	struct vmbus_guid guest_endpoint_id;
+	struct vmbus_guid host_service_id;
 } __attribute__((packed));
 
 struct vmbus_msg_relid {		/* RESCIND_CHANNELOFFER, CLOSECHANNEL, RELID_RELEASED */
@@ -279,6 +287,7 @@ struct vmbus_gpa_direct_header {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct vmbus_packet_desc) == 16, "packet descriptor");
+_Static_assert(sizeof(struct vmbus_msg_tl_connect_request) == 40, "tl connect request");
 _Static_assert(offsetof(struct vmbus_packet_desc, offset8) == 2, "packet descriptor offset8");
 _Static_assert(offsetof(struct vmbus_packet_desc, len8) == 4, "packet descriptor len8");
 _Static_assert(offsetof(struct vmbus_packet_desc, flags) == 6, "packet descriptor flags");

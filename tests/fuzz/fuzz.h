@@ -140,6 +140,24 @@ void fuzz_config_roundtrip(const struct vm_config *cfg);
  * fields, read with the fz_* functions in the order listed.
  */
 
+/* fuzz_hvsock: VMBus sockets, the guest connecting and the host. */
+enum {
+	HS_OP_CONNECT,		/* u32 guest port, u32 host port, u8 mangle: TL_CONNECT_REQUEST */
+	HS_OP_OPEN,		/* u8 chan */
+	HS_OP_PACKET,		/* u8 chan, u16 type, u32 pkt_type, u32 data_size, u16 len, bytes */
+	HS_OP_CONSUME,		/* u8 chan */
+	HS_OP_CLOSE,		/* u8 chan: CLOSECHANNEL and the GPADL's teardown */
+	HS_OP_RELEASE,		/* u8 chan: RELID_RELEASED */
+	HS_OP_RING_CTL,		/* u8 chan, then fuzz_ring_ctl's fields */
+	HS_OP_HOST_SEND,	/* u8 conn, u16 len */
+	HS_OP_HOST_SHUTDOWN,	/* u8 conn */
+	HS_OP_HOST_CLOSE,	/* u8 conn */
+	HS_OP_HOST_STALL,	/* u8 conn, u8 on: the back end takes no guest bytes while on */
+	HS_OP_HOST_CONNECT,	/* u32 guest port */
+	HS_OP_REFUSE,		/* u8 on: the back end refuses guest connects while on */
+	HS_OP_COUNT
+};
+
 /* fuzz_vmbus_server: the channel-management protocol against a bus with devices. */
 enum {
 	VS_OP_POST,		/* u8 conn (0: 1, 1: 4, else itself), u8 len, bytes: HvPostMessage */

@@ -2370,6 +2370,57 @@ static void seeds_pflash(void)
 	emit("pflash", "read-only", &s);
 }
 
+/* VMBus sockets: a guest connect opened, data both ways, ends of file; a host connect
+ * opened; a malformed packet; a stalled back end. */
+static void hs_packet(struct seed *s, uint8_t chan, uint32_t pkt_type, const char *data)
+{
+	uint32_t len = (uint32_t)strlen(data);
+
+	u8(s, HS_OP_PACKET);
+	u8(s, chan);
+	u16(s, 0x8000);			/* in-band */
+	u32(s, pkt_type);
+	u32(s, len);
+	u16(s, (uint16_t)len);
+	put(s, data, len);
+}
+
+static void seeds_hvsock(void)
+{
+	struct seed s;
+
+	s.n = 0;
+	u8(&s, HS_OP_CONNECT); u32(&s, 1234); u32(&s, 5000); u8(&s, 0);
+	u8(&s, HS_OP_OPEN); u8(&s, 0);
+	hs_packet(&s, 0, 1, "hello");
+	u8(&s, HS_OP_HOST_SEND); u8(&s, 0); u16(&s, 9000);
+	u8(&s, HS_OP_CONSUME); u8(&s, 0);
+	hs_packet(&s, 0, 1, "");
+	u8(&s, HS_OP_HOST_SHUTDOWN); u8(&s, 0);
+	u8(&s, HS_OP_CONSUME); u8(&s, 0);
+	u8(&s, HS_OP_CLOSE); u8(&s, 0);
+	u8(&s, HS_OP_RELEASE); u8(&s, 0);
+	emit("hvsock", "guest-connect", &s);
+
+	s.n = 0;
+	u8(&s, HS_OP_HOST_CONNECT); u32(&s, 80);
+	u8(&s, HS_OP_OPEN); u8(&s, 0);
+	u8(&s, HS_OP_HOST_SEND); u8(&s, 0); u16(&s, 100);
+	u8(&s, HS_OP_HOST_STALL); u8(&s, 0); u8(&s, 1);
+	hs_packet(&s, 0, 1, "stalled");
+	u8(&s, HS_OP_HOST_STALL); u8(&s, 0); u8(&s, 0);
+	hs_packet(&s, 0, 2, "bad type");
+	u8(&s, HS_OP_HOST_CLOSE); u8(&s, 0);
+	emit("hvsock", "host-connect", &s);
+
+	s.n = 0;
+	u8(&s, HS_OP_CONNECT); u32(&s, 1); u32(&s, 2); u8(&s, 0x85);
+	u8(&s, HS_OP_CONNECT); u32(&s, 3); u32(&s, 4); u8(&s, 0x40);
+	u8(&s, HS_OP_REFUSE); u8(&s, 1);
+	u8(&s, HS_OP_CONNECT); u32(&s, 5); u32(&s, 6); u8(&s, 0);
+	emit("hvsock", "requests", &s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -2385,6 +2436,7 @@ int main(int argc, char **argv)
 	seeds_storvsp();
 	seeds_scsi_disk();
 	seeds_ic();
+	seeds_hvsock();
 	seeds_netvsp();
 	seeds_rndis();
 	seeds_net_csum();

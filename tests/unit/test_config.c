@@ -265,7 +265,7 @@ START_TEST(unknown_keys)
 	assert_load_err(load("{\"cpus\": 1, \"memroy\": \"1G\"}"),
 			"vm.json: memroy: unknown key (known: name, kernel, initrd, cmdline, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, vnc, vnc-password-file, disks, nets, kvp)");
+			"seccomp, api-socket, vsock, vnc, vnc-password-file, disks, nets, kvp)");
 	assert_load_err(load("{\"disks\": [{\"path\": \"a\"}, {\"path\": \"b\", \"discard\": true}]}"),
 			"vm.json: disks[1].discard: unknown key (known: path, format, readonly, serial, cache, controller, lun)");
 	assert_load_err(load("{\"nets\": [{\"tap\": \"t\", \"vlan\": 3}]}"),
@@ -343,6 +343,8 @@ START_TEST(ranges)
 		{ "{\"hv\": \"\"}", "vm.json: hv: empty (use on, off or a list of features), got \"\"" },
 		{ "{\"name\": \"-web\"}", "vm.json: name: expected a name of 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit, got \"-web\"" },
 		{ "{\"api-socket\": \"\"}", "vm.json: api-socket: empty path" },
+		{ "{\"vsock\": \"path=\"}", "vm.json: vsock: empty path" },
+		{ "{\"vsock\": \"/run/v.sock\"}", "vm.json: vsock: expected path=PATH, got \"/run/v.sock\"" },
 		{ "{\"kernel\": \"\"}", "vm.json: kernel: empty path" },
 		{ "{\"kernel\": \"/nonexistent/vmlinuz\"}", "vm.json: kernel: /nonexistent/vmlinuz: No such file or directory" },
 		{ "{\"disks\": [{\"path\": \"a\", \"lun\": 64}]}", "vm.json: disks[0].lun: expected an integer 0-63, got 64" },
@@ -796,7 +798,7 @@ START_TEST(print_round_trip_defaults)
 	/* Every default is spelled out, so the output documents the schema. */
 	for (unsigned i = 0; (k = config_key_name(CONFIG_SCOPE_VM, i)); i++) {
 		if (!strcmp(k, "name") || !strcmp(k, "initrd") || !strcmp(k, "api-socket") ||
-		    !strcmp(k, "vnc") || !strcmp(k, "vnc-password-file"))
+		    !strcmp(k, "vsock") || !strcmp(k, "vnc") || !strcmp(k, "vnc-password-file"))
 			continue;	/* unset: absent */
 		snprintf(key, sizeof(key), "\"%s\": ", k);
 		ck_assert_msg(strstr(run.out, key), "no %s in\n%s", key, run.out);
@@ -816,7 +818,7 @@ START_TEST(print_round_trip_everything)
 	      "--hv", "relaxed,vpindex,synic,spinlocks=0x1fff,vendor-id=HvKvm Test",
 	      "--on-crash", "reset", "--no-reboot", "--shutdown-timeout", "17", "--log-level", "error",
 	      "--stats", "--seccomp", "off", "--api-socket", "/run/hvkvm/rt-1.sock",
-	      "--vnc", "[::]:5905", "--vnc-password-file", "/etc/hvkvm/rt-1.vncpw",
+	      "--vsock", "path=/run/hvkvm/rt-1.vsock", "--vnc", "[::]:5905", "--vnc-password-file", "/etc/hvkvm/rt-1.vncpw",
 	      "--disk", "path=/images/a b.img,serial=A-1,readonly=on,cache=none,controller=2,lun=5",
 	      "--disk", "path=/images/c.img", "--disk", "path=/images/d.vhdx,controller=2,format=vhdx",
 	      "--net", "tap=tap0", "--net", "tap=tap1,mac=02:11:22:33:44:55,mtu=9000,id=storage",
@@ -890,7 +892,7 @@ START_TEST(errors_one_line)
 	assert_load_err(load("{\"kern\\nel\": \"k\"}"),
 			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, vnc, vnc-password-file, disks, nets, kvp)");
+			"seccomp, api-socket, vsock, vnc, vnc-password-file, disks, nets, kvp)");
 	assert_load_err_has(load("{\"hv\": \"relaxed\\r\\u001b[2J\"}"), "vm.json: hv: ", NULL);
 	ck_assert_ptr_null(strpbrk(err, "\r\n\x1b"));
 	assert_load_err_has(load("{\"disks\": [{\"path\": \"a\", \"ca\\nche\": 1}]}"),
