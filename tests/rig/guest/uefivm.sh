@@ -7,7 +7,7 @@ n=$(count_boot 81)
 echo "boot_count=$n"
 echo "efi=$([ -d /sys/firmware/efi ] && echo yes || echo no)"
 echo "efi_by=$(dmesg | sed -n 's/.*efi: EFI v[0-9.]* by //p' | head -n 1 | tr ' ' _)"
-dmesg | grep -E 'ACPI (BIOS )?(Error|Warning)|ACPI Exception|DMI:|efi:' | sed 's/^/dmesg: /'
+dmesg | grep -E 'ACPI: (RSDP|XSDT|FACP|APIC|DSDT)|ACPI (BIOS )?(Error|Warning)|ACPI Exception|DMI:|efi:' | sed 's/^/dmesg: /'
 echo "acpi_errors=$(dmesg | grep -cE 'ACPI (BIOS )?Error|ACPI Exception')"
 echo "dmi_vendor=$(tr ' ' _ < /sys/class/dmi/id/sys_vendor)"
 echo "dmi_product=$(tr ' ' _ < /sys/class/dmi/id/product_name)"
