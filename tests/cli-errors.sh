@@ -55,6 +55,25 @@ expect 2 '^hvkvm: --vnc unix:/tmp/x.vnc: VNC authentication is for TCP' --kernel
 expect 2 '^hvkvm: --vnc-password-file needs --vnc HOST:PORT$' --kernel "$kernel" --vnc-password-file "$kernel"
 expect 2 '^hvkvm: --vnc-password-file: empty path$' --kernel "$kernel" --vnc :5901 --vnc-password-file=
 expect 0 EMPTY --kernel "$kernel" --vnc 0.0.0.0:5901 --vnc-password-file "$kernel" --print-config
+# --firmware: the images must fit the flash; the variable store has the template's size.
+fwdir=$(mktemp -d)
+trap 'rm -f "$kernel" "$conf" "$out" "$err"; rm -rf "$fwdir"' EXIT
+head -c 8192 /dev/zero > "$fwdir/code.fd"
+head -c 1000 /dev/zero > "$fwdir/odd.fd"
+head -c 4096 /dev/zero > "$fwdir/small.vars"
+expect 2 '^hvkvm: --firmware /nonexistent/OVMF.fd: No such file or directory$' --firmware /nonexistent/OVMF.fd
+expect 2 '^hvkvm: --firmware-vars needs --firmware$' --kernel "$kernel" --firmware-vars "$fwdir/x.vars"
+expect 2 "^hvkvm: --firmware $fwdir/odd.fd: not a flash image" --firmware "$fwdir/odd.fd"
+expect 2 "^hvkvm: --firmware $kernel: not a flash image" --firmware "$kernel"
+expect 2 '^hvkvm: --firmware-vars: empty path$' --firmware "$fwdir/code.fd" --firmware-vars=
+if [ -r /usr/share/OVMF/OVMF_VARS_4M.fd ]; then
+	expect 2 "^hvkvm: --firmware-vars $fwdir/small.vars: 4096 bytes, but a variable store is 540672 " \
+		--firmware "$fwdir/code.fd" --firmware-vars "$fwdir/small.vars"
+	expect 2 "^hvkvm: --firmware-vars $fwdir: not a regular file$" --firmware "$fwdir/code.fd" --firmware-vars "$fwdir"
+	# A store that does not exist yet is made at the start, not by --print-config.
+	expect 0 EMPTY --firmware "$fwdir/code.fd" --firmware-vars "$fwdir/new.vars" --print-config
+	expect 0 EMPTY --firmware uefi --kernel "$kernel" --print-config
+fi
 expect 2 '^hvkvm ctl: a METHOD is required' ctl --socket /nonexistent.sock
 expect 2 '^hvkvm ctl: --socket PATH is required' ctl vm.info
 expect 2 "^hvkvm ctl: 'x': expected key=value" ctl --socket /nonexistent.sock vm.info x

@@ -15,10 +15,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* Three pages KVM needs for real mode on Intel without unrestricted guest, and the
- * identity-map page before them: at the top of the MMIO window, never RAM. */
-#define VM_TSS_ADDR		0xfffbd000ull
-#define VM_IDENTITY_MAP_ADDR	0xfffbc000ull
+/* Three pages KVM needs for real mode on Intel without unrestricted guest follow the
+ * identity-map page (vm_params.identity_map_addr). */
 
 static int kvm_check_cap(int fd, long cap)
 {
@@ -365,7 +363,7 @@ static int vm_devmem_slot(void *opaque, unsigned slot, uint64_t gpa, uint64_t si
 static int vm_build_kvm(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
-	uint64_t ident = VM_IDENTITY_MAP_ADDR;
+	uint64_t ident = vm->params.identity_map_addr ? vm->params.identity_map_addr : VM_IDENTITY_MAP_DEFAULT;
 	const char *what;
 	int r;
 
@@ -375,7 +373,7 @@ static int vm_build_kvm(struct vm *vm)
 		goto fail;
 	}
 	what = "KVM_SET_TSS_ADDR";
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)VM_TSS_ADDR) < 0)
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)(ident + 0x1000)) < 0)
 		goto fail;
 	what = "KVM_SET_IDENTITY_MAP_ADDR";
 	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0)

@@ -76,7 +76,12 @@ struct vm_params {
 	unsigned cpus;			/* 1..VM_MAX_CPUS */
 	uint64_t memory;		/* guest RAM, bytes */
 	bool no_reboot;			/* a guest reboot ends the VM (VM_EXIT_REBOOT) */
+	/* Where KVM's identity-map page and real-mode TSS (three pages) go, four pages
+	 * from here; never RAM or device memory. 0: VM_IDENTITY_MAP_DEFAULT. */
+	uint64_t identity_map_addr;
 };
+
+#define VM_IDENTITY_MAP_DEFAULT	0xfffbc000ull	/* the top of the MMIO window */
 
 typedef void vm_hook_fn(struct vm *vm, void *opaque);
 /*

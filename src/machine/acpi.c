@@ -211,13 +211,56 @@ static void acpi_dsdt_legacy(struct aml *a)
 	aml_end(a);
 }
 
+/*
+ * The PCI root bridge with the i440FX/PIIX functions: bus 0, the I/O ports other than
+ * the configuration ports, the legacy VGA window. No 32-bit or 64-bit memory window:
+ * nothing on the bus has a memory BAR, and the MMIO above RAM belongs to VMBus. _PRT
+ * routes every slot's pins straight to GSIs 16-19 (level, active low), which no ISA
+ * device uses; only the PIIX4 PM function (00:01.3) has a pin.
+ */
+static void acpi_dsdt_pci0(struct aml *a)
+{
+	struct aml_mem_range vga = {
+		.producer = true, .min_fixed = true, .max_fixed = true,
+		.min = 0xa0000, .max = 0xbffff, .length = 0x20000,
+	};
+
+	aml_device_begin(a, "PCI0");
+	aml_name_eisaid(a, "_HID", "PNP0A03");
+	aml_name_int(a, "_ADR", 0);
+	aml_name_int(a, "_UID", 0);
+	aml_name(a, "_CRS");
+	aml_resource_template_begin(a);
+	aml_word_bus_number(a, 0, 0xff);
+	aml_io(a, 0xcf8, 0xcf8, 1, 8);
+	aml_word_io(a, 0x0000, 0x0cf7);
+	aml_word_io(a, 0x0d00, 0xffff);
+	aml_dword_memory(a, &vga);
+	aml_end(a);
+	aml_name(a, "_PRT");
+	aml_package_begin(a);
+	for (unsigned slot = 0; slot < 32; slot++)
+		for (unsigned pin = 0; pin < 4; pin++) {
+			aml_package_begin(a);
+			aml_int(a, (uint64_t)slot << 16 | 0xffff);
+			aml_int(a, pin);
+			aml_int(a, 0);
+			aml_int(a, 16 + ((slot + pin) & 3));
+			aml_end(a);
+		}
+	aml_end(a);
+	aml_end(a);
+}
+
 static int acpi_dsdt_build(const struct acpi_config *cfg, struct aml *a)
 {
+	unsigned s5 = cfg->piix ? 0 : ACPI_SLP_TYP_S5;	/* PIIX4_SLP_TYP_SOFF */
+
 	/* SLP_TYPa, SLP_TYPb (no PM1b block), two reserved. */
 	aml_name(a, "\\_S5");
 	aml_package_begin(a);
-	aml_int(a, ACPI_SLP_TYP_S5);
-	aml_int(a, ACPI_SLP_TYP_S5);
+	aml_int(a, s5);
+	aml_int(a, s5);
 	aml_int(a, 0);
 	aml_int(a, 0);
 	aml_end(a);
@@ -225,6 +268,8 @@ static int acpi_dsdt_build(const struct acpi_config *cfg, struct aml *a)
 	aml_scope_begin(a, "\\_SB");
 	acpi_dsdt_cpus(cfg, a);
 	acpi_dsdt_legacy(a);
+	if (cfg->piix)
+		acpi_dsdt_pci0(a);
 	for (unsigned i = 0; i < cfg->nhooks; i++) {
 		unsigned depth = a->depth;
 
@@ -304,7 +349,7 @@ static void acpi_write_fadt(const struct acpi_config *cfg, uint8_t *t, uint64_t 
 	put16(t + FADT_IAPC_BOOT_ARCH, FADT_BOOT_LEGACY_DEVICES | FADT_BOOT_VGA_NOT_PRESENT);
 	/* FIX_RTC: the PM1 block has no RTC_STS, so RTC wake is not announced. */
 	put32(t + FADT_FLAGS, FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON |
-	      FADT_F_FIX_RTC | FADT_F_TMR_VAL_EXT | FADT_F_RESET_REG_SUP);
+	      FADT_F_FIX_RTC | (cfg->piix ? 0 : FADT_F_TMR_VAL_EXT) | FADT_F_RESET_REG_SUP);
 	acpi_gas(t + FADT_RESET_REG, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE, cfg->reset_port);
 	t[FADT_RESET_VALUE] = cfg->reset_value;
 	acpi_seal(t, FADT_LEN);

@@ -36,6 +36,9 @@ struct acpi_config {
 	uint8_t reset_value;	/* 0x06 */
 	const struct acpi_dsdt_hook *hooks;
 	unsigned nhooks;
+	/* The i440FX/PIIX functions on PCI bus 0 (piix.h): the DSDT describes the root
+	 * bridge PCI0, \_S5 is PIIX4's soft-off type and the PM timer is 24 bits. */
+	bool piix;
 };
 
 /*

@@ -44,6 +44,9 @@
 #define RES_QWORD_ADDR		0x8a
 
 #define RES_ADDR_MEMORY		0
+#define RES_ADDR_IO		1
+#define RES_ADDR_BUS		2
+#define RES_WORD_ADDR		0x88
 
 enum frame_kind {
 	FRAME_SCOPE,
@@ -714,6 +717,35 @@ static int aml_address_memory(struct aml *a, const struct aml_mem_range *r, unsi
 	aml_put_le(a, r->translation, width);
 	aml_put_le(a, r->length, width);
 	return a->err;
+}
+
+static int aml_word_addr(struct aml *a, uint8_t space, uint8_t type_flags, uint16_t min, uint16_t max)
+{
+	if (aml_resource_start(a))
+		return a->err;
+	if (min > max || (min == 0 && max == 0xffff))
+		return aml_fail(a, -EINVAL, "word address descriptor with min above max, or 64 KiB long");
+	aml_put8(a, RES_WORD_ADDR);
+	aml_put_le(a, 3 + 5 * 2, 2);
+	aml_put8(a, space);
+	aml_put8(a, 0x0c);		/* producer, positive decode, min and max fixed */
+	aml_put8(a, type_flags);
+	aml_put_le(a, 0, 2);		/* granularity */
+	aml_put_le(a, min, 2);
+	aml_put_le(a, max, 2);
+	aml_put_le(a, 0, 2);		/* translation */
+	aml_put_le(a, (uint32_t)max - min + 1, 2);
+	return a->err;
+}
+
+int aml_word_bus_number(struct aml *a, uint16_t min, uint16_t max)
+{
+	return aml_word_addr(a, RES_ADDR_BUS, 0, min, max);
+}
+
+int aml_word_io(struct aml *a, uint16_t min, uint16_t max)
+{
+	return aml_word_addr(a, RES_ADDR_IO, 0x03, min, max);
 }
 
 int aml_dword_memory(struct aml *a, const struct aml_mem_range *r)

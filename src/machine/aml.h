@@ -106,6 +106,12 @@ int aml_irq(struct aml *a, uint16_t mask, unsigned flags);
 /* Interrupt (flags) {irqs[0], ...}: the extended descriptor, 1-255 interrupts. */
 int aml_interrupt(struct aml *a, unsigned flags, const uint32_t *irqs, unsigned n);
 
+/* WordBusNumber / WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode; WordIO
+ * decodes EntireRange) of [min, max], as a PCI root bridge's _CRS lists them.
+ * -EINVAL if min > max or the range is 0-0xFFFF (its length does not fit). */
+int aml_word_bus_number(struct aml *a, uint16_t min, uint16_t max);
+int aml_word_io(struct aml *a, uint16_t min, uint16_t max);
+
 enum aml_mem_cache {
 	AML_MEM_NON_CACHEABLE,
 	AML_MEM_CACHEABLE,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void config_init(struct vm_config *cfg)
 {
@@ -54,6 +55,8 @@ void config_free(struct vm_config *cfg)
 	free(cfg->kernel);
 	free(cfg->initrd);
 	free(cfg->cmdline);
+	free(cfg->firmware);
+	free(cfg->firmware_vars);
 	free(cfg->serial_path);
 	free(cfg->api_socket);
 	free(cfg->vsock_path);
@@ -208,6 +211,69 @@ static bool net_id_taken(const struct vm_config *cfg, const char *id)
 	return false;
 }
 
+/* Bytes in the regular file at path, or -errno. */
+static long long file_size(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	return (long long)st.st_size;
+}
+
+/*
+ * The firmware's two flash images end at 4 GiB, the variable store right below the
+ * code, within CONFIG_FIRMWARE_MAX bytes; each a whole number of erase blocks. A
+ * variable store has the template's size: the firmware was built for that layout.
+ */
+static int config_check_firmware(const struct vm_config *cfg, char *err, size_t errlen)
+{
+	long long code, vars, tmpl;
+
+	if (!cfg->firmware) {
+		if (cfg->firmware_vars) {
+			snprintf(err, errlen, "--firmware-vars needs --firmware");
+			return -1;
+		}
+		return 0;
+	}
+	code = file_size(cfg->firmware);
+	if (code < 0 || code == 0 || code % CONFIG_FIRMWARE_BLOCK) {
+		snprintf(err, errlen, "--firmware %s: %s", cfg->firmware,
+			 code < 0 && code != -EINVAL ? strerror((int)-code) :
+			 "not a flash image (a regular file, a non-zero multiple of 4 KiB)");
+		return -1;
+	}
+	tmpl = file_size(CONFIG_FIRMWARE_VARS_TEMPLATE);
+	if (tmpl <= 0 || tmpl % CONFIG_FIRMWARE_BLOCK) {
+		snprintf(err, errlen, "--firmware: the variable store template %s: %s",
+			 CONFIG_FIRMWARE_VARS_TEMPLATE, tmpl < 0 && tmpl != -EINVAL ? strerror((int)-tmpl) :
+			 "not a flash image");
+		return -1;
+	}
+	vars = cfg->firmware_vars ? file_size(cfg->firmware_vars) : -ENOENT;
+	if (vars == -ENOENT)
+		vars = tmpl;	/* made from the template */
+	if (vars < 0) {
+		snprintf(err, errlen, "--firmware-vars %s: %s", cfg->firmware_vars,
+			 vars == -EINVAL ? "not a regular file" : strerror((int)-vars));
+		return -1;
+	}
+	if (vars != tmpl) {
+		snprintf(err, errlen, "--firmware-vars %s: %lld bytes, but a variable store is %lld (%s)",
+			 cfg->firmware_vars, vars, tmpl, CONFIG_FIRMWARE_VARS_TEMPLATE);
+		return -1;
+	}
+	if (code + vars > CONFIG_FIRMWARE_MAX) {
+		snprintf(err, errlen, "--firmware %s: with its variable store more than %u MiB of flash",
+			 cfg->firmware, CONFIG_FIRMWARE_MAX >> 20);
+		return -1;
+	}
+	return 0;
+}
+
 int config_finish(struct vm_config *cfg, char *err, size_t errlen)
 {
 	const char *rule = config_rule_vnc(cfg);
@@ -219,6 +285,8 @@ int config_finish(struct vm_config *cfg, char *err, size_t errlen)
 			snprintf(err, errlen, "%s", rule);
 		return -1;
 	}
+	if (config_check_firmware(cfg, err, errlen) < 0)
+		return -1;
 	if (!cfg->cmdline && !(cfg->cmdline = strdup("console=ttyS0")))
 		goto nomem;
 	/* A NIC without an id is "net<its position>", or the next number nobody took. */

@@ -29,6 +29,11 @@
 #define CONFIG_MAX_CONTROLLERS	8	/* SCSI controllers (VMBus devices) */
 #define CONFIG_MAX_LUNS		STORVSP_MAX_LUNS	/* per controller */
 #define CONFIG_SERIAL_MAX	SCSI_DISK_SERIAL_MAX	/* a SCSI unit serial number */
+/* --firmware uefi: Debian's OVMF (package ovmf), and the template of a new variable store. */
+#define CONFIG_FIRMWARE_UEFI		"/usr/share/OVMF/OVMF_CODE_4M.fd"
+#define CONFIG_FIRMWARE_VARS_TEMPLATE	"/usr/share/OVMF/OVMF_VARS_4M.fd"
+#define CONFIG_FIRMWARE_BLOCK		4096u		/* a flash erase block */
+#define CONFIG_FIRMWARE_MAX		(16u << 20)	/* both flash images, below 4 GiB */
 #define CONFIG_PATH_MAX		4095	/* PATH_MAX without the NUL */
 #define CONFIG_CMDLINE_MAX	65535	/* BOOT_CMDLINE_MAX without the NUL; the kernel may allow less */
 #define CONFIG_NAME_MAX		63	/* a DNS label: usable as a host name and a systemd instance */
@@ -85,6 +90,8 @@ struct vm_config {
 	char *kernel;
 	char *initrd;
 	char *cmdline;
+	char *firmware;			/* --firmware: the UEFI code flash image; NULL: boot the kernel directly */
+	char *firmware_vars;		/* its variable store, this VM's own copy; NULL: a template's copy in memory */
 	uint64_t memory;		/* bytes */
 	unsigned cpus;
 	enum console_kind serial;

@@ -446,6 +446,8 @@ int config_print_json(const struct vm_config *cfg, FILE *out)
 	add_str(root, "kernel", cfg->kernel);
 	add_str(root, "initrd", cfg->initrd);
 	add_str(root, "cmdline", cfg->cmdline);
+	add_str(root, "firmware", cfg->firmware);
+	add_str(root, "firmware-vars", cfg->firmware_vars);
 	config_format_size(cfg->memory, buf, sizeof(buf));
 	add_str(root, "memory", buf);
 	add(root, "cpus", json_object_new_int64(cfg->cpus));

@@ -322,6 +322,32 @@ static int set_initrd(struct config_err *e, const struct config_val *v, void *ob
 	return set_readable_path(e, v, &((struct vm_config *)obj)->initrd);
 }
 
+static int set_firmware(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+	struct config_val path = *v;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (!strcmp(s, "uefi"))
+		path.s = CONFIG_FIRMWARE_UEFI;
+	return set_readable_path(e, &path, &((struct vm_config *)obj)->firmware);
+}
+
+/* The store need not exist yet: it is made from the template at the first start. */
+static int set_firmware_vars(struct config_err *e, const struct config_val *v, void *obj)
+{
+	const char *s;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (!*s)
+		return fail_plain(e, "empty path");
+	if (strlen(s) > CONFIG_PATH_MAX)
+		return fail(e, "longer than %u characters", CONFIG_PATH_MAX);
+	return store_string(e, &((struct vm_config *)obj)->firmware_vars, s);
+}
+
 static int set_cmdline(struct config_err *e, const struct config_val *v, void *obj)
 {
 	return set_string(e, v, CONFIG_CMDLINE_MAX, &((struct vm_config *)obj)->cmdline);
@@ -640,6 +666,8 @@ static const struct config_key vm_keys[] = {
 	{ "kernel", "a path", set_kernel },
 	{ "initrd", "a path", set_initrd },
 	{ "cmdline", "a string", set_cmdline },
+	{ "firmware", "uefi or a path", set_firmware },
+	{ "firmware-vars", "a path", set_firmware_vars },
 	{ "memory", "a size such as \"512M\" or \"2G\", or an integer number of MiB", set_memory },
 	{ "cpus", "an integer 1-254", set_cpus },
 	{ "serial", "stdio, file:PATH or none", set_serial },

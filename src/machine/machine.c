@@ -18,6 +18,7 @@
 #include "log.h"
 #include "vm.h"
 #include "vmbus.h"
+#include "pc_firmware.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -396,6 +397,12 @@ static int machine_load_guest(struct vm *vm, struct vcpu_boot_state *st, char *e
 {
 	struct machine *m = opaque;
 
+	if (m->pc.fw) {
+		/* The firmware at the reset vector; it finds the kernel in fw_cfg. */
+		memset(st, 0, sizeof(*st));
+		st->entry = VCPU_ENTRY_RESET;
+		return 0;
+	}
 	return boot_load(&vm->mem, &m->files, m->cfg->cmdline, m->pc.rsdp, st, err, errlen);
 }
 
@@ -428,6 +435,8 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 		.cpus = cfg->cpus,
 		.memory = cfg->memory,
 		.no_reboot = cfg->no_reboot,
+		/* Out of the firmware's flash, which ends at 4 GiB. */
+		.identity_map_addr = cfg->firmware ? PC_FW_IDENTITY_MAP_ADDR : 0,
 	};
 	int code;
 
@@ -441,6 +450,14 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 	if (code == 0) {
 		vm_set_loader(m->vm, machine_load_guest, m);
 		code = pc_init(&m->pc, m->vm, cfg);
+	}
+	if (code == 0 && m->pc.fw && cfg->kernel) {
+		char err[512];
+
+		if (pc_fw_add_kernel(m->pc.fw->fw_cfg, &m->files, cfg->cmdline, err, sizeof(err)) < 0) {
+			log_error("--kernel %s", err);
+			code = VM_EXIT_USAGE;
+		}
 	}
 	if (code == 0 && (cfg->ndisks || cfg->nnets) && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
 		log_error("%s needs VMBus, which needs --hv synic", cfg->ndisks ? "--disk" : "--net");

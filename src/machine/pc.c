@@ -5,6 +5,7 @@
 #include "console.h"
 #include "acpi_pm.h"
 #include "pc_ports.h"
+#include "pc_firmware.h"
 #include "rtc.h"
 #include "uart8250.h"
 #include "log.h"
@@ -41,8 +42,17 @@ static void pc_build_acpi(struct vm *vm, void *opaque)
 		.hooks = pc->dsdt_hooks,
 		.nhooks = pc->ndsdt_hooks,
 	};
-	void *buf = gmem_ptr(&vm->mem, BOOT_ACPI_ADDR, BOOT_ACPI_SIZE);
+	void *buf;
 	int r;
+
+	if (pc->fw) {
+		/* The firmware places the tables; the PM block is where it puts PIIX4's. */
+		cfg.pm_base = PC_FW_PM_BASE;
+		cfg.piix = true;
+		pc_fw_build_acpi(pc, &cfg);
+		return;
+	}
+	buf = gmem_ptr(&vm->mem, BOOT_ACPI_ADDR, BOOT_ACPI_SIZE);
 
 	r = buf ? acpi_build(&cfg, buf, BOOT_ACPI_ADDR, BOOT_ACPI_SIZE, &pc->rsdp) : -ENOSPC;
 	if (r < 0) {
@@ -61,6 +71,8 @@ static void pc_reset(struct vm *vm, void *opaque)
 	rtc_reset(pc->rtc);
 	acpi_pm_reset(pc->pm);
 	pc_ports_reset(pc->ports);
+	if (pc->fw)
+		pc_fw_reset(pc);
 }
 
 int pc_init(struct pc *pc, struct vm *vm, const struct vm_config *cfg)
@@ -88,7 +100,8 @@ int pc_init(struct pc *pc, struct vm *vm, const struct vm_config *cfg)
 	r = io_bus_register(&vm->pio, PC_COM1_PORT, 8, &uart8250_io_ops, pc->uart, "com1");
 	if (r == 0)
 		r = io_bus_register(&vm->pio, PC_RTC_PORT, 2, &rtc_io_ops, pc->rtc, "rtc");
-	if (r == 0)
+	/* With firmware the PIIX4 function places the PM block (pc_fw_init). */
+	if (r == 0 && !cfg->firmware)
 		r = io_bus_register(&vm->pio, PC_PM_BASE, ACPI_PM_IO_LEN, &acpi_pm_io_ops, pc->pm, "acpi-pm");
 	if (r == 0)
 		r = pc_ports_register(pc->ports, &vm->pio);
@@ -100,11 +113,12 @@ int pc_init(struct pc *pc, struct vm *vm, const struct vm_config *cfg)
 		log_error("registering the platform devices: %s", strerror(-r));
 		return VM_EXIT_ERROR;
 	}
-	return 0;
+	return cfg->firmware ? pc_fw_init(pc, cfg) : 0;
 }
 
 void pc_fini(struct pc *pc)
 {
+	pc_fw_fini(pc);
 	/* The UART flushes what the guest last wrote before the console goes away. */
 	uart8250_free(pc->uart);
 	rtc_free(pc->rtc);

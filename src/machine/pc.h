@@ -26,6 +26,7 @@ struct rtc;
 struct acpi_pm;
 struct pc_ports;
 struct aml;
+struct pc_firmware;
 
 
 #define PC_MAX_DSDT_HOOKS 8
@@ -40,6 +41,7 @@ struct pc {
 	struct acpi_pm *pm;
 	struct pc_ports *ports;
 	uint64_t rsdp;			/* the ACPI tables of this boot; 0: none */
+	struct pc_firmware *fw;		/* --firmware (pc_firmware.h); NULL: direct kernel boot */
 };
 
 /* Create the platform devices and register them with vm. Prints why on failure and

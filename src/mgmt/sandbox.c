@@ -51,6 +51,13 @@ static const char *const io_calls[] = {
 	NULL,
 };
 
+/* A vCPU that ends a run of changes to the firmware's variable store starts their
+ * write-back (src/backends/flash_file.c); it does not wait for it. */
+static const char *const vcpu_calls[] = {
+	"sync_file_range",
+	NULL,
+};
+
 static const char *const loop_calls[] = {
 	"open", "openat", "openat2", "fcntl", "flock", "dup", "dup2", "dup3", "pipe2", "ftruncate",
 	"fstatfs",	/* where a disk image lives (tmpfs is served inline) */
@@ -95,6 +102,8 @@ static int add_rules(scmp_filter_ctx ctx, enum thread_kind kind, char *err, size
 		r = add_list(ctx, io_calls, err, errlen);
 	if (r == 0 && kind == THREAD_DISPLAY)
 		r = add_list(ctx, display_calls, err, errlen);
+	if (r == 0 && kind == THREAD_VCPU)
+		r = add_list(ctx, vcpu_calls, err, errlen);
 	if (r == 0 && kind == THREAD_LOOP) {
 		r = add_list(ctx, loop_calls, err, errlen);
 		/* threads, never processes; clone3 hides its flags in memory: glibc falls

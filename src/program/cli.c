@@ -150,6 +150,8 @@ static const struct cli_option options[] = {
 	{ "kernel", 0, "PATH", "Linux kernel: a bzImage (/boot/vmlinuz-*) or an ELF vmlinux", opt_setting },
 	{ "initrd", 0, "PATH", "initial ramdisk", opt_setting },
 	{ "cmdline", 0, "STR", "kernel command line (default: console=ttyS0)", opt_setting },
+	{ "firmware", 0, "uefi|PATH", "boot UEFI firmware (uefi: " CONFIG_FIRMWARE_UEFI "); it starts --kernel if given", opt_setting },
+	{ "firmware-vars", 0, "PATH", "the firmware's variable store, made from " CONFIG_FIRMWARE_VARS_TEMPLATE " if missing (default: not kept)", opt_setting },
 	{ "memory", 'm', "SIZE", "guest RAM, e.g. 512M or 2G (default 512M; a bare number is MiB)", opt_setting },
 	{ "cpus", 0, "N", "number of vCPUs (default 1, at most 254)", opt_setting },
 	{ "serial", 0, "stdio|file:PATH|none", "where COM1 goes (default stdio; Ctrl-A x quits, Ctrl-A h helps)", opt_setting },
@@ -314,7 +316,7 @@ static enum cli_result parse_args(int argc, char **argv, struct vm_config *cfg, 
 			return CLI_ERROR;
 		}
 	}
-	if (!cfg->kernel) {
+	if (!cfg->kernel && !cfg->firmware) {
 		if (c.config)
 			fail(&c, "--kernel PATH is required, or \"kernel\" in %s", c.config);
 		else

@@ -790,11 +790,8 @@ END_TEST
  * because iasl rejects the 5-character _HID "VMBUS" that Hyper-V uses. The only
  * allowed differences are end tag checksums, which iasl leaves at 0.
  */
-START_TEST(test_iasl_roundtrip)
+static void roundtrip(struct acpi_config *cfg)
 {
-	int calls = 0;
-	struct acpi_dsdt_hook hooks[] = { { vmbus_hook, &calls }, { second_hook, NULL } };
-	struct acpi_config cfg = make_config(3);
 	char dir[] = "/tmp/test_acpi.XXXXXX";
 	char path[600];
 	struct tables t;
@@ -804,9 +801,7 @@ START_TEST(test_iasl_roundtrip)
 	int rc;
 
 	require_iasl();
-	cfg.hooks = hooks;
-	cfg.nhooks = 2;
-	walk(&cfg, &t);
+	walk(cfg, &t);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	free(disassemble(dir, "dsdt", t.dsdt, table_len(t.dsdt)));
 	rc = run_iasl(dir, "compile.log", "-f", "-oa", "dsdt.dsl");
@@ -829,6 +824,52 @@ START_TEST(test_iasl_roundtrip)
 	free(aml);
 	remove_dir(dir);
 }
+
+START_TEST(test_iasl_roundtrip)
+{
+	int calls = 0;
+	struct acpi_dsdt_hook hooks[] = { { vmbus_hook, &calls }, { second_hook, NULL } };
+	struct acpi_config cfg = make_config(3);
+
+	cfg.hooks = hooks;
+	cfg.nhooks = 2;
+	roundtrip(&cfg);
+}
+END_TEST
+
+/* The board with the i440FX/PIIX functions: PCI0 with its resources and routing, PIIX4's
+ * soft-off type, a 24-bit PM timer; the same encodings as iasl's. */
+START_TEST(test_iasl_piix)
+{
+	int calls = 0;
+	struct acpi_dsdt_hook hooks[] = { { vmbus_hook, &calls } };
+	struct acpi_config cfg = make_config(2);
+	char dir[] = "/tmp/test_acpi.XXXXXX";
+	struct tables t;
+	char *s;
+
+	require_iasl();
+	cfg.piix = true;
+	cfg.pm_base = 0xb000;
+	cfg.hooks = hooks;
+	cfg.nhooks = 1;
+	walk(&cfg, &t);
+	ck_assert(!(le32(t.fadt + 112) & (1u << 8)));	/* TMR_VAL_EXT clear */
+	ck_assert_uint_eq(le32(t.fadt + 76), 0xb008);	/* PM_TMR_BLK */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	s = disassemble(dir, "dsdt", t.dsdt, table_len(t.dsdt));
+	EXPECT_TEXT(s, "Device (PCI0)");
+	EXPECT_TEXT(s, "Device (PCI0) { Name (_HID, EisaId (\"PNP0A03\")");
+	EXPECT_TEXT(s, "WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode, 0x0000, // Granularity 0x0000, // Range Minimum 0x00FF,");
+	EXPECT_TEXT(s, "WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0x0000, // Granularity 0x0D00, // Range Minimum 0xFFFF,");
+	EXPECT_TEXT(s, "Name (_PRT, Package (0x80) // _PRT: PCI Routing Table");
+	EXPECT_TEXT(s, "Package (0x04) { 0x0001FFFF, Zero, Zero, 0x11 }");
+	EXPECT_TEXT(s, "_S5, Package (0x04) // _S5_: S5 System State { Zero, Zero, Zero, Zero })");
+	ck_assert_uint_eq(count(s, "Device (VMBS)"), 1);
+	free(s);
+	remove_dir(dir);
+	roundtrip(&cfg);
+}
 END_TEST
 
 static Suite *acpi_suite(void)
@@ -850,6 +891,7 @@ static Suite *acpi_suite(void)
 	tcase_add_test(ti, test_iasl_one_cpu);
 	tcase_add_test(ti, test_iasl_four_cpus_vmbus);
 	tcase_add_test(ti, test_iasl_roundtrip);
+	tcase_add_test(ti, test_iasl_piix);
 	suite_add_tcase(s, ti);
 	return s;
 }

@@ -263,7 +263,7 @@ END_TEST
 START_TEST(unknown_keys)
 {
 	assert_load_err(load("{\"cpus\": 1, \"memroy\": \"1G\"}"),
-			"vm.json: memroy: unknown key (known: name, kernel, initrd, cmdline, memory, "
+			"vm.json: memroy: unknown key (known: name, kernel, initrd, cmdline, firmware, firmware-vars, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
 			"seccomp, api-socket, vsock, vnc, vnc-password-file, disks, nets, kvp)");
 	assert_load_err(load("{\"disks\": [{\"path\": \"a\"}, {\"path\": \"b\", \"discard\": true}]}"),
@@ -798,7 +798,8 @@ START_TEST(print_round_trip_defaults)
 	/* Every default is spelled out, so the output documents the schema. */
 	for (unsigned i = 0; (k = config_key_name(CONFIG_SCOPE_VM, i)); i++) {
 		if (!strcmp(k, "name") || !strcmp(k, "initrd") || !strcmp(k, "api-socket") ||
-		    !strcmp(k, "vsock") || !strcmp(k, "vnc") || !strcmp(k, "vnc-password-file"))
+		    !strcmp(k, "vsock") || !strcmp(k, "vnc") || !strcmp(k, "vnc-password-file") ||
+		    !strcmp(k, "firmware") || !strcmp(k, "firmware-vars"))
 			continue;	/* unset: absent */
 		snprintf(key, sizeof(key), "\"%s\": ", k);
 		ck_assert_msg(strstr(run.out, key), "no %s in\n%s", key, run.out);
@@ -806,6 +807,20 @@ START_TEST(print_round_trip_defaults)
 	ck_assert_ptr_nonnull(strstr(run.out, "\"disks\": [],\n"));
 	ck_assert_ptr_nonnull(strstr(run.out, "\"memory\": \"512M\",\n"));
 	ck_assert_ptr_nonnull(strstr(run.out, "\"hv\": \"on\",\n"));
+	round_trip();
+}
+END_TEST
+
+/* --firmware uefi is Debian's OVMF: its path is what is kept and printed. */
+START_TEST(print_round_trip_firmware)
+{
+	if (access(CONFIG_FIRMWARE_UEFI, R_OK) || access(CONFIG_FIRMWARE_VARS_TEMPLATE, R_OK))
+		return;		/* no ovmf package here */
+	parse("--firmware", "uefi", "--firmware-vars", "/var/lib/hvkvm/rt-1.vars", "--print-config", NULL);
+	ck_assert_msg(run.r == CLI_EXIT_OK, "%s", run.err);
+	ck_assert_ptr_nonnull(strstr(run.out, "\"firmware\": \"" CONFIG_FIRMWARE_UEFI "\",\n"));
+	ck_assert_ptr_nonnull(strstr(run.out, "\"firmware-vars\": \"/var/lib/hvkvm/rt-1.vars\",\n"));
+	ck_assert_ptr_null(strstr(run.out, "\"kernel\": "));
 	round_trip();
 }
 END_TEST
@@ -831,6 +846,8 @@ START_TEST(print_round_trip_everything)
 		for (unsigned i = 0; (k = config_key_name(s, i)); i++) {
 			char key[64];
 
+			if (!strncmp(k, "firmware", 8))
+				continue;	/* print_round_trip_firmware */
 			snprintf(key, sizeof(key), "\"%s\": ", k);
 			ck_assert_msg(strstr(run.out, key), "no %s in\n%s", key, run.out);
 		}
@@ -890,7 +907,7 @@ END_TEST
 START_TEST(errors_one_line)
 {
 	assert_load_err(load("{\"kern\\nel\": \"k\"}"),
-			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, memory, "
+			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, firmware, firmware-vars, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
 			"seccomp, api-socket, vsock, vnc, vnc-password-file, disks, nets, kvp)");
 	assert_load_err_has(load("{\"hv\": \"relaxed\\r\\u001b[2J\"}"), "vm.json: hv: ", NULL);
@@ -1174,6 +1191,7 @@ int main(void)
 	tcase_add_test(tc, cli_config_errors);
 	tcase_add_test(tc, print_round_trip_defaults);
 	tcase_add_test(tc, print_round_trip_everything);
+	tcase_add_test(tc, print_round_trip_firmware);
 	tcase_add_test(tc, print_round_trip_variants);
 	tcase_add_test(tc, errors_one_line);
 	tcase_add_test(tc, cli_not_utf8);

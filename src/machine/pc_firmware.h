@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PC as UEFI firmware (OVMF) expects QEMU's "pc" machine to be: the i440FX/PIIX
+ * functions on PCI bus 0 (piix.h), the fw_cfg device (fw_cfg.h) with the RAM map, the
+ * CPU count, the ACPI tables and their loader script, the SMBIOS tables and, when a
+ * kernel is given, QEMU's kernel loader items; and two CFI flash devices that end at
+ * 4 GiB: the firmware's code (read-only) and right below it its variable store.
+ *
+ * The flash layout for sizes code and vars (multiples of 4 KiB):
+ *   code at 4 GiB - code, vars at 4 GiB - code - vars
+ * and KVM's identity map and TSS in the four pages below PC_FW_IDENTITY_MAP_END.
+ */
+#ifndef HVKVM_PC_FIRMWARE_H
+#define HVKVM_PC_FIRMWARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot.h"
+#include "config.h"
+
+struct pc;
+struct acpi_config;
+struct vm;
+struct fw_cfg;
+struct pci_bus;
+struct piix;
+struct pflash;
+struct flash_file;
+struct gmem_devmem;
+
+#define PC_FW_FLASH_END		0x100000000ull
+/* Where OVMF places the PIIX4 PM block (PMBA): the FADT says so. */
+#define PC_FW_PM_BASE		0xb000
+/* Below the lowest flash address CONFIG_FIRMWARE_MAX allows. */
+#define PC_FW_IDENTITY_MAP_END	(PC_FW_FLASH_END - CONFIG_FIRMWARE_MAX)
+#define PC_FW_IDENTITY_MAP_ADDR	(PC_FW_IDENTITY_MAP_END - 0x4000)
+
+struct pc_firmware {
+	struct fw_cfg *fw_cfg;
+	struct pci_bus *pci;
+	struct piix *piix;
+	struct gmem_devmem *code_mem, *vars_mem;
+	struct pflash *code, *vars;
+	struct flash_file *code_file, *vars_file;	/* vars_file NULL: not kept */
+	bool acpi_added;		/* the ACPI files are in fw_cfg */
+};
+
+/* Where the two images go (see above); -EINVAL for sizes this layout cannot hold. */
+int pc_fw_flash_layout(uint64_t code_size, uint64_t vars_size, uint64_t *code_gpa,
+		       uint64_t *vars_gpa);
+
+/*
+ * QEMU's kernel loader items for a bzImage (kernel fd), its initrd (fd -1: none) and
+ * command line: the setup part (the boot sector and the setup sectors) and the rest
+ * of the kernel as separate items, as QEMU gives them and OVMF joins them again.
+ * 0, or -errno with the reason in err ("not a bzImage", a read error).
+ */
+int pc_fw_add_kernel(struct fw_cfg *c, const struct boot_files *f, const char *cmdline,
+		     char *err, size_t errlen);
+
+/* Set up everything above for pc (pc_init with cfg->firmware; the PM block is
+ * pc->pm, not yet registered). Prints why and returns a vm_exit_code. */
+int pc_fw_init(struct pc *pc, const struct vm_config *cfg);
+/* The ACPI tables as fw_cfg files (first boot; the DSDT hooks are all there). */
+void pc_fw_build_acpi(struct pc *pc, const struct acpi_config *acfg);
+void pc_fw_reset(struct pc *pc);
+void pc_fw_fini(struct pc *pc);
+
+#endif
