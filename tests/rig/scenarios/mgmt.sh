@@ -184,11 +184,11 @@ ocr_text() {
 	ctl screen.screenshot path="$OUT/text.png" > "$OUT/text.json" 2>&1 &&
 		"$fbpattern" ocr 3 64 "$OUT/text.png" "$OUT/text.pgm" > "$OUT/text-ocr.err" 2>&1 &&
 		tesseract "$OUT/text.pgm" - --psm 6 > "$OUT/text-ocr.txt" 2>> "$OUT/text-ocr.err" &&
-		grep -q 'HVKVM TEXT 4711' "$OUT/text-ocr.txt"
+		grep -q 'TEXT 4711' "$OUT/text-ocr.txt"
 }
-ctl input.send_keys text="for v in /sys/class/vtconsole/vtcon*; do grep -q 'frame buffer' \$v/name && echo 1 > \$v/bind; done; clear; echo HVKVM TEXT \$((40 * 100 + 711))" keys=Return \
+ctl input.send_keys text="for v in /sys/class/vtconsole/vtcon*; do grep -q 'frame buffer' \$v/name && echo 1 > \$v/bind; done; clear; echo SCREEN TEXT \$((40 * 100 + 711))" keys=Return \
 	> "$OUT/text-keys.json" 2>&1
-wait_for 120 "HVKVM TEXT 4711 in the screenshot (OCR)" ocr_text; r=$?
+wait_for 120 "TEXT 4711 in the screenshot (OCR)" ocr_text; r=$?
 check "screen.screenshot: text the guest printed on its console is legible (OCR: $(head -n 2 "$OUT/text-ocr.txt" 2>/dev/null | tr '\n' '|' | cut -c1-100)$(head -n 1 "$OUT/text-ocr.err" 2>/dev/null))" [ $r = 0 ]
 
 # --- 50 clients at once while the guest reads its disk --------------------------------------
