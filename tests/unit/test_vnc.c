@@ -461,6 +461,14 @@ static unsigned read_update(int fd, uint8_t *shot, uint32_t w, uint32_t h, uint1
 	return pixels;
 }
 
+static bool same(const uint8_t *shot, uint32_t w, uint32_t h)
+{
+	for (uint32_t i = 0; i < w * h; i++)
+		if (memcmp(shot + (size_t)i * 4, vram + (size_t)i * 4, 3))
+			return false;
+	return true;
+}
+
 static void assert_same(const uint8_t *shot, uint32_t w, uint32_t h)
 {
 	for (uint32_t y = 0; y < h; y++)
@@ -668,9 +676,15 @@ START_TEST(mode_change)
 	read_update(fd, shot, W, H, &nw, &nh);
 	ck_assert_uint_eq(nw, 32);
 	ck_assert_uint_eq(nh, 24);
-	memset(shot, 0, sizeof(shot));
-	update_request(fd, false, 0, 0, 32, 24);
-	ck_assert_uint_eq(read_update(fd, shot, 32, 24, &nw, &nh), 32 * 24);
+	/* A full update is what the server holds: the guest's new picture once the display
+	 * thread has copied the dirty rectangle, which may come a moment after the new size. */
+	for (uint64_t end = test_now_ms() + VG_TMO;;) {
+		memset(shot, 0, sizeof(shot));
+		update_request(fd, false, 0, 0, 32, 24);
+		ck_assert_uint_eq(read_update(fd, shot, 32, 24, &nw, &nh), 32 * 24);
+		if (same(shot, 32, 24) || test_now_ms() >= end)
+			break;
+	}
 	assert_same(shot, 32, 24);
 	close(fd);
 }
