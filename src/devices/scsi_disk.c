@@ -30,6 +30,7 @@ enum scsi_disk_stage {
 
 static const char scsi_vendor[8] = { 'M', 's', 'f', 't', ' ', ' ', ' ', ' ' };
 static const char scsi_product[16] = { 'V', 'i', 'r', 't', 'u', 'a', 'l', ' ', 'D', 'i', 's', 'k', ' ', ' ', ' ', ' ' };
+static const char scsi_cd_product[16] = { 'V', 'i', 'r', 't', 'u', 'a', 'l', ' ', 'D', 'V', 'D', '-', 'R', 'O', 'M', ' ' };
 static const char scsi_revision[4] = { '1', '.', '0', ' ' };
 
 /* ---- command plumbing ------------------------------------------------------------ */
@@ -144,6 +145,7 @@ void scsi_disk_inquiry(struct scsi_disk *d, struct scsi_cmd *cmd)
 		len = scsi_inquiry_standard(p, d->cd ? SCSI_TYPE_CDROM : SCSI_TYPE_DISK);
 		if (d->cd) {
 			p[1] = 0x80;		/* RMB: the medium is removable */
+			memcpy(p + 16, scsi_cd_product, 16);
 			put_be16(p + 62, 0x05c0);	/* MMC-5 in place of SBC-3 */
 		}
 		return cmd_reply(cmd, p, len, get_be16(cdb + 3));

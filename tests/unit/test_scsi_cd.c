@@ -156,6 +156,7 @@ START_TEST(test_inquiry)
 	ck_good(&r, 96);
 	ck_assert_uint_eq(buf[0], SCSI_TYPE_CDROM);
 	ck_assert_uint_eq(buf[1], 0x80);		/* RMB */
+	ck_bytes(buf + 8, "Msft    Virtual DVD-ROM 1.0 ", 28);
 	ck_assert_uint_eq(get_be16(buf + 62), 0x05c0);
 	/* The VPD pages a disk has (no provisioning: the medium is read-only). */
 	exec(&r, CDB(SCSI_INQUIRY, 1, 0x00, 0, 255, 0), true, buf, sizeof(buf));
