@@ -120,6 +120,15 @@ int scsi_disk_change_medium(struct scsi_disk *d, struct blk *b, bool force)
 		d->media_event = MEC_EJECT_REQUEST;
 		return -EBUSY;
 	}
+	if (b && b == d->blk) {
+		/* The same medium again: it is a new arrival for the guest, nothing closes. */
+		d->tray_open = false;
+		if (force)
+			d->locked = false;
+		d->unit_attention = true;
+		d->media_event = MEC_NEW_MEDIA;
+		return 0;
+	}
 	if (d->blk) {
 		blk_drain(d->blk);
 		if (d->owns_blk)

@@ -466,6 +466,14 @@ static uint8_t gesn(struct run *r, uint8_t *buf)
 	return buf[4];
 }
 
+static struct blk *medium2;
+
+static void same_medium_on_loop(void *opaque)
+{
+	(void)opaque;
+	ck_assert_int_eq(scsi_disk_change_medium(disk, medium2, false), 0);
+}
+
 START_TEST(test_media_change)
 {
 	uint8_t buf[CD_BS], want[2 * CD_BS];
@@ -502,7 +510,8 @@ START_TEST(test_media_change)
 	ck_assert_int_eq(change_medium(NULL, false), 0);
 
 	/* Host insert: a new-media event and one UNIT ATTENTION 28/00, then the new data. */
-	ck_assert_int_eq(change_medium(iso_open(iso2_path), false), 0);
+	medium2 = iso_open(iso2_path);
+	ck_assert_int_eq(change_medium(medium2, false), 0);
 	ck_assert_uint_eq(gesn(&r, buf), 2);
 	ck_assert_uint_eq(buf[5], 0x02);
 	exec(&r, CDB(SCSI_INQUIRY, 0, 0, 0, 36, 0), true, buf, sizeof(buf));
@@ -517,6 +526,14 @@ START_TEST(test_media_change)
 	exec(&r, CDB(SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0, 1, 0), true, buf, sizeof(buf));
 	ck_good(&r, CD_BS);
 	fill(want, sizeof(want), 9);
+	ck_bytes(buf, want, CD_BS);
+
+	/* The medium that is in, again: a new arrival, the data still there. */
+	loop_call(loop, same_medium_on_loop, NULL);
+	exec(&r, CDB(SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0), false, NULL, 0);
+	ck_sense(&r, SCSI_SENSE_UNIT_ATTENTION, SCSI_ASC_NOT_READY_TO_READY_CHANGE);
+	exec(&r, CDB(SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0, 1, 0), true, buf, sizeof(buf));
+	ck_good(&r, CD_BS);
 	ck_bytes(buf, want, CD_BS);
 
 	/* REQUEST SENSE takes the unit attention too. */
