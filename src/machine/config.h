@@ -202,7 +202,8 @@ const char *config_disk_format_name(enum disk_format f);
 const char *config_rule_disk_controller(int64_t controller);
 const char *config_rule_disk_lun(int64_t lun);
 /* Why path cannot be a CD/DVD drive's medium (missing, unreadable, not whole 2048-byte
- * sectors), written into buf; NULL if it can. */
+ * sectors), written into buf, with errno saying it too (EINVAL for the size); NULL if it
+ * can. */
 #define CONFIG_CDROM_SECTOR	2048
 const char *config_check_cdrom(const char *path, char *buf, size_t len);
 /* --vnc's address and password together (config_finish): NULL, or the rule; a rule

@@ -522,6 +522,7 @@ const char *config_check_cdrom(const char *path, char *buf, size_t len)
 	struct stat st;
 
 	if (strlen(path) > CONFIG_PATH_MAX) {
+		errno = ENAMETOOLONG;
 		snprintf(buf, len, "longer than %u characters", CONFIG_PATH_MAX);
 		return buf;
 	}
@@ -532,10 +533,12 @@ const char *config_check_cdrom(const char *path, char *buf, size_t len)
 	if (S_ISBLK(st.st_mode))
 		return NULL;		/* a drive's medium: its size is known once open */
 	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
 		snprintf(buf, len, "not a regular file or a block device");
 		return buf;
 	}
 	if (st.st_size == 0 || st.st_size % CONFIG_CDROM_SECTOR) {
+		errno = EINVAL;
 		snprintf(buf, len, "not a CD/DVD image (ISO): its size, %lld bytes, is not a whole number of %u-byte sectors",
 			 (long long)st.st_size, CONFIG_CDROM_SECTOR);
 		return buf;

@@ -278,8 +278,10 @@ static int cdrom_open(struct machine *m, const char *path, struct blk **b, char 
 	const char *bad = config_check_cdrom(path, why, sizeof(why));
 
 	if (bad) {
+		int e = errno;
+
 		snprintf(err, errlen, "%s", bad);
-		return errno == ENOENT ? -ENOENT : -EINVAL;
+		return e > 0 ? -e : -EINVAL;
 	}
 	return blk_iso_open(b, m->vm->loop, path, err, errlen);
 }

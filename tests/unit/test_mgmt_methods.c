@@ -544,6 +544,7 @@ START_TEST(cdrom_methods)
 	ck_assert_int_eq(json_object_get_int(get(get(get(r, "error"), "data"), "errno")), EINVAL);
 	json_object_put(r);
 	r = rpc_err(t, "cdrom.insert", "{\"path\":\"/nonexistent.iso\"}", MGMT_ERR_FAILED);
+	ck_assert_int_eq(json_object_get_int(get(get(get(r, "error"), "data"), "errno")), ENOENT);
 	json_object_put(r);
 
 	snprintf(params, sizeof(params), "{\"path\":\"%s\",\"force\":false}", c.iso);
