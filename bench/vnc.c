@@ -500,7 +500,7 @@ static void run_updates(const char *enc, uint32_t rw, uint32_t rh, unsigned n)
 		char what[24];
 
 		snprintf(what, sizeof(what), "%ux%u", rw, rh);
-		printf("%-6s %-10s %5u %9.2f %8.2f %9.3f %8.2f %8.3f %8.3f %9.2f %12.0f %7.1f\n", enc, what, n,
+		printf("%-6s %-10s %5u %9.3f %8.3f %9.3f %8.3f %8.3f %8.3f %9.3f %12.0f %7.1f\n", enc, what, n,
 		       med / 1e6, p99 / 1e6, cpu / 1e6, med / memcpy_ns, cpu / memcpy_ns,
 		       (double)l.cpu_ns / n / 1e6, (double)d.cpu_ns / n / 1e6, (double)v.rchar / n,
 		       (double)(l.syscr + l.syscw + d.syscr + d.syscw) / n);
