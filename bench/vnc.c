@@ -347,6 +347,7 @@ static struct viewer viewer_open(const char *encodings, int quality, int compres
 	v.cl = rfbGetClient(8, 3, 4);
 	if (!v.cl)
 		die("rfbGetClient failed");
+	free(v.cl->serverHost);
 	v.cl->serverHost = strdup(sock_path);	/* a socket's path: libvncclient connects to it */
 	v.cl->serverPort = 0;
 	v.cl->appData.encodingsString = encodings;
@@ -379,6 +380,8 @@ static void viewer_close(struct viewer *v)
 	v_stop = true;
 	pthread_mutex_unlock(&vlock);
 	pthread_join(v->thread, NULL);
+	free(v->cl->frameBuffer);	/* the application's, as libvncclient has it */
+	v->cl->frameBuffer = NULL;
 	rfbClientCleanup(v->cl);	/* closes the socket */
 }
 
