@@ -631,7 +631,7 @@ int main(void)
 		unsigned n_full;
 	} viewers[] = {
 		{ "raw", "raw", -1, 0, N_FULL },
-		{ "zrle", "zrle raw", -1, 2, N_FULL / 4 },
+		{ "zrle", "zrle raw", -1, 2, N_FULL / 6 },
 		/* TigerVNC's default: Tight, compression 2, JPEG quality 8 */
 		{ "tight", "tight zrle raw", 8, 2, N_FULL },
 	};
