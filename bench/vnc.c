@@ -253,13 +253,20 @@ static void video_connect(void)
 	vram = (uint8_t *)c.pixels;
 }
 
+/* One DIRT message with n rectangles (at most 2). */
+static void dirt_n(const struct synthvid_rect *r, unsigned n)
+{
+	uint8_t buf[2 + 2 * sizeof(*r)] = { 0, (uint8_t)n };
+
+	memcpy(buf + 2, r, n * sizeof(*r));
+	vid_send(SYNTHVID_DIRT, buf, 2 + n * sizeof(*r));
+}
+
 static void dirt(uint32_t x1, uint32_t y1, uint32_t x2, uint32_t y2)
 {
-	uint8_t buf[2 + 16] = { 0, 1 };
 	struct synthvid_rect r = { (int32_t)x1, (int32_t)y1, (int32_t)x2, (int32_t)y2 };
 
-	memcpy(buf + 2, &r, sizeof(r));
-	vid_send(SYNTHVID_DIRT, buf, sizeof(buf));
+	dirt_n(&r, 1);
 }
 
 /* What the guest draws: gradients crossed by a pattern that moves with salt, in
@@ -471,8 +478,9 @@ static struct hv_stat hv_stat_now(void)
 }
 
 /* One kind of update, n times: rectangles at moving places (the whole screen when
- * its size is the screen's). */
-static void run_updates(const char *enc, uint32_t rw, uint32_t rh, unsigned n)
+ * its size is the screen's); with two, a second one mirrored through the centre, far
+ * from the first, in the same message (a cursor in one corner, a clock in the other). */
+static void run_updates(const char *enc, uint32_t rw, uint32_t rh, unsigned n, unsigned rects)
 {
 	uint64_t *lat = calloc(n, sizeof(*lat));
 	struct hv_stat a, b;
@@ -483,14 +491,23 @@ static void run_updates(const char *enc, uint32_t rw, uint32_t rh, unsigned n)
 		die("no memory");
 	a = hv_stat_now();
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t x = rw == W ? 0 : (i * 131) % (W - rw), y = rh == H ? 0 : (i * 37) % (H - rh);
+		/* two: the first in the top left quarter, the second in the bottom right one */
+		uint32_t xs = rects > 1 ? W / 2 : W, ys = rects > 1 ? H / 2 : H;
+		uint32_t x = rw == W ? 0 : (i * 131) % (xs - rw), y = rh == H ? 0 : (i * 37) % (ys - rh);
 		uint64_t u, p, t0;
 
-		paint(x, y, x + rw, y + rh, (uint8_t)(i * 7 + 1));
+		struct synthvid_rect r[2] = {
+			{ (int32_t)x, (int32_t)y, (int32_t)(x + rw), (int32_t)(y + rh) },
+			{ (int32_t)(W - rw - x), (int32_t)(H - rh - y), (int32_t)(W - x), (int32_t)(H - y) },
+		};
+
+		for (unsigned k = 0; k < rects; k++)
+			paint((uint32_t)r[k].x1, (uint32_t)r[k].y1, (uint32_t)r[k].x2, (uint32_t)r[k].y2,
+			      (uint8_t)(i * 7 + 1));
 		viewer_counts(&u, &p);
 		t0 = now_ns();
-		dirt(x, y, x + rw, y + rh);
-		lat[i] = wait_update(u, p, (uint64_t)rw * rh) - t0;
+		dirt_n(r, rects);
+		lat[i] = wait_update(u, p, (uint64_t)rw * rh * rects) - t0;
 	}
 	usleep(20000);	/* what the threads still do after the last update counts too */
 	b = hv_stat_now();
@@ -502,7 +519,10 @@ static void run_updates(const char *enc, uint32_t rw, uint32_t rh, unsigned n)
 		uint64_t med = quantile(lat, n, 0.5), p99 = quantile(lat, n, 0.99);
 		char what[24];
 
-		snprintf(what, sizeof(what), "%ux%u", rw, rh);
+		if (rects > 1)
+			snprintf(what, sizeof(what), "%ux%ux%u", rects, rw, rh);
+		else
+			snprintf(what, sizeof(what), "%ux%u", rw, rh);
 		printf("%-6s %-10s %5u %9.3f %8.3f %9.3f %8.3f %8.3f %8.3f %9.3f %12.0f %7.1f %9.3f\n", enc, what, n,
 		       med / 1e6, p99 / 1e6, cpu / 1e6, med / memcpy_ns, cpu / memcpy_ns,
 		       (double)l.cpu_ns / n / 1e6, (double)d.cpu_ns / n / 1e6, (double)v.rchar / n,
@@ -654,8 +674,9 @@ int main(void)
 		struct viewer v = viewer_open(viewers[i].encodings, viewers[i].quality, viewers[i].compress);
 
 		wait_update(0, 0, (uint64_t)W * H);	/* the first, whole screen */
-		run_updates(viewers[i].name, W, H, viewers[i].n_full);
-		run_updates(viewers[i].name, SMALL_W, SMALL_H, N_SMALL);
+		run_updates(viewers[i].name, W, H, viewers[i].n_full, 1);
+		run_updates(viewers[i].name, SMALL_W, SMALL_H, N_SMALL, 1);
+		run_updates(viewers[i].name, SMALL_W, SMALL_H, N_SMALL / 2, 2);
 		viewer_close(&v);
 		viewer_tid = 0;
 	}
