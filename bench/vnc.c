@@ -7,7 +7,8 @@
  *
  * - latency: from the guest's dirty-rectangle message (VRAM already written) to the
  *   viewer having read the whole FramebufferUpdate that carries it; median and p99,
- *   for a full-screen update and a 64x16 one (a line of text), per encoding the
+ *   for a full-screen update, a 64x16 one (a line of text) and two 64x16 ones in
+ *   opposite quarters in one message (a cursor and a clock), per encoding the
  *   viewer asks for (Raw; ZRLE; Tight with JPEG as TigerVNC asks by default);
  * - CPU that hvkvm's threads spend per update: the loop thread (the device, the copy
  *   out of VRAM) and the display thread (libvncserver: encoding, sending), read from
