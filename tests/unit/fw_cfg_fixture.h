@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the fw_cfg and PC firmware tests share (tests/unit/fw_cfg_fixture.c): a fw_cfg
- * device on a port bus over guest RAM at 0, and reading it as firmware does.
+ * What the fw_cfg, PC firmware and ACPI loader tests share (tests/unit/fw_cfg_fixture.c):
+ * a fw_cfg device on a port bus over guest RAM at 0, and reading it as firmware does.
  */
 #ifndef HVKVM_TEST_FW_CFG_FIXTURE_H
 #define HVKVM_TEST_FW_CFG_FIXTURE_H
