@@ -66,6 +66,10 @@ expect 2 '^hvkvm: --firmware-vars needs --firmware$' --kernel "$kernel" --firmwa
 expect 2 "^hvkvm: --firmware $fwdir/odd.fd: not a flash image" --firmware "$fwdir/odd.fd"
 expect 2 "^hvkvm: --firmware $kernel: not a flash image" --firmware "$kernel"
 expect 2 '^hvkvm: --firmware-vars: empty path$' --firmware "$fwdir/code.fd" --firmware-vars=
+long=$(printf '%04096d' 0)
+expect 2 "^hvkvm: --firmware-vars 0{197}\.\.\.: longer than 4095 characters$" --firmware "$fwdir/code.fd" --firmware-vars "$long"
+expect 2 "^hvkvm: --api-socket 0000.*: longer than 107 characters, the limit of a Unix socket's path$" \
+	--kernel "$kernel" --api-socket "${long:0:108}"
 if [ -r /usr/share/OVMF/OVMF_VARS_4M.fd ]; then
 	expect 2 "^hvkvm: --firmware-vars $fwdir/small.vars: 4096 bytes, but a variable store is 540672 " \
 		--firmware "$fwdir/code.fd" --firmware-vars "$fwdir/small.vars"

@@ -32,6 +32,10 @@
 /* The size viewers see before the guest set a mode. */
 #define DEFAULT_W	1024
 #define DEFAULT_H	768
+/* Rectangles changed between two looks of the display thread, kept apart so that
+ * small ones far from each other are sent as themselves; more become the box
+ * around them all. */
+#define DIRTY_RECTS	16
 
 enum ev_kind { EV_KEY, EV_POINTER, EV_RELEASE };
 
@@ -75,8 +79,8 @@ struct vnc {
 	uint8_t *shadow;		/* sh_w x sh_h, pitch sh_w * 4; written by the loop thread */
 	uint32_t sh_w, sh_h;
 	bool resized;			/* the display thread has not taken sh_w x sh_h yet */
-	bool dirty;
-	struct display_rect box;	/* changed since the display thread last looked */
+	unsigned ndirty;		/* rectangles changed since the display thread last looked */
+	struct display_rect dirty[DIRTY_RECTS];
 	bool stop;
 	struct vnc_event ev[VNC_EVENT_QUEUE];
 	unsigned ev_head, ev_count;
@@ -324,6 +328,33 @@ static void box_union(struct display_rect *b, const struct display_rect *r)
 	if (r->y2 > b->y2) b->y2 = r->y2;
 }
 
+static bool contains(const struct display_rect *a, const struct display_rect *b)
+{
+	return a->x1 <= b->x1 && a->y1 <= b->y1 && a->x2 >= b->x2 && a->y2 >= b->y2;
+}
+
+/* Add r to what changed (under the lock). */
+static void add_dirty(struct vnc *v, const struct display_rect *r)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < v->ndirty; i++)
+		if (contains(&v->dirty[i], r))
+			return;
+	for (unsigned i = 0; i < v->ndirty; i++)	/* those inside r go */
+		if (!contains(r, &v->dirty[i]))
+			v->dirty[n++] = v->dirty[i];
+	if (n == DIRTY_RECTS) {
+		for (unsigned i = 1; i < n; i++)
+			box_union(&v->dirty[0], &v->dirty[i]);
+		box_union(&v->dirty[0], r);
+		v->ndirty = 1;
+		return;
+	}
+	v->dirty[n++] = *r;
+	v->ndirty = n;
+}
+
 /* Copy r (or, with all, the whole screen) from VRAM into the shadow. */
 static void copy_from_vram(struct vnc *v, const struct display_rect *r, bool all)
 {
@@ -368,11 +399,7 @@ static void copy_from_vram(struct vnc *v, const struct display_rect *r, bool all
 			else
 				memset(dst, 0, row);
 		}
-		if (v->dirty)
-			box_union(&v->box, &c);
-		else
-			v->box = c;
-		v->dirty = true;
+		add_dirty(v, &c);
 		v->rects_copied++;
 		v->bytes_copied += row * (c.y2 - c.y1);
 	}
@@ -562,8 +589,8 @@ static void set_format(struct vnc *v)
 /* Take what the loop thread copied. */
 static void take_pixels(struct vnc *v)
 {
-	struct display_rect b = { 0 };
-	bool dirty;
+	struct display_rect b[DIRTY_RECTS];
+	unsigned n = 0;
 
 	pthread_mutex_lock(&v->lock);
 	if (v->resized) {
@@ -577,7 +604,7 @@ static void take_pixels(struct vnc *v)
 			v->fb_w = v->sh_w;
 			v->fb_h = v->sh_h;
 			v->resized = false;
-			v->dirty = false;
+			v->ndirty = 0;
 			pthread_mutex_unlock(&v->lock);
 			rfbNewFramebuffer(v->screen, (char *)n, (int)v->fb_w, (int)v->fb_h, 8, 3, 4);
 			set_format(v);
@@ -586,20 +613,21 @@ static void take_pixels(struct vnc *v)
 		}
 		log_warn("VNC: no memory for a %ux%u screen", v->sh_w, v->sh_h);
 	}
-	dirty = v->dirty && !v->resized && v->sh_w == v->fb_w && v->sh_h == v->fb_h;
-	if (dirty) {
-		size_t row;
+	if (v->ndirty && !v->resized && v->sh_w == v->fb_w && v->sh_h == v->fb_h) {
+		n = v->ndirty;
+		memcpy(b, v->dirty, n * sizeof(b[0]));
+		for (unsigned i = 0; i < n; i++) {
+			size_t row = (size_t)(b[i].x2 - b[i].x1) * 4;
 
-		b = v->box;
-		row = (size_t)(b.x2 - b.x1) * 4;
-		for (uint32_t y = b.y1; y < b.y2; y++)
-			memcpy(v->fb + ((size_t)y * v->fb_w + b.x1) * 4,
-			       v->shadow + ((size_t)y * v->sh_w + b.x1) * 4, row);
-		v->dirty = false;
+			for (uint32_t y = b[i].y1; y < b[i].y2; y++)
+				memcpy(v->fb + ((size_t)y * v->fb_w + b[i].x1) * 4,
+				       v->shadow + ((size_t)y * v->sh_w + b[i].x1) * 4, row);
+		}
+		v->ndirty = 0;
 	}
 	pthread_mutex_unlock(&v->lock);
-	if (dirty)
-		rfbMarkRectAsModified(v->screen, (int)b.x1, (int)b.y1, (int)b.x2, (int)b.y2);
+	for (unsigned i = 0; i < n; i++)
+		rfbMarkRectAsModified(v->screen, (int)b[i].x1, (int)b[i].y1, (int)b[i].x2, (int)b[i].y2);
 }
 
 static void accept_client(struct vnc *v)

@@ -19,13 +19,15 @@
 #define BOOT_DEFAULT_LOAD	0x100000ull
 /* Linux's COMMAND_LINE_SIZE on x86, for images that do not state their own. */
 #define BOOT_ELF_CMDLINE_SIZE	2048
+/* A bzImage's 64-bit entry point within its protected-mode code. */
+#define BOOT_BZ_ENTRY_64	0x200ull
 
-struct kernel_layout {
-	uint64_t entry;		/* 64-bit entry point */
-	uint64_t end;		/* first byte after what the kernel needs at load time */
-	uint64_t cmdline_size;	/* bytes including the terminating NUL */
-	uint32_t initrd_addr_max;	/* last byte an initrd may occupy */
-	struct setup_header hdr;	/* what goes into boot_params.hdr */
+/* Where an image's bytes come from: the file the user named, or a buffer. */
+struct image_src {
+	int fd;			/* -1: buf */
+	const uint8_t *buf;
+	uint64_t size;
+	const char *name;	/* for messages */
 };
 
 static int read_at(int fd, void *buf, size_t len, uint64_t off)
@@ -58,19 +60,31 @@ static int file_size(int fd, uint64_t *size)
 	return 0;
 }
 
-/* Read len bytes of fd at off straight into guest RAM at gpa. */
-static int load_into_guest(const struct gmem *m, int fd, uint64_t off, uint64_t gpa, uint64_t len)
+static int src_read(const struct image_src *src, void *dst, uint64_t len, uint64_t off)
+{
+	if (src->fd >= 0)
+		return read_at(src->fd, dst, len, off);
+	if (len == 0)
+		return 0;
+	if (off > src->size || src->size - off < len)
+		return -EIO;
+	memcpy(dst, src->buf + off, len);
+	return 0;
+}
+
+/* len bytes of src at off straight into guest RAM at gpa. */
+static int src_into_guest(const struct gmem *m, const struct image_src *src, uint64_t off, uint64_t gpa,
+			  uint64_t len)
 {
 	void *dst = gmem_ptr(m, gpa, len);
 
 	if (!dst)
 		return -ENOSPC;
-	return read_at(fd, dst, len, off);
+	return src_read(src, dst, len, off);
 }
 
-static int load_bzimage(const struct gmem *m, const struct boot_files *f, const uint8_t *head,
-			size_t headlen, uint64_t fsize, struct kernel_layout *k, char *err,
-			size_t errlen)
+static int load_bzimage(const struct gmem *m, const struct image_src *f, const uint8_t *head,
+			size_t headlen, struct boot_kernel *k, char *err, size_t errlen)
 {
 	struct setup_header h;
 	uint64_t setup_size, load, kernel_size;
@@ -78,25 +92,30 @@ static int load_bzimage(const struct gmem *m, const struct boot_files *f, const 
 	int r;
 
 	if (headlen < 0x202 + 1)
-		return util_fail(err, errlen, -EINVAL, "--kernel %s: too small for a bzImage", f->kernel_name);
+		return util_fail(err, errlen, -EINVAL, "--kernel %s: too small for a bzImage", f->name);
 	/* The header's own length is stated by the jump at 0x200. */
 	hdr_len = 0x202 + head[0x201] - BOOT_HDR_OFFSET;
 	if (hdr_len > sizeof(h))
 		hdr_len = sizeof(h);
 	if (BOOT_HDR_OFFSET + hdr_len > headlen)
-		return util_fail(err, errlen, -EINVAL, "--kernel %s: truncated setup header", f->kernel_name);
+		return util_fail(err, errlen, -EINVAL, "--kernel %s: truncated setup header", f->name);
 	memset(&h, 0, sizeof(h));
 	memcpy(&h, head + BOOT_HDR_OFFSET, hdr_len);
 	if (h.version < 0x020c || !(h.xloadflags & BOOT_XLF_KERNEL_64))
 		return util_fail(err, errlen, -EINVAL,
 				 "--kernel %s: boot protocol %u.%02u without a 64-bit entry point (needs 2.12+)",
-				 f->kernel_name, h.version >> 8, h.version & 0xff);
+				 f->name, h.version >> 8, h.version & 0xff);
 
 	setup_size = ((uint64_t)(h.setup_sects ? h.setup_sects : 4) + 1) * 512;
-	if (setup_size >= fsize)
+	if (setup_size >= f->size)
 		return util_fail(err, errlen, -EINVAL, "--kernel %s: no protected-mode kernel after the setup code",
-				 f->kernel_name);
-	kernel_size = fsize - setup_size;
+				 f->name);
+	kernel_size = f->size - setup_size;
+	/* The 64-bit entry point, startup_64, is 0x200 bytes into the protected-mode code. */
+	if (kernel_size <= BOOT_BZ_ENTRY_64)
+		return util_fail(err, errlen, -EINVAL,
+				 "--kernel %s: the protected-mode kernel (%llu bytes) ends before its 64-bit entry point",
+				 f->name, (unsigned long long)kernel_size);
 
 	load = BOOT_DEFAULT_LOAD;
 	if (h.pref_address >= BOOT_HIGH_MEM && h.pref_address < GMEM_LOW_LIMIT &&
@@ -107,12 +126,12 @@ static int load_bzimage(const struct gmem *m, const struct boot_files *f, const 
 	if (k->end > gmem_low_end(m))
 		return util_fail(err, errlen, -ENOSPC,
 				 "--kernel %s needs %llu MiB of RAM below 3 GiB to unpack; give more --memory",
-				 f->kernel_name, (unsigned long long)((k->end + (1 << 20) - 1) >> 20));
-	r = load_into_guest(m, f->kernel_fd, setup_size, load, kernel_size);
+				 f->name, (unsigned long long)((k->end + (1 << 20) - 1) >> 20));
+	r = src_into_guest(m, f, setup_size, load, kernel_size);
 	if (r < 0)
-		return util_fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
+		return util_fail(err, errlen, r, "--kernel %s: %s", f->name, strerror(-r));
 
-	k->entry = load + 0x200;
+	k->entry = load + BOOT_BZ_ENTRY_64;
 	/* The header states the limit without the NUL; protocols before 2.06 allow 255. */
 	k->cmdline_size = (uint64_t)(h.cmdline_size ? h.cmdline_size : 255) + 1;
 	k->initrd_addr_max = h.initrd_addr_max ? h.initrd_addr_max : 0x37ffffff;
@@ -125,8 +144,8 @@ static int load_bzimage(const struct gmem *m, const struct boot_files *f, const 
 	return 0;
 }
 
-static int load_elf(const struct gmem *m, const struct boot_files *f, const uint8_t *head,
-		    size_t headlen, uint64_t fsize, struct kernel_layout *k, char *err, size_t errlen)
+static int load_elf(const struct gmem *m, const struct image_src *f, const uint8_t *head,
+		    size_t headlen, struct boot_kernel *k, char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
 	uint64_t entry_phys = 0;
@@ -134,38 +153,38 @@ static int load_elf(const struct gmem *m, const struct boot_files *f, const uint
 	int r;
 
 	if (headlen < sizeof(eh))
-		return util_fail(err, errlen, -EINVAL, "--kernel %s: truncated ELF header", f->kernel_name);
+		return util_fail(err, errlen, -EINVAL, "--kernel %s: truncated ELF header", f->name);
 	memcpy(&eh, head, sizeof(eh));
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh.e_machine != EM_X86_64 || eh.e_type != ET_EXEC)
 		return util_fail(err, errlen, -EINVAL, "--kernel %s: not an x86-64 executable ELF vmlinux",
-				 f->kernel_name);
+				 f->name);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 64 ||
-	    eh.e_phoff > fsize || fsize - eh.e_phoff < (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr))
-		return util_fail(err, errlen, -EINVAL, "--kernel %s: bad program headers", f->kernel_name);
+	    eh.e_phoff > f->size || f->size - eh.e_phoff < (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr))
+		return util_fail(err, errlen, -EINVAL, "--kernel %s: bad program headers", f->name);
 
 	k->end = 0;
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		void *dst;
 
-		r = read_at(f->kernel_fd, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph));
+		r = src_read(f, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph));
 		if (r < 0)
-			return util_fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
+			return util_fail(err, errlen, r, "--kernel %s: %s", f->name, strerror(-r));
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
-		if (ph.p_filesz > ph.p_memsz || ph.p_offset > fsize || fsize - ph.p_offset < ph.p_filesz)
+		if (ph.p_filesz > ph.p_memsz || ph.p_offset > f->size || f->size - ph.p_offset < ph.p_filesz)
 			return util_fail(err, errlen, -EINVAL, "--kernel %s: segment %u lies outside the file",
-					 f->kernel_name, i);
+					 f->name, i);
 		if (ph.p_paddr < BOOT_HIGH_MEM || !(dst = gmem_ptr(m, ph.p_paddr, ph.p_memsz)) ||
 		    ph.p_paddr + ph.p_memsz > gmem_low_end(m))
 			return util_fail(err, errlen, -ENOSPC,
 					 "--kernel %s: segment %u at 0x%llx+0x%llx does not fit in guest RAM below 3 GiB",
-					 f->kernel_name, i, (unsigned long long)ph.p_paddr,
+					 f->name, i, (unsigned long long)ph.p_paddr,
 					 (unsigned long long)ph.p_memsz);
-		r = read_at(f->kernel_fd, dst, ph.p_filesz, ph.p_offset);
+		r = src_read(f, dst, ph.p_filesz, ph.p_offset);
 		if (r < 0)
-			return util_fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
+			return util_fail(err, errlen, r, "--kernel %s: %s", f->name, strerror(-r));
 		memset((uint8_t *)dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 		if (ph.p_paddr + ph.p_memsz > k->end)
 			k->end = ph.p_paddr + ph.p_memsz;
@@ -180,7 +199,7 @@ static int load_elf(const struct gmem *m, const struct boot_files *f, const uint
 	}
 	if (!found_entry)
 		return util_fail(err, errlen, -EINVAL, "--kernel %s: entry point 0x%llx is in no loadable segment",
-				 f->kernel_name, (unsigned long long)eh.e_entry);
+				 f->name, (unsigned long long)eh.e_entry);
 	k->entry = entry_phys;
 	k->cmdline_size = BOOT_ELF_CMDLINE_SIZE;
 	k->initrd_addr_max = 0x7fffffff;
@@ -291,65 +310,80 @@ static int build_gdt(const struct gmem *m)
 	return gmem_write(m, BOOT_GDT_ADDR, gdt, sizeof(gdt));
 }
 
-static int place_initrd(const struct gmem *m, const struct boot_files *f, const struct kernel_layout *k,
+static int place_initrd(const struct gmem *m, const struct boot_files *f, const struct boot_kernel *k,
 			uint64_t *addr, uint64_t *size, char *err, size_t errlen)
 {
-	uint64_t limit, isize = 0, at;
+	struct image_src src = { f->initrd_fd, NULL, 0, f->initrd_name };
+	uint64_t limit, at;
 	int r;
 
 	*addr = *size = 0;
 	if (f->initrd_fd < 0)
 		return 0;
-	r = file_size(f->initrd_fd, &isize);
+	r = file_size(f->initrd_fd, &src.size);
 	if (r < 0)
 		return util_fail(err, errlen, r, "--initrd %s: %s", f->initrd_name, strerror(-r));
-	if (isize == 0)
+	if (src.size == 0)
 		return 0;
 	limit = gmem_low_end(m);
 	if ((uint64_t)k->initrd_addr_max + 1 < limit)
 		limit = (uint64_t)k->initrd_addr_max + 1;
-	at = limit >= isize ? (limit - isize) & ~(GMEM_PAGE_SIZE - 1) : 0;
-	if (limit < isize || at < k->end)
+	at = limit >= src.size ? (limit - src.size) & ~(GMEM_PAGE_SIZE - 1) : 0;
+	if (limit < src.size || at < k->end)
 		return util_fail(err, errlen, -ENOSPC,
 				 "--initrd %s (%llu MiB) does not fit in guest RAM below %llu MiB beside the kernel; give more --memory",
-				 f->initrd_name, (unsigned long long)(isize >> 20),
+				 f->initrd_name, (unsigned long long)(src.size >> 20),
 				 (unsigned long long)(limit >> 20));
-	r = load_into_guest(m, f->initrd_fd, 0, at, isize);
+	r = src_into_guest(m, &src, 0, at, src.size);
 	if (r < 0)
 		return util_fail(err, errlen, r, "--initrd %s: %s", f->initrd_name, strerror(-r));
 	*addr = at;
-	*size = isize;
+	*size = src.size;
 	return 0;
+}
+
+/* Tell a bzImage from a vmlinux by its first bytes and load it. */
+static int load_kernel(const struct gmem *m, const struct image_src *src, struct boot_kernel *k, char *err,
+		       size_t errlen)
+{
+	uint8_t head[4096];
+	size_t headlen = src->size < sizeof(head) ? (size_t)src->size : sizeof(head);
+	int r;
+
+	r = src_read(src, head, headlen, 0);
+	if (r < 0)
+		return util_fail(err, errlen, r, "--kernel %s: %s", src->name, strerror(-r));
+	if (headlen >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG))
+		return load_elf(m, src, head, headlen, k, err, errlen);
+	if (headlen >= 0x206 && head[0x1fe] == 0x55 && head[0x1ff] == 0xaa && !memcmp(head + 0x202, "HdrS", 4))
+		return load_bzimage(m, src, head, headlen, k, err, errlen);
+	return util_fail(err, errlen, -EINVAL, "--kernel %s: neither a bzImage nor an ELF vmlinux", src->name);
+}
+
+int boot_load_kernel(const struct gmem *m, const uint8_t *img, uint64_t len, const char *name,
+		     struct boot_kernel *k, char *err, size_t errlen)
+{
+	const struct image_src src = { -1, img, len, name };
+
+	return load_kernel(m, &src, k, err, errlen);
 }
 
 int boot_load(struct gmem *m, const struct boot_files *f, const char *cmdline, uint64_t rsdp,
 	      struct vcpu_boot_state *st, char *err, size_t errlen)
 {
-	uint8_t head[4096];
-	struct kernel_layout k;
+	struct image_src src = { f->kernel_fd, NULL, 0, f->kernel_name };
+	struct boot_kernel k;
 	struct boot_params *bp;
-	uint64_t fsize = 0, initrd_addr, initrd_size;
-	size_t headlen, cmdlen = strlen(cmdline);
+	uint64_t initrd_addr, initrd_size;
+	size_t cmdlen = strlen(cmdline);
 	int r;
 
 	if (gmem_low_end(m) < 2 * BOOT_HIGH_MEM)
 		return util_fail(err, errlen, -ENOSPC, "guest RAM too small to boot");
-	r = file_size(f->kernel_fd, &fsize);
+	r = file_size(f->kernel_fd, &src.size);
 	if (r < 0)
 		return util_fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
-	headlen = fsize < sizeof(head) ? (size_t)fsize : sizeof(head);
-	r = read_at(f->kernel_fd, head, headlen, 0);
-	if (r < 0)
-		return util_fail(err, errlen, r, "--kernel %s: %s", f->kernel_name, strerror(-r));
-
-	if (headlen >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG))
-		r = load_elf(m, f, head, headlen, fsize, &k, err, errlen);
-	else if (headlen >= 0x206 && head[0x1fe] == 0x55 && head[0x1ff] == 0xaa &&
-		 !memcmp(head + 0x202, "HdrS", 4))
-		r = load_bzimage(m, f, head, headlen, fsize, &k, err, errlen);
-	else
-		r = util_fail(err, errlen, -EINVAL, "--kernel %s: neither a bzImage nor an ELF vmlinux",
-			      f->kernel_name);
+	r = load_kernel(m, &src, &k, err, errlen);
 	if (r < 0)
 		return r;
 

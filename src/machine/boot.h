@@ -38,6 +38,24 @@ struct boot_files {
 	const char *initrd_name;
 };
 
+/* A kernel image as loaded into guest RAM. */
+struct boot_kernel {
+	uint64_t entry;		/* 64-bit entry point */
+	uint64_t end;		/* first byte after what the kernel needs at load time */
+	uint64_t cmdline_size;	/* bytes including the terminating NUL */
+	uint32_t initrd_addr_max;	/* last byte an initrd may occupy */
+	struct setup_header hdr;	/* what goes into boot_params.hdr */
+};
+
+/*
+ * Check a kernel image, img (the whole file, len bytes), a bzImage or an ELF vmlinux,
+ * and copy what the kernel runs from into m (between 1 MiB and gmem_low_end(m)); k
+ * says where and how. name is the file's name for messages. On error returns -errno
+ * and a message in err. boot_load does the same with the file it is given.
+ */
+int boot_load_kernel(const struct gmem *m, const uint8_t *img, uint64_t len, const char *name,
+		     struct boot_kernel *k, char *err, size_t errlen);
+
 /*
  * Load into m, which must already be zeroed. rsdp is the ACPI RSDP's address (0 if
  * none). On error returns -errno and a message (without the "hvkvm: " prefix) in err.

@@ -157,17 +157,37 @@ static int set_string(struct config_err *e, const struct config_val *v, size_t m
 	return store_string(e, dst, s);
 }
 
+/* A path the user gives, in *s: text, not empty, at most max characters (limit: what
+ * that maximum is, for the message, or ""). */
+static int val_path(struct config_err *e, const struct config_val *v, size_t max, const char *limit,
+		    const char **s)
+{
+	if (val_text(v, s) < 0)
+		return expected(e);
+	if (!**s)
+		return fail_plain(e, "empty path");
+	if (strlen(*s) > max)
+		return fail(e, "longer than %zu characters%s", max, limit);
+	return 0;
+}
+
+/* A path the user gives, stored as it is. */
+static int set_path(struct config_err *e, const struct config_val *v, size_t max, const char *limit, char **dst)
+{
+	const char *s = NULL;
+
+	if (val_path(e, v, max, limit, &s) < 0)
+		return -1;
+	return store_string(e, dst, s);
+}
+
 /* A path to a file hvkvm reads now: checked here so the message names the option. */
 static int set_readable_path(struct config_err *e, const struct config_val *v, char **dst)
 {
-	const char *s;
+	const char *s = NULL;
 
-	if (val_text(v, &s) < 0)
-		return expected(e);
-	if (!*s)
-		return fail_plain(e, "empty path");
-	if (strlen(s) > CONFIG_PATH_MAX)
-		return fail(e, "longer than %u characters", CONFIG_PATH_MAX);
+	if (val_path(e, v, CONFIG_PATH_MAX, "", &s) < 0)
+		return -1;
 	if (access(s, R_OK) < 0) {
 		int err = errno;
 
@@ -338,15 +358,7 @@ static int set_firmware(struct config_err *e, const struct config_val *v, void *
 /* The store need not exist yet: it is made from the template at the first start. */
 static int set_firmware_vars(struct config_err *e, const struct config_val *v, void *obj)
 {
-	const char *s;
-
-	if (val_text(v, &s) < 0)
-		return expected(e);
-	if (!*s)
-		return fail_plain(e, "empty path");
-	if (strlen(s) > CONFIG_PATH_MAX)
-		return fail(e, "longer than %u characters", CONFIG_PATH_MAX);
-	return store_string(e, &((struct vm_config *)obj)->firmware_vars, s);
+	return set_path(e, v, CONFIG_PATH_MAX, "", &((struct vm_config *)obj)->firmware_vars);
 }
 
 static int set_cmdline(struct config_err *e, const struct config_val *v, void *obj)
@@ -485,16 +497,8 @@ static int set_seccomp(struct config_err *e, const struct config_val *v, void *o
 
 static int set_api_socket(struct config_err *e, const struct config_val *v, void *obj)
 {
-	const char *s;
-
-	if (val_text(v, &s) < 0)
-		return expected(e);
-	if (!*s)
-		return fail_plain(e, "empty path");
-	if (strlen(s) > CONFIG_SOCKET_PATH_MAX)
-		return fail(e, "longer than %u characters, the limit of a Unix socket's path",
-			    CONFIG_SOCKET_PATH_MAX);
-	return store_string(e, &((struct vm_config *)obj)->api_socket, s);
+	return set_path(e, v, CONFIG_SOCKET_PATH_MAX, ", the limit of a Unix socket's path",
+			&((struct vm_config *)obj)->api_socket);
 }
 
 /* "path=PATH": the form of --disk's path, room for more keys later. */
@@ -587,13 +591,7 @@ static int set_vnc(struct config_err *e, const struct config_val *v, void *obj)
 
 static int set_vnc_password_file(struct config_err *e, const struct config_val *v, void *obj)
 {
-	const char *s;
-
-	if (val_text(v, &s) < 0)
-		return expected(e);
-	if (!*s)
-		return fail_plain(e, "empty path");
-	return set_string(e, v, CONFIG_PATH_MAX, &((struct vm_config *)obj)->vnc_password_file);
+	return set_path(e, v, CONFIG_PATH_MAX, "", &((struct vm_config *)obj)->vnc_password_file);
 }
 
 /*
@@ -619,13 +617,7 @@ const char *config_rule_vnc(const struct vm_config *cfg)
 
 static int set_disk_path(struct config_err *e, const struct config_val *v, void *obj)
 {
-	const char *s;
-
-	if (val_text(v, &s) < 0)
-		return expected(e);
-	if (!*s)
-		return fail_plain(e, "empty path");
-	return set_string(e, v, CONFIG_PATH_MAX, &((struct disk_config *)obj)->path);
+	return set_path(e, v, CONFIG_PATH_MAX, "", &((struct disk_config *)obj)->path);
 }
 
 static int set_disk_readonly(struct config_err *e, const struct config_val *v, void *obj)

@@ -51,6 +51,18 @@ struct mgmt_guest {
 	struct json_object *seen[2];
 };
 
+/* op, zeroed, becomes an operation of mg's: of kind on pool, first in mg->ops. */
+static void op_link(struct mgmt_guest *mg, struct kvp_op *op, enum op_kind kind, unsigned pool)
+{
+	op->mg = mg;
+	op->kind = kind;
+	op->pool = pool;
+	op->next = mg->ops;
+	if (mg->ops)
+		mg->ops->prev = op;
+	mg->ops = op;
+}
+
 static void op_free(struct kvp_op *op)
 {
 	if (op->mg->watch == op)
@@ -234,13 +246,7 @@ static void watch_read(struct mgmt_guest *mg, unsigned pool)
 		free(op);
 		return;
 	}
-	op->mg = mg;
-	op->kind = OP_WATCH;
-	op->pool = pool;
-	op->next = mg->ops;
-	if (mg->ops)
-		mg->ops->prev = op;
-	mg->ops = op;
+	op_link(mg, op, OP_WATCH, pool);
 	mg->watch = op;
 	if (ic_kvp_enumerate(mg->machine->ic_kvp, pool, 0, op_done, op) < 0)
 		op_free(op);
@@ -429,14 +435,8 @@ static struct kvp_op *op_new(struct mgmt_guest *mg, struct mgmt_call *call, enum
 		mgmt_error(call, JSONRPC_INTERNAL_ERROR, NULL, "Internal error: out of memory");
 		return NULL;
 	}
-	op->mg = mg;
+	op_link(mg, op, kind, pool);
 	op->call = call;
-	op->kind = kind;
-	op->pool = pool;
-	op->next = mg->ops;
-	if (mg->ops)
-		mg->ops->prev = op;
-	mg->ops = op;
 	mgmt_call_set_cancel(call, op_cancel, op);
 	return op;
 }

@@ -40,10 +40,16 @@ static int fail(struct cli_ctx *c, const char *fmt, ...)
 	return -1;
 }
 
-/* "--memory 12X", or "--memory" for an empty argument: how messages name a value. */
+/* "--memory 12X", or "--memory" for an empty argument: how messages name a value. A
+ * long one is cut, so that what is wrong with it still fits in the message. */
+#define WHERE_ARG_MAX	200
 static void where_arg(char *buf, size_t len, const char *opt, const char *arg)
 {
-	snprintf(buf, len, "%s%s%s", opt, *arg ? " " : "", arg);
+	size_t n = strlen(arg);
+	bool cut = n > WHERE_ARG_MAX;
+
+	snprintf(buf, len, "%s%s%.*s%s", opt, *arg ? " " : "", (int)(cut ? WHERE_ARG_MAX - 3 : n), arg,
+		 cut ? "..." : "");
 }
 
 /* An option that is a configuration key: the value goes to config_set as typed. */

@@ -442,4 +442,10 @@ enum {
 	PF_OP_COUNT
 };
 
+/* fuzz_boot_image: a kernel image to the Linux loader (boot_load_kernel,
+ * src/machine/boot.c). u8 guest RAM (one of FZ_BI_RAM, % FZ_BI_RAMS), then the
+ * image: the rest. */
+#define FZ_BI_RAM		{ 1u << 20, 2u << 20, (4u << 20) + 4096, 32u << 20 }
+#define FZ_BI_RAMS		4
+
 #endif

@@ -5,6 +5,7 @@
  * or a real user would have: the fuzzer starts from valid messages and mutates them,
  * instead of having to discover the protocols byte by byte.
  */
+#include "boot_proto.h"
 #include "fuzz.h"
 #include "hv_proto.h"
 #include "memory.h"
@@ -16,6 +17,7 @@
 #include "vhdx.h"
 #include "vhdx_image.h"
 
+#include <elf.h>
 #include <endian.h>
 #include <errno.h>
 #include <sys/stat.h>
@@ -2469,6 +2471,92 @@ static void seeds_hvsock(void)
 	emit("hvsock", "requests", &s);
 }
 
+/* ---- fuzz_boot_image: the kernels distributions ship, in miniature ------------------------------ */
+
+/* A bzImage: setup_sects (0: the old default of 4) sectors of setup code after the
+ * boot sector, then payload bytes of protected-mode code. */
+static void bi_bzimage(const char *name, uint8_t ram, uint8_t setup_sects, uint64_t pref_address,
+		       uint32_t init_size, size_t payload)
+{
+	struct seed s = { .n = 0 };
+	size_t setup = ((size_t)(setup_sects ? setup_sects : 4) + 1) * 512;
+	struct setup_header h;
+	uint8_t img[8192] = { 0 };
+
+	memset(&h, 0, sizeof(h));
+	h.setup_sects = setup_sects;
+	h.syssize = (uint32_t)((payload + 15) / 16);
+	h.vid_mode = 0xffff;
+	h.boot_flag = BOOT_FLAG_MAGIC;
+	h.jump = (uint16_t)(0xeb | ((0x26c - 0x202) << 8));
+	h.header = BOOT_HDRS_MAGIC;
+	h.version = 0x020f;
+	h.loadflags = BOOT_LOADED_HIGH;
+	h.code32_start = 0x100000;
+	h.initrd_addr_max = 0x7fffffff;
+	h.kernel_alignment = 0x200000;
+	h.relocatable_kernel = 1;
+	h.min_alignment = 21;
+	h.xloadflags = BOOT_XLF_KERNEL_64 | BOOT_XLF_CAN_BE_LOADED_ABOVE_4G;
+	h.cmdline_size = 2047;
+	h.pref_address = pref_address;
+	h.init_size = init_size;
+	memcpy(img + BOOT_HDR_OFFSET, &h, sizeof(h));
+	for (size_t i = 0; i < payload; i++)
+		img[setup + i] = (uint8_t)(0x90 + i % 7);
+	u8(&s, ram);
+	put(&s, img, setup + payload);
+	emit("boot_image", name, &s);
+}
+
+/* A vmlinux as Linux links it: a PT_LOAD for text at 1 MiB (virtual address in the
+ * kernel's map), one for data with a .bss tail, and a PT_NOTE; the entry given
+ * virtually or physically. */
+static void bi_vmlinux(const char *name, uint8_t ram, bool virtual_entry)
+{
+	struct seed s = { .n = 0 };
+	const uint64_t kmap = 0xffffffff80000000ull;
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Phdr ph[3] = {
+		{ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0x1000, .p_vaddr = kmap + 0x100000,
+		  .p_paddr = 0x100000, .p_filesz = 0x200, .p_memsz = 0x200, .p_align = 0x1000 },
+		{ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = 0x1200, .p_vaddr = kmap + 0x200000,
+		  .p_paddr = 0x200000, .p_filesz = 0x100, .p_memsz = 0x3000, .p_align = 0x1000 },
+		{ .p_type = PT_NOTE, .p_flags = PF_R, .p_offset = 0x1300, .p_vaddr = kmap + 0x1300,
+		  .p_paddr = 0x1300, .p_filesz = 0x20, .p_memsz = 0x20, .p_align = 4 },
+	};
+	uint8_t img[0x1320] = { 0 };
+
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_entry = (virtual_entry ? kmap : 0) + 0x100000 + 0x40;
+	eh.e_phoff = sizeof(eh);
+	eh.e_ehsize = sizeof(eh);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = 3;
+	memcpy(img, &eh, sizeof(eh));
+	memcpy(img + sizeof(eh), ph, sizeof(ph));
+	for (size_t i = 0x1000; i < sizeof(img); i++)
+		img[i] = (uint8_t)(0x90 + i % 5);
+	u8(&s, ram);
+	put(&s, img, sizeof(img));
+	emit("boot_image", name, &s);
+}
+
+static void seeds_boot_image(void)
+{
+	bi_bzimage("bzimage", 3, 4, 0x1000000, 0x100000, 0x400);
+	bi_bzimage("bzimage-old-setup-sects", 2, 0, 0, 0x2000, 0x300);
+	bi_bzimage("bzimage-init-size-too-big", 1, 8, 0x100000, 0x200000, 0x200);
+	bi_vmlinux("vmlinux", 3, true);
+	bi_vmlinux("vmlinux-physical-entry", 2, false);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -2501,5 +2589,6 @@ int main(int argc, char **argv)
 	seeds_vhd();
 	seeds_pci();
 	seeds_pflash();
+	seeds_boot_image();
 	return 0;
 }

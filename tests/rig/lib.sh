@@ -5,6 +5,7 @@
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-360}
 failures=0
 checks=0
+failed_checks=
 mkdir -p "$OUT"
 
 # guest NAME [hvkvm args...]: boot L2 with its serial console in $OUT/NAME.serial and
@@ -147,6 +148,7 @@ check() {
 	else
 		echo "not ok $checks - $desc"
 		failures=$((failures + 1))
+		failed_checks+="not ok $checks - $desc"$'\n'
 	fi
 }
 
@@ -174,6 +176,8 @@ finish() {
 	echo "# $checks checks, $failures failed"
 	if [ $failures -gt 0 ]; then
 		for f in "$OUT"/*.serial; do show "$(basename "$f" .serial)"; done
+		# Once more last, where a log's tail (meson keeps the last 100 lines) shows it.
+		echo "# failed:"; printf '%s' "$failed_checks" | cut -c1-400
 		exit 1
 	fi
 	exit 0

@@ -22,9 +22,7 @@
 #include "acpi_loader.h"
 #include "aml.h"
 #include "byteorder.h"
-#include "fw_cfg.h"
-#include "io.h"
-#include "memory.h"
+#include "fw_cfg_fixture.h"
 #include "testutil.h"
 
 static uint8_t sum8(const uint8_t *p, size_t n)
@@ -192,10 +190,7 @@ END_TEST
 #define DIRBUF		0x2000u
 
 struct fw {
-	uint8_t *ram;
-	struct gmem mem;
-	struct io_bus bus;
-	struct fw_cfg *fc;
+	struct fw_cfg_fx x;
 	uint64_t top;		/* allocations go down from here */
 };
 
@@ -213,19 +208,19 @@ struct installed {
 
 static void port_out(struct fw *f, uint16_t port, uint64_t v, unsigned size)
 {
-	ck_assert(io_bus_access(&f->bus, port, &v, size, true));
+	ck_assert(io_bus_access(&f->x.bus, port, &v, size, true));
 }
 
 /* QemuFwCfgSelectItem + QemuFwCfgReadBytes (DMA). */
 static void fw_read(struct fw *f, uint16_t key, uint64_t dst, uint32_t len)
 {
-	port_out(f, FW_CFG_PORT_SEL, key, 2);
-	put_be32(f->ram + DESC, FW_CFG_DMA_CTL_READ);
-	put_be32(f->ram + DESC + 4, len);
-	put_be64(f->ram + DESC + 8, dst);
+	fw_cfg_fx_select(&f->x, key);
+	put_be32(f->x.ram + DESC, FW_CFG_DMA_CTL_READ);
+	put_be32(f->x.ram + DESC + 4, len);
+	put_be64(f->x.ram + DESC + 8, dst);
 	port_out(f, FW_CFG_PORT_DMA, 0, 4);
 	port_out(f, FW_CFG_PORT_DMA + 4, __builtin_bswap32(DESC), 4);
-	ck_assert_uint_eq(get_be32(f->ram + DESC), 0);
+	ck_assert_uint_eq(get_be32(f->x.ram + DESC), 0);
 }
 
 /* QemuFwCfgFindFile: the directory, read entry by entry. */
@@ -234,11 +229,11 @@ static bool fw_find(struct fw *f, const char *name, uint16_t *key, uint32_t *siz
 	uint32_t n;
 
 	fw_read(f, FW_CFG_FILE_DIR, DIRBUF, 4);
-	n = get_be32(f->ram + DIRBUF);
+	n = get_be32(f->x.ram + DIRBUF);
 	ck_assert_uint_le(n, FW_CFG_MAX_FILES);
 	fw_read(f, FW_CFG_FILE_DIR, DIRBUF, 4 + 64 * n);
 	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *e = f->ram + DIRBUF + 4 + 64 * i;
+		const uint8_t *e = f->x.ram + DIRBUF + 4 + 64 * i;
 
 		if (!strcmp((const char *)e + 8, name)) {
 			*size = get_be32(e);
@@ -289,7 +284,7 @@ static unsigned replay(struct fw *f, struct blob *blobs, unsigned *nblobs,
 	script = malloc(size);
 	ck_assert_ptr_nonnull(script);
 	fw_read(f, key, DIRBUF, size);	/* through guest memory, as a pool buffer */
-	memcpy(script, f->ram + DIRBUF, size);
+	memcpy(script, f->x.ram + DIRBUF, size);
 	nentries = size / ACPI_LOADER_ENTRY_SIZE;
 	*nblobs = 0;
 
@@ -314,9 +309,9 @@ static unsigned replay(struct fw *f, struct blob *blobs, unsigned *nblobs,
 			memcpy(b->name, f1, sizeof(b->name));
 			b->base = f->top;
 			b->size = bs;
-			memset(f->ram + b->base, 0xcc, (size_t)pages * 4096);
+			memset(f->x.ram + b->base, 0xcc, (size_t)pages * 4096);
 			fw_read(f, bk, b->base, bs);
-			memset(f->ram + b->base + bs, 0, (size_t)pages * 4096 - bs);
+			memset(f->x.ram + b->base + bs, 0, (size_t)pages * 4096 - bs);
 			break;
 		}
 		case ACPI_LOADER_ADD_POINTER: {
@@ -331,11 +326,11 @@ static unsigned replay(struct fw *f, struct blob *blobs, unsigned *nblobs,
 			ck_assert(d && s);
 			ck_assert(psize == 1 || psize == 2 || psize == 4 || psize == 8);
 			ck_assert(d->size >= psize && d->size - psize >= off);
-			v = get_n(f->ram + d->base + off, psize);
+			v = get_n(f->x.ram + d->base + off, psize);
 			ck_assert_uint_lt(v, s->size);
 			v += s->base;
 			ck_assert(psize == 8 || (v >> (8 * psize)) == 0);
-			put_n(f->ram + d->base + off, psize, v);
+			put_n(f->x.ram + d->base + off, psize, v);
 			break;
 		}
 		case ACPI_LOADER_ADD_CHECKSUM: {
@@ -348,7 +343,7 @@ static unsigned replay(struct fw *f, struct blob *blobs, unsigned *nblobs,
 			ck_assert_ptr_nonnull(b);
 			ck_assert(b->size > res && b->size >= len && b->size - len >= start);
 			/* As OVMF does: the byte itself is in the sum. */
-			f->ram[b->base + res] = (uint8_t)-sum8(f->ram + b->base + start, len);
+			f->x.ram[b->base + res] = (uint8_t)-sum8(f->x.ram + b->base + start, len);
 			break;
 		}
 		default:
@@ -368,7 +363,7 @@ static unsigned replay(struct fw *f, struct blob *blobs, unsigned *nblobs,
 			continue;
 		d = blob_find(blobs, *nblobs, c + ACPI_LOADER_OFF_FILE);
 		s = blob_find(blobs, *nblobs, c + ACPI_LOADER_OFF_FILE2);
-		v = get_n(f->ram + d->base + get_le32(c + ACPI_LOADER_OFF_PTR_OFFSET),
+		v = get_n(f->x.ram + d->base + get_le32(c + ACPI_LOADER_OFF_PTR_OFFSET),
 			  c[ACPI_LOADER_OFF_PTR_SIZE]);
 		ck_assert(v >= s->base && v < s->base + s->size);
 		for (unsigned k = 0; k < nseen; k++)
@@ -378,7 +373,7 @@ static unsigned replay(struct fw *f, struct blob *blobs, unsigned *nblobs,
 		ck_assert_uint_lt(nseen, 64);
 		seen[nseen++] = v;
 		remaining = s->base + s->size - v;
-		t = f->ram + v;
+		t = f->x.ram + v;
 		if (remaining >= 64 && !memcmp(t, "FACS", 4) && get_le32(t + 4) >= 64 &&
 		    get_le32(t + 4) <= remaining) {
 			/* a FACS */
@@ -404,28 +399,17 @@ static unsigned replay(struct fw *f, struct blob *blobs, unsigned *nblobs,
 
 static void fw_setup(struct fw *f, const struct acpi_fw_cfg_tables *t)
 {
-	struct gmem_region r = { .gpa = 0, .size = RAM_SIZE };
-
 	memset(f, 0, sizeof(*f));
-	f->ram = calloc(1, RAM_SIZE);
-	ck_assert_ptr_nonnull(f->ram);
-	r.host = f->ram;
-	ck_assert_int_eq(gmem_init_regions(&f->mem, &r, 1), 0);
-	io_bus_init(&f->bus, "port");
-	f->fc = fw_cfg_new(&f->mem);
-	ck_assert_ptr_nonnull(f->fc);
-	ck_assert_int_eq(fw_cfg_register(f->fc, &f->bus), 0);
-	ck_assert_int_eq(fw_cfg_add_file(f->fc, ACPI_FW_CFG_RSDP, t->rsdp, t->rsdp_len), 0);
-	ck_assert_int_eq(fw_cfg_add_file(f->fc, ACPI_FW_CFG_TABLES, t->tables, t->tables_len), 0);
-	ck_assert_int_eq(fw_cfg_add_file(f->fc, ACPI_FW_CFG_LOADER, t->loader, t->loader_len), 0);
+	fw_cfg_fx_init(&f->x, RAM_SIZE);
+	ck_assert_int_eq(fw_cfg_add_file(f->x.fc, ACPI_FW_CFG_RSDP, t->rsdp, t->rsdp_len), 0);
+	ck_assert_int_eq(fw_cfg_add_file(f->x.fc, ACPI_FW_CFG_TABLES, t->tables, t->tables_len), 0);
+	ck_assert_int_eq(fw_cfg_add_file(f->x.fc, ACPI_FW_CFG_LOADER, t->loader, t->loader_len), 0);
 	f->top = RAM_SIZE;
 }
 
 static void fw_teardown(struct fw *f)
 {
-	fw_cfg_free(f->fc);
-	gmem_destroy(&f->mem);
-	free(f->ram);
+	fw_cfg_fx_fini(&f->x);
 }
 
 /* The table at a 32/64-bit address in a flat buffer seen at guest address base. */
@@ -521,11 +505,11 @@ static void replay_config(const struct acpi_config *cfg)
 			  tb->base + tb->size);
 
 	/* The RSDP and everything reachable from it, in the allocated blobs. */
-	walk(f.ram, 0, RAM_SIZE, rb->base, &w);
-	ck_assert_ptr_eq(w.facs, f.ram + inst[0].addr);
-	ck_assert_ptr_eq(w.dsdt, f.ram + inst[1].addr);
-	ck_assert_ptr_eq(w.fadt, f.ram + inst[2].addr);
-	ck_assert_ptr_eq(w.madt, f.ram + inst[3].addr);
+	walk(f.x.ram, 0, RAM_SIZE, rb->base, &w);
+	ck_assert_ptr_eq(w.facs, f.x.ram + inst[0].addr);
+	ck_assert_ptr_eq(w.dsdt, f.x.ram + inst[1].addr);
+	ck_assert_ptr_eq(w.fadt, f.x.ram + inst[2].addr);
+	ck_assert_ptr_eq(w.madt, f.x.ram + inst[3].addr);
 
 	/* The same tables as direct boot, but for where they are. */
 	ck_assert_int_eq(acpi_build(cfg, image, 0xe0000, sizeof(image), &rsdp_gpa), 0);

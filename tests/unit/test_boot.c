@@ -820,6 +820,43 @@ START_TEST(err_setup_past_eof)
 }
 END_TEST
 
+/* Protected-mode code that ends before its 64-bit entry point (0x200 into it): the
+ * vCPU would start in RAM the file never filled. */
+START_TEST(err_no_code_at_entry)
+{
+	static const size_t short_payloads[] = { 1, 222, 0x1ff, 0x200 };
+	struct bz b = bz_default();
+	struct boot_run br;
+	int kfd;
+
+	for (unsigned i = 0; i < sizeof(short_payloads) / sizeof(short_payloads[0]); i++) {
+		/* As the fuzzer found it: no preferred address, no init_size. */
+		b.payload_len = short_payloads[i];
+		b.pref_address = 0;
+		b.init_size = 0;
+		kfd = bz_fd(&b);
+		boot(&br, 64 * MiB, kfd, -1, "console=ttyS0");
+		assert_boot_fails(&br, -EINVAL, "vmlinuz-test", "ends before its 64-bit entry point", NULL);
+		boot_done(&br, kfd, -1);
+		/* An init_size that covers the entry does not make up for the missing code. */
+		b.init_size = 0x800000;
+		kfd = bz_fd(&b);
+		boot(&br, 64 * MiB, kfd, -1, "console=ttyS0");
+		assert_boot_fails(&br, -EINVAL, "ends before its 64-bit entry point", NULL);
+		boot_done(&br, kfd, -1);
+	}
+
+	/* One byte of code at the entry is enough for the loader. */
+	b.payload_len = 0x201;
+	b.init_size = 0;
+	kfd = bz_fd(&b);
+	boot(&br, 64 * MiB, kfd, -1, "console=ttyS0");
+	assert_boot_ok(&br);
+	ck_assert_uint_eq(br.st.rip, 0x100200);
+	boot_done(&br, kfd, -1);
+}
+END_TEST
+
 START_TEST(err_init_size_too_big)
 {
 	struct bz b = bz_default();
@@ -1326,6 +1363,123 @@ START_TEST(elf_bad_entry)
 }
 END_TEST
 
+/* ---- boot_load_kernel: an image in a buffer ----------------------------------------- */
+
+struct kernel_run {
+	struct gmem m;
+	struct boot_kernel k;
+	char err[512];
+	int r;
+};
+
+static void load_buf(struct kernel_run *kr, uint64_t ram, const uint8_t *img, size_t len)
+{
+	memset(kr, 0, sizeof(*kr));
+	ck_assert_int_eq(gmem_init(&kr->m, ram), 0);
+	kr->r = boot_load_kernel(&kr->m, img, len, "img-test", &kr->k, kr->err, sizeof(kr->err));
+}
+
+START_TEST(buf_bzimage)
+{
+	const struct bz b = bz_default();
+	struct bz h = bz_default();
+	struct kernel_run kr;
+	size_t len;
+	uint8_t *img = bz_build(&b, &len);
+
+	load_buf(&kr, 64 * MiB, img, len);
+	ck_assert_msg(kr.r == 0, "%d: %s", kr.r, kr.err);
+	ck_assert_uint_eq(kr.k.entry, 0x1000200);
+	ck_assert_uint_eq(kr.k.end, 0x1000000 + b.init_size);
+	ck_assert_uint_eq(kr.k.cmdline_size, 2048);
+	ck_assert_uint_eq(kr.k.initrd_addr_max, 0x7fffffff);
+	ck_assert_uint_eq(kr.k.hdr.code32_start, 0x1000000);
+	ck_assert_uint_eq(kr.k.hdr.type_of_loader, 0xff);
+	check_payload(&kr.m, 0x1000000, b.payload_len);
+	gmem_destroy(&kr.m);
+
+	/* The image the fuzzer found: 222 bytes of code where the entry is 0x200 in. */
+	free(img);
+	h.payload_len = 222;
+	h.pref_address = 0;
+	h.init_size = 0;
+	img = bz_build(&h, &len);
+	load_buf(&kr, 64 * MiB, img, len);
+	ck_assert_int_eq(kr.r, -EINVAL);
+	assert_contains(kr.err, "--kernel img-test: the protected-mode kernel (222 bytes) ends before");
+	gmem_destroy(&kr.m);
+	free(img);
+}
+END_TEST
+
+START_TEST(buf_vmlinux)
+{
+	struct elf_image e;
+	struct kernel_run kr;
+
+	elf_build(&e);
+	load_buf(&kr, 64 * MiB, e.data, sizeof(e.data));
+	ck_assert_msg(kr.r == 0, "%d: %s", kr.r, kr.err);
+	ck_assert_uint_eq(kr.k.entry, ELF_SEG0_PADDR + 0x40);
+	ck_assert_uint_eq(kr.k.end, ELF_SEG1_PADDR + ELF_SEG1_SZ);
+	ck_assert_mem_eq(gmem_ptr(&kr.m, ELF_SEG1_PADDR, ELF_SEG1_SZ), e.data + ELF_SEG1_OFF, ELF_SEG1_SZ);
+	gmem_destroy(&kr.m);
+
+	e.eh->e_phoff = UINT64_MAX - 55;
+	load_buf(&kr, 64 * MiB, e.data, sizeof(e.data));
+	ck_assert_int_eq(kr.r, -EINVAL);
+	assert_contains(kr.err, "--kernel img-test: bad program headers");
+	gmem_destroy(&kr.m);
+}
+END_TEST
+
+/*
+ * Every cut of a good image, at the end of a page with nothing mapped after it: the
+ * loader refuses it or loads it, and never reads a byte past the end of the buffer.
+ */
+static void check_every_cut(const uint8_t *img, size_t len)
+{
+	const size_t page = 4096, span = (len + page - 1) / page * page;
+	uint8_t *map = mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct gmem m;
+
+	ck_assert_ptr_ne(map, MAP_FAILED);
+	ck_assert_int_eq(mprotect(map + span, page, PROT_NONE), 0);
+	ck_assert_int_eq(gmem_init(&m, 64 * MiB), 0);
+	for (size_t cut = 0; cut <= len; cut++) {
+		uint8_t *at = map + span - cut;
+		struct boot_kernel k;
+		char err[512] = "";
+		int r;
+
+		memcpy(at, img, cut);
+		r = boot_load_kernel(&m, at, cut, "img-test", &k, err, sizeof(err));
+		ck_assert_msg(r == 0 || (r < 0 && err[0]), "cut at %zu: %d without a message", cut, r);
+		ck_assert_msg((r == 0) == (cut == len), "cut at %zu: %d (%s)", cut, r, err);
+	}
+	gmem_destroy(&m);
+	munmap(map, span + page);
+}
+
+START_TEST(buf_every_cut)
+{
+	struct bz b = bz_default();
+	struct elf_image e;
+	size_t len;
+	uint8_t *img;
+
+	/* No init_size: a cut bzImage is a smaller kernel, refused only once its code
+	 * ends before the entry; so the payload is just past it. */
+	b.payload_len = 0x201;
+	b.init_size = 0;
+	img = bz_build(&b, &len);
+	check_every_cut(img, len);
+	free(img);
+	elf_build(&e);
+	check_every_cut(e.data, sizeof(e.data));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("boot");
@@ -1355,6 +1509,7 @@ int main(void)
 	tcase_add_test(tc, err_old_protocol);
 	tcase_add_test(tc, err_no_64bit_entry);
 	tcase_add_test(tc, err_setup_past_eof);
+	tcase_add_test(tc, err_no_code_at_entry);
 	tcase_add_test(tc, err_init_size_too_big);
 	tcase_add_test(tc, err_cmdline_too_long);
 	tcase_add_test(tc, bz_cmdline_exactly_cmdline_size);
@@ -1375,6 +1530,13 @@ int main(void)
 	tcase_add_test(tc, elf_bad_segment_file_range);
 	tcase_add_test(tc, elf_bad_segment_ram);
 	tcase_add_test(tc, elf_bad_entry);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("buffer");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, buf_bzimage);
+	tcase_add_test(tc, buf_vmlinux);
+	tcase_add_test(tc, buf_every_cut);
 	suite_add_tcase(s, tc);
 
 	return test_main(s);

@@ -764,6 +764,25 @@ START_TEST(cdrom_option)
 }
 END_TEST
 
+/* A value too long for its key: the message names it cut short, and says why. */
+START_TEST(long_path_message)
+{
+	char path[5000];
+
+	memset(path, 'p', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	parse("--kernel", kernel_path, "--firmware", "uefi", "--firmware-vars", path, NULL);
+	assert_error("--firmware-vars ppp", "ppp...: longer than 4095 characters", NULL);
+	ck_assert_uint_lt(strlen(run.err), 300);
+	parse("--kernel", path, NULL);
+	assert_error("--kernel ppp", "ppp...: longer than 4095 characters", NULL);
+	path[150] = '\0';
+	parse("--kernel", kernel_path, "--api-socket", path, NULL);
+	assert_error("--api-socket ppp", "ppp: longer than 107 characters, the limit of a Unix socket's path", NULL);
+	cleanup();
+}
+END_TEST
+
 START_TEST(seccomp_option)
 {
 	parse("--kernel", kernel_path, "--seccomp", "off", NULL);
@@ -1079,6 +1098,7 @@ int main(void)
 	tcase_add_test(tc, name_option);
 	tcase_add_test(tc, api_socket_option);
 	tcase_add_test(tc, cdrom_option);
+	tcase_add_test(tc, long_path_message);
 	tcase_add_test(tc, seccomp_option);
 	tcase_add_test(tc, flags_and_crash);
 	tcase_add_test(tc, print_config_option);

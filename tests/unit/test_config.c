@@ -376,6 +376,8 @@ START_TEST(ranges)
 		{ "{\"hv\": \"\"}", "vm.json: hv: empty (use on, off or a list of features), got \"\"" },
 		{ "{\"name\": \"-web\"}", "vm.json: name: expected a name of 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit, got \"-web\"" },
 		{ "{\"api-socket\": \"\"}", "vm.json: api-socket: empty path" },
+		{ "{\"firmware-vars\": \"\"}", "vm.json: firmware-vars: empty path" },
+		{ "{\"vnc-password-file\": \"\"}", "vm.json: vnc-password-file: empty path" },
 		{ "{\"vsock\": \"path=\"}", "vm.json: vsock: empty path" },
 		{ "{\"vsock\": \"/run/v.sock\"}", "vm.json: vsock: expected path=PATH, got \"/run/v.sock\"" },
 		{ "{\"kernel\": \"\"}", "vm.json: kernel: empty path" },
@@ -486,6 +488,16 @@ START_TEST(long_strings)
 	big[5000] = '\0';
 	snprintf(text, n + 64, "{\"kernel\": \"%s\"}", big);
 	assert_load_err_has(load(text), "vm.json: kernel: longer than 4095 characters, got \"ppp", NULL);
+	snprintf(text, n + 64, "{\"firmware-vars\": \"%s\"}", big);
+	assert_load_err_has(load(text), "vm.json: firmware-vars: longer than 4095 characters, got \"ppp", NULL);
+	snprintf(text, n + 64, "{\"vnc-password-file\": \"%s\"}", big);
+	assert_load_err_has(load(text), "vm.json: vnc-password-file: longer than 4095 characters, got \"ppp", NULL);
+	snprintf(text, n + 64, "{\"api-socket\": \"%.108s\"}", big);
+	assert_load_err_has(load(text),
+			    "vm.json: api-socket: longer than 107 characters, the limit of a Unix socket's path, got \"ppp",
+			    NULL);
+	snprintf(text, n + 64, "{\"api-socket\": \"%.107s\"}", big);
+	assert_load_ok(load(text));
 	snprintf(text, n + 64, "{\"disks\": [{\"path\": \"%s\"}]}", big);
 	assert_load_err_has(load(text), "vm.json: disks[0].path: longer than 4095 characters", NULL);
 	snprintf(text, n + 64, "{\"serial\": \"file:%s\"}", big);

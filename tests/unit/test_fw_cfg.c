@@ -12,66 +12,46 @@
 #include <string.h>
 
 #include "byteorder.h"
-#include "fw_cfg.h"
-#include "io.h"
-#include "memory.h"
+#include "fw_cfg_fixture.h"
 #include "testutil.h"
 
 #define RAM_SIZE	0x100000u	/* one region at 0 */
 #define DESC		0x1000u		/* where the tests put their FWCfgDmaAccess */
 #define BUF		0x2000u		/* and the data */
 
-static uint8_t *ram;
-static struct gmem mem;
-static struct io_bus bus;
-static struct fw_cfg *fc;
+static struct fw_cfg_fx fx;
 
 static void setup(void)
 {
-	struct gmem_region r = { .gpa = 0, .size = RAM_SIZE };
-
-	ram = calloc(1, RAM_SIZE);
-	ck_assert_ptr_nonnull(ram);
-	r.host = ram;
-	ck_assert_int_eq(gmem_init_regions(&mem, &r, 1), 0);
-	io_bus_init(&bus, "port");
-	fc = fw_cfg_new(&mem);
-	ck_assert_ptr_nonnull(fc);
-	ck_assert_int_eq(fw_cfg_register(fc, &bus), 0);
+	fw_cfg_fx_init(&fx, RAM_SIZE);
 }
 
 static void teardown(void)
 {
-	fw_cfg_free(fc);
-	fc = NULL;
-	gmem_destroy(&mem);
-	free(ram);
+	fw_cfg_fx_fini(&fx);
 }
 
 static uint64_t in(uint16_t port, unsigned size)
 {
 	uint64_t v = 0;
 
-	ck_assert(io_bus_access(&bus, port, &v, size, false));
+	ck_assert(io_bus_access(&fx.bus, port, &v, size, false));
 	return v;
 }
 
 static void out(uint16_t port, uint64_t v, unsigned size)
 {
-	ck_assert(io_bus_access(&bus, port, &v, size, true));
+	ck_assert(io_bus_access(&fx.bus, port, &v, size, true));
 }
 
 static void select_key(uint16_t key)
 {
-	out(FW_CFG_PORT_SEL, key, 2);
+	fw_cfg_fx_select(&fx, key);
 }
 
 static void read_data(void *dst, size_t n)
 {
-	uint8_t *d = dst;
-
-	for (size_t i = 0; i < n; i++)
-		d[i] = (uint8_t)in(FW_CFG_PORT_DATA, 1);
+	fw_cfg_fx_read(&fx, dst, n);
 }
 
 /* Start the request at desc as OVMF does: high half, then low half (the trigger),
@@ -85,11 +65,11 @@ static void dma_kick(uint64_t desc)
 /* One request at DESC; returns the control word the device left there. */
 static uint32_t dma(uint32_t control, uint32_t len, uint64_t addr)
 {
-	put_be32(ram + DESC, control);
-	put_be32(ram + DESC + 4, len);
-	put_be64(ram + DESC + 8, addr);
+	put_be32(fx.ram + DESC, control);
+	put_be32(fx.ram + DESC + 4, len);
+	put_be64(fx.ram + DESC + 8, addr);
 	dma_kick(DESC);
-	return get_be32(ram + DESC);
+	return get_be32(fx.ram + DESC);
 }
 
 START_TEST(signature_and_id)
@@ -105,7 +85,7 @@ START_TEST(signature_and_id)
 	read_data(id, 4);
 	ck_assert_uint_eq(get_le32(id), FW_CFG_VERSION | FW_CFG_VERSION_DMA);
 
-	fw_cfg_reset(fc);
+	fw_cfg_reset(fx.fc);
 	read_data(sig, 4);
 	ck_assert(!memcmp(sig, "QEMU", 4));
 
@@ -123,9 +103,9 @@ START_TEST(numbered_items)
 {
 	uint8_t b[8];
 
-	ck_assert_int_eq(fw_cfg_add_u16(fc, FW_CFG_NB_CPUS, 4), 0);
-	ck_assert_int_eq(fw_cfg_add_u64(fc, FW_CFG_RAM_SIZE, 0x123456789ull), 0);
-	ck_assert_int_eq(fw_cfg_add_u32(fc, FW_CFG_KERNEL_SIZE, 0), 0);
+	ck_assert_int_eq(fw_cfg_add_u16(fx.fc, FW_CFG_NB_CPUS, 4), 0);
+	ck_assert_int_eq(fw_cfg_add_u64(fx.fc, FW_CFG_RAM_SIZE, 0x123456789ull), 0);
+	ck_assert_int_eq(fw_cfg_add_u32(fx.fc, FW_CFG_KERNEL_SIZE, 0), 0);
 	select_key(FW_CFG_NB_CPUS);
 	read_data(b, 3);
 	ck_assert_uint_eq(get_le16(b), 4);
@@ -135,18 +115,18 @@ START_TEST(numbered_items)
 	ck_assert_uint_eq(get_le64(b), 0x123456789ull);
 
 	/* An item again replaces it. */
-	ck_assert_int_eq(fw_cfg_add_u16(fc, FW_CFG_NB_CPUS, 7), 0);
+	ck_assert_int_eq(fw_cfg_add_u16(fx.fc, FW_CFG_NB_CPUS, 7), 0);
 	select_key(FW_CFG_NB_CPUS);
 	ck_assert_uint_eq(in(FW_CFG_PORT_DATA, 2), 7);	/* a wide read: bytes in order */
 
 	/* Keys the device owns, and file keys, are not numbered items. */
-	ck_assert_int_eq(fw_cfg_add_item(fc, FW_CFG_SIGNATURE, "x", 1), -EINVAL);
-	ck_assert_int_eq(fw_cfg_add_item(fc, FW_CFG_ID, "x", 1), -EINVAL);
-	ck_assert_int_eq(fw_cfg_add_item(fc, FW_CFG_FILE_DIR, "x", 1), -EINVAL);
-	ck_assert_int_eq(fw_cfg_add_item(fc, FW_CFG_FILE_FIRST, "x", 1), -EINVAL);
-	ck_assert_int_eq(fw_cfg_add_item(fc, 0x8000, "x", 1), -EINVAL);
-	ck_assert_int_eq(fw_cfg_add_item(fc, FW_CFG_UUID, NULL, 4), -EINVAL);
-	ck_assert_int_eq(fw_cfg_add_item(fc, FW_CFG_UUID, NULL, 0), 0);
+	ck_assert_int_eq(fw_cfg_add_item(fx.fc, FW_CFG_SIGNATURE, "x", 1), -EINVAL);
+	ck_assert_int_eq(fw_cfg_add_item(fx.fc, FW_CFG_ID, "x", 1), -EINVAL);
+	ck_assert_int_eq(fw_cfg_add_item(fx.fc, FW_CFG_FILE_DIR, "x", 1), -EINVAL);
+	ck_assert_int_eq(fw_cfg_add_item(fx.fc, FW_CFG_FILE_FIRST, "x", 1), -EINVAL);
+	ck_assert_int_eq(fw_cfg_add_item(fx.fc, 0x8000, "x", 1), -EINVAL);
+	ck_assert_int_eq(fw_cfg_add_item(fx.fc, FW_CFG_UUID, NULL, 4), -EINVAL);
+	ck_assert_int_eq(fw_cfg_add_item(fx.fc, FW_CFG_UUID, NULL, 0), 0);
 }
 END_TEST
 
@@ -154,8 +134,8 @@ START_TEST(data_port_end_and_selection)
 {
 	uint8_t b[8];
 
-	ck_assert_int_eq(fw_cfg_add_item(fc, FW_CFG_MACHINE_ID, "abc", 3), 0);
-	ck_assert_int_eq(fw_cfg_add_item(fc, FW_CFG_BOOT_MENU, "xy", 2), 0);
+	ck_assert_int_eq(fw_cfg_add_item(fx.fc, FW_CFG_MACHINE_ID, "abc", 3), 0);
+	ck_assert_int_eq(fw_cfg_add_item(fx.fc, FW_CFG_BOOT_MENU, "xy", 2), 0);
 	select_key(FW_CFG_MACHINE_ID);
 	memset(b, 0xee, sizeof(b));
 	read_data(b, 5);
@@ -203,7 +183,7 @@ START_TEST(file_directory)
 		char data[32];
 
 		memset(data, 'A' + (int)i, sizeof(data));
-		ck_assert_int_eq(fw_cfg_add_file(fc, names[i], data, 10 + i), 0);
+		ck_assert_int_eq(fw_cfg_add_file(fx.fc, names[i], data, 10 + i), 0);
 	}
 	select_key(FW_CFG_FILE_DIR);
 	read_data(dir, sizeof(dir));
@@ -222,7 +202,7 @@ START_TEST(file_directory)
 		ck_assert_str_eq(name, sorted[i]);
 		for (size_t k = strlen(sorted[i]); k < sizeof(name); k++)
 			ck_assert_uint_eq((uint8_t)name[k], 0);
-		ck_assert_uint_eq(fw_cfg_file_key(fc, sorted[i]), FW_CFG_FILE_FIRST + i);
+		ck_assert_uint_eq(fw_cfg_file_key(fx.fc, sorted[i]), FW_CFG_FILE_FIRST + i);
 
 		/* Each file reads back under its key. */
 		select_key((uint16_t)(FW_CFG_FILE_FIRST + i));
@@ -233,25 +213,25 @@ START_TEST(file_directory)
 	}
 	/* The directory ends where it says. */
 	ck_assert_uint_eq(in(FW_CFG_PORT_DATA, 1), 0);
-	ck_assert_uint_eq(fw_cfg_file_key(fc, "etc/none"), FW_CFG_INVALID);
+	ck_assert_uint_eq(fw_cfg_file_key(fx.fc, "etc/none"), FW_CFG_INVALID);
 
 	/* Bad names, duplicates, a full directory. */
 	memset(longname, 'n', sizeof(longname) - 1);
 	longname[FW_CFG_MAX_FILE_PATH] = 0;
-	ck_assert_int_eq(fw_cfg_add_file(fc, longname, "x", 1), -EINVAL);
+	ck_assert_int_eq(fw_cfg_add_file(fx.fc, longname, "x", 1), -EINVAL);
 	longname[FW_CFG_MAX_FILE_PATH - 1] = 0;	/* 55 bytes: fits */
-	ck_assert_int_eq(fw_cfg_add_file(fc, longname, "x", 1), 0);
-	ck_assert_int_eq(fw_cfg_add_file(fc, "", "x", 1), -EINVAL);
-	ck_assert_int_eq(fw_cfg_add_file(fc, NULL, "x", 1), -EINVAL);
-	ck_assert_int_eq(fw_cfg_add_file(fc, "bootorder", "x", 1), -EEXIST);
-	ck_assert_int_eq(fw_cfg_add_file(fc, "etc/empty", NULL, 0), 0);
+	ck_assert_int_eq(fw_cfg_add_file(fx.fc, longname, "x", 1), 0);
+	ck_assert_int_eq(fw_cfg_add_file(fx.fc, "", "x", 1), -EINVAL);
+	ck_assert_int_eq(fw_cfg_add_file(fx.fc, NULL, "x", 1), -EINVAL);
+	ck_assert_int_eq(fw_cfg_add_file(fx.fc, "bootorder", "x", 1), -EEXIST);
+	ck_assert_int_eq(fw_cfg_add_file(fx.fc, "etc/empty", NULL, 0), 0);
 	for (unsigned i = 7; i < FW_CFG_MAX_FILES; i++) {
 		char n[16];
 
 		snprintf(n, sizeof(n), "f/%03u", i);
-		ck_assert_int_eq(fw_cfg_add_file(fc, n, "x", 1), 0);
+		ck_assert_int_eq(fw_cfg_add_file(fx.fc, n, "x", 1), 0);
 	}
-	ck_assert_int_eq(fw_cfg_add_file(fc, "z", "x", 1), -ENOSPC);
+	ck_assert_int_eq(fw_cfg_add_file(fx.fc, "z", "x", 1), -ENOSPC);
 	select_key(FW_CFG_FILE_DIR);
 	read_data(dir, 4);
 	ck_assert_uint_eq(get_be32(dir), FW_CFG_MAX_FILES);
@@ -263,38 +243,38 @@ START_TEST(dma_read_skip_select)
 	static const char data[] = "0123456789";
 	uint16_t key;
 
-	ck_assert_int_eq(fw_cfg_add_file(fc, "etc/data", data, 10), 0);
-	key = fw_cfg_file_key(fc, "etc/data");
+	ck_assert_int_eq(fw_cfg_add_file(fx.fc, "etc/data", data, 10), 0);
+	key = fw_cfg_file_key(fx.fc, "etc/data");
 
 	/* SELECT + READ in one request. */
-	memset(ram + BUF, 0xee, 32);
+	memset(fx.ram + BUF, 0xee, 32);
 	ck_assert_uint_eq(dma((uint32_t)key << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ,
 			      4, BUF), 0);
-	ck_assert(!memcmp(ram + BUF, "0123", 4));
-	ck_assert_uint_eq(ram[BUF + 4], 0xee);
+	ck_assert(!memcmp(fx.ram + BUF, "0123", 4));
+	ck_assert_uint_eq(fx.ram[BUF + 4], 0xee);
 
 	/* The port continues where DMA stopped, and DMA where the port stopped. */
 	ck_assert_uint_eq(in(FW_CFG_PORT_DATA, 1), '4');
 	ck_assert_uint_eq(dma(FW_CFG_DMA_CTL_SKIP, 2, 0), 0);
 	ck_assert_uint_eq(dma(FW_CFG_DMA_CTL_READ, 1, BUF), 0);
-	ck_assert_uint_eq(ram[BUF], '7');
+	ck_assert_uint_eq(fx.ram[BUF], '7');
 
 	/* A read past the end: the rest, then zeroes; the offset stays at the end. */
-	memset(ram + BUF, 0xee, 32);
+	memset(fx.ram + BUF, 0xee, 32);
 	ck_assert_uint_eq(dma(FW_CFG_DMA_CTL_READ, 8, BUF), 0);
-	ck_assert(!memcmp(ram + BUF, "89\0\0\0\0\0\0", 8));
-	ck_assert_uint_eq(ram[BUF + 8], 0xee);
+	ck_assert(!memcmp(fx.ram + BUF, "89\0\0\0\0\0\0", 8));
+	ck_assert_uint_eq(fx.ram[BUF + 8], 0xee);
 	ck_assert_uint_eq(in(FW_CFG_PORT_DATA, 1), 0);
 
 	/* Port selection, then DMA from the start. */
 	select_key(key);
 	ck_assert_uint_eq(dma(FW_CFG_DMA_CTL_READ, 10, BUF), 0);
-	ck_assert(!memcmp(ram + BUF, data, 10));
+	ck_assert(!memcmp(fx.ram + BUF, data, 10));
 
 	/* SELECT alone moves nothing but resets the offset; so does no operation. */
 	ck_assert_uint_eq(dma((uint32_t)FW_CFG_SIGNATURE << 16 | FW_CFG_DMA_CTL_SELECT, 100,
 			      BUF), 0);
-	ck_assert_uint_eq(ram[BUF], '0');
+	ck_assert_uint_eq(fx.ram[BUF], '0');
 	ck_assert_uint_eq(dma(0, 100, BUF), 0);
 	ck_assert_uint_eq(in(FW_CFG_PORT_DATA, 1), 'Q');
 
@@ -303,10 +283,10 @@ START_TEST(dma_read_skip_select)
 	ck_assert_uint_eq(in(FW_CFG_PORT_DATA, 1), 0);
 
 	/* A missing key reads as zeroes through DMA too. */
-	memset(ram + BUF, 0xee, 4);
+	memset(fx.ram + BUF, 0xee, 4);
 	ck_assert_uint_eq(dma(0x4321u << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ, 4,
 			      BUF), 0);
-	ck_assert(!memcmp(ram + BUF, "\0\0\0\0", 4));
+	ck_assert(!memcmp(fx.ram + BUF, "\0\0\0\0", 4));
 }
 END_TEST
 
@@ -336,14 +316,14 @@ START_TEST(dma_write)
 	uint16_t key, ro;
 	uint8_t b[8];
 
-	ck_assert_int_eq(fw_cfg_add_file_writable(fc, "etc/addr", "\0\0\0\0\0\0\0\0", 8,
+	ck_assert_int_eq(fw_cfg_add_file_writable(fx.fc, "etc/addr", "\0\0\0\0\0\0\0\0", 8,
 						  on_write, &w), 0);
-	ck_assert_int_eq(fw_cfg_add_file(fc, "etc/ro", "abcd", 4), 0);
-	key = fw_cfg_file_key(fc, "etc/addr");
-	ro = fw_cfg_file_key(fc, "etc/ro");
+	ck_assert_int_eq(fw_cfg_add_file(fx.fc, "etc/ro", "abcd", 4), 0);
+	key = fw_cfg_file_key(fx.fc, "etc/addr");
+	ro = fw_cfg_file_key(fx.fc, "etc/ro");
 
 	/* Skip 4, write 4: what WRITE_POINTER does. */
-	memcpy(ram + BUF, "\x78\x56\x34\x12", 4);
+	memcpy(fx.ram + BUF, "\x78\x56\x34\x12", 4);
 	ck_assert_uint_eq(dma((uint32_t)key << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_SKIP,
 			      4, 0), 0);
 	ck_assert_uint_eq(dma(FW_CFG_DMA_CTL_WRITE, 4, BUF), 0);
@@ -388,8 +368,8 @@ START_TEST(dma_hostile)
 	uint64_t t0;
 
 	memset(big, 'b', sizeof(big));
-	ck_assert_int_eq(fw_cfg_add_file(fc, "etc/big", big, sizeof(big)), 0);
-	select_key(fw_cfg_file_key(fc, "etc/big"));
+	ck_assert_int_eq(fw_cfg_add_file(fx.fc, "etc/big", big, sizeof(big)), 0);
+	select_key(fw_cfg_file_key(fx.fc, "etc/big"));
 
 	/* The target is not RAM, or runs off its end, or wraps. */
 	ck_assert_uint_eq(dma(FW_CFG_DMA_CTL_READ, 16, 0x40000000), FW_CFG_DMA_CTL_ERROR);
@@ -402,12 +382,12 @@ START_TEST(dma_hostile)
 	/* 4 GiB - 1 of zeroes: bounded by RAM, done at once. */
 	t0 = test_now_ms();
 	select_key(FW_CFG_ID);
-	memset(ram + BUF, 0xee, 16);
-	ram[BUF + 0x20000] = 0xee;
+	memset(fx.ram + BUF, 0xee, 16);
+	fx.ram[BUF + 0x20000] = 0xee;
 	ck_assert_uint_eq(dma(FW_CFG_DMA_CTL_READ, 0xffffffffu, BUF), FW_CFG_DMA_CTL_ERROR);
-	ck_assert_uint_eq(get_le32(ram + BUF), FW_CFG_VERSION | FW_CFG_VERSION_DMA);
-	ck_assert_uint_eq(ram[BUF + 4], 0);
-	ck_assert_uint_eq(ram[BUF + 0x20000], 0);
+	ck_assert_uint_eq(get_le32(fx.ram + BUF), FW_CFG_VERSION | FW_CFG_VERSION_DMA);
+	ck_assert_uint_eq(fx.ram[BUF + 4], 0);
+	ck_assert_uint_eq(fx.ram[BUF + 0x20000], 0);
 	ck_assert_uint_lt(test_now_ms() - t0, 2000);
 
 	/* The descriptor itself is not RAM: nothing to report to, nothing breaks. */
@@ -415,23 +395,23 @@ START_TEST(dma_hostile)
 	dma_kick(UINT64_MAX);
 	dma_kick(UINT64_MAX - 15);
 	/* Half of it is: the error lands in its control word. */
-	put_be32(ram + RAM_SIZE - 8, FW_CFG_DMA_CTL_READ);
+	put_be32(fx.ram + RAM_SIZE - 8, FW_CFG_DMA_CTL_READ);
 	dma_kick(RAM_SIZE - 8);
-	ck_assert_uint_eq(get_be32(ram + RAM_SIZE - 8), FW_CFG_DMA_CTL_ERROR);
+	ck_assert_uint_eq(get_be32(fx.ram + RAM_SIZE - 8), FW_CFG_DMA_CTL_ERROR);
 
 	/* Only the low half starts a request, and each request needs its high half
 	 * again: a stale high half is forgotten. */
 	out(FW_CFG_PORT_DMA, __builtin_bswap32(1), 4);
 	out(FW_CFG_PORT_DMA + 4, __builtin_bswap32(DESC), 4);	/* 0x1_0000_1000: not RAM */
-	put_be32(ram + DESC, FW_CFG_DMA_CTL_SKIP);
-	put_be32(ram + DESC + 4, 1);
+	put_be32(fx.ram + DESC, FW_CFG_DMA_CTL_SKIP);
+	put_be32(fx.ram + DESC + 4, 1);
 	out(FW_CFG_PORT_DMA + 4, __builtin_bswap32(DESC), 4);
-	ck_assert_uint_eq(get_be32(ram + DESC), 0);
+	ck_assert_uint_eq(get_be32(fx.ram + DESC), 0);
 	/* Narrow writes to the register are ignored. */
-	put_be32(ram + DESC, FW_CFG_DMA_CTL_SKIP);
+	put_be32(fx.ram + DESC, FW_CFG_DMA_CTL_SKIP);
 	out(FW_CFG_PORT_DMA + 4, DESC, 2);
 	out(FW_CFG_PORT_DMA + 7, 0, 1);
-	ck_assert_uint_eq(get_be32(ram + DESC), FW_CFG_DMA_CTL_SKIP);
+	ck_assert_uint_eq(get_be32(fx.ram + DESC), FW_CFG_DMA_CTL_SKIP);
 }
 END_TEST
 

@@ -13,9 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "fw_cfg.h"
-#include "io.h"
-#include "memory.h"
+#include "fw_cfg_fixture.h"
 #include "pc_firmware.h"
 #include "testutil.h"
 
@@ -46,40 +44,23 @@ START_TEST(flash_layout)
 }
 END_TEST
 
-static struct gmem mem;
-static uint8_t ram[0x10000];
-static struct io_bus bus;
-static struct fw_cfg *fc;
+static struct fw_cfg_fx fx;
 
 static void setup(void)
 {
-	struct gmem_region r = { .gpa = 0, .size = sizeof(ram), .host = ram };
-
-	ck_assert_int_eq(gmem_init_regions(&mem, &r, 1), 0);
-	io_bus_init(&bus, "port");
-	fc = fw_cfg_new(&mem);
-	ck_assert_ptr_nonnull(fc);
-	ck_assert_int_eq(fw_cfg_register(fc, &bus), 0);
+	fw_cfg_fx_init(&fx, 0x10000);
 }
 
 static void teardown(void)
 {
-	fw_cfg_free(fc);
-	gmem_destroy(&mem);
+	fw_cfg_fx_fini(&fx);
 }
 
 /* Item key as the firmware reads it: selected, then byte by byte from the data port. */
 static void read_item(uint16_t key, void *dst, size_t n)
 {
-	uint64_t v = key;
-	uint8_t *d = dst;
-
-	ck_assert(io_bus_access(&bus, FW_CFG_PORT_SEL, &v, 2, true));
-	for (size_t i = 0; i < n; i++) {
-		v = 0;
-		ck_assert(io_bus_access(&bus, FW_CFG_PORT_DATA, &v, 1, false));
-		d[i] = (uint8_t)v;
-	}
+	fw_cfg_fx_select(&fx, key);
+	fw_cfg_fx_read(&fx, dst, n);
 }
 
 static uint32_t read_u32(uint16_t key)
@@ -122,7 +103,7 @@ START_TEST(kernel_items)
 	struct boot_files f = { file_with(k, klen), file_with(initrd, sizeof(initrd)), "vmlinuz", "initrd" };
 	char err[256] = "", line[64];
 
-	ck_assert_int_eq(pc_fw_add_kernel(fc, &f, cmdline, err, sizeof(err)), 0);
+	ck_assert_int_eq(pc_fw_add_kernel(fx.fc, &f, cmdline, err, sizeof(err)), 0);
 	ck_assert_uint_eq(read_u32(FW_CFG_SETUP_SIZE), setup);
 	ck_assert_uint_eq(read_u32(FW_CFG_KERNEL_SIZE), klen - setup);
 	read_item(FW_CFG_SETUP_DATA, got, setup);
@@ -150,7 +131,7 @@ START_TEST(kernel_without_initrd)
 	struct boot_files f = { file_with(k, klen), -1, "vmlinuz", NULL };
 	char err[256] = "";
 
-	ck_assert_int_eq(pc_fw_add_kernel(fc, &f, "", err, sizeof(err)), 0);
+	ck_assert_int_eq(pc_fw_add_kernel(fx.fc, &f, "", err, sizeof(err)), 0);
 	ck_assert_uint_eq(read_u32(FW_CFG_SETUP_SIZE), 5 * 512);
 	ck_assert_uint_eq(read_u32(FW_CFG_KERNEL_SIZE), klen - 5 * 512);
 	ck_assert_uint_eq(read_u32(FW_CFG_INITRD_SIZE), 0);
@@ -169,16 +150,16 @@ START_TEST(kernel_refused)
 	/* An ELF (no "HdrS"), a file shorter than the header, setup as long as the file. */
 	memcpy(k + 0x202, "ELF!", 4);
 	f.kernel_fd = file_with(k, 4096);
-	ck_assert_int_eq(pc_fw_add_kernel(fc, &f, "", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(pc_fw_add_kernel(fx.fc, &f, "", err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, "vmlinuz: not a bzImage"), "%s", err);
 	close(f.kernel_fd);
 	memcpy(k + 0x202, "HdrS", 4);
 	f.kernel_fd = file_with(k, 0x200);
-	ck_assert_int_eq(pc_fw_add_kernel(fc, &f, "", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(pc_fw_add_kernel(fx.fc, &f, "", err, sizeof(err)), -EINVAL);
 	close(f.kernel_fd);
 	k[0x1f1] = 7;	/* 4 KiB of setup in a 4 KiB file */
 	f.kernel_fd = file_with(k, 4096);
-	ck_assert_int_eq(pc_fw_add_kernel(fc, &f, "", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(pc_fw_add_kernel(fx.fc, &f, "", err, sizeof(err)), -EINVAL);
 	close(f.kernel_fd);
 	/* Nothing was given to the firmware. */
 	ck_assert_uint_eq(read_u32(FW_CFG_KERNEL_SIZE), 0);

@@ -690,6 +690,47 @@ START_TEST(mode_change)
 }
 END_TEST
 
+static bool rect_same(const uint8_t *shot, const struct synthvid_rect *r)
+{
+	for (int32_t y = r->y1; y < r->y2; y++)
+		if (memcmp(shot + ((size_t)y * W + (size_t)r->x1) * 4, vram + ((size_t)y * W + (size_t)r->x1) * 4,
+			   (size_t)(r->x2 - r->x1) * 4))
+			return false;
+	return true;
+}
+
+/* Small rectangles far apart that the guest reports at once reach the viewer as
+ * themselves, not as the box around them (a text cursor in one corner and a clock in
+ * the other must not cost a full screen). */
+START_TEST(separate_rects)
+{
+	static uint8_t shot[W * H * 4];
+	const struct synthvid_rect r[2] = { { 0, 0, 8, 4 }, { W - 8, H - 4, W, H } };
+	uint8_t buf[2 + sizeof(r)] = { 0, 2 };
+	uint16_t w, h, nw = 0, nh = 0;
+	unsigned pixels = 0;
+	uint64_t copied;
+	int fd;
+
+	start_vnc(NULL);
+	fd = viewer_open(NULL, &w, &h);
+	update_request(fd, false, 0, 0, W, H);
+	ck_assert_uint_eq(read_update(fd, shot, W, H, &nw, &nh), W * H);
+	copied = vstatus().rects_copied;
+	paint(W, H, 0x55);	/* the whole screen changes, the guest reports two corners */
+	memcpy(buf + 2, r, sizeof(r));
+	vid_send(SYNTHVID_DIRT, buf, sizeof(buf));
+	ck_assert(WAIT_UNTIL(vstatus().rects_copied == copied + 2, VG_TMO));
+	for (uint64_t end = test_now_ms() + VG_TMO; !(rect_same(shot, &r[0]) && rect_same(shot, &r[1]));) {
+		ck_assert_msg(test_now_ms() < end, "the two rectangles did not arrive");
+		update_request(fd, true, 0, 0, W, H);
+		pixels += read_update(fd, shot, W, H, &nw, &nh);
+	}
+	ck_assert_msg(pixels <= 2 * 8 * 4, "%u pixels sent for two rectangles of 32", pixels);
+	close(fd);
+}
+END_TEST
+
 /* Nothing is copied out of VRAM while nobody looks; a viewer gets the whole screen. */
 START_TEST(no_copy_without_viewers)
 {
@@ -876,6 +917,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, screen);
 	tcase_add_test(tc, mode_change);
+	tcase_add_test(tc, separate_rects);
 	tcase_add_test(tc, no_copy_without_viewers);
 	tcase_add_test(tc, keys);
 	tcase_add_test(tc, pointer);
