@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "scsi_disk.h"
+#include "scsi_disk_internal.h"
 #include "iov.h"
 #include "log.h"
 
@@ -15,7 +16,6 @@
 #define SCSI_DISK_MODE_SELECT_MAX 512		/* longer lists cannot hold only our pages */
 #define SCSI_DISK_OUI		0x002248	/* Microsoft, the OUI in Hyper-V's disk NAA ids */
 
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 enum scsi_disk_stage {
 	STAGE_RW,
@@ -27,100 +27,13 @@ enum scsi_disk_stage {
 	STAGE_SETTLE,		/* the flush after a discard or zeroing with WCE off */
 };
 
-struct scsi_disk {
-	struct blk *blk;
-	bool owns_blk;
-	uint64_t blocks;		/* capacity in logical blocks */
-	uint32_t block_size;		/* logical, bytes */
-	uint8_t phys_exp;		/* log2 of logical blocks per physical block */
-	uint32_t max_xfer_blocks;	/* 0: no limit */
-	uint32_t opt_xfer_blocks;
-	uint32_t max_unmap_blocks;
-	uint32_t max_ws_blocks;
-	size_t align;			/* what O_DIRECT needs, 1 without it */
-	bool readonly;
-	bool discard;			/* logical block provisioning: holes read back zeroes */
-	bool rotational;
-	bool wce;			/* current WCE; MODE SELECT may change it */
-	bool default_wce;
-	bool no_write_zeroes;		/* the back end refused BLK_WRITE_ZEROES once */
-	char serial[SCSI_DISK_SERIAL_MAX + 1];
-	uint64_t naa_id;
-	unsigned inflight;		/* loop thread */
-	struct log_ratelimit io_error_rl;	/* back-end errors */
-};
 
 static const char scsi_vendor[8] = { 'M', 's', 'f', 't', ' ', ' ', ' ', ' ' };
 static const char scsi_product[16] = { 'V', 'i', 'r', 't', 'u', 'a', 'l', ' ', 'D', 'i', 's', 'k', ' ', ' ', ' ', ' ' };
+static const char scsi_cd_product[16] = { 'V', 'i', 'r', 't', 'u', 'a', 'l', ' ', 'D', 'V', 'D', '-', 'R', 'O', 'M', ' ' };
 static const char scsi_revision[4] = { '1', '.', '0', ' ' };
 
 /* ---- command plumbing ------------------------------------------------------------ */
-
-/* Resets the results and works out how much buffer the initiator really gave. */
-static void cmd_begin(struct scsi_cmd *cmd)
-{
-	cmd->status = SCSI_STATUS_GOOD;
-	cmd->sense_len = 0;
-	cmd->transferred = 0;
-	cmd->iov_copy = NULL;
-	cmd->buf = NULL;
-	cmd->avail = (uint32_t)MIN(iov_size(cmd->iov, cmd->iovcnt), (uint64_t)cmd->data_len);
-}
-
-/*
- * A buffer in the wrong direction counts as no buffer: the model never writes
- * into memory the initiator only meant to be read.
- */
-static uint32_t cmd_in_len(const struct scsi_cmd *cmd)
-{
-	return cmd->data_in ? cmd->avail : 0;
-}
-
-static uint32_t cmd_out_len(const struct scsi_cmd *cmd)
-{
-	return cmd->data_in ? 0 : cmd->avail;
-}
-
-static void cmd_set_check(struct scsi_cmd *cmd, uint8_t key, uint16_t asc)
-{
-	cmd->status = SCSI_STATUS_CHECK_CONDITION;
-	cmd->sense_len = scsi_build_sense(cmd->sense, key, asc);
-	cmd->transferred = 0;
-}
-
-static void cmd_fail(struct scsi_cmd *cmd, uint8_t key, uint16_t asc)
-{
-	cmd_set_check(cmd, key, asc);
-	cmd->done(cmd);
-}
-
-static void cmd_illegal(struct scsi_cmd *cmd, uint16_t asc)
-{
-	cmd_fail(cmd, SCSI_SENSE_ILLEGAL_REQUEST, asc);
-}
-
-static void cmd_good(struct scsi_cmd *cmd)
-{
-	cmd->done(cmd);
-}
-
-/* Out of host memory for the moment: BUSY makes the initiator try again. */
-static void cmd_set_busy(struct scsi_cmd *cmd)
-{
-	cmd->status = SCSI_STATUS_BUSY;
-	cmd->sense_len = 0;
-	cmd->transferred = 0;
-}
-
-/* Answers a data-in command: as much of data as the allocation length and buffer allow. */
-static void cmd_reply(struct scsi_cmd *cmd, const void *data, uint32_t len, uint32_t alloc)
-{
-	uint32_t n = MIN(MIN(len, alloc), cmd_in_len(cmd));
-
-	iov_from_buf(cmd->iov, cmd->iovcnt, 0, data, n);
-	cmd->transferred = n;
-	cmd_good(cmd);
-}
 
 /* ---- INQUIRY --------------------------------------------------------------------- */
 
@@ -218,7 +131,7 @@ static unsigned disk_vpd_provisioning(const struct scsi_disk *d, uint8_t *p)
 	return 8;
 }
 
-static void disk_inquiry(struct scsi_disk *d, struct scsi_cmd *cmd)
+void scsi_disk_inquiry(struct scsi_disk *d, struct scsi_cmd *cmd)
 {
 	const uint8_t *cdb = cmd->cdb;
 	uint8_t p[256] = { 0 };
@@ -229,7 +142,12 @@ static void disk_inquiry(struct scsi_disk *d, struct scsi_cmd *cmd)
 	if (!(cdb[1] & 0x01)) {
 		if (cdb[2])
 			return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
-		len = scsi_inquiry_standard(p, SCSI_TYPE_DISK);
+		len = scsi_inquiry_standard(p, d->cd ? SCSI_TYPE_CDROM : SCSI_TYPE_DISK);
+		if (d->cd) {
+			p[1] = 0x80;		/* RMB: the medium is removable */
+			memcpy(p + 16, scsi_cd_product, 16);
+			put_be16(p + 62, 0x05c0);	/* MMC-5 in place of SBC-3 */
+		}
 		return cmd_reply(cmd, p, len, get_be16(cdb + 3));
 	}
 	switch (cdb[2]) {
@@ -257,7 +175,7 @@ static void disk_inquiry(struct scsi_disk *d, struct scsi_cmd *cmd)
 	default:
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
 	}
-	p[0] = SCSI_TYPE_DISK;
+	p[0] = d->cd ? SCSI_TYPE_CDROM : SCSI_TYPE_DISK;
 	p[1] = cdb[2];
 	put_be16(p + 2, (uint16_t)(len - 4));
 	cmd_reply(cmd, p, len, get_be16(cdb + 3));
@@ -497,12 +415,6 @@ static void disk_mode_select(struct scsi_disk *d, struct scsi_cmd *cmd)
 
 /* ---- I/O ------------------------------------------------------------------------- */
 
-static bool disk_range_ok(const struct scsi_disk *d, uint64_t lba, uint64_t n)
-{
-	/* An LBA must exist even for zero blocks; lba + n is not computed (it may wrap). */
-	return lba < d->blocks && n <= d->blocks - lba;
-}
-
 static void disk_release(struct scsi_cmd *cmd)
 {
 	free(cmd->iov_copy);
@@ -591,7 +503,7 @@ static void *disk_alloc(const struct scsi_disk *d, size_t len)
 	return posix_memalign(&p, d->align > 4096 ? d->align : 4096, len ? len : 1) ? NULL : p;
 }
 
-static void disk_rw(struct scsi_disk *d, struct scsi_cmd *cmd, bool write, uint64_t lba, uint32_t n,
+void scsi_disk_rw(struct scsi_disk *d, struct scsi_cmd *cmd, bool write, uint64_t lba, uint32_t n,
 		    bool fua)
 {
 	uint64_t bytes = (uint64_t)n * d->block_size;
@@ -633,7 +545,7 @@ static void disk_rw(struct scsi_disk *d, struct scsi_cmd *cmd, bool write, uint6
 }
 
 /* LBA and transfer length of the 10-, 12- and 16-byte READ/WRITE/VERIFY layouts. */
-static void cdb_lba_len(const uint8_t *cdb, uint64_t *lba, uint32_t *n)
+void scsi_cdb_lba_len(const uint8_t *cdb, uint64_t *lba, uint32_t *n)
 {
 	switch (cdb[0] >> 5) {
 	case 1:		/* 10 bytes */
@@ -658,7 +570,7 @@ static void disk_read_write_6(struct scsi_disk *d, struct scsi_cmd *cmd)
 	if (cdb[1] & 0xe0)
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
 	/* A transfer length of 0 means 256 blocks in the 6-byte commands. */
-	disk_rw(d, cmd, cdb[0] == SCSI_WRITE_6, get_be24(cdb + 1) & 0x1fffff, cdb[4] ? cdb[4] : 256,
+	scsi_disk_rw(d, cmd, cdb[0] == SCSI_WRITE_6, get_be24(cdb + 1) & 0x1fffff, cdb[4] ? cdb[4] : 256,
 		false);
 }
 
@@ -670,9 +582,9 @@ static void disk_read_write(struct scsi_disk *d, struct scsi_cmd *cmd)
 
 	if (cdb[1] & 0xe0)		/* RDPROTECT/WRPROTECT: no protection information */
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
-	cdb_lba_len(cdb, &lba, &n);
+	scsi_cdb_lba_len(cdb, &lba, &n);
 	/* DPO is a caching hint and needs nothing; FUA maps to the back end's. */
-	disk_rw(d, cmd, cdb[0] == SCSI_WRITE_10 || cdb[0] == SCSI_WRITE_12 || cdb[0] == SCSI_WRITE_16,
+	scsi_disk_rw(d, cmd, cdb[0] == SCSI_WRITE_10 || cdb[0] == SCSI_WRITE_12 || cdb[0] == SCSI_WRITE_16,
 		lba, n, cdb[1] & 0x08);
 }
 
@@ -685,7 +597,7 @@ static void disk_verify(struct scsi_disk *d, struct scsi_cmd *cmd)
 	/* Only the medium check (BYTCHK 0), which a file always passes. */
 	if (cdb[1] & 0xe6)
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
-	cdb_lba_len(cdb, &lba, &n);
+	scsi_cdb_lba_len(cdb, &lba, &n);
 	if (!disk_range_ok(d, lba, n))
 		return cmd_illegal(cmd, SCSI_ASC_LBA_OUT_OF_RANGE);
 	cmd_good(cmd);
@@ -709,7 +621,7 @@ static void disk_synchronize_cache(struct scsi_disk *d, struct scsi_cmd *cmd)
 	/* IMMED is accepted but GOOD still waits for the flush; SYNC_NV is obsolete. */
 	if (cdb[1] & ~0x06)
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
-	cdb_lba_len(cdb, &lba, &n);
+	scsi_cdb_lba_len(cdb, &lba, &n);
 	if (!disk_range_ok(d, lba, n))
 		return cmd_illegal(cmd, SCSI_ASC_LBA_OUT_OF_RANGE);
 	if (d->readonly)
@@ -992,7 +904,7 @@ static const struct {
 	[SCSI_REQUEST_SENSE]		= { 6, disk_request_sense },
 	[SCSI_READ_6]			= { 6, disk_read_write_6 },
 	[SCSI_WRITE_6]			= { 6, disk_read_write_6 },
-	[SCSI_INQUIRY]			= { 6, disk_inquiry },
+	[SCSI_INQUIRY]			= { 6, scsi_disk_inquiry },
 	[SCSI_MODE_SELECT_6]		= { 6, disk_mode_select },
 	[SCSI_MODE_SENSE_6]		= { 6, disk_mode_sense },
 	[SCSI_START_STOP_UNIT]		= { 6, disk_start_stop },
@@ -1019,7 +931,7 @@ static const struct {
 };
 
 /* The CDB is long enough and its control byte asks for nothing we lack. */
-static bool cmd_cdb_ok(struct scsi_cmd *cmd, unsigned len)
+bool scsi_cmd_cdb_ok(struct scsi_cmd *cmd, unsigned len)
 {
 	if (cmd->cdb_len < len || cmd->cdb_len > sizeof(cmd->cdb)) {
 		cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
@@ -1036,10 +948,12 @@ void scsi_disk_execute(struct scsi_disk *d, struct scsi_cmd *cmd)
 {
 	uint8_t op = cmd->cdb[0];
 
+	if (d->cd)
+		return scsi_cd_execute(d, cmd);
 	cmd_begin(cmd);
 	if (cmd->cdb_len == 0 || !scsi_disk_ops[op].fn)
 		return cmd_illegal(cmd, SCSI_ASC_INVALID_COMMAND_OPERATION_CODE);
-	if (!cmd_cdb_ok(cmd, scsi_disk_ops[op].len))
+	if (!scsi_cmd_cdb_ok(cmd, scsi_disk_ops[op].len))
 		return;
 	scsi_disk_ops[op].fn(d, cmd);
 }
@@ -1058,7 +972,7 @@ void scsi_cmd_no_lun(struct scsi_cmd *cmd)
 	cmd_begin(cmd);
 	switch (cmd->cdb_len ? cmd->cdb[0] : 0xff) {
 	case SCSI_INQUIRY:
-		if (!cmd_cdb_ok(cmd, 6))
+		if (!scsi_cmd_cdb_ok(cmd, 6))
 			return;
 		if (cmd->cdb[1] & 0xfe || (!(cmd->cdb[1] & 0x01) && cmd->cdb[2]))
 			return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
@@ -1067,7 +981,7 @@ void scsi_cmd_no_lun(struct scsi_cmd *cmd)
 		scsi_inquiry_standard(p, SCSI_TYPE_NO_LUN);
 		return cmd_reply(cmd, p, 96, get_be16(cmd->cdb + 3));
 	case SCSI_REQUEST_SENSE:
-		if (!cmd_cdb_ok(cmd, 6))
+		if (!scsi_cmd_cdb_ok(cmd, 6))
 			return;
 		if (cmd->cdb[1] & 0x01)
 			return cmd_illegal(cmd, SCSI_ASC_INVALID_FIELD_IN_CDB);
@@ -1085,7 +999,7 @@ void scsi_cmd_report_luns(struct scsi_cmd *cmd, const uint16_t *luns, unsigned n
 	uint8_t *p;
 
 	cmd_begin(cmd);
-	if (!cmd_cdb_ok(cmd, 12))
+	if (!scsi_cmd_cdb_ok(cmd, 12))
 		return;
 	switch (cdb[2]) {		/* SELECT REPORT */
 	case 0x00:			/* all LUNs but well-known ones */
@@ -1129,9 +1043,12 @@ void scsi_cmd_unit_attention(struct scsi_cmd *cmd, uint8_t asc, uint8_t ascq)
 
 struct scsi_disk *scsi_disk_new(struct blk *b, const struct scsi_disk_config *cfg)
 {
-	const struct blk_info *info = blk_info(b);
+	const struct blk_info *info;
 	struct scsi_disk *d;
 
+	if (cfg->cdrom)
+		return scsi_cd_new(b, cfg);
+	info = blk_info(b);
 	if (info->logical_block < 512 || info->size / info->logical_block == 0) {
 		errno = EINVAL;
 		return NULL;
@@ -1180,17 +1097,21 @@ void scsi_disk_free(struct scsi_disk *d)
 	free(d);
 }
 
+/* A CD drive may have no medium, hence no back end. */
 void scsi_disk_plug(struct scsi_disk *d)
 {
-	blk_plug(d->blk);
+	if (d->blk)
+		blk_plug(d->blk);
 }
 
 void scsi_disk_unplug(struct scsi_disk *d)
 {
-	blk_unplug(d->blk);
+	if (d->blk)
+		blk_unplug(d->blk);
 }
 
 void scsi_disk_drain(struct scsi_disk *d)
 {
-	blk_drain(d->blk);
+	if (d->blk)
+		blk_drain(d->blk);
 }

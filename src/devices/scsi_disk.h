@@ -34,6 +34,8 @@ struct scsi_disk_config {
 	bool readonly;		/* or the back end's readonly */
 	bool write_cache;	/* WCE in the caching mode page: cache=writeback */
 	bool owns_backend;	/* scsi_disk_free closes the back end */
+	bool cdrom;		/* a CD/DVD drive (MMC, type 05h, removable, read-only): the back end
+				 * is its medium, 2048-byte blocks, and may be NULL (no medium) */
 };
 
 struct scsi_cmd {
@@ -83,6 +85,25 @@ void scsi_disk_drain(struct scsi_disk *d);
  * command and its buffer must stay valid until then.
  */
 void scsi_disk_execute(struct scsi_disk *d, struct scsi_cmd *cmd);
+
+/*
+ * CD/DVD drives: the host changes the medium. b (NULL: remove it) has 2048-byte
+ * blocks; the drive owns it from now on if cfg->owns_backend, and the medium it had
+ * is closed then (its I/O is finished first). A medium the guest locked (PREVENT
+ * ALLOW MEDIUM REMOVAL) stays unless force: -EBUSY, and the guest is told that an
+ * eject was asked for. -EINVAL for a disk or a b with other blocks. The guest sees a
+ * new medium as UNIT ATTENTION 28/00 and a NEW MEDIA event, a removal as NOT READY
+ * 3A/00 and a MEDIA REMOVAL event.
+ */
+int scsi_disk_change_medium(struct scsi_disk *d, struct blk *b, bool force);
+
+struct scsi_cd_state {
+	bool medium;		/* a medium is in the drive */
+	bool tray_open;		/* the guest ejected it (the medium stays until the host changes it) */
+	bool locked;		/* the guest prevents removal */
+};
+/* false for a disk. */
+bool scsi_disk_cd_state(const struct scsi_disk *d, struct scsi_cd_state *st);
 
 /* Commands executed and not yet completed. */
 unsigned scsi_disk_inflight(const struct scsi_disk *d);

@@ -660,9 +660,21 @@ int storvsp_attach(struct storvsp *s, unsigned lun, struct blk *b, const struct 
 	c.owns_backend = true;
 	s->luns[lun].disk = scsi_disk_new(b, &c);
 	if (!s->luns[lun].disk)
-		return -ENOMEM;
+		return errno ? -errno : -ENOMEM;
 	send_enumerate(s);
 	return 0;
+}
+
+int storvsp_change_medium(struct storvsp *s, unsigned lun, struct blk *b, bool force)
+{
+	if (lun >= STORVSP_MAX_LUNS || !s->luns[lun].disk)
+		return -ENOENT;
+	return scsi_disk_change_medium(s->luns[lun].disk, b, force);
+}
+
+bool storvsp_cd_state(const struct storvsp *s, unsigned lun, struct scsi_cd_state *st)
+{
+	return lun < STORVSP_MAX_LUNS && s->luns[lun].disk && scsi_disk_cd_state(s->luns[lun].disk, st);
 }
 
 int storvsp_detach(struct storvsp *s, unsigned lun)

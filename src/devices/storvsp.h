@@ -27,9 +27,15 @@ struct storvsp *storvsp_new(struct vmbus *bus, const struct gmem *mem, unsigned 
 /* Frees the disks too; after vmbus_free(), which closes the channels. */
 void storvsp_free(struct storvsp *s);
 
-/* Give LUN lun a disk on the back end b (the disk owns it from now on). While the guest
+/* Give LUN lun a disk on the back end b (the disk owns it from now on; a CD/DVD
+ * drive's b may be NULL, no medium). While the guest
  * runs, the guest is told to rescan the bus. -EBUSY if the LUN is taken. */
 int storvsp_attach(struct storvsp *s, unsigned lun, struct blk *b, const struct scsi_disk_config *cfg);
+/* A CD/DVD drive's medium (cfg->cdrom at attach; b may be NULL there and here):
+ * scsi_disk_change_medium. -ENOENT if the LUN is empty. */
+int storvsp_change_medium(struct storvsp *s, unsigned lun, struct blk *b, bool force);
+/* false unless LUN lun is a CD/DVD drive. */
+bool storvsp_cd_state(const struct storvsp *s, unsigned lun, struct scsi_cd_state *st);
 /* Remove a LUN (its I/O is finished first) and tell the guest. -ENOENT if empty. */
 int storvsp_detach(struct storvsp *s, unsigned lun);
 

@@ -60,6 +60,7 @@ void config_free(struct vm_config *cfg)
 	free(cfg->serial_path);
 	free(cfg->api_socket);
 	free(cfg->vsock_path);
+	free(cfg->cdrom_path);
 	free(cfg->vnc);
 	free(cfg->vnc_password_file);
 	for (unsigned i = 0; i < cfg->ndisks; i++)

@@ -104,6 +104,8 @@ struct vm_config {
 	bool stats;			/* print counters at exit */
 	char *api_socket;		/* NULL: no management socket */
 	char *vsock_path;		/* --vsock path=PATH; NULL: no VMBus sockets */
+	bool cdrom;			/* --cdrom: a CD/DVD drive on SCSI controller 0 */
+	char *cdrom_path;		/* its ISO image; NULL: the drive is empty */
 	bool seccomp;			/* default true */
 	char *vnc;			/* as given; NULL: no VNC server */
 	struct vnc_addr vnc_addr;	/* vnc, parsed */
@@ -199,6 +201,11 @@ enum disk_format config_disk_format(const char *s);
 const char *config_disk_format_name(enum disk_format f);
 const char *config_rule_disk_controller(int64_t controller);
 const char *config_rule_disk_lun(int64_t lun);
+/* Why path cannot be a CD/DVD drive's medium (missing, unreadable, not whole 2048-byte
+ * sectors), written into buf, with errno saying it too (EINVAL for the size); NULL if it
+ * can. */
+#define CONFIG_CDROM_SECTOR	2048
+const char *config_check_cdrom(const char *path, char *buf, size_t len);
 /* --vnc's address and password together (config_finish): NULL, or the rule; a rule
  * about the address is to be prefixed with it. */
 const char *config_rule_vnc(const struct vm_config *cfg);

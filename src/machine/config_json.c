@@ -480,6 +480,7 @@ int config_print_json(const struct vm_config *cfg, FILE *out)
 	} else {
 		add_str(root, "vsock", NULL);
 	}
+	add_str(root, "cdrom", cfg->cdrom ? (cfg->cdrom_path ? cfg->cdrom_path : "") : NULL);
 	add_str(root, "vnc", cfg->vnc);
 	add_str(root, "vnc-password-file", cfg->vnc_password_file);
 	add(root, "disks", disks = json_object_new_array());

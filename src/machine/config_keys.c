@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- messages -------------------------------------------------------------------- */
@@ -520,6 +521,57 @@ static int set_vsock(struct config_err *e, const struct config_val *v, void *obj
 	return store_string(e, &((struct vm_config *)obj)->vsock_path, s);
 }
 
+const char *config_check_cdrom(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (strlen(path) > CONFIG_PATH_MAX) {
+		errno = ENAMETOOLONG;
+		snprintf(buf, len, "longer than %u characters", CONFIG_PATH_MAX);
+		return buf;
+	}
+	if (access(path, R_OK) < 0 || stat(path, &st) < 0) {
+		snprintf(buf, len, "%s", strerror(errno));
+		return buf;
+	}
+	if (S_ISBLK(st.st_mode))
+		return NULL;		/* a drive's medium: its size is known once open */
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		snprintf(buf, len, "not a regular file or a block device");
+		return buf;
+	}
+	if (st.st_size == 0 || st.st_size % CONFIG_CDROM_SECTOR) {
+		errno = EINVAL;
+		snprintf(buf, len, "not a CD/DVD image (ISO): its size, %lld bytes, is not a whole number of %u-byte sectors",
+			 (long long)st.st_size, CONFIG_CDROM_SECTOR);
+		return buf;
+	}
+	return NULL;
+}
+
+/* A path to an ISO image, or "" for an empty drive. */
+static int set_cdrom(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct vm_config *cfg = obj;
+	const char *s, *why;
+	char buf[160];
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	if (!*s) {
+		cfg->cdrom = true;
+		free(cfg->cdrom_path);
+		cfg->cdrom_path = NULL;
+		return 0;
+	}
+	why = config_check_cdrom(s, buf, sizeof(buf));
+	if (why)
+		return e->json ? fail_plain(e, "%s: %s", s, why) : fail_plain(e, "%s", why);
+	cfg->cdrom = true;
+	return store_string(e, &cfg->cdrom_path, s);
+}
+
 static int set_vnc(struct config_err *e, const struct config_val *v, void *obj)
 {
 	struct vm_config *cfg = obj;
@@ -672,6 +724,7 @@ static const struct config_key vm_keys[] = {
 	{ "seccomp", "true or false", set_seccomp },
 	{ "api-socket", "a path", set_api_socket },
 	{ "vsock", "path=PATH", set_vsock },
+	{ "cdrom", "the path of an ISO image, or \"\" for an empty drive", set_cdrom },
 	{ "vnc", "unix:PATH or [HOST]:PORT", set_vnc },
 	{ "vnc-password-file", "a path", set_vnc_password_file },
 	{ "disks", "an array of disk objects", NULL },

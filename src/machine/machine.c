@@ -4,6 +4,7 @@
 #include "hv.h"
 #include "blk_file.h"
 #include "blk_img.h"
+#include "blk_iso.h"
 #include "ic.h"
 #include "ic_fcopy.h"
 #include "input.h"
@@ -221,7 +222,7 @@ int machine_attach_disk(struct machine *m, const struct disk_config *d, char *er
 		snprintf(err, errlen, "controller %u LUN %u: out of range", d->controller, d->lun);
 		return -EINVAL;
 	}
-	if (m->disks[d->controller][d->lun].path) {
+	if (machine_lun_taken(m, d->controller, d->lun)) {
 		snprintf(err, errlen, "controller %u LUN %u: %s", d->controller, d->lun, strerror(EBUSY));
 		return -EBUSY;
 	}
@@ -261,6 +262,115 @@ int machine_attach_disk(struct machine *m, const struct disk_config *d, char *er
 		return r;
 	}
 	m->disks[d->controller][d->lun] = rec;
+	return 0;
+}
+
+bool machine_lun_taken(const struct machine *m, unsigned controller, unsigned lun)
+{
+	if (m->cdrom.present && m->cdrom.controller == controller && m->cdrom.lun == lun)
+		return true;
+	return controller < CONFIG_MAX_CONTROLLERS && lun < CONFIG_MAX_LUNS && m->disks[controller][lun].path;
+}
+
+static int cdrom_open(struct machine *m, const char *path, struct blk **b, char *err, size_t errlen)
+{
+	char why[160];
+	const char *bad = config_check_cdrom(path, why, sizeof(why));
+
+	if (bad) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s", bad);
+		return e > 0 ? -e : -EINVAL;
+	}
+	return blk_iso_open(b, m->vm->loop, path, err, errlen);
+}
+
+int machine_add_cdrom(struct machine *m, const char *path, char *err, size_t errlen)
+{
+	struct scsi_disk_config sc = { .cdrom = true };
+	struct blk *b = NULL;
+	unsigned lun;
+	char *copy = NULL;
+	int r;
+
+	if (!m->vmbus) {
+		snprintf(err, errlen, "the CD/DVD drive needs VMBus, which needs --hv synic");
+		return -ENODEV;
+	}
+	for (lun = 0; lun < CONFIG_MAX_LUNS && machine_lun_taken(m, 0, lun); lun++)
+		;
+	if (lun == CONFIG_MAX_LUNS) {
+		snprintf(err, errlen, "controller 0 has no free LUN");
+		return -EBUSY;
+	}
+	if (!m->storvsp[0]) {
+		m->storvsp[0] = storvsp_new(m->vmbus, &m->vm->mem, 0, m->vm->ncpus - 1);
+		if (!m->storvsp[0]) {
+			snprintf(err, errlen, "cannot create SCSI controller 0");
+			return -ENOMEM;
+		}
+	}
+	if (path) {
+		r = cdrom_open(m, path, &b, err, errlen);
+		if (r < 0)
+			return r;
+		copy = strdup(path);
+		if (!copy) {
+			blk_close(b);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	sc.serial = "hvkvm-dvd0";
+	sc.naa_id = 0x6d76643000000000ull | lun;
+	r = storvsp_attach(m->storvsp[0], lun, b, &sc);
+	if (r < 0) {
+		blk_close(b);
+		free(copy);
+		snprintf(err, errlen, "controller 0 LUN %u: %s", lun, strerror(-r));
+		return r;
+	}
+	m->cdrom = (struct machine_cdrom){
+		.present = true, .controller = 0, .lun = lun, .path = copy, .size = b ? blk_info(b)->size : 0,
+	};
+	return 0;
+}
+
+int machine_cdrom_change(struct machine *m, const char *path, bool force, char *err, size_t errlen)
+{
+	struct blk *b = NULL;
+	char *copy = NULL;
+	uint64_t size = 0;
+	int r;
+
+	if (!m->cdrom.present) {
+		snprintf(err, errlen, "there is no CD/DVD drive (--cdrom)");
+		return -ENODEV;
+	}
+	if (path) {
+		r = cdrom_open(m, path, &b, err, errlen);
+		if (r < 0)
+			return r;
+		size = blk_info(b)->size;
+		copy = strdup(path);
+		if (!copy) {
+			blk_close(b);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	r = storvsp_change_medium(m->storvsp[m->cdrom.controller], m->cdrom.lun, b, force);
+	if (r < 0) {
+		blk_close(b);
+		free(copy);
+		snprintf(err, errlen, r == -EBUSY ? "the guest has locked the medium in (force=true ejects it anyway)"
+						  : "%s", strerror(-r));
+		return r;
+	}
+	free(m->cdrom.path);
+	m->cdrom.path = copy;
+	m->cdrom.size = size;
 	return 0;
 }
 
@@ -459,8 +569,9 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 			code = VM_EXIT_USAGE;
 		}
 	}
-	if (code == 0 && (cfg->ndisks || cfg->nnets) && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
-		log_error("%s needs VMBus, which needs --hv synic", cfg->ndisks ? "--disk" : "--net");
+	if (code == 0 && (cfg->ndisks || cfg->nnets || cfg->cdrom) && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
+		log_error("%s needs VMBus, which needs --hv synic",
+			  cfg->ndisks ? "--disk" : cfg->cdrom ? "--cdrom" : "--net");
 		code = VM_EXIT_USAGE;
 	}
 	if (code == 0 && cfg->vsock_path && !hv_has(&cfg->hv, HV_FEAT_SYNIC)) {
@@ -488,6 +599,15 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 
 		if (r < 0) {
 			log_error("--disk path=%s: %s", cfg->disks[i].path, err);
+			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
+		}
+	}
+	if (code == 0 && cfg->cdrom) {
+		char err[512];
+		int r = machine_add_cdrom(m, cfg->cdrom_path, err, sizeof(err));
+
+		if (r < 0) {
+			log_error("--cdrom %s: %s", cfg->cdrom_path ? cfg->cdrom_path : "", err);
 			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
 		}
 	}
@@ -542,6 +662,7 @@ void machine_destroy(struct machine *m)
 			free(m->disks[i][l].parent);
 		}
 	}
+	free(m->cdrom.path);
 	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)
 		if (m->nets[i].id)
 			machine_net_free(&m->nets[i]);

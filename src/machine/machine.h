@@ -41,6 +41,14 @@ struct machine_disk {
 	char *parent;			/* a differencing image's parent, as opened */
 };
 
+/* The CD/DVD drive (--cdrom), on controller 0. */
+struct machine_cdrom {
+	bool present;			/* there is a drive */
+	unsigned controller, lun;
+	char *path;			/* its medium; NULL: empty */
+	uint64_t size;			/* the medium's bytes */
+};
+
 /* A network adapter, as the guest was given it. */
 struct machine_net {
 	char *id;			/* NULL: a free slot */
@@ -73,6 +81,7 @@ struct machine {
 	struct storvsp *storvsp[CONFIG_MAX_CONTROLLERS];
 	struct machine_net nets[CONFIG_MAX_NETS];				/* loop thread */
 	struct machine_disk disks[CONFIG_MAX_CONTROLLERS][CONFIG_MAX_LUNS];	/* loop thread */
+	struct machine_cdrom cdrom;	/* loop thread */
 };
 
 /* Build everything; returns 0 or a vm_exit_code after saying why. */
@@ -94,6 +103,17 @@ void machine_request_shutdown(struct machine *m);
  */
 int machine_attach_disk(struct machine *m, const struct disk_config *d, char *err, size_t errlen);
 int machine_detach_disk(struct machine *m, unsigned controller, unsigned lun, char *err, size_t errlen);
+/* Whether a disk or the CD/DVD drive is on that LUN. */
+bool machine_lun_taken(const struct machine *m, unsigned controller, unsigned lun);
+/*
+ * The CD/DVD drive: machine_add_cdrom puts it on the first free LUN of controller 0
+ * with the ISO image path (NULL: empty). machine_cdrom_change puts path in it (NULL:
+ * ejects; a medium in the drive is replaced): -ENODEV no drive, -EBUSY the guest locked
+ * the medium and force is false, or what opening the image returned (-EINVAL: not whole
+ * 2048-byte sectors); the reason in err.
+ */
+int machine_add_cdrom(struct machine *m, const char *path, char *err, size_t errlen);
+int machine_cdrom_change(struct machine *m, const char *path, bool force, char *err, size_t errlen);
 /* A network adapter on the running machine (nc->id NULL: the first free netN); the
  * guest sees a new NIC offered. 0, or a negative errno after writing the reason in
  * err, which the caller prefixes with how it names the adapter. nc's settings keep

@@ -59,7 +59,7 @@ static void disk_add(struct mgmt_call *call, struct json_object *params, void *o
 	if (!mgmt_vm_alive(call, m->vm))
 		return;
 	if (lun < 0) {
-		for (lun = 0; lun < CONFIG_MAX_LUNS && m->disks[ctl][lun].path; lun++)
+		for (lun = 0; lun < CONFIG_MAX_LUNS && machine_lun_taken(m, (unsigned)ctl, (unsigned)lun); lun++)
 			;
 		if (lun == CONFIG_MAX_LUNS) {
 			mgmt_error(call, MGMT_ERR_BUSY, NULL, "controller %lld has no free LUN", (long long)ctl);

@@ -242,6 +242,8 @@ static struct json_object *scsi_device(struct machine *m, unsigned ctl)
 		json_object_array_add(disks, k);
 	}
 	add(d, "disks", disks);
+	if (m->cdrom.present && m->cdrom.controller == ctl)
+		add(d, "cdrom", mgmt_cdrom_json(m));
 	return d;
 }
 
@@ -718,6 +720,7 @@ struct mgmt_methods *mgmt_methods_new(struct mgmt *m, struct machine *machine)
 		return NULL;
 	}
 	if (mgmt_disk_methods_register(m, machine) < 0 || mgmt_net_methods_register(m, machine) < 0 ||
+	    mgmt_cdrom_methods_register(m, machine) < 0 ||
 	    mgmt_input_methods_register(m, machine) < 0 || mgmt_screen_methods_register(m, machine) < 0 ||
 	    !(mm->guest = mgmt_guest_methods_new(m, machine)) || !(mm->vss = mgmt_vss_methods_new(m, machine)) ||
 	    !(mm->fcopy = mgmt_fcopy_methods_new(m, machine)) ||

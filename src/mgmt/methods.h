@@ -58,6 +58,10 @@ bool mgmt_param_keeps(struct mgmt_call *call, const char *key, const char *broke
  */
 int mgmt_disk_methods_register(struct mgmt *m, struct machine *machine);
 int mgmt_net_methods_register(struct mgmt *m, struct machine *machine);
+/* cdrom.eject and cdrom.insert: cdrom_methods.c; and the drive as vm.info shows it
+ * (NULL without one). */
+int mgmt_cdrom_methods_register(struct mgmt *m, struct machine *machine);
+struct json_object *mgmt_cdrom_json(struct machine *m);
 /* input.send_keys and input.pointer: input_methods.c. */
 int mgmt_input_methods_register(struct mgmt *m, struct machine *machine);
 /* screen.screenshot and screen.info: screen_methods.c. */

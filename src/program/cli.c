@@ -24,7 +24,7 @@ struct cli_ctx {
 struct cli_option {
 	const char *name;		/* also its key in config_keys.c and a --config file */
 	char short_name;
-	const char *metavar;		/* NULL: the option takes no argument */
+	const char *metavar;		/* NULL: the option takes no argument; "[X]": an optional one */
 	const char *help;
 	int (*apply)(struct cli_ctx *c, const struct cli_option *o, const char *arg);
 };
@@ -162,6 +162,7 @@ static const struct cli_option options[] = {
 	{ "cpus", 0, "N", "number of vCPUs (default 1, at most 254)", opt_setting },
 	{ "serial", 0, "stdio|file:PATH|none", "where COM1 goes (default stdio; Ctrl-A x quits, Ctrl-A h helps)", opt_setting },
 	{ "disk", 0, "path=FILE[,...]", "a SCSI disk on a VMBus storage controller (repeatable; see README)", opt_device },
+	{ "cdrom", 0, "[PATH]", "a CD/DVD drive on SCSI controller 0 with the ISO image PATH (read-only; no PATH: empty)", opt_setting },
 	{ "net", 0, "tap=NAME[,...]", "a network adapter on a host tap interface (repeatable; see README)", opt_device },
 	{ "kvp", 0, "KEY=VALUE", "a key the guest's KVP daemon finds in pool 0 (repeatable)", opt_kvp },
 	{ "hv", 0, "LIST|on|off", "Hyper-V enlightenments (default on: all; see README)", opt_setting },
@@ -252,7 +253,11 @@ static enum cli_token next_option(struct cli_ctx *c, int argc, char **argv, int 
 		     (int)(eq && a[1] == '-' ? eq - a : (long)strlen(a)), a);
 		return TOKEN_ERROR;
 	}
-	if (o->metavar && !arg) {
+	if (o->metavar && o->metavar[0] == '[' && !arg) {
+		/* Optional: the next word, unless it is an option or there is none. */
+		if (*i + 1 < argc && argv[*i + 1][0] != '-')
+			arg = argv[++*i];
+	} else if (o->metavar && !arg) {
 		if (*i + 1 >= argc) {
 			fail(c, "--%s needs an argument: %s", o->name, o->metavar);
 			return TOKEN_ERROR;

@@ -212,16 +212,20 @@ enum {
 #define FZ_HC_NVP		3
 
 /* fuzz_scsi_disk. Header: u8 config (bit 0 read-only, 1 write cache, 2 cache=none disk,
- * 3 no serial), u32 max transfer (% 2 MiB). */
+ * 3 no serial, 4 a CD/DVD drive instead of a disk, 5 the drive starts empty), u32 max
+ * transfer (% 2 MiB). */
 enum {
 	SD_OP_CMD,		/* u8 target (0 disk, 1 no LUN, 2 REPORT LUNS u8 n, 3 unit attention),
 				 * u8 CDB length, 16 bytes CDB, u8 data in, u32 data length (% 4 MiB),
 				 * u8 pieces (% 9), u32 each (% 1 MiB + 1), then out-data bytes */
 	SD_OP_WAIT,		/* complete every command in flight */
+	SD_OP_MEDIUM,		/* CD/DVD drive: u8 what (% 4: eject, insert medium A, forced eject,
+				 * insert medium B); every command completes first */
 	SD_OP_COUNT
 };
 #define FZ_SD_DISK_BYTES	(1u << 20)
 #define FZ_SD_MAX_INFLIGHT	8
+#define FZ_SD_CD_BYTES		(96u * 2048)
 
 /* fuzz_storvsp: a vstor channel the harness opened. Header: u8 flags. */
 #define SV_F_NEGOTIATE		0x01	/* the harness negotiates vstor (WIN10) first */

@@ -7,16 +7,21 @@
  * the loop runs until each completes. Every buffer piece is its own heap allocation,
  * so the sanitizer sees any access past it.
  *
+ * The same for the CD/DVD drive model on two ISO media (2048-byte blocks), with the
+ * host ejecting and inserting media between commands.
+ *
  * What the model promises is checked: done exactly once, status and sense that make
  * sense, no more transferred than the buffer holds, and a buffer the initiator only
  * meant to be read (data out) never written.
  */
 #include "blk_file.h"
+#include "blk_iso.h"
 #include "fuzz.h"
 #include "loop.h"
 #include "scsi.h"
 #include "scsi_disk.h"
 
+#include <errno.h>
 #include <unistd.h>
 
 #define MAX_PIECES	8
@@ -31,6 +36,7 @@ struct fcmd {
 
 static struct loop *loop;
 static struct blk *blks[2];		/* writeback, cache=none (NULL if the file system cannot) */
+static struct blk *media[2];		/* CD/DVD media, the drive's for a while but never closed by it */
 static struct fcmd cmds[FZ_SD_MAX_INFLIGHT];
 
 static uint64_t buf_sum(const struct fcmd *c)
@@ -169,6 +175,28 @@ static void init(void)
 	FZ_CHECK(fd >= 0, "temp file");
 	if (blk_open(&blks[1], loop, path, false, BLK_CACHE_NONE, err, sizeof(err)) < 0)
 		blks[1] = NULL;
+	for (unsigned i = 0; i < 2; i++) {
+		fd = fuzz_temp_file(FZ_SD_CD_BYTES * (i + 1), path, sizeof(path));
+		FZ_CHECK(fd >= 0, "temp file");
+		FZ_CHECK(blk_iso_open(&media[i], loop, path, err, sizeof(err)) == 0, "blk_iso_open: %s", err);
+	}
+}
+
+static void op_medium(struct scsi_disk *d, struct fz *in)
+{
+	uint8_t what = fz_u8(in) % 4;
+	struct scsi_cd_state st;
+	int r;
+
+	wait_all(d);
+	if (!scsi_disk_cd_state(d, &st))
+		return;
+	r = scsi_disk_change_medium(d, what & 1 ? media[what >> 1] : NULL, what == 2);
+	FZ_CHECK(r == 0 || (r == -EBUSY && st.locked && st.medium && !st.tray_open && what != 2),
+		 "medium change %u: %d", what, r);
+	scsi_disk_cd_state(d, &st);
+	if (r == 0)
+		FZ_CHECK(st.medium == (what & 1) && !st.tray_open, "medium change %u: state", what);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -181,6 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.naa_id = 0x6002248000001234ull,
 		.readonly = flags & 1,
 		.write_cache = flags & 2,
+		.cdrom = flags & 0x10,
 	};
 	struct blk *b;
 	struct scsi_disk *d;
@@ -192,12 +221,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	cfg.max_transfer = fz_u32(&in) % (2u << 20);
 	b = flags & 4 && blks[1] ? blks[1] : blks[0];
+	if (cfg.cdrom)
+		b = flags & 0x20 ? NULL : media[0];
 	d = scsi_disk_new(b, &cfg);
 	FZ_CHECK(d, "scsi_disk_new");
 	while (in.n) {
 		switch (fz_u8(&in) % SD_OP_COUNT) {
 		case SD_OP_CMD: op_cmd(d, &in); break;
 		case SD_OP_WAIT: wait_all(d); break;
+		case SD_OP_MEDIUM: op_medium(d, &in); break;
 		}
 	}
 	wait_all(d);

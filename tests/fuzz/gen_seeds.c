@@ -883,6 +883,54 @@ static void seeds_scsi_disk(void)
 	sd_cmd(&s, 3, cmds[7].cdb, 6, false, 0, NULL);
 	u8(&s, SD_OP_WAIT);
 	emit("scsi_disk", "write-unmap-modeselect", &s);
+
+	/* A CD/DVD drive: what sr and cdrom.sys send, around media changes. */
+	{
+		static const struct {
+			uint8_t cdb[16], len;
+			bool in;
+			uint32_t data;
+		} cd[] = {
+			{ { 0x12, 0, 0, 0, 96 }, 6, true, 96 },			/* INQUIRY */
+			{ { 0 }, 6, false, 0 },					/* TEST UNIT READY */
+			{ { 0x46, 0, 0, 0, 0, 0, 0, 1, 0 }, 10, true, 256 },	/* GET CONFIGURATION */
+			{ { 0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8 }, 10, true, 8 },	/* GESN media */
+			{ { 0x25 }, 10, true, 8 },				/* READ CAPACITY(10) */
+			{ { 0x43, 0, 0, 0, 0, 0, 0, 0, 64 }, 10, true, 64 },	/* READ TOC */
+			{ { 0x43, 2, 1, 0, 0, 0, 0, 0, 64 }, 10, true, 64 },	/* READ TOC session, MSF */
+			{ { 0x51, 0, 0, 0, 0, 0, 0, 0, 34 }, 10, true, 34 },	/* READ DISC INFORMATION */
+			{ { 0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 128 }, 10, true, 128 },	/* MODE SENSE 2Ah */
+			{ { 0x28, 0, 0, 0, 0, 16, 0, 0, 2 }, 10, true, 4096 },	/* READ(10) */
+			{ { 0xa8, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 12, true, 2048 },	/* READ(12) */
+			{ { 0xad, 0, 0, 0, 0, 0, 0, 0xff, 0, 64 }, 12, true, 64 },	/* READ DVD STRUCTURE */
+			{ { 0xbd, 0, 0, 0, 0, 0, 0, 0, 0, 8 }, 12, true, 8 },	/* MECHANISM STATUS */
+			{ { 0xbb, 0, 0xff, 0xff }, 12, false, 0 },		/* SET CD SPEED */
+			{ { 0x1e, 0, 0, 0, 1 }, 6, false, 0 },		/* PREVENT */
+			{ { 0x1b, 0, 0, 0, 2 }, 6, false, 0 },		/* eject (refused) */
+			{ { 0x2a, 0, 0, 0, 0, 0, 0, 0, 1 }, 10, false, 0 },	/* WRITE(10) */
+		};
+
+		for (uint8_t flags = 0x10; flags <= 0x30; flags += 0x20) {
+			char name[64];
+
+			s.n = 0;
+			u8(&s, flags);
+			u32(&s, 1u << 20);
+			for (size_t i = 0; i < sizeof(cd) / sizeof(cd[0]); i++)
+				sd_cmd(&s, 0, cd[i].cdb, cd[i].len, cd[i].in, cd[i].data, NULL);
+			u8(&s, SD_OP_MEDIUM);
+			u8(&s, 0);	/* refused: locked */
+			u8(&s, SD_OP_MEDIUM);
+			u8(&s, 2);	/* forced */
+			u8(&s, SD_OP_MEDIUM);
+			u8(&s, 3);	/* medium B */
+			for (size_t i = 0; i < sizeof(cd) / sizeof(cd[0]); i++)
+				sd_cmd(&s, 0, cd[i].cdb, cd[i].len, cd[i].in, cd[i].data, NULL);
+			u8(&s, SD_OP_WAIT);
+			snprintf(name, sizeof(name), "cd-%s", flags & 0x20 ? "empty" : "medium");
+			emit("scsi_disk", name, &s);
+		}
+	}
 }
 
 /* ---- fuzz_ic ------------------------------------------------------------------------------------- */

@@ -2,6 +2,7 @@
 /* The command line: every option in both spellings, defaults, and the message each
  * bad input produces. */
 #include <check.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -701,6 +702,68 @@ START_TEST(api_socket_option)
 }
 END_TEST
 
+static void make_sized(const char *p, off_t size)
+{
+	int f = open(p, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+
+	ck_assert_int_ge(f, 0);
+	ck_assert_int_eq(ftruncate(f, size), 0);
+	close(f);
+}
+
+START_TEST(cdrom_option)
+{
+	char iso[80], bad[80], empty[80];
+
+	snprintf(iso, sizeof(iso), "%s.iso", kernel_path);
+	snprintf(bad, sizeof(bad), "%s.bad", kernel_path);
+	snprintf(empty, sizeof(empty), "%s.empty", kernel_path);
+	make_sized(iso, 4 * 2048);
+	make_sized(bad, 4 * 2048 - 1);
+	make_sized(empty, 0);
+	parse("--kernel", kernel_path, NULL);
+	assert_ok();
+	ck_assert(!run.cfg.cdrom);
+	parse("--kernel", kernel_path, "--cdrom", iso, NULL);
+	assert_ok();
+	ck_assert(run.cfg.cdrom);
+	ck_assert_str_eq(run.cfg.cdrom_path, iso);
+	cleanup();
+	/* No PATH, at the end, before another option, or empty: an empty drive. */
+	parse("--kernel", kernel_path, "--cdrom", NULL);
+	assert_ok();
+	ck_assert(run.cfg.cdrom);
+	ck_assert_ptr_null(run.cfg.cdrom_path);
+	cleanup();
+	parse("--cdrom", "--kernel", kernel_path, NULL);
+	assert_ok();
+	ck_assert(run.cfg.cdrom && !run.cfg.cdrom_path);
+	ck_assert_str_eq(run.cfg.kernel, kernel_path);
+	cleanup();
+	parse("--kernel", kernel_path, "--cdrom", "", NULL);
+	assert_ok();
+	ck_assert(run.cfg.cdrom && !run.cfg.cdrom_path);
+	cleanup();
+	parse("--kernel", kernel_path, "--cdrom=", NULL);
+	assert_ok();
+	ck_assert(run.cfg.cdrom && !run.cfg.cdrom_path);
+	cleanup();
+	/* Not whole 2048-byte sectors, empty, missing. */
+	parse("--kernel", kernel_path, "--cdrom", bad, NULL);
+	assert_error("--cdrom", "not a CD/DVD image", "8191 bytes", NULL);
+	cleanup();
+	parse("--kernel", kernel_path, "--cdrom", empty, NULL);
+	assert_error("--cdrom", "not a CD/DVD image", NULL);
+	cleanup();
+	parse("--kernel", kernel_path, "--cdrom=/nonexistent/x.iso", NULL);
+	assert_error("--cdrom /nonexistent/x.iso", "No such file", NULL);
+	cleanup();
+	unlink(iso);
+	unlink(bad);
+	unlink(empty);
+}
+END_TEST
+
 /* A value too long for its key: the message names it cut short, and says why. */
 START_TEST(long_path_message)
 {
@@ -1034,6 +1097,7 @@ int main(void)
 	tcase_add_test(tc, net_bad);
 	tcase_add_test(tc, name_option);
 	tcase_add_test(tc, api_socket_option);
+	tcase_add_test(tc, cdrom_option);
 	tcase_add_test(tc, long_path_message);
 	tcase_add_test(tc, seccomp_option);
 	tcase_add_test(tc, flags_and_crash);

@@ -156,6 +156,39 @@ START_TEST(minimal_file)
 }
 END_TEST
 
+START_TEST(cdrom_key)
+{
+	char iso[160], bad[160];
+	FILE *f;
+
+	snprintf(iso, sizeof(iso), "%s.iso", kernel_path);
+	snprintf(bad, sizeof(bad), "%s.bad", kernel_path);
+	f = fopen(iso, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ftruncate(fileno(f), 2 * 2048), 0);
+	fclose(f);
+	f = fopen(bad, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(ftruncate(fileno(f), 2048 + 2), 0);
+	fclose(f);
+	assert_load_ok(loadf("{\"cdrom\": \"%s\"}", iso));
+	ck_assert(cfg.cdrom);
+	ck_assert_str_eq(cfg.cdrom_path, iso);
+	assert_load_ok(load("{\"cdrom\": \"\"}"));
+	ck_assert(cfg.cdrom);
+	ck_assert_ptr_null(cfg.cdrom_path);
+	assert_load_ok(load("{}"));
+	ck_assert(!cfg.cdrom);
+	assert_load_err_has(loadf("{\"cdrom\": \"%s\"}", bad), "vm.json: cdrom: ", "not a CD/DVD image", "2050 bytes",
+			    NULL);
+	assert_load_err_has(load("{\"cdrom\": \"/nonexistent/a.iso\"}"), "vm.json: cdrom: /nonexistent/a.iso: ",
+			    "No such file", NULL);
+	assert_load_err_has(load("{\"cdrom\": 5}"), "vm.json: cdrom: ", NULL);
+	unlink(iso);
+	unlink(bad);
+}
+END_TEST
+
 START_TEST(full_file)
 {
 	assert_load_ok(loadf(
@@ -265,7 +298,7 @@ START_TEST(unknown_keys)
 	assert_load_err(load("{\"cpus\": 1, \"memroy\": \"1G\"}"),
 			"vm.json: memroy: unknown key (known: name, kernel, initrd, cmdline, firmware, firmware-vars, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, vsock, vnc, vnc-password-file, disks, nets, kvp)");
+			"seccomp, api-socket, vsock, cdrom, vnc, vnc-password-file, disks, nets, kvp)");
 	assert_load_err(load("{\"disks\": [{\"path\": \"a\"}, {\"path\": \"b\", \"discard\": true}]}"),
 			"vm.json: disks[1].discard: unknown key (known: path, format, readonly, serial, cache, controller, lun)");
 	assert_load_err(load("{\"nets\": [{\"tap\": \"t\", \"vlan\": 3}]}"),
@@ -732,6 +765,8 @@ static void assert_same_config(const struct vm_config *a, const struct vm_config
 		ck_assert_str_eq(a->f, b->f);					\
 } while (0)
 	SAME_STR(name);
+	SAME_STR(cdrom_path);
+	ck_assert_int_eq(a->cdrom, b->cdrom);
 	SAME_STR(kernel);
 	SAME_STR(initrd);
 	SAME_STR(cmdline);
@@ -810,7 +845,7 @@ START_TEST(print_round_trip_defaults)
 	/* Every default is spelled out, so the output documents the schema. */
 	for (unsigned i = 0; (k = config_key_name(CONFIG_SCOPE_VM, i)); i++) {
 		if (!strcmp(k, "name") || !strcmp(k, "initrd") || !strcmp(k, "api-socket") ||
-		    !strcmp(k, "vsock") || !strcmp(k, "vnc") || !strcmp(k, "vnc-password-file") ||
+		    !strcmp(k, "vsock") || !strcmp(k, "vnc") || !strcmp(k, "vnc-password-file") || !strcmp(k, "cdrom") ||
 		    !strcmp(k, "firmware") || !strcmp(k, "firmware-vars"))
 			continue;	/* unset: absent */
 		snprintf(key, sizeof(key), "\"%s\": ", k);
@@ -849,8 +884,9 @@ START_TEST(print_round_trip_everything)
 	      "--disk", "path=/images/a b.img,serial=A-1,readonly=on,cache=none,controller=2,lun=5",
 	      "--disk", "path=/images/c.img", "--disk", "path=/images/d.vhdx,controller=2,format=vhdx",
 	      "--net", "tap=tap0", "--net", "tap=tap1,mac=02:11:22:33:44:55,mtu=9000,id=storage",
-	      "--kvp", "Role=web,db=x", "--kvp", "Cl\xc3\xa9=\"quoted\"", "--print-config", NULL);
+	      "--kvp", "Role=web,db=x", "--kvp", "Cl\xc3\xa9=\"quoted\"", "--cdrom", "--print-config", NULL);
 	ck_assert_msg(run.r == CLI_EXIT_OK, "%s", run.err);
+	ck_assert_ptr_nonnull(strstr(run.out, "\"cdrom\": \"\",\n"));
 	/* Every key of every scope is printed when it has a value. */
 	for (enum config_scope s = CONFIG_SCOPE_VM; s <= CONFIG_SCOPE_NET; s++) {
 		const char *k;
@@ -921,7 +957,7 @@ START_TEST(errors_one_line)
 	assert_load_err(load("{\"kern\\nel\": \"k\"}"),
 			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, firmware, firmware-vars, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, vsock, vnc, vnc-password-file, disks, nets, kvp)");
+			"seccomp, api-socket, vsock, cdrom, vnc, vnc-password-file, disks, nets, kvp)");
 	assert_load_err_has(load("{\"hv\": \"relaxed\\r\\u001b[2J\"}"), "vm.json: hv: ", NULL);
 	ck_assert_ptr_null(strpbrk(err, "\r\n\x1b"));
 	assert_load_err_has(load("{\"disks\": [{\"path\": \"a\", \"ca\\nche\": 1}]}"),
@@ -1177,6 +1213,7 @@ int main(void)
 	tc = tcase_create("good");
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, minimal_file);
+	tcase_add_test(tc, cdrom_key);
 	tcase_add_test(tc, full_file);
 	tcase_add_test(tc, memory_forms);
 	tcase_add_test(tc, empty_arrays);

@@ -23,6 +23,10 @@
 #include "mgmt_internal.h"
 #include "testutil.h"
 #include "vm.h"
+#include "vmbus.h"
+#include "storvsp.h"
+
+#include <fcntl.h>
 
 static char dir[64], path[128];
 static struct vm_config cfg;
@@ -444,6 +448,119 @@ END_TEST
 
 /* Every registered method answers params of the wrong form (an array) and an unknown
  * parameter alike: -32602 with data {"param": null} and {"param": name}. */
+/* The CD/DVD drive on a bus no guest connected to: the methods change the medium the
+ * drive model holds, and vm.info shows it. */
+struct cd_setup {
+	char iso[160], bad[160];
+	int r;
+	char err[256];
+};
+
+static void cd_setup_on_loop(void *opaque)
+{
+	struct cd_setup *c = opaque;
+
+	machine.vmbus = vmbus_new(vm.loop, &vm.mem, machine.hv, 2);
+	ck_assert_ptr_nonnull(machine.vmbus);
+	c->r = machine_add_cdrom(&machine, c->iso, c->err, sizeof(c->err));
+}
+
+static void cd_teardown_on_loop(void *opaque)
+{
+	(void)opaque;
+	vmbus_free(machine.vmbus);
+	storvsp_free(machine.storvsp[0]);
+	machine.storvsp[0] = NULL;
+	machine.vmbus = NULL;
+	free(machine.cdrom.path);
+	memset(&machine.cdrom, 0, sizeof(machine.cdrom));
+}
+
+static void make_file(const char *p, off_t size)
+{
+	int f = open(p, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+
+	ck_assert_int_ge(f, 0);
+	ck_assert_int_eq(ftruncate(f, size), 0);
+	close(f);
+}
+
+static struct json_object *scsi0_cdrom(void)
+{
+	struct json_object *r = rpc_ok(t, "vm.info", NULL), *devs, *cd = NULL;
+
+	devs = get(get(r, "result"), "devices");
+	for (size_t i = 0; i < json_object_array_length(devs); i++) {
+		struct json_object *d = json_object_array_get_idx(devs, i);
+
+		if (!strcmp(get_str(d, "kind"), "scsi"))
+			cd = json_object_get(get(d, "cdrom"));
+	}
+	json_object_put(r);
+	ck_assert_ptr_nonnull(cd);
+	return cd;
+}
+
+START_TEST(cdrom_methods)
+{
+	struct cd_setup c = { .r = -1 };
+	struct json_object *r, *cd;
+	char params[256];
+
+	/* No drive yet. */
+	r = rpc_err(t, "cdrom.eject", NULL, MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "--cdrom"));
+	json_object_put(r);
+	rpc_bad_param(t, "cdrom.insert", "{}", "path");
+	rpc_bad_param(t, "cdrom.insert", "{\"path\":\"\"}", "path");
+	rpc_bad_param(t, "cdrom.eject", "{\"force\":\"yes\"}", "force");
+
+	snprintf(c.iso, sizeof(c.iso), "%s/a.iso", dir);
+	snprintf(c.bad, sizeof(c.bad), "%s/b.iso", dir);
+	make_file(c.iso, 8 * 2048);
+	make_file(c.bad, 8 * 2048 + 1);
+	loop_call(vm.loop, cd_setup_on_loop, &c);
+	ck_assert_msg(c.r == 0, "%s", c.err);
+
+	cd = scsi0_cdrom();
+	ck_assert_str_eq(get_str(cd, "medium"), c.iso);
+	ck_assert_int_eq(json_object_get_int64(get(cd, "size_bytes")), 8 * 2048);
+	ck_assert_int_eq(json_object_get_int(get(cd, "lun")), 0);
+	ck_assert(!json_object_get_boolean(get(cd, "locked")));
+	json_object_put(cd);
+
+	r = rpc_ok(t, "cdrom.eject", NULL);
+	ck_assert(json_object_is_type(get(get(r, "result"), "medium"), json_type_null));
+	json_object_put(r);
+	cd = scsi0_cdrom();
+	ck_assert(json_object_is_type(get(cd, "medium"), json_type_null));
+	json_object_put(cd);
+
+	/* Bad media: named, with errno; the drive stays empty. */
+	snprintf(params, sizeof(params), "{\"path\":\"%s\"}", c.bad);
+	r = rpc_err(t, "cdrom.insert", params, MGMT_ERR_FAILED);
+	ck_assert_ptr_nonnull(strstr(get_str(get(r, "error"), "message"), "2048-byte"));
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "path"), c.bad);
+	ck_assert_int_eq(json_object_get_int(get(get(get(r, "error"), "data"), "errno")), EINVAL);
+	json_object_put(r);
+	r = rpc_err(t, "cdrom.insert", "{\"path\":\"/nonexistent.iso\"}", MGMT_ERR_FAILED);
+	ck_assert_int_eq(json_object_get_int(get(get(get(r, "error"), "data"), "errno")), ENOENT);
+	json_object_put(r);
+
+	snprintf(params, sizeof(params), "{\"path\":\"%s\",\"force\":false}", c.iso);
+	r = rpc_ok(t, "cdrom.insert", params);
+	ck_assert_str_eq(get_str(get(r, "result"), "medium"), c.iso);
+	json_object_put(r);
+	cd = scsi0_cdrom();
+	ck_assert_str_eq(get_str(cd, "medium"), c.iso);
+	json_object_put(cd);
+
+	unlink(c.iso);
+	unlink(c.bad);
+	loop_call(vm.loop, cd_teardown_on_loop, NULL);
+}
+END_TEST
+
 START_TEST(every_method_one_error_shape)
 {
 	static const char *const families[] = { "vm.info", "guest.heartbeat", "disk.add", "net.add", "input.pointer",
@@ -500,6 +617,7 @@ int main(void)
 	tcase_add_test(tc, net_methods);
 	tcase_add_test(tc, bad_params_named);
 	tcase_add_test(tc, every_method_one_error_shape);
+	tcase_add_test(tc, cdrom_methods);
 	suite_add_tcase(s, tc);
 	return test_main(s);
 }

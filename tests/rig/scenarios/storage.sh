@@ -1,7 +1,8 @@
 #!/bin/bash
 # StorVSC with Debian's hv_storvsc and sd: what the guest sees, data written through to
 # the image and read back across boots, a file system across a reboot, a read-only disk,
-# several LUNs and controllers, multi-queue channels, and durability after SIGKILL.
+# several LUNs and controllers, multi-queue channels, durability after SIGKILL, and a
+# CD/DVD drive (--cdrom) bound by sr with media changes from the management socket.
 . "$(dirname "$0")/../lib.sh"
 img=/tmp/storage
 mkdir -p "$img"
@@ -11,6 +12,56 @@ both() {
 	local a=() ; while [ "$1" != "]" ]; do a+=("$1"); shift; done; a+=("]"); shift
 	"${a[@]}" && "$@"
 }
+
+# --- a CD/DVD drive: sr binds it through hv_storvsc, reads the ISO, sees media changes ----
+mkiso() { /usr/bin/python3 "$(dirname "$0")/../tools/mkiso.py" "$@" > /dev/null; }
+head -c 300000 /dev/urandom > "$img/hello.txt"
+mkiso "$img/a.iso" HVKVM_A HELLO.TXT="$img/hello.txt"
+head -c 70000 /dev/urandom > "$img/other.txt"
+mkiso "$img/b.iso" HVKVM_B HELLO.TXT="$img/other.txt" README.TXT="$img/hello.txt"
+sock=/tmp/storage-cd.sock
+truncate -s 16M "$img/a.img"
+guest_start cd --cpus 1 --memory 512M --cmdline "console=ttyS0 rig.test=cdrom" \
+	--disk path="$img/a.img",serial=SER-A --cdrom "$img/a.iso" --api-socket "$sock"
+cdinfo() { "$HVKVM" ctl --socket "$sock" vm.info | /usr/bin/python3 -c \
+	'import json,sys; d=json.load(sys.stdin); c=[x["cdrom"] for x in d["devices"] if x.get("cdrom")]; print("lun=%d medium=%s size=%d" % (c[0]["lun"], c[0]["medium"], c[0]["size_bytes"]) if c else "none")'; }
+if wait_serial cd '^CD-READY' "$GUEST_TIMEOUT"; then
+	echo "# vm.info: $(cdinfo)"
+	cd_info1=$(cdinfo)
+	"$HVKVM" ctl --socket "$sock" cdrom.eject > "$OUT/cd-eject.txt" 2>&1
+	echo "# cdrom.eject: rc $? $(cat "$OUT/cd-eject.txt")"
+	wait_serial cd '^CD-EJECTED' 300
+	"$HVKVM" ctl --socket "$sock" cdrom.insert path="$img/b.iso" > "$OUT/cd-insert.txt" 2>&1
+	echo "# cdrom.insert: rc $? $(cat "$OUT/cd-insert.txt")"
+	echo "# vm.info: $(cdinfo)"
+	wait_serial cd '^CD-DONE' 300
+fi
+guest_wait cd
+check "cdrom: the guest's test ran (exit $rc)" both [ "$rc" = 0 ] grep -aq '^RIG-END cdrom rc=0' "$OUT/cd.serial"
+check "cdrom: sr bound it ($(val cd cd_driver) on $(val cd cd_host) $(val cd cd_hctl))" \
+	sh -c "[ '$(val cd cd_driver)' = sr ] && echo '$(val cd cd_host)' | grep -q storvsc"
+check "cdrom: a removable CD/DVD device (type $(val cd cd_type), removable $(val cd cd_removable), ro $(val cd cd_ro))" \
+	sh -c "[ '$(val cd cd_type)' = 5 ] && [ '$(val cd cd_removable)' = 1 ] && [ '$(val cd cd_ro)' = 1 ]"
+check "cdrom: its size is the ISO's ($(val cd cd_size) sectors)" \
+	[ "$(val cd cd_size)" = "$(( $(stat -c %s "$img/a.iso") / 512 ))" ]
+check "cdrom: the device reads back the ISO's bytes" [ "$(val cd cd_dev_sha)" = "$(shaf "$img/a.iso")" ]
+check "cdrom: the drive's model is Virtual DVD-ROM ($(val cd cd_model))" [ "$(val cd cd_model)" = VirtualDVD-ROM ]
+check "cdrom: the volume is the ISO's ($(val cd cd_volid))" [ "$(val cd cd_volid)" = HVKVM_A ]
+check "cdrom: a file on the mounted iso9660 has the right checksum" [ "$(val cd cd_file_sha)" = "$(shaf "$img/hello.txt")" ]
+check "vm.info: the drive at LUN 1 with a.iso (${cd_info1:-})" \
+	[ "${cd_info1:-}" = "lun=1 medium=$img/a.iso size=$(stat -c %s "$img/a.iso")" ]
+check "cdrom.eject: answered with the drive empty" grep -q '"medium": null' "$OUT/cd-eject.txt"
+check "cdrom.eject: the guest's reads fail (no medium)" [ "$(val cd cd_ejected_read)" = failed ]
+check "cdrom.insert: answered with b.iso in the drive" grep -q "\"medium\": \"$img/b.iso\"" "$OUT/cd-insert.txt"
+check "cdrom.insert: the guest sees the new size ($(val cd cd2_size) sectors)" \
+	[ "$(val cd cd2_size)" = "$(( $(stat -c %s "$img/b.iso") / 512 ))" ]
+check "cdrom.insert: and reads the new ISO's bytes" [ "$(val cd cd2_dev_sha)" = "$(shaf "$img/b.iso")" ]
+check "cdrom.insert: the new volume ($(val cd cd2_volid))" [ "$(val cd cd2_volid)" = HVKVM_B ]
+"$HVKVM" --kernel "$L2_KERNEL" --cdrom "$img/hello.txt" --serial none > /dev/null 2> "$OUT/badiso.txt" < /dev/null
+rc=$?
+check "cdrom: a file that is not whole 2048-byte sectors exits 2 ($(cat "$OUT/badiso.txt"))" \
+	sh -c "[ $rc = 2 ] && grep -q 'not a CD/DVD image' '$OUT/badiso.txt'"
+rm -f "$img/a.img" "$sock"
 
 # --- what the guest sees ---------------------------------------------------------------
 truncate -s 96M "$img/a.img"
