@@ -90,21 +90,34 @@ jobs -p | while read -r p; do kill "$p" 2>/dev/null; done
 wait 2>/dev/null
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-# hvkvm's counters for the whole run of its guest (boot, both hv_sock transfers and both
-# TCP transfers): exits and SynIC interrupts per MiB moved, and the NetVSC channel's.
-moved=$((4 * MIB))
+# hvkvm's counters (--stats) for the whole run of its guest: the hv_sock connections'
+# channels are gone by then, so their signals to the guest are the SynIC event
+# interrupts less the signals of the channels still there (boot's included, a few
+# dozen); NetVSC's channel has its own line.
 st=$OUT/hvkvm.err
-ints=$(sed -n 's/.*SINT\/IPI interrupts \([0-9]*\).*/\1/p' "$st" | tail -n 1)
 echo "Sockets, $MIB MiB each way with socat (-b 131072), 1 vCPU, MiB/s (guest's clock; the guest connects):"
 echo "  host to guest: hv_sock $hv_in, TCP over NetVSC $tcp_in, QEMU vhost-vsock $vh_in;" \
 	"hv_sock/TCP $(ratio "$hv_in" "$tcp_in")x, hv_sock/vhost-vsock $(ratio "$hv_in" "$vh_in")x"
 echo "  guest to host: hv_sock $hv_out, TCP over NetVSC $tcp_out, QEMU vhost-vsock $vh_out;" \
 	"hv_sock/TCP $(ratio "$hv_out" "$tcp_out")x, hv_sock/vhost-vsock $(ratio "$hv_out" "$vh_out")x"
-if [ -n "$ints" ]; then
-	echo "  hvkvm's guest, whole run ($moved MiB moved, boot included): SynIC interrupts $ints" \
-		"($(awk -v a="$ints" -v m="$moved" 'BEGIN { printf "%.0f", a / m }') per MiB)"
-fi
-grep -a -E '^  (vcpu|synic|vmbus channel)' "$st" | sed 's/^/  hvkvm --stats: /'
+tr -d '\r' < "$st" | awk -v m="$MIB" '
+	/ SINT\/IPI interrupts / { for (i = 1; i <= NF; i++) if ($i == "flags") ev = $(i + 1) + 0 }
+	/^  vmbus channel / {
+		for (i = 1; i <= NF; i++) {
+			if ($i == "signals") { si = $(i + 2) + 0; so = $(i + 4) + 0 }
+			if ($i == "packets") { pin = $(i + 2) + 0; pout = $(i + 4) + 0 }
+		}
+		open_out += so
+		if ($0 ~ / netvsc /) { n = 1; nsin = si; nsout = so; npin = pin; npout = pout }
+	}
+	END {
+		if (ev == "") exit
+		printf "  hvkvm counters per MiB moved (whole run): hv_sock signals to the guest %.1f", (ev - open_out) / (2 * m)
+		if (n) printf "; NetVSC channel: packets from/to the guest %.1f/%.1f, signals from/to the guest %.1f/%.1f", \
+			npin / (2 * m), npout / (2 * m), nsin / (2 * m), nsout / (2 * m)
+		printf "\n"
+	}'
+grep -a -E '^  (vcpu exits|synic|vmbus channel [0-9]+ netvsc|netvsp 0 (tx|rx))' "$st" | sed 's/^  /  hvkvm --stats: /'
 for d in "host to guest:$hv_in:$tcp_in:$vh_in" "guest to host:$hv_out:$tcp_out:$vh_out"; do
 	IFS=: read -r what h t v <<< "$d"
 	printf 'hv_sock %s (%s MiB/s, TCP over NetVSC %s)\t%sx\thv_sock / TCP over hvkvm netvsc\n' \
