@@ -19,6 +19,9 @@ static const uint8_t srv_id_template[16] = {
 
 #define HVSOCK_HDR_LEN	(sizeof(struct vmbus_packet_desc) + sizeof(struct hvsock_pipe_hdr))
 #define HVSOCK_PKT_MAX	(HVSOCK_HDR_LEN + HVSOCK_MTU)
+/* Guest bytes gathered from several packets before the back end gets them in one call:
+ * a guest sends about 4 KiB per packet. */
+#define HVSOCK_PEND_MAX	(4 * HVSOCK_MTU)
 /* The pipe mode word, then the pipe's own bytes: the first says who connected. */
 #define HVSOCK_USER_DEF_FROM_HOST	4
 /* Host endpoints of host-initiated connections are taken from here up. */
@@ -40,7 +43,7 @@ struct hvsock_conn {
 	bool finishing;			/* going: rescind and tell the back end */
 	bool be_gone;			/* the back end closed it: tell it nothing */
 	uint64_t deadline_ns;		/* not opened by then: gone */
-	uint8_t *pend;			/* guest bytes the back end did not take yet */
+	uint8_t *pend;			/* guest bytes the back end did not take yet (HVSOCK_PEND_MAX) */
 	uint32_t pend_off, pend_len;
 };
 
@@ -239,6 +242,7 @@ static bool deliver(struct hvsock_conn *c)
 		c->pend_off += (uint32_t)n;
 		c->pend_len -= (uint32_t)n;
 	}
+	c->pend_off = 0;
 	if (c->fin_rcvd && !c->eof_told) {
 		c->eof_told = true;
 		hs->be->rx_eof(c->be);
@@ -255,7 +259,8 @@ static bool conn_fail(struct hvsock_conn *c, const char *why)
 	return false;
 }
 
-/* One packet, copied out of the ring: false when the channel failed. */
+/* One packet, copied out of the ring, its payload added to what is held (the caller
+ * leaves room for HVSOCK_MTU bytes): false when the channel failed. */
 static bool handle_pkt(struct hvsock_conn *c, const uint8_t *pkt, uint32_t len)
 {
 	struct vmbus_packet_desc d;
@@ -282,13 +287,12 @@ static bool handle_pkt(struct hvsock_conn *c, const uint8_t *pkt, uint32_t len)
 		return true;
 	}
 	if (!c->pend) {
-		c->pend = malloc(HVSOCK_MTU);
+		c->pend = malloc(HVSOCK_PEND_MAX);
 		if (!c->pend)
 			return conn_fail(c, "out of memory");
 	}
-	memcpy(c->pend, pkt + off + sizeof(h), h.data_size);
-	c->pend_off = 0;
-	c->pend_len = h.data_size;
+	memcpy(c->pend + c->pend_off + c->pend_len, pkt + off + sizeof(h), h.data_size);
+	c->pend_len += h.data_size;
 	return true;
 }
 
@@ -343,13 +347,11 @@ static bool conn_notify(struct vmbus_channel *ch, void *opaque)
 		uint32_t len;
 		int r;
 
-		if (!deliver(c)) {
-			/* The back end is full (the device waits for hvsock_conn_rx_ready),
-			 * or the connection is going. */
-			if (!c->finishing && c->ch)
-				vmbus_chan_recv_done(ch);
-			return false;
-		}
+		/* Packets' payloads are gathered until no other fits, the ring is empty
+		 * or the guest ended its side; then the back end takes them at once. */
+		if ((c->fin_rcvd || c->pend_off + c->pend_len > HVSOCK_PEND_MAX - HVSOCK_MTU) &&
+		    !deliver(c))
+			goto backend_full;
 		r = vmbus_chan_recv(ch, hs->pkt, sizeof(hs->pkt), &len);
 		if (r == -EAGAIN)
 			break;
@@ -365,8 +367,17 @@ static bool conn_notify(struct vmbus_channel *ch, void *opaque)
 		if (!handle_pkt(c, hs->pkt, len))
 			return true;
 	}
+	if (!deliver(c))
+		goto backend_full;
 	vmbus_chan_recv_done(ch);
 	return true;
+
+backend_full:
+	/* The back end is full (the device waits for hvsock_conn_rx_ready), or the
+	 * connection is going. */
+	if (!c->finishing && c->ch)
+		vmbus_chan_recv_done(ch);
+	return false;
 }
 
 static const struct vmbus_dev_ops conn_ops = {
