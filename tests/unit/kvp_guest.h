@@ -38,6 +38,16 @@ struct kvp_guest {
 	struct kg_record pools[5][KG_RECORDS];
 	unsigned count[5];
 	char fqdn[64];
+	/* the message version the guest picks (0: 4.0, Linux's) */
+	uint16_t msg_major;
+	/* SET_IP_INFO: the last request as the daemon reads it (ASCII), how many came, and
+	 * the status answered for the adapter KG_AUTO_MAC (others get E_FAIL) */
+	struct {
+		char adapter[129], ip[1024], subnet[1024], gateway[512], dns[1024];
+		uint8_t family, dhcp;
+		unsigned count;
+		uint32_t status;
+	} setip;
 	/* the daemon thread */
 	pthread_t thread;
 	atomic_bool stop;
