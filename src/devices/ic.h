@@ -143,11 +143,14 @@ struct ic_kvp_ip_config {
 };
 #define IC_KVP_IP_CHARS		1023	/* ip, subnet, dns: characters without the NUL */
 #define IC_KVP_GW_CHARS		511	/* gateway */
-/* Give the guest's adapter with this MAC that configuration, in the string form of
- * message version 4.0 (the only one Linux speaks, and the first with IP injection).
- * -EINVAL for a list too long or not ASCII, -EOPNOTSUPP if the guest negotiated another
- * version. The answer is the daemon's status (0 done). */
-int ic_kvp_set_ip_info(struct ic *ic, const char *mac, const struct ic_kvp_ip_config *cfg, ic_kvp_fn *fn,
+/* Give the guest's adapter that configuration, in the string form of message version
+ * 4.0 (the only one Linux speaks, and the first with IP injection). The adapter is named
+ * by its VMBus instance GUID within braces, "{xxxxxxxx-...}" in lower case: what
+ * hv_kvp_daemon compares with each interface's device/device_id (not the MAC, which
+ * only GET_IP_INFO takes). -EINVAL for an adapter id or list too long or not ASCII,
+ * -EOPNOTSUPP if the guest negotiated another version. The answer is the daemon's
+ * status (0 done). */
+int ic_kvp_set_ip_info(struct ic *ic, const char *adapter_id, const struct ic_kvp_ip_config *cfg, ic_kvp_fn *fn,
 		       void *opaque);
 
 /* The answer parser on its own, for the fuzz target: an ENUMERATE answer body

@@ -368,7 +368,7 @@ static bool put_ascii(const char *s, uint8_t *field, size_t units)
 	return true;
 }
 
-int ic_kvp_set_ip_info(struct ic *ic, const char *mac, const struct ic_kvp_ip_config *cfg, ic_kvp_fn *fn,
+int ic_kvp_set_ip_info(struct ic *ic, const char *adapter_id, const struct ic_kvp_ip_config *cfg, ic_kvp_fn *fn,
 		       void *opaque)
 {
 	struct kvp_msg_ip *m = calloc(1, sizeof(*m));
@@ -377,7 +377,8 @@ int ic_kvp_set_ip_info(struct ic *ic, const char *mac, const struct ic_kvp_ip_co
 	if (!m)
 		return -ENOMEM;
 #define FIELD(f) ((uint8_t *)m + __builtin_offsetof(struct kvp_msg_ip, f))
-	if (put_adapter(mac, FIELD(adapter_id)) < 0 || cfg->family > 3 ||
+	if (!adapter_id || !*adapter_id || !put_ascii(adapter_id, FIELD(adapter_id), KVP_ADAPTER_UNITS) ||
+	    cfg->family > 3 ||
 	    !put_ascii(cfg->ip, FIELD(ip_addr), KVP_IP_UNITS) || !put_ascii(cfg->subnet, FIELD(sub_net), KVP_IP_UNITS) ||
 	    !put_ascii(cfg->gateway, FIELD(gate_way), KVP_GW_UNITS) ||
 	    !put_ascii(cfg->dns, FIELD(dns_addr), KVP_IP_UNITS))

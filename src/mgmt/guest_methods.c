@@ -14,6 +14,7 @@
 #include "machine.h"
 #include "methods.h"
 #include "mgmt.h"
+#include "netvsp.h"
 #include "vm.h"
 
 #include <arpa/inet.h>
@@ -116,7 +117,8 @@ static void submit_failed(struct mgmt_call *call, struct machine *m, int r)
 static const char *setip_status_name(uint32_t status)
 {
 	switch (status) {
-	case IC_HV_E_FAIL: return " (E_FAIL: no interface with that address, or the guest's configuration script failed)";
+	case IC_HV_E_FAIL: return " (E_FAIL: the guest's configuration script hv_set_ifconfig failed)";
+	case 0x80041002u: return " (GUID_NOTFOUND: no interface in the guest is this adapter)";
 	case 0x80070057u: return " (E_INVALIDARG: the guest refused an address)";
 	case 0x80070032u: return " (ERROR_NOT_SUPPORTED)";
 	case 0x80070070u: return " (ERROR_DISK_FULL)";
@@ -442,7 +444,7 @@ static void op_done(void *opaque, const struct ic_kvp_result *r)
 		return;
 	case OP_SET_IP:
 		res = json_object_new_object();
-		json_object_object_add(res, "mac", json_object_new_string(op->key));
+		json_object_object_add(res, "id", json_object_new_string(op->key));
 		json_object_object_add(res, "status", mgmt_hresult(r->status));
 		op_free(op);
 		mgmt_reply(call, res);
@@ -770,7 +772,8 @@ static void net_set_ip_m(struct mgmt_call *call, struct json_object *params, voi
 	struct ip_lists *l;
 	struct jsonrpc_error e;
 	struct kvp_op *op;
-	char macbuf[18];
+	struct machine_net *net = NULL;
+	char macbuf[18], guid[37], adapter[40];
 	int na, ng, nd, r;
 	bool dhcp = false;
 
@@ -812,19 +815,24 @@ static void net_set_ip_m(struct mgmt_call *call, struct json_object *params, voi
 	if (!mgmt_vm_alive(call, mg->machine->vm))
 		goto out;
 	if (id) {
-		struct machine_net *n = machine_find_net(mg->machine, id);
-
-		if (!n) {
-			mgmt_error(call, MGMT_ERR_NO_DEVICE, NULL, "network adapter %s: no such adapter", id);
-			goto out;
-		}
-		snprintf(macbuf, sizeof(macbuf), "%02X:%02X:%02X:%02X:%02X:%02X", n->mac[0], n->mac[1], n->mac[2],
-			 n->mac[3], n->mac[4], n->mac[5]);
+		net = machine_find_net(mg->machine, id);
 	} else {
-		for (unsigned i = 0; i < 17; i++)
-			macbuf[i] = (char)toupper((unsigned char)mac[i]);
-		macbuf[17] = 0;
+		uint8_t want[6];
+
+		config_parse_mac(mac, want);
+		for (unsigned i = 0; i < CONFIG_MAX_NETS && !net; i++)
+			if (mg->machine->nets[i].id && !memcmp(mg->machine->nets[i].mac, want, 6))
+				net = &mg->machine->nets[i];
 	}
+	if (!net) {
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, NULL, "network adapter %s: no such adapter", id ? id : mac);
+		goto out;
+	}
+	snprintf(macbuf, sizeof(macbuf), "%02x:%02x:%02x:%02x:%02x:%02x", net->mac[0], net->mac[1], net->mac[2],
+		 net->mac[3], net->mac[4], net->mac[5]);
+	/* the adapter's slot is its NIC number, which names its VMBus instance */
+	netvsp_instance_id((unsigned)(net - mg->machine->nets), guid);
+	snprintf(adapter, sizeof(adapter), "{%s}", guid);
 	if (kvp_unavailable(call, mg->machine))
 		goto out;
 	cfg.dhcp = dhcp;
@@ -836,8 +844,8 @@ static void net_set_ip_m(struct mgmt_call *call, struct json_object *params, voi
 	op = op_new(mg, call, OP_SET_IP, 0);
 	if (!op)
 		goto out;
-	op->key = strdup(macbuf);
-	r = op->key ? ic_kvp_set_ip_info(mg->machine->ic_kvp, macbuf, &cfg, op_done, op) : -ENOMEM;
+	op->key = strdup(net->id);
+	r = op->key ? ic_kvp_set_ip_info(mg->machine->ic_kvp, adapter, &cfg, op_done, op) : -ENOMEM;
 	if (r == -EOPNOTSUPP) {
 		op_free(op);
 		mgmt_error(call, MGMT_ERR_NO_DEVICE, jsonrpc_data("device", "kvp"),
@@ -849,8 +857,8 @@ static void net_set_ip_m(struct mgmt_call *call, struct json_object *params, voi
 		submit_failed(call, mg->machine, r);
 		goto out;
 	}
-	log_info("api socket: client %u sets the addresses of adapter %s (%s)", mgmt_call_client(call), macbuf,
-		 dhcp ? "DHCP" : l->ip);
+	log_info("api socket: client %u sets the addresses of adapter %s (%s, %s): %s", mgmt_call_client(call),
+		 net->id, macbuf, adapter, dhcp ? "DHCP" : l->ip);
 out:
 	free(l);
 }

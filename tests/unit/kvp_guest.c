@@ -252,7 +252,7 @@ void kvp_guest_process(struct kvp_guest *kg, uint8_t *pkt, int len)
 		kg->setip.family = m[258];
 		kg->setip.dhcp = m[259];
 		kg->setip.count++;
-		status = strcmp(kg->setip.adapter, KG_AUTO_MAC) ? E_FAIL : kg->setip.status;
+		status = strcmp(kg->setip.adapter, KG_DEVICE_ID) ? 0x80041002u : kg->setip.status;
 		break;
 	}
 	default:

@@ -66,6 +66,11 @@ static void setup_with(bool daemon)
 	gf_open(&f, &ch, GF_KVP_CLASS, RING_GPA, 4);
 	kvp_guest_init(&kg, &ch);
 	kg.msg_major = msg_major;
+	/* two adapters (NIC 0 and 1); the guest has an interface for NIC 0 only */
+	f.machine.nets[0] = (struct machine_net){ .id = (char *)"net0", .tap = (char *)"tap0",
+						  .mac = { 0x00, 0x15, 0x5d, 0, 0, 1 } };
+	f.machine.nets[1] = (struct machine_net){ .id = (char *)"net1", .tap = (char *)"tap1",
+						  .mac = { 0x00, 0x15, 0x5d, 0, 0, 2 } };
 	if (daemon) {
 		kvp_guest_start(&kg);
 		ck_assert(WAIT_UNTIL(kvp_status().negotiated, VG_TMO));
@@ -228,11 +233,12 @@ START_TEST(set_ip)
 	r = rpc_ok(t, "net.set_ip",
 		   "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\",\"2001:db8::5/64\",\"10.1.2.3/8\"],"
 		   "\"gateways\":[\"192.0.2.1\"],\"dns\":[\"192.0.2.53\",\"2001:db8::53\"]}");
-	ck_assert_str_eq(get_str(get(r, "result"), "mac"), "00:15:5D:00:00:01");
+	ck_assert_str_eq(get_str(get(r, "result"), "id"), "net0");
 	ck_assert_str_eq(get_str(get(r, "result"), "status"), "0x00000000");
 	json_object_put(r);
 	ck_assert_uint_eq(kg.setip.count, 1);
-	ck_assert_str_eq(kg.setip.adapter, "00:15:5D:00:00:01");
+	/* the adapter by its VMBus instance, as the daemon finds it in device/device_id */
+	ck_assert_str_eq(kg.setip.adapter, KG_DEVICE_ID);
 	ck_assert_uint_eq(kg.setip.family, 3);
 	ck_assert_uint_eq(kg.setip.dhcp, 0);
 	ck_assert_str_eq(kg.setip.ip, "192.0.2.88;2001:db8::5;10.1.2.3");
@@ -240,16 +246,17 @@ START_TEST(set_ip)
 	ck_assert_str_eq(kg.setip.gateway, "192.0.2.1");
 	ck_assert_str_eq(kg.setip.dns, "192.0.2.53;2001:db8::53");
 
-	/* DHCP: no lists */
-	json_object_put(rpc_ok(t, "net.set_ip", "{\"mac\":\"00:15:5D:00:00:01\",\"dhcp\":true}"));
+	/* DHCP: no lists; the adapter by its id */
+	json_object_put(rpc_ok(t, "net.set_ip", "{\"id\":\"net0\",\"dhcp\":true}"));
 	ck_assert_uint_eq(kg.setip.count, 2);
+	ck_assert_str_eq(kg.setip.adapter, KG_DEVICE_ID);
 	ck_assert_uint_eq(kg.setip.dhcp, 1);
 	ck_assert_uint_eq(kg.setip.family, 0);
 	ck_assert_str_eq(kg.setip.ip, "");
 	ck_assert_str_eq(kg.setip.subnet, "");
 
-	/* an IPv4-only configuration, /32 and /0 */
-	json_object_put(rpc_ok(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.9/32\",\"198.51.100.1/0\"]}"));
+	/* an IPv4-only configuration, /32 and /0; the MAC in upper case */
+	json_object_put(rpc_ok(t, "net.set_ip", "{\"mac\":\"00:15:5D:00:00:01\",\"addresses\":[\"192.0.2.9/32\",\"198.51.100.1/0\"]}"));
 	ck_assert_uint_eq(kg.setip.family, 1);
 	ck_assert_str_eq(kg.setip.subnet, "255.255.255.255;0.0.0.0");
 	ck_assert_str_eq(kg.setip.gateway, "");
@@ -260,13 +267,19 @@ START_TEST(set_ip_guest_errors)
 {
 	struct json_object *r;
 
-	/* the daemon finds no interface with that address */
-	r = rpc_err(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:02\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_FAILED);
-	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x80004005");
+	/* NIC 1: the daemon finds no interface with its device_id */
+	r = rpc_err(t, "net.set_ip", "{\"id\":\"net1\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_FAILED);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x80041002");
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "could not configure the adapter"));
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "no interface"));
+	json_object_put(r);
+	ck_assert_str_eq(kg.setip.adapter, "{3d6e4c01-8a1f-4b3e-9c55-68766b6d6e65}");
+	/* the daemon's E_FAIL (its script failed) */
+	kg.setip.status = 0x80004005u;
+	r = rpc_err(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_FAILED);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x80004005");
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "E_FAIL"));
 	json_object_put(r);
-	ck_assert_str_eq(kg.setip.adapter, "00:15:5D:00:00:02");
 	/* the daemon refuses the values */
 	kg.setip.status = 0x80070057u;
 	r = rpc_err(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_FAILED);
@@ -278,12 +291,15 @@ START_TEST(set_ip_guest_errors)
 	r = rpc_err(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_FAILED);
 	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x12345678");
 	json_object_put(r);
-	ck_assert_uint_eq(kg.setip.count, 3);
-	/* an adapter the VM does not have */
+	ck_assert_uint_eq(kg.setip.count, 4);
+	/* adapters the VM does not have: nothing is sent */
 	r = rpc_err(t, "net.set_ip", "{\"id\":\"net7\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_NO_DEVICE);
 	ck_assert_ptr_nonnull(strstr(err_msg(r), "no such adapter"));
 	json_object_put(r);
-	ck_assert_uint_eq(kg.setip.count, 3);
+	r = rpc_err(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:03\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "no such adapter"));
+	json_object_put(r);
+	ck_assert_uint_eq(kg.setip.count, 4);
 }
 END_TEST
 
