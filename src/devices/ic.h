@@ -132,6 +132,26 @@ int ic_kvp_enumerate(struct ic *ic, unsigned pool, uint32_t index, ic_kvp_fn *fn
  * the string form of message version 4.0 (what Linux negotiates); -EOPNOTSUPP if the
  * guest negotiated another version. */
 int ic_kvp_get_ip_info(struct ic *ic, const char *mac, ic_kvp_fn *fn, void *opaque);
+/* What SET_IP_INFO gives a guest adapter: either DHCP, or static addresses. The lists
+ * are ';'-separated ASCII as Hyper-V sends them: ip the addresses, subnet one item per
+ * address (an IPv4 mask in dotted form, an IPv6 prefix length in decimal), gateway
+ * and dns the servers. family: bit 0 IPv4, bit 1 IPv6. */
+struct ic_kvp_ip_config {
+	bool dhcp;
+	uint8_t family;
+	const char *ip, *subnet, *gateway, *dns;
+};
+#define IC_KVP_IP_CHARS		1023	/* ip, subnet, dns: characters without the NUL */
+#define IC_KVP_GW_CHARS		511	/* gateway */
+/* Give the guest's adapter that configuration, in the string form of message version
+ * 4.0 (the only one Linux speaks, and the first with IP injection). The adapter is named
+ * by its VMBus instance GUID within braces, "{xxxxxxxx-...}" in lower case: what
+ * hv_kvp_daemon compares with each interface's device/device_id (not the MAC, which
+ * only GET_IP_INFO takes). -EINVAL for an adapter id or list too long or not ASCII,
+ * -EOPNOTSUPP if the guest negotiated another version. The answer is the daemon's
+ * status (0 done). */
+int ic_kvp_set_ip_info(struct ic *ic, const char *adapter_id, const struct ic_kvp_ip_config *cfg, ic_kvp_fn *fn,
+		       void *opaque);
 
 /* The answer parser on its own, for the fuzz target: an ENUMERATE answer body
  * (after the IC header) into r; 0 or -EPROTO. */

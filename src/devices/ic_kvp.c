@@ -222,6 +222,7 @@ static const char *op_name(uint8_t op)
 	case KVP_OP_DELETE: return "DELETE";
 	case KVP_OP_ENUMERATE: return "ENUMERATE";
 	case KVP_OP_GET_IP_INFO: return "GET_IP_INFO";
+	case KVP_OP_SET_IP_INFO: return "SET_IP_INFO";
 	default: return "GET";
 	}
 }
@@ -312,22 +313,30 @@ int ic_kvp_enumerate(struct ic *ic, unsigned pool, uint32_t index, ic_kvp_fn *fn
 	return kvp_submit(ic, &m, sizeof(m), fn, opaque);
 }
 
-int ic_kvp_get_ip_info(struct ic *ic, const char *mac, ic_kvp_fn *fn, void *opaque)
+/* The adapter id: six hex pairs with ':', which hv_kvp_daemon compares with the
+ * upper-cased address of each interface. */
+static int put_adapter(const char *mac, uint8_t *field)
 {
-	struct kvp_msg_ip *m;
-	char id[18];
-	int r;
-
-	/* six hex pairs with ':', which hv_kvp_daemon compares with the upper-cased
-	 * address of each interface */
 	if (strlen(mac) != 17)
 		return -EINVAL;
 	for (unsigned i = 0; i < 17; i++) {
 		if (i % 3 == 2 ? mac[i] != ':' : !isxdigit((unsigned char)mac[i]))
 			return -EINVAL;
-		id[i] = (char)toupper((unsigned char)mac[i]);
+		field[2 * i] = (uint8_t)toupper((unsigned char)mac[i]);
+		field[2 * i + 1] = 0;
 	}
-	id[17] = 0;
+	field[34] = field[35] = 0;
+	return 0;
+}
+
+int ic_kvp_get_ip_info(struct ic *ic, const char *mac, ic_kvp_fn *fn, void *opaque)
+{
+	uint8_t id[36];
+	struct kvp_msg_ip *m;
+	int r;
+
+	if (put_adapter(mac, id) < 0)
+		return -EINVAL;
 	if (!ic->negotiated || !ic->ch)
 		return -ENODEV;
 	if (ic->message.major >= 5)
@@ -336,9 +345,58 @@ int ic_kvp_get_ip_info(struct ic *ic, const char *mac, ic_kvp_fn *fn, void *opaq
 	if (!m)
 		return -ENOMEM;
 	m->operation = KVP_OP_GET_IP_INFO;
-	for (unsigned i = 0; id[i]; i++)
-		m->adapter_id[i] = (uint16_t)id[i];
+	memcpy(m->adapter_id, id, sizeof(id));
 	r = kvp_submit(ic, m, sizeof(*m), fn, opaque);
+	free(m);
+	return r;
+}
+
+/* ASCII list s into a UTF-16LE field of units (NUL included); false if it does not fit. */
+static bool put_ascii(const char *s, uint8_t *field, size_t units)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n >= units)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+		field[2 * i] = (uint8_t)s[i];
+		field[2 * i + 1] = 0;
+	}
+	field[2 * n] = field[2 * n + 1] = 0;
+	return true;
+}
+
+int ic_kvp_set_ip_info(struct ic *ic, const char *adapter_id, const struct ic_kvp_ip_config *cfg, ic_kvp_fn *fn,
+		       void *opaque)
+{
+	struct kvp_msg_ip *m = calloc(1, sizeof(*m));
+	int r = -EINVAL;
+
+	if (!m)
+		return -ENOMEM;
+#define FIELD(f) ((uint8_t *)m + __builtin_offsetof(struct kvp_msg_ip, f))
+	if (!adapter_id || !*adapter_id || !put_ascii(adapter_id, FIELD(adapter_id), KVP_ADAPTER_UNITS) ||
+	    cfg->family > 3 ||
+	    !put_ascii(cfg->ip, FIELD(ip_addr), KVP_IP_UNITS) || !put_ascii(cfg->subnet, FIELD(sub_net), KVP_IP_UNITS) ||
+	    !put_ascii(cfg->gateway, FIELD(gate_way), KVP_GW_UNITS) ||
+	    !put_ascii(cfg->dns, FIELD(dns_addr), KVP_IP_UNITS))
+		goto out;
+#undef FIELD
+	r = -ENODEV;
+	if (!ic->negotiated || !ic->ch)
+		goto out;
+	/* 4.0 is where Hyper-V added IP injection; 5.0 has a binary form Linux never
+	 * negotiates. */
+	r = -EOPNOTSUPP;
+	if (ic->message.major != 4)
+		goto out;
+	m->operation = KVP_OP_SET_IP_INFO;
+	m->addr_family = cfg->family;
+	m->dhcp_enabled = cfg->dhcp ? 1 : 0;
+	r = kvp_submit(ic, m, sizeof(*m), fn, opaque);
+out:
 	free(m);
 	return r;
 }

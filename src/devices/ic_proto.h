@@ -97,6 +97,7 @@ _Static_assert(sizeof(struct ic_timesync_msg) == 24, "timesync message");
 #define KVP_OP_DELETE		2
 #define KVP_OP_ENUMERATE	3
 #define KVP_OP_GET_IP_INFO	4
+#define KVP_OP_SET_IP_INFO	5
 
 #define KVP_KEY_BYTES		512	/* HV_KVP_EXCHANGE_MAX_KEY_SIZE */
 #define KVP_VALUE_BYTES		2048	/* HV_KVP_EXCHANGE_MAX_VALUE_SIZE */
@@ -139,10 +140,13 @@ struct kvp_msg_enumerate {
 	struct kvp_value v;
 } __attribute__((packed));
 
-/* GET_IP_INFO in the string form of message versions before 5.0 (hv_kvp_ip_msg). */
+/* GET_IP_INFO and SET_IP_INFO in the string form of message versions before 5.0
+ * (hv_kvp_ip_msg). */
 #define KVP_ADAPTER_UNITS	128
 #define KVP_IP_UNITS		1024
 #define KVP_GW_UNITS		512
+#define KVP_FAMILY_IPV4		1
+#define KVP_FAMILY_IPV6		2
 struct kvp_msg_ip {
 	uint8_t operation;
 	uint8_t pool;

@@ -21,6 +21,23 @@
 #define NETVSP_INSTANCE		"3d6e4c00-8a1f-4b3e-9c55-68766b6d6e65"
 #define NETVSP_LINK_SPEED	10000000000ull	/* 10 Gbit/s, as Hyper-V reports */
 
+static int instance_guid(unsigned index, struct vmbus_guid *g)
+{
+	if (vmbus_guid_parse(NETVSP_INSTANCE, g) < 0)
+		return -EINVAL;
+	g->b[0] = (uint8_t)(g->b[0] + index);
+	return 0;
+}
+
+void netvsp_instance_id(unsigned index, char out[VMBUS_GUID_STRLEN])
+{
+	struct vmbus_guid g;
+
+	if (instance_guid(index, &g) < 0)
+		memset(&g, 0, sizeof(g));
+	vmbus_guid_format(&g, out);
+}
+
 static const uint32_t nvsp_versions[] = {
 	NVSP_PROTOCOL_VERSION_61, NVSP_PROTOCOL_VERSION_6, NVSP_PROTOCOL_VERSION_5,
 	NVSP_PROTOCOL_VERSION_4, NVSP_PROTOCOL_VERSION_2, NVSP_PROTOCOL_VERSION_1,
@@ -722,10 +739,8 @@ struct netvsp *netvsp_new(struct vmbus *bus, struct loop *loop, const struct gme
 		.tx_csum = true, .tx_ip4 = true, .lso = true, .lso_max = NV_LSO_MAX, .rx_csum = true, .rsc = true,
 	};
 	n->rndis.mtu = RNDIS_MIN_MTU;
-	if (vmbus_guid_parse(NETVSC_CLASS, &o.class_id) < 0 ||
-	    vmbus_guid_parse(NETVSP_INSTANCE, &o.instance_id) < 0)
+	if (vmbus_guid_parse(NETVSC_CLASS, &o.class_id) < 0 || instance_guid(cfg->index, &o.instance_id) < 0)
 		goto fail;
-	o.instance_id.b[0] = (uint8_t)(o.instance_id.b[0] + cfg->index);
 	if (loop_add_fd(loop, n->be->fd, EPOLLIN, nv_tap_ready, n) < 0)
 		goto fail;
 	n->tap_armed = true;

@@ -55,6 +55,9 @@ void netvsp_remove(struct netvsp *n);
 /* Cable in or out: the guest sees a media connect/disconnect indication. */
 void netvsp_set_link(struct netvsp *n, bool up);
 bool netvsp_link(const struct netvsp *n);
+/* The VMBus instance GUID of NIC number index, in the text form (lower case) Linux shows
+ * in /sys/class/net/IF/device/device_id (there within braces). */
+void netvsp_instance_id(unsigned index, char out[37]);
 void netvsp_get_stats(const struct netvsp *n, struct netvsp_stats *s);
 void netvsp_print_stats(const struct netvsp *n, FILE *out);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * guest.info, kvp.list, kvp.get, kvp.set and kvp.delete: what the guest tells the host
- * and what the host tells it, over the KVP integration component. Each call is one or
+ * guest.info, guest.ip, kvp.list, kvp.get, kvp.set, kvp.delete and net.set_ip: what the
+ * guest tells the host and what the host tells it, over the KVP integration component. Each call is one or
  * more transactions with the guest, answered when the last one is; the loop never
  * waits for the guest. While a client subscribes to `kvp` events, the guest's own
  * pools (1, what it writes for the host; 2, its name, OS and addresses) are read every
@@ -14,8 +14,11 @@
 #include "machine.h"
 #include "methods.h"
 #include "mgmt.h"
+#include "netvsp.h"
 #include "vm.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +30,7 @@
 #define WATCH_MAX_ITEMS		256	/* records of a pool the watch compares */
 #define WATCH_PERIOD_MS		5000	/* how often the watch reads the guest's pools */
 
-enum op_kind { OP_INFO, OP_LIST, OP_GET, OP_SET, OP_DELETE, OP_IP, OP_WATCH };
+enum op_kind { OP_INFO, OP_LIST, OP_GET, OP_SET, OP_DELETE, OP_IP, OP_SET_IP, OP_WATCH };
 
 struct kvp_op {
 	struct mgmt_guest *mg;
@@ -110,14 +113,33 @@ static void submit_failed(struct mgmt_call *call, struct machine *m, int r)
 	mgmt_error(call, MGMT_ERR_FAILED, d, "cannot send the KVP request: %s", strerror(-r));
 }
 
+/* The statuses hv_kvp_daemon answers SET_IP_INFO with. */
+static const char *setip_status_name(uint32_t status)
+{
+	switch (status) {
+	case IC_HV_E_FAIL: return " (E_FAIL: the guest's configuration script hv_set_ifconfig failed)";
+	case 0x80041002u: return " (GUID_NOTFOUND: no interface in the guest is this adapter)";
+	case 0x80070057u: return " (E_INVALIDARG: the guest refused an address)";
+	case 0x80070032u: return " (ERROR_NOT_SUPPORTED)";
+	case 0x80070070u: return " (ERROR_DISK_FULL)";
+	default: return "";
+	}
+}
+
 /* A transaction that ended without what was asked for (err set, or a status). */
-static void result_failed(struct mgmt_call *call, const struct ic_kvp_result *r)
+static void result_failed(struct mgmt_call *call, const struct ic_kvp_result *r, bool setip)
 {
 	struct json_object *d = json_object_new_object();
 
 	switch (r->err) {
 	case 0:
 		json_object_object_add(d, "status", mgmt_hresult(r->status));
+		if (setip) {
+			mgmt_error(call, MGMT_ERR_FAILED, d,
+				   "the guest's KVP daemon could not configure the adapter: status 0x%08x%s", r->status,
+				   setip_status_name(r->status));
+			return;
+		}
 		mgmt_error(call, MGMT_ERR_FAILED, d, "the guest's KVP daemon answered with status 0x%08x%s", r->status,
 			   r->status == IC_HV_E_FAIL ? " (E_FAIL)" : "");
 		return;
@@ -340,8 +362,10 @@ static void op_done(void *opaque, const struct ic_kvp_result *r)
 			info_reply(op);
 			return;
 		}
+		bool setip = op->kind == OP_SET_IP;
+
 		op_free(op);
-		result_failed(call, r);
+		result_failed(call, r, setip);
 		return;
 	}
 	switch (op->kind) {
@@ -415,6 +439,13 @@ static void op_done(void *opaque, const struct ic_kvp_result *r)
 		json_object_object_add(res, "subnets", split_list(r->subnet));
 		json_object_object_add(res, "gateways", split_list(r->gateway));
 		json_object_object_add(res, "dns", split_list(r->dns));
+		op_free(op);
+		mgmt_reply(call, res);
+		return;
+	case OP_SET_IP:
+		res = json_object_new_object();
+		json_object_object_add(res, "id", json_object_new_string(op->key));
+		json_object_object_add(res, "status", mgmt_hresult(r->status));
 		op_free(op);
 		mgmt_reply(call, res);
 		return;
@@ -616,6 +647,222 @@ static void guest_ip_m(struct mgmt_call *call, struct json_object *params, void 
 	}
 }
 
+/* ---- net.set_ip ---- */
+
+#define SETIP_MAX_ITEMS		32	/* of each list */
+
+struct ip_lists {
+	char ip[IC_KVP_IP_CHARS + 1], subnet[IC_KVP_IP_CHARS + 1], gateway[IC_KVP_GW_CHARS + 1],
+		dns[IC_KVP_IP_CHARS + 1];
+	uint8_t family;
+};
+
+/* item appended to the ';'-separated list buf of size room; false if it is full. */
+static bool list_add(char *buf, size_t room, const char *item)
+{
+	size_t n = strlen(buf), k = strlen(item);
+
+	if (n + (n ? 1 : 0) + k >= room)
+		return false;
+	if (n)
+		buf[n++] = ';';
+	memcpy(buf + n, item, k + 1);
+	return true;
+}
+
+/* 4 (IPv4), 6 (IPv6) or 0: what s is as an address. */
+static int addr_kind(const char *s)
+{
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET, s, a) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, s, a) == 1)
+		return 6;
+	return 0;
+}
+
+/* "A.B.C.D/prefix" or "IPv6/prefix" into the address and subnet lists; why not, or NULL. */
+static const char *add_address(struct ip_lists *l, const char *s)
+{
+	char addr[INET6_ADDRSTRLEN + 1], sub[24];
+	const char *slash = strchr(s, '/');
+	unsigned long prefix;
+	size_t n;
+	int kind;
+
+	if (!slash || slash[1] == 0 || strlen(slash + 1) > 3 || strspn(slash + 1, "0123456789") != strlen(slash + 1))
+		return "an address with its prefix length, like 192.0.2.88/24 or 2001:db8::5/64";
+	n = (size_t)(slash - s);
+	if (n == 0 || n >= sizeof(addr))
+		return "an address with its prefix length, like 192.0.2.88/24 or 2001:db8::5/64";
+	memcpy(addr, s, n);
+	addr[n] = 0;
+	kind = addr_kind(addr);
+	prefix = strtoul(slash + 1, NULL, 10);
+	if (!kind)
+		return "an address with its prefix length, like 192.0.2.88/24 or 2001:db8::5/64";
+	if (kind == 4) {
+		uint32_t mask = prefix ? ~0u << (32 - prefix) : 0;
+		struct in_addr m = { .s_addr = htonl(mask) };
+
+		if (prefix > 32)
+			return "an IPv4 address with a prefix length of 0 to 32";
+		inet_ntop(AF_INET, &m, sub, sizeof(sub));
+		l->family |= 1;
+	} else {
+		if (prefix > 128)
+			return "an IPv6 address with a prefix length of 0 to 128";
+		snprintf(sub, sizeof(sub), "%lu", prefix);
+		l->family |= 2;
+	}
+	if (!list_add(l->ip, sizeof(l->ip), addr) || !list_add(l->subnet, sizeof(l->subnet), sub))
+		return "a list that fits the message (1023 characters of addresses)";
+	return NULL;
+}
+
+/* Optional list param key of strings into buf (addresses: address/prefix items into
+ * l's ip and subnet). The number of items, or -1 after an error to call. */
+static int param_ip_list(struct mgmt_call *call, struct json_object *params, const char *key, struct ip_lists *l,
+			 char *buf, size_t room)
+{
+	struct json_object *a;
+	size_t n;
+
+	if (!params || !json_object_object_get_ex(params, key, &a))
+		return 0;
+	if (!json_object_is_type(a, json_type_array) || json_object_array_length(a) > SETIP_MAX_ITEMS) {
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key),
+			   "Invalid params: \"%s\" must be an array of at most %d strings", key, SETIP_MAX_ITEMS);
+		return -1;
+	}
+	n = json_object_array_length(a);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+		const char *s, *broken = NULL;
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
+			mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key),
+				   "Invalid params: \"%s\" must be an array of strings without NUL", key);
+			return -1;
+		}
+		s = json_object_get_string(v);
+		if (!buf)
+			broken = add_address(l, s);
+		else if (!addr_kind(s))
+			broken = "IPv4 or IPv6 addresses";
+		else if (!list_add(buf, room, s))
+			broken = "a list that fits the message";
+		if (broken) {
+			mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data(key),
+				   "Invalid params: \"%s\" item %zu (\"%.64s\") must be %s", key, i, s, broken);
+			return -1;
+		}
+	}
+	return (int)n;
+}
+
+static void net_set_ip_m(struct mgmt_call *call, struct json_object *params, void *opaque)
+{
+	static const char *const known[] = { "id", "mac", "addresses", "gateways", "dns", "dhcp", NULL };
+	struct mgmt_guest *mg = opaque;
+	const char *id = NULL, *mac = NULL;
+	struct ic_kvp_ip_config cfg = { 0 };
+	struct ip_lists *l;
+	struct jsonrpc_error e;
+	struct kvp_op *op;
+	struct machine_net *net = NULL;
+	char macbuf[18], guid[37], adapter[40];
+	int na, ng, nd, r;
+	bool dhcp = false;
+
+	if (!mgmt_params_ok(call, params, known))
+		return;
+	if (jsonrpc_param_string(params, "id", false, CONFIG_NET_ID_MAX, &id, &e) < 0 ||
+	    jsonrpc_param_bool(params, "dhcp", false, &dhcp, &e) < 0) {
+		mgmt_fail(call, &e);
+		return;
+	}
+	if (params && json_object_object_get_ex(params, "mac", NULL) &&
+	    !param_text(call, params, "mac", mac_rule, &mac))
+		return;
+	if (!id == !mac) {
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, NULL,
+			   "Invalid params: give the adapter as exactly one of \"id\" and \"mac\"");
+		return;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		mgmt_error(call, JSONRPC_INTERNAL_ERROR, NULL, "Internal error: out of memory");
+		return;
+	}
+	na = param_ip_list(call, params, "addresses", l, NULL, 0);
+	ng = na < 0 ? -1 : param_ip_list(call, params, "gateways", l, l->gateway, sizeof(l->gateway));
+	nd = ng < 0 ? -1 : param_ip_list(call, params, "dns", l, l->dns, sizeof(l->dns));
+	if (nd < 0)
+		goto out;
+	if (dhcp && (na || ng || nd)) {
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data("dhcp"),
+			   "Invalid params: with \"dhcp\" true the guest takes its addresses, gateways and DNS servers from DHCP: give none");
+		goto out;
+	}
+	if (!dhcp && !na) {
+		mgmt_error(call, JSONRPC_INVALID_PARAMS, jsonrpc_param_data("addresses"),
+			   "Invalid params: \"addresses\" is required (at least one address/prefix) unless \"dhcp\" is true");
+		goto out;
+	}
+	if (!mgmt_vm_alive(call, mg->machine->vm))
+		goto out;
+	if (id) {
+		net = machine_find_net(mg->machine, id);
+	} else {
+		uint8_t want[6];
+
+		config_parse_mac(mac, want);
+		for (unsigned i = 0; i < CONFIG_MAX_NETS && !net; i++)
+			if (mg->machine->nets[i].id && !memcmp(mg->machine->nets[i].mac, want, 6))
+				net = &mg->machine->nets[i];
+	}
+	if (!net) {
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, NULL, "network adapter %s: no such adapter", id ? id : mac);
+		goto out;
+	}
+	snprintf(macbuf, sizeof(macbuf), "%02x:%02x:%02x:%02x:%02x:%02x", net->mac[0], net->mac[1], net->mac[2],
+		 net->mac[3], net->mac[4], net->mac[5]);
+	/* the adapter's slot is its NIC number, which names its VMBus instance */
+	netvsp_instance_id((unsigned)(net - mg->machine->nets), guid);
+	snprintf(adapter, sizeof(adapter), "{%s}", guid);
+	if (kvp_unavailable(call, mg->machine))
+		goto out;
+	cfg.dhcp = dhcp;
+	cfg.family = dhcp ? 0 : l->family;
+	cfg.ip = l->ip;
+	cfg.subnet = l->subnet;
+	cfg.gateway = l->gateway;
+	cfg.dns = l->dns;
+	op = op_new(mg, call, OP_SET_IP, 0);
+	if (!op)
+		goto out;
+	op->key = strdup(net->id);
+	r = op->key ? ic_kvp_set_ip_info(mg->machine->ic_kvp, adapter, &cfg, op_done, op) : -ENOMEM;
+	if (r == -EOPNOTSUPP) {
+		op_free(op);
+		mgmt_error(call, MGMT_ERR_NO_DEVICE, jsonrpc_data("device", "kvp"),
+			   "the guest's KVP does not offer IP injection (SET_IP_INFO needs message version 4.0)");
+		goto out;
+	}
+	if (r < 0) {
+		op_free(op);
+		submit_failed(call, mg->machine, r);
+		goto out;
+	}
+	log_info("api socket: client %u sets the addresses of adapter %s (%s, %s): %s", mgmt_call_client(call),
+		 net->id, macbuf, adapter, dhcp ? "DHCP" : l->ip);
+out:
+	free(l);
+}
+
 struct mgmt_guest *mgmt_guest_methods_new(struct mgmt *m, struct machine *machine)
 {
 	static const struct mgmt_method_def methods[] = {
@@ -625,6 +872,7 @@ struct mgmt_guest *mgmt_guest_methods_new(struct mgmt *m, struct machine *machin
 		{ "kvp.get", kvp_get_m },
 		{ "kvp.set", kvp_set_m },
 		{ "kvp.delete", kvp_delete_m },
+		{ "net.set_ip", net_set_ip_m },
 	};
 	struct mgmt_guest *mg = calloc(1, sizeof(*mg));
 

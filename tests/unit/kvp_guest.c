@@ -9,6 +9,7 @@
 #define OP_DELETE	2
 #define OP_ENUMERATE	3
 #define OP_GET_IP_INFO	4
+#define OP_SET_IP_INFO	5
 #define S_CONT		0x80070103u
 #define E_FAIL		0x80004005u
 
@@ -87,9 +88,8 @@ void kvp_guest_negotiate(struct kvp_guest *kg, uint8_t *pkt, int len)
 {
 	uint16_t nf, nm, v[4];
 	bool fw = false, msg = false;
-	uint16_t size = 0x10;
+	uint16_t size = 0x10, major = kg->msg_major ? kg->msg_major : 4;
 
-	(void)kg;
 	ck_assert_int_ge(len, KG_BODY + 8);
 	ck_assert_uint_eq(pkt[KG_MSGTYPE], 0);
 	memcpy(&nf, pkt + KG_BODY, 2);
@@ -99,14 +99,14 @@ void kvp_guest_negotiate(struct kvp_guest *kg, uint8_t *pkt, int len)
 		memcpy(v, pkt + KG_BODY + 8 + 4 * i, 4);
 		if (i < nf && v[0] == 3 && v[1] == 0)
 			fw = true;
-		if (i >= nf && v[0] == 4 && v[1] == 0)
+		if (i >= nf && v[0] == major && v[1] == 0)
 			msg = true;
 	}
 	ck_assert(fw && msg);
 	nf = nm = 1;
 	memcpy(pkt + KG_BODY, &nf, 2);
 	memcpy(pkt + KG_BODY + 2, &nm, 2);
-	v[0] = 3, v[1] = 0, v[2] = 4, v[3] = 0;
+	v[0] = 3, v[1] = 0, v[2] = major, v[3] = 0;
 	memcpy(pkt + KG_BODY + 8, v, 8);
 	memcpy(pkt + KG_MSGSIZE, &size, 2);
 	set_response(pkt, 0);
@@ -222,6 +222,37 @@ void kvp_guest_process(struct kvp_guest *kg, uint8_t *pkt, int len)
 		memcpy(m + 4356, val, 2 * n);
 		n = kg_utf16("192.168.7.1;9.9.9.9", val, 1024);
 		memcpy(m + 5380, val, 2 * n);
+		break;
+	}
+	case OP_SET_IP_INFO: {
+		static const struct {
+			unsigned off, units;
+			size_t out;
+		} f[] = { { 2, 128, 0 }, { 260, 1024, 1 }, { 2308, 1024, 2 }, { 4356, 512, 3 }, { 5380, 1024, 4 } };
+		char *outs[] = { kg->setip.adapter, kg->setip.ip, kg->setip.subnet, kg->setip.gateway,
+				 kg->setip.dns };
+
+		/* hv_kvp_ip_msg whole; every list ASCII and ended within its field */
+		ck_assert_int_ge(len, KG_BODY + 7428);
+		ck_assert_uint_eq(m[1], 0);
+		for (unsigned i = 0; i < 5; i++) {
+			unsigned k;
+
+			for (k = 0; k < f[i].units; k++) {
+				uint16_t u;
+
+				memcpy(&u, m + f[i].off + 2 * k, 2);
+				ck_assert_uint_lt(u, 0x80);
+				outs[f[i].out][k] = (char)u;
+				if (!u)
+					break;
+			}
+			ck_assert_uint_lt(k, f[i].units);
+		}
+		kg->setip.family = m[258];
+		kg->setip.dhcp = m[259];
+		kg->setip.count++;
+		status = strcmp(kg->setip.adapter, KG_DEVICE_ID) ? 0x80041002u : kg->setip.status;
 		break;
 	}
 	default:

@@ -27,6 +27,8 @@
 #define KG_MSGSIZE	(KG_IC + 10)
 
 #define KG_AUTO_MAC	"00:15:5D:00:00:01"
+/* The device_id of the guest's one interface (NIC 0's VMBus instance) */
+#define KG_DEVICE_ID	"{3d6e4c00-8a1f-4b3e-9c55-68766b6d6e65}"
 
 struct kg_record {
 	uint16_t key[256], value[1024];		/* UTF-16 with NUL */
@@ -38,6 +40,17 @@ struct kvp_guest {
 	struct kg_record pools[5][KG_RECORDS];
 	unsigned count[5];
 	char fqdn[64];
+	/* the message version the guest picks (0: 4.0, Linux's) */
+	uint16_t msg_major;
+	/* SET_IP_INFO: the last request as the daemon reads it (ASCII), how many came, and
+	 * the status answered for the adapter KG_DEVICE_ID (others get GUID_NOTFOUND, as
+	 * hv_kvp_daemon answers when no interface has that device_id) */
+	struct {
+		char adapter[129], ip[1024], subnet[1024], gateway[512], dns[1024];
+		uint8_t family, dhcp;
+		unsigned count;
+		uint32_t status;
+	} setip;
 	/* the daemon thread */
 	pthread_t thread;
 	atomic_bool stop;

@@ -29,6 +29,7 @@ static struct vg_chan ch;
 static struct kvp_guest kg;
 static struct mgmt_guest *mg;
 static struct tc *t;
+static uint16_t msg_major;	/* the guest's message version (0: Linux's 4.0) */
 
 struct st_call {
 	struct ic_status st;
@@ -64,6 +65,12 @@ static void setup_with(bool daemon)
 	t = f.t;
 	gf_open(&f, &ch, GF_KVP_CLASS, RING_GPA, 4);
 	kvp_guest_init(&kg, &ch);
+	kg.msg_major = msg_major;
+	/* two adapters (NIC 0 and 1); the guest has an interface for NIC 0 only */
+	f.machine.nets[0] = (struct machine_net){ .id = (char *)"net0", .tap = (char *)"tap0",
+						  .mac = { 0x00, 0x15, 0x5d, 0, 0, 1 } };
+	f.machine.nets[1] = (struct machine_net){ .id = (char *)"net1", .tap = (char *)"tap1",
+						  .mac = { 0x00, 0x15, 0x5d, 0, 0, 2 } };
 	if (daemon) {
 		kvp_guest_start(&kg);
 		ck_assert(WAIT_UNTIL(kvp_status().negotiated, VG_TMO));
@@ -73,6 +80,13 @@ static void setup_with(bool daemon)
 static void setup(void)
 {
 	setup_with(true);
+}
+
+static void setup_v3(void)
+{
+	msg_major = 3;
+	setup_with(true);
+	msg_major = 0;
 }
 
 static void setup_no_daemon(void)
@@ -209,6 +223,160 @@ START_TEST(guest_ip)
 	r = rpc_err(t, "guest.ip", "{\"mac\":\"00:15:5d:00:00:02\"}", MGMT_ERR_FAILED);
 	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x80004005");
 	json_object_put(r);
+}
+END_TEST
+
+START_TEST(set_ip)
+{
+	struct json_object *r;
+
+	r = rpc_ok(t, "net.set_ip",
+		   "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\",\"2001:db8::5/64\",\"10.1.2.3/8\"],"
+		   "\"gateways\":[\"192.0.2.1\"],\"dns\":[\"192.0.2.53\",\"2001:db8::53\"]}");
+	ck_assert_str_eq(get_str(get(r, "result"), "id"), "net0");
+	ck_assert_str_eq(get_str(get(r, "result"), "status"), "0x00000000");
+	json_object_put(r);
+	ck_assert_uint_eq(kg.setip.count, 1);
+	/* the adapter by its VMBus instance, as the daemon finds it in device/device_id */
+	ck_assert_str_eq(kg.setip.adapter, KG_DEVICE_ID);
+	ck_assert_uint_eq(kg.setip.family, 3);
+	ck_assert_uint_eq(kg.setip.dhcp, 0);
+	ck_assert_str_eq(kg.setip.ip, "192.0.2.88;2001:db8::5;10.1.2.3");
+	ck_assert_str_eq(kg.setip.subnet, "255.255.255.0;64;255.0.0.0");
+	ck_assert_str_eq(kg.setip.gateway, "192.0.2.1");
+	ck_assert_str_eq(kg.setip.dns, "192.0.2.53;2001:db8::53");
+
+	/* DHCP: no lists; the adapter by its id */
+	json_object_put(rpc_ok(t, "net.set_ip", "{\"id\":\"net0\",\"dhcp\":true}"));
+	ck_assert_uint_eq(kg.setip.count, 2);
+	ck_assert_str_eq(kg.setip.adapter, KG_DEVICE_ID);
+	ck_assert_uint_eq(kg.setip.dhcp, 1);
+	ck_assert_uint_eq(kg.setip.family, 0);
+	ck_assert_str_eq(kg.setip.ip, "");
+	ck_assert_str_eq(kg.setip.subnet, "");
+
+	/* an IPv4-only configuration, /32 and /0; the MAC in upper case */
+	json_object_put(rpc_ok(t, "net.set_ip", "{\"mac\":\"00:15:5D:00:00:01\",\"addresses\":[\"192.0.2.9/32\",\"198.51.100.1/0\"]}"));
+	ck_assert_uint_eq(kg.setip.family, 1);
+	ck_assert_str_eq(kg.setip.subnet, "255.255.255.255;0.0.0.0");
+	ck_assert_str_eq(kg.setip.gateway, "");
+}
+END_TEST
+
+START_TEST(set_ip_guest_errors)
+{
+	struct json_object *r;
+
+	/* NIC 1: the daemon finds no interface with its device_id */
+	r = rpc_err(t, "net.set_ip", "{\"id\":\"net1\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_FAILED);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x80041002");
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "could not configure the adapter"));
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "no interface"));
+	json_object_put(r);
+	ck_assert_str_eq(kg.setip.adapter, "{3d6e4c01-8a1f-4b3e-9c55-68766b6d6e65}");
+	/* the daemon's E_FAIL (its script failed) */
+	kg.setip.status = 0x80004005u;
+	r = rpc_err(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_FAILED);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x80004005");
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "E_FAIL"));
+	json_object_put(r);
+	/* the daemon refuses the values */
+	kg.setip.status = 0x80070057u;
+	r = rpc_err(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_FAILED);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x80070057");
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "E_INVALIDARG"));
+	json_object_put(r);
+	/* a status hvkvm has no name for is passed on as it is */
+	kg.setip.status = 0x12345678u;
+	r = rpc_err(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_FAILED);
+	ck_assert_str_eq(get_str(get(get(r, "error"), "data"), "status"), "0x12345678");
+	json_object_put(r);
+	ck_assert_uint_eq(kg.setip.count, 4);
+	/* adapters the VM does not have: nothing is sent */
+	r = rpc_err(t, "net.set_ip", "{\"id\":\"net7\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "no such adapter"));
+	json_object_put(r);
+	r = rpc_err(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:03\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "no such adapter"));
+	json_object_put(r);
+	ck_assert_uint_eq(kg.setip.count, 4);
+}
+END_TEST
+
+START_TEST(set_ip_bad_params)
+{
+	static const char *const bad[] = {
+		"{\"addresses\":[\"192.0.2.88/24\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"id\":\"net0\",\"addresses\":[\"192.0.2.88/24\"]}",
+		"{\"mac\":\"00:15:5d:00:00\",\"addresses\":[\"192.0.2.88/24\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\"}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":\"192.0.2.88/24\"}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/33\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"2001:db8::1/129\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.888/24\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.8/-1\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.8/ 24\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.8;10.0.0.1/24\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"/24\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[7]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.8/24\\u0000\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"],\"gateways\":[\"gw\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"],\"gateways\":[\"192.0.2.1/24\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"],\"dns\":[\"1.1.1.1;8.8.8.8\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"],\"dns\":{}}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"dhcp\":true,\"addresses\":[\"192.0.2.88/24\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"dhcp\":true,\"dns\":[\"192.0.2.53\"]}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"dhcp\":1}",
+		"{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"],\"gateway\":\"192.0.2.1\"}",
+		"{\"id\":7,\"addresses\":[\"192.0.2.88/24\"]}",
+	};
+	char line[8192];
+	size_t n;
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		json_object_put(rpc_err(t, "net.set_ip", bad[i], JSONRPC_INVALID_PARAMS));
+	/* too many items, and a list longer than the message's field */
+	n = (size_t)snprintf(line, sizeof(line), "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[");
+	for (unsigned i = 0; i < 33; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s\"10.0.0.%u/24\"", i ? "," : "", i);
+	snprintf(line + n, sizeof(line) - n, "]}");
+	json_object_put(rpc_err(t, "net.set_ip", line, JSONRPC_INVALID_PARAMS));
+	n = (size_t)snprintf(line, sizeof(line), "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[");
+	for (unsigned i = 0; i < 32; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s\"2001:db8:aaaa:bbbb:cccc:dddd:eeee:%x/64\"",
+				      i ? "," : "", i);
+	snprintf(line + n, sizeof(line) - n, "]}");
+	json_object_put(rpc_err(t, "net.set_ip", line, JSONRPC_INVALID_PARAMS));
+	ck_assert_uint_eq(kg.setip.count, 0);
+}
+END_TEST
+
+START_TEST(set_ip_timeout)
+{
+	uint64_t ns = 100000000ull;
+	struct json_object *r;
+
+	kvp_guest_stop(&kg);
+	vg_call(&f.g, set_timeout, &ns);
+	r = rpc_err(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"]}", MGMT_ERR_TIMEOUT);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "did not answer"));
+	json_object_put(r);
+}
+END_TEST
+
+START_TEST(set_ip_old_version)
+{
+	struct json_object *r;
+
+	/* a guest that picked message version 3.0 has no IP injection */
+	r = rpc_err(t, "net.set_ip", "{\"mac\":\"00:15:5d:00:00:01\",\"addresses\":[\"192.0.2.88/24\"]}",
+		    MGMT_ERR_NO_DEVICE);
+	ck_assert_ptr_nonnull(strstr(err_msg(r), "does not offer IP injection"));
+	json_object_put(r);
+	ck_assert_uint_eq(kg.setip.count, 0);
+	json_object_put(rpc_ok(t, "kvp.set", "{\"key\":\"k\",\"value\":\"v\"}"));
 }
 END_TEST
 
@@ -440,11 +608,19 @@ static Suite *suite(void)
 	tcase_add_test(tc, set_get_list_delete);
 	tcase_add_test(tc, bad_params);
 	tcase_add_test(tc, guest_ip);
+	tcase_add_test(tc, set_ip);
+	tcase_add_test(tc, set_ip_guest_errors);
+	tcase_add_test(tc, set_ip_bad_params);
+	tcase_add_test(tc, set_ip_timeout);
 	tcase_add_test(tc, paused_vm);
 	tcase_add_test(tc, timeout);
 	tcase_add_test(tc, channel_closes);
 	tcase_add_test(tc, client_goes_away);
 	tcase_add_test(tc, watch_events);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("version_3");
+	tcase_add_checked_fixture(tc, setup_v3, teardown);
+	tcase_add_test(tc, set_ip_old_version);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("no_daemon");
 	tcase_add_checked_fixture(tc, setup_no_daemon, teardown);
