@@ -703,11 +703,11 @@ static const char *add_address(struct ip_lists *l, const char *s)
 	if (!kind)
 		return "an address with its prefix length, like 192.0.2.88/24 or 2001:db8::5/64";
 	if (kind == 4) {
-		uint32_t mask = prefix ? ~0u << (32 - prefix) : 0;
-		struct in_addr m = { .s_addr = htonl(mask) };
+		struct in_addr m;
 
 		if (prefix > 32)
 			return "an IPv4 address with a prefix length of 0 to 32";
+		m.s_addr = htonl(prefix ? ~0u << (32 - prefix) : 0);
 		inet_ntop(AF_INET, &m, sub, sizeof(sub));
 		l->family |= 1;
 	} else {
