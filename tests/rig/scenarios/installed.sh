@@ -250,6 +250,44 @@ kvp_guest_checks() {
 	echo "# kvp events for RigTick: $(grep -c RigTick "$OUT/kvp-events.txt")"
 }
 
+# set_ip_checks: net.set_ip on eth0 (KVP's SET_IP_INFO). hv_kvp_daemon writes
+# /var/lib/hyperv/ifcfg-eth0 with what it was given, then runs the distribution's
+# hv_set_ifconfig; hvkvm answers with the daemon's status. Debian's script is written for
+# Red Hat's network-scripts and may fail: then the answer must be the daemon's E_FAIL, and
+# the daemon's log must say the script failed. The marker lines are computed in the guest
+# so that the console's echo of the command never matches them.
+SETIP_ADDR=192.0.2.88
+set_ip_checks() {
+	local rc status fails
+	type_in 'rm -f /var/lib/hyperv/ifcfg-eth0; echo RIG-SETIP-$((20+1))'
+	check "net.set_ip: the guest removed an old ifcfg-eth0" wait_for 30 "the marker RIG-SETIP-21" on_console '^RIG-SETIP-21'
+	ctl net.set_ip mac=$mac addresses:="[\"$SETIP_ADDR/24\"]" gateways:='["192.0.2.1"]' dns:='["192.0.2.53"]' \
+		> "$OUT/setip.txt" 2>&1
+	rc=$?
+	sed 's/^/# net.set_ip: /' "$OUT/setip.txt"
+	type_in 'sed "s/^/RIG-IFCFG-$((1+1)) /" /var/lib/hyperv/ifcfg-eth0; echo RIG-SETIP-FAILS-$((2+2))=$(journalctl -b -o cat -t KVP | grep -ci "failed to execute")'
+	check "net.set_ip: the guest's daemon answered (the log of its script failures came)" \
+		wait_for 60 "the marker RIG-SETIP-FAILS-4" on_console '^RIG-SETIP-FAILS-4=[0-9]+'
+	grep -a '^RIG-IFCFG-2 ' "$OUT/sys.serial" | tr -d '\r' | sed 's/^/# /'
+	check "net.set_ip: the daemon wrote ifcfg-eth0 with $SETIP_ADDR" \
+		grep -aqE "^RIG-IFCFG-2 IPADDR[0-9]*=\"?${SETIP_ADDR//./\\.}\"?" "$OUT/sys.serial"
+	check "net.set_ip: ... with the mask of /24 (255.255.255.0)" \
+		grep -aqE '^RIG-IFCFG-2 NETMASK[0-9]*="?255\.255\.255\.0"?' "$OUT/sys.serial"
+	check "net.set_ip: ... with the gateway and the DNS server" \
+		eval 'grep -aqE "^RIG-IFCFG-2 GATEWAY[0-9]*=\"?192\.0\.2\.1\"?" "$OUT/sys.serial" && grep -aqE "^RIG-IFCFG-2 DNS[0-9]*=\"?192\.0\.2\.53\"?" "$OUT/sys.serial"'
+	check "net.set_ip: ... for this adapter's MAC" grep -aqiE "RIG-IFCFG-2 HWADDR=\"?$mac\"?" "$OUT/sys.serial"
+	fails=$(grep -a -o '^RIG-SETIP-FAILS-4=[0-9]*' "$OUT/sys.serial" | tail -n 1 | cut -d= -f2)
+	if [ "$rc" = 0 ]; then
+		status=$(json status < "$OUT/setip.txt")
+		check "net.set_ip: success (status $status) as the daemon reported (its script did not fail: $fails failures logged)" \
+			eval '[ "$status" = 0x00000000 ] && [ "$fails" = 0 ]'
+	else
+		status=$(grep -o '"status": *"0x[0-9a-f]*"' "$OUT/setip.txt" | grep -o '0x[0-9a-f]*')
+		check "net.set_ip: the daemon's error came back faithfully (ctl exit $rc, status $status; script failures logged: $fails)" \
+			eval '[ "$rc" = 1 ] && [ "$status" = 0x80004005 ] && [ "${fails:-0}" -ge 1 ]'
+	fi
+}
+
 # --- boots 1 and 2: multi-user, DHCP, `systemctl reboot`, then SIGTERM ---------------------
 # Their console both ways: output in sys.serial, input from a FIFO held open on fd 7.
 console_in=/tmp/installed-console
@@ -268,6 +306,7 @@ if wait_serial sys '^RIG-BOOT-2' $GUEST_TIMEOUT; then
 	kvp_checks 2
 	vss_checks
 	kvp_guest_checks
+	set_ip_checks
 	fcopy_checks
 	ts=$(date +%s.%N)
 	kill -TERM "$pid"
