@@ -93,11 +93,13 @@ static int opt_device(struct cli_ctx *c, const struct cli_option *o, const char 
 		char *eq = strchr(item, '=');
 
 		if (!eq || eq == item) {
-			r = fail(c, "%s %s: expected key=value, got '%s'", opt, arg, item);
+			where_arg(where, sizeof(where), opt, arg);
+			r = fail(c, "%s: expected key=value, got '%.40s%s'", where, item,
+				 strlen(item) > 40 ? "..." : "");
 			break;
 		}
+		where_arg(where, sizeof(where), opt, item);
 		*eq = '\0';
-		snprintf(where, sizeof(where), "%s %s=%s", opt, item, eq + 1);
 		r = config_set(&e, scope, dev, item, &(struct config_val){ .type = CONFIG_V_ARG, .s = eq + 1 });
 	}
 	free(copy);
@@ -122,7 +124,7 @@ static int opt_kvp(struct cli_ctx *c, const struct cli_option *o, const char *ar
 	where_arg(where, sizeof(where), "--kvp", arg);
 	eq = strchr(arg, '=');
 	if (!eq || eq == arg)
-		return fail(c, "--kvp %s: expected KEY=VALUE", arg);
+		return fail(c, "%s: expected KEY=VALUE", where);
 	copy = strdup(arg);
 	if (!copy)
 		return fail(c, "--kvp: %s", strerror(ENOMEM));

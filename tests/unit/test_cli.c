@@ -776,6 +776,19 @@ START_TEST(long_path_message)
 	ck_assert_uint_lt(strlen(run.err), 300);
 	parse("--kernel", path, NULL);
 	assert_error("--kernel ppp", "ppp...: longer than 4095 characters", NULL);
+	{
+		char disk[5100], item[100];
+
+		snprintf(disk, sizeof(disk), "path=%s", path);
+		parse("--kernel", kernel_path, "--disk", disk, NULL);
+		assert_error("--disk path=ppp", "ppp...: longer than 4095 characters", NULL);
+		ck_assert_uint_lt(strlen(run.err), 300);
+		memset(item, 'q', sizeof(item) - 1);
+		item[sizeof(item) - 1] = '\0';
+		snprintf(disk, sizeof(disk), "path=a.img,%s", item);
+		parse("--kernel", kernel_path, "--disk", disk, NULL);
+		assert_error("--disk path=a.img,qqq", ": expected key=value, got 'qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq...'", NULL);
+	}
 	path[150] = '\0';
 	parse("--kernel", kernel_path, "--api-socket", path, NULL);
 	assert_error("--api-socket ppp", "ppp: longer than 107 characters, the limit of a Unix socket's path", NULL);

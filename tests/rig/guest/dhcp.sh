@@ -5,16 +5,7 @@
 # host connects to port 5009.
 . /tests/lib.sh
 peer=$(arg rig.peer)
-dev=
-for i in $(seq 50); do
-	for d in /sys/class/net/*; do
-		drv=$(readlink "$d/device/driver" 2>/dev/null)
-		[ "${drv##*/}" = hv_netvsc ] && { dev=${d##*/}; break; }
-	done
-	[ -n "$dev" ] && break
-	sleep 0.1
-done
-[ -n "$dev" ] || { echo "no interface bound to hv_netvsc: $(ls /sys/class/net)"; exit 1; }
+dev=$(netvsc_dev 5) || { echo "no interface bound to hv_netvsc: $(ls /sys/class/net)"; exit 1; }
 s=/sys/class/net/$dev
 echo "net_dev=$dev net_mac=$(cat $s/address)"
 ip link set "$dev" up

@@ -14,5 +14,18 @@ disk_by_serial() {
 	done
 	return 1
 }
+# The name of the network interface bound to hv_netvsc, waiting up to $1 seconds for it
+# to appear: netvsc_dev SECONDS. Prints nothing and fails if none does.
+netvsc_dev() {
+	local i d drv
+	for i in $(seq $(($1 * 10))); do
+		for d in /sys/class/net/*; do
+			drv=$(readlink "$d/device/driver" 2>/dev/null)
+			[ "${drv##*/}" = hv_netvsc ] && { echo "${d##*/}"; return 0; }
+		done
+		sleep 0.1
+	done
+	return 1
+}
 # A kernel command line argument: arg NAME.
 arg() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" /proc/cmdline; }

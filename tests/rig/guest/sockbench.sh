@@ -12,16 +12,7 @@ ip=$(arg rig.ip); peer=$(arg rig.peer)
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 echo "sb_vsock_modules=$(grep -o -E '^(hv_sock|vmw_vsock_virtio_transport) ' /proc/modules | tr -d ' ' | tr '\n' ,)"
 if [ -n "$ip" ]; then
-	dev=
-	for i in $(seq 600); do
-		for d in /sys/class/net/*; do
-			drv=$(readlink "$d/device/driver" 2>/dev/null)
-			[ "${drv##*/}" = hv_netvsc ] && { dev=${d##*/}; break; }
-		done
-		[ -n "$dev" ] && break
-		sleep 0.1
-	done
-	[ -n "$dev" ] || { echo "sb_error=no hv_netvsc interface"; exit 1; }
+	dev=$(netvsc_dev 60) || { echo "sb_error=no hv_netvsc interface"; exit 1; }
 	ip addr add "$ip/24" dev "$dev"
 	ip link set "$dev" up
 	for i in $(seq 60); do ping -c 1 -W 1 "$peer" > /dev/null 2>&1 && break; done
