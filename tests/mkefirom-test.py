@@ -98,7 +98,10 @@ def patched(off, fmt, val):
 
 refused(lambda: m.check(patched(0, "<H", 0xAA56)), "no 55 AA", "not a PCI expansion ROM")
 refused(lambda: m.check(patched(0x18, "<H", 0)), "PCIR offset 0", "not a PCI expansion ROM")
-refused(lambda: m.check(patched(0x18, "<H", 0x1E)), "PCIR misaligned", "not a PCI expansion ROM")
+# A PCI data structure that is there, but at an offset that is not a multiple of 4.
+mis = bytearray(patched(0x18, "<H", 0x1E))
+mis[0x1E:0x1E + 0x1C] = rom[0x1C:0x38]
+refused(lambda: m.check(bytes(mis)), "PCIR misaligned", "not a PCI expansion ROM")
 refused(lambda: m.check(patched(0x18, "<H", len(rom) - 0x14)), "PCIR past the end", "not a PCI expansion ROM")
 refused(lambda: m.check(patched(0x1C, "<I", 0x52494351)), "PCIR signature", "not a PCI expansion ROM")
 refused(lambda: m.check(patched(0x2C, "<H", blocks + 1)), "image longer than the ROM", "not a PCI expansion ROM")
