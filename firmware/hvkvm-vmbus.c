@@ -141,7 +141,9 @@ static EFI_PCI_IO_PROTOCOL *find_rom_fn(void)
 	return found;
 }
 
-EFI_STATUS EFIAPI efi_main(EFI_HANDLE img, EFI_SYSTEM_TABLE *st)
+/* gnu-efi's crt0 (its _start is the PE entry point) relocates the image and calls this
+ * with the System V calling convention: not EFIAPI. */
+EFI_STATUS efi_main(EFI_HANDLE img, EFI_SYSTEM_TABLE *st)
 {
 	EFI_STATUS s;
 
