@@ -6,8 +6,8 @@
  * So far a skeleton: it says on COM1 that it was loaded, installs a driver binding that
  * takes the option ROM function (by its IDs), and when the firmware's boot services end
  * it writes the function's hide register, so that the OS it boots never sees the
- * function. Lines go straight to the 16550 at 0x3F8: the driver runs while the firmware
- * enumerates PCI, before its consoles are connected.
+ * function. Lines go straight to the 16550 at 0x3F8 (8 data bits): the driver runs
+ * while the firmware enumerates PCI, before its consoles are connected.
  *
  * Built with gnu-efi (GNU_EFI_USE_MS_ABI: every function the firmware calls is EFIAPI).
  */
@@ -20,6 +20,9 @@
 #define ROM_HIDE_MAGIC		0x45444948u	/* "HIDE" */
 
 #define COM1			0x3f8
+#define UART_LCR		3
+#define UART_LCR_WLEN8		0x03	/* 8 data bits */
+#define UART_LCR_DLAB		0x80	/* 0x3F8/0x3F9 are the divisor latch */
 #define UART_LSR		5
 #define UART_LSR_THRE		0x20
 
@@ -41,6 +44,11 @@ static inline UINT8 inb(UINT16 port)
 
 static void serial_puts(const char *s)
 {
+	/* The firmware sets the UART up when it connects its consoles, after PCI
+	 * enumeration: until then it is at its power-on 5 data bits, which would cut
+	 * every character to its low 5 bits. 8 bits, the data register in place; the
+	 * firmware's own set-up later writes the whole line control register anyway. */
+	outb(COM1 + UART_LCR, (UINT8)((inb(COM1 + UART_LCR) & ~UART_LCR_DLAB) | UART_LCR_WLEN8));
 	for (; *s; s++) {
 		/* A bounded wait: a UART that never drains does not hang the firmware. */
 		for (unsigned i = 0; i < 100000 && !(inb(COM1 + UART_LSR) & UART_LSR_THRE); i++)

@@ -3,6 +3,7 @@
  * A PCI function with an expansion ROM and nothing else.
  */
 #include "option_rom.h"
+#include "log.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -110,8 +111,11 @@ static void rom_config_written(void *opaque, struct pci_func *f, unsigned off, u
 	if (off >= OPTION_ROM_HIDE_REG + 4 || off + len <= OPTION_ROM_HIDE_REG)
 		return;
 	if (off == OPTION_ROM_HIDE_REG && len == 4 &&
-	    pci_func_cfg(f, OPTION_ROM_HIDE_REG, 4) == OPTION_ROM_HIDE_MAGIC)
+	    pci_func_cfg(f, OPTION_ROM_HIDE_REG, 4) == OPTION_ROM_HIDE_MAGIC) {
+		/* Once per reset at most: a hidden function takes no more writes. */
+		log_info("option ROM function: hidden by the guest until the next reset");
 		pci_func_hide(f);
+	}
 	pci_func_cfg_set(f, OPTION_ROM_HIDE_REG, 4, 0);
 }
 
