@@ -13,8 +13,9 @@
  *
  * The image is checked as the firmware walks it (option_rom_parse): each image starts
  * with 55 AA, has a PCI data structure ("PCIR") at a non-zero, dword-aligned offset
- * inside the file, and a length that fits; the walk ends at the image marked last, or at
- * the end of the file.
+ * inside the file, and a length that fits; the walk ends at the image marked last, at
+ * the first image boundary without 55 AA, or at the end of the file (the firmware
+ * would skip such a block and look 512 bytes further: this check is the stricter).
  *
  * Hide register: a 4-byte write of OPTION_ROM_HIDE_MAGIC to OPTION_ROM_HIDE_REG takes
  * the function off the bus until the next reset (its configuration reads return all
