@@ -344,9 +344,35 @@ bool vmbus_chan_recv_each(struct vmbus_channel *ch, void *buf, uint32_t size,
 	return true;
 }
 
+static uint32_t chan_max_pkt(const struct vmbus_channel *ch)
+{
+	return ch->dev->offer.max_pkt ? ch->dev->offer.max_pkt : VMBUS_DEFAULT_MAX_PKT;
+}
+
+uint32_t vmbus_chan_send_max(struct vmbus_channel *ch)
+{
+	uint32_t ring;
+
+	if (ch->state != CHAN_OPEN || ch->failed)
+		return 0;
+	ring = vmbus_ring_send_max(&ch->out);
+	return ring < chan_max_pkt(ch) ? ring : chan_max_pkt(ch);
+}
+
+uint32_t vmbus_chan_send_room(struct vmbus_channel *ch)
+{
+	uint32_t room, max;
+
+	if (ch->state != CHAN_OPEN || ch->failed)
+		return 0;
+	room = vmbus_ring_send_room(&ch->out);
+	max = chan_max_pkt(ch);
+	return room < max ? room : max;
+}
+
 static int chan_send(struct vmbus_channel *ch, const struct iovec *iov, unsigned n, uint64_t len)
 {
-	uint32_t max = ch->dev->offer.max_pkt ? ch->dev->offer.max_pkt : VMBUS_DEFAULT_MAX_PKT;
+	uint32_t max = chan_max_pkt(ch);
 	bool signal;
 	int r;
 
