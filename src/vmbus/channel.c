@@ -11,6 +11,7 @@
 #include "synic.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -115,6 +116,16 @@ void vmbus_chan_free(struct vmbus_channel *ch)
 	}
 	if (!attached && ch->dev->detached)
 		ch->dev->detached--;
+	if (ch->pkts_in || ch->pkts_out) {
+		unsigned i = (unsigned)(bus->gone_count++ % VMBUS_STATS_GONE);
+
+		bus->gone[i].relid = ch->relid;
+		snprintf(bus->gone[i].name, sizeof(bus->gone[i].name), "%s", chan_name(ch));
+		bus->gone[i].pkts_in = ch->pkts_in;
+		bus->gone[i].pkts_out = ch->pkts_out;
+		bus->gone[i].signals_in = ch->signals_in;
+		bus->gone[i].signals_out = ch->signals_out;
+	}
 	free(ch);
 }
 

@@ -626,6 +626,42 @@ START_TEST(host_packets_small_ring)
 }
 END_TEST
 
+static void print_stats(void *opaque)
+{
+	vmbus_print_stats(g.bus, opaque);
+}
+
+/* A connection's channel is freed when it ends; its counters stay in the statistics. */
+START_TEST(closed_channel_stats)
+{
+	char *text = NULL, want[128], buf[8];
+	size_t size = 0;
+	unsigned three = 3;
+	FILE *f;
+
+	connected_from_guest();
+	ck_assert_int_eq(guest_send(1, 1, "a", 1), 0);
+	ck_assert_int_eq(guest_send(1, 2, "bc", 2), 0);
+	ck_assert(vg_wait(&g, rx_reached, &three, VG_TMO));
+	ck_assert_uint_eq(host_send("x", 1), 1);
+	ck_assert_int_eq(guest_read(buf, sizeof(buf)), 1);
+	ck_assert_int_eq(guest_send(1, 0, NULL, 0), 0);
+	WAIT_FOR(eofs);
+	host(H_SHUTDOWN, 0);
+	ck_assert_int_eq(guest_read(buf, sizeof(buf)), -2);
+	expect_rescind();
+	WAIT_FOR(closes);
+	f = open_memstream(&text, &size);
+	ck_assert_ptr_nonnull(f);
+	vg_call(&g, print_stats, f);
+	fclose(f);
+	/* three packets from the guest (the end included), two to it */
+	snprintf(want, sizeof(want), "vmbus closed channel %u hvsock       packets in 3 out 2,", offer.child_relid);
+	ck_assert_msg(strstr(text, want), "no \"%s\" in:\n%s", want, text);
+	free(text);
+}
+END_TEST
+
 START_TEST(host_connect)
 {
 	struct call c = { .what = H_CONNECT, .port = 80 };
@@ -757,6 +793,7 @@ static Suite *suite(void)
 	tcase_add_test(t, host_packets_mtu);
 	tcase_add_test(t, host_packets_partial_room);
 	tcase_add_loop_test(t, host_packets_small_ring, 2, 4);
+	tcase_add_test(t, closed_channel_stats);
 	tcase_add_test(t, host_connect);
 	tcase_add_test(t, host_connect_not_opened);
 	tcase_add_test(t, refused_and_bad_requests);
