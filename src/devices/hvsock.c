@@ -198,6 +198,7 @@ size_t hvsock_conn_send(struct hvsock_conn *c, const uint8_t *buf, size_t len)
 	max = max > HVSOCK_HDR_LEN ? max - (uint32_t)HVSOCK_HDR_LEN : 0;
 	if (max > HVSOCK_MTU)
 		max = HVSOCK_MTU;
+	vmbus_chan_send_hold(c->ch);
 	while (done < len && max) {
 		uint32_t want = len - done > max ? max : (uint32_t)(len - done);
 		uint32_t room = vmbus_chan_send_room(c->ch);
@@ -216,6 +217,8 @@ size_t hvsock_conn_send(struct hvsock_conn *c, const uint8_t *buf, size_t len)
 		}
 		done += n;
 	}
+	/* The channel may have failed meanwhile (c->ch is still the channel). */
+	vmbus_chan_send_flush(c->ch);
 	return done;
 }
 

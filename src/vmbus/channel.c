@@ -399,10 +399,27 @@ static int chan_send(struct vmbus_channel *ch, const struct iovec *iov, unsigned
 	}
 	if (r == 0) {
 		ch->pkts_out++;
-		if (signal)
+		if (signal && ch->hold_signal)
+			ch->signal_owed = true;
+		else if (signal)
 			vmbus_chan_signal(ch);
 	}
 	return r;
+}
+
+void vmbus_chan_send_hold(struct vmbus_channel *ch)
+{
+	ch->hold_signal = true;
+}
+
+void vmbus_chan_send_flush(struct vmbus_channel *ch)
+{
+	bool owed = ch->signal_owed;
+
+	ch->hold_signal = false;
+	ch->signal_owed = false;
+	if (owed && ch->state == CHAN_OPEN && !ch->failed)
+		vmbus_chan_signal(ch);
 }
 
 int vmbus_chan_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t trans_id,

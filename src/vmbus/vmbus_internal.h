@@ -39,6 +39,8 @@ struct vmbus_channel {
 	int efd;			/* guest signals arrive here (KVM or hvkvm writes it) */
 	bool failed;			/* the guest broke it: no more device callbacks */
 	bool close_pending;		/* failed, and the device's close has not run yet */
+	bool hold_signal;		/* vmbus_chan_send_hold: signal at the flush */
+	bool signal_owed;		/* a packet sent while held wants the guest signalled */
 	void *priv;
 	uint64_t pkts_in, pkts_out, signals_in, signals_out;
 };

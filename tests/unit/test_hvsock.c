@@ -662,6 +662,38 @@ START_TEST(closed_channel_stats)
 }
 END_TEST
 
+static atomic_uint ring_at_injection;
+
+static void note_ring(struct vg *gu)
+{
+	(void)gu;
+	atomic_store(&ring_at_injection, vg_read_avail(&ch));
+}
+
+/* Several packets written at once signal the guest once, after the last: it wakes to
+ * all of them, not to the first while the host writes the rest. */
+START_TEST(host_packets_one_signal)
+{
+	static uint8_t data[40000];
+	const int sizes[] = { HVSOCK_MTU, RING_DATA - PKT_SPACE(HVSOCK_MTU) - 16 - 24, 0 };
+	unsigned before;
+	size_t off = 0;
+
+	connected_from_guest();
+	memset(data, 0x3c, sizeof(data));
+	/* the guest takes the channel's event flag, as its interrupt handler does */
+	__atomic_and_fetch(vg_sief_byte(&g, 0, ch.relid), (uint8_t)~(1u << (ch.relid % 8)), __ATOMIC_SEQ_CST);
+	before = __atomic_load_n(&g.injections, __ATOMIC_SEQ_CST);
+	g.on_injection = note_ring;
+	ck_assert_uint_eq(host_send(data, sizeof(data)), (size_t)sizes[0] + (size_t)sizes[1]);
+	g.on_injection = NULL;
+	ck_assert_uint_eq(__atomic_load_n(&g.injections, __ATOMIC_SEQ_CST), before + 1);
+	ck_assert_uint_eq(atomic_load(&ring_at_injection),
+			  PKT_SPACE(HVSOCK_MTU) + PKT_SPACE((uint32_t)sizes[1]));
+	expect_packets(data, &off, sizes);
+}
+END_TEST
+
 START_TEST(host_connect)
 {
 	struct call c = { .what = H_CONNECT, .port = 80 };
@@ -793,6 +825,7 @@ static Suite *suite(void)
 	tcase_add_test(t, host_packets_mtu);
 	tcase_add_test(t, host_packets_partial_room);
 	tcase_add_loop_test(t, host_packets_small_ring, 2, 4);
+	tcase_add_test(t, host_packets_one_signal);
 	tcase_add_test(t, closed_channel_stats);
 	tcase_add_test(t, host_connect);
 	tcase_add_test(t, host_connect_not_opened);
