@@ -10,24 +10,12 @@ mkdir -p "$OUT"
 rm -f "$OUT/summary"
 MIB=${BENCH_NET_MIB:-64}
 CPUS=${BENCH_NET_CPUS:-1}
-ns=hvkvm-bench
+. "$(dirname "$0")/l1-lib.sh"
 H=10.78.0.1
 G=10.78.0.2
-ip netns del $ns 2>/dev/null
-ip netns add $ns
-ip -n $ns link set lo up
-nsx() { ip netns exec $ns "$@"; }
+netns_new hvkvm-bench
 now() { date +%s.%N; }
 rate() { awk -v m="$MIB" -v a="$1" -v b="$2" 'BEGIN { if (b > a) printf "%.1f", m / (b - a); else print 0 }'; }
-wait_line() {
-	local end=$(( $(date +%s) + $3 ))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		grep -aqE "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
 
 # one NAME TAP CMD...: start the VM (CMD, serial console on $OUT/NAME.serial), then move
 # MIB MiB host to guest and back; writes "IN OUT" in MiB/s (0 for a failed or corrupt
@@ -35,9 +23,7 @@ wait_line() {
 one() {
 	local name=$1 tap=$2 log=$OUT/$1.serial a0 a1 in=0 out=0 lp i; shift 2
 	rm -f "$log"
-	nsx ip tuntap add dev "$tap" mode tap vnet_hdr
-	nsx ip addr add $H/24 dev "$tap"
-	nsx ip link set "$tap" up
+	tap_up "$tap" $H
 	nsx "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" < /dev/null &
 	pid=$!
 	if wait_line "$log" '^NET-RX-LISTEN' 300; then
@@ -64,7 +50,7 @@ one() {
 	for i in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done
 	kill -KILL $pid 2>/dev/null
 	wait $pid 2>/dev/null
-	nsx ip link del "$tap" 2>/dev/null
+	tap_down "$tap"
 	echo "$in $out" > "$OUT/$name.rate"
 }
 
@@ -84,7 +70,6 @@ qemu() {
 }
 qemu qemu off
 read -r q_in q_out < "$OUT/qemu.rate"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo "TCP, $MIB MiB each way with busybox nc over a tap, $CPUS vCPU(s), MiB/s:"
 echo "  host to guest: hvkvm netvsc $h_in, qemu virtio-net $q_in, hvkvm/qemu $(ratio "$h_in" "$q_in")x"
 echo "  guest to host: hvkvm netvsc $h_out, qemu virtio-net $q_out, hvkvm/qemu $(ratio "$h_out" "$q_out")x"

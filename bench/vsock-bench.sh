@@ -11,27 +11,15 @@ set -u
 mkdir -p "$OUT"
 rm -f "$OUT/summary"
 MIB=${BENCH_VSOCK_MIB:-256}
-ns=hvkvm-sockbench
+. "$(dirname "$0")/l1-lib.sh"
 H=10.79.0.1
 G=10.79.0.2
 dir=/tmp/sockbench
 rm -rf "$dir"
 mkdir -p "$dir"
 vs=$dir/vs
-ip netns del $ns 2>/dev/null
-ip netns add $ns
-ip -n $ns link set lo up
-nsx() { ip netns exec $ns "$@"; }
+netns_new hvkvm-sockbench
 head -c "${MIB}M" /dev/zero > "$dir/tx"
-wait_line() {
-	local end=$(( $(date +%s) + $3 ))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		grep -aqE "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.2
-	done
-	return 1
-}
 # listen NAME LISTEN-ADDRESS5001 LISTEN-ADDRESS5002 [WRAPPER...]: one-shot listeners, the
 # file to whoever connects to the first, and the byte count back to whoever sends to the
 # second.
@@ -62,15 +50,13 @@ rate() {
 }
 
 # hvkvm: hv_sock first, then TCP over NetVSC, in one guest.
-nsx ip tuntap add dev sbtap mode tap vnet_hdr
-nsx ip addr add $H/24 dev sbtap
-nsx ip link set sbtap up
+tap_up sbtap $H
 listen hv UNIX-LISTEN:"${vs}_5001" UNIX-LISTEN:"${vs}_5002"
 listen tcp TCP-LISTEN:5001,bind=$H,reuseaddr TCP-LISTEN:5002,bind=$H,reuseaddr nsx
 run hvkvm nsx "$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --cpus 1 --memory 512M --stats \
 	--serial "file:$OUT/hvkvm.serial" --vsock path="$vs" --net tap=sbtap \
 	--cmdline "console=ttyS0 rig.test=sockbench rig.mib=$MIB rig.ip=$G rig.peer=$H rig.targets=VSOCK-CONNECT:2,TCP:$H"
-nsx ip link del sbtap 2>/dev/null
+tap_down sbtap
 hv_in=$(rate hvkvm 0 h2g) hv_out=$(rate hvkvm 0 g2h)
 tcp_in=$(rate hvkvm 1 h2g) tcp_out=$(rate hvkvm 1 g2h)
 
@@ -89,7 +75,6 @@ fi
 jobs -p | while read -r p; do kill "$p" 2>/dev/null; done
 wait 2>/dev/null
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # hvkvm's counters (--stats) for the whole run of its guest: the hv_sock connections'
 # channels are gone by then, so their signals to the guest are the SynIC event
 # interrupts less the signals of the channels still there (boot's included, a few
