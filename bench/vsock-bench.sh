@@ -117,7 +117,20 @@ tr -d '\r' < "$st" | awk -v m="$MIB" '
 			npin / (2 * m), npout / (2 * m), nsin / (2 * m), nsout / (2 * m)
 		printf "\n"
 	}'
-grep -a -E '^  (vcpu exits|synic|vmbus channel [0-9]+ netvsc|netvsp 0 (tx|rx))' "$st" | sed 's/^  /  hvkvm --stats: /'
+# The hv_sock connections' own channels, kept by --stats once closed: the guest's first
+# connection (host to guest), then its second (guest to host).
+tr -d '\r' < "$st" | awk -v m="$MIB" '
+	/^  vmbus closed channel [0-9]+ hvsock / {
+		k++
+		if (k > 2) next
+		for (i = 1; i <= NF; i++) {
+			if ($i == "signals") { si = $(i + 2) + 0; so = $(i + 4) + 0 }
+			if ($i == "packets") { pin = $(i + 2) + 0; pout = $(i + 4) + 0 }
+		}
+		printf "  hv_sock %s, per MiB: packets from/to the guest %.1f/%.1f, signals from/to the guest %.1f/%.1f\n", \
+			k == 1 ? "host to guest" : "guest to host", pin / m, pout / m, si / m, so / m
+	}'
+grep -a -E '^  (vcpu exits|synic|vmbus channel [0-9]+ netvsc|vmbus closed channel|netvsp 0 (tx|rx))' "$st" | sed 's/^  /  hvkvm --stats: /'
 for d in "host to guest:$hv_in:$tcp_in:$vh_in" "guest to host:$hv_out:$tcp_out:$vh_out"; do
 	IFS=: read -r what h t v <<< "$d"
 	printf 'hv_sock %s (%s MiB/s, TCP over NetVSC %s)\t%sx\thv_sock / TCP over hvkvm netvsc\n' \

@@ -78,6 +78,21 @@ if [ -r /usr/share/OVMF/OVMF_VARS_4M.fd ]; then
 	expect 0 EMPTY --firmware "$fwdir/code.fd" --firmware-vars "$fwdir/new.vars" --print-config
 	expect 0 EMPTY --firmware uefi --kernel "$kernel" --print-config
 fi
+# --option-rom: a regular file, 512 bytes to 16 MiB, whose images the firmware can walk.
+head -c 1024 /dev/zero > "$fwdir/zero.rom"
+printf '\x55\xaa' > "$fwdir/short.rom"
+{ printf '\x55\xaa'; head -c 22 /dev/zero; printf '\x1c\x00\x00\x00PCIR'; head -c 12 /dev/zero
+  printf '\x01\x00'; head -c 494 /dev/zero; } > "$fwdir/good.rom"
+expect 2 '^hvkvm: --option-rom needs --firmware$' --kernel "$kernel" --option-rom "$fwdir/good.rom"
+expect 2 "^hvkvm: --option-rom $fwdir/none.rom: No such file or directory$" --firmware "$fwdir/code.fd" --option-rom "$fwdir/none.rom"
+expect 2 "^hvkvm: --option-rom $fwdir: not a regular file$" --firmware "$fwdir/code.fd" --option-rom "$fwdir"
+expect 2 "^hvkvm: --option-rom $fwdir/short.rom: not a PCI expansion ROM \(512 bytes to 16 MiB\)$" \
+	--firmware "$fwdir/code.fd" --option-rom "$fwdir/short.rom"
+expect 2 "^hvkvm: --option-rom $fwdir/zero.rom: not a PCI expansion ROM \(no 55 AA signature" \
+	--firmware "$fwdir/code.fd" --option-rom "$fwdir/zero.rom"
+if [ -r /usr/share/OVMF/OVMF_VARS_4M.fd ]; then
+	expect 0 EMPTY --firmware "$fwdir/code.fd" --option-rom "$fwdir/good.rom" --print-config
+fi
 expect 2 '^hvkvm ctl: a METHOD is required' ctl --socket /nonexistent.sock
 expect 2 '^hvkvm ctl: --socket PATH is required' ctl vm.info
 expect 2 "^hvkvm ctl: 'x': expected key=value" ctl --socket /nonexistent.sock vm.info x

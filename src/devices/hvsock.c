@@ -189,19 +189,36 @@ static void try_fin(struct hvsock_conn *c)
 size_t hvsock_conn_send(struct hvsock_conn *c, const uint8_t *buf, size_t len)
 {
 	size_t done = 0;
+	uint32_t max;
 
 	if (!c->ch || c->finishing || c->fin_wanted)
 		return 0;
-	while (done < len) {
-		uint32_t n = len - done > HVSOCK_SEND_CHUNK ? HVSOCK_SEND_CHUNK : (uint32_t)(len - done);
-		int r = send_pkt(c, buf + done, n);
+	/* The largest payload the guest's ring ever takes, at most the MTU. */
+	max = vmbus_chan_send_max(c->ch);
+	max = max > HVSOCK_HDR_LEN ? max - (uint32_t)HVSOCK_HDR_LEN : 0;
+	if (max > HVSOCK_MTU)
+		max = HVSOCK_MTU;
+	vmbus_chan_send_hold(c->ch);
+	while (done < len && max) {
+		uint32_t want = len - done > max ? max : (uint32_t)(len - done);
+		uint32_t room = vmbus_chan_send_room(c->ch);
+		uint32_t n = want;
+		int r;
 
+		/* Less room than this packet wants: what fits, if that is worth a packet;
+		 * else the full packet, which waits for the guest to make room for it. */
+		room = room > HVSOCK_HDR_LEN ? room - (uint32_t)HVSOCK_HDR_LEN : 0;
+		if (room < want && room >= (want < HVSOCK_SEND_CHUNK ? want : HVSOCK_SEND_CHUNK))
+			n = room;
+		r = send_pkt(c, buf + done, n);
 		if (r < 0) {
 			c->tx_blocked = true;
 			break;
 		}
 		done += n;
 	}
+	/* The channel may have failed meanwhile (c->ch is still the channel). */
+	vmbus_chan_send_flush(c->ch);
 	return done;
 }
 

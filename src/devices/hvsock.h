@@ -34,7 +34,11 @@ struct hvsock_conn;
 struct vmbus_guid;
 
 #define HVSOCK_MTU		16384	/* largest payload of one packet (both ways) */
-#define HVSOCK_SEND_CHUNK	4088	/* payload of the host's packets: a page with its headers */
+/* The host's packets carry up to HVSOCK_MTU bytes (Linux's hv_sock reads payloads up to
+ * 16 KiB, as does the VMBus pipe protocol Windows speaks), as far as the guest's ring
+ * takes one: into a ring with less room than that, a packet of what fits is sent if it
+ * carries at least this much (a page with its headers), else the host waits. */
+#define HVSOCK_SEND_CHUNK	4088
 #define HVSOCK_MAX_CONNS	256	/* connections at once (each holds a channel) */
 #define HVSOCK_OPEN_TIMEOUT_MS	5000	/* an offered connection the guest did not open goes */
 #define HVSOCK_PIPE_DATA	1	/* struct hvsock_pipe_hdr.pkt_type */
@@ -80,7 +84,8 @@ void hvsock_set_open_timeout(struct hvsock *hs, unsigned ms);
 int hvsock_connect_guest(struct hvsock *hs, uint32_t guest_port, void *conn, struct hvsock_conn **c,
 			 uint32_t *host_port);
 /* Bytes to the guest: how many fit now (0 before the guest opened the channel, after
- * hvsock_conn_shutdown, or when its ring is full: tx_ready follows once it has room). */
+ * hvsock_conn_shutdown, or when its ring is full: tx_ready follows once it has room).
+ * Packets of up to HVSOCK_MTU bytes (see HVSOCK_SEND_CHUNK). */
 size_t hvsock_conn_send(struct hvsock_conn *c, const uint8_t *buf, size_t len);
 /* The host sends nothing more (the guest reads end of file after the data sent). */
 void hvsock_conn_shutdown(struct hvsock_conn *c);

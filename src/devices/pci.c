@@ -15,7 +15,7 @@
 
 struct pci_bar {
 	bool present;
-	enum pci_bar_type type;
+	enum pci_bar_type type;	/* the ROM: PCI_BAR_MEM32 */
 	uint64_t size;
 	uint64_t mapped;	/* what bar_map was last told; PCI_BAR_UNMAPPED */
 };
@@ -30,7 +30,9 @@ struct pci_func {
 	uint8_t w1c[PCI_CONFIG_SIZE];
 	uint8_t reset_cfg[PCI_CONFIG_SIZE];	/* power-on values */
 	uint8_t reset_wmask[PCI_CONFIG_SIZE];
-	struct pci_bar bar[PCI_NUM_BARS];	/* the upper half of a 64-bit BAR: !present */
+	/* The upper half of a 64-bit BAR: !present. [PCI_ROM_BAR]: the expansion ROM. */
+	struct pci_bar bar[PCI_NUM_BARS + 1];
+	bool hidden;		/* off the bus until the next reset */
 };
 
 struct pci_bus {
@@ -110,7 +112,7 @@ int pci_bus_add(struct pci_bus *bus, unsigned devfn, const struct pci_func_id *i
 	f->devfn = devfn;
 	f->ops = ops;
 	f->opaque = opaque;
-	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+	for (unsigned i = 0; i <= PCI_NUM_BARS; i++)
 		f->bar[i].mapped = PCI_BAR_UNMAPPED;
 	pci_func_init_reg(f, PCI_VENDOR_ID, 2, id->vendor, 0, 0);
 	pci_func_init_reg(f, PCI_DEVICE_ID, 2, id->device, 0, 0);
@@ -175,6 +177,19 @@ int pci_func_add_bar(struct pci_func *f, unsigned bar, enum pci_bar_type type, u
 	return 0;
 }
 
+int pci_func_add_rom(struct pci_func *f, uint64_t size)
+{
+	if (size < PCI_ROM_MIN_SIZE || size > PCI_ROM_MAX_SIZE || (size & (size - 1)))
+		return -EINVAL;
+	if (f->bar[PCI_ROM_BAR].present || get_le(f->wmask + PCI_ROM_ADDRESS, 4))
+		return -EEXIST;
+	/* Address bits below the size read as 0; bits 10:1 are reserved (0). */
+	pci_func_init_reg(f, PCI_ROM_ADDRESS, 4, 0,
+			  ((uint32_t)~(size - 1) & PCI_ROM_ADDR_MASK) | PCI_ROM_ENABLE, 0);
+	f->bar[PCI_ROM_BAR] = (struct pci_bar){ true, PCI_BAR_MEM32, size, PCI_BAR_UNMAPPED };
+	return 0;
+}
+
 uint32_t pci_func_cfg(const struct pci_func *f, unsigned off, unsigned len)
 {
 	return reg_ok(off, len) ? get_le(f->cfg + off, len) : 0;
@@ -208,8 +223,19 @@ static uint64_t pci_bar_decode(const struct pci_func *f, unsigned i)
 {
 	const struct pci_bar *b = &f->bar[i];
 	uint16_t cmd = (uint16_t)get_le(f->cfg + PCI_COMMAND, 2);
-	uint64_t addr = get_le(f->cfg + PCI_BAR0 + 4 * i, 4), top;
+	uint64_t addr, top;
 
+	if (f->hidden)
+		return PCI_BAR_UNMAPPED;
+	if (i == PCI_ROM_BAR) {
+		addr = get_le(f->cfg + PCI_ROM_ADDRESS, 4);
+		if (!(cmd & PCI_COMMAND_MEMORY) || !(addr & PCI_ROM_ENABLE))
+			return PCI_BAR_UNMAPPED;
+		addr &= PCI_ROM_ADDR_MASK;
+		top = 0xfffffffe;
+		goto check;
+	}
+	addr = get_le(f->cfg + PCI_BAR0 + 4 * i, 4);
 	switch (b->type) {
 	case PCI_BAR_IO:
 		if (!(cmd & PCI_COMMAND_IO))
@@ -230,6 +256,7 @@ static uint64_t pci_bar_decode(const struct pci_func *f, unsigned i)
 		top = ~1ull;
 		break;
 	}
+check:
 	if (addr == 0 || addr + b->size - 1 < addr || addr + b->size - 1 > top)
 		return PCI_BAR_UNMAPPED;
 	return addr;
@@ -238,7 +265,7 @@ static uint64_t pci_bar_decode(const struct pci_func *f, unsigned i)
 /* Called with the bus lock held. */
 static void pci_func_update_bars(struct pci_func *f)
 {
-	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+	for (unsigned i = 0; i <= PCI_NUM_BARS; i++) {
 		struct pci_bar *b = &f->bar[i];
 		uint64_t now;
 
@@ -253,6 +280,22 @@ static void pci_func_update_bars(struct pci_func *f)
 	}
 }
 
+void pci_func_hide(struct pci_func *f)
+{
+	f->hidden = true;
+	pci_func_update_bars(f);
+}
+
+bool pci_func_hidden(struct pci_func *f)
+{
+	bool h;
+
+	pthread_mutex_lock(&f->bus->lock);
+	h = f->hidden;
+	pthread_mutex_unlock(&f->bus->lock);
+	return h;
+}
+
 void pci_bus_reset(struct pci_bus *bus)
 {
 	pthread_mutex_lock(&bus->lock);
@@ -263,6 +306,7 @@ void pci_bus_reset(struct pci_bus *bus)
 			continue;
 		memcpy(f->cfg, f->reset_cfg, sizeof(f->cfg));
 		memcpy(f->wmask, f->reset_wmask, sizeof(f->wmask));
+		f->hidden = false;
 		pci_func_update_bars(f);
 		if (f->ops && f->ops->reset)
 			f->ops->reset(f->opaque, f);
@@ -270,15 +314,19 @@ void pci_bus_reset(struct pci_bus *bus)
 	pthread_mutex_unlock(&bus->lock);
 }
 
-/* The function a configuration address selects, or NULL. Bus lock held. */
+/* The function a configuration address selects, or NULL (also for a hidden one). Bus
+ * lock held. */
 static struct pci_func *pci_bus_select(struct pci_bus *bus, uint32_t confadd, unsigned off,
 				       unsigned size)
 {
+	struct pci_func *f;
+
 	if (!(confadd & PCI_CONFADD_ENABLE) || ((confadd >> 16) & 0xff) != 0)
 		return NULL;
 	if ((size != 1 && size != 2 && size != 4) || off > 3 || off + size > 4)
 		return NULL;
-	return bus->fn[(confadd >> 8) & 0xff];
+	f = bus->fn[(confadd >> 8) & 0xff];
+	return f && !f->hidden ? f : NULL;
 }
 
 uint32_t pci_bus_config_read(struct pci_bus *bus, uint32_t confadd, unsigned off, unsigned size)
@@ -311,7 +359,8 @@ void pci_bus_config_write(struct pci_bus *bus, uint32_t confadd, unsigned off, u
 		}
 		if (f->ops && f->ops->config_written)
 			f->ops->config_written(f->opaque, f, reg, size);
-		if (reg < PCI_BAR0 + 4 * PCI_NUM_BARS && reg + size > PCI_COMMAND)
+		if ((reg < PCI_BAR0 + 4 * PCI_NUM_BARS && reg + size > PCI_COMMAND) ||
+		    (reg < PCI_ROM_ADDRESS + 4 && reg + size > PCI_ROM_ADDRESS))
 			pci_func_update_bars(f);
 	}
 	pthread_mutex_unlock(&bus->lock);

@@ -62,6 +62,15 @@
 
 #define PCI_HEADER_MULTI_FUNCTION 0x80
 
+/* Expansion ROM base address register (PCI 3.0, 6.2.5.2): bit 0 enables the decode
+ * (which also needs the command register's memory enable), bits 31:11 the address. */
+#define PCI_ROM_ENABLE		0x00000001u
+#define PCI_ROM_ADDR_MASK	0xfffff800u
+#define PCI_ROM_MIN_SIZE	0x800ull	/* 2 KiB: the 11 bits below the address */
+#define PCI_ROM_MAX_SIZE	0x1000000ull	/* 16 MiB */
+/* bar_map's bar number for the expansion ROM. */
+#define PCI_ROM_BAR		PCI_NUM_BARS
+
 #define PCI_BAR_SPACE_IO	0x01
 #define PCI_BAR_MEM_TYPE_64	0x04
 #define PCI_BAR_MEM_PREFETCH	0x08
@@ -85,7 +94,8 @@ struct pci_func;
 struct pci_func_ops {
 	/* After a guest write to bytes [off, off + len) was stored. */
 	void (*config_written)(void *opaque, struct pci_func *f, unsigned off, unsigned len);
-	/* BAR bar now decodes [addr, addr + size), or nothing (PCI_BAR_UNMAPPED). */
+	/* BAR bar (PCI_ROM_BAR: the expansion ROM) now decodes [addr, addr + size), or
+	 * nothing (PCI_BAR_UNMAPPED). */
 	void (*bar_map)(void *opaque, struct pci_func *f, unsigned bar, uint64_t addr,
 			uint64_t size);
 	/* After a bus reset restored the power-on registers (and unmapped the BARs). */
@@ -118,6 +128,12 @@ int pci_bus_add(struct pci_bus *bus, unsigned devfn, const struct pci_func_id *i
 int pci_func_add_bar(struct pci_func *f, unsigned bar, enum pci_bar_type type, uint64_t size,
 		     bool prefetch);
 
+/* Declare the expansion ROM (bar_map's PCI_ROM_BAR): size a power of two from
+ * PCI_ROM_MIN_SIZE to PCI_ROM_MAX_SIZE. It decodes [address, address + size) while the
+ * register's enable bit and the command register's memory enable are both set. Set
+ * up time. -EINVAL, -EEXIST. */
+int pci_func_add_rom(struct pci_func *f, uint64_t size);
+
 /* Set up time: the power-on value of bytes [off, off + len) (len 1, 2 or 4; little
  * endian) and which of their bits the guest may write, or clear by writing 1. */
 int pci_func_init_reg(struct pci_func *f, unsigned off, unsigned len, uint32_t val,
@@ -133,8 +149,14 @@ void pci_func_cfg_set(struct pci_func *f, unsigned off, unsigned len, uint32_t v
 /* Change a byte's writable mask (a lock bit freezing registers); from a hook only. */
 void pci_func_set_wmask(struct pci_func *f, unsigned off, uint8_t wmask);
 
-/* Back to power-on: every register, the BARs unmapped (bar_map told), then each
- * function's reset hook. */
+/* Take the function off the bus (from a hook, i.e. on its own request): until the
+ * next bus reset its configuration reads return all ones, writes are dropped, and its
+ * BARs and ROM stop decoding (bar_map told). */
+void pci_func_hide(struct pci_func *f);
+bool pci_func_hidden(struct pci_func *f);
+
+/* Back to power-on: every register, the function shown again if it was hidden, the
+ * BARs unmapped (bar_map told), then each function's reset hook. */
 void pci_bus_reset(struct pci_bus *bus);
 
 /*

@@ -2,13 +2,16 @@
 /* The configuration model: defaults, value syntax, MAC addresses. The keys and their
  * checks are in config_keys.c, the JSON file in config_json.c. */
 #include "config.h"
+#include "option_rom.h"
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void config_init(struct vm_config *cfg)
 {
@@ -57,6 +60,7 @@ void config_free(struct vm_config *cfg)
 	free(cfg->cmdline);
 	free(cfg->firmware);
 	free(cfg->firmware_vars);
+	free(cfg->option_rom);
 	free(cfg->serial_path);
 	free(cfg->api_socket);
 	free(cfg->vsock_path);
@@ -224,6 +228,52 @@ static long long file_size(const char *path)
 	return (long long)st.st_size;
 }
 
+/* A PCI expansion ROM image the firmware would find images in (option_rom.h); the
+ * machine checks it again when it loads it. */
+static int config_check_option_rom(const char *path, char *err, size_t errlen)
+{
+	struct option_rom_info info;
+	char why[256];
+	uint8_t *rom;
+	long long len = file_size(path);
+	size_t done = 0;
+	int fd, r = -1, e = 0;
+
+	if (len < 0 || len < CONFIG_OPTION_ROM_MIN || len > CONFIG_OPTION_ROM_MAX) {
+		snprintf(err, errlen, "--option-rom %s: %s", path,
+			 len < 0 && len != -EINVAL ? strerror((int)-len) :
+			 len == -EINVAL ? "not a regular file" :
+			 "not a PCI expansion ROM (512 bytes to 16 MiB)");
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		e = errno;
+	rom = malloc((size_t)len);
+	while (fd >= 0 && rom && done < (size_t)len) {
+		ssize_t n = read(fd, rom + done, (size_t)len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : 0;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (fd < 0 || !rom || done != (size_t)len)
+		snprintf(err, errlen, "--option-rom %s: %s", path,
+			 e ? strerror(e) : !rom ? "out of memory" : "shorter than when it was first looked at");
+	else if (option_rom_parse(rom, done, &info, why, sizeof(why)) < 0)
+		snprintf(err, errlen, "--option-rom %s: %s", path, why);
+	else
+		r = 0;
+	if (fd >= 0)
+		close(fd);
+	free(rom);
+	return r;
+}
+
 /*
  * The firmware's two flash images end at 4 GiB, the variable store right below the
  * code, within CONFIG_FIRMWARE_MAX bytes; each a whole number of erase blocks. A
@@ -234,12 +284,15 @@ static int config_check_firmware(const struct vm_config *cfg, char *err, size_t 
 	long long code, vars, tmpl;
 
 	if (!cfg->firmware) {
-		if (cfg->firmware_vars) {
-			snprintf(err, errlen, "--firmware-vars needs --firmware");
+		if (cfg->firmware_vars || cfg->option_rom) {
+			snprintf(err, errlen, "%s needs --firmware",
+				 cfg->firmware_vars ? "--firmware-vars" : "--option-rom");
 			return -1;
 		}
 		return 0;
 	}
+	if (cfg->option_rom && config_check_option_rom(cfg->option_rom, err, errlen) < 0)
+		return -1;
 	code = file_size(cfg->firmware);
 	if (code < 0 || code == 0 || code % CONFIG_FIRMWARE_BLOCK) {
 		snprintf(err, errlen, "--firmware %s: %s", cfg->firmware,

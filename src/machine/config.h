@@ -34,6 +34,8 @@
 #define CONFIG_FIRMWARE_VARS_TEMPLATE	"/usr/share/OVMF/OVMF_VARS_4M.fd"
 #define CONFIG_FIRMWARE_BLOCK		4096u		/* a flash erase block */
 #define CONFIG_FIRMWARE_MAX		(16u << 20)	/* both flash images, below 4 GiB */
+#define CONFIG_OPTION_ROM_MIN		512		/* one image's first block */
+#define CONFIG_OPTION_ROM_MAX		(16ll << 20)	/* the largest PCI expansion ROM */
 #define CONFIG_PATH_MAX		4095	/* PATH_MAX without the NUL */
 #define CONFIG_CMDLINE_MAX	65535	/* BOOT_CMDLINE_MAX without the NUL; the kernel may allow less */
 #define CONFIG_NAME_MAX		63	/* a DNS label: usable as a host name and a systemd instance */
@@ -92,6 +94,7 @@ struct vm_config {
 	char *cmdline;
 	char *firmware;			/* --firmware: the UEFI code flash image; NULL: boot the kernel directly */
 	char *firmware_vars;		/* its variable store, this VM's own copy; NULL: a template's copy in memory */
+	char *option_rom;		/* --option-rom: a PCI expansion ROM image for the firmware; NULL: none */
 	uint64_t memory;		/* bytes */
 	unsigned cpus;
 	enum console_kind serial;

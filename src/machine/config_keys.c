@@ -361,6 +361,11 @@ static int set_firmware_vars(struct config_err *e, const struct config_val *v, v
 	return set_path(e, v, CONFIG_PATH_MAX, "", &((struct vm_config *)obj)->firmware_vars);
 }
 
+static int set_option_rom(struct config_err *e, const struct config_val *v, void *obj)
+{
+	return set_readable_path(e, v, &((struct vm_config *)obj)->option_rom);
+}
+
 static int set_cmdline(struct config_err *e, const struct config_val *v, void *obj)
 {
 	return set_string(e, v, CONFIG_CMDLINE_MAX, &((struct vm_config *)obj)->cmdline);
@@ -712,6 +717,7 @@ static const struct config_key vm_keys[] = {
 	{ "cmdline", "a string", set_cmdline },
 	{ "firmware", "uefi or a path", set_firmware },
 	{ "firmware-vars", "a path", set_firmware_vars },
+	{ "option-rom", "a path", set_option_rom },
 	{ "memory", "a size such as \"512M\" or \"2G\", or an integer number of MiB", set_memory },
 	{ "cpus", "an integer 1-254", set_cpus },
 	{ "serial", "stdio, file:PATH or none", set_serial },

@@ -5,6 +5,7 @@
 #include "acpi_pm.h"
 #include "flash_file.h"
 #include "fw_cfg.h"
+#include "option_rom.h"
 #include "pc_ports.h"
 #include "pci.h"
 #include "pflash.h"
@@ -14,6 +15,7 @@
 #include "vm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -214,6 +216,43 @@ static int pc_fw_smbios(struct pc *pc, const struct vm_config *cfg)
 	return r;
 }
 
+/* The function whose expansion ROM holds path's image (a regular file, checked as the
+ * firmware walks it). */
+static int pc_fw_option_rom(struct pc *pc, const char *path)
+{
+	struct pc_firmware *fw = pc->fw;
+	uint8_t *rom = NULL;
+	size_t len;
+	char err[512];
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("--option-rom %s: %s", path, strerror(errno));
+		return VM_EXIT_USAGE;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > (off_t)OPTION_ROM_MAX_SIZE) {
+		log_error("--option-rom %s: larger than %llu MiB", path, OPTION_ROM_MAX_SIZE >> 20);
+		close(fd);
+		return VM_EXIT_USAGE;
+	}
+	r = read_all(fd, path, &rom, &len, err, sizeof(err));
+	close(fd);
+	if (r < 0) {
+		log_error("--option-rom %s", err);
+		return r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
+	}
+	fw->option_rom = option_rom_new(fw->pci, &pc->vm->mmio, PC_FW_OPTION_ROM_DEVFN, rom, len,
+					err, sizeof(err));
+	free(rom);
+	if (!fw->option_rom) {
+		log_error("--option-rom %s: %s", path, err);
+		return VM_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int pc_fw_init(struct pc *pc, const struct vm_config *cfg)
 {
 	struct vm *vm = pc->vm;
@@ -272,6 +311,8 @@ int pc_fw_init(struct pc *pc, const struct vm_config *cfg)
 		return VM_EXIT_ERROR;
 	}
 	pc_ports_attach_pci(pc->ports, fw->pci);
+	if (cfg->option_rom && (code = pc_fw_option_rom(pc, cfg->option_rom)))
+		return code;
 	e820_len = boot_build_fw_e820(&vm->mem, e820, sizeof(e820));
 	r = e820_len < 0 ? (int)e820_len : fw_cfg_register(fw->fw_cfg, &vm->pio);
 	if (!r)
@@ -339,6 +380,7 @@ void pc_fw_fini(struct pc *pc)
 	gmem_devmem_free(fw->vars_mem);
 	piix_free(fw->piix);
 	pci_bus_free(fw->pci);
+	option_rom_free(fw->option_rom);
 	fw_cfg_free(fw->fw_cfg);
 	free(fw);
 	pc->fw = NULL;

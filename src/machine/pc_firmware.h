@@ -9,6 +9,10 @@
  * The flash layout for sizes code and vars (multiples of 4 KiB):
  *   code at 4 GiB - code, vars at 4 GiB - code - vars
  * and KVM's identity map and TSS in the four pages below PC_FW_IDENTITY_MAP_END.
+ *
+ * With --option-rom, a PCI function at PC_FW_OPTION_ROM_DEVFN whose expansion ROM holds
+ * that file (option_rom.h): the firmware loads the EFI drivers in it while it
+ * enumerates the bus.
  */
 #ifndef HVKVM_PC_FIRMWARE_H
 #define HVKVM_PC_FIRMWARE_H
@@ -18,6 +22,7 @@
 
 #include "boot.h"
 #include "config.h"
+#include "pci.h"
 
 struct pc;
 struct acpi_config;
@@ -28,10 +33,13 @@ struct piix;
 struct pflash;
 struct flash_file;
 struct gmem_devmem;
+struct option_rom;
 
 #define PC_FW_FLASH_END		0x100000000ull
 /* Where OVMF places the PIIX4 PM block (PMBA): the FADT says so. */
 #define PC_FW_PM_BASE		0xb000
+/* The function carrying --option-rom's image (option_rom.h). */
+#define PC_FW_OPTION_ROM_DEVFN	PCI_DEVFN(3, 0)
 /* Below the lowest flash address CONFIG_FIRMWARE_MAX allows. */
 #define PC_FW_IDENTITY_MAP_END	(PC_FW_FLASH_END - CONFIG_FIRMWARE_MAX)
 #define PC_FW_IDENTITY_MAP_ADDR	(PC_FW_IDENTITY_MAP_END - 0x4000)
@@ -43,6 +51,7 @@ struct pc_firmware {
 	struct gmem_devmem *code_mem, *vars_mem;
 	struct pflash *code, *vars;
 	struct flash_file *code_file, *vars_file;	/* vars_file NULL: not kept */
+	struct option_rom *option_rom;	/* NULL: no --option-rom */
 	bool acpi_added;		/* the ACPI files are in fw_cfg */
 };
 

@@ -160,6 +160,7 @@ static const struct cli_option options[] = {
 	{ "cmdline", 0, "STR", "kernel command line (default: console=ttyS0)", opt_setting },
 	{ "firmware", 0, "uefi|PATH", "boot UEFI firmware (uefi: " CONFIG_FIRMWARE_UEFI "); it starts --kernel if given", opt_setting },
 	{ "firmware-vars", 0, "PATH", "the firmware's variable store, made from " CONFIG_FIRMWARE_VARS_TEMPLATE " if missing (default: not kept)", opt_setting },
+	{ "option-rom", 0, "PATH", "a PCI expansion ROM image for the firmware (on a function of its own at 00:03.0; its EFI drivers load at boot)", opt_setting },
 	{ "memory", 'm', "SIZE", "guest RAM, e.g. 512M or 2G (default 512M; a bare number is MiB)", opt_setting },
 	{ "cpus", 0, "N", "number of vCPUs (default 1, at most 254)", opt_setting },
 	{ "serial", 0, "stdio|file:PATH|none", "where COM1 goes (default stdio; Ctrl-A x quits, Ctrl-A h helps)", opt_setting },

@@ -11,6 +11,7 @@
 #include "synic.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -115,6 +116,16 @@ void vmbus_chan_free(struct vmbus_channel *ch)
 	}
 	if (!attached && ch->dev->detached)
 		ch->dev->detached--;
+	if (ch->pkts_in || ch->pkts_out) {
+		unsigned i = (unsigned)(bus->gone_count++ % VMBUS_STATS_GONE);
+
+		bus->gone[i].relid = ch->relid;
+		snprintf(bus->gone[i].name, sizeof(bus->gone[i].name), "%s", chan_name(ch));
+		bus->gone[i].pkts_in = ch->pkts_in;
+		bus->gone[i].pkts_out = ch->pkts_out;
+		bus->gone[i].signals_in = ch->signals_in;
+		bus->gone[i].signals_out = ch->signals_out;
+	}
 	free(ch);
 }
 
@@ -344,9 +355,35 @@ bool vmbus_chan_recv_each(struct vmbus_channel *ch, void *buf, uint32_t size,
 	return true;
 }
 
+static uint32_t chan_max_pkt(const struct vmbus_channel *ch)
+{
+	return ch->dev->offer.max_pkt ? ch->dev->offer.max_pkt : VMBUS_DEFAULT_MAX_PKT;
+}
+
+uint32_t vmbus_chan_send_max(struct vmbus_channel *ch)
+{
+	uint32_t ring;
+
+	if (ch->state != CHAN_OPEN || ch->failed)
+		return 0;
+	ring = vmbus_ring_send_max(&ch->out);
+	return ring < chan_max_pkt(ch) ? ring : chan_max_pkt(ch);
+}
+
+uint32_t vmbus_chan_send_room(struct vmbus_channel *ch)
+{
+	uint32_t room, max;
+
+	if (ch->state != CHAN_OPEN || ch->failed)
+		return 0;
+	room = vmbus_ring_send_room(&ch->out);
+	max = chan_max_pkt(ch);
+	return room < max ? room : max;
+}
+
 static int chan_send(struct vmbus_channel *ch, const struct iovec *iov, unsigned n, uint64_t len)
 {
-	uint32_t max = ch->dev->offer.max_pkt ? ch->dev->offer.max_pkt : VMBUS_DEFAULT_MAX_PKT;
+	uint32_t max = chan_max_pkt(ch);
 	bool signal;
 	int r;
 
@@ -362,10 +399,27 @@ static int chan_send(struct vmbus_channel *ch, const struct iovec *iov, unsigned
 	}
 	if (r == 0) {
 		ch->pkts_out++;
-		if (signal)
+		if (signal && ch->hold_signal)
+			ch->signal_owed = true;
+		else if (signal)
 			vmbus_chan_signal(ch);
 	}
 	return r;
+}
+
+void vmbus_chan_send_hold(struct vmbus_channel *ch)
+{
+	ch->hold_signal = true;
+}
+
+void vmbus_chan_send_flush(struct vmbus_channel *ch)
+{
+	bool owed = ch->signal_owed;
+
+	ch->hold_signal = false;
+	ch->signal_owed = false;
+	if (owed && ch->state == CHAN_OPEN && !ch->failed)
+		vmbus_chan_signal(ch);
 }
 
 int vmbus_chan_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t trans_id,

@@ -136,6 +136,21 @@ bool vmbus_ring_unmask(struct vmbus_ring *r)
 	return !vmbus_ring_empty(r);
 }
 
+uint32_t vmbus_ring_send_room(struct vmbus_ring *r)
+{
+	uint32_t rd, free_bytes;
+
+	if (r->broken)
+		return 0;
+	rd = guest_index(r, true);
+	if (!index_valid(r, rd))
+		return 0;
+	/* A packet fits when its space is below the free bytes (both multiples of 8):
+	 * padded length + trailer <= free - 8. */
+	free_bytes = r->size - ring_distance(r, rd, r->index);
+	return free_bytes >= 16 ? free_bytes - 16 : 0;
+}
+
 int vmbus_ring_send(struct vmbus_ring *r, const struct iovec *iov, unsigned n, bool *signal)
 {
 	uint64_t len64 = iov_size(iov, n);

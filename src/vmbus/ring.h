@@ -54,6 +54,15 @@ bool vmbus_ring_unmask(struct vmbus_ring *r);
  * signals when it has read enough), -EMSGSIZE if it can never fit, -EBADMSG.
  */
 int vmbus_ring_send(struct vmbus_ring *r, const struct iovec *iov, unsigned n, bool *signal);
+/* Outbound: the largest packet (descriptor and payload, as vmbus_ring_send counts it)
+ * that fits now, 0 if none does or the guest broke the ring; and the largest an empty
+ * ring takes. */
+uint32_t vmbus_ring_send_room(struct vmbus_ring *r);
+static inline uint32_t vmbus_ring_send_max(const struct vmbus_ring *r)
+{
+	/* Its space (padded, with the trailer) must stay below the ring's size. */
+	return r->size >= 16 ? r->size - 16 : 0;
+}
 /* Bytes a packet of len payload+descriptor bytes takes in the ring. */
 static inline uint32_t vmbus_ring_packet_space(uint32_t len)
 {

@@ -741,4 +741,14 @@ void vmbus_print_stats(struct vmbus *bus, FILE *out)
 				(unsigned long long)ch->pkts_in, (unsigned long long)ch->pkts_out,
 				(unsigned long long)ch->signals_in, (unsigned long long)ch->signals_out);
 	}
+	/* Channels gone before the end (a socket's goes with its connection), oldest first. */
+	for (uint64_t n = bus->gone_count > VMBUS_STATS_GONE ? bus->gone_count - VMBUS_STATS_GONE : 0;
+	     n < bus->gone_count; n++) {
+		unsigned i = (unsigned)(n % VMBUS_STATS_GONE);
+
+		fprintf(out, "  vmbus closed channel %u %-12s packets in %llu out %llu, signals in %llu out %llu\n",
+			bus->gone[i].relid, bus->gone[i].name,
+			(unsigned long long)bus->gone[i].pkts_in, (unsigned long long)bus->gone[i].pkts_out,
+			(unsigned long long)bus->gone[i].signals_in, (unsigned long long)bus->gone[i].signals_out);
+	}
 }

@@ -118,6 +118,16 @@ bool vmbus_chan_recv_each(struct vmbus_channel *ch, void *buf, uint32_t size,
  * -EBADMSG, -EPIPE (channel not open). */
 int vmbus_chan_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
 		    const struct iovec *iov, unsigned n);
+/* The largest packet, descriptor included, vmbus_chan_send takes now (the guest's
+ * ring has room for it), and the largest it ever takes (the ring's size and the
+ * offer's max_pkt): 0 when the channel is not open. */
+uint32_t vmbus_chan_send_room(struct vmbus_channel *ch);
+uint32_t vmbus_chan_send_max(struct vmbus_channel *ch);
+/* Packets sent from hold to flush signal the guest once, at the flush, if any of them
+ * would have (the ring was empty): a device writing several packets at once wakes the
+ * guest to all of them rather than to the first while it writes the rest. */
+void vmbus_chan_send_hold(struct vmbus_channel *ch);
+void vmbus_chan_send_flush(struct vmbus_channel *ch);
 /* Send a packet whose first iov element is its full header (descriptor and any
  * transfer-page header), as is: for packet kinds with more than a descriptor. */
 int vmbus_chan_send_raw(struct vmbus_channel *ch, const struct iovec *iov, unsigned n);

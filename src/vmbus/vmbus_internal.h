@@ -13,6 +13,7 @@
 #define VMBUS_MAX_RELID		2047	/* Linux maps relids 1..2047 */
 #define VMBUS_INQ_LEN		256	/* guest messages waiting for the loop */
 #define VMBUS_OUTQ_LEN		512	/* host messages waiting for SynIC room */
+#define VMBUS_STATS_GONE	8	/* freed channels whose counters the statistics keep */
 #define VMBUS_STATUS_FAIL	0xc0000001u	/* STATUS_UNSUCCESSFUL */
 
 enum vmbus_chan_state {
@@ -38,6 +39,8 @@ struct vmbus_channel {
 	int efd;			/* guest signals arrive here (KVM or hvkvm writes it) */
 	bool failed;			/* the guest broke it: no more device callbacks */
 	bool close_pending;		/* failed, and the device's close has not run yet */
+	bool hold_signal;		/* vmbus_chan_send_hold: signal at the flush */
+	bool signal_owed;		/* a packet sent while held wants the guest signalled */
 	void *priv;
 	uint64_t pkts_in, pkts_out, signals_in, signals_out;
 };
@@ -93,6 +96,14 @@ struct vmbus {
 
 	uint64_t msgs_in[CHANNELMSG_COUNT], msgs_out[CHANNELMSG_COUNT];
 	uint64_t msgs_bad;
+	/* Counters of the last channels freed (sockets have one a connection), and how
+	 * many were freed in all, for the statistics. */
+	struct {
+		uint32_t relid;
+		char name[16];
+		uint64_t pkts_in, pkts_out, signals_in, signals_out;
+	} gone[VMBUS_STATS_GONE];
+	uint64_t gone_count;
 	struct log_ratelimit msg_bad_rl;	/* guest messages dropped */
 };
 

@@ -3,18 +3,22 @@
  * Port accesses of any size at any port near PCI configuration mechanism #1, the
  * reset register, the PIIX4 PM block and anywhere else, on the firmware machine's
  * set-up (pc_ports with a PCI bus, the i440FX/PIIX functions, a test function with an
- * I/O and a 64-bit memory BAR), with bus resets in between. After every access:
- * read-only IDs and type bits are what the models set, the PM block is mapped exactly
- * where PMBA/PMREGMISC say, and the BAR window the model was told is the one an
- * independent decode of the registers gives.
+ * I/O and a 64-bit memory BAR, and an option ROM function), with bus resets in
+ * between. After every access: read-only IDs and type bits are what the models set,
+ * the PM block is mapped exactly where PMBA/PMREGMISC say, the BAR window the model was
+ * told is the one an independent decode of the registers gives, and the option ROM's
+ * MMIO window is where its ROM BAR, enable bit and memory decode say (nowhere once it
+ * hid itself); reads there return the image.
  *
  * Input: 9 bytes per access: op (bit 0 write; op % 16 == 15 bus reset, == 14 ports
- * reset), where (0: 0xCF8 + port % 8, 1: 0xB000 + port % 128, else port), port (2
- * bytes), size selector, value (4 bytes).
+ * reset), where (0: 0xCF8 + port % 8, 1: 0xB000 + port % 128, 3: MMIO at the ROM's
+ * window, or where it was last, + port % 0x3000, else port), port (2 bytes), size
+ * selector, value (4 bytes).
  */
 #include "fuzz.h"
 #include "acpi_pm.h"
 #include "io.h"
+#include "option_rom.h"
 #include "pc_ports.h"
 #include "pci.h"
 #include "piix.h"
@@ -23,6 +27,11 @@
 #define TEST_DEVFN	PCI_DEVFN(3, 0)
 #define TEST_IO_SIZE	32
 #define TEST_MEM_SIZE	0x1000ull
+#define ROM_DEVFN	PCI_DEVFN(4, 0)
+#define ROM_LEN		5000		/* an 8 KiB ROM BAR */
+#define ROM_BAR_SIZE	0x2000ull
+
+static uint8_t rom_image[ROM_LEN];
 
 struct mirror {
 	uint64_t addr[PCI_NUM_BARS];
@@ -89,10 +98,64 @@ static void check(struct pci_bus *pci, struct io_bus *bus, const struct mirror *
 		 (unsigned long long)m->addr[2], (unsigned long long)mem);
 }
 
+/* The option ROM function against its registers; mmio's only movable range is its window. */
+static void check_rom(struct pci_bus *pci, struct io_bus *mmio)
+{
+	uint32_t id = cfg(pci, ROM_DEVFN, 0, 4), cmd, rom;
+	uint64_t want = 0;
+
+	FZ_CHECK(mmio->nmov == 1, "mmio movable ranges %u", mmio->nmov);
+	if (id == 0xffffffffu) {	/* hidden: nothing decodes */
+		FZ_CHECK(cfg(pci, ROM_DEVFN, PCI_ROM_ADDRESS, 4) == 0xffffffffu, "hidden ROM BAR");
+		FZ_CHECK(mmio->mov[0].len == 0, "a hidden function's ROM decodes");
+		return;
+	}
+	FZ_CHECK(id == ((uint32_t)OPTION_ROM_DEVICE << 16 | OPTION_ROM_VENDOR), "ROM function id 0x%x", id);
+	cmd = cfg(pci, ROM_DEVFN, PCI_COMMAND, 2);
+	rom = cfg(pci, ROM_DEVFN, PCI_ROM_ADDRESS, 4);
+	FZ_CHECK(!(cmd & ~PCI_COMMAND_MEMORY), "ROM function command 0x%x", cmd);
+	FZ_CHECK(!(rom & ~(PCI_ROM_ADDR_MASK | PCI_ROM_ENABLE)) && !(rom & (ROM_BAR_SIZE - 1) & ~1u),
+		 "ROM BAR 0x%x", rom);
+	FZ_CHECK(cfg(pci, ROM_DEVFN, OPTION_ROM_HIDE_REG, 4) == 0, "hide register reads back");
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		FZ_CHECK(cfg(pci, ROM_DEVFN, PCI_BAR0 + 4 * i, 4) == 0, "ROM function BAR %u", i);
+	if ((cmd & PCI_COMMAND_MEMORY) && (rom & PCI_ROM_ENABLE) && (rom & PCI_ROM_ADDR_MASK) &&
+	    (uint64_t)(rom & PCI_ROM_ADDR_MASK) + ROM_BAR_SIZE - 1 <= 0xfffffffeull)
+		want = rom & PCI_ROM_ADDR_MASK;
+	FZ_CHECK(mmio->mov[0].len == (want ? ROM_BAR_SIZE : 0), "ROM window length %llu",
+		 (unsigned long long)mmio->mov[0].len);
+	FZ_CHECK(!want || mmio->mov[0].base == want, "ROM window at 0x%llx, decodes 0x%llx",
+		 (unsigned long long)mmio->mov[0].base, (unsigned long long)want);
+}
+
+/* An MMIO access near the ROM's window: reads inside it return the image (zeroes after
+ * it), writes change nothing, and nothing answers outside it. */
+static void rom_access(struct io_bus *mmio, uint64_t *last_base, uint16_t port, unsigned size,
+		       uint64_t v, bool write)
+{
+	uint64_t addr, len = mmio->mov[0].len;
+	bool claimed;
+
+	if (len)
+		*last_base = mmio->mov[0].base;
+	addr = *last_base + port % 0x3000;
+	claimed = io_bus_access(mmio, addr, &v, size, write);
+	FZ_CHECK(claimed == (len && addr >= *last_base && addr + size <= *last_base + len),
+		 "ROM access at 0x%llx claimed %d", (unsigned long long)addr, claimed);
+	if (!claimed || write)
+		return;
+	for (unsigned i = 0; i < size; i++) {
+		uint64_t off = addr - *last_base + i;
+
+		FZ_CHECK(((v >> (8 * i)) & 0xff) == (off < ROM_LEN ? rom_image[off] : 0),
+			 "ROM byte 0x%llx", (unsigned long long)off);
+	}
+}
+
 /* Most accesses near the interesting ports; the rest anywhere. */
 static uint16_t pick_port(uint8_t where, uint16_t port)
 {
-	switch (where % 3) {
+	switch (where % 4) {
 	case 0:
 		return (uint16_t)(0xcf8 + (port & 7));
 	case 1:
@@ -109,7 +172,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct machine_ctl ctl = { count_event, NULL };
 	struct pci_func_id id = { .vendor = 0x1af4, .device = 0x1001, .class_code = 0x010000 };
 	struct mirror m;
-	struct io_bus bus;
+	struct io_bus bus, mmio;
+	struct option_rom *orom;
+	uint64_t rom_base = 0xc0000000u;
+	char err[256];
 	struct pc_ports *pp;
 	struct pci_bus *pci;
 	struct acpi_pm *pm;
@@ -133,6 +199,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(pci_bus_add(pci, TEST_DEVFN, &id, &test_ops, &m, &tf) == 0, "test function");
 	FZ_CHECK(pci_func_add_bar(tf, 0, PCI_BAR_IO, TEST_IO_SIZE, false) == 0, "bar 0");
 	FZ_CHECK(pci_func_add_bar(tf, 2, PCI_BAR_MEM64, TEST_MEM_SIZE, false) == 0, "bar 2");
+	/* One 4.5 KiB image (55 AA, PCIR at 0x1C, last), then bytes of the file after it. */
+	for (unsigned i = 0; i < ROM_LEN; i++)
+		rom_image[i] = (uint8_t)(i * 13 + 1);
+	memset(rom_image, 0, 0x40);
+	rom_image[0] = 0x55;
+	rom_image[1] = 0xaa;
+	rom_image[OPROM_PCIR_PTR] = 0x1c;
+	memcpy(rom_image + 0x1c, "PCIR", 4);
+	rom_image[0x1c + PCIR_IMAGE_LENGTH] = 9;
+	rom_image[0x1c + PCIR_CODE_TYPE] = PCIR_CODE_EFI;
+	rom_image[0x1c + PCIR_INDICATOR] = PCIR_LAST_IMAGE;
+	io_bus_init(&mmio, "mmio");
+	orom = option_rom_new(pci, &mmio, ROM_DEVFN, rom_image, ROM_LEN, err, sizeof(err));
+	FZ_CHECK(orom, "option ROM: %s", err);
 
 	while (in.n) {
 		uint8_t op = fz_u8(&in), where = fz_u8(&in);
@@ -147,12 +227,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pc_ports_reset(pp);
 		else if (sz == 8 && (op & 2))
 			v |= v << 32;
-		io_bus_access(&bus, port, &v, sz, op & 1);
+		if (where % 4 == 3)
+			rom_access(&mmio, &rom_base, port, sz, v, op & 1);
+		else
+			io_bus_access(&bus, port, &v, sz, op & 1);
 		check(pci, &bus, &m);
+		check_rom(pci, &mmio);
 	}
 
 	piix_free(px);
 	pci_bus_free(pci);
+	option_rom_free(orom);
 	acpi_pm_free(pm);
 	pc_ports_free(pp);
 	return 0;

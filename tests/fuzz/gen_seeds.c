@@ -1888,6 +1888,29 @@ static void seeds_pci(void)
 	pci_op(&s, 1, 0xcfd, 2, 0xffff);
 	pci_op(&s, 14, 0, 1, 0);	/* ports reset */
 	emit("pci", "cf9-odd-sizes", &s);
+
+	/* OVMF's PCI bus driver and the option ROM function (00:04.0 here): size the ROM
+	 * BAR, place and enable it with memory decode, read the header byte by byte (where
+	 * 3: MMIO at the window), turn it off; then the driver hides the function, and a
+	 * bus reset brings it back. */
+	s.n = 0;
+	pci_cfg_write(&s, 0x20, 0x30, 0xfffffffe, 4);
+	pci_op(&s, 0, 0xcfc, 4, 0);
+	pci_cfg_write(&s, 0x20, 0x30, 0xc0000001, 4);
+	pci_cfg_write(&s, 0x20, 0x04, 2, 2);
+	for (uint16_t off = 0; off < 0x40; off++) {
+		u8(&s, 0);
+		u8(&s, 3);
+		u16(&s, off);
+		u8(&s, 0);
+		u32(&s, 0);
+	}
+	pci_cfg_write(&s, 0x20, 0x04, 0, 2);
+	pci_cfg_write(&s, 0x20, 0x30, 0xfffffffe, 4);
+	pci_cfg_write(&s, 0x20, 0x40, 0x45444948, 4);
+	pci_op(&s, 0, 0xcfc, 4, 0);
+	pci_op(&s, 15, 0, 1, 0);	/* bus reset */
+	emit("pci", "ovmf-option-rom", &s);
 }
 
 /* UTF-16LE of ASCII text at p (no NUL written: the zeroed message holds it). */

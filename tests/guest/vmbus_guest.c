@@ -20,6 +20,8 @@ static void vg_count_injection(void *ctx, unsigned vp, uint8_t vector)
 	(void)vp;
 	(void)vector;
 	__atomic_fetch_add(&g->injections, 1, __ATOMIC_SEQ_CST);
+	if (g->on_injection)
+		g->on_injection(g);
 }
 
 void vg_init_with(struct vg *g, const struct vg_config *cfg)

@@ -105,6 +105,8 @@ struct vg {
 	uint32_t msg_conn;
 	uint32_t ping_id;
 	unsigned injections;	/* interrupts the SynIC raised, atomic */
+	/* Called with each interrupt counted there, on the thread that raised it. */
+	void (*on_injection)(struct vg *g);
 	uint32_t open_status;	/* of the last OPENCHANNEL_RESULT taken */
 	uint32_t next_gpadl;	/* the GPADL id vg_chan_open takes next, less one */
 	vg_msg_fn *on_msg;

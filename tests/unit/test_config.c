@@ -296,7 +296,7 @@ END_TEST
 START_TEST(unknown_keys)
 {
 	assert_load_err(load("{\"cpus\": 1, \"memroy\": \"1G\"}"),
-			"vm.json: memroy: unknown key (known: name, kernel, initrd, cmdline, firmware, firmware-vars, memory, "
+			"vm.json: memroy: unknown key (known: name, kernel, initrd, cmdline, firmware, firmware-vars, option-rom, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
 			"seccomp, api-socket, vsock, cdrom, vnc, vnc-password-file, disks, nets, kvp)");
 	assert_load_err(load("{\"disks\": [{\"path\": \"a\"}, {\"path\": \"b\", \"discard\": true}]}"),
@@ -846,7 +846,7 @@ START_TEST(print_round_trip_defaults)
 	for (unsigned i = 0; (k = config_key_name(CONFIG_SCOPE_VM, i)); i++) {
 		if (!strcmp(k, "name") || !strcmp(k, "initrd") || !strcmp(k, "api-socket") ||
 		    !strcmp(k, "vsock") || !strcmp(k, "vnc") || !strcmp(k, "vnc-password-file") || !strcmp(k, "cdrom") ||
-		    !strcmp(k, "firmware") || !strcmp(k, "firmware-vars"))
+		    !strcmp(k, "firmware") || !strcmp(k, "firmware-vars") || !strcmp(k, "option-rom"))
 			continue;	/* unset: absent */
 		snprintf(key, sizeof(key), "\"%s\": ", k);
 		ck_assert_msg(strstr(run.out, key), "no %s in\n%s", key, run.out);
@@ -861,14 +861,27 @@ END_TEST
 /* --firmware uefi is Debian's OVMF: its path is what is kept and printed. */
 START_TEST(print_round_trip_firmware)
 {
+	/* The smallest ROM the firmware walks: one 512-byte image, "PCIR" at 0x1c. */
+	static char rom[512] = "\x55\xaa";
+	char rom_path[128], want[192];
+
 	if (access(CONFIG_FIRMWARE_UEFI, R_OK) || access(CONFIG_FIRMWARE_VARS_TEMPLATE, R_OK))
 		return;		/* no ovmf package here */
-	parse("--firmware", "uefi", "--firmware-vars", "/var/lib/hvkvm/rt-1.vars", "--print-config", NULL);
+	rom[0x18] = 0x1c;
+	memcpy(rom + 0x1c, "PCIR", 4);
+	rom[0x1c + 0x10] = 1;
+	snprintf(rom_path, sizeof(rom_path), "%s.rom", kernel_path);
+	write_file(rom_path, rom, sizeof(rom));
+	parse("--firmware", "uefi", "--firmware-vars", "/var/lib/hvkvm/rt-1.vars", "--option-rom", rom_path,
+	      "--print-config", NULL);
 	ck_assert_msg(run.r == CLI_EXIT_OK, "%s", run.err);
+	snprintf(want, sizeof(want), "\"option-rom\": \"%s\",\n", rom_path);
+	ck_assert_ptr_nonnull(strstr(run.out, want));
 	ck_assert_ptr_nonnull(strstr(run.out, "\"firmware\": \"" CONFIG_FIRMWARE_UEFI "\",\n"));
 	ck_assert_ptr_nonnull(strstr(run.out, "\"firmware-vars\": \"/var/lib/hvkvm/rt-1.vars\",\n"));
 	ck_assert_ptr_null(strstr(run.out, "\"kernel\": "));
 	round_trip();
+	unlink(rom_path);
 }
 END_TEST
 
@@ -894,7 +907,7 @@ START_TEST(print_round_trip_everything)
 		for (unsigned i = 0; (k = config_key_name(s, i)); i++) {
 			char key[64];
 
-			if (!strncmp(k, "firmware", 8))
+			if (!strncmp(k, "firmware", 8) || !strcmp(k, "option-rom"))
 				continue;	/* print_round_trip_firmware */
 			snprintf(key, sizeof(key), "\"%s\": ", k);
 			ck_assert_msg(strstr(run.out, key), "no %s in\n%s", key, run.out);
@@ -955,7 +968,7 @@ END_TEST
 START_TEST(errors_one_line)
 {
 	assert_load_err(load("{\"kern\\nel\": \"k\"}"),
-			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, firmware, firmware-vars, memory, "
+			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, firmware, firmware-vars, option-rom, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
 			"seccomp, api-socket, vsock, cdrom, vnc, vnc-password-file, disks, nets, kvp)");
 	assert_load_err_has(load("{\"hv\": \"relaxed\\r\\u001b[2J\"}"), "vm.json: hv: ", NULL);

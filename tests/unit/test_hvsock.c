@@ -204,7 +204,7 @@ static int guest_read(void *out, size_t max)
 	memcpy(&h, buf + 16, sizeof(h));
 	ck_assert_uint_eq(h.pkt_type, 1);
 	ck_assert_uint_le(h.data_size, (uint32_t)len - 24);
-	ck_assert_uint_le(h.data_size, HVSOCK_SEND_CHUNK);
+	ck_assert_uint_le(h.data_size, HVSOCK_MTU);
 	if (h.data_size == 0)
 		return -2;
 	ck_assert_uint_le(h.data_size, max);
@@ -228,10 +228,16 @@ static void expect_offer(uint32_t type_port, uint32_t instance_port, bool from_h
 	ck_assert_uint_eq(offer.offer.sub_channel_index, 0);
 }
 
+/* The host's ring (host to guest) of dn_pages, its control page counted. */
+static void open_offer_ring(unsigned dn_pages)
+{
+	ck_assert_uint_eq(vg_open(&g, &ch, &offer, next_gpadl++, RING_GPA, RING_PAGES, dn_pages, 0), 0);
+	WAIT_FOR(established);
+}
+
 static void open_offer(void)
 {
-	ck_assert_uint_eq(vg_open(&g, &ch, &offer, next_gpadl++, RING_GPA, RING_PAGES, RING_PAGES, 0), 0);
-	WAIT_FOR(established);
+	open_offer_ring(RING_PAGES);
 }
 
 /* The rescind of the open channel; the guest closes and releases it, as hv_sock does. */
@@ -276,15 +282,39 @@ static void teardown(void)
 	vg_destroy(&g);
 }
 
-static void connected_from_guest(void)
+static void connected_from_guest_ring(unsigned dn_pages)
 {
 	tl_connect(1234, 5000);
 	expect_offer(5000, 1234, false);
 	ck_assert_int_eq(atomic_load(&fb.connects), 1);
 	ck_assert_uint_eq(fb.host_port, 5000);
 	ck_assert_uint_eq(fb.guest_port, 1234);
-	open_offer();
+	open_offer_ring(dn_pages);
 }
+
+static void connected_from_guest(void)
+{
+	connected_from_guest_ring(RING_PAGES);
+}
+
+/* The guest reads packets of exactly the sizes in want (0 ends the list), checking
+ * their bytes against data from *off on. */
+static void expect_packets(const uint8_t *data, size_t *off, const int *want)
+{
+	static uint8_t got[HVSOCK_MTU];
+
+	for (; *want; want++) {
+		ck_assert_int_eq(guest_read(got, sizeof(got)), *want);
+		ck_assert_mem_eq(got, data + *off, (size_t)*want);
+		*off += (size_t)*want;
+	}
+	ck_assert_uint_eq(vg_read_avail(&ch), 0);
+}
+
+/* Bytes in the host's packets: a packet takes its payload, 24 bytes of headers, the
+ * padding to 8 and an 8-byte trailer; one always stays free. */
+#define PKT_SPACE(n)	((((n) + 24u + 7u) & ~7u) + 8u)
+#define RING_DATA	((RING_PAGES - 1) * 4096u)
 
 /* ---- tests ------------------------------------------------------------------------- */
 
@@ -498,6 +528,172 @@ START_TEST(full_guest_ring)
 }
 END_TEST
 
+/* The host sends packets of 16 KiB of payload (what Linux's hv_sock and the pipe
+ * protocol accept), and into a ring with less room than that one of what fits. */
+START_TEST(host_packets_mtu)
+{
+	static uint8_t data[40000];
+	/* 24 KiB: one 16 KiB packet, then the rest of the ring but its last 8 bytes */
+	const int first[] = { HVSOCK_MTU, RING_DATA - PKT_SPACE(HVSOCK_MTU) - 16 - 24, 0 };
+	size_t sent, off = 0;
+
+	connected_from_guest();
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 31 + i / 253);
+	sent = host_send(data, sizeof(data));
+	ck_assert_uint_eq(sent, (size_t)first[0] + (size_t)first[1]);
+	atomic_store(&fb.tx_ready, 0);
+	expect_packets(data, &off, first);
+	WAIT_FOR(tx_ready);
+	{
+		const int rest[] = { (int)(sizeof(data) - sent), 0 };
+
+		ck_assert_uint_eq(host_send(data + sent, sizeof(data) - sent), sizeof(data) - sent);
+		expect_packets(data, &off, rest);
+	}
+}
+END_TEST
+
+/* Partial room in the guest's ring: a packet of what fits if that is at least
+ * HVSOCK_SEND_CHUNK bytes, else nothing until the guest has read. */
+START_TEST(host_packets_partial_room)
+{
+	static uint8_t data[64 << 10];
+	uint32_t left = RING_DATA - PKT_SPACE(HVSOCK_MTU) - PKT_SPACE(3616);
+	/* 20000 bytes, then of 10000 the room left (more than a chunk) */
+	const int a[] = { HVSOCK_MTU, 3616, (int)(left - 16 - 24), 0 };
+	size_t off = 0, n;
+
+	ck_assert_uint_ge(left - 16 - 24, HVSOCK_SEND_CHUNK);
+	connected_from_guest();
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + i / 1021);
+	ck_assert_uint_eq(host_send(data, 20000), 20000);
+	ck_assert_uint_eq(host_send(data + 20000, 10000), (size_t)a[2]);
+	expect_packets(data, &off, a);
+	WAIT_FOR(tx_ready);
+	/* now leave less than a chunk of room: nothing more goes until the guest reads */
+	ck_assert_uint_eq(host_send(data + off, 21000), 21000);
+	{
+		const int c[] = { HVSOCK_MTU, 21000 - HVSOCK_MTU, 0 };
+
+		left = RING_DATA - PKT_SPACE(HVSOCK_MTU) - PKT_SPACE(21000 - HVSOCK_MTU);
+		ck_assert_uint_lt(left - 16 - 24, HVSOCK_SEND_CHUNK);
+		atomic_store(&fb.tx_ready, 0);
+		ck_assert_uint_eq(host_send(data + off + 21000, 10000), 0);
+		expect_packets(data, &off, c);
+	}
+	WAIT_FOR(tx_ready);
+	n = host_send(data + off, 10000);
+	ck_assert_uint_eq(n, 10000);
+	{
+		const int d[] = { 10000, 0 };
+
+		expect_packets(data, &off, d);
+	}
+}
+END_TEST
+
+/* A ring too small for a 16 KiB packet: packets as large as it takes. */
+static void small_ring(unsigned dn_pages)
+{
+	static uint8_t data[30000];
+	const int one = (int)((dn_pages - 1) * 4096u - 16 - 24);
+	size_t off = 0, sent = 0;
+
+	connected_from_guest_ring(dn_pages);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 5 + i / 509);
+	while (sent < sizeof(data)) {
+		size_t n;
+		int want[2] = { 0, 0 };
+
+		atomic_store(&fb.tx_ready, 0);
+		n = host_send(data + sent, sizeof(data) - sent);
+		want[0] = (int)n;
+		ck_assert_uint_eq(n, sizeof(data) - sent < (size_t)one ? sizeof(data) - sent : (size_t)one);
+		sent += n;
+		expect_packets(data, &off, want);
+		if (sent < sizeof(data))
+			WAIT_FOR(tx_ready);
+	}
+	ck_assert_uint_eq(off, sizeof(data));
+}
+
+START_TEST(host_packets_small_ring)
+{
+	small_ring(_i);
+}
+END_TEST
+
+static void print_stats(void *opaque)
+{
+	vmbus_print_stats(g.bus, opaque);
+}
+
+/* A connection's channel is freed when it ends; its counters stay in the statistics. */
+START_TEST(closed_channel_stats)
+{
+	char *text = NULL, want[128], buf[8];
+	size_t size = 0;
+	unsigned three = 3;
+	FILE *f;
+
+	connected_from_guest();
+	ck_assert_int_eq(guest_send(1, 1, "a", 1), 0);
+	ck_assert_int_eq(guest_send(1, 2, "bc", 2), 0);
+	ck_assert(vg_wait(&g, rx_reached, &three, VG_TMO));
+	ck_assert_uint_eq(host_send("x", 1), 1);
+	ck_assert_int_eq(guest_read(buf, sizeof(buf)), 1);
+	ck_assert_int_eq(guest_send(1, 0, NULL, 0), 0);
+	WAIT_FOR(eofs);
+	host(H_SHUTDOWN, 0);
+	ck_assert_int_eq(guest_read(buf, sizeof(buf)), -2);
+	expect_rescind();
+	WAIT_FOR(closes);
+	f = open_memstream(&text, &size);
+	ck_assert_ptr_nonnull(f);
+	vg_call(&g, print_stats, f);
+	fclose(f);
+	/* three packets from the guest (the end included), two to it */
+	snprintf(want, sizeof(want), "vmbus closed channel %u hvsock       packets in 3 out 2,", offer.child_relid);
+	ck_assert_msg(strstr(text, want), "no \"%s\" in:\n%s", want, text);
+	free(text);
+}
+END_TEST
+
+static atomic_uint ring_at_injection;
+
+static void note_ring(struct vg *gu)
+{
+	(void)gu;
+	atomic_store(&ring_at_injection, vg_read_avail(&ch));
+}
+
+/* Several packets written at once signal the guest once, after the last: it wakes to
+ * all of them, not to the first while the host writes the rest. */
+START_TEST(host_packets_one_signal)
+{
+	static uint8_t data[40000];
+	const int sizes[] = { HVSOCK_MTU, RING_DATA - PKT_SPACE(HVSOCK_MTU) - 16 - 24, 0 };
+	unsigned before;
+	size_t off = 0;
+
+	connected_from_guest();
+	memset(data, 0x3c, sizeof(data));
+	/* the guest takes the channel's event flag, as its interrupt handler does */
+	__atomic_and_fetch(vg_sief_byte(&g, 0, ch.relid), (uint8_t)~(1u << (ch.relid % 8)), __ATOMIC_SEQ_CST);
+	before = __atomic_load_n(&g.injections, __ATOMIC_SEQ_CST);
+	g.on_injection = note_ring;
+	ck_assert_uint_eq(host_send(data, sizeof(data)), (size_t)sizes[0] + (size_t)sizes[1]);
+	g.on_injection = NULL;
+	ck_assert_uint_eq(__atomic_load_n(&g.injections, __ATOMIC_SEQ_CST), before + 1);
+	ck_assert_uint_eq(atomic_load(&ring_at_injection),
+			  PKT_SPACE(HVSOCK_MTU) + PKT_SPACE((uint32_t)sizes[1]));
+	expect_packets(data, &off, sizes);
+}
+END_TEST
+
 START_TEST(host_connect)
 {
 	struct call c = { .what = H_CONNECT, .port = 80 };
@@ -626,6 +822,11 @@ static Suite *suite(void)
 	tcase_add_test(t, slow_backend);
 	tcase_add_test(t, packets_gathered);
 	tcase_add_test(t, full_guest_ring);
+	tcase_add_test(t, host_packets_mtu);
+	tcase_add_test(t, host_packets_partial_room);
+	tcase_add_loop_test(t, host_packets_small_ring, 2, 4);
+	tcase_add_test(t, host_packets_one_signal);
+	tcase_add_test(t, closed_channel_stats);
 	tcase_add_test(t, host_connect);
 	tcase_add_test(t, host_connect_not_opened);
 	tcase_add_test(t, refused_and_bad_requests);

@@ -491,6 +491,38 @@ START_TEST(test_full_eagain_pending_then_success)
 }
 END_TEST
 
+/* vmbus_ring_send_room: the largest packet that fits now is accepted, one 8 bytes
+ * longer (the next padded size) is not; vmbus_ring_send_max for an empty ring. */
+START_TEST(test_send_room)
+{
+	uint8_t *pay = calloc(1, 2 * PAGE);
+	uint8_t buf[2 * PAGE];
+	uint32_t len, room;
+	uint64_t trailer;
+	bool signal;
+
+	tring_new(&tr, 2 * PAGE, false);
+	ck_assert_uint_eq(vmbus_ring_send_max(&tr.r), tr.size - 16);
+	ck_assert_uint_eq(vmbus_ring_send_room(&tr.r), tr.size - 16);
+	/* An empty ring takes the largest packet, and not 8 bytes more. */
+	ck_assert_int_eq(host_send(&tr.r, 6, 0, pay, tr.size - 16 - DESC + 8, &signal), -EMSGSIZE);
+	ck_assert_int_eq(host_send(&tr.r, 6, 0, pay, 1000, &signal), 0);
+	room = vmbus_ring_send_room(&tr.r);
+	ck_assert_uint_eq(room, tr.size - vmbus_ring_packet_space(DESC + 1000) - 16);
+	ck_assert_int_eq(host_send(&tr.r, 6, 1, pay, room - DESC + 1, &signal), -EAGAIN);
+	ck_assert_int_eq(host_send(&tr.r, 6, 1, pay, room - DESC, &signal), 0);
+	ck_assert_uint_eq(vmbus_ring_send_room(&tr.r), 0);
+	ck_assert_int_eq(host_send(&tr.r, 6, 2, pay, 1, &signal), -EAGAIN);
+	/* The guest reads the first packet: its space is room again. */
+	ck_assert_int_eq(guest_read(&tr, buf, &len, &trailer), 0);
+	ck_assert_uint_eq(vmbus_ring_send_room(&tr.r), vmbus_ring_packet_space(DESC + 1000) - 8);
+	/* A corrupt read index: no room. */
+	tr.ctl->read_index = 3;
+	ck_assert_uint_eq(vmbus_ring_send_room(&tr.r), 0);
+	free(pay);
+}
+END_TEST
+
 START_TEST(test_send_never_fits)
 {
 	uint8_t *pay = calloc(1, 3 * PAGE);
@@ -1001,6 +1033,7 @@ int main(void)
 	tcase_add_test(tc, test_corrupt_offset8);
 	tcase_add_test(tc, test_corrupt_after_good_packets);
 	tcase_add_test(tc, test_corrupt_read_index);
+	tcase_add_test(tc, test_send_room);
 	tcase_add_test(tc, test_descriptor_is_checked_copy);
 	tcase_add_test(tc, test_descriptor_rewritten_after_check);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hvkvm's UEFI boot service driver, as the firmware loads it from the expansion ROM of
+ * hvkvm's option ROM function (src/devices/option_rom.h; packed by scripts/mkefirom).
+ *
+ * So far a skeleton: it says on COM1 that it was loaded, installs a driver binding that
+ * takes the option ROM function (by its IDs), and when the firmware's boot services end
+ * it writes the function's hide register, so that the OS it boots never sees the
+ * function. Lines go straight to the 16550 at 0x3F8 (8 data bits): the driver runs
+ * while the firmware enumerates PCI, before its consoles are connected.
+ *
+ * Built with gnu-efi (GNU_EFI_USE_MS_ABI: every function the firmware calls is EFIAPI).
+ */
+#include <efi.h>
+#include <efilib.h>
+
+#define ROM_VENDOR		0x1414
+#define ROM_DEVICE		0xb007
+#define ROM_HIDE_REG		0x40
+#define ROM_HIDE_MAGIC		0x45444948u	/* "HIDE" */
+
+#define COM1			0x3f8
+#define UART_LCR		3
+#define UART_LCR_WLEN8		0x03	/* 8 data bits */
+#define UART_LCR_DLAB		0x80	/* 0x3F8/0x3F9 are the divisor latch */
+#define UART_LSR		5
+#define UART_LSR_THRE		0x20
+
+static EFI_PCI_IO_PROTOCOL *rom_fn;	/* the function to hide at ExitBootServices */
+static EFI_EVENT ebs_event;
+
+static inline void outb(UINT16 port, UINT8 v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline UINT8 inb(UINT16 port)
+{
+	UINT8 v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static void serial_puts(const char *s)
+{
+	/* The firmware sets the UART up when it connects its consoles, after PCI
+	 * enumeration: until then it is at its power-on 5 data bits, which would cut
+	 * every character to its low 5 bits. 8 bits, the data register in place; the
+	 * firmware's own set-up later writes the whole line control register anyway. */
+	outb(COM1 + UART_LCR, (UINT8)((inb(COM1 + UART_LCR) & ~UART_LCR_DLAB) | UART_LCR_WLEN8));
+	for (; *s; s++) {
+		/* A bounded wait: a UART that never drains does not hang the firmware. */
+		for (unsigned i = 0; i < 100000 && !(inb(COM1 + UART_LSR) & UART_LSR_THRE); i++)
+			;
+		outb(COM1, (UINT8)*s);
+	}
+}
+
+/* Whether pci is the option ROM function. */
+static BOOLEAN is_rom_fn(EFI_PCI_IO_PROTOCOL *pci)
+{
+	UINT32 id = 0;
+
+	if (EFI_ERROR(pci->Pci.Read(pci, EfiPciIoWidthUint32, 0, 1, &id)))
+		return FALSE;
+	return id == ((UINT32)ROM_DEVICE << 16 | ROM_VENDOR);
+}
+
+/* Runs at TPL_NOTIFY inside ExitBootServices: no allocation, no waiting. */
+static VOID EFIAPI on_exit_boot_services(EFI_EVENT ev, VOID *ctx)
+{
+	UINT32 magic = ROM_HIDE_MAGIC;
+
+	(void)ev, (void)ctx;
+	if (rom_fn)
+		rom_fn->Pci.Write(rom_fn, EfiPciIoWidthUint32, ROM_HIDE_REG, 1, &magic);
+}
+
+static EFI_STATUS EFIAPI binding_supported(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl,
+					   EFI_DEVICE_PATH *rest)
+{
+	EFI_PCI_IO_PROTOCOL *pci;
+	EFI_STATUS st;
+	BOOLEAN ours;
+
+	(void)rest;
+	st = BS->OpenProtocol(ctrl, &PciIoProtocol, (VOID **)&pci, this->DriverBindingHandle, ctrl,
+			      EFI_OPEN_PROTOCOL_BY_DRIVER);
+	if (EFI_ERROR(st))
+		return st;
+	ours = is_rom_fn(pci);
+	BS->CloseProtocol(ctrl, &PciIoProtocol, this->DriverBindingHandle, ctrl);
+	return ours ? EFI_SUCCESS : EFI_UNSUPPORTED;
+}
+
+static EFI_STATUS EFIAPI binding_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl,
+				       EFI_DEVICE_PATH *rest)
+{
+	EFI_PCI_IO_PROTOCOL *pci;
+	EFI_STATUS st;
+
+	(void)rest;
+	st = BS->OpenProtocol(ctrl, &PciIoProtocol, (VOID **)&pci, this->DriverBindingHandle, ctrl,
+			      EFI_OPEN_PROTOCOL_BY_DRIVER);
+	if (EFI_ERROR(st))
+		return st;
+	if (!is_rom_fn(pci)) {
+		BS->CloseProtocol(ctrl, &PciIoProtocol, this->DriverBindingHandle, ctrl);
+		return EFI_UNSUPPORTED;
+	}
+	rom_fn = pci;
+	serial_puts("hvkvm-vmbus: started on the option ROM function\r\n");
+	return EFI_SUCCESS;
+}
+
+static EFI_STATUS EFIAPI binding_stop(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl,
+				      UINTN nchildren, EFI_HANDLE *children)
+{
+	(void)nchildren, (void)children;
+	BS->CloseProtocol(ctrl, &PciIoProtocol, this->DriverBindingHandle, ctrl);
+	return EFI_SUCCESS;
+}
+
+static EFI_DRIVER_BINDING_PROTOCOL binding = {
+	.Supported = binding_supported,
+	.Start = binding_start,
+	.Stop = binding_stop,
+	.Version = 0x10,
+};
+
+/* The option ROM function among the PCI I/O handles there are now, or NULL. */
+static EFI_PCI_IO_PROTOCOL *find_rom_fn(void)
+{
+	EFI_HANDLE *handles = NULL;
+	EFI_PCI_IO_PROTOCOL *found = NULL;
+	UINTN n = 0;
+
+	if (EFI_ERROR(BS->LocateHandleBuffer(ByProtocol, &PciIoProtocol, NULL, &n, &handles)))
+		return NULL;
+	for (UINTN i = 0; i < n && !found; i++) {
+		EFI_PCI_IO_PROTOCOL *pci;
+
+		if (!EFI_ERROR(BS->HandleProtocol(handles[i], &PciIoProtocol, (VOID **)&pci)) &&
+		    is_rom_fn(pci))
+			found = pci;
+	}
+	BS->FreePool(handles);
+	return found;
+}
+
+/* gnu-efi's crt0 (its _start is the PE entry point) relocates the image and calls this
+ * with the System V calling convention: not EFIAPI. */
+EFI_STATUS efi_main(EFI_HANDLE img, EFI_SYSTEM_TABLE *st)
+{
+	EFI_STATUS s;
+
+	InitializeLib(img, st);
+	serial_puts("hvkvm-vmbus: driver loaded from the option ROM\r\n");
+	binding.ImageHandle = img;
+	binding.DriverBindingHandle = img;
+	s = BS->InstallProtocolInterface(&binding.DriverBindingHandle, &DriverBindingProtocol,
+					 EFI_NATIVE_INTERFACE, &binding);
+	if (EFI_ERROR(s)) {
+		serial_puts("hvkvm-vmbus: cannot install the driver binding\r\n");
+		return s;
+	}
+	/* Hidden at ExitBootServices even if the firmware boots before it connects us. */
+	rom_fn = find_rom_fn();
+	s = BS->CreateEvent(EVT_SIGNAL_EXIT_BOOT_SERVICES, TPL_NOTIFY, on_exit_boot_services, NULL,
+			    &ebs_event);
+	if (EFI_ERROR(s))
+		serial_puts("hvkvm-vmbus: no ExitBootServices event: the function stays visible\r\n");
+	return EFI_SUCCESS;
+}
