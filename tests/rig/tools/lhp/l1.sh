@@ -7,6 +7,13 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)
 GUEST_TIMEOUT=$(( ${LHP_SECS:-60} + ${LHP_BOOT:-300} ))
 # shellcheck source=../../lib.sh
 . "$top/tests/rig/lib.sh"
+# LHP_L1_TIMERS=1: a process in L1 that sleeps 0.5 ms over and over, so that L1 takes
+# many more timer interrupts (each one a #VMEXIT(INTR) out of L2) than its tick alone.
+if [ "${LHP_L1_TIMERS:-0}" = 1 ]; then
+	python3 -c 'import time
+while True: time.sleep(0.0005)' &
+	timers=$!
+fi
 for spec in ${LHP_CASES:-irqoff:2}; do
 	mode=${spec%:*}
 	cpus=${spec#*:}
@@ -19,3 +26,4 @@ for spec in ${LHP_CASES:-irqoff:2}; do
 		echo "# $(date -u +%T) $name: rc=$rc ${secs}s done=$(count "$name" 'lhp: done') last: $last" | tee -a "$OUT/progress"
 	done
 done
+[ -n "${timers:-}" ] && kill "$timers"

@@ -39,7 +39,7 @@ static uint gap_us = 5;
 module_param(gap_us, uint, 0444);
 
 static DEFINE_SPINLOCK(lhp_lock);
-static unsigned long held, taken, ipis, maxwait_us;
+static unsigned long held, taken, ipis, maxwait_us, long_waits;
 static bool stop;
 /* CPU 1, or CPU 0 on a one-CPU guest: the control, where nothing can spin. */
 static int other;
@@ -88,10 +88,14 @@ static int waiter(void *unused)
 		us = (ktime_get_ns() - t0) / 1000;
 		if (us > maxwait_us)
 			maxwait_us = us;
+		/* vCPU 1 was away (the host ran something else) while CPU 0 waited for it. */
+		if (us >= 1000)
+			long_waits++;
 		udelay(gap_us);
 		if (time_after_eq(jiffies, next)) {
-			pr_info("lhp: t=%lu held=%lu taken=%lu ipis=%lu maxwait_us=%lu\n",
-				(jiffies - start) / HZ, READ_ONCE(held), taken, ipis, maxwait_us);
+			pr_info("lhp: t=%lu held=%lu taken=%lu ipis=%lu long_waits=%lu maxwait_us=%lu\n",
+				(jiffies - start) / HZ, READ_ONCE(held), taken, ipis, long_waits,
+				maxwait_us);
 			maxwait_us = 0;
 			next += HZ;
 		}
@@ -121,7 +125,8 @@ static int __init lhp_init(void)
 	wake_up_process(w);
 	wait_for_completion(&waiter_done);
 	wait_for_completion(&holder_done);
-	pr_info("lhp: done held=%lu taken=%lu ipis=%lu\n", held, taken, ipis);
+	pr_info("lhp: done held=%lu taken=%lu ipis=%lu long_waits=%lu\n", held, taken, ipis,
+		long_waits);
 	return 0;
 }
 
