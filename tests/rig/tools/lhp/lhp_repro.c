@@ -12,6 +12,10 @@
  *     host intercepts physical interrupts) can end that spin;
  *   mode=ipi: no lock on CPU 0; it sends smp_call_function_single(1, ..., wait=1) in a
  *     loop, so it spins in csd_lock_wait() with interrupts on while vCPU 1 is away;
+ *   mode=cpuid: like irqoff, but CPU 0 spins with spin_trylock() and a CPUID between
+ *     tries: every try is an exit to the host and a new VMRUN, with interrupts off and
+ *     (once the guest's own timer fired meanwhile) an interrupt for the guest pending,
+ *     so the host asks for an interrupt window (V_IRQ) on each of those VMRUNs;
  *   mode=none: CPU 0 only counts, with interrupts on (no waiting on vCPU 1 at all).
  * CPU 0 prints the counters every second ("lhp: t=..."), and "lhp: done" after secs
  * seconds. A guest (or the host under it) that freezes stops the counters there.
@@ -26,10 +30,11 @@
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
+#include <asm/processor.h>
 
 static char *mode = "irqoff";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "irqoff, ipi or none: how CPU 0 waits for CPU 1");
+MODULE_PARM_DESC(mode, "irqoff, ipi, cpuid or none: how CPU 0 waits for CPU 1");
 static uint secs = 60;
 module_param(secs, uint, 0444);
 static uint hold_us = 50;
@@ -39,7 +44,7 @@ static uint gap_us = 5;
 module_param(gap_us, uint, 0444);
 
 static DEFINE_SPINLOCK(lhp_lock);
-static unsigned long held, taken, ipis, maxwait_us, long_waits;
+static unsigned long held, taken, ipis, maxwait_us, long_waits, cpuids;
 static bool stop;
 /* CPU 1, or CPU 0 on a one-CPU guest: the control, where nothing can spin. */
 static int other;
@@ -69,6 +74,7 @@ static int waiter(void *unused)
 {
 	unsigned long start = jiffies, next = jiffies + HZ, flags;
 	bool irqoff = !strcmp(mode, "irqoff"), ipi = !strcmp(mode, "ipi");
+	bool cpuid = !strcmp(mode, "cpuid");
 	u64 t0, us;
 
 	pr_info("lhp: start mode=%s secs=%u hold_us=%u cpus=%u holder_cpu=%d\n", mode, secs,
@@ -79,6 +85,15 @@ static int waiter(void *unused)
 			spin_lock_irqsave(&lhp_lock, flags);
 			taken++;
 			spin_unlock_irqrestore(&lhp_lock, flags);
+		} else if (cpuid) {
+			local_irq_save(flags);
+			while (!spin_trylock(&lhp_lock)) {
+				cpuid_eax(0);
+				cpuids++;
+			}
+			taken++;
+			spin_unlock(&lhp_lock);
+			local_irq_restore(flags);
 		} else if (ipi) {
 			smp_call_function_single(other, ipi_fn, NULL, 1);
 			ipis++;
@@ -93,9 +108,9 @@ static int waiter(void *unused)
 			long_waits++;
 		udelay(gap_us);
 		if (time_after_eq(jiffies, next)) {
-			pr_info("lhp: t=%lu held=%lu taken=%lu ipis=%lu long_waits=%lu maxwait_us=%lu\n",
-				(jiffies - start) / HZ, READ_ONCE(held), taken, ipis, long_waits,
-				maxwait_us);
+			pr_info("lhp: t=%lu held=%lu taken=%lu ipis=%lu cpuids=%lu long_waits=%lu maxwait_us=%lu\n",
+				(jiffies - start) / HZ, READ_ONCE(held), taken, ipis, cpuids,
+				long_waits, maxwait_us);
 			maxwait_us = 0;
 			next += HZ;
 		}
@@ -110,8 +125,9 @@ static int __init lhp_init(void)
 {
 	struct task_struct *h, *w;
 
-	if (strcmp(mode, "irqoff") && strcmp(mode, "ipi") && strcmp(mode, "none")) {
-		pr_err("lhp: mode=%s: irqoff, ipi or none\n", mode);
+	if (strcmp(mode, "irqoff") && strcmp(mode, "ipi") && strcmp(mode, "cpuid") &&
+	    strcmp(mode, "none")) {
+		pr_err("lhp: mode=%s: irqoff, ipi, cpuid or none\n", mode);
 		return -EINVAL;
 	}
 	other = num_online_cpus() > 1 ? 1 : 0;
