@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # L2 side of the lock-holder preemption reproducer (see lhp_repro.c): run it with the
 # lhp.mode= and lhp.secs= of the kernel command line.
 arg() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" /proc/cmdline; }

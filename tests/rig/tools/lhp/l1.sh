@@ -4,8 +4,10 @@
 # LHP_SECS seconds of the reproducer, and prints one line per run with how far its
 # counters got. Environment as for tests/rig/lib.sh.
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)
+# Read by lib.sh's guest_wait.
+# shellcheck disable=SC2034
 GUEST_TIMEOUT=$(( ${LHP_SECS:-60} + ${LHP_BOOT:-300} ))
-# shellcheck source=../../lib.sh
+# shellcheck source-path=SCRIPTDIR source=../../lib.sh
 . "$top/tests/rig/lib.sh"
 # LHP_L1_TIMERS=1: a process in L1 that sleeps 0.5 ms over and over, so that L1 takes
 # many more timer interrupts (each one a #VMEXIT(INTR) out of L2) than its tick alone.
@@ -23,7 +25,9 @@ for spec in ${LHP_CASES:-irqoff:2}; do
 		guest "$name" --cpus "$cpus" --memory 512M \
 			--cmdline "console=ttyS0 rig.test=lhp lhp.mode=$mode lhp.secs=${LHP_SECS:-60} lhp.hold_us=${LHP_HOLD_US:-50}"
 		last=$(grep -a -o 'lhp: t=.*' "$OUT/$name.serial" | tail -n 1 | tr -d '\r')
+		# (rc and secs come from lib.sh's guest)
+		# shellcheck disable=SC2154
 		echo "# $(date -u +%T) $name: rc=$rc ${secs}s done=$(count "$name" 'lhp: done') last: $last" | tee -a "$OUT/progress"
 	done
 done
-[ -n "${timers:-}" ] && kill "$timers"
+if [ -n "${timers:-}" ]; then kill "$timers"; fi
