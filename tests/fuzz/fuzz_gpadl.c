@@ -90,13 +90,13 @@ static void op_access(const struct gmem *m, uint64_t gpa, uint16_t len)
 	uint8_t *p = gmem_ptr(m, gpa, len);
 	int r;
 
-	if (p) {
-		/* Every byte the pointer covers is RAM. */
+	if (p && len) {
+		/* Every byte the pointer covers is RAM (none for len 0: then it may point
+		 * just past the end of a region). */
 		volatile uint8_t x = p[0];
 
 		(void)x;
-		if (len)
-			x = p[len - 1];
+		x = p[len - 1];
 	}
 	r = gmem_read(m, gpa, buf, len);
 	FZ_CHECK(r == 0 || r == -EFAULT, "gmem_read: %d", r);
