@@ -3,6 +3,7 @@
  * A PCI function with an expansion ROM and nothing else.
  */
 #include "option_rom.h"
+#include "byteorder.h"
 #include "log.h"
 
 #include <errno.h>
@@ -18,16 +19,6 @@ struct option_rom {
 	uint64_t bar_size;
 };
 
-static unsigned le16(const uint8_t *p)
-{
-	return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
-}
-
 int option_rom_parse(const uint8_t *rom, size_t len, struct option_rom_info *info, char *err,
 		     size_t errlen)
 {
@@ -40,21 +31,21 @@ int option_rom_parse(const uint8_t *rom, size_t len, struct option_rom_info *inf
 	}
 	/* Image after image, each at a 512-byte boundary; the firmware stops at the first
 	 * boundary without a signature (a missing one at 0 means no ROM at all). */
-	while (at + OPROM_BLOCK <= len && le16(rom + at) == OPROM_SIGNATURE) {
+	while (at + OPROM_BLOCK <= len && get_le16(rom + at) == OPROM_SIGNATURE) {
 		const uint8_t *img = rom + at;
-		size_t pcir = le16(img + OPROM_PCIR_PTR), ilen;
+		size_t pcir = get_le16(img + OPROM_PCIR_PTR), ilen;
 
 		if (pcir == 0 || pcir % 4 || pcir + PCIR_MIN_LEN > len - at) {
 			snprintf(err, errlen, "image %u at 0x%zx: PCI data structure offset 0x%zx is "
 				 "0, not dword aligned or outside the file", info->nimages, at, pcir);
 			return -EINVAL;
 		}
-		if (le32(img + pcir) != PCIR_SIGNATURE) {
+		if (get_le32(img + pcir) != PCIR_SIGNATURE) {
 			snprintf(err, errlen, "image %u at 0x%zx: no \"PCIR\" at 0x%zx", info->nimages,
 				 at, at + pcir);
 			return -EINVAL;
 		}
-		ilen = (size_t)le16(img + pcir + PCIR_IMAGE_LENGTH) * OPROM_BLOCK;
+		ilen = (size_t)get_le16(img + pcir + PCIR_IMAGE_LENGTH) * OPROM_BLOCK;
 		if (ilen == 0 || ilen > len - at) {
 			snprintf(err, errlen, "image %u at 0x%zx: length %zu bytes (0, or past the "
 				 "end of the file)", info->nimages, at, ilen);
