@@ -55,10 +55,13 @@ static BOOLEAN target_is(const UINT8 *t, UINT8 v)
 	return TRUE;
 }
 
-/* A new look at the LUNs if the host asked for one. */
+/* A new look at the LUNs if the host asked for one (its ENUMERATE_BUS may be waiting
+ * in the ring: nothing else reads it between requests). */
 static void refresh_luns(struct scsi_pt *pt)
 {
-	if (pt->sc.rescan && pt->chan_open && !pt->sc.broken)
+	if (!pt->chan_open || storvscc_poll(&pt->sc) < 0)
+		return;
+	if (pt->sc.rescan)
 		storvscc_discover(&pt->sc, SCSI_PT_TIMEOUT_US);
 }
 

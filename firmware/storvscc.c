@@ -31,6 +31,23 @@ static int fail(struct storvscc *s, int r)
 	return r;
 }
 
+/* In band from the host: ENUMERATE_BUS asks for a rescan; the rest (REMOVE_DEVICE
+ * and the like) matters only to an OS driver. */
+static void unsolicited(struct storvscc *s, const struct vmbusc_packet *pk, const uint8_t *buf)
+{
+	if (pk->type == VM_PKT_DATA_INBAND && pk->len >= VSTOR_HDR) {
+		uint32_t op;
+
+		sc_copy(&op, buf, sizeof(op));
+		if (op == VSTOR_OPERATION_ENUMERATE_BUS) {
+			s->enumerates++;
+			s->rescan = true;
+			return;
+		}
+	}
+	s->skipped++;
+}
+
 /*
  * Waits for the completion of trans_id: packets that are not completions (the host's
  * ENUMERATE_BUS, anything in band) are skipped; a completion of any other id is the
@@ -56,19 +73,7 @@ static int wait_completion(struct storvscc *s, uint64_t trans_id, uint32_t min_l
 		if (pk.len > sizeof(buf))
 			return fail(s, VMBUSC_EIO);
 		if (pk.type != VM_PKT_COMP) {
-			/* In band from the host: ENUMERATE_BUS asks for a rescan; the rest
-			 * (REMOVE_DEVICE and the like) matters only to an OS driver. */
-			if (pk.type == VM_PKT_DATA_INBAND && pk.len >= VSTOR_HDR) {
-				uint32_t op;
-
-				sc_copy(&op, buf, sizeof(op));
-				if (op == VSTOR_OPERATION_ENUMERATE_BUS) {
-					s->enumerates++;
-					s->rescan = true;
-					continue;
-				}
-			}
-			s->skipped++;
+			unsolicited(s, &pk, buf);
 			continue;
 		}
 		if (pk.trans_id != trans_id || pk.len < min_len)
@@ -282,6 +287,29 @@ int storvscc_execute(struct storvscc *s, struct storvscc_srb *r, uint32_t timeou
 		r->sense_len = (uint8_t)sense_len;
 	}
 	return 0;
+}
+
+int storvscc_poll(struct storvscc *s)
+{
+	uint8_t buf[RECV_CAP];
+
+	if (!s)
+		return VMBUSC_EINVAL;
+	if (s->broken || !s->ready)
+		return VMBUSC_EIO;
+	for (;;) {
+		struct vmbusc_packet pk;
+		int r = vmbusc_recv(s->chan, &pk, buf, sizeof(buf));
+
+		if (r < 0 || (r > 0 && pk.len > sizeof(buf)))
+			return fail(s, VMBUSC_EIO);
+		if (r == 0)
+			return 0;
+		/* nothing of ours is outstanding: a completion now is the host's error */
+		if (pk.type == VM_PKT_COMP)
+			return fail(s, VMBUSC_EIO);
+		unsolicited(s, &pk, buf);
+	}
 }
 
 int storvscc_reset(struct storvscc *s, uint32_t op, uint32_t timeout_us)

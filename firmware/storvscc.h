@@ -96,6 +96,11 @@ void storvscc_close(struct storvscc *s, uint32_t timeout_us);
  */
 int storvscc_execute(struct storvscc *s, struct storvscc_srb *r, uint32_t timeout_us);
 
+/* Takes what the host sent by itself since the last call (ENUMERATE_BUS sets
+ * s->rescan), without waiting. 0; VMBUSC_EIO if the host sent a completion when
+ * nothing was outstanding, or broke the ring (the client is broken then). */
+int storvscc_poll(struct storvscc *s);
+
 /* RESET_LUN or RESET_ADAPTER (op), checked to succeed. */
 int storvscc_reset(struct storvscc *s, uint32_t op, uint32_t timeout_us);
 

@@ -408,6 +408,42 @@ START_TEST(test_unknown_lun_and_discovery)
 }
 END_TEST
 
+static bool enumerate_as_completion(void *ctx, struct vmbusc_packet *p, uint8_t *buf)
+{
+	(void)buf;
+	if (p->type == VM_PKT_DATA_INBAND) {
+		p->type = VM_PKT_COMP;
+		(*(unsigned *)ctx)++;
+	}
+	return true;
+}
+
+/* What the host sends by itself, taken between requests. */
+START_TEST(test_poll)
+{
+	unsigned turned = 0;
+	int ar = -1;
+
+	sc_open();
+	ck_assert_int_eq(storvscc_poll(&sc), 0);
+	ck_assert(!sc.rescan);
+	vg_call(&g, lc_attach_cd, &ar);
+	ck_assert_int_eq(ar, 0);
+	ck_assert_int_eq(storvscc_poll(&sc), 0);
+	ck_assert(sc.rescan);
+	ck_assert_uint_eq(sc.enumerates, 1);
+	ck_assert_int_eq(storvscc_discover(&sc, TMO), 0);
+	ck_assert_uint_eq(sc.nluns, 4);
+	ck_assert(!sc.rescan);
+	/* a completion when nothing is outstanding */
+	shim_set_hook(enumerate_as_completion, &turned);
+	ck_assert_int_eq(detach(3), 0);
+	ck_assert_int_eq(storvscc_poll(&sc), VMBUSC_EIO);
+	ck_assert_uint_eq(turned, 1);
+	ck_assert(sc.broken);
+}
+END_TEST
+
 START_TEST(test_discovery_by_inquiry)
 {
 	struct hostile h = { .m = M_NO_REPORT_LUNS };
@@ -588,6 +624,7 @@ int main(void)
 	tcase_add_test(tc, test_check_condition);
 	tcase_add_test(tc, test_unknown_lun_and_discovery);
 	tcase_add_test(tc, test_discovery_by_inquiry);
+	tcase_add_test(tc, test_poll);
 	tcase_add_test(tc, test_too_large);
 	tc = tcase(s, "hostile");
 	tcase_add_test(tc, test_hostile_trans_id);

@@ -24,7 +24,38 @@ static uint64_t shim_now_us(void *ctx)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static const struct vmbusc_host shim_host = { .now_us = shim_now_us };
+/* Pages for the client's own use (bounce buffers), from SHIM_PAGES_GPA up. */
+#define SHIM_PAGES_GPA	0x3000000ull
+#define SHIM_PAGES_END	0x3800000ull
+static uint64_t shim_next_page = SHIM_PAGES_GPA;
+
+static void *shim_alloc_pages(void *ctx, uint32_t npages, uint64_t *gpa)
+{
+	uint64_t len = (uint64_t)npages * PAGE;
+
+	(void)ctx;
+	if (!npages || shim_next_page + len > SHIM_PAGES_END)
+		return NULL;
+	*gpa = shim_next_page;
+	shim_next_page += len;
+	shim_stats.pages_out += npages;
+	memset(gp(*gpa, len), 0, len);
+	return gp(*gpa, len);
+}
+
+static void shim_free_pages(void *ctx, void *p, uint32_t npages)
+{
+	(void)ctx;
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_ge(shim_stats.pages_out, npages);
+	shim_stats.pages_out -= npages;
+}
+
+static const struct vmbusc_host shim_host = {
+	.now_us = shim_now_us,
+	.alloc_pages = shim_alloc_pages,
+	.free_pages = shim_free_pages,
+};
 
 void shim_bus(struct vmbusc *b)
 {
@@ -32,6 +63,7 @@ void shim_bus(struct vmbusc *b)
 	memset(&shim_stats, 0, sizeof(shim_stats));
 	memset(chans, 0, sizeof(chans));
 	hook = NULL;
+	shim_next_page = SHIM_PAGES_GPA;
 	b->host = &shim_host;
 	b->version = VMBUS_VERSION_WIN10_V5_3;
 	b->connected = true;

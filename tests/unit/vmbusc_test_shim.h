@@ -6,6 +6,7 @@
  * firmware/vmbusc.h runs against hvkvm's real storvsp. The connection itself is the
  * fixture's (guest_connect); shim_bus() gives the struct vmbusc that names it.
  *
+ * The host's alloc_pages hands out guest RAM from 48 MiB (free_pages only counts).
  * A hook sees every packet vmbusc_recv takes, and may change or drop it: a hostile
  * host in front of the real one.
  */
@@ -22,6 +23,7 @@ struct shim_stats {
 	unsigned opens, closes, sends, sends_gpa, recvs;
 	uint32_t last_gpa_bytes;
 	uint64_t last_gpa;
+	unsigned pages_out;	/* alloc_pages less free_pages */
 };
 
 extern struct shim_stats shim_stats;
