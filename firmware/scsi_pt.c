@@ -28,6 +28,7 @@ struct scsi_pt {
 	EFI_DEVICE_PATH *path;
 	void *bounce;
 	BOOLEAN chan_open;
+	BOOLEAN busy;			/* a request is being polled: no second one from a callback */
 	BOOLEAN installed_dp, installed_pt, opened_parent;
 	struct scsi_pt *next;
 };
@@ -59,10 +60,13 @@ static BOOLEAN target_is(const UINT8 *t, UINT8 v)
  * in the ring: nothing else reads it between requests). */
 static void refresh_luns(struct scsi_pt *pt)
 {
-	if (!pt->chan_open || storvscc_poll(&pt->sc) < 0)
+	if (!pt->chan_open || pt->busy || storvscc_poll(&pt->sc) < 0)
 		return;
-	if (pt->sc.rescan)
+	if (pt->sc.rescan) {
+		pt->busy = TRUE;
 		storvscc_discover(&pt->sc, SCSI_PT_TIMEOUT_US);
+		pt->busy = FALSE;
+	}
 }
 
 static BOOLEAN lun_known(struct scsi_pt *pt, UINT64 lun)
@@ -127,6 +131,8 @@ static EFI_STATUS EFIAPI pt_passthru(EFI_EXT_SCSI_PASS_THRU_PROTOCOL *this, UINT
 	if (pkt->DataDirection != EFI_EXT_SCSI_DATA_DIRECTION_READ &&
 	    pkt->DataDirection != EFI_EXT_SCSI_DATA_DIRECTION_WRITE)
 		return EFI_INVALID_PARAMETER;
+	if (pt->busy)
+		return EFI_NOT_READY;
 	if (!target_is(target, 0) || !lun_known(pt, lun))
 		return EFI_INVALID_PARAMETER;
 	if (!pt->chan_open)
@@ -155,7 +161,9 @@ static EFI_STATUS EFIAPI pt_passthru(EFI_EXT_SCSI_PASS_THRU_PROTOCOL *this, UINT
 	if (tmo_us > 0xffffffffu)
 		tmo_us = 0xffffffffu;
 
+	pt->busy = TRUE;
 	rc = storvscc_execute(&pt->sc, &r, (uint32_t)tmo_us);
+	pt->busy = FALSE;
 	if (rc == STORVSCC_E2BIG) {
 		*len = r.transferred;	/* the most one request can move */
 		return EFI_BAD_BUFFER_SIZE;
@@ -255,6 +263,16 @@ static EFI_STATUS EFIAPI pt_get_target_lun(EFI_EXT_SCSI_PASS_THRU_PROTOCOL *this
 	return EFI_SUCCESS;
 }
 
+static int reset(struct scsi_pt *pt, uint32_t op)
+{
+	int r;
+
+	pt->busy = TRUE;
+	r = storvscc_reset(&pt->sc, op, SCSI_PT_TIMEOUT_US);
+	pt->busy = FALSE;
+	return r;
+}
+
 static EFI_STATUS EFIAPI pt_reset_channel(EFI_EXT_SCSI_PASS_THRU_PROTOCOL *this)
 {
 	struct scsi_pt *pt = pt_of(this);
@@ -263,8 +281,9 @@ static EFI_STATUS EFIAPI pt_reset_channel(EFI_EXT_SCSI_PASS_THRU_PROTOCOL *this)
 		return EFI_INVALID_PARAMETER;
 	if (!pt->chan_open)
 		return EFI_DEVICE_ERROR;
-	return storvscc_reset(&pt->sc, VSTOR_OPERATION_RESET_ADAPTER, SCSI_PT_TIMEOUT_US) ? EFI_DEVICE_ERROR
-											: EFI_SUCCESS;
+	if (pt->busy)
+		return EFI_NOT_READY;
+	return reset(pt, VSTOR_OPERATION_RESET_ADAPTER) ? EFI_DEVICE_ERROR : EFI_SUCCESS;
 }
 
 static EFI_STATUS EFIAPI pt_reset_target_lun(EFI_EXT_SCSI_PASS_THRU_PROTOCOL *this, UINT8 *target, UINT64 lun)
@@ -277,8 +296,9 @@ static EFI_STATUS EFIAPI pt_reset_target_lun(EFI_EXT_SCSI_PASS_THRU_PROTOCOL *th
 		return EFI_INVALID_PARAMETER;
 	if (!pt->chan_open)
 		return EFI_DEVICE_ERROR;
-	return storvscc_reset(&pt->sc, VSTOR_OPERATION_RESET_LUN, SCSI_PT_TIMEOUT_US) ? EFI_DEVICE_ERROR
-										     : EFI_SUCCESS;
+	if (pt->busy)
+		return EFI_NOT_READY;
+	return reset(pt, VSTOR_OPERATION_RESET_LUN) ? EFI_DEVICE_ERROR : EFI_SUCCESS;
 }
 
 static EFI_STATUS EFIAPI pt_get_next_target(EFI_EXT_SCSI_PASS_THRU_PROTOCOL *this, UINT8 **target)

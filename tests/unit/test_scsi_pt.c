@@ -300,6 +300,44 @@ static bool drop_hook(void *ctx, struct vmbusc_packet *p, uint8_t *buf)
 	return p->type != VM_PKT_COMP;
 }
 
+/* A second request from a callback while the first is polled for. */
+static EFI_STATUS nested_status = EFI_SUCCESS;
+static unsigned nested_calls;
+
+static bool nested_hook(void *ctx, struct vmbusc_packet *p, uint8_t *buf)
+{
+	UINT8 cdb[16];
+	EFI_EXT_SCSI_PASS_THRU_SCSI_REQUEST_PACKET q = packet(cdb, (UINT8)cdb_tur(cdb), FALSE, NULL, 0, NULL, 0);
+
+	(void)ctx, (void)p, (void)buf;
+	nested_calls++;
+	nested_status = proto->PassThru(proto, tgt0, 0, &q, NULL);
+	return true;
+}
+
+START_TEST(test_nested)
+{
+	UINT8 cdb[16], buf[BS];
+	EFI_EXT_SCSI_PASS_THRU_SCSI_REQUEST_PACKET p;
+
+	pt_start();
+	shim_set_hook(nested_hook, NULL);
+	p = packet(cdb, (UINT8)cdb_rw10(cdb, false, 0, 1), FALSE, buf, BS, NULL, 0);
+	ck_assert_uint_eq(proto->PassThru(proto, tgt0, 0, &p, NULL), EFI_SUCCESS);
+	ck_assert_uint_eq(p.InTransferLength, BS);
+	ck_assert_uint_ge(nested_calls, 1);
+	ck_assert_uint_eq(nested_status, EFI_NOT_READY);
+	nested_calls = 0;
+	ck_assert_uint_eq(proto->ResetChannel(proto), EFI_SUCCESS);
+	ck_assert_uint_ge(nested_calls, 1);
+	ck_assert_uint_eq(nested_status, EFI_NOT_READY);
+	shim_set_hook(NULL, NULL);
+	p = packet(cdb, (UINT8)cdb_rw10(cdb, false, 0, 1), FALSE, buf, BS, NULL, 0);
+	ck_assert_uint_eq(proto->PassThru(proto, tgt0, 0, &p, NULL), EFI_SUCCESS);	/* not stuck busy */
+	ck_assert_uint_eq(scsi_pt_stop(pt), EFI_SUCCESS);
+}
+END_TEST
+
 START_TEST(test_timeout_and_shutdown)
 {
 	UINT8 cdb[16], buf[BS];
@@ -364,6 +402,7 @@ int main(void)
 	tcase_add_test(tc, test_start_and_paths);
 	tcase_add_test(tc, test_passthru);
 	tcase_add_test(tc, test_hotplug_lun);
+	tcase_add_test(tc, test_nested);
 	tcase_add_test(tc, test_timeout_and_shutdown);
 	tcase_add_test(tc, test_start_fails_clean);
 	return test_main(s);
