@@ -365,6 +365,12 @@ START_TEST(test_timeout_and_shutdown)
 	ck_assert_uint_eq(proto->PassThru(proto, tgt0, 0, &p, NULL), EFI_DEVICE_ERROR);
 	scsi_pt_shutdown_all();
 	ck_assert_uint_eq(shim_stats.closes, 1);
+	/* and a stop after it frees the rest, closing nothing twice */
+	ck_assert_uint_eq(scsi_pt_stop(pt), EFI_SUCCESS);
+	ck_assert_uint_eq(shim_stats.closes, 1);
+	ck_assert_uint_eq(shim_stats.pages_out, 0);
+	ck_assert_int_eq(fake.pools, 0);
+	ck_assert_uint_eq(fake.nprotos, 0);
 }
 END_TEST
 
