@@ -65,10 +65,13 @@ static int wait_completion(struct storvscc *s, uint64_t trans_id, uint32_t min_l
 
 		if (r < 0)
 			return fail(s, VMBUSC_EIO);
-		if (r == 0) {
+		/* checked whatever came: a host that floods the ring with other packets
+		 * does not hold the caller past its bound either */
+		if (r == 0 || pk.type != VM_PKT_COMP) {
 			if (timeout_us && now_us(s) - start >= timeout_us)
 				return fail(s, VMBUSC_ETIMEDOUT);
-			continue;
+			if (r == 0)
+				continue;
 		}
 		if (pk.len > sizeof(buf))
 			return fail(s, VMBUSC_EIO);
