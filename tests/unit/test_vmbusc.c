@@ -421,24 +421,52 @@ END_TEST
 
 /* ---- hostile hosts ---- */
 
-/* A write index that is not 8-aligned, one beyond the ring: the channel is broken. */
+/* A write index that is not 8-aligned, or beyond the ring, behind a packet that is
+ * well formed: the channel is broken, and stays so. */
 START_TEST(test_garbage_write_index)
 {
+	static const struct vmbus_packet_desc good = { .type = VM_PKT_DATA_INBAND, .offset8 = 2, .len8 = 3 };
+	static const uint32_t bad[] = { 36, PAGE + 32, PAGE, 13 };
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vmbusc_chan *c;
+		struct vmbusc_packet p;
+		uint8_t buf[64];
+
+		if (i == 0)
+			c = connect_open(1);
+		else
+			ck_assert_int_eq(vmbusc_open(&b, vmbusc_find(&b, class_of(&devs[0]), 0), 1, TMO_US, &c), 0);
+		memcpy(in_data(1), &good, sizeof(good));
+		__atomic_store_n(&in_ctl(1)->write_index, bad[i], __ATOMIC_SEQ_CST);
+		ck_assert_msg(vmbusc_recv(c, &p, buf, sizeof(buf)) == VMBUSC_EIO, "write index %u taken", bad[i]);
+		__atomic_store_n(&in_ctl(1)->write_index, 32, __ATOMIC_SEQ_CST);
+		ck_assert_int_eq(vmbusc_recv(c, &p, buf, sizeof(buf)), VMBUSC_EIO);	/* stays broken */
+		ck_assert_int_eq(vmbusc_send(c, 1, 0, buf, 8), VMBUSC_EIO);
+		vmbusc_close(c, TMO_US);
+	}
+	ck_assert_uint_eq(env.freed, env.allocated);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+}
+END_TEST
+
+/* The same packet with a sane index is taken: the cases above fail for their index. */
+START_TEST(test_host_written_packet)
+{
+	static const struct vmbus_packet_desc good = { .type = VM_PKT_DATA_INBAND, .offset8 = 2, .len8 = 3, .trans_id = 9 };
 	struct vmbusc_chan *c = connect_open(1);
 	struct vmbusc_packet p;
 	uint8_t buf[64];
 
-	in_ctl(1)->write_index = 13;
-	ck_assert_int_eq(vmbusc_recv(c, &p, buf, sizeof(buf)), VMBUSC_EIO);
-	in_ctl(1)->write_index = 0;
-	ck_assert_int_eq(vmbusc_recv(c, &p, buf, sizeof(buf)), VMBUSC_EIO);	/* stays broken */
-	ck_assert_int_eq(vmbusc_send(c, 1, 0, buf, 8), VMBUSC_EIO);
-	vmbusc_close(c, TMO_US);
-	ck_assert_uint_eq(env.freed, env.allocated);
-
-	ck_assert_int_eq(vmbusc_open(&b, vmbusc_find(&b, class_of(&devs[0]), 0), 1, TMO_US, &c), 0);
-	in_ctl(1)->write_index = PAGE;
-	ck_assert_int_eq(vmbusc_recv(c, &p, buf, sizeof(buf)), VMBUSC_EIO);
+	memcpy(in_data(1), &good, sizeof(good));
+	memcpy(in_data(1) + 16, "8 bytes!", 8);
+	__atomic_store_n(&in_ctl(1)->write_index, 32, __ATOMIC_SEQ_CST);
+	ck_assert_int_eq(vmbusc_recv(c, &p, buf, sizeof(buf)), 1);
+	ck_assert_uint_eq(p.len, 8);
+	ck_assert_uint_eq(p.trans_id, 9);
+	ck_assert_mem_eq(buf, "8 bytes!", 8);
+	ck_assert_uint_eq(in_ctl(1)->read_index, 32);
+	ck_assert_int_eq(vmbusc_recv(c, &p, buf, sizeof(buf)), 0);
 	vmbusc_close(c, TMO_US);
 	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
 }
@@ -552,6 +580,7 @@ static Suite *vmbusc_suite(void)
 	tcase_add_test(tc, test_rings_wrap);
 	tcase_add_test(tc, test_bad_arguments);
 	tcase_add_test(tc, test_garbage_write_index);
+	tcase_add_test(tc, test_host_written_packet);
 	tcase_add_test(tc, test_garbage_read_index);
 	tcase_add_test(tc, test_garbage_descriptors);
 	tcase_add_test(tc, test_oversized_packet);
