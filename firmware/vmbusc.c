@@ -82,7 +82,7 @@ static int take(struct vmbusc *b, union msg *m)
 typedef bool match_fn(const union msg *m, int len, const void *want);
 
 /* Waits until the deadline for a message match() accepts, dropping the others:
- * its length, or VMBUSC_ETIMEDOUT. */
+ * its length, or VMBUSC_ETIMEDOUT (also when the host floods other messages). */
 static int wait_for(struct vmbusc *b, union msg *m, match_fn *match, const void *want, uint64_t deadline)
 {
 	for (;;) {
@@ -90,7 +90,7 @@ static int wait_for(struct vmbusc *b, union msg *m, match_fn *match, const void 
 
 		if (len > 0 && match(m, len, want))
 			return len;
-		if (len == 0 && b->host->now_us(b->host->ctx) >= deadline)
+		if (b->host->now_us(b->host->ctx) >= deadline)
 			return VMBUSC_ETIMEDOUT;
 	}
 }
@@ -172,17 +172,12 @@ int vmbusc_connect(struct vmbusc *b, const struct vmbusc_host *host, uint32_t ti
 	for (;;) {
 		int len = take(b, &m);
 
-		if (len == 0) {
-			if (b->host->now_us(b->host->ctx) >= deadline)
-				return VMBUSC_ETIMEDOUT;
-			continue;
-		}
-		if (len < 0)
-			continue;
-		if (m.h.msgtype == CHANNELMSG_ALLOFFERS_DELIVERED)
+		if (len > 0 && m.h.msgtype == CHANNELMSG_ALLOFFERS_DELIVERED)
 			return 0;
-		if (m.h.msgtype == CHANNELMSG_OFFERCHANNEL && len >= (int)sizeof(m.offer))
+		if (len > 0 && m.h.msgtype == CHANNELMSG_OFFERCHANNEL && len >= (int)sizeof(m.offer))
 			note_offer(b, &m.offer);
+		if (b->host->now_us(b->host->ctx) >= deadline)
+			return VMBUSC_ETIMEDOUT;
 	}
 }
 

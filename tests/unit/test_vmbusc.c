@@ -28,6 +28,8 @@ struct env {
 	bool mute;			/* the host's messages never arrive */
 	bool refuse53;			/* INITIATE_CONTACT for 5.3 gets "not supported" */
 	bool fake_pending;		/* a refusal waits in place of the host's answer */
+	bool flood;			/* after VERSION_RESPONSE, offers without end */
+	bool flooding;
 	uint32_t contacts[8];		/* versions asked for */
 	unsigned ncontacts;
 };
@@ -79,7 +81,20 @@ static int e_next(void *ctx, uint32_t *type, void *buf, uint32_t cap)
 		memcpy(buf, &r, sizeof(r) < cap ? sizeof(r) : cap);
 		return sizeof(r);
 	}
+	if (e->flooding) {
+		struct vmbus_msg_offer_channel o = {
+			.header.msgtype = CHANNELMSG_OFFERCHANNEL,
+			.child_relid = 7,
+			.connection_id = 0x1007,
+		};
+
+		*type = VMBUS_MESSAGE_TYPE;
+		memcpy(buf, &o, sizeof(o) < cap ? sizeof(o) : cap);
+		return sizeof(o);
+	}
 	len = e->mute ? -1 : vg_take(&fx, 0, VMBUS_MESSAGE_SINT, &m, type);
+	if (len > 0 && e->flood && m.h.msgtype == CHANNELMSG_VERSION_RESPONSE)
+		e->flooding = true;
 	if (len < 0) {
 		usleep(50);	/* the loop thread needs the CPU to answer */
 		return -1;
@@ -566,6 +581,23 @@ START_TEST(test_no_answer)
 }
 END_TEST
 
+/* A host that never stops talking: the waits end at their bound all the same. */
+START_TEST(test_flood)
+{
+	uint64_t t0 = e_now(NULL);
+
+	env.flood = true;
+	ck_assert_int_eq(vmbusc_connect(&b, &host, 200000), VMBUSC_ETIMEDOUT);
+	ck_assert_uint_ge(e_now(NULL) - t0, 200000);
+	ck_assert_uint_lt(e_now(NULL) - t0, TMO_US);
+	ck_assert_uint_eq(b.noffers, 1);	/* the same relid, noted once */
+	t0 = e_now(NULL);
+	ck_assert_int_eq(vmbusc_unload(&b, 100000), VMBUSC_ETIMEDOUT);
+	ck_assert_uint_ge(e_now(NULL) - t0, 100000);
+	ck_assert_uint_lt(e_now(NULL) - t0, TMO_US);
+}
+END_TEST
+
 static Suite *vmbusc_suite(void)
 {
 	Suite *s = suite_create("vmbusc");
@@ -585,6 +617,7 @@ static Suite *vmbusc_suite(void)
 	tcase_add_test(tc, test_garbage_descriptors);
 	tcase_add_test(tc, test_oversized_packet);
 	tcase_add_test(tc, test_no_answer);
+	tcase_add_test(tc, test_flood);
 	return s;
 }
 
