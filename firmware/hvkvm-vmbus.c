@@ -234,8 +234,9 @@ static EFI_DRIVER_BINDING_PROTOCOL binding = {
 	.Version = 0x10,
 };
 
-/* The option ROM function among the PCI I/O handles there are now, or NULL. */
-static EFI_PCI_IO_PROTOCOL *find_rom_fn(void)
+/* The option ROM function among the PCI I/O handles there are now (its handle in
+ * *handle), or NULL. */
+static EFI_PCI_IO_PROTOCOL *find_rom_fn(EFI_HANDLE *handle)
 {
 	EFI_HANDLE *handles = NULL;
 	EFI_PCI_IO_PROTOCOL *found = NULL;
@@ -247,8 +248,10 @@ static EFI_PCI_IO_PROTOCOL *find_rom_fn(void)
 		EFI_PCI_IO_PROTOCOL *pci;
 
 		if (!EFI_ERROR(BS->HandleProtocol(handles[i], &PciIoProtocol, (VOID **)&pci)) &&
-		    is_rom_fn(pci))
+		    is_rom_fn(pci)) {
 			found = pci;
+			*handle = handles[i];
+		}
 	}
 	BS->FreePool(handles);
 	return found;
@@ -258,6 +261,7 @@ static EFI_PCI_IO_PROTOCOL *find_rom_fn(void)
  * with the System V calling convention: not EFIAPI. */
 EFI_STATUS efi_main(EFI_HANDLE img, EFI_SYSTEM_TABLE *st)
 {
+	EFI_HANDLE rom_handle = NULL;
 	EFI_STATUS s;
 
 	InitializeLib(img, st);
@@ -271,7 +275,16 @@ EFI_STATUS efi_main(EFI_HANDLE img, EFI_SYSTEM_TABLE *st)
 		return s;
 	}
 	/* Hidden at ExitBootServices even if the firmware boots before it connects us. */
-	rom_fn = find_rom_fn();
+	rom_fn = find_rom_fn(&rom_handle);
+	/* The firmware connects drivers to every device only when it boots from a device:
+	 * with a kernel from fw_cfg it starts that first. The bus must be up either way,
+	 * so the driver connects itself to the function now. */
+	if (rom_fn) {
+		EFI_HANDLE drivers[2] = { img, NULL };
+
+		if (EFI_ERROR(BS->ConnectController(rom_handle, drivers, NULL, FALSE)))
+			serial_puts("hvkvm-vmbus: cannot connect to the option ROM function\r\n");
+	}
 	s = BS->CreateEvent(EVT_SIGNAL_EXIT_BOOT_SERVICES, TPL_NOTIFY, on_exit_boot_services, NULL,
 			    &ebs_event);
 	if (EFI_ERROR(s))
