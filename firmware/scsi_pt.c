@@ -28,6 +28,7 @@ struct scsi_pt {
 	EFI_DEVICE_PATH *path;
 	void *bounce;
 	BOOLEAN chan_open;
+	BOOLEAN abandoned;		/* left to the bus's UNLOAD (scsi_pt_shutdown_all) */
 	BOOLEAN busy;			/* a request is being polled: no second one from a callback */
 	BOOLEAN installed_dp, installed_pt, opened_parent;
 	struct scsi_pt *next;
@@ -339,7 +340,7 @@ static EFI_STATUS undo(struct scsi_pt *pt)
 		storvscc_close(&pt->sc, SCSI_PT_TIMEOUT_US);
 		pt->chan_open = FALSE;
 	}
-	if (pt->bounce) {
+	if (pt->bounce && !pt->abandoned) {
 		pt->bus->host->free_pages(pt->bus->host->ctx, pt->bounce, SCSI_PT_BOUNCE_PAGES);
 		pt->bounce = NULL;
 	}
@@ -468,10 +469,12 @@ EFI_STATUS scsi_pt_stop(struct scsi_pt *pt)
 
 void scsi_pt_shutdown_all(void)
 {
+	/* Nothing is sent or freed here: closing a channel would give its ring pages back
+	 * to the firmware inside ExitBootServices. The UNLOAD that follows closes every
+	 * channel and drops every GPADL on the host's side. */
 	for (struct scsi_pt *pt = started; pt; pt = pt->next) {
-		if (pt->chan_open) {
-			storvscc_close(&pt->sc, SCSI_PT_TIMEOUT_US);
-			pt->chan_open = FALSE;
-		}
+		pt->chan_open = FALSE;
+		pt->abandoned = TRUE;
+		pt->sc.broken = true;
 	}
 }

@@ -128,9 +128,11 @@ EFI_STATUS scsi_pt_start(EFI_HANDLE driver, EFI_HANDLE controller, EFI_DEVICE_PA
 EFI_STATUS scsi_pt_stop(struct scsi_pt *pt);
 
 /*
- * At ExitBootServices, before vmbusc_unload: closes the channel of every controller
- * still started (nothing of this file is freed or uninstalled: the memory map must
- * not change there). PassThru fails with EFI_DEVICE_ERROR afterwards.
+ * At ExitBootServices, before vmbusc_unload: every controller still started stops
+ * using its channel (PassThru fails with EFI_DEVICE_ERROR afterwards). Nothing is
+ * sent, freed or uninstalled, since the memory map must not change there: the UNLOAD
+ * closes the channels and drops their GPADLs on the host's side. A later
+ * scsi_pt_stop frees only the handle's own pool, not the channel or bounce pages.
  */
 void scsi_pt_shutdown_all(void);
 

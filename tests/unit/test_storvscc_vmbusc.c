@@ -149,7 +149,7 @@ START_TEST(test_life)
 	const struct vmbusc_offer *o = connect_find();
 	struct storvscc sc;
 	struct storvsp_stats st;
-	uint64_t gpa;
+	uint64_t gpa = 0;
 	void *bounce = e_alloc(&env, BOUNCE_PAGES, &gpa);
 	const uint32_t len = 64u << 10;
 	uint8_t *out = malloc(len), *in = malloc(len);
@@ -225,6 +225,40 @@ START_TEST(test_life)
 }
 END_TEST
 
+/* The driver at ExitBootServices: no CLOSECHANNEL (it would free pages there), only
+ * UNLOAD; the host lets go of the channel, and the OS finds a clean controller. */
+START_TEST(test_unload_open_channel)
+{
+	const struct vmbusc_offer *o = connect_find();
+	uint32_t relid = o->child_relid;
+	struct storvscc sc;
+	uint64_t gpa = 0;
+	void *bounce = e_alloc(&env, BOUNCE_PAGES, &gpa);
+	uint8_t cdb[16], buf[BS];
+	struct storvscc_srb r;
+	struct vg_chan c;
+
+	ck_assert_int_eq(storvscc_open(&sc, &bus, o, bounce, gpa, BOUNCE_PAGES * PAGE, TMO), 0);
+	r = srb(0, cdb, cdb_rw10(cdb, false, 0, 1), STORVSCC_DIR_IN, buf, BS);
+	ck_assert_int_eq(storvscc_execute(&sc, &r, TMO), 0);
+	ck_assert_uint_eq(r.transferred, BS);
+	ck_assert(probe(relid).open);
+	ck_assert_int_eq(vmbusc_unload(&bus, TMO), 0);
+	ck_assert(!probe(relid).open);
+
+	/* Linux's storvsc next: contact, offers, open, its own initialisation, a read */
+	guest_connect();
+	chan_open(&c, &offers[0]);
+	linux_init(&c);
+	{
+		struct comp rc = rw10(&c, 0, false, 0, 1, BUF_A);
+
+		check_good(&rc, BS);
+		ck_assert_mem_eq(gp(BUF_A, BS), buf, BS);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("storvscc_vmbusc");
@@ -232,5 +266,6 @@ int main(void)
 
 	tc = tcase(s, "life");
 	tcase_add_test(tc, test_life);
+	tcase_add_test(tc, test_unload_open_channel);
 	return test_main(s);
 }
