@@ -22,7 +22,10 @@ guest_start() {
 	guest_args="$*"
 	t0=$(date +%s)
 	start_ns=$(date +%s.%N)
-	"$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --serial "file:$OUT/$name.serial" "$@" \
+	# With L2_KERNEL empty (firmware scenarios that boot from a disk) no kernel is given.
+	local boot=()
+	[ -z "$L2_KERNEL" ] || boot=(--kernel "$L2_KERNEL" --initrd "$L2_INITRD")
+	"$HVKVM" "${boot[@]}" --serial "file:$OUT/$name.serial" "$@" \
 		> "$OUT/$name.out" 2> "$OUT/$name.err" < /dev/null &
 	pid=$!
 }

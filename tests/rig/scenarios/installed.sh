@@ -140,9 +140,10 @@ fcopy_checks() {
 }
 # fcopy_disk_checks: once boot 2 is off, the copies as its file system holds them (read
 # with debugfs from L1's /dev/vda): the same sha256 as the host's files.
+# The root is the disk's partition 2, after the 64 MiB EFI system partition (debian-image).
 disk_sha256() {
-	local dev=/dev/vda1
-	[ -b "$dev" ] || dev="/dev/vda?offset=1048576"
+	local dev=/dev/vda2
+	[ -b "$dev" ] || dev="/dev/vda?offset=$((65 * 1048576))"
 	debugfs -R "cat $1" "$dev" 2>/dev/null | sha256sum | cut -d' ' -f1
 }
 fcopy_disk_checks() {
