@@ -19,6 +19,7 @@
 #include <efilib.h>
 
 #include "hv_efi.h"
+#include "scsi_pt.h"
 #include "vmbusc.h"
 
 #define ROM_VENDOR		0x1414
@@ -37,8 +38,18 @@
 #define CONNECT_TIMEOUT_US	(5u * 1000 * 1000)
 #define UNLOAD_TIMEOUT_US	(1u * 1000 * 1000)
 
+/* StorVSC controllers given SCSI pass-through (hvkvm offers at most this many). */
+#define MAX_CTRL		4
+
 static EFI_PCI_IO_PROTOCOL *rom_fn;	/* the function to hide at ExitBootServices */
 static EFI_EVENT ebs_event;
+static struct scsi_pt *pts[MAX_CTRL];
+static EFI_HANDLE pt_children[MAX_CTRL];
+
+/* StorVSC's interface type ba6163d9-04a1-4d29-b605-72e2ffb1dc7f, in wire (EFI GUID)
+ * byte order; hvkvm offers its DVD as a LUN of a SCSI controller, not as IDE. */
+static const struct vmbus_guid storvsc_class = { { 0xd9, 0x63, 0x61, 0xba, 0xa1, 0x04, 0x29, 0x4d,
+						   0xb6, 0x05, 0x72, 0xe2, 0xff, 0xb1, 0xdc, 0x7f } };
 
 static inline void outb(UINT16 port, UINT8 v)
 {
@@ -122,6 +133,7 @@ static VOID EFIAPI on_exit_boot_services(EFI_EVENT ev, VOID *ctx)
 	UINT32 magic = ROM_HIDE_MAGIC;
 
 	(void)ev, (void)ctx;
+	scsi_pt_shutdown_all();
 	if (hv_efi_bus) {
 		vmbusc_unload(hv_efi_bus, UNLOAD_TIMEOUT_US);
 		hv_efi_bus = NULL;
@@ -197,6 +209,41 @@ static void vmbus_start(void)
 	hv_efi_bus = bus;
 }
 
+/* SCSI pass-through on a child of ctrl for each StorVSC offer; the firmware's ScsiBus
+ * and ScsiDisk bind to the children when it connects them. */
+static void storage_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl)
+{
+	EFI_DEVICE_PATH *parent;
+	const struct vmbusc_offer *o;
+
+	if (EFI_ERROR(BS->OpenProtocol(ctrl, &DevicePathProtocol, (VOID **)&parent, this->DriverBindingHandle,
+				       ctrl, EFI_OPEN_PROTOCOL_GET_PROTOCOL))) {
+		serial_puts("hvkvm-vmbus: the function has no device path: no storage\r\n");
+		return;
+	}
+	for (unsigned i = 0; i < MAX_CTRL && (o = vmbusc_find(hv_efi_bus, &storvsc_class, i)); i++) {
+		EFI_STATUS s;
+
+		if (pts[i])
+			continue;
+		s = scsi_pt_start(this->DriverBindingHandle, ctrl, parent, hv_efi_bus, o, &pts[i],
+				  &pt_children[i]);
+		serial_puts("hvkvm-vmbus: StorVSC controller ");
+		serial_dec(i);
+		serial_puts(" relid ");
+		serial_dec(o->child_relid);
+		if (EFI_ERROR(s)) {
+			pts[i] = NULL;
+			pt_children[i] = NULL;
+			serial_puts(": failed, status 0x");
+			serial_hex(s, 16);
+			serial_puts("\r\n");
+			continue;
+		}
+		serial_puts(": SCSI pass-through\r\n");
+	}
+}
+
 static EFI_STATUS EFIAPI binding_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl,
 				       EFI_DEVICE_PATH *rest)
 {
@@ -216,13 +263,44 @@ static EFI_STATUS EFIAPI binding_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HA
 	serial_puts("hvkvm-vmbus: started on the option ROM function\r\n");
 	if (!hv_efi_bus)
 		vmbus_start();
+	if (hv_efi_bus)
+		storage_start(this, ctrl);
 	return EFI_SUCCESS;
 }
 
+static EFI_STATUS stop_ctrl(unsigned i)
+{
+	EFI_STATUS s = scsi_pt_stop(pts[i]);
+
+	if (!EFI_ERROR(s)) {
+		pts[i] = NULL;
+		pt_children[i] = NULL;
+	}
+	return s;
+}
+
+/* The children given (their SCSI pass-through), or with none the controller itself:
+ * every child left, then the bus and the Hyper-V set-up, as at ExitBootServices. */
 static EFI_STATUS EFIAPI binding_stop(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl,
 				      UINTN nchildren, EFI_HANDLE *children)
 {
-	(void)nchildren, (void)children;
+	EFI_STATUS ret = EFI_SUCCESS;
+
+	if (nchildren) {
+		for (UINTN c = 0; c < nchildren; c++)
+			for (unsigned i = 0; i < MAX_CTRL; i++)
+				if (pts[i] && pt_children[i] == children[c] && EFI_ERROR(stop_ctrl(i)))
+					ret = EFI_DEVICE_ERROR;
+		return ret;
+	}
+	for (unsigned i = 0; i < MAX_CTRL; i++)
+		if (pts[i] && EFI_ERROR(stop_ctrl(i)))
+			return EFI_DEVICE_ERROR;
+	if (hv_efi_bus) {
+		vmbusc_unload(hv_efi_bus, UNLOAD_TIMEOUT_US);
+		hv_efi_bus = NULL;
+		hv_efi_teardown();
+	}
 	BS->CloseProtocol(ctrl, &PciIoProtocol, this->DriverBindingHandle, ctrl);
 	return EFI_SUCCESS;
 }
