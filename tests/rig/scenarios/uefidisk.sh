@@ -7,7 +7,13 @@
 # menu on the serial console); GRUB reads the kernel and initramfs from the ext4 root
 # through the same path; the driver leaves VMBus at ExitBootServices and Linux mounts its
 # root through hv_storvsc. The system reboots once (the firmware starts again) and then
-# powers off (rig.then=reboot-once from uefidisk.drive); hvkvm exits 0.
+# powers off (rig.then=reboot-once from uefidisk.drive); hvkvm exits 0. The firmware
+# makes its boot option for the disk by itself (no bootorder from hvkvm): its device
+# path is the option ROM function's, Hyper-V's VMBus channel node of the StorVSC
+# controller, then Scsi(0,0).
+# A second guest boots the same way from a CD (--cdrom, a LUN of StorVSC controller 0)
+# made by grub-mkrescue (uefidisk.drive): OVMF's El Torito support finds GRUB, which
+# reads a file with a random token from the ISO and starts the rig's kernel from it.
 . "$(dirname "$0")/../lib.sh"
 GUEST_TIMEOUT=${UEFIDISK_TIMEOUT:-1500}
 L2_KERNEL=
@@ -37,5 +43,43 @@ check "disk1: the root was on the StorVSC disk's second partition, /dev/sda2 ($n
 check "disk1: the guest rebooted into the firmware" grep -q 'guest reset' "$OUT/disk1.err"
 n=$(grep -c 'guest connected' "$OUT/disk1.err")
 check "disk1: VMBus was connected by the firmware and by Linux at both boots ($n)" [ "$n" -ge 4 ]
+# The driver's contact, its UNLOAD at ExitBootServices, then Linux's contact, at each boot
+# (C connected, U unloaded, R the guest's reset).
+seq=$(grep -o -E 'vmbus: guest (connected|unloaded)|guest reset' "$OUT/disk1.err" |
+	sed -e 's/.*connected/C/' -e 's/.*unloaded/U/' -e 's/guest reset/R/' | tr -d '\n')
+check "disk1: firmware contact, UNLOAD, Linux's contact at both boots ($seq)" \
+	eval '[[ $seq =~ ^CUCU?RCUCU?$ ]]'
+n=$(grep -a -c -E 'hvkvm-vmbus: StorVSC controller 0 relid [0-9]+: SCSI pass-through' "$s")
+check "disk1: the driver gave StorVSC controller 0 SCSI pass-through at both boots ($n)" [ "$n" = 2 ]
+# The option the firmware made for the disk: through the driver's child (the VMBus
+# channel node: vendor GUID, then StorVSC's class and controller 0's instance GUID).
+chan='/VenHw(9B17E5A2-0891-42DD-B653-80B5C22809BA,D96361BAA104294DB60572E2FFB1DC7F1A78B3F8821E1848A1C363D806EC15BB)'
+n=$(grep -a -c -F 'BdsDxe: starting Boot' "$s")
+m=$(grep -a -F 'BdsDxe: starting Boot' "$s" | grep -a -c -F "from PciRoot(0x0)/Pci(0x3,0x0)$chan/Scsi(0x0,0x0)")
+l=$(grep -a -o 'BdsDxe: starting [^"]*"[^"]*"' "$s" | head -n 1)
+checkx "disk1: the firmware booted its option for the disk through the driver at both boots ($m of $n; ${l#BdsDxe: starting })" \
+	'[ "$n" -ge 2 ] && [ "$m" = "$n" ]'
 grep -a 'hvkvm-vmbus' "$s" | sed 's/^/# /' | head -20
+
+# --- the CD: GRUB from an El Torito image, through the same driver ---------------------
+iso=$(dirname "$OUT")/rig-cd.iso
+token=$(cat "$(dirname "$OUT")/cd-token" 2>/dev/null)
+checkx "cd1: the CD image was made ($iso)" '[ -r "$iso" ] && [ -n "$token" ]'
+guest cd1 --firmware uefi --option-rom "$rom" --cpus 2 --memory 1G --stats --cdrom "$iso"
+echo "# cd1: ${secs}s"
+s=$OUT/cd1.serial
+check "cd1: hvkvm exits 0 after the guest powers off" [ "$rc" = 0 ]
+n=$(grep -a -c -E 'hvkvm-vmbus: StorVSC controller 0 relid [0-9]+: SCSI pass-through' "$s")
+check "cd1: the driver gave StorVSC controller 0 SCSI pass-through ($n)" [ "$n" = 1 ]
+l=$(grep -a -o 'BdsDxe: starting [^"]*"[^"]*" from [^ ]*' "$s" | tr -d '\r' | head -n 1)
+echo "# cd1: ${l:-no boot option started}"
+check "cd1: the firmware booted the CD through the driver's controller" \
+	eval '[[ $l == *"$chan/Scsi(0x0,0x0)" ]]'
+check "cd1: GRUB's menu from the CD on the serial console" grep -a -q 'rig CD (hvkvm)' "$s"
+check "cd1: GRUB read the token file from the ISO ($token)" grep -a -q "rig: cd token=$token" "$s"
+check "cd1: Linux from the CD ran its test to the end" grep -a -q 'RIG-END uefi rc=0' "$s"
+check "cd1: UEFI started Linux ($(val cd1 efi))" [ "$(val cd1 efi)" = yes ]
+seq=$(grep -o -E 'vmbus: guest (connected|unloaded)' "$OUT/cd1.err" |
+	sed -e 's/.*connected/C/' -e 's/.*unloaded/U/' | tr -d '\n')
+check "cd1: firmware contact, UNLOAD, Linux's contact ($seq)" eval '[[ $seq =~ ^CUCU?$ ]]'
 finish
