@@ -5,8 +5,9 @@
 # bus driver finds the EFI driver in the function's expansion ROM and starts it, which
 # says so on COM1; at ExitBootServices the driver hides the function, so Linux's PCI
 # scan does not find it. In between, the driver connects to VMBus (5.3) and lists the
-# offers on COM1, and at ExitBootServices it sends UNLOAD and turns the SynIC and the
-# hypercall page off; Linux then connects afresh and its disk works. A reboot brings the
+# offers on COM1, opens the StorVSC controller's channel for SCSI pass-through, and at
+# ExitBootServices it sends UNLOAD (with that channel still open) and turns the SynIC and
+# the hypercall page off; Linux then connects afresh and its disk works. A reboot brings the
 # function back for the firmware, which loads the driver again. ("# rig: firmware" asks
 # for the emulator that runs firmware in L2.)
 . "$(dirname "$0")/../lib.sh"
@@ -38,6 +39,8 @@ fwbus=$(grep -a -c 'hvkvm-vmbus: VMBus 5\.3, [0-9]* offers' "$OUT/rom1.serial")
 check "rom1: the driver connected to VMBus 5.3 at each boot ($fwbus)" [ "$fwbus" = 2 ]
 scsi=$(grep -a -c 'hvkvm-vmbus: offer ba6163d9-04a1-4d29-b605-72e2ffb1dc7f relid [0-9]' "$OUT/rom1.serial")
 check "rom1: and listed the SCSI controller's offer each time ($scsi)" [ "$scsi" = 2 ]
+pt=$(grep -a -c -E 'hvkvm-vmbus: StorVSC controller 0 relid [0-9]+: SCSI pass-through' "$OUT/rom1.serial")
+check "rom1: and gave it SCSI pass-through each time, its channel open until the UNLOAD ($pt)" [ "$pt" = 2 ]
 conn=$(grep -c 'vmbus: guest connected with protocol 5.3' "$OUT/rom1.err")
 check "rom1: hvkvm saw two VMBus 5.3 contacts a boot, firmware's and Linux's ($conn)" [ "$conn" = 4 ]
 # The events of each boot, in order: C contact, U unload (R: the reset between boots).
