@@ -12,7 +12,7 @@ rom=$(dirname "$HVKVM")/firmware/hvkvm-vmbus.rom
 checkx "OVMF is installed ($code)" '[ -r "$code" ] && [ -r /usr/share/OVMF/OVMF_VARS_4M.fd ]'
 checkx "the driver ROM was built ($rom; gnu-efi)" '[ -r "$rom" ]'
 
-guest rom1 --firmware uefi --option-rom "$rom" --cpus 2 --memory 1G \
+guest rom1 --stats --firmware uefi --option-rom "$rom" --cpus 2 --memory 1G \
 	--cmdline "console=ttyS0 rig.test=uefivm rig.reboot=1"
 check "rom1: hvkvm exits 0 after the guest powers off" [ "$rc" = 0 ]
 loaded=$(grep -a -c 'hvkvm-vmbus: driver loaded from the option ROM' "$OUT/rom1.serial")
@@ -29,4 +29,6 @@ seen=$(grep -a -c 'pci=0000:00:03.0' "$OUT/rom1.serial")
 check "rom1: so Linux's PCI scan never found 00:03.0 ($seen)" [ "$seen" = 0 ]
 check "rom1: hvkvm logged the reset" grep -q 'guest reset' "$OUT/rom1.err"
 grep -a 'hvkvm-vmbus' "$OUT/rom1.serial" | sed 's/^/# /'
+# Exits of both boots (--stats), to compare runs: the ROM is memory, read without exits.
+grep -E '^  vcpu ' "$OUT/rom1.err" | sed 's/^ */# rom1: /'
 finish
