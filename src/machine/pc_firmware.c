@@ -211,8 +211,8 @@ static int pc_fw_option_rom(struct pc *pc, const char *path)
 		log_error("--option-rom %s: %s", path, err);
 		return r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
 	}
-	fw->option_rom = option_rom_new(fw->pci, &pc->vm->mmio, PC_FW_OPTION_ROM_DEVFN, rom, len,
-					err, sizeof(err));
+	fw->option_rom = option_rom_new(fw->pci, &pc->vm->mmio, &pc->vm->mem, PC_FW_OPTION_ROM_DEVFN,
+					rom, len, err, sizeof(err));
 	free(rom);
 	if (!fw->option_rom) {
 		log_error("--option-rom %s: %s", path, err);
