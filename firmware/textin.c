@@ -376,11 +376,14 @@ static void close_events(struct textin *t)
 	t->timer = t->in.WaitForKey = t->inex.WaitForKeyEx = NULL;
 }
 
+/* The Ex protocol, then the plain one; stops at the first that is held. */
 static void uninstall(struct textin *t)
 {
-	if (t->inex_installed &&
-	    BS->UninstallProtocolInterface(t->controller, &inex_guid, &t->inex) == EFI_SUCCESS)
+	if (t->inex_installed) {
+		if (BS->UninstallProtocolInterface(t->controller, &inex_guid, &t->inex) != EFI_SUCCESS)
+			return;
 		t->inex_installed = FALSE;
+	}
 	if (t->in_installed && BS->UninstallProtocolInterface(t->controller, &in_guid, &t->in) == EFI_SUCCESS)
 		t->in_installed = FALSE;
 }
@@ -437,8 +440,13 @@ EFI_STATUS textin_start(EFI_HANDLE controller, struct vmbusc *bus, const struct 
 EFI_STATUS textin_stop(struct textin *t)
 {
 	uninstall(t);
-	if (t->in_installed || t->inex_installed)
+	if (t->in_installed || t->inex_installed) {
+		/* One is held: both stay, as they were. */
+		if (!t->inex_installed &&
+		    BS->InstallProtocolInterface(&t->controller, &inex_guid, EFI_NATIVE_INTERFACE, &t->inex) == EFI_SUCCESS)
+			t->inex_installed = TRUE;
 		return EFI_ACCESS_DENIED;
+	}
 	close_events(t);
 	if (!t->shut)
 		synthkbdc_close(&t->kbd, TEXTIN_TIMEOUT_US);

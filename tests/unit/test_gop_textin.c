@@ -433,7 +433,16 @@ START_TEST(textin_keys)
 	/* Someone holds the protocol: stop refuses. */
 	fake_set_in_use(CONTROLLER, &in_guid, TRUE);
 	ck_assert_uint_eq(textin_stop(ti), EFI_ACCESS_DENIED);
+	ck_assert_ptr_eq(fake_find(CONTROLLER, &in_guid), in);
+	ck_assert_ptr_eq(fake_find(CONTROLLER, &inex_guid), inex);
+	press(0x30);
+	expect(SCAN_NULL, 'b');
 	fake_set_in_use(CONTROLLER, &in_guid, FALSE);
+	fake_set_in_use(CONTROLLER, &inex_guid, TRUE);
+	ck_assert_uint_eq(textin_stop(ti), EFI_ACCESS_DENIED);
+	ck_assert_ptr_eq(fake_find(CONTROLLER, &in_guid), in);
+	ck_assert_ptr_eq(fake_find(CONTROLLER, &inex_guid), inex);
+	fake_set_in_use(CONTROLLER, &inex_guid, FALSE);
 	ck_assert_uint_eq(textin_stop(ti), EFI_SUCCESS);
 	ck_assert_ptr_null(fake_find(CONTROLLER, &in_guid));
 	ck_assert_ptr_null(fake_find(CONTROLLER, &inex_guid));
