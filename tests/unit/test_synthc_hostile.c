@@ -402,8 +402,11 @@ static void kbd_reset(void)
 static void push_key(uint16_t code, uint32_t info, uint32_t len)
 {
 	struct synth_kbd_keystroke ks = { SYNTH_KBD_EVENT, code, 0, info };
+	uint8_t buf[32] = { 0 };
 
-	push_raw(VM_PKT_DATA_INBAND, &ks, len);
+	ck_assert_uint_le(len, sizeof(buf));
+	memcpy(buf, &ks, sizeof(ks));
+	push_raw(VM_PKT_DATA_INBAND, buf, len);
 }
 
 START_TEST(kbd_protocol)
