@@ -3,16 +3,23 @@
  * hvkvm's UEFI boot service driver, as the firmware loads it from the expansion ROM of
  * hvkvm's option ROM function (src/devices/option_rom.h; packed by scripts/mkefirom).
  *
- * So far a skeleton: it says on COM1 that it was loaded, installs a driver binding that
- * takes the option ROM function (by its IDs), and when the firmware's boot services end
- * it writes the function's hide register, so that the OS it boots never sees the
- * function. Lines go straight to the 16550 at 0x3F8 (8 data bits): the driver runs
- * while the firmware enumerates PCI, before its consoles are connected.
+ * It says on COM1 that it was loaded and installs a driver binding that takes the
+ * option ROM function (by its IDs). Its Start sets the Hyper-V partition and VP 0's
+ * SynIC up (hv_efi.c), connects to VMBus (vmbusc.c) and lists the offers on COM1; the
+ * connection stays up for the storage code (hv_efi_bus) until the firmware's boot
+ * services end. Then it sends UNLOAD, undoes the Hyper-V set-up, and writes the
+ * function's hide register, so that the OS it boots finds the bus, the SynIC and the
+ * PCI bus as a fresh machine has them. Lines go straight to the 16550 at 0x3F8 (8 data
+ * bits): the driver runs while the firmware enumerates PCI, before its consoles are
+ * connected.
  *
  * Built with gnu-efi (GNU_EFI_USE_MS_ABI: every function the firmware calls is EFIAPI).
  */
 #include <efi.h>
 #include <efilib.h>
+
+#include "hv_efi.h"
+#include "vmbusc.h"
 
 #define ROM_VENDOR		0x1414
 #define ROM_DEVICE		0xb007
@@ -25,6 +32,10 @@
 #define UART_LCR_DLAB		0x80	/* 0x3F8/0x3F9 are the divisor latch */
 #define UART_LSR		5
 #define UART_LSR_THRE		0x20
+
+/* Bounds of the VMBus waits: connecting at Start, UNLOAD at ExitBootServices. */
+#define CONNECT_TIMEOUT_US	(5u * 1000 * 1000)
+#define UNLOAD_TIMEOUT_US	(1u * 1000 * 1000)
 
 static EFI_PCI_IO_PROTOCOL *rom_fn;	/* the function to hide at ExitBootServices */
 static EFI_EVENT ebs_event;
@@ -57,6 +68,43 @@ static void serial_puts(const char *s)
 	}
 }
 
+static void serial_hex(UINT64 v, unsigned digits)
+{
+	char s[17];
+
+	if (digits > 16)
+		digits = 16;
+	for (unsigned i = 0; i < digits; i++)
+		s[i] = "0123456789abcdef"[(v >> (4 * (digits - 1 - i))) & 0xf];
+	s[digits] = 0;
+	serial_puts(s);
+}
+
+static void serial_dec(UINT64 v)
+{
+	char s[21];
+	unsigned i = sizeof(s) - 1;
+
+	s[i] = 0;
+	do {
+		s[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	serial_puts(s + i);
+}
+
+/* A VMBus GUID as text: its first three fields are little-endian. */
+static void serial_guid(const struct vmbus_guid *g)
+{
+	static const unsigned char order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+
+	for (unsigned i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			serial_puts("-");
+		serial_hex(g->b[order[i]], 2);
+	}
+}
+
 /* Whether pci is the option ROM function. */
 static BOOLEAN is_rom_fn(EFI_PCI_IO_PROTOCOL *pci)
 {
@@ -67,12 +115,18 @@ static BOOLEAN is_rom_fn(EFI_PCI_IO_PROTOCOL *pci)
 	return id == ((UINT32)ROM_DEVICE << 16 | ROM_VENDOR);
 }
 
-/* Runs at TPL_NOTIFY inside ExitBootServices: no allocation, no waiting. */
+/* Runs at TPL_NOTIFY inside ExitBootServices: no allocation, no output, no firmware
+ * timer; the only wait, for UNLOAD_RESPONSE, polls with a bound. */
 static VOID EFIAPI on_exit_boot_services(EFI_EVENT ev, VOID *ctx)
 {
 	UINT32 magic = ROM_HIDE_MAGIC;
 
 	(void)ev, (void)ctx;
+	if (hv_efi_bus) {
+		vmbusc_unload(hv_efi_bus, UNLOAD_TIMEOUT_US);
+		hv_efi_bus = NULL;
+	}
+	hv_efi_teardown();
 	if (rom_fn)
 		rom_fn->Pci.Write(rom_fn, EfiPciIoWidthUint32, ROM_HIDE_REG, 1, &magic);
 }
@@ -94,6 +148,55 @@ static EFI_STATUS EFIAPI binding_supported(EFI_DRIVER_BINDING_PROTOCOL *this, EF
 	return ours ? EFI_SUCCESS : EFI_UNSUPPORTED;
 }
 
+/* The Hyper-V set-up and the VMBus connection, the offers listed on COM1. A failure
+ * leaves the driver without VMBus: the function is still hidden at ExitBootServices. */
+static void vmbus_start(void)
+{
+	static struct vmbusc *bus;
+	const char *why = "";
+	EFI_STATUS s;
+	int r;
+
+	s = hv_efi_init(&why);
+	if (EFI_ERROR(s)) {
+		serial_puts("hvkvm-vmbus: no Hyper-V: ");
+		serial_puts(why);
+		serial_puts("\r\n");
+		return;
+	}
+	if (!bus && EFI_ERROR(BS->AllocatePool(EfiBootServicesData, sizeof(*bus), (VOID **)&bus)))
+		bus = NULL;
+	if (!bus) {
+		serial_puts("hvkvm-vmbus: out of memory\r\n");
+		hv_efi_teardown();
+		return;
+	}
+	r = vmbusc_connect(bus, hv_efi_host(), CONNECT_TIMEOUT_US);
+	if (r != 0) {
+		serial_puts(r == VMBUSC_ETIMEDOUT ? "hvkvm-vmbus: VMBus did not answer\r\n"
+						  : "hvkvm-vmbus: VMBus refused the connection\r\n");
+		if (bus->connected)
+			vmbusc_unload(bus, UNLOAD_TIMEOUT_US);
+		hv_efi_teardown();
+		return;
+	}
+	serial_puts("hvkvm-vmbus: VMBus ");
+	serial_dec(bus->version >> 16);
+	serial_puts(".");
+	serial_dec(bus->version & 0xffff);
+	serial_puts(", ");
+	serial_dec(bus->noffers);
+	serial_puts(" offers\r\n");
+	for (unsigned i = 0; i < bus->noffers; i++) {
+		serial_puts("hvkvm-vmbus: offer ");
+		serial_guid(&bus->offers[i].if_type);
+		serial_puts(" relid ");
+		serial_dec(bus->offers[i].child_relid);
+		serial_puts("\r\n");
+	}
+	hv_efi_bus = bus;
+}
+
 static EFI_STATUS EFIAPI binding_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl,
 				       EFI_DEVICE_PATH *rest)
 {
@@ -111,6 +214,8 @@ static EFI_STATUS EFIAPI binding_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HA
 	}
 	rom_fn = pci;
 	serial_puts("hvkvm-vmbus: started on the option ROM function\r\n");
+	if (!hv_efi_bus)
+		vmbus_start();
 	return EFI_SUCCESS;
 }
 
@@ -129,8 +234,9 @@ static EFI_DRIVER_BINDING_PROTOCOL binding = {
 	.Version = 0x10,
 };
 
-/* The option ROM function among the PCI I/O handles there are now, or NULL. */
-static EFI_PCI_IO_PROTOCOL *find_rom_fn(void)
+/* The option ROM function among the PCI I/O handles there are now (its handle in
+ * *handle), or NULL. */
+static EFI_PCI_IO_PROTOCOL *find_rom_fn(EFI_HANDLE *handle)
 {
 	EFI_HANDLE *handles = NULL;
 	EFI_PCI_IO_PROTOCOL *found = NULL;
@@ -142,8 +248,10 @@ static EFI_PCI_IO_PROTOCOL *find_rom_fn(void)
 		EFI_PCI_IO_PROTOCOL *pci;
 
 		if (!EFI_ERROR(BS->HandleProtocol(handles[i], &PciIoProtocol, (VOID **)&pci)) &&
-		    is_rom_fn(pci))
+		    is_rom_fn(pci)) {
 			found = pci;
+			*handle = handles[i];
+		}
 	}
 	BS->FreePool(handles);
 	return found;
@@ -153,6 +261,7 @@ static EFI_PCI_IO_PROTOCOL *find_rom_fn(void)
  * with the System V calling convention: not EFIAPI. */
 EFI_STATUS efi_main(EFI_HANDLE img, EFI_SYSTEM_TABLE *st)
 {
+	EFI_HANDLE rom_handle = NULL;
 	EFI_STATUS s;
 
 	InitializeLib(img, st);
@@ -166,7 +275,16 @@ EFI_STATUS efi_main(EFI_HANDLE img, EFI_SYSTEM_TABLE *st)
 		return s;
 	}
 	/* Hidden at ExitBootServices even if the firmware boots before it connects us. */
-	rom_fn = find_rom_fn();
+	rom_fn = find_rom_fn(&rom_handle);
+	/* The firmware connects drivers to every device only when it boots from a device:
+	 * with a kernel from fw_cfg it starts that first. The bus must be up either way,
+	 * so the driver connects itself to the function now. */
+	if (rom_fn) {
+		EFI_HANDLE drivers[2] = { img, NULL };
+
+		if (EFI_ERROR(BS->ConnectController(rom_handle, drivers, NULL, FALSE)))
+			serial_puts("hvkvm-vmbus: cannot connect to the option ROM function\r\n");
+	}
 	s = BS->CreateEvent(EVT_SIGNAL_EXIT_BOOT_SERVICES, TPL_NOTIFY, on_exit_boot_services, NULL,
 			    &ebs_event);
 	if (EFI_ERROR(s))

@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The portable VMBus client of the UEFI driver (firmware/vmbusc.c), compiled natively
+ * and run against hvkvm's own VMBus server: its struct vmbusc_host is the simulated
+ * guest (tests/guest/vmbus_guest.h): HvPostMessage and HvSignalEvent from VP 0, SINT 2's
+ * SIM slot of VP 0, pages of guest RAM. The recording test devices of the vmbus tests
+ * (vmbus_fixture.h) are what it finds and opens. Then hosts that misbehave: ring
+ * indices and packets no host may write, a packet larger than the reader's buffer, no
+ * answer at all, a refused protocol version.
+ */
+#include <time.h>
+#include <unistd.h>
+
+#include "vmbus_fixture.h"
+#include "vmbusc.h"
+
+#define ALLOC_BASE	(8ull << 20)	/* the client's pages: above the fixture's rings */
+#define TMO_US		(5u * 1000 * 1000)
+
+/* ---- the environment: the simulated guest ---- */
+
+struct env {
+	uint64_t next;			/* bump allocator in guest RAM */
+	unsigned allocated, freed;	/* pages */
+	void *last;			/* the last multi-page allocation (a channel's rings) */
+	unsigned signals;
+	uint32_t last_signal;
+	bool mute;			/* the host's messages never arrive */
+	bool refuse53;			/* INITIATE_CONTACT for 5.3 gets "not supported" */
+	bool fake_pending;		/* a refusal waits in place of the host's answer */
+	bool flood;			/* after VERSION_RESPONSE, offers without end */
+	bool flooding;
+	uint32_t contacts[8];		/* versions asked for */
+	unsigned ncontacts;
+};
+
+static struct env env;
+
+static uint16_t e_post(void *ctx, uint32_t conn, uint32_t type, const void *payload, uint32_t len)
+{
+	struct env *e = ctx;
+	const struct vmbus_msg_initiate_contact *ic = payload;
+
+	ck_assert_ptr_eq(e, &env);
+	ck_assert_uint_eq(type, VMBUS_MESSAGE_TYPE);
+	ck_assert_uint_le(len, VMBUS_MSG_MAX);
+	if (len >= sizeof(*ic) && ic->header.msgtype == CHANNELMSG_INITIATE_CONTACT) {
+		ck_assert_uint_eq(conn, VMBUS_MESSAGE_CONNECTION_ID_4);
+		ck_assert_uint_eq(ic->msg_sint, VMBUS_MESSAGE_SINT);
+		ck_assert_uint_eq(ic->target_vcpu, 0);
+		if (e->ncontacts < 8)
+			e->contacts[e->ncontacts++] = ic->version_requested;
+		if (e->refuse53 && ic->version_requested == VMBUS_VERSION_WIN10_V5_3) {
+			e->fake_pending = true;
+			return HV_STATUS_SUCCESS;
+		}
+	}
+	return vg_post_raw(&fx, 0, conn, payload, len);
+}
+
+static uint16_t e_signal(void *ctx, uint32_t conn)
+{
+	struct env *e = ctx;
+
+	e->signals++;
+	e->last_signal = conn;
+	return vg_signal_conn(&fx, conn, false);
+}
+
+static int e_next(void *ctx, uint32_t *type, void *buf, uint32_t cap)
+{
+	struct env *e = ctx;
+	union vg_msg m;
+	int len;
+
+	if (e->fake_pending) {
+		struct vmbus_msg_version_response r = { .header.msgtype = CHANNELMSG_VERSION_RESPONSE };
+
+		e->fake_pending = false;
+		*type = VMBUS_MESSAGE_TYPE;
+		memcpy(buf, &r, sizeof(r) < cap ? sizeof(r) : cap);
+		return sizeof(r);
+	}
+	if (e->flooding) {
+		struct vmbus_msg_offer_channel o = {
+			.header.msgtype = CHANNELMSG_OFFERCHANNEL,
+			.child_relid = 7,
+			.connection_id = 0x1007,
+		};
+
+		*type = VMBUS_MESSAGE_TYPE;
+		memcpy(buf, &o, sizeof(o) < cap ? sizeof(o) : cap);
+		return sizeof(o);
+	}
+	len = e->mute ? -1 : vg_take(&fx, 0, VMBUS_MESSAGE_SINT, &m, type);
+	if (len > 0 && e->flood && m.h.msgtype == CHANNELMSG_VERSION_RESPONSE)
+		e->flooding = true;
+	if (len < 0) {
+		usleep(50);	/* the loop thread needs the CPU to answer */
+		return -1;
+	}
+	memcpy(buf, &m, (uint32_t)len < cap ? (uint32_t)len : cap);
+	return len;
+}
+
+static void *e_alloc(void *ctx, uint32_t npages, uint64_t *gpa)
+{
+	struct env *e = ctx;
+	uint64_t len = (uint64_t)npages * PAGE;
+	void *p;
+
+	if (e->next + len > RAM_SIZE)
+		return NULL;
+	p = gmem_ptr(&fx.mem, e->next, len);
+	ck_assert_ptr_nonnull(p);
+	memset(p, 0x5a, len);	/* the client is promised zeroed pages: */
+	memset(p, 0, len);	/* but not reused contents */
+	*gpa = e->next;
+	e->next += len;
+	e->allocated += npages;
+	if (npages > 1)
+		e->last = p;
+	return p;
+}
+
+static void e_free(void *ctx, void *p, uint32_t npages)
+{
+	struct env *e = ctx;
+
+	ck_assert_ptr_nonnull(p);
+	e->freed += npages;
+}
+
+static uint64_t e_now(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static const struct vmbusc_host host = {
+	.ctx = &env,
+	.post_message = e_post,
+	.signal_event = e_signal,
+	.next_message = e_next,
+	.alloc_pages = e_alloc,
+	.free_pages = e_free,
+	.now_us = e_now,
+};
+
+static struct vmbusc b;
+
+static void env_setup(void)
+{
+	setup();
+	memset(&env, 0, sizeof(env));
+	env.next = ALLOC_BASE;
+}
+
+static const struct vmbus_guid *class_of(const struct tdev *d)
+{
+	return (const struct vmbus_guid *)&d->offer.class_id;
+}
+
+/* Connected, with devices 0 and 1 offered; device 0's channel open. */
+static struct vmbusc_chan *connect_open(uint32_t ring_pages)
+{
+	struct vmbusc_chan *c = NULL;
+	const struct vmbusc_offer *o;
+
+	dev_add(&devs[0]);
+	dev_add(&devs[1]);
+	ck_assert_int_eq(vmbusc_connect(&b, &host, TMO_US), 0);
+	o = vmbusc_find(&b, class_of(&devs[0]), 0);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(vmbusc_open(&b, o, ring_pages, TMO_US, &c), 0);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+static bool dev_has(struct vg *g, void *ctx)
+{
+	(void)g;
+	return get(&devs[0].npkts) >= *(unsigned *)ctx;
+}
+
+static void wait_pkts(unsigned n)
+{
+	ck_assert_msg(vg_wait(&fx, dev_has, &n, TMO), "the device got %u packets of %u", get(&devs[0].npkts), n);
+}
+
+/* The next packet from the host, waiting for it. */
+static int recv_wait(struct vmbusc_chan *c, struct vmbusc_packet *p, void *buf, uint32_t cap)
+{
+	uint64_t end = e_now(NULL) + TMO_US;
+	int r;
+
+	while ((r = vmbusc_recv(c, p, buf, cap)) == 0 && e_now(NULL) < end)
+		usleep(100);
+	return r;
+}
+
+/* The client's receive ring as the host sees it. */
+static struct vmbus_ring_control *in_ctl(uint32_t ring_pages)
+{
+	return (struct vmbus_ring_control *)((uint8_t *)env.last + (ring_pages + 1) * PAGE);
+}
+
+static uint8_t *in_data(uint32_t ring_pages)
+{
+	return (uint8_t *)env.last + (ring_pages + 2) * PAGE;
+}
+
+/* ---- the bus ---- */
+
+START_TEST(test_connect_offers)
+{
+	const struct vmbusc_offer *o0, *o1;
+
+	dev_add(&devs[0]);
+	dev_add(&devs[1]);
+	ck_assert_int_eq(vmbusc_connect(&b, &host, TMO_US), 0);
+	ck_assert(b.connected);
+	ck_assert_uint_eq(b.version, VMBUS_VERSION_WIN10_V5_3);
+	ck_assert_uint_eq(b.msg_conn_id, VMBUS_MESSAGE_CONNECTION_ID);
+	ck_assert_uint_eq(bus_version(), VMBUS_VERSION_WIN10_V5_3);
+	ck_assert_uint_eq(env.ncontacts, 1);
+	ck_assert_uint_eq(b.noffers, 2);
+	o0 = vmbusc_find(&b, class_of(&devs[0]), 0);
+	o1 = vmbusc_find(&b, class_of(&devs[1]), 0);
+	ck_assert_ptr_nonnull(o0);
+	ck_assert_ptr_nonnull(o1);
+	ck_assert_ptr_null(vmbusc_find(&b, class_of(&devs[0]), 1));
+	ck_assert_ptr_null(vmbusc_find(&b, class_of(&devs[2]), 0));
+	ck_assert_mem_eq(&o0->if_instance, &devs[0].offer.instance_id, 16);
+	ck_assert_uint_eq(o0->chn_flags, devs[0].offer.chn_flags);
+	ck_assert_uint_ne(o0->child_relid, o1->child_relid);
+	ck_assert_uint_gt(o0->connection_id, VMBUS_MESSAGE_CONNECTION_ID_4);
+
+	/* UNLOAD, then the bus takes a new contact and offers again. */
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+	ck_assert(!b.connected);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), VMBUSC_EINVAL);
+	ck_assert_int_eq(vmbusc_connect(&b, &host, TMO_US), 0);
+	ck_assert_uint_eq(b.noffers, 2);
+	ck_assert_ptr_nonnull(vmbusc_find(&b, class_of(&devs[1]), 0));
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+	ck_assert_uint_eq(env.allocated, 0);
+}
+END_TEST
+
+/* A host that refuses 5.3 gets 5.2 asked next. */
+START_TEST(test_connect_older_version)
+{
+	env.refuse53 = true;
+	ck_assert_int_eq(vmbusc_connect(&b, &host, TMO_US), 0);
+	ck_assert_uint_eq(env.ncontacts, 2);
+	ck_assert_uint_eq(env.contacts[0], VMBUS_VERSION_WIN10_V5_3);
+	ck_assert_uint_eq(env.contacts[1], VMBUS_VERSION_WIN10_V5_2);
+	ck_assert_uint_eq(b.version, VMBUS_VERSION_WIN10_V5_2);
+	ck_assert_uint_eq(bus_version(), VMBUS_VERSION_WIN10_V5_2);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+}
+END_TEST
+
+/* ---- a channel ---- */
+
+START_TEST(test_open_exchange_close)
+{
+	/* 16 pages a ring: 34 pages, more than GPADL_HEADER holds (a body follows). */
+	struct vmbusc_chan *c = connect_open(16);
+	const char hello[] = "hello, host";
+	uint8_t buf[512], reply[100];
+	struct vmbusc_packet p;
+	struct vmbus_gpa_direct_header h;
+	struct vmbus_gpa_range rg;
+	uint64_t pfn[2];
+
+	ck_assert_uint_eq(get(&devs[0].opens), 1);
+	ck_assert_uint_eq(get(&devs[1].opens), 0);
+	ck_assert_uint_eq(env.allocated, 1 + 34);
+
+	/* inband, into an empty ring: the host is signalled on the offer's connection */
+	ck_assert_int_eq(vmbusc_send(c, 0x77, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, hello, sizeof(hello)), 0);
+	wait_pkts(1);
+	ck_assert_uint_eq(env.signals, 1);
+	ck_assert_uint_eq(env.last_signal, vmbusc_find(&b, class_of(&devs[0]), 0)->connection_id);
+	pthread_mutex_lock(&lock);
+	ck_assert_uint_eq(devs[0].pkt_len[0], (DESC + sizeof(hello) + 7) & ~7u);	/* padded */
+	memcpy(buf, devs[0].pkt[0], sizeof(buf));
+	pthread_mutex_unlock(&lock);
+	ck_assert_uint_eq(((struct vmbus_packet_desc *)buf)->type, VM_PKT_DATA_INBAND);
+	ck_assert_uint_eq(((struct vmbus_packet_desc *)buf)->flags, 1);
+	ck_assert_uint_eq(((struct vmbus_packet_desc *)buf)->trans_id, 0x77);
+	ck_assert_mem_eq(buf + DESC, hello, sizeof(hello));
+
+	/* GPA direct: 0x2000 bytes from 0x10 into a page span three pages */
+	ck_assert_int_eq(vmbusc_send_gpa(c, 0x78, hello, 4, 0x300010, 0x2000), 0);
+	wait_pkts(2);
+	pthread_mutex_lock(&lock);
+	memcpy(buf, devs[0].pkt[1], sizeof(buf));
+	ck_assert_uint_eq(devs[0].pkt_len[1], sizeof(h) + sizeof(rg) + 3 * 8 + 8);
+	pthread_mutex_unlock(&lock);
+	memcpy(&h, buf, sizeof(h));
+	memcpy(&rg, buf + sizeof(h), sizeof(rg));
+	ck_assert_uint_eq(h.d.type, VM_PKT_DATA_USING_GPA_DIRECT);
+	ck_assert_uint_eq(h.d.flags, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED);
+	ck_assert_uint_eq(h.d.trans_id, 0x78);
+	ck_assert_uint_eq(h.d.offset8 * 8u, sizeof(h) + sizeof(rg) + 3 * 8);
+	ck_assert_uint_eq(h.range_cnt, 1);
+	ck_assert_uint_eq(rg.byte_offset, 0x10);
+	ck_assert_uint_eq(rg.byte_count, 0x2000);
+	memcpy(pfn, buf + sizeof(h) + sizeof(rg), 16);
+	ck_assert_uint_eq(pfn[0], 0x300);
+	ck_assert_uint_eq(pfn[1], 0x301);
+	ck_assert_mem_eq(buf + h.d.offset8 * 8u, hello, 4);
+
+	/* from the host */
+	ck_assert_int_eq(vmbusc_recv(c, &p, reply, sizeof(reply)), 0);
+	ck_assert_int_eq(dev_send(&devs[0], "answer", 6), 0);
+	ck_assert_int_eq(recv_wait(c, &p, reply, sizeof(reply)), 1);
+	ck_assert_uint_eq(p.type, VM_PKT_DATA_INBAND);
+	ck_assert_uint_eq(p.trans_id, 0x1234);
+	ck_assert_uint_eq(p.len, 8);	/* packets carry 8-byte multiples */
+	ck_assert_mem_eq(reply, "answer", 6);
+	ck_assert_int_eq(vmbusc_recv(c, &p, reply, sizeof(reply)), 0);
+
+	/* closed: the host's close ran, the GPADL went, every page came back */
+	vmbusc_close(c, TMO_US);
+	ck_assert_uint_eq(get(&devs[0].closes), 1);
+	ck_assert_uint_eq(env.freed, env.allocated);
+	/* and the channel opens again */
+	ck_assert_int_eq(vmbusc_open(&b, vmbusc_find(&b, class_of(&devs[0]), 0), 2, TMO_US, &c), 0);
+	ck_assert_uint_eq(get(&devs[0].opens), 2);
+	vmbusc_close(c, TMO_US);
+	ck_assert_uint_eq(env.freed, env.allocated);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+	/* after UNLOAD and a new contact, the device opens once more */
+	ck_assert_int_eq(vmbusc_connect(&b, &host, TMO_US), 0);
+	ck_assert_int_eq(vmbusc_open(&b, vmbusc_find(&b, class_of(&devs[0]), 0), 2, TMO_US, &c), 0);
+	ck_assert_uint_eq(get(&devs[0].opens), 3);
+	vmbusc_close(c, TMO_US);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+}
+END_TEST
+
+/* Both rings wrap many times; a host that filled the client's receive ring is told
+ * when room is made (pending_send_sz), and resumes. */
+START_TEST(test_rings_wrap)
+{
+	struct vmbusc_chan *c = connect_open(1);	/* 4 KiB a ring */
+	uint8_t data[700], got[700];
+	struct vmbusc_packet p;
+	unsigned sent = 0, recvd = 0, eagain = 0;
+
+	for (unsigned i = 0; i < 40; i++) {
+		memset(data, (int)i, sizeof(data));
+		for (;;) {
+			int r = vmbusc_send(c, i, 0, data, 300 + i);
+
+			if (r == 0)
+				break;
+			ck_assert_int_eq(r, VMBUSC_EAGAIN);
+			eagain++;
+			usleep(100);
+		}
+	}
+	wait_pkts(40);
+	pthread_mutex_lock(&lock);
+	for (unsigned i = 0; i < MAX_PKTS; i++) {
+		ck_assert_uint_eq(devs[0].pkt_len[i], (DESC + 300 + i + 7) & ~7u);
+		ck_assert_uint_eq(devs[0].pkt[i][DESC + 299 + i], i);
+	}
+	pthread_mutex_unlock(&lock);
+	ck_assert_uint_eq((unsigned)devs[0].recv_err, 0);
+
+	/* the host fills the receive ring until it must wait */
+	while (sent < 40) {
+		int r;
+
+		memset(data, (int)sent, sizeof(data));
+		r = dev_send(&devs[0], data, 500 + sent);
+		if (r == -EAGAIN)
+			break;
+		ck_assert_int_eq(r, 0);
+		sent++;
+	}
+	ck_assert_uint_lt(sent, 40);
+	ck_assert_uint_ne(in_ctl(1)->pending_send_sz, 0);
+	unsigned signals = env.signals;
+	while (recvd < sent) {
+		ck_assert_int_eq(recv_wait(c, &p, got, sizeof(got)), 1);
+		ck_assert_uint_eq(p.len, (500 + recvd + 7) & ~7u);
+		ck_assert_uint_eq(got[500 + recvd - 1], recvd);
+		recvd++;
+	}
+	ck_assert_uint_eq(env.signals, signals + 1);
+	/* and the host writes again */
+	for (; sent < 40; sent++) {
+		memset(data, (int)sent, sizeof(data));
+		ck_assert_int_eq(dev_send(&devs[0], data, 500 + sent), 0);
+		ck_assert_int_eq(recv_wait(c, &p, got, sizeof(got)), 1);
+		ck_assert_uint_eq(p.len, (500 + sent + 7) & ~7u);
+		ck_assert_uint_eq(got[500 + sent - 1], sent);
+	}
+	vmbusc_close(c, TMO_US);
+	ck_assert_uint_eq(env.freed, env.allocated);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+}
+END_TEST
+
+/* What the caller may not ask. */
+START_TEST(test_bad_arguments)
+{
+	struct vmbusc_chan *c = connect_open(1);
+	struct vmbusc_chan *c2 = (struct vmbusc_chan *)1;
+	uint8_t big[4096] = { 0 };
+
+	ck_assert_int_eq(vmbusc_open(&b, vmbusc_find(&b, class_of(&devs[1]), 0), 0, TMO_US, &c2), VMBUSC_EINVAL);
+	ck_assert_ptr_null(c2);
+	ck_assert_int_eq(vmbusc_open(&b, NULL, 1, TMO_US, &c2), VMBUSC_EINVAL);
+	/* a packet that can never fit the ring */
+	ck_assert_int_eq(vmbusc_send(c, 1, 0, big, sizeof(big)), VMBUSC_EINVAL);
+	ck_assert_int_eq(vmbusc_send_gpa(c, 1, big, 8, 0x1000, 0), VMBUSC_EINVAL);
+	ck_assert_int_eq(vmbusc_send_gpa(c, 1, big, 8, 0x1000, 257 * PAGE), VMBUSC_EINVAL);
+	/* still usable */
+	ck_assert_int_eq(vmbusc_send(c, 1, 0, big, 16), 0);
+	wait_pkts(1);
+	vmbusc_close(c, TMO_US);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+	ck_assert_int_eq(vmbusc_open(&b, &b.offers[0], 1, TMO_US, &c2), VMBUSC_EINVAL);
+}
+END_TEST
+
+/* ---- hostile hosts ---- */
+
+/* A write index that is not 8-aligned, or beyond the ring, behind a packet that is
+ * well formed: the channel is broken, and stays so. */
+START_TEST(test_garbage_write_index)
+{
+	static const struct vmbus_packet_desc good = { .type = VM_PKT_DATA_INBAND, .offset8 = 2, .len8 = 3 };
+	static const uint32_t bad[] = { 36, PAGE + 32, PAGE, 13 };
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vmbusc_chan *c;
+		struct vmbusc_packet p;
+		uint8_t buf[64];
+
+		if (i == 0)
+			c = connect_open(1);
+		else
+			ck_assert_int_eq(vmbusc_open(&b, vmbusc_find(&b, class_of(&devs[0]), 0), 1, TMO_US, &c), 0);
+		memcpy(in_data(1), &good, sizeof(good));
+		__atomic_store_n(&in_ctl(1)->write_index, bad[i], __ATOMIC_SEQ_CST);
+		ck_assert_msg(vmbusc_recv(c, &p, buf, sizeof(buf)) == VMBUSC_EIO, "write index %u taken", bad[i]);
+		__atomic_store_n(&in_ctl(1)->write_index, 32, __ATOMIC_SEQ_CST);
+		ck_assert_int_eq(vmbusc_recv(c, &p, buf, sizeof(buf)), VMBUSC_EIO);	/* stays broken */
+		ck_assert_int_eq(vmbusc_send(c, 1, 0, buf, 8), VMBUSC_EIO);
+		vmbusc_close(c, TMO_US);
+	}
+	ck_assert_uint_eq(env.freed, env.allocated);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+}
+END_TEST
+
+/* The same packet with a sane index is taken: the cases above fail for their index. */
+START_TEST(test_host_written_packet)
+{
+	static const struct vmbus_packet_desc good = { .type = VM_PKT_DATA_INBAND, .offset8 = 2, .len8 = 3, .trans_id = 9 };
+	struct vmbusc_chan *c = connect_open(1);
+	struct vmbusc_packet p;
+	uint8_t buf[64];
+
+	memcpy(in_data(1), &good, sizeof(good));
+	memcpy(in_data(1) + 16, "8 bytes!", 8);
+	__atomic_store_n(&in_ctl(1)->write_index, 32, __ATOMIC_SEQ_CST);
+	ck_assert_int_eq(vmbusc_recv(c, &p, buf, sizeof(buf)), 1);
+	ck_assert_uint_eq(p.len, 8);
+	ck_assert_uint_eq(p.trans_id, 9);
+	ck_assert_mem_eq(buf, "8 bytes!", 8);
+	ck_assert_uint_eq(in_ctl(1)->read_index, 32);
+	ck_assert_int_eq(vmbusc_recv(c, &p, buf, sizeof(buf)), 0);
+	vmbusc_close(c, TMO_US);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+}
+END_TEST
+
+/* The host's read index of the client's ring out of range: sends fail. */
+START_TEST(test_garbage_read_index)
+{
+	struct vmbusc_chan *c = connect_open(1);
+	struct vmbus_ring_control *out = env.last;
+
+	/* the server stops reading a ring it finds broken: no race with it here, as it
+	 * only reads this index when signalled */
+	out->read_index = 4;
+	ck_assert_int_eq(vmbusc_send(c, 1, 0, "x", 1), VMBUSC_EIO);
+	vmbusc_close(c, TMO_US);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+}
+END_TEST
+
+/* Descriptors that lie: longer than what was published, an offset past the packet,
+ * a length below the descriptor's own. */
+START_TEST(test_garbage_descriptors)
+{
+	static const struct vmbus_packet_desc bad[] = {
+		{ .type = VM_PKT_DATA_INBAND, .offset8 = 2, .len8 = 100 },	/* beyond the write index */
+		{ .type = VM_PKT_DATA_INBAND, .offset8 = 4, .len8 = 3 },	/* offset beyond the packet */
+		{ .type = VM_PKT_DATA_INBAND, .offset8 = 1, .len8 = 3 },	/* payload inside the descriptor */
+		{ .type = VM_PKT_DATA_INBAND, .offset8 = 2, .len8 = 1 },	/* shorter than a descriptor */
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vmbusc_chan *c;
+		struct vmbusc_packet p;
+		uint8_t buf[256];
+
+		if (i == 0)
+			c = connect_open(1);
+		else
+			ck_assert_int_eq(vmbusc_open(&b, vmbusc_find(&b, class_of(&devs[0]), 0), 1, TMO_US, &c), 0);
+		/* as a host would write it, 8 bytes of payload and a trailer: 32 bytes */
+		memcpy(in_data(1), &bad[i], sizeof(bad[i]));
+		__atomic_store_n(&in_ctl(1)->write_index, 32, __ATOMIC_SEQ_CST);
+		ck_assert_msg(vmbusc_recv(c, &p, buf, sizeof(buf)) == VMBUSC_EIO, "descriptor %u taken", i);
+		vmbusc_close(c, TMO_US);
+	}
+	ck_assert_uint_eq(env.freed, env.allocated);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+}
+END_TEST
+
+/* A packet larger than the caller's buffer is not cut short: the channel breaks. */
+START_TEST(test_oversized_packet)
+{
+	struct vmbusc_chan *c = connect_open(2);
+	uint8_t data[1000] = { 1 }, buf[100];
+	struct vmbusc_packet p;
+
+	ck_assert_int_eq(dev_send(&devs[0], data, sizeof(data)), 0);
+	ck_assert_int_eq(recv_wait(c, &p, buf, sizeof(buf)), VMBUSC_EIO);
+	ck_assert_int_eq(vmbusc_recv(c, &p, buf, sizeof(buf)), VMBUSC_EIO);
+	vmbusc_close(c, TMO_US);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+}
+END_TEST
+
+/* No answer: each wait ends at its bound with VMBUSC_ETIMEDOUT. */
+START_TEST(test_no_answer)
+{
+	struct vmbusc_chan *c = (struct vmbusc_chan *)1;
+	uint64_t t0;
+	unsigned allocated;
+
+	env.mute = true;
+	t0 = e_now(NULL);
+	ck_assert_int_eq(vmbusc_connect(&b, &host, 200000), VMBUSC_ETIMEDOUT);
+	ck_assert_uint_ge(e_now(NULL) - t0, 200000);
+	ck_assert_uint_lt(e_now(NULL) - t0, TMO_US);
+	ck_assert(!b.connected);
+
+	/* connected, then the host goes silent: the open times out, and its ring pages,
+	 * which the host may hold, are never freed */
+	env.mute = false;
+	dev_add(&devs[0]);
+	ck_assert_int_eq(vmbusc_connect(&b, &host, TMO_US), 0);
+	env.mute = true;
+	t0 = e_now(NULL);
+	ck_assert_int_eq(vmbusc_open(&b, &b.offers[0], 1, 200000, &c), VMBUSC_ETIMEDOUT);
+	ck_assert_uint_ge(e_now(NULL) - t0, 200000);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(env.allocated, 1 + 4);
+	ck_assert_uint_eq(env.freed, 1);
+	allocated = env.allocated;
+	ck_assert_int_eq(vmbusc_unload(&b, 100000), VMBUSC_ETIMEDOUT);
+	ck_assert(!b.connected);
+	ck_assert_uint_eq(env.allocated, allocated);
+}
+END_TEST
+
+/* A host that never stops talking: the waits end at their bound all the same. */
+START_TEST(test_flood)
+{
+	uint64_t t0 = e_now(NULL);
+
+	env.flood = true;
+	ck_assert_int_eq(vmbusc_connect(&b, &host, 200000), VMBUSC_ETIMEDOUT);
+	ck_assert_uint_ge(e_now(NULL) - t0, 200000);
+	ck_assert_uint_lt(e_now(NULL) - t0, TMO_US);
+	ck_assert_uint_eq(b.noffers, 1);	/* the same relid, noted once */
+	t0 = e_now(NULL);
+	ck_assert_int_eq(vmbusc_unload(&b, 100000), VMBUSC_ETIMEDOUT);
+	ck_assert_uint_ge(e_now(NULL) - t0, 100000);
+	ck_assert_uint_lt(e_now(NULL) - t0, TMO_US);
+}
+END_TEST
+
+static Suite *vmbusc_suite(void)
+{
+	Suite *s = suite_create("vmbusc");
+	TCase *tc = tcase_create("vmbusc");
+
+	tcase_add_checked_fixture(tc, env_setup, teardown);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	tcase_add_test(tc, test_connect_offers);
+	tcase_add_test(tc, test_connect_older_version);
+	tcase_add_test(tc, test_open_exchange_close);
+	tcase_add_test(tc, test_rings_wrap);
+	tcase_add_test(tc, test_bad_arguments);
+	tcase_add_test(tc, test_garbage_write_index);
+	tcase_add_test(tc, test_host_written_packet);
+	tcase_add_test(tc, test_garbage_read_index);
+	tcase_add_test(tc, test_garbage_descriptors);
+	tcase_add_test(tc, test_oversized_packet);
+	tcase_add_test(tc, test_no_answer);
+	tcase_add_test(tc, test_flood);
+	return s;
+}
+
+int main(void)
+{
+	return test_main(vmbusc_suite());
+}
