@@ -30,7 +30,7 @@ expect() {
 	fi
 }
 
-expect 2 '^hvkvm: --kernel PATH is required'
+expect 2 '^hvkvm: nothing to boot: give --kernel PATH, or --disk or --cdrom for the firmware to boot the VM from'
 expect 2 '^hvkvm: --kernel /nonexistent/vmlinuz: No such file or directory$' --kernel /nonexistent/vmlinuz
 expect 2 '^hvkvm: --initrd /nonexistent/initrd: No such file or directory$' --kernel "$kernel" --initrd /nonexistent/initrd
 expect 2 '^hvkvm: --memory 12X: not a size' --kernel "$kernel" --memory 12X
@@ -123,7 +123,25 @@ expect 2 "^hvkvm: --vnc 192.168.1.5:5901: an address other hosts can reach needs
 echo '["not", "an", "object"]' > "$conf"
 expect 2 "^hvkvm: $conf: expected a JSON object at the top level" --config "$conf"
 echo '{"cpus": 2}' > "$conf"
-expect 2 "^hvkvm: --kernel PATH is required, or \"kernel\" in $conf\$" --config "$conf"
+expect 2 "^hvkvm: nothing to boot: give --kernel PATH, or \"kernel\" in $conf, or --disk or --cdrom" --config "$conf"
+# Without --kernel the firmware boots the disks through hvkvm's UEFI driver: a copy of
+# hvkvm with no firmware/hvkvm-vmbus.rom beside it finds none (unless one is installed).
+lone=$(mktemp -d)
+cp "$hvkvm" "$lone/hvkvm"
+truncate -s 1M "$lone/disk.img"
+if "$lone/hvkvm" --disk path="$lone/disk.img" --option-rom none --print-config > /dev/null 2>&1; then
+	if "$lone/hvkvm" --disk path="$lone/disk.img" --print-config 2> /dev/null | grep -q '"option-rom": "/'; then
+		n=$((n + 1)); echo "ok $n # skip: a driver ROM is installed"
+	else
+		hvkvm_was=$hvkvm hvkvm=$lone/hvkvm
+		expect 2 "^hvkvm: no --kernel, and no UEFI driver ROM to boot the disks with \\(firmware/hvkvm-vmbus.rom beside hvkvm, or /" \
+			--disk path="$lone/disk.img"
+		hvkvm=$hvkvm_was
+	fi
+else
+	n=$((n + 1)); echo "ok $n # skip: no OVMF installed"
+fi
+rm -rf "$lone"
 expect 0 EMPTY --help
 expect 0 EMPTY --version
 "$hvkvm" --help | grep -q '^Usage: hvkvm --kernel PATH' || { echo "not ok - --help prints the usage"; failures=$((failures + 1)); }

@@ -95,6 +95,7 @@ struct vm_config {
 	char *firmware;			/* --firmware: the UEFI code flash image; NULL: boot the kernel directly */
 	char *firmware_vars;		/* its variable store, this VM's own copy; NULL: a template's copy in memory */
 	char *option_rom;		/* --option-rom: a PCI expansion ROM image for the firmware; NULL: none */
+	bool no_option_rom;		/* --option-rom none: not even hvkvm's UEFI driver */
 	uint64_t memory;		/* bytes */
 	unsigned cpus;
 	enum console_kind serial;

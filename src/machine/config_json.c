@@ -448,7 +448,7 @@ int config_print_json(const struct vm_config *cfg, FILE *out)
 	add_str(root, "cmdline", cfg->cmdline);
 	add_str(root, "firmware", cfg->firmware);
 	add_str(root, "firmware-vars", cfg->firmware_vars);
-	add_str(root, "option-rom", cfg->option_rom);
+	add_str(root, "option-rom", cfg->no_option_rom ? "none" : cfg->option_rom);
 	config_format_size(cfg->memory, buf, sizeof(buf));
 	add_str(root, "memory", buf);
 	add(root, "cpus", json_object_new_int64(cfg->cpus));

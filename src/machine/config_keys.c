@@ -363,7 +363,17 @@ static int set_firmware_vars(struct config_err *e, const struct config_val *v, v
 
 static int set_option_rom(struct config_err *e, const struct config_val *v, void *obj)
 {
-	return set_readable_path(e, v, &((struct vm_config *)obj)->option_rom);
+	struct vm_config *cfg = obj;
+	const char *s;
+
+	if (val_text(v, &s) == 0 && !strcmp(s, "none")) {
+		free(cfg->option_rom);
+		cfg->option_rom = NULL;
+		cfg->no_option_rom = true;
+		return 0;
+	}
+	cfg->no_option_rom = false;
+	return set_readable_path(e, v, &cfg->option_rom);
 }
 
 static int set_cmdline(struct config_err *e, const struct config_val *v, void *obj)
@@ -717,7 +727,7 @@ static const struct config_key vm_keys[] = {
 	{ "cmdline", "a string", set_cmdline },
 	{ "firmware", "uefi or a path", set_firmware },
 	{ "firmware-vars", "a path", set_firmware_vars },
-	{ "option-rom", "a path", set_option_rom },
+	{ "option-rom", "a path or none", set_option_rom },
 	{ "memory", "a size such as \"512M\" or \"2G\", or an integer number of MiB", set_memory },
 	{ "cpus", "an integer 1-254", set_cpus },
 	{ "serial", "stdio, file:PATH or none", set_serial },

@@ -2,9 +2,14 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "hvkvm-config.h"
 
 #ifndef HVKVM_VERSION
 #define HVKVM_VERSION "0.0.0"
@@ -158,9 +163,9 @@ static const struct cli_option options[] = {
 	{ "kernel", 0, "PATH", "Linux kernel: a bzImage (/boot/vmlinuz-*) or an ELF vmlinux", opt_setting },
 	{ "initrd", 0, "PATH", "initial ramdisk", opt_setting },
 	{ "cmdline", 0, "STR", "kernel command line (default: console=ttyS0)", opt_setting },
-	{ "firmware", 0, "uefi|PATH", "boot UEFI firmware (uefi: " CONFIG_FIRMWARE_UEFI "); it starts --kernel if given", opt_setting },
+	{ "firmware", 0, "uefi|PATH", "boot UEFI firmware (uefi: " CONFIG_FIRMWARE_UEFI ", the default without --kernel); it starts --kernel if given", opt_setting },
 	{ "firmware-vars", 0, "PATH", "the firmware's variable store, made from " CONFIG_FIRMWARE_VARS_TEMPLATE " if missing (default: not kept)", opt_setting },
-	{ "option-rom", 0, "PATH", "a PCI expansion ROM image for the firmware (on a function of its own at 00:03.0; its EFI drivers load at boot)", opt_setting },
+	{ "option-rom", 0, "PATH|none", "a PCI expansion ROM image for the firmware (default: hvkvm's UEFI driver for VMBus disks; at 00:03.0)", opt_setting },
 	{ "memory", 'm', "SIZE", "guest RAM, e.g. 512M or 2G (default 512M; a bare number is MiB)", opt_setting },
 	{ "cpus", 0, "N", "number of vCPUs (default 1, at most 254)", opt_setting },
 	{ "serial", 0, "stdio|file:PATH|none", "where COM1 goes (default stdio; Ctrl-A x quits, Ctrl-A h helps)", opt_setting },
@@ -185,6 +190,7 @@ void cli_print_help(FILE *out)
 {
 	fprintf(out,
 		"Usage: hvkvm --kernel PATH [options]\n"
+		"       hvkvm --disk path=IMAGE [options]   (no --kernel: UEFI boots the VM from its disks)\n"
 		"       hvkvm --config FILE.json [options]\n"
 		"       hvkvm ctl --socket PATH METHOD [key=value ...]   (see hvkvm ctl --help)\n"
 		"Run a virtual machine on KVM that presents itself to the guest as Microsoft Hyper-V.\n\n"
@@ -301,6 +307,67 @@ static int load_config_first(struct cli_ctx *c, int argc, char **argv)
 	return config_load_file(c->cfg, file, c->err, c->errlen);
 }
 
+/* hvkvm's UEFI driver ROM (firmware/): beside the executable in a build tree
+ * (firmware/hvkvm-vmbus.rom), else where the package installs it; NULL if neither is
+ * there. */
+static char *driver_rom(void)
+{
+	char exe[PATH_MAX], *slash, *p = NULL;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')))
+			*slash = '\0';
+		if (slash && asprintf(&p, "%s/firmware/hvkvm-vmbus.rom", exe) >= 0) {
+			if (!access(p, R_OK))
+				return p;
+			free(p);
+		}
+	}
+	return access(HVKVM_DRIVER_ROM, R_OK) ? NULL : strdup(HVKVM_DRIVER_ROM);
+}
+
+/*
+ * Without --kernel the VM boots as a Generation 2 VM does: UEFI (Debian's OVMF) from
+ * its own disks, which the firmware finds through hvkvm's UEFI driver. The driver goes
+ * with every firmware boot unless --option-rom names another ROM or none.
+ */
+static int boot_defaults(struct cli_ctx *c)
+{
+	struct vm_config *cfg = c->cfg;
+
+	if (!cfg->kernel && !cfg->firmware) {
+		if (!cfg->ndisks && !cfg->cdrom) {
+			fail(c, "nothing to boot: give --kernel PATH%s%s, or --disk or --cdrom for the "
+			     "firmware to boot the VM from (see --help)",
+			     c->config ? ", or \"kernel\" in " : "", c->config ? c->config : "");
+			return -1;
+		}
+		if (access(CONFIG_FIRMWARE_UEFI, R_OK) < 0) {
+			int e = errno;
+
+			fail(c, "no --kernel, and no UEFI firmware to boot the VM's disks with: %s: %s "
+			     "(apt-get install ovmf, or give --kernel PATH%s%s)", CONFIG_FIRMWARE_UEFI,
+			     strerror(e), c->config ? ", or \"kernel\" in " : "", c->config ? c->config : "");
+			return -1;
+		}
+		if (!(cfg->firmware = strdup(CONFIG_FIRMWARE_UEFI)))
+			goto nomem;
+	}
+	if (cfg->firmware && !cfg->option_rom && !cfg->no_option_rom)
+		cfg->option_rom = driver_rom();
+	if (!cfg->kernel && !cfg->option_rom && !cfg->no_option_rom) {
+		fail(c, "no --kernel, and no UEFI driver ROM to boot the disks with (firmware/hvkvm-vmbus.rom "
+		     "beside hvkvm, or %s): give --kernel PATH or --option-rom PATH|none", HVKVM_DRIVER_ROM);
+		return -1;
+	}
+	return 0;
+nomem:
+	fail(c, "%s", strerror(ENOMEM));
+	return -1;
+}
+
 static enum cli_result parse_args(int argc, char **argv, struct vm_config *cfg, FILE *out,
 				  char *err, size_t errlen)
 {
@@ -330,13 +397,8 @@ static enum cli_result parse_args(int argc, char **argv, struct vm_config *cfg, 
 			return CLI_ERROR;
 		}
 	}
-	if (!cfg->kernel && !cfg->firmware) {
-		if (c.config)
-			fail(&c, "--kernel PATH is required, or \"kernel\" in %s", c.config);
-		else
-			fail(&c, "--kernel PATH is required (see --help)");
+	if (boot_defaults(&c) < 0)
 		return CLI_ERROR;
-	}
 	if (config_finish(cfg, err, errlen) < 0)
 		return CLI_ERROR;
 	if (c.print_config) {

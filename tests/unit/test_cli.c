@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "hvkvm-config.h"
 #include "testutil.h"
 
 #ifndef HVKVM_VERSION
@@ -844,7 +845,7 @@ START_TEST(print_config_option)
 	ck_assert_int_eq(run.out[run.outlen - 1], '\n');
 	/* It checks what a run would check. */
 	parse("--print-config", NULL);
-	assert_error("--kernel PATH is required", NULL);
+	assert_error("nothing to boot: give --kernel PATH, or --disk or --cdrom for the firmware to boot the VM from (see --help)", NULL);
 	parse("--kernel", kernel_path, "--print-config", "--cpus", "0", NULL);
 	assert_error("--cpus 0", NULL);
 	parse("--kernel", kernel_path, "--print-config=yes", NULL);
@@ -922,10 +923,36 @@ END_TEST
 
 START_TEST(kernel_required)
 {
+	/* Without --kernel, the firmware boots the VM's disks: with none there is nothing. */
 	parse(NULL);
-	assert_error("--kernel PATH is required", NULL);
+	assert_error("nothing to boot: give --kernel PATH", NULL);
 	parse("--memory", "1G", "--cpus", "2", NULL);
-	assert_error("--kernel PATH is required", NULL);
+	assert_error("nothing to boot", "--disk or --cdrom", NULL);
+	cleanup();
+}
+END_TEST
+
+/* With a disk and no kernel: UEFI (where OVMF is installed) with hvkvm's driver ROM,
+ * which this test program has not beside it; --option-rom none goes without it. */
+START_TEST(firmware_by_default)
+{
+	if (access(CONFIG_FIRMWARE_UEFI, R_OK) < 0)
+		return;
+	parse("--disk", "path=/dev/null", "--option-rom", "none", "--print-config", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(run.out, "\"firmware\": \"" CONFIG_FIRMWARE_UEFI "\""));
+	ck_assert_ptr_nonnull(strstr(run.out, "\"option-rom\": \"none\""));
+	/* An explicit ROM is kept, and --kernel keeps the direct boot. */
+	parse("--disk", "path=/dev/null", "--option-rom", kernel_path, "--print-config", NULL);
+	ck_assert_int_eq(run.r, CLI_ERROR);	/* not a ROM: the check still runs */
+	ck_assert_ptr_nonnull(strstr(run.err, "--option-rom"));
+	parse("--kernel", kernel_path, "--print-config", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert_ptr_null(strstr(run.out, "\"firmware\""));
+	if (access(HVKVM_DRIVER_ROM, R_OK) < 0) {
+		parse("--disk", "path=/dev/null", NULL);
+		assert_error("no --kernel, and no UEFI driver ROM to boot the disks with", HVKVM_DRIVER_ROM, NULL);
+	}
 	cleanup();
 }
 END_TEST
@@ -1022,7 +1049,7 @@ END_TEST
 
 START_TEST(help_to_file)
 {
-	char buf[4096];
+	char buf[8192];
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 	size_t n;
 
@@ -1122,6 +1149,7 @@ int main(void)
 	tcase_add_test(tc, unknown_options);
 	tcase_add_test(tc, positional_argument);
 	tcase_add_test(tc, kernel_required);
+	tcase_add_test(tc, firmware_by_default);
 	tcase_add_test(tc, kernel_missing_file);
 	tcase_add_test(tc, help);
 	tcase_add_test(tc, help_alignment);

@@ -739,7 +739,8 @@ START_TEST(cli_config_errors)
 	/* No kernel in either. */
 	parse("--config", json_path, NULL);
 	ck_assert_int_eq(run.r, CLI_ERROR);
-	snprintf(want, sizeof(want), "--kernel PATH is required, or \"kernel\" in %s", json_path);
+	snprintf(want, sizeof(want), "nothing to boot: give --kernel PATH, or \"kernel\" in %s, or "
+		 "--disk or --cdrom for the firmware to boot the VM from (see --help)", json_path);
 	ck_assert_str_eq(run.err, want);
 	/* --help and earlier mistakes come before the file: it is not even read. */
 	parse("--config", "/nonexistent.json", "--help", NULL);
