@@ -1,7 +1,8 @@
 #!/bin/bash
 # rig: firmware
 # An installed Debian 12 (tests/rig/debian-image) boots as a Generation 2 VM does on
-# Hyper-V: no --kernel. OVMF loads hvkvm's UEFI driver from the option ROM; the driver
+# Hyper-V: no --kernel (nor --firmware or --option-rom: their defaults, Debian's OVMF and
+# the driver ROM beside hvkvm, build/firmware/hvkvm-vmbus.rom). OVMF loads hvkvm's UEFI driver from the option ROM; the driver
 # connects to VMBus and gives the firmware SCSI pass-through on the StorVSC disk; OVMF's
 # own SCSI, partition and FAT drivers find the EFI system partition and start GRUB (its
 # menu on the serial console); GRUB reads the kernel and initramfs from the ext4 root
@@ -24,8 +25,10 @@ checkx "the driver ROM was built ($rom; gnu-efi)" '[ -r "$rom" ]'
 vars=$OUT/vm.vars
 rm -f "$vars"
 
-guest disk1 --firmware uefi --firmware-vars "$vars" --option-rom "$rom" --cpus 2 --memory 1G \
-	--stats --disk path=/dev/vda,serial=DEBIAN-ROOT
+dflt=$("$HVKVM" --disk path=/dev/vda --print-config 2>&1 | tr -d ' ,' | grep -E '^"(firmware|option-rom)"' | tr '\n' ' ')
+check "without --kernel hvkvm takes OVMF and the driver ROM beside it ($dflt)" \
+	[ "$dflt" = "\"firmware\":\"$code\" \"option-rom\":\"$(readlink -f "$rom")\" " ]
+guest disk1 --firmware-vars "$vars" --cpus 2 --memory 1G --stats --disk path=/dev/vda,serial=DEBIAN-ROOT
 echo "# disk1: ${secs}s"
 s=$OUT/disk1.serial
 check "disk1: hvkvm exits 0 after the guest powers off" [ "$rc" = 0 ]
