@@ -73,19 +73,14 @@ fail:
 
 int flash_file_load(struct flash_file *f, void *buf, char *err, size_t errlen)
 {
-	uint64_t done = 0;
+	char why[256];
+	size_t len;
+	int r = util_read_fd(f->fd, buf, f->size, &len, why, sizeof(why));
 
-	while (done < f->size) {
-		ssize_t n = pread(f->fd, (uint8_t *)buf + done, f->size - done, (off_t)done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return util_fail(err, errlen, -errno, "cannot read it: %s", strerror(errno));
-		if (n == 0)
-			return util_fail(err, errlen, -EIO, "it shrank while being read");
-		done += (uint64_t)n;
-	}
+	if (r == -EFBIG || (r == 0 && len != f->size))
+		return util_fail(err, errlen, -EIO, "its size changed while being read");
+	if (r < 0)
+		return util_fail(err, errlen, r, "cannot read it: %s", why);
 	return 0;
 }
 
@@ -137,48 +132,38 @@ void flash_file_close(struct flash_file *f)
 	free(f);
 }
 
-static int copy_fd(int in, int out)
+static int write_all(int fd, const uint8_t *buf, size_t len)
 {
-	uint8_t buf[65536];
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fd, buf + done, len - done);
 
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
+		if (w < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (w < 0)
 			return -errno;
-		if (n == 0)
-			return 0;
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = write(out, buf + done, (size_t)(n - done));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return -errno;
-			done += w;
-		}
+		done += (size_t)w;
 	}
+	return 0;
 }
 
 int flash_file_create_from(const char *path, const char *template_path, char *err, size_t errlen)
 {
-	size_t len = strlen(path);
-	char *tmp;
-	int in, out, r;
+	size_t len = strlen(path), tlen;
+	uint8_t *image = NULL;
+	char why[256], *tmp;
+	int out, r;
 
 	if (access(path, F_OK) == 0)
 		return 0;
 	if (errno != ENOENT)
 		return util_fail(err, errlen, -errno, "%s", strerror(errno));
-	in = open(template_path, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return util_fail(err, errlen, -errno, "no such file, and its template %s cannot be read: %s",
-				 template_path, strerror(errno));
+	r = util_read_file(template_path, FLASH_FILE_MAX, &image, &tlen, why, sizeof(why));
+	if (r < 0)
+		return util_fail(err, errlen, r, "no such file, and its template %s cannot be read: %s",
+				 template_path, why);
 	tmp = malloc(len + sizeof(".XXXXXX"));
 	if (!tmp) {
-		close(in);
+		free(image);
 		return util_fail(err, errlen, -ENOMEM, "out of memory");
 	}
 	memcpy(tmp, path, len);
@@ -188,7 +173,7 @@ int flash_file_create_from(const char *path, const char *template_path, char *er
 		r = util_fail(err, errlen, -errno, "cannot create a file beside it: %s", strerror(errno));
 		goto done;
 	}
-	r = copy_fd(in, out);
+	r = write_all(out, image, tlen);
 	if (r == 0 && fsync(out) < 0)
 		r = -errno;
 	close(out);
@@ -204,6 +189,6 @@ int flash_file_create_from(const char *path, const char *template_path, char *er
 	unlink(tmp);
 done:
 	free(tmp);
-	close(in);
+	free(image);
 	return r;
 }

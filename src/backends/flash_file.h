@@ -17,6 +17,10 @@
 
 #include "pflash.h"
 
+/* The largest flash image (and template) the files hold: the PC's two flash images end
+ * at 4 GiB within 16 MiB. */
+#define FLASH_FILE_MAX		(16u << 20)
+
 struct flash_file;
 
 int flash_file_open(struct flash_file **out, const char *path, uint64_t size, bool readonly,

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -214,6 +215,15 @@ uint64_t gmem_low_end(const struct gmem *m)
 
 /* ---- device memory ------------------------------------------------------------------- */
 
+/*
+ * Placing device memory: the table of blocks, where each is, and the slot handler's
+ * calls. Devices place theirs from different threads (the video device's on the loop
+ * thread, a PCI function's ROM and the flash on vCPU threads), and a placement checks
+ * every other block's: one lock for all. Nothing is called with it held but the slot
+ * handler, which takes no lock of a device's.
+ */
+static pthread_mutex_t devmem_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct gmem_devmem {
 	struct gmem *mem;
 	unsigned index;		/* in mem->devmem[]; its slot is GMEM_MAX_REGIONS + index */
@@ -233,10 +243,6 @@ int gmem_devmem_new(struct gmem *m, uint64_t size, struct gmem_devmem **out)
 	*out = NULL;
 	if (size == 0 || size % GMEM_PAGE_SIZE)
 		return -EINVAL;
-	for (i = 0; i < GMEM_MAX_DEVMEM && m->devmem[i]; i++)
-		;
-	if (i == GMEM_MAX_DEVMEM)
-		return -ENOSPC;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
@@ -250,19 +256,34 @@ int gmem_devmem_new(struct gmem *m, uint64_t size, struct gmem_devmem **out)
 	}
 	madvise(d->host, size, MADV_DONTDUMP);
 	d->mem = m;
-	d->index = i;
 	d->size = size;
-	m->devmem[i] = d;
+	pthread_mutex_lock(&devmem_lock);
+	for (i = 0; i < GMEM_MAX_DEVMEM && m->devmem[i]; i++)
+		;
+	if (i < GMEM_MAX_DEVMEM) {
+		d->index = i;
+		m->devmem[i] = d;
+	}
+	pthread_mutex_unlock(&devmem_lock);
+	if (i == GMEM_MAX_DEVMEM) {
+		munmap(d->host, size);
+		free(d);
+		return -ENOSPC;
+	}
 	*out = d;
 	return 0;
 }
+
+static void devmem_unmap_locked(struct gmem_devmem *d);
 
 void gmem_devmem_free(struct gmem_devmem *d)
 {
 	if (!d)
 		return;
-	gmem_devmem_unmap(d);
+	pthread_mutex_lock(&devmem_lock);
+	devmem_unmap_locked(d);
 	d->mem->devmem[d->index] = NULL;
+	pthread_mutex_unlock(&devmem_lock);
 	munmap(d->host, d->size);
 	free(d);
 }
@@ -283,7 +304,7 @@ static int devmem_slot(const struct gmem_devmem *d, uint64_t gpa, uint64_t size)
 			  d->readonly ? GMEM_SLOT_READONLY : 0);
 }
 
-int gmem_devmem_map(struct gmem_devmem *d, uint64_t gpa)
+static int devmem_map_locked(struct gmem_devmem *d, uint64_t gpa)
 {
 	const struct gmem *m = d->mem;
 	int r;
@@ -315,7 +336,17 @@ int gmem_devmem_map(struct gmem_devmem *d, uint64_t gpa)
 	return 0;
 }
 
-void gmem_devmem_unmap(struct gmem_devmem *d)
+int gmem_devmem_map(struct gmem_devmem *d, uint64_t gpa)
+{
+	int r;
+
+	pthread_mutex_lock(&devmem_lock);
+	r = devmem_map_locked(d, gpa);
+	pthread_mutex_unlock(&devmem_lock);
+	return r;
+}
+
+static void devmem_unmap_locked(struct gmem_devmem *d)
 {
 	if (!d->mapped)
 		return;
@@ -324,16 +355,28 @@ void gmem_devmem_unmap(struct gmem_devmem *d)
 	d->mapped = false;
 }
 
-int gmem_devmem_set_readonly(struct gmem_devmem *d, bool readonly)
+void gmem_devmem_unmap(struct gmem_devmem *d)
 {
-	/* KVM cannot change a slot's flags in place; a block that was mapped may still have one. */
-	if (d->mapped)
-		return -EBUSY;
-	d->readonly = readonly;
-	return 0;
+	pthread_mutex_lock(&devmem_lock);
+	devmem_unmap_locked(d);
+	pthread_mutex_unlock(&devmem_lock);
 }
 
-int gmem_devmem_hide(struct gmem_devmem *d, bool hide)
+int gmem_devmem_set_readonly(struct gmem_devmem *d, bool readonly)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&devmem_lock);
+	/* KVM cannot change a slot's flags in place; a block that was mapped may still have one. */
+	if (d->mapped)
+		r = -EBUSY;
+	else
+		d->readonly = readonly;
+	pthread_mutex_unlock(&devmem_lock);
+	return r;
+}
+
+static int devmem_hide_locked(struct gmem_devmem *d, bool hide)
 {
 	int r;
 
@@ -354,16 +397,36 @@ int gmem_devmem_hide(struct gmem_devmem *d, bool hide)
 	return 0;
 }
 
+int gmem_devmem_hide(struct gmem_devmem *d, bool hide)
+{
+	int r;
+
+	pthread_mutex_lock(&devmem_lock);
+	r = devmem_hide_locked(d, hide);
+	pthread_mutex_unlock(&devmem_lock);
+	return r;
+}
+
 bool gmem_devmem_hidden(const struct gmem_devmem *d)
 {
-	return d->hidden;
+	bool h;
+
+	pthread_mutex_lock(&devmem_lock);
+	h = d->hidden;
+	pthread_mutex_unlock(&devmem_lock);
+	return h;
 }
 
 bool gmem_devmem_gpa(const struct gmem_devmem *d, uint64_t *gpa)
 {
-	if (d->mapped)
+	bool mapped;
+
+	pthread_mutex_lock(&devmem_lock);
+	mapped = d->mapped;
+	if (mapped)
 		*gpa = d->gpa;
-	return d->mapped;
+	pthread_mutex_unlock(&devmem_lock);
+	return mapped;
 }
 
 uint8_t *gmem_devmem_host(const struct gmem_devmem *d)
@@ -376,14 +439,7 @@ uint64_t gmem_devmem_size(const struct gmem_devmem *d)
 	return d->size;
 }
 
-int gmem_set_slot_fn(struct gmem *m, gmem_slot_fn *fn, void *opaque)
-{
-	m->slot_fn = fn;
-	m->slot_opaque = opaque;
-	return gmem_devmem_replay(m);
-}
-
-int gmem_devmem_replay(const struct gmem *m)
+static int devmem_replay_locked(const struct gmem *m)
 {
 	for (unsigned i = 0; i < GMEM_MAX_DEVMEM; i++) {
 		const struct gmem_devmem *d = m->devmem[i];
@@ -393,4 +449,26 @@ int gmem_devmem_replay(const struct gmem *m)
 			return r;
 	}
 	return 0;
+}
+
+int gmem_set_slot_fn(struct gmem *m, gmem_slot_fn *fn, void *opaque)
+{
+	int r;
+
+	pthread_mutex_lock(&devmem_lock);
+	m->slot_fn = fn;
+	m->slot_opaque = opaque;
+	r = devmem_replay_locked(m);
+	pthread_mutex_unlock(&devmem_lock);
+	return r;
+}
+
+int gmem_devmem_replay(const struct gmem *m)
+{
+	int r;
+
+	pthread_mutex_lock(&devmem_lock);
+	r = devmem_replay_locked(m);
+	pthread_mutex_unlock(&devmem_lock);
+	return r;
 }

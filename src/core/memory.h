@@ -19,15 +19,15 @@
 #define GMEM_LOW_LIMIT		0xC0000000ull	/* RAM below 4 GiB ends here at most */
 #define GMEM_HIGH_BASE		0x100000000ull	/* the rest of RAM starts here */
 #define GMEM_MAX_REGIONS	2
-#define GMEM_MAX_DEVMEM		4	/* device memory blocks (frame buffers) */
+#define GMEM_MAX_DEVMEM		6	/* device memory blocks (frame buffer, flash, ROM) */
 
 struct gmem_devmem;
 
 /*
  * Whoever gives the guest its memory (the VM: KVM memslots) is told when device memory
  * appears at a GPA (size > 0) or goes (size 0), under slot numbers of its own, above
- * RAM's. flags: GMEM_SLOT_*. 0 or a negative errno. It may be called from any thread
- * (see gmem_devmem_hide()), so it must be thread-safe.
+ * RAM's. flags: GMEM_SLOT_*. 0 or a negative errno. It is called from any thread, one
+ * call at a time (under device memory's lock), and must take no lock a device holds.
  */
 #define GMEM_SLOT_READONLY	1u	/* guest writes are not stored: they exit as MMIO */
 typedef int gmem_slot_fn(void *opaque, unsigned slot, uint64_t gpa, uint64_t size, void *host,
@@ -85,8 +85,11 @@ void gmem_view_release(struct gmem_view *v);
 /*
  * Device memory: host memory of its own (not RAM: gmem_ptr() never sees it) that a
  * device places in the guest's physical address space where the guest asks, as a
- * frame buffer in an MMIO window. Created at set-up (it allocates); mapped, moved and
- * unmapped on the loop thread while the guest runs.
+ * frame buffer in an MMIO window or a PCI expansion ROM. Created at set-up (it
+ * allocates); mapped, moved, unmapped, hidden and shown while the guest runs, from any
+ * thread (the loop's, or a vCPU's in the middle of an exit): one lock inside serialises
+ * all blocks' placements and the slot handler's calls, and nothing else is called with
+ * it held.
  */
 int gmem_devmem_new(struct gmem *m, uint64_t size, struct gmem_devmem **out);
 void gmem_devmem_free(struct gmem_devmem *d);
@@ -108,10 +111,7 @@ int gmem_devmem_set_readonly(struct gmem_devmem *d, bool readonly);
  * put it back (show): while hidden, guest accesses there exit to the MMIO handlers (a
  * flash in command mode, whose reads return status, not the array). Mapping, moving and
  * unmapping work while hidden; only showing tells the slot handler of the mapping again.
- * Unlike map/unmap, these may run on any thread (a vCPU's, in the middle of an MMIO
- * exit), as long as the caller serialises the calls for one block: they touch only this
- * block's own state and the slot handler. Showing fails with what the handler returned,
- * and the block stays hidden.
+ * Showing fails with what the handler returned, and the block stays hidden.
  */
 int gmem_devmem_hide(struct gmem_devmem *d, bool hide);
 bool gmem_devmem_hidden(const struct gmem_devmem *d);

@@ -15,8 +15,10 @@ struct option_rom {
 	struct pci_func *fn;
 	struct io_bus *mmio;
 	int range;		/* the ROM window's movable range */
-	uint8_t *data;		/* bar_size bytes: the image, then zeroes */
+	struct gmem_devmem *mem;	/* bar_size bytes: the image, then zeroes; read-only */
+	const uint8_t *data;	/* its host view */
 	uint64_t bar_size;
+	struct log_ratelimit map_rl;
 };
 
 int option_rom_parse(const uint8_t *rom, size_t len, struct option_rom_info *info, char *err,
@@ -110,16 +112,33 @@ static void rom_config_written(void *opaque, struct pci_func *f, unsigned off, u
 	pci_func_cfg_set(f, OPTION_ROM_HIDE_REG, 4, 0);
 }
 
+/* Called under the PCI bus's lock, on the vCPU thread whose configuration write changed
+ * the decode: the window is in place before the guest's next access. */
 static void rom_bar_map(void *opaque, struct pci_func *f, unsigned bar, uint64_t addr,
 			uint64_t size)
 {
 	struct option_rom *r = opaque;
+	int e;
 
 	(void)f;
 	if (bar != PCI_ROM_BAR)
 		return;
-	io_bus_move(r->mmio, r->range, addr == PCI_BAR_UNMAPPED ? 0 : addr,
-		    addr == PCI_BAR_UNMAPPED ? 0 : size);
+	if (addr == PCI_BAR_UNMAPPED) {
+		gmem_devmem_unmap(r->mem);
+		io_bus_move(r->mmio, r->range, 0, 0);
+		return;
+	}
+	/* The MMIO range always follows the window: it takes the writes (dropped), and
+	 * the reads where the memory cannot go. */
+	io_bus_move(r->mmio, r->range, addr, size);
+	e = gmem_devmem_map(r->mem, addr);
+	if (e < 0) {
+		/* Over RAM or other device memory: the guest's own mistake, served slowly. */
+		gmem_devmem_unmap(r->mem);
+		log_warn_limited(&r->map_rl, "option ROM at 0x%llx: not mapped as memory (%s); "
+				 "its reads exit", (unsigned long long)addr,
+				 e == -EEXIST ? "it overlaps RAM or other device memory" : strerror(-e));
+	}
 }
 
 static const struct pci_func_ops rom_func_ops = {
@@ -127,8 +146,9 @@ static const struct pci_func_ops rom_func_ops = {
 	.bar_map = rom_bar_map,
 };
 
-struct option_rom *option_rom_new(struct pci_bus *pci, struct io_bus *mmio, unsigned devfn,
-				  const uint8_t *rom, size_t len, char *err, size_t errlen)
+struct option_rom *option_rom_new(struct pci_bus *pci, struct io_bus *mmio, struct gmem *mem,
+				  unsigned devfn, const uint8_t *rom, size_t len, char *err,
+				  size_t errlen)
 {
 	const struct pci_func_id id = {
 		.vendor = OPTION_ROM_VENDOR, .device = OPTION_ROM_DEVICE,
@@ -142,14 +162,24 @@ struct option_rom *option_rom_new(struct pci_bus *pci, struct io_bus *mmio, unsi
 	if (option_rom_parse(rom, len, &info, err, errlen) < 0)
 		return NULL;
 	r = calloc(1, sizeof(*r));
-	if (!r)
-		goto nomem;
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	r->mmio = mmio;
+	r->range = -1;
 	r->bar_size = option_rom_bar_size(len);
-	r->data = calloc(1, r->bar_size);
-	if (!r->data)
-		goto nomem;
-	memcpy(r->data, rom, len);
+	e = gmem_devmem_new(mem, r->bar_size, &r->mem);
+	if (e == 0)
+		e = gmem_devmem_set_readonly(r->mem, true);
+	if (e < 0) {
+		snprintf(err, errlen, "cannot allocate %llu bytes of device memory for it: %s",
+			 (unsigned long long)r->bar_size, strerror(-e));
+		goto fail;
+	}
+	/* Fresh device memory reads as zeroes past the image. */
+	memcpy(gmem_devmem_host(r->mem), rom, len);
+	r->data = gmem_devmem_host(r->mem);
 	r->range = io_bus_add_movable(mmio, &rom_ops, r, "option ROM");
 	if (r->range < 0) {
 		snprintf(err, errlen, "no room for its MMIO window");
@@ -168,11 +198,8 @@ struct option_rom *option_rom_new(struct pci_bus *pci, struct io_bus *mmio, unsi
 	/* Only memory decode: no BARs in I/O space, no DMA, no interrupt. */
 	pci_func_init_reg(r->fn, PCI_COMMAND, 2, 0, PCI_COMMAND_MEMORY, 0);
 	return r;
-nomem:
-	snprintf(err, errlen, "out of memory");
 fail:
-	if (r)
-		free(r->data);
+	gmem_devmem_free(r->mem);
 	free(r);
 	return NULL;
 }
@@ -181,7 +208,8 @@ void option_rom_free(struct option_rom *r)
 {
 	if (!r)
 		return;
-	io_bus_move(r->mmio, r->range, 0, 0);
-	free(r->data);
+	if (r->range >= 0)
+		io_bus_move(r->mmio, r->range, 0, 0);
+	gmem_devmem_free(r->mem);
 	free(r);
 }

@@ -8,8 +8,11 @@
  * IDs OPTION_ROM_VENDOR:OPTION_ROM_DEVICE. Its ROM BAR (0x30) decodes the smallest
  * power of two of at least OPTION_ROM_MIN_BAR bytes that holds the image (the rest
  * reads as zeroes), while the BAR's enable bit and the command register's memory
- * enable are both set. It is a read-only MMIO range: reads come from the image, writes
- * are dropped.
+ * enable are both set. While it decodes, the window is read-only device memory
+ * (gmem_devmem_set_readonly(): the guest reads it without exits, as the firmware's
+ * byte-wide copy of the image does) over an MMIO range of the same place that takes the
+ * writes (dropped). Where the memory cannot go (the guest placed the window over RAM
+ * or other device memory) the MMIO range serves the reads too, one exit each.
  *
  * The image is checked as the firmware walks it (option_rom_parse): each image starts
  * with 55 AA, has a PCI data structure ("PCIR") at a non-zero, dword-aligned offset
@@ -23,8 +26,9 @@
  * device it has no driver for. The driver in the ROM writes it when the firmware's
  * boot services end. Other writes there are ignored; the register reads as 0.
  *
- * Configuration accesses come from vCPU threads under the PCI bus's lock; the ROM's
- * contents never change after option_rom_new(), so its MMIO reads need no lock.
+ * Configuration accesses come from vCPU threads under the PCI bus's lock, and map and
+ * unmap the memory there (device memory has a lock of its own); the ROM's contents
+ * never change after option_rom_new(), so its MMIO reads need no lock.
  */
 #ifndef HVKVM_OPTION_ROM_H
 #define HVKVM_OPTION_ROM_H
@@ -33,6 +37,7 @@
 #include <stdint.h>
 
 #include "io.h"
+#include "memory.h"
 #include "pci.h"
 
 #define OPTION_ROM_VENDOR	0x1414
@@ -86,12 +91,14 @@ uint64_t option_rom_bar_size(size_t len);
 struct option_rom;
 
 /*
- * The function at devfn of pci with the image rom[0, len) (copied), its ROM window a
- * movable range of mmio. Set up time. NULL with the reason in err (a bad image, no room
- * on the bus, out of memory).
+ * The function at devfn of pci with the image rom[0, len) (copied into device memory of
+ * mem), its ROM window that memory and a movable range of mmio. Set up time. NULL with
+ * the reason in err (a bad image, no room on the bus or for device memory, out of
+ * memory).
  */
-struct option_rom *option_rom_new(struct pci_bus *pci, struct io_bus *mmio, unsigned devfn,
-				  const uint8_t *rom, size_t len, char *err, size_t errlen);
+struct option_rom *option_rom_new(struct pci_bus *pci, struct io_bus *mmio, struct gmem *mem,
+				  unsigned devfn, const uint8_t *rom, size_t len, char *err,
+				  size_t errlen);
 void option_rom_free(struct option_rom *r);
 
 #endif

@@ -6,12 +6,10 @@
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 void config_init(struct vm_config *cfg)
 {
@@ -234,44 +232,20 @@ static int config_check_option_rom(const char *path, char *err, size_t errlen)
 {
 	struct option_rom_info info;
 	char why[256];
-	uint8_t *rom;
-	long long len = file_size(path);
-	size_t done = 0;
-	int fd, r = -1, e = 0;
+	uint8_t *rom = NULL;
+	size_t len;
+	int r;
 
-	if (len < 0 || len < CONFIG_OPTION_ROM_MIN || len > CONFIG_OPTION_ROM_MAX) {
-		snprintf(err, errlen, "--option-rom %s: %s", path,
-			 len < 0 && len != -EINVAL ? strerror((int)-len) :
-			 len == -EINVAL ? "not a regular file" :
-			 "not a PCI expansion ROM (512 bytes to 16 MiB)");
-		return -1;
+	r = util_read_file(path, CONFIG_OPTION_ROM_MAX, &rom, &len, why, sizeof(why));
+	if (r == -EFBIG || (r == 0 && len < CONFIG_OPTION_ROM_MIN))
+		snprintf(why, sizeof(why), "not a PCI expansion ROM (512 bytes to 16 MiB)");
+	else if (r == 0 && option_rom_parse(rom, len, &info, why, sizeof(why)) == 0) {
+		free(rom);
+		return 0;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		e = errno;
-	rom = malloc((size_t)len);
-	while (fd >= 0 && rom && done < (size_t)len) {
-		ssize_t n = read(fd, rom + done, (size_t)len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			e = n < 0 ? errno : 0;
-			break;
-		}
-		done += (size_t)n;
-	}
-	if (fd < 0 || !rom || done != (size_t)len)
-		snprintf(err, errlen, "--option-rom %s: %s", path,
-			 e ? strerror(e) : !rom ? "out of memory" : "shorter than when it was first looked at");
-	else if (option_rom_parse(rom, done, &info, why, sizeof(why)) < 0)
-		snprintf(err, errlen, "--option-rom %s: %s", path, why);
-	else
-		r = 0;
-	if (fd >= 0)
-		close(fd);
+	snprintf(err, errlen, "--option-rom %s: %s", path, why);
 	free(rom);
-	return r;
+	return -1;
 }
 
 /*

@@ -12,15 +12,14 @@
 #include "piix.h"
 #include "smbios.h"
 #include "log.h"
+#include "util.h"
 #include "vm.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 int pc_fw_flash_layout(uint64_t code_size, uint64_t vars_size, uint64_t *code_gpa,
 		       uint64_t *vars_gpa)
@@ -38,36 +37,17 @@ int pc_fw_flash_layout(uint64_t code_size, uint64_t vars_size, uint64_t *code_gp
 #define BZ_HEADER		0x202	/* "HdrS" */
 #define BZ_MIN_LEN		0x264
 
+/* fw_cfg gives the firmware 32-bit sizes. */
+#define PC_FW_FILE_MAX		(4095ull << 20)
+
 static int read_all(int fd, const char *name, uint8_t **out, size_t *len, char *err, size_t errlen)
 {
-	struct stat st;
-	uint8_t *buf;
-	size_t done = 0;
+	char why[256];
+	int r = util_read_fd_alloc(fd, PC_FW_FILE_MAX, out, len, why, sizeof(why));
 
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > UINT32_MAX) {
-		snprintf(err, errlen, "%s: not a regular file of at most 4 GiB", name);
-		return -EINVAL;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		return -ENOMEM;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = pread(fd, buf + done, (size_t)st.st_size - done, (off_t)done);
-
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-
-			snprintf(err, errlen, "%s: %s", name, strerror(e));
-			free(buf);
-			return -e;
-		}
-		done += (size_t)n;
-	}
-	*out = buf;
-	*len = done;
-	return 0;
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", name, why);
+	return r;
 }
 
 int pc_fw_add_kernel(struct fw_cfg *c, const struct boot_files *f, const char *cmdline,
@@ -224,27 +204,15 @@ static int pc_fw_option_rom(struct pc *pc, const char *path)
 	uint8_t *rom = NULL;
 	size_t len;
 	char err[512];
-	struct stat st;
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		log_error("--option-rom %s: %s", path, strerror(errno));
-		return VM_EXIT_USAGE;
-	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > (off_t)OPTION_ROM_MAX_SIZE) {
-		log_error("--option-rom %s: larger than %llu MiB", path, OPTION_ROM_MAX_SIZE >> 20);
-		close(fd);
-		return VM_EXIT_USAGE;
-	}
-	r = read_all(fd, path, &rom, &len, err, sizeof(err));
-	close(fd);
+	r = util_read_file(path, OPTION_ROM_MAX_SIZE, &rom, &len, err, sizeof(err));
 	if (r < 0) {
-		log_error("--option-rom %s", err);
+		log_error("--option-rom %s: %s", path, err);
 		return r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
 	}
-	fw->option_rom = option_rom_new(fw->pci, &pc->vm->mmio, PC_FW_OPTION_ROM_DEVFN, rom, len,
-					err, sizeof(err));
+	fw->option_rom = option_rom_new(fw->pci, &pc->vm->mmio, &pc->vm->mem, PC_FW_OPTION_ROM_DEVFN,
+					rom, len, err, sizeof(err));
 	free(rom);
 	if (!fw->option_rom) {
 		log_error("--option-rom %s: %s", path, err);

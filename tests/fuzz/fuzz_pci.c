@@ -8,7 +8,9 @@
  * the PM block is mapped exactly where PMBA/PMREGMISC say, the BAR window the model was
  * told is the one an independent decode of the registers gives, and the option ROM's
  * MMIO window is where its ROM BAR, enable bit and memory decode say (nowhere once it
- * hid itself); reads there return the image.
+ * hid itself); reads there return the image; its read-only memory is mapped there too,
+ * unless the window overlaps the guest's RAM (a small region the window can reach),
+ * and nowhere else.
  *
  * Input: 9 bytes per access: op (bit 0 write; op % 16 == 15 bus reset, == 14 ports
  * reset), where (0: 0xCF8 + port % 8, 1: 0xB000 + port % 128, 3: MMIO at the ROM's
@@ -18,6 +20,7 @@
 #include "fuzz.h"
 #include "acpi_pm.h"
 #include "io.h"
+#include "memory.h"
 #include "option_rom.h"
 #include "pc_ports.h"
 #include "pci.h"
@@ -98,6 +101,29 @@ static void check(struct pci_bus *pci, struct io_bus *bus, const struct mirror *
 		 (unsigned long long)m->addr[2], (unsigned long long)mem);
 }
 
+/* RAM where the ROM's window can land on it. */
+#define FZ_RAM_GPA	0x10000u
+#define FZ_RAM_SIZE	0x10000u
+static uint8_t fz_ram[FZ_RAM_SIZE];
+
+/* The device memory slots the VM would have: the ROM's only. */
+static struct { uint64_t gpa, size; const uint8_t *host; unsigned flags; unsigned n; } fz_slot;
+
+static int fz_record_slot(void *opaque, unsigned n, uint64_t gpa, uint64_t size, void *host,
+			  unsigned flags)
+{
+	(void)opaque;
+	FZ_CHECK(!fz_slot.size || !size, "slot %u added at 0x%llx over one in place", n,
+		 (unsigned long long)gpa);
+	FZ_CHECK(!fz_slot.size || fz_slot.n == n, "slot %u removed, %u in place", n, fz_slot.n);
+	fz_slot.gpa = gpa;
+	fz_slot.size = size;
+	fz_slot.host = host;
+	fz_slot.flags = flags;
+	fz_slot.n = n;
+	return 0;
+}
+
 /* The option ROM function against its registers; mmio's only movable range is its window. */
 static void check_rom(struct pci_bus *pci, struct io_bus *mmio)
 {
@@ -108,6 +134,7 @@ static void check_rom(struct pci_bus *pci, struct io_bus *mmio)
 	if (id == 0xffffffffu) {	/* hidden: nothing decodes */
 		FZ_CHECK(cfg(pci, ROM_DEVFN, PCI_ROM_ADDRESS, 4) == 0xffffffffu, "hidden ROM BAR");
 		FZ_CHECK(mmio->mov[0].len == 0, "a hidden function's ROM decodes");
+		FZ_CHECK(fz_slot.size == 0, "a hidden function's ROM is mapped");
 		return;
 	}
 	FZ_CHECK(id == ((uint32_t)OPTION_ROM_DEVICE << 16 | OPTION_ROM_VENDOR), "ROM function id 0x%x", id);
@@ -126,6 +153,18 @@ static void check_rom(struct pci_bus *pci, struct io_bus *mmio)
 		 (unsigned long long)mmio->mov[0].len);
 	FZ_CHECK(!want || mmio->mov[0].base == want, "ROM window at 0x%llx, decodes 0x%llx",
 		 (unsigned long long)mmio->mov[0].base, (unsigned long long)want);
+	/* Memory where it decodes, except over RAM. */
+	if (want && want < FZ_RAM_GPA + FZ_RAM_SIZE && FZ_RAM_GPA < want + ROM_BAR_SIZE)
+		want = 0;
+	FZ_CHECK(fz_slot.size == (want ? ROM_BAR_SIZE : 0), "ROM memory of %llu bytes, want %s",
+		 (unsigned long long)fz_slot.size, want ? "it" : "none");
+	if (!want)
+		return;
+	FZ_CHECK(fz_slot.gpa == want && fz_slot.flags == GMEM_SLOT_READONLY,
+		 "ROM memory at 0x%llx flags %u, decodes 0x%llx", (unsigned long long)fz_slot.gpa,
+		 fz_slot.flags, (unsigned long long)want);
+	FZ_CHECK(!memcmp(fz_slot.host, rom_image, ROM_LEN) && !fz_slot.host[ROM_BAR_SIZE - 1],
+		 "ROM memory holds the image");
 }
 
 /* An MMIO access near the ROM's window: reads inside it return the image (zeroes after
@@ -173,6 +212,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pci_func_id id = { .vendor = 0x1af4, .device = 0x1001, .class_code = 0x010000 };
 	struct mirror m;
 	struct io_bus bus, mmio;
+	struct gmem gm;
+	struct gmem_region ram = { FZ_RAM_GPA, FZ_RAM_SIZE, fz_ram, 0 };
 	struct option_rom *orom;
 	uint64_t rom_base = 0xc0000000u;
 	char err[256];
@@ -211,7 +252,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rom_image[0x1c + PCIR_CODE_TYPE] = PCIR_CODE_EFI;
 	rom_image[0x1c + PCIR_INDICATOR] = PCIR_LAST_IMAGE;
 	io_bus_init(&mmio, "mmio");
-	orom = option_rom_new(pci, &mmio, ROM_DEVFN, rom_image, ROM_LEN, err, sizeof(err));
+	memset(&fz_slot, 0, sizeof(fz_slot));
+	FZ_CHECK(gmem_init_regions(&gm, &ram, 1) == 0, "RAM");
+	FZ_CHECK(gmem_set_slot_fn(&gm, fz_record_slot, NULL) == 0, "slot handler");
+	orom = option_rom_new(pci, &mmio, &gm, ROM_DEVFN, rom_image, ROM_LEN, err, sizeof(err));
 	FZ_CHECK(orom, "option ROM: %s", err);
 
 	while (in.n) {
@@ -238,6 +282,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	piix_free(px);
 	pci_bus_free(pci);
 	option_rom_free(orom);
+	FZ_CHECK(fz_slot.size == 0, "the ROM's memory outlived it");
 	acpi_pm_free(pm);
 	pc_ports_free(pp);
 	return 0;

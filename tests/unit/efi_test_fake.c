@@ -2,6 +2,7 @@
 /* Test-only boot services and gnu-efi library calls (efi_test_fake.h). */
 #include "efi_test_fake.h"
 
+#include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,97 @@ static EFI_STATUS EFIAPI fake_close(EFI_HANDLE handle, EFI_GUID *guid, EFI_HANDL
 	return EFI_SUCCESS;
 }
 
+/* ---- events and TPL ---- */
+
+static EFI_STATUS EFIAPI fake_create_event(UINT32 type, EFI_TPL tpl, EFI_EVENT_NOTIFY fn, VOID *ctx, EFI_EVENT *e)
+{
+	if (!e || ((type & (EVT_NOTIFY_WAIT | EVT_NOTIFY_SIGNAL)) && !fn))
+		return EFI_INVALID_PARAMETER;
+	if (tpl != TPL_CALLBACK && tpl != TPL_NOTIFY && tpl != TPL_APPLICATION)
+		return EFI_INVALID_PARAMETER;
+	for (unsigned i = 0; i < FAKE_MAX_EVENTS; i++)
+		if (!fake.events[i].used) {
+			fake.events[i] = (struct fake_event){ .used = TRUE, .type = type, .tpl = tpl, .fn = fn, .ctx = ctx };
+			fake.events_open++;
+			*e = &fake.events[i];
+			return EFI_SUCCESS;
+		}
+	return EFI_OUT_OF_RESOURCES;
+}
+
+struct fake_event *fake_event(EFI_EVENT e)
+{
+	struct fake_event *f = e;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert(f >= fake.events && f < fake.events + FAKE_MAX_EVENTS && f->used);
+	return f;
+}
+
+static EFI_STATUS EFIAPI fake_set_timer(EFI_EVENT e, EFI_TIMER_DELAY type, UINT64 period)
+{
+	struct fake_event *f = fake_event(e);
+
+	if (!(f->type & EVT_TIMER))
+		return EFI_INVALID_PARAMETER;
+	f->timer_type = type;
+	f->period = period;
+	return EFI_SUCCESS;
+}
+
+static EFI_STATUS EFIAPI fake_close_event(EFI_EVENT e)
+{
+	struct fake_event *f = fake_event(e);
+
+	f->used = FALSE;
+	fake.events_open--;
+	return EFI_SUCCESS;
+}
+
+static EFI_STATUS EFIAPI fake_signal_event(EFI_EVENT e)
+{
+	fake_event(e)->signaled = TRUE;
+	return EFI_SUCCESS;
+}
+
+static EFI_TPL EFIAPI fake_raise_tpl(EFI_TPL tpl)
+{
+	EFI_TPL old = fake.tpl;
+
+	ck_assert_uint_ge(tpl, old);
+	fake.tpl = tpl;
+	if (tpl > fake.max_tpl)
+		fake.max_tpl = tpl;
+	return old;
+}
+
+static VOID EFIAPI fake_restore_tpl(EFI_TPL tpl)
+{
+	ck_assert_uint_le(tpl, fake.tpl);
+	fake.tpl = tpl;
+}
+
+void fake_fire(EFI_EVENT e)
+{
+	struct fake_event *f = fake_event(e);
+	EFI_TPL old = fake_raise_tpl(f->tpl);
+
+	f->fn(e, f->ctx);
+	fake_restore_tpl(old);
+}
+
+BOOLEAN fake_check(EFI_EVENT e)
+{
+	struct fake_event *f = fake_event(e);
+
+	if (!f->signaled && (f->type & EVT_NOTIFY_WAIT))
+		fake_fire(e);
+	if (!f->signaled)
+		return FALSE;
+	f->signaled = FALSE;
+	return TRUE;
+}
+
 void fake_efi_reset(void)
 {
 	memset(&fake, 0, sizeof(fake));
@@ -79,6 +171,13 @@ void fake_efi_reset(void)
 	fake_bs.UninstallProtocolInterface = fake_uninstall;
 	fake_bs.OpenProtocol = fake_open;
 	fake_bs.CloseProtocol = fake_close;
+	fake_bs.CreateEvent = fake_create_event;
+	fake_bs.SetTimer = fake_set_timer;
+	fake_bs.CloseEvent = fake_close_event;
+	fake_bs.SignalEvent = fake_signal_event;
+	fake_bs.RaiseTPL = fake_raise_tpl;
+	fake_bs.RestoreTPL = fake_restore_tpl;
+	fake.tpl = TPL_APPLICATION;
 	BS = &fake_bs;
 }
 

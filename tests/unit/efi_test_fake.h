@@ -19,7 +19,24 @@ struct fake_proto {
 	BOOLEAN in_use;		/* held BY_DRIVER by a consumer: uninstall is refused */
 };
 
+#define FAKE_MAX_EVENTS	16
+
+struct fake_event {
+	BOOLEAN used;
+	UINT32 type;
+	EFI_TPL tpl;
+	EFI_EVENT_NOTIFY fn;
+	VOID *ctx;
+	BOOLEAN signaled;
+	EFI_TIMER_DELAY timer_type;
+	UINT64 period;		/* 100 ns units */
+};
+
 struct fake_efi {
+	struct fake_event events[FAKE_MAX_EVENTS];
+	unsigned events_open;
+	EFI_TPL tpl;		/* now */
+	EFI_TPL max_tpl;	/* the highest raised to */
 	struct fake_proto protos[FAKE_MAX_PROTOS];
 	unsigned nprotos;
 	unsigned handles;	/* made so far */
@@ -35,5 +52,13 @@ void fake_efi_reset(void);
 /* The interface of guid on handle, or NULL. */
 VOID *fake_find(EFI_HANDLE handle, const EFI_GUID *guid);
 void fake_set_in_use(EFI_HANDLE handle, const EFI_GUID *guid, BOOLEAN in_use);
+
+/* Runs an event's notification function, as the firmware does when a timer fires
+ * or a wait event is checked. */
+void fake_fire(EFI_EVENT e);
+/* CheckEvent: runs a wait event's notification function unless it is signalled;
+ * TRUE (and the event cleared) when it is signalled then. */
+BOOLEAN fake_check(EFI_EVENT e);
+struct fake_event *fake_event(EFI_EVENT e);
 
 #endif

@@ -2,8 +2,8 @@
 /*
  * The option ROM function on PCI bus 0: ROM BAR sizing the way the firmware's PCI bus
  * driver does it, decode only with the enable bit and memory decode, the image read
- * through the MMIO bus (writes dropped), the hide register, bus reset; and the image
- * walk that checks a ROM file.
+ * through the MMIO bus (writes dropped) and as read-only device memory while it
+ * decodes, the hide register, bus reset; and the image walk that checks a ROM file.
  */
 #include <check.h>
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "io.h"
+#include "memory.h"
 #include "option_rom.h"
 #include "pci.h"
 #include "testutil.h"
@@ -20,8 +21,42 @@
 #define ROM_LEN		5000	/* BAR: 8 KiB */
 #define ROM_BASE	0xc0000000u
 
+#define RAM_SIZE	(1u << 20)	/* at 0 */
+
 static struct pci_bus *pci;
 static struct io_bus mmio;
+static struct gmem mem;
+static uint8_t ram[RAM_SIZE];
+
+/* What the slot handler was told last, per slot: what the guest sees as memory. */
+static struct { uint64_t gpa, size; const uint8_t *host; unsigned flags; } slot[16];
+
+static int record_slot(void *opaque, unsigned n, uint64_t gpa, uint64_t size, void *host,
+		       unsigned flags)
+{
+	(void)opaque;
+	ck_assert_uint_lt(n, 16);
+	/* A slot is deleted before it is added elsewhere (KVM cannot move one). */
+	ck_assert(size == 0 || slot[n].size == 0);
+	slot[n].gpa = gpa;
+	slot[n].size = size;
+	slot[n].host = host;
+	slot[n].flags = flags;
+	return 0;
+}
+
+/* The one device memory slot in place, or -1 if there is none. */
+static int mapped_slot(void)
+{
+	int found = -1;
+
+	for (int i = 0; i < 16; i++)
+		if (slot[i].size) {
+			ck_assert_int_eq(found, -1);
+			found = i;
+		}
+	return found;
+}
 static struct option_rom *rom;
 static uint8_t image[ROM_LEN];
 
@@ -45,20 +80,30 @@ static void setup(void)
 {
 	char err[256] = "";
 
+	struct gmem_region r = { 0, RAM_SIZE, ram, 0 };
+
 	io_bus_init(&mmio, "mmio");
+	ck_assert_int_eq(gmem_init_regions(&mem, &r, 1), 0);
+	memset(slot, 0, sizeof(slot));
+	ck_assert_int_eq(gmem_set_slot_fn(&mem, record_slot, NULL), 0);
 	pci = pci_bus_new();
 	ck_assert_ptr_nonnull(pci);
 	make_image(image, 4608, PCIR_CODE_EFI, true);
 	for (size_t i = 4608; i < ROM_LEN; i++)
 		image[i] = 0xee;	/* after the last image: still the file's bytes */
-	rom = option_rom_new(pci, &mmio, DEVFN, image, ROM_LEN, err, sizeof(err));
+	rom = option_rom_new(pci, &mmio, &mem, DEVFN, image, ROM_LEN, err, sizeof(err));
 	ck_assert_msg(rom != NULL, "%s", err);
+	ck_assert_int_eq(mapped_slot(), -1);
 }
 
 static void teardown(void)
 {
 	pci_bus_free(pci);
 	option_rom_free(rom);
+	/* Freeing it took its memory out of the guest's address space. */
+	ck_assert_int_eq(mapped_slot(), -1);
+	for (unsigned i = 0; i < GMEM_MAX_DEVMEM; i++)
+		ck_assert_ptr_null(mem.devmem[i]);
 }
 
 static uint32_t cfg_read(unsigned reg, unsigned size)
@@ -209,6 +254,71 @@ START_TEST(hide_and_reset)
 }
 END_TEST
 
+/* While it decodes, the window is read-only memory holding the image then zeroes, at the
+ * BAR's address; it follows the BAR, and goes with either decode bit, the hide
+ * register and a reset. */
+START_TEST(rom_as_memory)
+{
+	uint64_t v;
+	int n;
+
+	cfg_write(PCI_ROM_ADDRESS, ROM_BASE | PCI_ROM_ENABLE, 4);
+	ck_assert_int_eq(mapped_slot(), -1);	/* no memory decode yet */
+	cfg_write(PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	n = mapped_slot();
+	ck_assert_int_ge(n, 0);
+	ck_assert_uint_eq(slot[n].gpa, ROM_BASE);
+	ck_assert_uint_eq(slot[n].size, 8192);
+	ck_assert_uint_eq(slot[n].flags, GMEM_SLOT_READONLY);
+	ck_assert_mem_eq(slot[n].host, image, ROM_LEN);
+	for (unsigned i = ROM_LEN; i < 8192; i++)
+		ck_assert_uint_eq(slot[n].host[i], 0);
+	/* Moved with the BAR. */
+	cfg_write(PCI_ROM_ADDRESS, 0xd0000000u | PCI_ROM_ENABLE, 4);
+	n = mapped_slot();
+	ck_assert_int_ge(n, 0);
+	ck_assert_uint_eq(slot[n].gpa, 0xd0000000u);
+	/* Either decode bit off: gone; back on: there again. */
+	cfg_write(PCI_ROM_ADDRESS, 0xd0000000u, 4);
+	ck_assert_int_eq(mapped_slot(), -1);
+	cfg_write(PCI_ROM_ADDRESS, 0xd0000000u | PCI_ROM_ENABLE, 4);
+	ck_assert_int_ge(mapped_slot(), 0);
+	cfg_write(PCI_COMMAND, 0, 2);
+	ck_assert_int_eq(mapped_slot(), -1);
+	cfg_write(PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	ck_assert_int_ge(mapped_slot(), 0);
+	/* Over RAM: no memory there (nor left at the old place), but the MMIO range still
+	 * serves the image. */
+	cfg_write(PCI_ROM_ADDRESS, 0x80000u | PCI_ROM_ENABLE, 4);
+	ck_assert_int_eq(mapped_slot(), -1);
+	ck_assert(mem_read(0x80000u, &v, 2));
+	ck_assert_uint_eq(v, 0xaa55);
+	/* The firmware's sizing write (all ones) is no window. */
+	cfg_write(PCI_ROM_ADDRESS, 0xffffffff, 4);
+	ck_assert_int_eq(mapped_slot(), -1);
+	/* From there to a free place: memory again. */
+	cfg_write(PCI_ROM_ADDRESS, ROM_BASE | PCI_ROM_ENABLE, 4);
+	ck_assert_int_ge(mapped_slot(), 0);
+	/* Hidden: gone, and writes do not bring it back; a reset neither (decode off)... */
+	cfg_write(OPTION_ROM_HIDE_REG, OPTION_ROM_HIDE_MAGIC, 4);
+	ck_assert_int_eq(mapped_slot(), -1);
+	cfg_write(PCI_ROM_ADDRESS, ROM_BASE | PCI_ROM_ENABLE, 4);
+	ck_assert_int_eq(mapped_slot(), -1);
+	pci_bus_reset(pci);
+	ck_assert_int_eq(mapped_slot(), -1);
+	/* ... until the guest enables it again, and a reset while it decodes takes it away. */
+	cfg_write(PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	cfg_write(PCI_ROM_ADDRESS, ROM_BASE | PCI_ROM_ENABLE, 4);
+	ck_assert_int_ge(mapped_slot(), 0);
+	pci_bus_reset(pci);
+	ck_assert_int_eq(mapped_slot(), -1);
+	/* Left mapped for the teardown to check that freeing unmaps it. */
+	cfg_write(PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	cfg_write(PCI_ROM_ADDRESS, ROM_BASE | PCI_ROM_ENABLE, 4);
+	ck_assert_int_ge(mapped_slot(), 0);
+}
+END_TEST
+
 START_TEST(add_rom_limits)
 {
 	struct pci_func_id id = { .vendor = 0x1234, .device = 1 };
@@ -228,7 +338,7 @@ START_TEST(add_rom_limits)
 	{
 		char err[256] = "";
 
-		ck_assert_ptr_null(option_rom_new(pci, &mmio, DEVFN, image, ROM_LEN, err, sizeof(err)));
+		ck_assert_ptr_null(option_rom_new(pci, &mmio, &mem, DEVFN, image, ROM_LEN, err, sizeof(err)));
 		ck_assert_msg(strstr(err, "03.0") != NULL, "%s", err);
 	}
 }
@@ -321,6 +431,7 @@ int main(void)
 	tcase_add_test(tc, rom_bar_sizing);
 	tcase_add_test(tc, rom_decode);
 	tcase_add_test(tc, hide_and_reset);
+	tcase_add_test(tc, rom_as_memory);
 	tcase_add_test(tc, add_rom_limits);
 	tcase_add_test(tc, parse_images);
 	tcase_add_test(tc, parse_refuses);

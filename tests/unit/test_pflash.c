@@ -759,6 +759,11 @@ START_TEST(file_from_template)
 	/* the template missing: says which */
 	ck_assert_int_eq(flash_file_create_from(path, tmpl, err, sizeof(err)), -ENOENT);
 	ck_assert_msg(strstr(err, tmpl) != NULL, "%s", err);
+	/* a template that is not a regular file: says so */
+	ck_assert_int_eq(mkdir(tmpl, 0755), 0);
+	ck_assert_int_eq(flash_file_create_from(path, tmpl, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, tmpl) && strstr(err, "not a regular file"), "%s", err);
+	ck_assert_int_eq(rmdir(tmpl), 0);
 	for (unsigned i = 0; i < SIZE; i++)
 		image[i] = (uint8_t)(i ^ (i >> 8));
 	write_file(tmpl, image, sizeof(image));

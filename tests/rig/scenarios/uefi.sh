@@ -12,7 +12,7 @@ checkx "OVMF is installed ($code)" '[ -r "$code" ] && [ -r /usr/share/OVMF/OVMF_
 vars=$OUT/vm.vars
 rm -f "$vars"
 truncate -s 64M "$OUT/disk.img"
-fw=(--firmware uefi --firmware-vars "$vars" --cpus 2 --memory 1G --disk path="$OUT/disk.img",serial=UEFI-DISK)
+fw=(--stats --firmware uefi --firmware-vars "$vars" --cpus 2 --memory 1G --disk path="$OUT/disk.img",serial=UEFI-DISK)
 
 # --- first start: a new variable store; the guest writes a variable ------------------
 guest uefi1 "${fw[@]}" --cmdline "console=ttyS0 rig.test=uefivm rig.efiset=hvkvm-$$"
@@ -47,4 +47,5 @@ check "uefi2: both boots were UEFI's" [ "$(grep -a -c '^efi=yes' "$OUT/uefi2.ser
 check "uefi2: the second boot ran the test to its end" grep -aq 'RIG-END uefivm rc=0' "$OUT/uefi2.serial"
 # The kernel's own lines, not the test's "dmesg: " copies of them.
 check "uefi2: VMBus negotiated twice" [ "$(grep -a -v '^dmesg:' "$OUT/uefi2.serial" | grep -a -c 'hv_vmbus: Vmbus version:5.3')" = 2 ]
+for n in uefi1 uefi2; do grep -E '^  vcpu ' "$OUT/$n.err" | sed "s/^ */# $n: /"; done
 finish
