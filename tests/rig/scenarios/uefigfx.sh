@@ -22,6 +22,8 @@ checkx "the CD image was made ($iso)" '[ -r "$iso" ] && [ -n "$token" ]'
 checkx "tesseract and fbpattern are there" 'command -v tesseract > /dev/null && [ -x "$fbpattern" ]'
 img=/tmp/uefigfx
 mkdir -p "$img"
+# screen.screenshot wants an absolute path (hvkvm's working directory is not ours)
+out=$(cd "$OUT" && pwd)
 sock=$img/api.sock
 rm -f "$sock"
 ctl() { "$HVKVM" ctl --socket "$sock" "$@"; }
@@ -43,12 +45,12 @@ echo "# gfx1: screen.info at GRUB's menu: $(tr -d '\n ' < "$OUT/screen-fw.json")
 check "gfx1: at GRUB's menu the firmware's client is connected to the video device (3.5)" \
 	[ "$(json "$OUT/screen-fw.json" 'd["connected"], d["version"]')" = "(True, '3.5')" ]
 check "gfx1: VRAM where the driver put it, 0xFD000000" \
-	[ "$(json "$OUT/screen-fw.json" 'hex(d["vram_gpa"])')" = 0xfd000000 ]
+	[ "$(json "$OUT/screen-fw.json" 'd["vram_gpa"]')" = 0xfd000000 ]
 check "gfx1: the firmware's mode, 1024x768 of 32 bits" \
 	[ "$(json "$OUT/screen-fw.json" 'd["mode"]["width"], d["mode"]["height"], d["mode"]["depth"]')" = "(1024, 768, 32)" ]
 # The whole screen, doubled, dark on light, read by tesseract.
 ocr_menu() {
-	ctl screen.screenshot path="$OUT/menu.png" > "$OUT/menu.json" 2>&1 &&
+	ctl screen.screenshot path="$out/menu.png" > "$OUT/menu.json" 2>&1 &&
 		"$fbpattern" ocr 2 768 "$OUT/menu.png" "$OUT/menu.pgm" > "$OUT/menu-ocr.err" 2>&1 &&
 		tesseract "$OUT/menu.pgm" - --psm 6 > "$OUT/menu-ocr.txt" 2>> "$OUT/menu-ocr.err" &&
 		grep -q 'SECOND ENTRY' "$OUT/menu-ocr.txt"
