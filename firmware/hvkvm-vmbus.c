@@ -6,8 +6,10 @@
  * It says on COM1 that it was loaded and installs a driver binding that takes the
  * option ROM function (by its IDs). Its Start sets the Hyper-V partition and VP 0's
  * SynIC up (hv_efi.c), connects to VMBus (vmbusc.c) and lists the offers on COM1; the
- * connection stays up for the storage code (hv_efi_bus) until the firmware's boot
- * services end. Then it sends UNLOAD, undoes the Hyper-V set-up, and writes the
+ * connection stays up until the firmware's boot services end, for SCSI pass-through on
+ * each StorVSC controller (scsi_pt.c), graphics output on the synthetic video device
+ * (gop.c) and text input on the synthetic keyboard (textin.c), the latter two made
+ * consoles of the firmware. Then it sends UNLOAD, undoes the Hyper-V set-up, and writes the
  * function's hide register, so that the OS it boots finds the bus, the SynIC and the
  * PCI bus as a fresh machine has them. Lines go straight to the 16550 at 0x3F8 (8 data
  * bits): the driver runs while the firmware enumerates PCI, before its consoles are
