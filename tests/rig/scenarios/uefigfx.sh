@@ -29,11 +29,23 @@ rm -f "$sock"
 ctl() { "$HVKVM" ctl --socket "$sock" "$@"; }
 json() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
 
-GUEST_TIMEOUT=${UEFIGFX_TIMEOUT:-600}
+GUEST_TIMEOUT=${UEFIGFX_TIMEOUT:-1500}
 guest_start gfx1 --firmware uefi --option-rom "$rom" --cpus 2 --memory 1G --stats --cdrom "$iso" \
 	--api-socket "$sock"
 s=$OUT/gfx1.serial
 wait_serial gfx1 'hvkvm-vmbus: console:' 300
+t_console=$(date +%s)
+# Until GRUB's menu is on the serial console: what the screen shows meanwhile, every
+# 20 s (screen.info's update count, a screenshot kept in $OUT/wait-N.png).
+n=0
+while [ $n -lt 45 ] && ! grep -aq 'HVKVM SECOND ENTRY' "$s" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
+	ctl screen.info > "$OUT/wait.json" 2>&1
+	echo "# gfx1: +$(( $(date +%s) - t_console ))s after the driver's console line: serial $(stat -c %s "$s") bytes, screen updates $(json "$OUT/wait.json" 'd["updates"]'), mode $(json "$OUT/wait.json" '"%dx%d" % (d["mode"]["width"], d["mode"]["height"])')"
+	ctl screen.screenshot path="$out/wait-$n.png" > /dev/null 2>&1
+	n=$((n + 1))
+	wait_serial gfx1 'HVKVM SECOND ENTRY' 20
+done
+echo "# gfx1: GRUB's menu on the serial console $(( $(date +%s) - t_console ))s after the driver's console line"
 grep -a 'hvkvm-vmbus' "$s" | tr -d '\r' | sed 's/^/# /'
 check "gfx1: the driver gave the firmware graphics output on the synthetic video device" \
 	grep -aqE 'hvkvm-vmbus: synthetic video relid [0-9]+: graphics output, VRAM at 0xfd000000' "$s"
@@ -55,7 +67,7 @@ ocr_menu() {
 		tesseract "$OUT/menu.pgm" - --psm 6 > "$OUT/menu-ocr.txt" 2>> "$OUT/menu-ocr.err" &&
 		grep -q 'SECOND ENTRY' "$OUT/menu-ocr.txt"
 }
-wait_for 150 "GRUB's menu in the screenshot (OCR)" ocr_menu; r=$?
+wait_for 120 "GRUB's menu in the screenshot (OCR)" ocr_menu; r=$?
 check "gfx1: screen.screenshot shows GRUB's menu (OCR: $(grep -E 'ENTRY|GRUB' "$OUT/menu-ocr.txt" 2>/dev/null | tr '\n' '|' | cut -c1-120))" [ $r = 0 ]
 check "gfx1: GRUB's menu reached the serial console too (the firmware's ConOut)" grep -aq 'HVKVM SECOND ENTRY' "$s"
 ctl input.send_keys keys=Down > "$OUT/keys1.json" 2>&1; r1=$?
