@@ -8,7 +8,8 @@
 # menu waits, screen.screenshot of the management socket shows it (tesseract reads an
 # entry's name), and input.send_keys (Down, then Return) picks its second entry, whose
 # line with a random token the serial console shows; Linux then starts, and its
-# hyperv_drm binds the video device after the driver's UNLOAD at ExitBootServices.
+# hyperv_drm and hyperv_keyboard bind the devices after the driver's UNLOAD at
+# ExitBootServices.
 . "$(dirname "$0")/../lib.sh"
 L2_KERNEL=
 code=/usr/share/OVMF/OVMF_CODE_4M.fd
@@ -92,10 +93,12 @@ guest_wait gfx1
 check "gfx1: hvkvm exits 0 after the guest powers off" [ "$rc" = 0 ]
 check "gfx1: Linux ran its test to the end" grep -a -q 'RIG-END uefigfx rc=0' "$s"
 check "gfx1: UEFI started Linux ($(val gfx1 efi))" [ "$(val gfx1 efi)" = yes ]
-grep -a -E '^(video-|drm-|fb0=)' "$s" | tr -d '\r' | sed 's/^/# /'
+grep -a -E '^(video-|drm-|fb0=|input-driver=)' "$s" | tr -d '\r' | sed 's/^/# /'
 check "gfx1: Linux's hyperv_drm bound the video device after the firmware used it" \
 	grep -aq '^video-driver=hyperv_drm devices=1' "$s"
 check "gfx1: and has a DRM card for it" grep -aq '^drm-cards=card0' "$s"
+check "gfx1: Linux's hyperv_keyboard bound the keyboard after the firmware used it" \
+	grep -aq '^input-driver=hyperv_keyboard devices=1' "$s"
 seq=$(grep -o -E 'vmbus: guest (connected|unloaded)' "$OUT/gfx1.err" |
 	sed -e 's/.*connected/C/' -e 's/.*unloaded/U/' | tr -d '\n')
 check "gfx1: firmware contact, UNLOAD, Linux's contact ($seq)" eval '[[ $seq =~ ^CUCU?$ ]]'
