@@ -319,7 +319,8 @@ static void console_start(EFI_HANDLE ctrl)
  * tags its own handle, as the platform console driver would. The graphics console
  * driver first layers its text output on the graphics output (the first connect); the
  * output tag goes on only once that text output is there, so that the splitter never
- * sees the tag without it. Called at TPL_APPLICATION (ConnectController). */
+ * sees the tag without it. From the entry point, once the driver has started on ctrl
+ * (ConnectController: at TPL_CALLBACK or below). */
 static void console_attach(EFI_HANDLE ctrl)
 {
 	VOID *text_out;
