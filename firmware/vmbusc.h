@@ -8,6 +8,16 @@
  *
  * The environment supplies struct vmbusc_host; the client never waits on anything
  * but next_message() and the rings, polling with a bound from now_us().
+ *
+ * Nesting (firmware timer callbacks run in the middle of other code): the message
+ * exchanges (vmbusc_unload, vmbusc_open, vmbusc_close) share the host's message slot
+ * and the environment's posting page, so one that starts while another waits (say
+ * from a callback that interrupted it) changes nothing: vmbusc_open and vmbusc_unload
+ * return VMBUSC_EBUSY, vmbusc_close leaves the channel open. The ring operations
+ * (vmbusc_send, vmbusc_send_gpa, vmbusc_recv) touch only their channel and the
+ * host's signal: they may run inside any of those exchanges, on another channel; one
+ * channel is used by one context at a time (its owner's business). vmbusc_connect
+ * starts the bus afresh and must not overlap anything.
  */
 #ifndef HVKVM_FW_VMBUSC_H
 #define HVKVM_FW_VMBUSC_H
@@ -26,6 +36,7 @@
 #define VMBUSC_ENOMEM		(-3)	/* alloc_pages failed */
 #define VMBUSC_EINVAL		(-4)	/* a bad argument from the caller */
 #define VMBUSC_EAGAIN		(-5)	/* no room in the ring now */
+#define VMBUSC_EBUSY		(-6)	/* another message exchange is under way */
 
 /* What the environment provides. */
 struct vmbusc_host {
@@ -66,6 +77,7 @@ struct vmbusc {
 	unsigned noffers;
 	struct vmbusc_offer offers[VMBUSC_MAX_OFFERS];
 	bool connected;
+	bool busy;			/* a message exchange is under way */
 };
 
 /* Connects (INITIATE_CONTACT, 5.3 then older versions the host may prefer) and
@@ -85,7 +97,8 @@ int vmbusc_unload(struct vmbusc *b, uint32_t timeout_us);
  * OPENCHANNEL and waits for its result. *out is the channel. */
 int vmbusc_open(struct vmbusc *b, const struct vmbusc_offer *o, uint32_t ring_pages,
 		uint32_t timeout_us, struct vmbusc_chan **out);
-/* CLOSECHANNEL, GPADL teardown (bounded wait), frees the rings. */
+/* CLOSECHANNEL, GPADL teardown (bounded wait), frees the rings. Inside another
+ * message exchange it does nothing (the channel stays open). */
 void vmbusc_close(struct vmbusc_chan *c, uint32_t timeout_us);
 
 /* One inband packet (VM_PKT_DATA_INBAND; flags e.g.

@@ -32,6 +32,9 @@ struct env {
 	bool flooding;
 	uint32_t contacts[8];		/* versions asked for */
 	unsigned ncontacts;
+	/* A callback that interrupts the client in next_message (a firmware timer), once. */
+	void (*nested)(void);
+	unsigned posts;			/* messages posted */
 };
 
 static struct env env;
@@ -44,6 +47,7 @@ static uint16_t e_post(void *ctx, uint32_t conn, uint32_t type, const void *payl
 	ck_assert_ptr_eq(e, &env);
 	ck_assert_uint_eq(type, VMBUS_MESSAGE_TYPE);
 	ck_assert_uint_le(len, VMBUS_MSG_MAX);
+	e->posts++;
 	if (len >= sizeof(*ic) && ic->header.msgtype == CHANNELMSG_INITIATE_CONTACT) {
 		ck_assert_uint_eq(conn, VMBUS_MESSAGE_CONNECTION_ID_4);
 		ck_assert_uint_eq(ic->msg_sint, VMBUS_MESSAGE_SINT);
@@ -73,6 +77,12 @@ static int e_next(void *ctx, uint32_t *type, void *buf, uint32_t cap)
 	union vg_msg m;
 	int len;
 
+	if (e->nested) {
+		void (*fn)(void) = e->nested;
+
+		e->nested = NULL;
+		fn();
+	}
 	if (e->fake_pending) {
 		struct vmbus_msg_version_response r = { .header.msgtype = CHANNELMSG_VERSION_RESPONSE };
 
@@ -342,6 +352,66 @@ START_TEST(test_open_exchange_close)
 	ck_assert_int_eq(vmbusc_open(&b, vmbusc_find(&b, class_of(&devs[0]), 0), 2, TMO_US, &c), 0);
 	ck_assert_uint_eq(get(&devs[0].opens), 3);
 	vmbusc_close(c, TMO_US);
+	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
+}
+END_TEST
+
+/* A timer callback that interrupts a message exchange (here: the client waiting for
+ * the host's answer to an open): another exchange is refused and changes nothing,
+ * ring operations on an open channel go on. */
+static struct vmbusc_chan *nest_chan, *nest_opened;
+static int nest_open_r, nest_unload_r, nest_send_r;
+static unsigned nest_posts;
+
+static void nest_fn(void)
+{
+	unsigned posts = env.posts;
+
+	nest_opened = (struct vmbusc_chan *)&nest_opened;	/* overwritten by the refusal */
+	nest_open_r = vmbusc_open(&b, vmbusc_find(&b, class_of(&devs[1]), 0), 1, TMO_US, &nest_opened);
+	nest_unload_r = vmbusc_unload(&b, TMO_US);
+	vmbusc_close(nest_chan, TMO_US);
+	nest_send_r = vmbusc_send(nest_chan, 0x99, 0, "nested", 6);
+	nest_posts = env.posts - posts;
+}
+
+START_TEST(test_nested_exchange)
+{
+	struct vmbusc_chan *c = connect_open(2), *c1 = NULL;
+	unsigned allocated;
+	uint8_t buf[64];
+
+	nest_chan = c;
+	allocated = env.allocated;
+	env.nested = nest_fn;
+	ck_assert_int_eq(vmbusc_open(&b, vmbusc_find(&b, class_of(&devs[1]), 0), 2, TMO_US, &c1), 0);
+	ck_assert_ptr_null(env.nested);		/* it ran, inside the open */
+	ck_assert_int_eq(nest_open_r, VMBUSC_EBUSY);
+	ck_assert_ptr_null(nest_opened);
+	ck_assert_int_eq(nest_unload_r, VMBUSC_EBUSY);
+	ck_assert(b.connected);
+	ck_assert_uint_eq(nest_posts, 0);	/* nothing reached the host from them */
+	/* the outer open alone allocated (its page and 6 ring pages); device 1 opened once */
+	ck_assert_uint_eq(env.allocated, allocated + 1 + 6);
+	ck_assert_uint_eq(get(&devs[1].opens), 1);
+	/* the nested close left device 0's channel open; the nested send reached it */
+	ck_assert_uint_eq(get(&devs[0].closes), 0);
+	ck_assert_int_eq(nest_send_r, 0);
+	wait_pkts(1);
+	pthread_mutex_lock(&lock);
+	memcpy(buf, devs[0].pkt[0], sizeof(buf));
+	pthread_mutex_unlock(&lock);
+	ck_assert_uint_eq(((struct vmbus_packet_desc *)buf)->trans_id, 0x99);
+	ck_assert_mem_eq(buf + DESC, "nested", 6);
+	ck_assert(!b.busy);
+	/* and everything works afterwards */
+	ck_assert_int_eq(vmbusc_send(c, 0x9a, 0, "after", 5), 0);
+	wait_pkts(2);
+	vmbusc_close(c1, TMO_US);
+	vmbusc_close(c, TMO_US);
+	ck_assert_uint_eq(get(&devs[0].closes), 1);
+	ck_assert_uint_eq(get(&devs[1].closes), 1);
+	ck_assert_uint_eq(env.freed, env.allocated);
 	ck_assert_int_eq(vmbusc_unload(&b, TMO_US), 0);
 }
 END_TEST
@@ -618,6 +688,7 @@ static Suite *vmbusc_suite(void)
 	tcase_add_test(tc, test_oversized_packet);
 	tcase_add_test(tc, test_no_answer);
 	tcase_add_test(tc, test_flood);
+	tcase_add_test(tc, test_nested_exchange);
 	return s;
 }
 
