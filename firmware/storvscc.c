@@ -346,27 +346,34 @@ bool storvscc_has_lun(const struct storvscc *s, unsigned lun)
 	return false;
 }
 
+void storvscc_srb_init(struct storvscc_srb *r, uint8_t lun, const uint8_t *cdb, uint8_t cdb_len, uint8_t dir,
+		       void *data, uint32_t len)
+{
+	sc_zero(r, sizeof(*r));
+	r->lun = lun;
+	r->cdb_len = cdb_len;
+	sc_copy(r->cdb, cdb, cdb_len < sizeof(r->cdb) ? cdb_len : sizeof(r->cdb));
+	r->dir = dir;
+	r->data = data;
+	r->len = len;
+}
+
 /* REPORT LUNS at LUN 0 (the target answers it): 1 if it did, 0 if not. */
 static int report_luns(struct storvscc *s, uint32_t timeout_us)
 {
 	uint8_t list[8 + 8 * STORVSCC_MAX_LUNS];
+	const uint8_t cdb[12] = {
+		0xa0, 0, 0, 0, 0, 0,	/* REPORT LUNS, select report 0 */
+		(uint8_t)(sizeof(list) >> 24), (uint8_t)(sizeof(list) >> 16), (uint8_t)(sizeof(list) >> 8),
+		(uint8_t)sizeof(list),
+	};
 	struct storvscc_srb r;
 	uint32_t n;
 	int rc;
 
 	if (sizeof(list) > s->max_transfer)
 		return 0;
-	sc_zero(&r, sizeof(r));
-	r.lun = 0;
-	r.cdb_len = 12;
-	r.cdb[0] = 0xa0;	/* REPORT LUNS, select report 0 */
-	r.cdb[6] = (uint8_t)(sizeof(list) >> 24);
-	r.cdb[7] = (uint8_t)(sizeof(list) >> 16);
-	r.cdb[8] = (uint8_t)(sizeof(list) >> 8);
-	r.cdb[9] = (uint8_t)sizeof(list);
-	r.dir = STORVSCC_DIR_IN;
-	r.data = list;
-	r.len = sizeof(list);
+	storvscc_srb_init(&r, 0, cdb, sizeof(cdb), STORVSCC_DIR_IN, list, sizeof(list));
 	rc = storvscc_execute(s, &r, timeout_us);
 	if (rc < 0)
 		return rc;
@@ -407,16 +414,10 @@ int storvscc_discover(struct storvscc *s, uint32_t timeout_us)
 	/* No list: ask each LUN what it is. */
 	for (unsigned lun = 0; lun < STORVSCC_MAX_LUNS; lun++) {
 		uint8_t inq[36];
+		const uint8_t cdb[6] = { 0x12, 0, 0, 0, sizeof(inq), 0 };	/* INQUIRY */
 		struct storvscc_srb r;
 
-		sc_zero(&r, sizeof(r));
-		r.lun = (uint8_t)lun;
-		r.cdb_len = 6;
-		r.cdb[0] = 0x12;	/* INQUIRY */
-		r.cdb[4] = sizeof(inq);
-		r.dir = STORVSCC_DIR_IN;
-		r.data = inq;
-		r.len = sizeof(inq);
+		storvscc_srb_init(&r, (uint8_t)lun, cdb, sizeof(cdb), STORVSCC_DIR_IN, inq, sizeof(inq));
 		rc = storvscc_execute(s, &r, timeout_us);
 		if (rc < 0)
 			return rc;

@@ -37,13 +37,7 @@ static struct storvscc_srb srb6(uint8_t lun, const uint8_t *cdb, unsigned cdb_le
 {
 	struct storvscc_srb r;
 
-	memset(&r, 0, sizeof(r));
-	r.lun = lun;
-	r.cdb_len = (uint8_t)cdb_len;
-	memcpy(r.cdb, cdb, cdb_len);
-	r.dir = dir;
-	r.data = data;
-	r.len = len;
+	storvscc_srb_init(&r, lun, cdb, (uint8_t)cdb_len, dir, data, len);
 	return r;
 }
 
@@ -471,6 +465,16 @@ START_TEST(test_too_large)
 	ck_assert_int_eq(storvscc_execute(&sc, &r, TMO), VMBUSC_EINVAL);
 	r.cdb_len = 0;
 	ck_assert_int_eq(storvscc_execute(&sc, &r, TMO), VMBUSC_EINVAL);
+	{
+		/* a CDB longer than an SRB holds: 16 bytes copied, the length kept, refused */
+		uint8_t cdb[20];
+
+		memset(cdb, 0x28, sizeof(cdb));
+		storvscc_srb_init(&r, 0, cdb, sizeof(cdb), STORVSCC_DIR_IN, buf, BS);
+		ck_assert_uint_eq(r.cdb_len, sizeof(cdb));
+		ck_assert_mem_eq(r.cdb, cdb, sizeof(r.cdb));
+		ck_assert_int_eq(storvscc_execute(&sc, &r, TMO), VMBUSC_EINVAL);
+	}
 	ck_assert_uint_eq(shim_stats.sends_gpa, sends + 1);
 	free(buf);
 }

@@ -37,13 +37,7 @@ static struct storvscc_srb srb(uint8_t lun, const uint8_t *cdb, unsigned cdb_len
 {
 	struct storvscc_srb r;
 
-	memset(&r, 0, sizeof(r));
-	r.lun = lun;
-	r.cdb_len = (uint8_t)cdb_len;
-	memcpy(r.cdb, cdb, cdb_len);
-	r.dir = dir;
-	r.data = data;
-	r.len = len;
+	storvscc_srb_init(&r, lun, cdb, (uint8_t)cdb_len, dir, data, len);
 	return r;
 }
 
