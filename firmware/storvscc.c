@@ -61,18 +61,10 @@ static int wait_completion(struct storvscc *s, uint64_t trans_id, uint32_t min_l
 
 	for (;;) {
 		struct vmbusc_packet pk;
-		int r = vmbusc_recv(s->chan, &pk, buf, sizeof(buf));
+		int r = vmbusc_recv_wait(s->bus, s->chan, &pk, buf, sizeof(buf), start, timeout_us);
 
 		if (r < 0)
-			return fail(s, VMBUSC_EIO);
-		/* checked whatever came: a host that floods the ring with other packets
-		 * does not hold the caller past its bound either */
-		if (r == 0 || pk.type != VM_PKT_COMP) {
-			if (timeout_us && now_us(s) - start >= timeout_us)
-				return fail(s, VMBUSC_ETIMEDOUT);
-			if (r == 0)
-				continue;
-		}
+			return fail(s, r);
 		if (pk.len > sizeof(buf))
 			return fail(s, VMBUSC_EIO);
 		if (pk.type != VM_PKT_COMP) {

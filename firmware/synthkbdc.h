@@ -45,8 +45,9 @@ struct synthkbdc {
 };
 
 /* Opens the channel of a synthetic keyboard offer and sends the protocol request,
- * waiting (bounded) for it to be accepted. 0, or a negative VMBUSC_E* (the channel is
- * closed again then; VMBUSC_EIO also when the host refuses the version). */
+ * waiting for it to be accepted, bounded by timeout_us (0: no bound) whatever else the
+ * host sends meanwhile. 0, or a negative VMBUSC_E* (the channel is closed again then;
+ * VMBUSC_EIO also when the host refuses the version). */
 int synthkbdc_open(struct synthkbdc *k, struct vmbusc *bus, const struct vmbusc_offer *offer,
 		   uint32_t timeout_us);
 /* The same on a channel the caller opened (synthkbdc_close does not close it then). */

@@ -47,9 +47,10 @@ struct synthvidc {
 /*
  * Opens the channel of a synthetic video offer (SYNTHVIDC_RING_PAGES each way) and
  * agrees on a version: SYNTHVID_VERSION_WIN10 when the bus is VMBus 4.0 (WIN10) or
- * later, then SYNTHVID_VERSION_WIN8. Each wait is bounded by timeout_us. 0, or a
- * negative VMBUSC_E* (the channel is closed again then); VMBUSC_EIO also when the
- * host refuses both versions.
+ * later, then SYNTHVID_VERSION_WIN8. Each wait here and below is bounded by
+ * timeout_us (0: no bound), whatever else the host sends meanwhile. 0, or a negative
+ * VMBUSC_E* (the channel is closed again then); VMBUSC_EIO also when the host refuses
+ * both versions.
  */
 int synthvidc_open(struct synthvidc *v, struct vmbusc *bus, const struct vmbusc_offer *offer,
 		   uint32_t timeout_us);
