@@ -19,11 +19,6 @@ struct answer {
 	uint32_t len;			/* payload bytes */
 };
 
-static uint64_t now_us(const struct storvscc *s)
-{
-	return s->bus->host->now_us(s->bus->host->ctx);
-}
-
 static int fail(struct storvscc *s, int r)
 {
 	if (r == VMBUSC_EIO || r == VMBUSC_ETIMEDOUT)
@@ -56,7 +51,7 @@ static void unsolicited(struct storvscc *s, const struct vmbusc_packet *pk, cons
 static int wait_completion(struct storvscc *s, uint64_t trans_id, uint32_t min_len, struct answer *a,
 			   uint32_t timeout_us)
 {
-	uint64_t start = now_us(s);
+	uint64_t start = vmbusc_now_us(s->bus);
 	uint8_t buf[RECV_CAP];
 
 	for (;;) {

@@ -6,11 +6,6 @@
 #define sk_copy(d, s, n)	__builtin_memcpy((d), (s), (n))
 #define sk_zero(d, n)		__builtin_memset((d), 0, (n))
 
-static uint64_t now_us(const struct synthkbdc *k)
-{
-	return k->bus->host->now_us(k->bus->host->ctx);
-}
-
 static int fail(struct synthkbdc *k, int r)
 {
 	if (r == VMBUSC_EIO || r == VMBUSC_ETIMEDOUT)
@@ -78,7 +73,7 @@ int synthkbdc_init(struct synthkbdc *k, struct vmbusc *bus, struct vmbusc_chan *
 	if ((r = vmbusc_send(chan, ++k->next_trans, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, &rq,
 			     sizeof(rq))) < 0)
 		return fail(k, r);
-	start = now_us(k);
+	start = vmbusc_now_us(k->bus);
 	for (;;) {
 		if ((r = vmbusc_recv_wait(bus, chan, &pk, k->buf, sizeof(k->buf), start, timeout_us)) < 0)
 			return fail(k, r);

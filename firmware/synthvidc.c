@@ -14,11 +14,6 @@
 #define HDRS		16u	/* pipe header + synthvid header */
 #define SEND_CAP	(HDRS + 2u + SYNTHVIDC_MAX_RECTS * sizeof(struct synthvid_rect))
 
-static uint64_t now_us(const struct synthvidc *v)
-{
-	return v->bus->host->now_us(v->bus->host->ctx);
-}
-
 static int fail(struct synthvidc *v, int r)
 {
 	if (r == VMBUSC_EIO || r == VMBUSC_ETIMEDOUT)
@@ -135,7 +130,7 @@ static int negotiate(struct synthvidc *v, uint32_t version, uint32_t timeout_us)
 
 	if ((r = send_msg(v, SYNTHVID_VERSION_REQUEST, &rq, sizeof(rq))) < 0)
 		return fail(v, r);
-	if ((r = wait_msg(v, SYNTHVID_VERSION_RESPONSE, &rs, sizeof(rs), now_us(v), timeout_us)) < 0)
+	if ((r = wait_msg(v, SYNTHVID_VERSION_RESPONSE, &rs, sizeof(rs), vmbusc_now_us(v->bus), timeout_us)) < 0)
 		return r;
 	if (!rs.is_accepted)
 		return 0;
@@ -202,7 +197,7 @@ int synthvidc_set_vram(struct synthvidc *v, uint64_t gpa, uint32_t timeout_us)
 	if ((r = send_msg(v, SYNTHVID_VRAM_LOCATION, &rq, sizeof(rq))) < 0)
 		return fail(v, r);
 	/* An acknowledgement with another context is a late one for an earlier request. */
-	start = now_us(v);
+	start = vmbusc_now_us(v->bus);
 	do {
 		if ((r = wait_msg(v, SYNTHVID_VRAM_LOCATION_ACK, &ack, sizeof(ack), start, timeout_us)) < 0)
 			return r;
@@ -236,7 +231,7 @@ int synthvidc_set_mode(struct synthvidc *v, uint32_t width, uint32_t height, uin
 	su.video_output[0].pitch_bytes = pitch;
 	if ((r = send_msg(v, SYNTHVID_SITUATION_UPDATE, &su, sizeof(su))) < 0)
 		return fail(v, r);
-	if ((r = wait_msg(v, SYNTHVID_SITUATION_UPDATE_ACK, &ack, sizeof(ack), now_us(v), timeout_us)) < 0)
+	if ((r = wait_msg(v, SYNTHVID_SITUATION_UPDATE_ACK, &ack, sizeof(ack), vmbusc_now_us(v->bus), timeout_us)) < 0)
 		return r;
 	if (ack.user_ctx != ctx)
 		return fail(v, VMBUSC_EIO);
