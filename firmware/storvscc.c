@@ -287,7 +287,7 @@ int storvscc_poll(struct storvscc *s)
 		return VMBUSC_EINVAL;
 	if (s->broken || !s->ready)
 		return VMBUSC_EIO;
-	for (;;) {
+	for (unsigned n = 0; n < VMBUSC_POLL_MAX; n++) {
 		struct vmbusc_packet pk;
 		int r = vmbusc_recv(s->chan, &pk, buf, sizeof(buf));
 
@@ -300,6 +300,7 @@ int storvscc_poll(struct storvscc *s)
 			return fail(s, VMBUSC_EIO);
 		unsolicited(s, &pk, buf);
 	}
+	return 0;
 }
 
 int storvscc_reset(struct storvscc *s, uint32_t op, uint32_t timeout_us)

@@ -101,8 +101,9 @@ void storvscc_srb_init(struct storvscc_srb *r, uint8_t lun, const uint8_t *cdb, 
 		       void *data, uint32_t len);
 
 /* Takes what the host sent by itself since the last call (ENUMERATE_BUS sets
- * s->rescan), without waiting. 0; VMBUSC_EIO if the host sent a completion when
- * nothing was outstanding, or broke the ring (the client is broken then). */
+ * s->rescan), without waiting, at most VMBUSC_POLL_MAX packets. 0; VMBUSC_EIO if the
+ * host sent a completion when nothing was outstanding, or broke the ring (the client
+ * is broken then). */
 int storvscc_poll(struct storvscc *s);
 
 /* RESET_LUN or RESET_ADAPTER (op), checked to succeed. */

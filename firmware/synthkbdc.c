@@ -119,9 +119,12 @@ int synthkbdc_poll(struct synthkbdc *k)
 
 	if (k->broken || !k->chan)
 		return VMBUSC_EIO;
-	while ((r = vmbusc_recv(k->chan, &pk, k->buf, sizeof(k->buf))) > 0)
+	for (unsigned n = 0; n < VMBUSC_POLL_MAX; n++) {
+		if ((r = vmbusc_recv(k->chan, &pk, k->buf, sizeof(k->buf))) <= 0)
+			return r < 0 ? fail(k, VMBUSC_EIO) : 0;
 		took(k, &pk);
-	return r < 0 ? fail(k, VMBUSC_EIO) : 0;
+	}
+	return 0;
 }
 
 bool synthkbdc_next(struct synthkbdc *k, struct synthkbdc_key *key)

@@ -54,8 +54,9 @@ int synthkbdc_open(struct synthkbdc *k, struct vmbusc *bus, const struct vmbusc_
 int synthkbdc_init(struct synthkbdc *k, struct vmbusc *bus, struct vmbusc_chan *chan, uint32_t timeout_us);
 void synthkbdc_close(struct synthkbdc *k, uint32_t timeout_us);
 
-/* Takes every keystroke waiting in the channel into the queue, without waiting. 0,
- * or VMBUSC_EIO for a broken ring (the client is broken then). */
+/* Takes the keystrokes waiting in the channel into the queue, without waiting, at
+ * most VMBUSC_POLL_MAX packets. 0, or VMBUSC_EIO for a broken ring (the client is
+ * broken then). */
 int synthkbdc_poll(struct synthkbdc *k);
 /* The oldest queued event: true with *key filled, false when none. */
 bool synthkbdc_next(struct synthkbdc *k, struct synthkbdc_key *key);

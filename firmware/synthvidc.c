@@ -37,13 +37,14 @@ static int send_msg(struct synthvidc *v, uint32_t type, const void *body, uint32
 }
 
 /*
- * One message from the host: 1 with its message type and payload (*body, *len); 0
- * when the ring is empty (without wait), VMBUSC_ETIMEDOUT once timeout_us from start
- * has passed (with wait; see vmbusc_recv_wait), VMBUSC_EIO when it is broken.
- * Packets that carry no synthvid message (completions, a pipe type other than data,
- * too short) are skipped here.
+ * One message from the host: 1 with its message type and payload (*body, *len),
+ * VMBUSC_EIO when the ring is broken. budget NULL: waits, VMBUSC_ETIMEDOUT once
+ * timeout_us from start has passed (see vmbusc_recv_wait). Else no wait: 0 when the
+ * ring is empty or *budget packets have been taken (each one taken counts). Packets
+ * that carry no synthvid message (completions, a pipe type other than data, too short)
+ * are skipped here.
  */
-static int recv_msg(struct synthvidc *v, bool wait, uint64_t start, uint32_t timeout_us, uint32_t *type,
+static int recv_msg(struct synthvidc *v, unsigned *budget, uint64_t start, uint32_t timeout_us, uint32_t *type,
 		    const uint8_t **body, uint32_t *len)
 {
 	struct vmbusc_packet pk;
@@ -52,10 +53,14 @@ static int recv_msg(struct synthvidc *v, bool wait, uint64_t start, uint32_t tim
 	int r;
 
 	for (;;) {
-		if (wait)
+		if (!budget) {
 			r = vmbusc_recv_wait(v->bus, v->chan, &pk, v->buf, sizeof(v->buf), start, timeout_us);
-		else
+		} else if (*budget) {
+			(*budget)--;
 			r = vmbusc_recv(v->chan, &pk, v->buf, sizeof(v->buf));
+		} else {
+			return 0;
+		}
 		if (r <= 0)
 			return r < 0 ? fail(v, r) : 0;
 		if (pk.type != VM_PKT_DATA_INBAND || pk.len < HDRS) {
@@ -102,7 +107,7 @@ static int wait_msg(struct synthvidc *v, uint32_t want, void *out, uint32_t min_
 	int r;
 
 	for (;;) {
-		r = recv_msg(v, true, start, timeout_us, &type, &body, &len);
+		r = recv_msg(v, NULL, start, timeout_us, &type, &body, &len);
 		if (r < 0)
 			return r;
 		if (type != want) {
@@ -285,13 +290,14 @@ int synthvidc_dirt(struct synthvidc *v, const struct synthvid_rect *r, unsigned 
 
 int synthvidc_poll(struct synthvidc *v)
 {
+	unsigned budget = VMBUSC_POLL_MAX;
 	const uint8_t *body;
 	uint32_t type, len;
 	int r;
 
 	if ((r = check(v)) < 0)
 		return r;
-	while ((r = recv_msg(v, false, 0, 0, &type, &body, &len)) > 0)
+	while ((r = recv_msg(v, &budget, 0, 0, &type, &body, &len)) > 0)
 		unsolicited(v, type, body, len);
 	return r;
 }

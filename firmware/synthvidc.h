@@ -75,8 +75,9 @@ int synthvidc_hide_pointer(struct synthvidc *v);
  * the current mode when n is 0. VMBUSC_EINVAL for n > SYNTHVIDC_MAX_RECTS or no mode;
  * VMBUSC_EAGAIN when the ring has no room now. Nothing is answered. */
 int synthvidc_dirt(struct synthvidc *v, const struct synthvid_rect *r, unsigned n);
-/* Takes what the host sent by itself (FEATURE_CHANGE) without waiting. 0, or
- * VMBUSC_EIO for a broken ring or packet (the client is broken then). */
+/* Takes what the host sent by itself (FEATURE_CHANGE) without waiting, at most
+ * VMBUSC_POLL_MAX packets. 0, or VMBUSC_EIO for a broken ring or packet (the client is
+ * broken then). */
 int synthvidc_poll(struct synthvidc *v);
 
 #endif

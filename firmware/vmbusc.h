@@ -110,6 +110,11 @@ struct vmbusc_packet {
  * is then unusable). */
 int vmbusc_recv(struct vmbusc_chan *c, struct vmbusc_packet *p, void *buf, uint32_t cap);
 
+/* Packets one poll of a client (a take of what the host sent by itself, without
+ * waiting) takes at most: a host that refills the ring as fast as it is read does not
+ * keep the caller there. */
+#define VMBUSC_POLL_MAX		1024u
+
 /* The host's clock (its now_us), in microseconds. */
 static inline uint64_t vmbusc_now_us(const struct vmbusc *b)
 {

@@ -584,6 +584,35 @@ START_TEST(floods_bounded)
 }
 END_TEST
 
+/* Polls in a flood: each takes VMBUSC_POLL_MAX packets and returns. */
+START_TEST(floods_polled)
+{
+	struct synth_kbd_keystroke ks = { SYNTH_KBD_EVENT, 0x1e, 0, 0 };
+	struct synthvidc v;
+	struct synthkbdc k;
+
+	vid_ready(&v);
+	flood_with(VM_PKT_COMP, "", 0);
+	ck_assert_int_eq(synthvidc_poll(&v), 0);
+	ck_assert_uint_eq(flooded, VMBUSC_POLL_MAX);
+	flood_with(VM_PKT_DATA_INBAND, "\x09\x00\x00\x00", 4);	/* too short for a synthvid message */
+	ck_assert_int_eq(synthvidc_poll(&v), 0);
+	ck_assert_uint_eq(flooded, VMBUSC_POLL_MAX);
+	ck_assert(!v.broken);
+	synthvidc_close(&v, TMO);
+
+	kbd_reset();
+	ck_assert_int_eq(synthkbdc_open(&k, &bus, &offer, TMO), 0);
+	flood_with(VM_PKT_DATA_INBAND, &ks, sizeof(ks));
+	ck_assert_int_eq(synthkbdc_poll(&k), 0);
+	ck_assert_uint_eq(flooded, VMBUSC_POLL_MAX);
+	ck_assert_uint_eq(k.events, SYNTHKBDC_QUEUE);
+	ck_assert_uint_eq(k.dropped, VMBUSC_POLL_MAX - SYNTHKBDC_QUEUE);
+	ck_assert(!k.broken);
+	synthkbdc_close(&k, TMO);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("synthc_hostile");
@@ -595,6 +624,7 @@ int main(void)
 	tcase_add_test(tc, kbd_protocol);
 	tcase_add_test(tc, kbd_events);
 	tcase_add_test(tc, floods_bounded);
+	tcase_add_test(tc, floods_polled);
 	suite_add_tcase(s, tc);
 	return test_main(s);
 }
