@@ -27,7 +27,7 @@ struct gop {
 
 static UINT64 now_us(struct gop *g)
 {
-	return g->vid.bus->host->now_us(g->vid.bus->host->ctx);
+	return vmbusc_now_us(g->vid.bus);
 }
 
 /* Sends the pending box if there is one; at TPL_NOTIFY (callers raise it). */

@@ -90,14 +90,14 @@ static int wait_for(struct vmbusc *b, union msg *m, match_fn *match, const void 
 
 		if (len > 0 && match(m, len, want))
 			return len;
-		if (b->host->now_us(b->host->ctx) >= deadline)
+		if (vmbusc_now_us(b) >= deadline)
 			return VMBUSC_ETIMEDOUT;
 	}
 }
 
 static uint64_t deadline_of(struct vmbusc *b, uint32_t timeout_us)
 {
-	return b->host->now_us(b->host->ctx) + timeout_us;
+	return vmbusc_now_us(b) + timeout_us;
 }
 
 static bool is_type(const union msg *m, int len, const void *want)
@@ -176,7 +176,7 @@ int vmbusc_connect(struct vmbusc *b, const struct vmbusc_host *host, uint32_t ti
 			return 0;
 		if (len > 0 && m.h.msgtype == CHANNELMSG_OFFERCHANNEL && len >= (int)sizeof(m.offer))
 			note_offer(b, &m.offer);
-		if (b->host->now_us(b->host->ctx) >= deadline)
+		if (vmbusc_now_us(b) >= deadline)
 			return VMBUSC_ETIMEDOUT;
 	}
 }

@@ -123,4 +123,37 @@ struct vmbusc_packet {
  * is then unusable). */
 int vmbusc_recv(struct vmbusc_chan *c, struct vmbusc_packet *p, void *buf, uint32_t cap);
 
+/* Packets one poll of a client (a take of what the host sent by itself, without
+ * waiting) takes at most: a host that refills the ring as fast as it is read does not
+ * keep the caller there. */
+#define VMBUSC_POLL_MAX		1024u
+
+/* The host's clock (its now_us), in microseconds. */
+static inline uint64_t vmbusc_now_us(const struct vmbusc *b)
+{
+	return b->host->now_us(b->host->ctx);
+}
+
+/*
+ * The next packet for a client that waits for an answer: vmbusc_recv, polled while
+ * the ring is empty, bounded by timeout_us (0: no bound) from start (a time of
+ * vmbusc_now_us). The bound is checked before each packet is taken, so a host that
+ * keeps sending what the client skips does not hold it past the bound either. 1 with
+ * *p filled, VMBUSC_ETIMEDOUT, or VMBUSC_EIO from vmbusc_recv. (Built on vmbusc_recv
+ * alone, so that it serves over any implementation of the channel calls.)
+ */
+static inline int vmbusc_recv_wait(const struct vmbusc *b, struct vmbusc_chan *c, struct vmbusc_packet *p,
+				   void *buf, uint32_t cap, uint64_t start, uint32_t timeout_us)
+{
+	for (;;) {
+		int r;
+
+		if (timeout_us && vmbusc_now_us(b) - start >= timeout_us)
+			return VMBUSC_ETIMEDOUT;
+		r = vmbusc_recv(c, p, buf, cap);
+		if (r)
+			return r;
+	}
+}
+
 #endif
