@@ -11,6 +11,9 @@
 #include <string.h>
 
 #define VIDEO_DEPTH	32
+/* How often the screen is compared with its last picture while nobody reports what
+ * changed (see scan_fire). */
+#define SCAN_INTERVAL_NS	100000000ull
 
 /* What RESOLUTION_RESPONSE offers; the guest's preferred mode is the default. */
 static const struct synthvid_resolution resolutions[] = {
@@ -39,6 +42,11 @@ struct synth_video {
 	/* front ends */
 	display_update_fn *listener;
 	void *listener_opaque;
+	/* The screen without a driver that reports DIRT: the last picture, compared. */
+	struct loop_timer *scan_timer;
+	bool scanning;
+	uint8_t *seen;			/* width * 4 x height, packed; NULL until the first scan */
+	size_t seen_size;
 	bool dirty;
 	struct display_rect box;
 	uint64_t updates, mode_changes, last_update_ns, bad;
@@ -170,6 +178,75 @@ static void screen_off(struct synth_video *v)
 	v->vram_offset = 0;
 	if (was)
 		mark_all(v);
+}
+
+/*
+ * A frame buffer nobody reports changes to: what the firmware set up and left mapped
+ * when its driver went (the UNLOAD at ExitBootServices), drawn by an OS loader or an
+ * OS's generic frame buffer driver (Linux's efifb, Windows' boot display) until the
+ * OS's own driver connects. With a front end that looks, the screen is compared with
+ * its last picture a few times a second and the rows that changed are reported.
+ */
+static void scan_fire(void *opaque)
+{
+	struct synth_video *v = opaque;
+	const uint8_t *px;
+	size_t row, need;
+	uint32_t y, y1 = UINT32_MAX, y2 = 0;
+	bool first;
+
+	if (!v->scanning || !v->mode.active || !gmem_devmem_gpa(v->vram, &(uint64_t){ 0 }))
+		return;
+	px = gmem_devmem_host(v->vram) + v->vram_offset;
+	row = (size_t)v->mode.width * 4;
+	need = row * v->mode.height;
+	first = !v->seen || v->seen_size != need;
+	if (first) {
+		uint8_t *n = realloc(v->seen, need);
+
+		if (!n)
+			return;
+		v->seen = n;
+		v->seen_size = need;
+	}
+	for (y = 0; y < v->mode.height; y++) {
+		const uint8_t *src = px + (size_t)y * v->mode.pitch;
+		uint8_t *dst = v->seen + (size_t)y * row;
+
+		if (!first && !memcmp(dst, src, row))
+			continue;
+		memcpy(dst, src, row);
+		if (y < y1)
+			y1 = y;
+		y2 = y + 1;
+	}
+	/* The first picture is all new: what was drawn since the last DIRT is in it. */
+	if (y1 < y2) {
+		struct display_rect r = { 0, y1, v->mode.width, y2 };
+
+		v->updates++;
+		mark(v, &r, false);
+	}
+}
+
+/* Scanning is on while a front end looks at a mapped screen that no connected driver
+ * reports changes of. Called after every change to one of those. */
+static void scan_update(struct synth_video *v)
+{
+	bool want = v->scan_timer && v->listener && v->mode.active && !(v->ch && v->version) &&
+		    gmem_devmem_gpa(v->vram, &(uint64_t){ 0 });
+
+	if (want == v->scanning)
+		return;
+	v->scanning = want;
+	free(v->seen);
+	v->seen = NULL;
+	v->seen_size = 0;
+	if (want) {
+		loop_timer_arm(v->scan_timer, 1, SCAN_INTERVAL_NS);
+	} else {
+		loop_timer_disarm(v->scan_timer);
+	}
 }
 
 /* ---- messages ---------------------------------------------------------------------------- */
@@ -497,9 +574,9 @@ void synth_video_handle_packet(struct synth_video *v, const uint8_t *pkt, uint32
 		return;
 	}
 	switch (h.type) {
-	case SYNTHVID_VERSION_REQUEST: on_version(v, pkt + off, body); return;
-	case SYNTHVID_VRAM_LOCATION: on_vram_location(v, pkt + off, body); return;
-	case SYNTHVID_SITUATION_UPDATE: on_situation(v, pkt + off, body); return;
+	case SYNTHVID_VERSION_REQUEST: on_version(v, pkt + off, body); scan_update(v); return;
+	case SYNTHVID_VRAM_LOCATION: on_vram_location(v, pkt + off, body); scan_update(v); return;
+	case SYNTHVID_SITUATION_UPDATE: on_situation(v, pkt + off, body); scan_update(v); return;
 	case SYNTHVID_POINTER_POSITION: on_pointer_position(v, pkt + off, body); return;
 	case SYNTHVID_POINTER_SHAPE: on_pointer_shape(v, pkt + off, body); return;
 	case SYNTHVID_DIRT: on_dirt(v, pkt + off, body); return;
@@ -544,32 +621,47 @@ static bool video_notify(struct vmbus_channel *ch, void *opaque)
 	return true;
 }
 
-static void video_reset(struct synth_video *v)
+/* A driver comes or goes: what it negotiated goes, its frame buffer stays. */
+static void video_forget_driver(struct synth_video *v)
 {
 	v->version = 0;
 	v->shape_next = -1;
 	v->ptr = (struct display_pointer){ .serial = v->ptr.serial };
-	gmem_devmem_unmap(v->vram);
-	screen_off(v);
 }
 
 static int video_open(struct vmbus_channel *ch, void *opaque)
 {
 	struct synth_video *v = opaque;
 
-	video_reset(v);
+	video_forget_driver(v);
 	v->ch = ch;
+	scan_update(v);
 	return 0;
 }
 
-/* The driver is gone (unloaded, or the guest reset): its VRAM and screen with it. */
+/*
+ * The driver is gone (unloaded: the firmware's at ExitBootServices, an OS's driver
+ * removed). As on Hyper-V, the VRAM stays where it was and the screen keeps its mode:
+ * the next one to draw (an OS loader, an OS's generic frame buffer driver) finds the
+ * frame buffer the firmware described, until a driver places the VRAM elsewhere or
+ * turns the screen off, or the machine resets (synth_video_reset).
+ */
 static void video_close(struct vmbus_channel *ch, void *opaque)
 {
 	struct synth_video *v = opaque;
 
 	(void)ch;
 	v->ch = NULL;
-	video_reset(v);
+	video_forget_driver(v);
+	scan_update(v);
+}
+
+void synth_video_reset(struct synth_video *v)
+{
+	video_forget_driver(v);
+	gmem_devmem_unmap(v->vram);
+	screen_off(v);
+	scan_update(v);
 }
 
 static const struct vmbus_dev_ops video_ops = {
@@ -596,6 +688,9 @@ struct synth_video *synth_video_new(struct vmbus *bus, struct gmem_devmem *vram)
 		return NULL;
 	v->bus = bus;
 	v->vram = vram;
+	v->scan_timer = loop_timer_new(vmbus_loop(bus), scan_fire, v);
+	if (!v->scan_timer)
+		goto fail;
 	v->shape_next = -1;
 	v->mode.depth = VIDEO_DEPTH;
 	build_edid(v->edid);
@@ -608,14 +703,19 @@ struct synth_video *synth_video_new(struct vmbus *bus, struct gmem_devmem *vram)
 		goto fail;
 	return v;
 fail:
+	if (v->scan_timer)
+		loop_timer_free(v->scan_timer);
 	free(v);
 	return NULL;
 }
 
 void synth_video_free(struct synth_video *v)
 {
-	if (v)
-		gmem_devmem_unmap(v->vram);
+	if (!v)
+		return;
+	gmem_devmem_unmap(v->vram);
+	loop_timer_free(v->scan_timer);
+	free(v->seen);
 	free(v);
 }
 
@@ -644,6 +744,7 @@ void display_set_listener(struct synth_video *v, display_update_fn *fn, void *op
 {
 	v->listener = fn;
 	v->listener_opaque = opaque;
+	scan_update(v);
 }
 
 bool display_take_dirty(struct synth_video *v, struct display_rect *box)

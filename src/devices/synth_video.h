@@ -7,8 +7,10 @@
  *
  * The second half is what front ends (the management socket's screen.* methods, a
  * remote display) read: the mode, the pixels, the pointer, and the rectangles the guest
- * changed. Nothing is drawn, copied or converted here: without a front end that looks,
- * the device only keeps the mode and the bounding box of what changed.
+ * changed. Nothing is drawn or converted here: without a front end that looks, the
+ * device only keeps the mode and the bounding box of what changed. With one, a screen
+ * no connected driver reports changes of (the firmware's frame buffer after it left)
+ * is compared with its last picture ten times a second.
  * Everything here is on the loop thread.
  */
 #ifndef HVKVM_SYNTH_VIDEO_H
@@ -33,6 +35,9 @@ struct synth_video;
  * maps where the guest asks; it stays the caller's. */
 struct synth_video *synth_video_new(struct vmbus *bus, struct gmem_devmem *vram);
 void synth_video_free(struct synth_video *v);
+/* The machine resets: the VRAM is unmapped and the screen goes off. (A channel that
+ * closes keeps both: the frame buffer outlives the driver that set it up.) */
+void synth_video_reset(struct synth_video *v);
 
 /* The message handler on its own, for tests and the fuzz target: one packet,
  * descriptor included. */

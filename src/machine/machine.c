@@ -74,6 +74,13 @@ static void machine_vss_reset(struct vm *vm, void *opaque)
 	ic_vss_reset(opaque);
 }
 
+/* The frame buffer outlives its driver's channel, not the machine. */
+static void machine_video_reset(struct vm *vm, void *opaque)
+{
+	(void)vm;
+	synth_video_reset(opaque);
+}
+
 /* The guest's KVP daemon is there: give it the host's keys (--kvp). */
 static void machine_kvp_negotiated(void *opaque, struct ic *ic)
 {
@@ -180,6 +187,7 @@ static int machine_create_vmbus(struct machine *m)
 		return -1;
 	machine_kvp_attach(m);
 	return vm_add_reset_hook(vm, machine_vss_reset, m->ic_vss) < 0 ||
+	       vm_add_reset_hook(vm, machine_video_reset, m->video) < 0 ||
 	       vm_add_pause_hook(vm, machine_pause_ics, m) < 0 ||
 	       vm_add_resume_hook(vm, machine_resume_ics, m) < 0 ? -1 : 0;
 }

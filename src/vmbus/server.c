@@ -682,6 +682,11 @@ void vmbus_reset(struct vmbus *bus)
 	vmbus_disconnect(bus);
 }
 
+struct loop *vmbus_loop(const struct vmbus *bus)
+{
+	return bus->loop;
+}
+
 uint32_t vmbus_version(const struct vmbus *bus)
 {
 	return bus->connected ? bus->version : 0;

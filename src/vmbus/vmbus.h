@@ -55,6 +55,8 @@ struct vmbus *vmbus_new(struct loop *loop, const struct gmem *mem, struct hv *hv
 void vmbus_free(struct vmbus *bus);
 /* Back to "not connected", every channel closed (guest reset). */
 void vmbus_reset(struct vmbus *bus);
+/* The loop the bus runs on: its devices' timers go there. */
+struct loop *vmbus_loop(const struct vmbus *bus);
 /* MMIO windows the guest may hand to VMBus devices (virtual PCI BARs, frame
  * buffers), for the machine's firmware tables: below 4 GiB up to the I/O APIC, and
  * one above RAM, 1 GiB aligned. */

@@ -81,7 +81,7 @@ static void on_update(void *opaque, const struct display_rect *r, bool mode_chan
 
 /* ---- calls on the loop thread ----------------------------------------------------------- */
 
-enum { C_STATUS, C_MODE, C_PACKET, C_TAKE, C_POINTER, C_SLOTS };
+enum { C_STATUS, C_MODE, C_PACKET, C_TAKE, C_POINTER, C_SLOTS, C_RESET, C_UNLISTEN };
 
 struct call {
 	int what;
@@ -112,6 +112,8 @@ static void do_call(void *opaque)
 			memcpy(c->argb, c->ptr.argb, sizeof(c->argb));
 		break;
 	case C_SLOTS: c->nslots = nslots; c->nrects = nrects; break;
+	case C_RESET: synth_video_reset(machine.video); break;
+	case C_UNLISTEN: display_set_listener(machine.video, NULL, NULL); nrects = 0; break;
 	}
 }
 
@@ -802,26 +804,206 @@ START_TEST(malformed)
 		ck_assert_int_eq(vg_send(&ch, VM_PKT_DATA_INBAND, 0, 0, huge, sizeof(huge)), 0);
 		ck_assert(WAIT_UNTIL(!status().open, VG_TMO));
 	}
-	ck_assert(!status().vram_mapped);
+	/* Closed by the host like any close: the frame buffer stays. */
+	ck_assert(status().vram_mapped);
+	ck_assert(!status().connected);
 }
 END_TEST
 
-/* The channel closes (driver unloaded, guest reset): VRAM and screen go with it. */
-START_TEST(close_unmaps)
+static void reopen(uint32_t relid)
 {
+	memset(&ch, 0, sizeof(ch));
+	ck_assert_uint_eq(vg_open(&g, &ch, &offer, relid, VID_GPA, RING_PAGES, RING_PAGES, 0), 0);
+	ck_assert(WAIT_UNTIL(status().open, VG_TMO));
+}
+
+static unsigned mapped_slots(void)
+{
+	unsigned n = host(C_SLOTS).nslots, live = 0;
+
+	/* Each map adds a slot of the VRAM's size, each unmap one of size 0. */
+	for (unsigned i = 0; i < n; i++)
+		live = slots[i].size ? live + 1 : live - 1;
+	return live;
+}
+
+/* The channel closes (the firmware's driver unloads at ExitBootServices): the VRAM
+ * stays mapped where it was and the screen keeps its mode and pixels, as the frame
+ * buffer an OS loader draws into. */
+START_TEST(close_keeps_mapping)
+{
+	struct display_status st;
+	struct call c;
+	unsigned n0;
+
 	drm_connect(800, 600);
-	ck_assert(status().vram_mapped);
+	n0 = host(C_SLOTS).nslots;
 	vg_close(&g, &ch);
 	ck_assert(WAIT_UNTIL(!status().open, VG_TMO));
-	ck_assert(!status().vram_mapped);
-	ck_assert(!status().connected);
-	ck_assert_ptr_null(host(C_MODE).pixels);
-	ck_assert_uint_eq(slots[host(C_SLOTS).nslots - 1].size, 0);
-	/* Opened again, it starts over. */
-	memset(&ch, 0, sizeof(ch));
-	ck_assert_uint_eq(vg_open(&g, &ch, &offer, 0x101, VID_GPA, RING_PAGES, RING_PAGES, 0), 0);
+	st = status();
+	ck_assert(st.vram_mapped);
+	ck_assert_uint_eq(st.vram_gpa, LOW_WINDOW);
+	ck_assert(!st.connected);
+	c = host(C_MODE);
+	ck_assert_ptr_nonnull(c.pixels);
+	ck_assert(c.mode.active);
+	ck_assert_uint_eq(c.mode.width, 800);
+	ck_assert_uint_eq(c.mode.height, 600);
+	/* No slot went or came. */
+	ck_assert_uint_eq(host(C_SLOTS).nslots, n0);
+	ck_assert_uint_eq(mapped_slots(), 1);
+	/* Opened and closed again without a word: still there, still one mapping. */
+	reopen(0x101);
+	ck_assert(status().vram_mapped);
+	ck_assert_ptr_nonnull(host(C_MODE).pixels);
+	vg_close(&g, &ch);
+	ck_assert(WAIT_UNTIL(!status().open, VG_TMO));
+	ck_assert(status().vram_mapped);
+	ck_assert_uint_eq(host(C_SLOTS).nslots, n0);
+	/* A new driver starts over on the same memory. */
+	reopen(0x102);
 	drm_connect(1024, 768);
 	ck_assert_uint_eq(host(C_MODE).mode.width, 1024);
+	ck_assert_uint_eq(host(C_SLOTS).nslots, n0);
+	ck_assert_uint_eq(mapped_slots(), 1);
+}
+END_TEST
+
+/* What a driver that came after the firmware's does: its own VRAM location, after a
+ * version; before a version its messages change nothing. */
+START_TEST(relocate_after_reopen)
+{
+	struct call c;
+	uint64_t gpa;
+	unsigned n0;
+
+	drm_connect(640, 480);
+	vg_close(&g, &ch);
+	ck_assert(WAIT_UNTIL(!status().open, VG_TMO));
+	reopen(0x101);
+	n0 = host(C_SLOTS).nslots;
+	/* No version yet: refused, the old place stays. */
+	vram_location_send(1, 1, LOW_WINDOW + 0x4000000);
+	nothing();
+	ck_assert_uint_eq(status().vram_gpa, LOW_WINDOW);
+	ck_assert_uint_eq(host(C_SLOTS).nslots, n0);
+	ck_assert_uint_eq(version(SYNTHVID_VERSION_WIN10), SYNTHVID_ACCEPTED_WITH_VERSION_EXCHANGE);
+	/* Outside the windows: refused, still where it was. */
+	vram_location_send(2, 1, 0x1000);
+	nothing();
+	ck_assert(status().vram_mapped);
+	ck_assert_uint_eq(status().vram_gpa, LOW_WINDOW);
+	/* Moved: the old slot goes, the new comes, one mapping. */
+	vram_location(3, LOW_WINDOW + 0x4000000);
+	c = host(C_SLOTS);
+	ck_assert_uint_eq(c.nslots, n0 + 2);
+	ck_assert_uint_eq(slots[n0].gpa, LOW_WINDOW);
+	ck_assert_uint_eq(slots[n0].size, 0);
+	ck_assert_uint_eq(slots[n0 + 1].gpa, LOW_WINDOW + 0x4000000);
+	ck_assert_uint_eq(slots[n0 + 1].size, SYNTH_VIDEO_VRAM_SIZE);
+	ck_assert(gmem_devmem_gpa(machine.vram, &gpa));
+	ck_assert_uint_eq(gpa, LOW_WINDOW + 0x4000000);
+	ck_assert_uint_eq(mapped_slots(), 1);
+	/* The same place as the firmware's again (hyperv_drm may take it back). */
+	vram_location(4, LOW_WINDOW);
+	ck_assert_uint_eq(status().vram_gpa, LOW_WINDOW);
+	ck_assert_uint_eq(mapped_slots(), 1);
+	situation(5, 1, 1, 32, 1024, 768, 4096);
+	ck_assert_uint_eq(host(C_MODE).mode.width, 1024);
+}
+END_TEST
+
+/* A reset takes the frame buffer away, whether a driver is there or not. */
+START_TEST(reset_unmaps)
+{
+	struct call c;
+
+	drm_connect(800, 600);
+	vg_close(&g, &ch);
+	ck_assert(WAIT_UNTIL(!status().open, VG_TMO));
+	ck_assert(status().vram_mapped);
+	nrects = 0;
+	host(C_RESET);
+	ck_assert(!status().vram_mapped);
+	c = host(C_MODE);
+	ck_assert_ptr_null(c.pixels);
+	ck_assert(!c.mode.active);
+	c = host(C_SLOTS);
+	ck_assert_uint_eq(slots[c.nslots - 1].size, 0);
+	ck_assert_uint_eq(mapped_slots(), 0);
+	/* The front end heard of the screen going off. */
+	ck_assert_uint_ge(c.nrects, 1);
+	ck_assert(rect_mode[c.nrects - 1]);
+	/* Twice is harmless; and with the channel open and a driver connected too. */
+	host(C_RESET);
+	ck_assert_uint_eq(host(C_SLOTS).nslots, c.nslots);
+	reopen(0x101);
+	drm_connect(640, 480);
+	ck_assert_uint_eq(mapped_slots(), 1);
+	host(C_RESET);
+	ck_assert(!status().vram_mapped);
+	ck_assert(!status().connected);
+	ck_assert_uint_eq(mapped_slots(), 0);
+}
+END_TEST
+
+static bool saw_rows(uint32_t y1, uint32_t y2, uint32_t w)
+{
+	unsigned n = host(C_SLOTS).nrects;
+
+	for (unsigned i = 0; i < n; i++)
+		if (!rect_mode[i] && rects[i].x1 == 0 && rects[i].x2 == w && rects[i].y1 <= y1 && rects[i].y2 >= y2)
+			return true;
+	return false;
+}
+
+/* Nobody sends DIRT once the driver is gone: what is drawn into the frame buffer is
+ * found by comparing, reported as the rows that changed. */
+START_TEST(undriven_scan)
+{
+	uint8_t *vram = gmem_devmem_host(machine.vram);
+	uint64_t u0;
+	unsigned n;
+
+	drm_connect(640, 480);
+	/* Driven: drawing without DIRT is not looked for. */
+	nrects = 0;
+	memset(vram + 10 * 640 * 4, 0x55, 640 * 4);
+	usleep(300000);
+	ck_assert_uint_eq(host(C_SLOTS).nrects, 0);
+	vg_close(&g, &ch);
+	ck_assert(WAIT_UNTIL(!status().open, VG_TMO));
+	/* The first look reports everything (what was drawn since the last DIRT). */
+	ck_assert(WAIT_UNTIL(saw_rows(0, 480, 640), VG_TMO));
+	u0 = status().updates;
+	nrects = 0;
+	/* efifb draws rows 100 to 119. */
+	memset(vram + 100 * 640 * 4, 0xaa, 20 * 640 * 4);
+	ck_assert(WAIT_UNTIL(saw_rows(100, 120, 640), VG_TMO));
+	n = host(C_SLOTS).nrects;
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_msg(rects[i].y1 >= 100 && rects[i].y2 <= 120, "rows %u-%u", rects[i].y1, rects[i].y2);
+	ck_assert_uint_gt(status().updates, u0);
+	/* Nothing drawn: nothing reported. */
+	usleep(300000);
+	ck_assert_uint_eq(host(C_SLOTS).nrects, n);
+	/* A driver connects: it reports again, the comparing stops. */
+	reopen(0x101);
+	drm_connect(640, 480);
+	nrects = 0;
+	memset(vram + 200 * 640 * 4, 0x11, 640 * 4);
+	usleep(300000);
+	for (unsigned i = 0, m = host(C_SLOTS).nrects; i < m; i++)
+		ck_assert(rect_mode[i]);
+	/* No front end: no comparing either. */
+	host(C_UNLISTEN);
+	vg_close(&g, &ch);
+	ck_assert(WAIT_UNTIL(!status().open, VG_TMO));
+	u0 = status().updates;
+	memset(vram + 300 * 640 * 4, 0x22, 640 * 4);
+	usleep(300000);
+	ck_assert_uint_eq(status().updates, u0);
+	ck_assert_uint_eq(host(C_SLOTS).nrects, 0);
 }
 END_TEST
 
@@ -1040,7 +1222,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, dirty_rects);
 	tcase_add_test(tc, pointer);
 	tcase_add_test(tc, malformed);
-	tcase_add_test(tc, close_unmaps);
+	tcase_add_test(tc, close_keeps_mapping);
+	tcase_add_test(tc, relocate_after_reopen);
+	tcase_add_test(tc, reset_unmaps);
+	tcase_add_test(tc, undriven_scan);
 	tcase_add_test(tc, screenshot_method);
 	tcase_add_test(tc, info_method);
 	suite_add_tcase(s, tc);
