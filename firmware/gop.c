@@ -87,11 +87,12 @@ static void fill_info(EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info, UINT32 m)
 	info->Version = 0;
 	info->HorizontalResolution = modes[m].w;
 	info->VerticalResolution = modes[m].h;
-	/* Blt only: the frame buffer is no linear frame buffer for the OS. The device
-	 * lets go of its VRAM when its driver leaves (the UNLOAD at ExitBootServices),
-	 * so an OS that kept drawing at the address (Linux's efifb) would write into
-	 * nothing; the firmware's consoles and boot loaders draw through Blt. */
-	info->PixelFormat = PixelBltOnly;
+	/* A linear frame buffer, B, G, R, X per pixel (the device's only format). The
+	 * device keeps its VRAM where the firmware placed it after the firmware's channel
+	 * closes (the UNLOAD at ExitBootServices), so OS loaders and an OS's generic
+	 * frame buffer driver (Linux's efifb, Windows' boot display) go on drawing into
+	 * it; the device finds what they draw without DIRT once the firmware is gone. */
+	info->PixelFormat = PixelBlueGreenRedReserved8BitPerColor;
 	info->PixelsPerScanLine = modes[m].w;
 }
 
@@ -119,6 +120,8 @@ static EFI_STATUS set_mode_locked(struct gop *g, UINT32 m)
 		return EFI_DEVICE_ERROR;
 	fill_info(&g->info, m);
 	g->mode.Mode = m;
+	g->mode.FrameBufferBase = g->vram_gpa;
+	g->mode.FrameBufferSize = (UINTN)pitch * modes[m].h;
 	/* The spec: SetMode clears the screen to black. */
 	SetMem(g->fb, (UINTN)pitch * modes[m].h, 0);
 	g->dirty = FALSE;
@@ -252,7 +255,6 @@ EFI_STATUS gop_start(EFI_HANDLE controller, struct vmbusc *bus, const struct vmb
 	g->mode.MaxMode = NMODES;
 	g->mode.Info = &g->info;
 	g->mode.SizeOfInfo = sizeof(g->info);
-	/* (FrameBufferBase and FrameBufferSize stay 0: Blt only.) */
 	if ((s = set_mode_locked(g, 0)) != EFI_SUCCESS) {
 		undo(g);
 		return s;

@@ -93,13 +93,13 @@ START_TEST(gop_modes)
 	gop_up();
 	ck_assert_uint_eq(gop->Mode->MaxMode, 2);
 	ck_assert_uint_eq(gop->Mode->Mode, 0);
-	/* Blt only: no linear frame buffer handed to the OS. */
-	ck_assert_uint_eq(gop->Mode->FrameBufferBase, 0);
-	ck_assert_uint_eq(gop->Mode->FrameBufferSize, 0);
+	/* A linear frame buffer at the VRAM's address, the mode's size. */
+	ck_assert_uint_eq(gop->Mode->FrameBufferBase, LOW_WINDOW);
+	ck_assert_uint_eq(gop->Mode->FrameBufferSize, 1024 * 768 * 4);
 	ck_assert_uint_eq(gop->Mode->Info->HorizontalResolution, 1024);
 	ck_assert_uint_eq(gop->Mode->Info->VerticalResolution, 768);
 	ck_assert_uint_eq(gop->Mode->Info->PixelsPerScanLine, 1024);
-	ck_assert_int_eq(gop->Mode->Info->PixelFormat, PixelBltOnly);
+	ck_assert_int_eq(gop->Mode->Info->PixelFormat, PixelBlueGreenRedReserved8BitPerColor);
 	/* hvkvm's device: VRAM where the protocol says, the mode, a black screen, the
 	 * pointer hidden, a full-screen update. */
 	c = hv(C_VSTATUS);
@@ -129,7 +129,9 @@ START_TEST(gop_modes)
 	ck_assert_uint_eq(gop->SetMode(gop, 2), EFI_UNSUPPORTED);
 	ck_assert_uint_eq(gop->SetMode(gop, 1), EFI_SUCCESS);
 	ck_assert_uint_eq(gop->Mode->Mode, 1);
-	ck_assert_uint_eq(gop->Mode->FrameBufferSize, 0);
+	ck_assert_uint_eq(gop->Mode->FrameBufferBase, LOW_WINDOW);
+	ck_assert_uint_eq(gop->Mode->FrameBufferSize, 1920 * 1080 * 4);
+	ck_assert_int_eq(gop->Mode->Info->PixelFormat, PixelBlueGreenRedReserved8BitPerColor);
 	c = hv(C_MODE);
 	ck_assert(c.mode.width == 1920 && c.mode.height == 1080 && c.mode.pitch == 1920 * 4);
 	ck_assert_uint_eq(px(1919, 1079), 0);
@@ -253,8 +255,20 @@ START_TEST(gop_rate)
 }
 END_TEST
 
+/* A rectangle from index from on that is not a mode change and holds (x, y). */
+static bool seen_px(unsigned from, uint32_t x, uint32_t y)
+{
+	unsigned n = hv(C_NRECTS).nrects;
+
+	for (unsigned i = from; i < n; i++)
+		if (!rect_mode[i] && rects[i].x1 <= x && x < rects[i].x2 && rects[i].y1 <= y && y < rects[i].y2)
+			return true;
+	return false;
+}
+
 /* ExitBootServices: the last dirt goes, then nothing more is sent; UNLOAD closes the
- * channel; the stop afterwards frees only the pool. */
+ * channel, the frame buffer stays for the OS (what is drawn into it then is found by
+ * the device without DIRT); the stop afterwards frees only the pool. */
 START_TEST(gop_exit_boot_services)
 {
 	EFI_GRAPHICS_OUTPUT_BLT_PIXEL blue = { 0xff, 0, 0, 0 };
@@ -275,9 +289,16 @@ START_TEST(gop_exit_boot_services)
 	ck_assert_uint_eq(hv(C_NRECTS).nrects, n + 1);
 	ck_assert_int_eq(vmbusc_unload(&bus, TMO), 0);
 	ck_assert(!hv(C_VSTATUS).st.open);
-	/* Only the device's own change (the screen off with the channel), nothing of ours. */
-	for (unsigned i = n + 1; i < hv(C_NRECTS).nrects; i++)
-		ck_assert(rect_mode[i]);
+	/* The frame buffer the OS was told of is still there, in the same mode. */
+	ck_assert(hv(C_VSTATUS).st.vram_mapped);
+	ck_assert_uint_eq(hv(C_VSTATUS).st.vram_gpa, gop->Mode->FrameBufferBase);
+	ck_assert(hv(C_MODE).mode.active && hv(C_MODE).mode.width == 1024);
+	/* The OS's frame buffer driver draws into it (here: the Blt after shutdown, which
+	 * sent nothing, then a plain write): the device finds both. */
+	ck_assert(WAIT_UNTIL(seen_px(n + 1, 7, 7), 5000));
+	n = hv(C_NRECTS).nrects;
+	((UINT32 *)gmem_devmem_host(vram))[600 * 1024 + 3] = 0x00ff00;
+	ck_assert(WAIT_UNTIL(seen_px(n, 3, 600), 5000));
 	ck_assert_uint_eq(gop_stop(gp_), EFI_SUCCESS);
 	ck_assert_int_eq(fake.pools, 0);
 	/* The channel's ring pages stay: the memory map must not change at that point. */
