@@ -7,9 +7,11 @@
 # grub-mkrescue (uefigfx.drive) whose GRUB menu uses the firmware's consoles. While the
 # menu waits, screen.screenshot of the management socket shows it (tesseract reads an
 # entry's name), and input.send_keys (Down, then Return) picks its second entry, whose
-# line with a random token the serial console shows; Linux then starts, and its
-# hyperv_drm and hyperv_keyboard bind the devices after the driver's UNLOAD at
-# ExitBootServices.
+# line with a random token the serial console shows; Linux then starts: its efifb takes
+# the frame buffer the firmware's graphics output described (the device keeps it mapped
+# after the driver's UNLOAD at ExitBootServices), then its hyperv_drm and hyperv_keyboard
+# bind the devices, and a picture the guest writes to hyperv_drm's /dev/fb0 is what
+# screen.screenshot shows.
 . "$(dirname "$0")/../lib.sh"
 L2_KERNEL=
 code=/usr/share/OVMF/OVMF_CODE_4M.fd
@@ -89,11 +91,34 @@ check "gfx1: input.send_keys answers with the firmware's keyboard client connect
 slow_wait "rig: gfx entry=second token=$token" 300; r=$?
 check "gfx1: Down and Return picked GRUB's second entry (its token $token on the serial console)" [ $r = 0 ]
 check "gfx1: not the default entry" sh -c "! grep -aq 'rig: gfx entry=first' '$s'"
+# Linux: hyperv_drm took the device over and drew; the guest waits for our look.
+slow_wait '^fb-pattern=' 600; r=$?
+ctl screen.info > "$OUT/screen-os.json" 2>&1
+echo "# gfx1: screen.info after hyperv_drm drew: $(tr -d '\n ' < "$OUT/screen-os.json")"
+check "gfx1: the guest wrote its picture to hyperv_drm's /dev/fb0 ($(grep -a '^fb-pattern=' "$s" | tr -d '\r'))" \
+	sh -c "[ $r = 0 ] && grep -aq '^fb-pattern=1024x768 rc=0' '$s'"
+check "gfx1: screen.info: hyperv_drm connected (3.5) in 1024x768 of 32 bits" \
+	[ "$(json "$OUT/screen-os.json" 'd["connected"], d["version"], d["mode"]["width"], d["mode"]["height"], d["mode"]["depth"]')" = "(True, '3.5', 1024, 768, 32)" ]
+r=1
+for i in $(seq 60); do
+	ctl screen.screenshot path="$out/os.png" > "$OUT/os.json" 2>&1 &&
+		"$fbpattern" check 1024 768 "$OUT/os.png" > "$OUT/os-check.txt" 2>&1 && { r=0; break; }
+	sleep 1
+done
+check "gfx1: screen.screenshot shows hyperv_drm's picture, pixel for pixel ($(cat "$OUT/os-check.txt" "$OUT/os.json" 2>/dev/null | tr -d '\n' | cut -c1-160))" [ $r = 0 ]
+ctl input.send_keys text="touch /tmp/fb-seen" keys=Return > "$OUT/keys3.json" 2>&1
+slow_wait '^fb-seen=' 300
 guest_wait gfx1
 check "gfx1: hvkvm exits 0 after the guest powers off" [ "$rc" = 0 ]
 check "gfx1: Linux ran its test to the end" grep -a -q 'RIG-END uefigfx rc=0' "$s"
 check "gfx1: UEFI started Linux ($(val gfx1 efi))" [ "$(val gfx1 efi)" = yes ]
-grep -a -E '^(video-|drm-|fb0=|input-driver=)' "$s" | tr -d '\r' | sed 's/^/# /'
+grep -a -E '^(video-|drm-|fb0=|fb-|input-driver=)' "$s" | tr -d '\r' | sed 's/^/# /'
+check "gfx1: Linux's efifb took the firmware's frame buffer at 0xfd000000" \
+	grep -aqE '^video-dmesg: .*efifb: framebuffer at 0xfd000000' "$s"
+check "gfx1: efifb drew at 1024x768 (the firmware's mode)" \
+	grep -aqE '^video-dmesg: .*efifb: mode is 1024x768x32' "$s"
+check "gfx1: hyperv_drm then replaced it: fb0 is hyperv_drm's ($(grep -a '^fb0=' "$s" | tr -d '\r'))" \
+	grep -aq '^fb0=hyperv_drmdrmfb mode=1024x768' "$s"
 check "gfx1: Linux's hyperv_drm bound the video device after the firmware used it" \
 	grep -aq '^video-driver=hyperv_drm devices=1' "$s"
 check "gfx1: and has a DRM card for it" grep -aq '^drm-cards=card0' "$s"
