@@ -32,7 +32,9 @@ struct synth_video;
 #define SYNTH_VIDEO_MAX_PACKET	(16384 + 64)
 
 /* vram: device memory of SYNTH_VIDEO_VRAM_SIZE bytes (gmem_devmem_new) the device
- * maps where the guest asks; it stays the caller's. */
+ * maps where the guest asks; it stays the caller's. The device has a timer on the
+ * bus's loop: free it after the bus (whose end closes the channel) but before the
+ * loop. */
 struct synth_video *synth_video_new(struct vmbus *bus, struct gmem_devmem *vram);
 void synth_video_free(struct synth_video *v);
 /* The machine resets: the VRAM is unmapped and the screen goes off. (A channel that

@@ -141,8 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		look(v, vram);
 	}
 	vg_stop(&g);
+	synth_video_free(v);	/* its timer before the loop */
 	vg_destroy(&g);
-	synth_video_free(v);
 	gmem_devmem_free(vram);
 	return 0;
 }

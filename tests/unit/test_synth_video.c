@@ -313,8 +313,9 @@ static void teardown(void)
 	tc_close(t);
 	vg_stop(&g);
 	mgmt_free(mgmt, 0);
-	vg_destroy(&g);
+	/* The bus is gone (its close came); the device's timer goes before the loop. */
 	synth_video_free(machine.video);
+	vg_destroy(&g);
 	gmem_devmem_free(machine.vram);
 	config_free(&cfg);
 	rmdir(dir);

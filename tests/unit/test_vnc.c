@@ -565,11 +565,11 @@ static void teardown(void)
 	vg_stop(&g);
 	vnc_free(vnc);
 	ck_assert_int_ne(access(sock_path, F_OK), 0);	/* the socket's file goes with it */
+	synth_video_free(machine.video);	/* its timer before the loop */
 	vg_destroy(&g);
 	input_free(machine.input);
 	synth_kbd_free(machine.kbd);
 	synth_mouse_free(machine.mouse);
-	synth_video_free(machine.video);
 	gmem_devmem_free(machine.vram);
 	unlink(pw_path);
 	rmdir(dir);
