@@ -8,8 +8,9 @@
 # offers on COM1, opens the StorVSC controller's channel for SCSI pass-through, and at
 # ExitBootServices it sends UNLOAD (with that channel still open) and turns the SynIC and
 # the hypercall page off; Linux then connects afresh and its disk works. A reboot brings the
-# function back for the firmware, which loads the driver again. ("# rig: firmware" asks
-# for the emulator that runs firmware in L2.)
+# function back for the firmware, which loads the driver again. Linux's efifb draws
+# into the frame buffer of the driver's graphics output, which outlives the UNLOAD.
+# ("# rig: firmware" asks for the emulator that runs firmware in L2.)
 . "$(dirname "$0")/../lib.sh"
 code=/usr/share/OVMF/OVMF_CODE_4M.fd
 rom=$(dirname "$HVKVM")/firmware/hvkvm-vmbus.rom
@@ -49,6 +50,12 @@ seq=$(grep -o -E 'vmbus: guest connected|vmbus: guest unloaded|guest reset: rest
 echo "# VMBus events (C contact, U unload, R reset): $seq"
 check "rom1: each boot: the firmware's contact, its UNLOAD, then Linux's contact ($seq)" \
 	sh -c "echo '$seq' | grep -qE '^CUCU?RCUCU?\$'"
+# The EFI stub hands Linux the driver's graphics output as screen_info; the device keeps
+# the VRAM mapped after the UNLOAD, so efifb's console draws there and the boot goes on.
+fb=$(grep -a -c 'efifb: framebuffer at 0xfd000000, using 3072k' "$OUT/rom1.serial")
+check "rom1: Linux's efifb took the firmware's frame buffer at 0xfd000000 at both boots ($fb)" [ "$fb" = 2 ]
+check "rom1: and its console drew there both times" \
+	[ "$(grep -a -c 'Console: switching to colour frame buffer device 128x48' "$OUT/rom1.serial")" = 2 ]
 check "rom1: Linux negotiated VMBus 5.3 after the firmware ($(val rom1 vmbus_version))" [ "$(val rom1 vmbus_version)" = 5.3 ]
 check "rom1: Linux's storvsc sees the 64 MiB disk both times" \
 	[ "$(grep -a -c -E 'disk=sd[a-z] size_bytes=67108864 .*serial=ROM-DISK' "$OUT/rom1.serial")" = 2 ]
