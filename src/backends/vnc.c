@@ -417,6 +417,13 @@ static void on_display_update(void *opaque, const struct display_rect *r, bool m
 	copy_from_vram(v, r, mode_changed);
 }
 
+static bool vnc_looking(void *opaque)
+{
+	struct vnc *v = opaque;
+
+	return __atomic_load_n(&v->clients, __ATOMIC_ACQUIRE) > 0;
+}
+
 static void on_wake_loop(void *opaque, uint32_t events)
 {
 	struct vnc *v = opaque;
@@ -778,6 +785,7 @@ struct vnc *vnc_new(struct loop *loop, struct synth_video *video, struct input *
 		goto fail;
 	}
 	display_set_listener(video, on_display_update, v);
+	display_set_looking(video, vnc_looking);
 	r = pthread_create(&v->thread, NULL, display_thread, v);
 	if (r) {
 		snprintf(err, errlen, "cannot start its thread: %s", strerror(r));

@@ -41,6 +41,7 @@ struct synth_video {
 	int shape_next;			/* the part expected next, -1 if none */
 	/* front ends */
 	display_update_fn *listener;
+	display_looking_fn *looking;
 	void *listener_opaque;
 	/* The screen without a driver that reports DIRT: the last picture, compared. */
 	struct loop_timer *scan_timer;
@@ -197,6 +198,13 @@ static void scan_fire(void *opaque)
 
 	if (!v->scanning || !v->mode.active || !gmem_devmem_gpa(v->vram, &(uint64_t){ 0 }))
 		return;
+	/* Nobody to draw for: nothing compared or kept; the next look starts afresh. */
+	if (v->looking && !v->looking(v->listener_opaque)) {
+		free(v->seen);
+		v->seen = NULL;
+		v->seen_size = 0;
+		return;
+	}
 	px = gmem_devmem_host(v->vram) + v->vram_offset;
 	row = (size_t)v->mode.width * 4;
 	need = row * v->mode.height;
@@ -744,7 +752,14 @@ void display_set_listener(struct synth_video *v, display_update_fn *fn, void *op
 {
 	v->listener = fn;
 	v->listener_opaque = opaque;
+	if (!fn)
+		v->looking = NULL;
 	scan_update(v);
+}
+
+void display_set_looking(struct synth_video *v, display_looking_fn *fn)
+{
+	v->looking = fn;
 }
 
 bool display_take_dirty(struct synth_video *v, struct display_rect *box)

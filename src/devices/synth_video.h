@@ -87,6 +87,15 @@ typedef void display_update_fn(void *opaque, const struct display_rect *r, bool 
 void display_set_listener(struct synth_video *v, display_update_fn *fn, void *opaque);
 
 /*
+ * Whether the listener has anybody to draw for now (given its opaque; called on the loop
+ * thread). Without one the listener always looks. It spares the comparing of a screen
+ * no driver reports changes of while, say, no VNC viewer is connected. Removing the
+ * listener removes it too.
+ */
+typedef bool display_looking_fn(void *opaque);
+void display_set_looking(struct synth_video *v, display_looking_fn *fn);
+
+/*
  * Changes since the last call, for a front end that polls: the bounding box of every
  * rectangle reported (false if nothing changed). A mode change counts as all of it.
  */

@@ -81,7 +81,16 @@ static void on_update(void *opaque, const struct display_rect *r, bool mode_chan
 
 /* ---- calls on the loop thread ----------------------------------------------------------- */
 
-enum { C_STATUS, C_MODE, C_PACKET, C_TAKE, C_POINTER, C_SLOTS, C_RESET, C_UNLISTEN };
+enum { C_STATUS, C_MODE, C_PACKET, C_TAKE, C_POINTER, C_SLOTS, C_RESET, C_UNLISTEN, C_LOOKING };
+
+/* The listener's answer to display_looking_fn (set by the test thread). */
+static bool looking = true;
+
+static bool is_looking(void *opaque)
+{
+	(void)opaque;
+	return __atomic_load_n(&looking, __ATOMIC_ACQUIRE);
+}
 
 struct call {
 	int what;
@@ -114,6 +123,7 @@ static void do_call(void *opaque)
 	case C_SLOTS: c->nslots = nslots; c->nrects = nrects; break;
 	case C_RESET: synth_video_reset(machine.video); break;
 	case C_UNLISTEN: display_set_listener(machine.video, NULL, NULL); nrects = 0; break;
+	case C_LOOKING: display_set_looking(machine.video, is_looking); break;
 	}
 }
 
@@ -300,6 +310,7 @@ static void setup_with(uint32_t vmbus_version)
 
 static void setup(void)
 {
+	looking = true;
 	setup_with(VMBUS_VERSION_WIN10_V5_3);
 }
 
@@ -988,6 +999,18 @@ START_TEST(undriven_scan)
 	/* Nothing drawn: nothing reported. */
 	usleep(300000);
 	ck_assert_uint_eq(host(C_SLOTS).nrects, n);
+	/* Nobody looking (a VNC server without viewers): nothing compared or reported. */
+	__atomic_store_n(&looking, false, __ATOMIC_RELEASE);
+	host(C_LOOKING);
+	nrects = 0;
+	u0 = status().updates;
+	memset(vram + 150 * 640 * 4, 0x33, 640 * 4);
+	usleep(300000);
+	ck_assert_uint_eq(host(C_SLOTS).nrects, 0);
+	ck_assert_uint_eq(status().updates, u0);
+	/* Someone looks again: the first look is the whole picture. */
+	__atomic_store_n(&looking, true, __ATOMIC_RELEASE);
+	ck_assert(WAIT_UNTIL(saw_rows(0, 480, 640), VG_TMO));
 	/* A driver connects: it reports again, the comparing stops. */
 	reopen(0x101);
 	drm_connect(640, 480);
