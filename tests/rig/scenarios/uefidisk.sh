@@ -12,6 +12,7 @@
 # makes its boot option for the disk by itself (no bootorder from hvkvm): its device
 # path is the option ROM function's, Hyper-V's VMBus channel node of the StorVSC
 # controller, then Scsi(0,0).
+# RIG_ARG_UEFIDISK_STARTS=N starts the same VM N more times (two boots each).
 # A second guest boots the same way from a CD (--cdrom, a LUN of StorVSC controller 0)
 # made by grub-mkrescue (uefidisk.drive): OVMF's El Torito support finds GRUB, which
 # reads a file with a random token from the ISO and starts the rig's kernel from it.
@@ -63,6 +64,22 @@ l=$(grep -a -o 'BdsDxe: starting [^"]*"[^"]*"' "$s" | head -n 1)
 checkx "disk1: the firmware booted its option for the disk through the driver at both boots ($m of $n; ${l#BdsDxe: starting })" \
 	'[ "$n" -ge 2 ] && [ "$m" = "$n" ]'
 grep -a 'hvkvm-vmbus' "$s" | sed 's/^/# /' | head -20
+
+# --- the same VM started again, RIG_ARG_UEFIDISK_STARTS times (default 0): each start
+# boots the firmware twice (GRUB's rig.then=reboot-once), from the disk, to Linux's report.
+starts=${RIG_ARG_UEFIDISK_STARTS:-0}
+good=0 times=
+for i in $(seq "$starts"); do
+	guest again$i --firmware-vars "$vars" --cpus 2 --memory 1G --disk path=/dev/vda,serial=DEBIAN-ROOT
+	s=$OUT/again$i.serial
+	n=$(grep -a -c -E 'rig: boot=[0-9]+ .*efi=yes' "$s")
+	m=$(grep -a -c -E 'hvkvm-vmbus: StorVSC controller 0 relid [0-9]+: SCSI pass-through' "$s")
+	echo "# again$i: exit $rc after ${secs}s, $n UEFI boots of Linux, $m through the driver"
+	[ "$rc" = 0 ] && [ "$n" = 2 ] && [ "$m" = 2 ] && good=$((good + 1))
+	times="$times ${secs}s"
+done
+[ "$starts" = 0 ] || check "again: $starts more starts, each two firmware boots from the disk to Linux's report ($good of $starts:$times)" \
+	[ "$good" = "$starts" ]
 
 # --- the CD: GRUB from an El Torito image, through the same driver ---------------------
 iso=$(dirname "$OUT")/rig-cd.iso
