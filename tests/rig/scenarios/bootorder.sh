@@ -7,7 +7,9 @@
 #    prints its token, the rig's kernel runs its test and powers off);
 #  - --boot disk,cdrom, with BootOrder as the first run stored it (the CD first): the
 #    disk's GRUB starts Debian, which reports its boot (rig: boot=1 ... efi=yes) and
-#    powers off (rig.then=poweroff from bootorder.drive).
+#    powers off (rig.then=poweroff from bootorder.drive);
+#  - --boot cdrom,disk with a CD that does not boot (rig-data.iso, no El Torito): the
+#    firmware tries the CD first, fails, and boots Debian from the disk.
 # Each device's option goes through the driver's child for controller 0, Pci(0x0,0x0),
 # then Scsi(0x0,LUN). Run by hand (tests/rig/run bootorder build/hvkvm); not in meson's
 # rig suite.
@@ -66,4 +68,21 @@ l=$(grep -a -o "rig: boot=1 .*" "$s" | tr -d '\r' | tail -n 1)
 echo "# diskfirst: ${l:-no report from Debian}"
 check "diskfirst: Debian booted from the disk under UEFI (${l##*efi=})" [ "${l##*efi=}" = yes ]
 check "diskfirst: the CD's GRUB did not run" eval '! grep -a -q "rig: cd token=" "$s"'
+
+# --- a CD that does not boot falls through to the disk ----------------------------
+data=$(dirname "$OUT")/rig-data.iso
+checkx "the data CD was made ($data)" '[ -r "$data" ]'
+guest fallthrough --firmware-vars "$vars" --cpus 2 --memory 1G --stats --disk path=/dev/vda,serial=DEBIAN-ROOT \
+	--cdrom "$data" --boot cdrom,disk
+echo "# fallthrough: ${secs}s"
+s=$OUT/fallthrough.serial
+check "fallthrough: hvkvm exits 0 after the guest powers off" [ "$rc" = 0 ]
+grep -a -o 'BdsDxe: [a-z]* Boot[0-9A-F]* "[^"]*" from [^ ]*' "$s" | tr -d '\r' | sed 's/^/# fallthrough: /'
+l=$(grep -a -o 'BdsDxe: loading Boot[0-9A-F]* "[^"]*" from [^ ]*' "$s" | tr -d '\r' | head -n 1)
+check "fallthrough: the firmware tried the CD first" eval '[[ $l == *" from $ctl/Scsi(0x0,0x1)" ]]'
+l=$(grep -a -o 'BdsDxe: starting [^"]*"[^"]*" from [^ ]*' "$s" | tr -d '\r' | head -n 1)
+check "fallthrough: then started the disk's option" eval '[[ $l == *" from $ctl/Scsi(0x0,0x0)" ]]'
+l=$(grep -a -o "rig: boot=1 .*" "$s" | tr -d '\r' | tail -n 1)
+echo "# fallthrough: ${l:-no report from Debian}"
+check "fallthrough: Debian booted from the disk under UEFI (${l##*efi=})" [ "${l##*efi=}" = yes ]
 finish
