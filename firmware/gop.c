@@ -27,7 +27,7 @@ struct gop {
 
 static UINT64 now_us(struct gop *g)
 {
-	return g->vid.bus->host->now_us(g->vid.bus->host->ctx);
+	return vmbusc_now_us(g->vid.bus);
 }
 
 /* Sends the pending box if there is one; at TPL_NOTIFY (callers raise it). */
@@ -87,7 +87,11 @@ static void fill_info(EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info, UINT32 m)
 	info->Version = 0;
 	info->HorizontalResolution = modes[m].w;
 	info->VerticalResolution = modes[m].h;
-	info->PixelFormat = PixelBlueGreenRedReserved8BitPerColor;
+	/* Blt only: the frame buffer is no linear frame buffer for the OS. The device
+	 * lets go of its VRAM when its driver leaves (the UNLOAD at ExitBootServices),
+	 * so an OS that kept drawing at the address (Linux's efifb) would write into
+	 * nothing; the firmware's consoles and boot loaders draw through Blt. */
+	info->PixelFormat = PixelBltOnly;
 	info->PixelsPerScanLine = modes[m].w;
 }
 
@@ -115,9 +119,8 @@ static EFI_STATUS set_mode_locked(struct gop *g, UINT32 m)
 		return EFI_DEVICE_ERROR;
 	fill_info(&g->info, m);
 	g->mode.Mode = m;
-	g->mode.FrameBufferSize = (UINTN)pitch * modes[m].h;
 	/* The spec: SetMode clears the screen to black. */
-	SetMem(g->fb, g->mode.FrameBufferSize, 0);
+	SetMem(g->fb, (UINTN)pitch * modes[m].h, 0);
 	g->dirty = FALSE;
 	add_dirt(g, 0, 0, modes[m].w, modes[m].h);
 	send_dirt(g);
@@ -249,7 +252,7 @@ EFI_STATUS gop_start(EFI_HANDLE controller, struct vmbusc *bus, const struct vmb
 	g->mode.MaxMode = NMODES;
 	g->mode.Info = &g->info;
 	g->mode.SizeOfInfo = sizeof(g->info);
-	g->mode.FrameBufferBase = vram_gpa;
+	/* (FrameBufferBase and FrameBufferSize stay 0: Blt only.) */
 	if ((s = set_mode_locked(g, 0)) != EFI_SUCCESS) {
 		undo(g);
 		return s;

@@ -7,6 +7,8 @@
  * maps its memory only there), page-aligned, away from anything else decoded there
  * (the ROM BAR), with room for the offer's mmio_megabytes; and the pointer through
  * which the firmware reaches it (the address itself, identity-mapped, in firmware).
+ * The mode reports Blt only (no frame buffer address for the OS: hvkvm's device
+ * unmaps its VRAM when the bus's UNLOAD closes the channel at ExitBootServices).
  * Blt draws there and reports the changed box as DIRT, at most once per
  * GOP_DIRT_INTERVAL_US: what comes sooner is merged and sent by a periodic timer.
  * Built with gnu-efi (GNU_EFI_USE_MS_ABI).

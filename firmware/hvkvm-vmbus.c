@@ -6,8 +6,10 @@
  * It says on COM1 that it was loaded and installs a driver binding that takes the
  * option ROM function (by its IDs). Its Start sets the Hyper-V partition and VP 0's
  * SynIC up (hv_efi.c), connects to VMBus (vmbusc.c) and lists the offers on COM1; the
- * connection stays up for the storage code (hv_efi_bus) until the firmware's boot
- * services end. Then it sends UNLOAD, undoes the Hyper-V set-up, and writes the
+ * connection stays up until the firmware's boot services end, for SCSI pass-through on
+ * each StorVSC controller (scsi_pt.c), graphics output on the synthetic video device
+ * (gop.c) and text input on the synthetic keyboard (textin.c), the latter two made
+ * consoles of the firmware. Then it sends UNLOAD, undoes the Hyper-V set-up, and writes the
  * function's hide register, so that the OS it boots finds the bus, the SynIC and the
  * PCI bus as a fresh machine has them. Lines go straight to the 16550 at 0x3F8 (8 data
  * bits): the driver runs while the firmware enumerates PCI, before its consoles are
@@ -18,8 +20,10 @@
 #include <efi.h>
 #include <efilib.h>
 
+#include "gop.h"
 #include "hv_efi.h"
 #include "scsi_pt.h"
+#include "textin.h"
 #include "vmbusc.h"
 
 #define ROM_VENDOR		0x1414
@@ -41,15 +45,38 @@
 /* StorVSC controllers given SCSI pass-through (hvkvm offers at most this many). */
 #define MAX_CTRL		4
 
+/* Where the synthetic video device's VRAM goes: inside the VMBus MMIO window below
+ * 4 GiB (0xC0000000-0xFEC00000 on hvkvm), above the 32-bit PCI aperture of the
+ * firmware (it ends at 0xFC000000), below the I/O APIC; page-aligned. Its size is the
+ * device's offer (mmio_megabytes: 16 on hvkvm). The firmware's page tables map the
+ * whole address space 1:1, so the address is also the pointer. */
+#define VRAM_GPA		0xFD000000ull
+#define VRAM_SIZE		(16ull << 20)
+
 static EFI_PCI_IO_PROTOCOL *rom_fn;	/* the function to hide at ExitBootServices */
 static EFI_EVENT ebs_event;
 static struct scsi_pt *pts[MAX_CTRL];
 static EFI_HANDLE pt_children[MAX_CTRL];
+static struct gop *screen;		/* EFI_GRAPHICS_OUTPUT_PROTOCOL on the function */
+static struct textin *keyboard;		/* EFI_SIMPLE_TEXT_INPUT(_EX)_PROTOCOL on it */
+static BOOLEAN con_in_dev, con_out_dev;	/* the console device GUIDs installed on it */
+
+/* edk2's console device tags (MdeModulePkg.dec: gEfiConsoleInDeviceGuid,
+ * gEfiConsoleOutDeviceGuid): a handle carrying one, with SimpleTextIn or SimpleTextOut,
+ * is taken by the console splitter as a console of the firmware (ConIn / ConOut). */
+static EFI_GUID con_in_guid = { 0xd3b36f2b, 0xd551, 0x11d4, { 0x9a, 0x46, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d } };
+static EFI_GUID con_out_guid = { 0xd3b36f2c, 0xd551, 0x11d4, { 0x9a, 0x46, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d } };
 
 /* StorVSC's interface type ba6163d9-04a1-4d29-b605-72e2ffb1dc7f, in wire (EFI GUID)
  * byte order; hvkvm offers its DVD as a LUN of a SCSI controller, not as IDE. */
 static const struct vmbus_guid storvsc_class = { { 0xd9, 0x63, 0x61, 0xba, 0xa1, 0x04, 0x29, 0x4d,
 						   0xb6, 0x05, 0x72, 0xe2, 0xff, 0xb1, 0xdc, 0x7f } };
+/* Synthetic video da0a7802-e377-4aac-8e77-0558eb1073f8 and keyboard
+ * f912ad6d-2b17-48ea-bd65-f927a61c7684, the same byte order. */
+static const struct vmbus_guid synthvid_class = { { 0x02, 0x78, 0x0a, 0xda, 0x77, 0xe3, 0xac, 0x4a,
+						    0x8e, 0x77, 0x05, 0x58, 0xeb, 0x10, 0x73, 0xf8 } };
+static const struct vmbus_guid synthkbd_class = { { 0x6d, 0xad, 0x12, 0xf9, 0x17, 0x2b, 0xea, 0x48,
+						    0xbd, 0x65, 0xf9, 0x27, 0xa6, 0x1c, 0x76, 0x84 } };
 
 static inline void outb(UINT16 port, UINT8 v)
 {
@@ -134,6 +161,10 @@ static VOID EFIAPI on_exit_boot_services(EFI_EVENT ev, VOID *ctx)
 
 	(void)ev, (void)ctx;
 	scsi_pt_shutdown_all();
+	if (screen)
+		gop_shutdown(screen);
+	if (keyboard)
+		textin_shutdown(keyboard);
 	if (hv_efi_bus) {
 		vmbusc_unload(hv_efi_bus, UNLOAD_TIMEOUT_US);
 		hv_efi_bus = NULL;
@@ -244,6 +275,102 @@ static void storage_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl)
 	}
 }
 
+/* The synthetic video device as EFI graphics output, and the synthetic keyboard as EFI
+ * simple text input, both on ctrl (the function's handle: its device path). */
+static void console_start(EFI_HANDLE ctrl)
+{
+	const struct vmbusc_offer *o;
+	EFI_STATUS s;
+
+	if (!screen && (o = vmbusc_find(hv_efi_bus, &synthvid_class, 0))) {
+		s = gop_start(ctrl, hv_efi_bus, o, VRAM_GPA, (VOID *)(UINTN)VRAM_GPA, VRAM_SIZE, &screen);
+		serial_puts("hvkvm-vmbus: synthetic video relid ");
+		serial_dec(o->child_relid);
+		if (EFI_ERROR(s)) {
+			screen = NULL;
+			serial_puts(": failed, status 0x");
+			serial_hex(s, 16);
+			serial_puts("\r\n");
+		} else {
+			serial_puts(": graphics output, VRAM at 0x");
+			serial_hex(VRAM_GPA, 8);
+			serial_puts("\r\n");
+		}
+	}
+	if (!keyboard && (o = vmbusc_find(hv_efi_bus, &synthkbd_class, 0))) {
+		s = textin_start(ctrl, hv_efi_bus, o, &keyboard);
+		serial_puts("hvkvm-vmbus: synthetic keyboard relid ");
+		serial_dec(o->child_relid);
+		if (EFI_ERROR(s)) {
+			keyboard = NULL;
+			serial_puts(": failed, status 0x");
+			serial_hex(s, 16);
+			serial_puts("\r\n");
+		} else {
+			serial_puts(": simple text input\r\n");
+		}
+	}
+}
+
+/* Makes the screen and the keyboard consoles of the firmware. Its console splitter takes
+ * a handle tagged as a console device; its platform console driver tags only devices
+ * named in the ConIn / ConOut variables, which a platform fills with the devices it
+ * knows (the firmware's own graphics, serial and PS/2 or USB keyboards), so the driver
+ * tags its own handle, as the platform console driver would. The graphics console
+ * driver first layers its text output on the graphics output (the first connect); the
+ * output tag goes on only once that text output is there, so that the splitter never
+ * sees the tag without it. From the entry point, once the driver has started on ctrl
+ * (ConnectController: at TPL_CALLBACK or below). */
+static void console_attach(EFI_HANDLE ctrl)
+{
+	VOID *text_out;
+
+	if (keyboard && !con_in_dev &&
+	    !EFI_ERROR(BS->InstallProtocolInterface(&ctrl, &con_in_guid, EFI_NATIVE_INTERFACE, NULL)))
+		con_in_dev = TRUE;
+	if (!screen && !con_in_dev)
+		return;
+	BS->ConnectController(ctrl, NULL, NULL, FALSE);
+	if (screen && !con_out_dev &&
+	    !EFI_ERROR(BS->HandleProtocol(ctrl, &TextOutProtocol, &text_out)) &&
+	    !EFI_ERROR(BS->InstallProtocolInterface(&ctrl, &con_out_guid, EFI_NATIVE_INTERFACE, NULL))) {
+		con_out_dev = TRUE;
+		BS->ConnectController(ctrl, NULL, NULL, FALSE);
+	}
+	serial_puts("hvkvm-vmbus: console:");
+	serial_puts(con_out_dev ? " screen" : "");
+	serial_puts(con_in_dev ? " keyboard" : "");
+	serial_puts(con_out_dev || con_in_dev ? "\r\n" : " none\r\n");
+}
+
+/* Undoes console_start and console_attach: the tags first (the splitter lets go), then
+ * the protocols (the graphics console with them). EFI_ACCESS_DENIED while someone still
+ * holds one of them; what was already stopped stays stopped. */
+static EFI_STATUS console_stop(EFI_HANDLE ctrl)
+{
+	EFI_STATUS s;
+
+	if (con_out_dev && !EFI_ERROR(BS->UninstallProtocolInterface(ctrl, &con_out_guid, NULL)))
+		con_out_dev = FALSE;
+	if (con_in_dev && !EFI_ERROR(BS->UninstallProtocolInterface(ctrl, &con_in_guid, NULL)))
+		con_in_dev = FALSE;
+	if (con_out_dev || con_in_dev)
+		return EFI_ACCESS_DENIED;
+	if (keyboard) {
+		s = textin_stop(keyboard);
+		if (EFI_ERROR(s))
+			return s;
+		keyboard = NULL;
+	}
+	if (screen) {
+		s = gop_stop(screen);
+		if (EFI_ERROR(s))
+			return s;
+		screen = NULL;
+	}
+	return EFI_SUCCESS;
+}
+
 static EFI_STATUS EFIAPI binding_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl,
 				       EFI_DEVICE_PATH *rest)
 {
@@ -263,8 +390,10 @@ static EFI_STATUS EFIAPI binding_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HA
 	serial_puts("hvkvm-vmbus: started on the option ROM function\r\n");
 	if (!hv_efi_bus)
 		vmbus_start();
-	if (hv_efi_bus)
+	if (hv_efi_bus) {
 		storage_start(this, ctrl);
+		console_start(ctrl);
+	}
 	return EFI_SUCCESS;
 }
 
@@ -293,6 +422,8 @@ static EFI_STATUS EFIAPI binding_stop(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HAN
 					ret = EFI_DEVICE_ERROR;
 		return ret;
 	}
+	if (EFI_ERROR(console_stop(ctrl)))
+		return EFI_DEVICE_ERROR;
 	for (unsigned i = 0; i < MAX_CTRL; i++)
 		if (pts[i] && EFI_ERROR(stop_ctrl(i)))
 			return EFI_DEVICE_ERROR;
@@ -362,6 +493,8 @@ EFI_STATUS efi_main(EFI_HANDLE img, EFI_SYSTEM_TABLE *st)
 
 		if (EFI_ERROR(BS->ConnectController(rom_handle, drivers, NULL, FALSE)))
 			serial_puts("hvkvm-vmbus: cannot connect to the option ROM function\r\n");
+		else
+			console_attach(rom_handle);
 	}
 	s = BS->CreateEvent(EVT_SIGNAL_EXIT_BOOT_SERVICES, TPL_NOTIFY, on_exit_boot_services, NULL,
 			    &ebs_event);

@@ -119,6 +119,8 @@ static EFI_STATUS EFIAPI pt_passthru(EFI_EXT_SCSI_PASS_THRU_PROTOCOL *this, UINT
 	struct storvscc_srb r;
 	UINT64 tmo_us;
 	UINT32 *len;
+	void *data;
+	uint8_t dir;
 	int rc;
 
 	(void)event;	/* blocking only: the specification has the event ignored then */
@@ -136,24 +138,20 @@ static EFI_STATUS EFIAPI pt_passthru(EFI_EXT_SCSI_PASS_THRU_PROTOCOL *this, UINT
 	if (!pt->chan_open)
 		return EFI_DEVICE_ERROR;
 
-	ZeroMem(&r, sizeof(r));
-	r.lun = (uint8_t)lun;
-	r.cdb_len = pkt->CdbLength;
-	CopyMem(r.cdb, pkt->Cdb, pkt->CdbLength);
 	if (pkt->DataDirection == EFI_EXT_SCSI_DATA_DIRECTION_READ) {
 		len = &pkt->InTransferLength;
-		r.data = pkt->InDataBuffer;
-		r.dir = STORVSCC_DIR_IN;
+		data = pkt->InDataBuffer;
+		dir = STORVSCC_DIR_IN;
 	} else {
 		len = &pkt->OutTransferLength;
-		r.data = pkt->OutDataBuffer;
-		r.dir = STORVSCC_DIR_OUT;
+		data = pkt->OutDataBuffer;
+		dir = STORVSCC_DIR_OUT;
 	}
-	r.len = *len;
-	if (!r.len)
-		r.dir = STORVSCC_DIR_NONE;
-	else if (!r.data)
+	if (!*len)
+		dir = STORVSCC_DIR_NONE;
+	else if (!data)
 		return EFI_INVALID_PARAMETER;
+	storvscc_srb_init(&r, (uint8_t)lun, pkt->Cdb, pkt->CdbLength, dir, data, *len);
 	/* 100 ns units to microseconds, rounded up; 0 stays "as long as it takes" */
 	tmo_us = pkt->Timeout ? (pkt->Timeout + 9) / 10 : 0;
 	if (tmo_us > 0xffffffffu)

@@ -19,11 +19,6 @@ struct answer {
 	uint32_t len;			/* payload bytes */
 };
 
-static uint64_t now_us(const struct storvscc *s)
-{
-	return s->bus->host->now_us(s->bus->host->ctx);
-}
-
 static int fail(struct storvscc *s, int r)
 {
 	if (r == VMBUSC_EIO || r == VMBUSC_ETIMEDOUT)
@@ -56,23 +51,15 @@ static void unsolicited(struct storvscc *s, const struct vmbusc_packet *pk, cons
 static int wait_completion(struct storvscc *s, uint64_t trans_id, uint32_t min_len, struct answer *a,
 			   uint32_t timeout_us)
 {
-	uint64_t start = now_us(s);
+	uint64_t start = vmbusc_now_us(s->bus);
 	uint8_t buf[RECV_CAP];
 
 	for (;;) {
 		struct vmbusc_packet pk;
-		int r = vmbusc_recv(s->chan, &pk, buf, sizeof(buf));
+		int r = vmbusc_recv_wait(s->bus, s->chan, &pk, buf, sizeof(buf), start, timeout_us);
 
 		if (r < 0)
-			return fail(s, VMBUSC_EIO);
-		/* checked whatever came: a host that floods the ring with other packets
-		 * does not hold the caller past its bound either */
-		if (r == 0 || pk.type != VM_PKT_COMP) {
-			if (timeout_us && now_us(s) - start >= timeout_us)
-				return fail(s, VMBUSC_ETIMEDOUT);
-			if (r == 0)
-				continue;
-		}
+			return fail(s, r);
 		if (pk.len > sizeof(buf))
 			return fail(s, VMBUSC_EIO);
 		if (pk.type != VM_PKT_COMP) {
@@ -300,7 +287,7 @@ int storvscc_poll(struct storvscc *s)
 		return VMBUSC_EINVAL;
 	if (s->broken || !s->ready)
 		return VMBUSC_EIO;
-	for (;;) {
+	for (unsigned n = 0; n < VMBUSC_POLL_MAX; n++) {
 		struct vmbusc_packet pk;
 		int r = vmbusc_recv(s->chan, &pk, buf, sizeof(buf));
 
@@ -313,6 +300,7 @@ int storvscc_poll(struct storvscc *s)
 			return fail(s, VMBUSC_EIO);
 		unsolicited(s, &pk, buf);
 	}
+	return 0;
 }
 
 int storvscc_reset(struct storvscc *s, uint32_t op, uint32_t timeout_us)
@@ -346,27 +334,34 @@ bool storvscc_has_lun(const struct storvscc *s, unsigned lun)
 	return false;
 }
 
+void storvscc_srb_init(struct storvscc_srb *r, uint8_t lun, const uint8_t *cdb, uint8_t cdb_len, uint8_t dir,
+		       void *data, uint32_t len)
+{
+	sc_zero(r, sizeof(*r));
+	r->lun = lun;
+	r->cdb_len = cdb_len;
+	sc_copy(r->cdb, cdb, cdb_len < sizeof(r->cdb) ? cdb_len : sizeof(r->cdb));
+	r->dir = dir;
+	r->data = data;
+	r->len = len;
+}
+
 /* REPORT LUNS at LUN 0 (the target answers it): 1 if it did, 0 if not. */
 static int report_luns(struct storvscc *s, uint32_t timeout_us)
 {
 	uint8_t list[8 + 8 * STORVSCC_MAX_LUNS];
+	const uint8_t cdb[12] = {
+		0xa0, 0, 0, 0, 0, 0,	/* REPORT LUNS, select report 0 */
+		(uint8_t)(sizeof(list) >> 24), (uint8_t)(sizeof(list) >> 16), (uint8_t)(sizeof(list) >> 8),
+		(uint8_t)sizeof(list),
+	};
 	struct storvscc_srb r;
 	uint32_t n;
 	int rc;
 
 	if (sizeof(list) > s->max_transfer)
 		return 0;
-	sc_zero(&r, sizeof(r));
-	r.lun = 0;
-	r.cdb_len = 12;
-	r.cdb[0] = 0xa0;	/* REPORT LUNS, select report 0 */
-	r.cdb[6] = (uint8_t)(sizeof(list) >> 24);
-	r.cdb[7] = (uint8_t)(sizeof(list) >> 16);
-	r.cdb[8] = (uint8_t)(sizeof(list) >> 8);
-	r.cdb[9] = (uint8_t)sizeof(list);
-	r.dir = STORVSCC_DIR_IN;
-	r.data = list;
-	r.len = sizeof(list);
+	storvscc_srb_init(&r, 0, cdb, sizeof(cdb), STORVSCC_DIR_IN, list, sizeof(list));
 	rc = storvscc_execute(s, &r, timeout_us);
 	if (rc < 0)
 		return rc;
@@ -407,16 +402,10 @@ int storvscc_discover(struct storvscc *s, uint32_t timeout_us)
 	/* No list: ask each LUN what it is. */
 	for (unsigned lun = 0; lun < STORVSCC_MAX_LUNS; lun++) {
 		uint8_t inq[36];
+		const uint8_t cdb[6] = { 0x12, 0, 0, 0, sizeof(inq), 0 };	/* INQUIRY */
 		struct storvscc_srb r;
 
-		sc_zero(&r, sizeof(r));
-		r.lun = (uint8_t)lun;
-		r.cdb_len = 6;
-		r.cdb[0] = 0x12;	/* INQUIRY */
-		r.cdb[4] = sizeof(inq);
-		r.dir = STORVSCC_DIR_IN;
-		r.data = inq;
-		r.len = sizeof(inq);
+		storvscc_srb_init(&r, (uint8_t)lun, cdb, sizeof(cdb), STORVSCC_DIR_IN, inq, sizeof(inq));
 		rc = storvscc_execute(s, &r, timeout_us);
 		if (rc < 0)
 			return rc;

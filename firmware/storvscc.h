@@ -95,10 +95,15 @@ void storvscc_close(struct storvscc *s, uint32_t timeout_us);
  * sent).
  */
 int storvscc_execute(struct storvscc *s, struct storvscc_srb *r, uint32_t timeout_us);
+/* Fills r's request part (the results zeroed): cdb_len bytes of cdb (at most 16 are
+ * copied; storvscc_execute refuses a longer one), len bytes of data in direction dir. */
+void storvscc_srb_init(struct storvscc_srb *r, uint8_t lun, const uint8_t *cdb, uint8_t cdb_len, uint8_t dir,
+		       void *data, uint32_t len);
 
 /* Takes what the host sent by itself since the last call (ENUMERATE_BUS sets
- * s->rescan), without waiting. 0; VMBUSC_EIO if the host sent a completion when
- * nothing was outstanding, or broke the ring (the client is broken then). */
+ * s->rescan), without waiting, at most VMBUSC_POLL_MAX packets. 0; VMBUSC_EIO if the
+ * host sent a completion when nothing was outstanding, or broke the ring (the client
+ * is broken then). */
 int storvscc_poll(struct storvscc *s);
 
 /* RESET_LUN or RESET_ADAPTER (op), checked to succeed. */

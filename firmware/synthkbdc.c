@@ -6,11 +6,6 @@
 #define sk_copy(d, s, n)	__builtin_memcpy((d), (s), (n))
 #define sk_zero(d, n)		__builtin_memset((d), 0, (n))
 
-static uint64_t now_us(const struct synthkbdc *k)
-{
-	return k->bus->host->now_us(k->bus->host->ctx);
-}
-
 static int fail(struct synthkbdc *k, int r)
 {
 	if (r == VMBUSC_EIO || r == VMBUSC_ETIMEDOUT)
@@ -49,32 +44,27 @@ static void keystroke(struct synthkbdc *k, const uint8_t *msg, uint32_t len)
 	k->events++;
 }
 
-/* One packet: 1 taken, 0 ring empty, VMBUSC_EIO. *type is the message type of an
+/* A packet taken into k->buf: keystrokes go to the queue. The message type of an
  * in-band packet (0 for others). */
-static int take(struct synthkbdc *k, uint32_t *type, uint32_t *len)
+static uint32_t took(struct synthkbdc *k, const struct vmbusc_packet *pk)
 {
-	struct vmbusc_packet pk;
-	int r = vmbusc_recv(k->chan, &pk, k->buf, sizeof(k->buf));
+	uint32_t type = 0;
 
-	if (r <= 0)
-		return r < 0 ? fail(k, VMBUSC_EIO) : 0;
-	*type = 0;
-	*len = pk.len;
-	if (pk.type == VM_PKT_DATA_INBAND && pk.len >= sizeof(uint32_t))
-		sk_copy(type, k->buf, sizeof(*type));
-	if (*type == SYNTH_KBD_EVENT)
-		keystroke(k, k->buf, pk.len);
-	else if (*type != SYNTH_KBD_PROTOCOL_RESPONSE)
+	if (pk->type == VM_PKT_DATA_INBAND && pk->len >= sizeof(uint32_t))
+		sk_copy(&type, k->buf, sizeof(type));
+	if (type == SYNTH_KBD_EVENT)
+		keystroke(k, k->buf, pk->len);
+	else if (type != SYNTH_KBD_PROTOCOL_RESPONSE)
 		k->skipped++;
-	return 1;
+	return type;
 }
 
 int synthkbdc_init(struct synthkbdc *k, struct vmbusc *bus, struct vmbusc_chan *chan, uint32_t timeout_us)
 {
 	struct synth_kbd_protocol_request rq = { SYNTH_KBD_PROTOCOL_REQUEST, SYNTH_KBD_VERSION };
 	struct synth_kbd_protocol_response rs;
+	struct vmbusc_packet pk;
 	uint64_t start;
-	uint32_t type, len;
 	int r;
 
 	sk_zero(k, sizeof(*k));
@@ -83,18 +73,13 @@ int synthkbdc_init(struct synthkbdc *k, struct vmbusc *bus, struct vmbusc_chan *
 	if ((r = vmbusc_send(chan, ++k->next_trans, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, &rq,
 			     sizeof(rq))) < 0)
 		return fail(k, r);
-	start = now_us(k);
+	start = vmbusc_now_us(k->bus);
 	for (;;) {
-		if ((r = take(k, &type, &len)) < 0)
-			return r;
-		if (r == 0) {
-			if (now_us(k) - start >= timeout_us)
-				return fail(k, VMBUSC_ETIMEDOUT);
+		if ((r = vmbusc_recv_wait(bus, chan, &pk, k->buf, sizeof(k->buf), start, timeout_us)) < 0)
+			return fail(k, r);
+		if (took(k, &pk) != SYNTH_KBD_PROTOCOL_RESPONSE)
 			continue;
-		}
-		if (type != SYNTH_KBD_PROTOCOL_RESPONSE)
-			continue;
-		if (len < sizeof(rs))
+		if (pk.len < sizeof(rs))
 			return fail(k, VMBUSC_EIO);
 		sk_copy(&rs, k->buf, sizeof(rs));
 		return rs.status & SYNTH_KBD_PROTOCOL_ACCEPTED ? 0 : fail(k, VMBUSC_EIO);
@@ -129,14 +114,17 @@ void synthkbdc_close(struct synthkbdc *k, uint32_t timeout_us)
 
 int synthkbdc_poll(struct synthkbdc *k)
 {
-	uint32_t type, len;
+	struct vmbusc_packet pk;
 	int r;
 
 	if (k->broken || !k->chan)
 		return VMBUSC_EIO;
-	while ((r = take(k, &type, &len)) > 0)
-		;
-	return r;
+	for (unsigned n = 0; n < VMBUSC_POLL_MAX; n++) {
+		if ((r = vmbusc_recv(k->chan, &pk, k->buf, sizeof(k->buf))) <= 0)
+			return r < 0 ? fail(k, VMBUSC_EIO) : 0;
+		took(k, &pk);
+	}
+	return 0;
 }
 
 bool synthkbdc_next(struct synthkbdc *k, struct synthkbdc_key *key)

@@ -45,16 +45,18 @@ struct synthkbdc {
 };
 
 /* Opens the channel of a synthetic keyboard offer and sends the protocol request,
- * waiting (bounded) for it to be accepted. 0, or a negative VMBUSC_E* (the channel is
- * closed again then; VMBUSC_EIO also when the host refuses the version). */
+ * waiting for it to be accepted, bounded by timeout_us (0: no bound) whatever else the
+ * host sends meanwhile. 0, or a negative VMBUSC_E* (the channel is closed again then;
+ * VMBUSC_EIO also when the host refuses the version). */
 int synthkbdc_open(struct synthkbdc *k, struct vmbusc *bus, const struct vmbusc_offer *offer,
 		   uint32_t timeout_us);
 /* The same on a channel the caller opened (synthkbdc_close does not close it then). */
 int synthkbdc_init(struct synthkbdc *k, struct vmbusc *bus, struct vmbusc_chan *chan, uint32_t timeout_us);
 void synthkbdc_close(struct synthkbdc *k, uint32_t timeout_us);
 
-/* Takes every keystroke waiting in the channel into the queue, without waiting. 0,
- * or VMBUSC_EIO for a broken ring (the client is broken then). */
+/* Takes the keystrokes waiting in the channel into the queue, without waiting, at
+ * most VMBUSC_POLL_MAX packets. 0, or VMBUSC_EIO for a broken ring (the client is
+ * broken then). */
 int synthkbdc_poll(struct synthkbdc *k);
 /* The oldest queued event: true with *key filled, false when none. */
 bool synthkbdc_next(struct synthkbdc *k, struct synthkbdc_key *key);

@@ -14,11 +14,6 @@
 #define HDRS		16u	/* pipe header + synthvid header */
 #define SEND_CAP	(HDRS + 2u + SYNTHVIDC_MAX_RECTS * sizeof(struct synthvid_rect))
 
-static uint64_t now_us(const struct synthvidc *v)
-{
-	return v->bus->host->now_us(v->bus->host->ctx);
-}
-
 static int fail(struct synthvidc *v, int r)
 {
 	if (r == VMBUSC_EIO || r == VMBUSC_ETIMEDOUT)
@@ -42,11 +37,15 @@ static int send_msg(struct synthvidc *v, uint32_t type, const void *body, uint32
 }
 
 /*
- * One packet from the host: 1 with its message type and payload (*body, *len), 0 when
- * the ring is empty, VMBUSC_EIO when it is broken. Packets that carry no synthvid
- * message (completions, a pipe type other than data, too short) are skipped here.
+ * One message from the host: 1 with its message type and payload (*body, *len),
+ * VMBUSC_EIO when the ring is broken. budget NULL: waits, VMBUSC_ETIMEDOUT once
+ * timeout_us from start has passed (see vmbusc_recv_wait). Else no wait: 0 when the
+ * ring is empty or *budget packets have been taken (each one taken counts). Packets
+ * that carry no synthvid message (completions, a pipe type other than data, too short)
+ * are skipped here.
  */
-static int recv_msg(struct synthvidc *v, uint32_t *type, const uint8_t **body, uint32_t *len)
+static int recv_msg(struct synthvidc *v, unsigned *budget, uint64_t start, uint32_t timeout_us, uint32_t *type,
+		    const uint8_t **body, uint32_t *len)
 {
 	struct vmbusc_packet pk;
 	struct synthvid_pipe_hdr p;
@@ -54,9 +53,16 @@ static int recv_msg(struct synthvidc *v, uint32_t *type, const uint8_t **body, u
 	int r;
 
 	for (;;) {
-		r = vmbusc_recv(v->chan, &pk, v->buf, sizeof(v->buf));
+		if (!budget) {
+			r = vmbusc_recv_wait(v->bus, v->chan, &pk, v->buf, sizeof(v->buf), start, timeout_us);
+		} else if (*budget) {
+			(*budget)--;
+			r = vmbusc_recv(v->chan, &pk, v->buf, sizeof(v->buf));
+		} else {
+			return 0;
+		}
 		if (r <= 0)
-			return r < 0 ? fail(v, VMBUSC_EIO) : 0;
+			return r < 0 ? fail(v, r) : 0;
 		if (pk.type != VM_PKT_DATA_INBAND || pk.len < HDRS) {
 			v->skipped++;
 			continue;
@@ -89,26 +95,21 @@ static void unsolicited(struct synthvidc *v, uint32_t type, const uint8_t *body,
 }
 
 /*
- * Waits for a message of type want with at least min_len bytes, copying min_len of
- * them to out. A message of that type that is too short is the host breaking the
- * protocol; others are taken as unsolicited.
+ * Waits, until timeout_us from start, for a message of type want with at least
+ * min_len bytes, copying min_len of them to out. A message of that type that is too
+ * short is the host breaking the protocol; others are taken as unsolicited.
  */
-static int wait_msg(struct synthvidc *v, uint32_t want, void *out, uint32_t min_len, uint32_t timeout_us)
+static int wait_msg(struct synthvidc *v, uint32_t want, void *out, uint32_t min_len, uint64_t start,
+		    uint32_t timeout_us)
 {
-	uint64_t start = now_us(v);
 	const uint8_t *body;
 	uint32_t type, len;
 	int r;
 
 	for (;;) {
-		r = recv_msg(v, &type, &body, &len);
+		r = recv_msg(v, NULL, start, timeout_us, &type, &body, &len);
 		if (r < 0)
 			return r;
-		if (r == 0) {
-			if (now_us(v) - start >= timeout_us)
-				return fail(v, VMBUSC_ETIMEDOUT);
-			continue;
-		}
 		if (type != want) {
 			unsolicited(v, type, body, len);
 			continue;
@@ -134,7 +135,7 @@ static int negotiate(struct synthvidc *v, uint32_t version, uint32_t timeout_us)
 
 	if ((r = send_msg(v, SYNTHVID_VERSION_REQUEST, &rq, sizeof(rq))) < 0)
 		return fail(v, r);
-	if ((r = wait_msg(v, SYNTHVID_VERSION_RESPONSE, &rs, sizeof(rs), timeout_us)) < 0)
+	if ((r = wait_msg(v, SYNTHVID_VERSION_RESPONSE, &rs, sizeof(rs), vmbusc_now_us(v->bus), timeout_us)) < 0)
 		return r;
 	if (!rs.is_accepted)
 		return 0;
@@ -201,14 +202,9 @@ int synthvidc_set_vram(struct synthvidc *v, uint64_t gpa, uint32_t timeout_us)
 	if ((r = send_msg(v, SYNTHVID_VRAM_LOCATION, &rq, sizeof(rq))) < 0)
 		return fail(v, r);
 	/* An acknowledgement with another context is a late one for an earlier request. */
-	start = now_us(v);
+	start = vmbusc_now_us(v->bus);
 	do {
-		uint64_t spent = now_us(v) - start;
-
-		if (spent >= timeout_us)
-			return fail(v, VMBUSC_ETIMEDOUT);
-		if ((r = wait_msg(v, SYNTHVID_VRAM_LOCATION_ACK, &ack, sizeof(ack),
-				  timeout_us - (uint32_t)spent)) < 0)
+		if ((r = wait_msg(v, SYNTHVID_VRAM_LOCATION_ACK, &ack, sizeof(ack), start, timeout_us)) < 0)
 			return r;
 	} while (ack.user_ctx != gpa);
 	v->vram_set = true;
@@ -240,7 +236,7 @@ int synthvidc_set_mode(struct synthvidc *v, uint32_t width, uint32_t height, uin
 	su.video_output[0].pitch_bytes = pitch;
 	if ((r = send_msg(v, SYNTHVID_SITUATION_UPDATE, &su, sizeof(su))) < 0)
 		return fail(v, r);
-	if ((r = wait_msg(v, SYNTHVID_SITUATION_UPDATE_ACK, &ack, sizeof(ack), timeout_us)) < 0)
+	if ((r = wait_msg(v, SYNTHVID_SITUATION_UPDATE_ACK, &ack, sizeof(ack), vmbusc_now_us(v->bus), timeout_us)) < 0)
 		return r;
 	if (ack.user_ctx != ctx)
 		return fail(v, VMBUSC_EIO);
@@ -294,13 +290,14 @@ int synthvidc_dirt(struct synthvidc *v, const struct synthvid_rect *r, unsigned 
 
 int synthvidc_poll(struct synthvidc *v)
 {
+	unsigned budget = VMBUSC_POLL_MAX;
 	const uint8_t *body;
 	uint32_t type, len;
 	int r;
 
 	if ((r = check(v)) < 0)
 		return r;
-	while ((r = recv_msg(v, &type, &body, &len)) > 0)
+	while ((r = recv_msg(v, &budget, 0, 0, &type, &body, &len)) > 0)
 		unsolicited(v, type, body, len);
 	return r;
 }

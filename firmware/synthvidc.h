@@ -47,9 +47,10 @@ struct synthvidc {
 /*
  * Opens the channel of a synthetic video offer (SYNTHVIDC_RING_PAGES each way) and
  * agrees on a version: SYNTHVID_VERSION_WIN10 when the bus is VMBus 4.0 (WIN10) or
- * later, then SYNTHVID_VERSION_WIN8. Each wait is bounded by timeout_us. 0, or a
- * negative VMBUSC_E* (the channel is closed again then); VMBUSC_EIO also when the
- * host refuses both versions.
+ * later, then SYNTHVID_VERSION_WIN8. Each wait here and below is bounded by
+ * timeout_us (0: no bound), whatever else the host sends meanwhile. 0, or a negative
+ * VMBUSC_E* (the channel is closed again then); VMBUSC_EIO also when the host refuses
+ * both versions.
  */
 int synthvidc_open(struct synthvidc *v, struct vmbusc *bus, const struct vmbusc_offer *offer,
 		   uint32_t timeout_us);
@@ -74,8 +75,9 @@ int synthvidc_hide_pointer(struct synthvidc *v);
  * the current mode when n is 0. VMBUSC_EINVAL for n > SYNTHVIDC_MAX_RECTS or no mode;
  * VMBUSC_EAGAIN when the ring has no room now. Nothing is answered. */
 int synthvidc_dirt(struct synthvidc *v, const struct synthvid_rect *r, unsigned n);
-/* Takes what the host sent by itself (FEATURE_CHANGE) without waiting. 0, or
- * VMBUSC_EIO for a broken ring or packet (the client is broken then). */
+/* Takes what the host sent by itself (FEATURE_CHANGE) without waiting, at most
+ * VMBUSC_POLL_MAX packets. 0, or VMBUSC_EIO for a broken ring or packet (the client is
+ * broken then). */
 int synthvidc_poll(struct synthvidc *v);
 
 #endif

@@ -90,14 +90,14 @@ static int wait_for(struct vmbusc *b, union msg *m, match_fn *match, const void 
 
 		if (len > 0 && match(m, len, want))
 			return len;
-		if (b->host->now_us(b->host->ctx) >= deadline)
+		if (vmbusc_now_us(b) >= deadline)
 			return VMBUSC_ETIMEDOUT;
 	}
 }
 
 static uint64_t deadline_of(struct vmbusc *b, uint32_t timeout_us)
 {
-	return b->host->now_us(b->host->ctx) + timeout_us;
+	return vmbusc_now_us(b) + timeout_us;
 }
 
 static bool is_type(const union msg *m, int len, const void *want)
@@ -176,7 +176,7 @@ int vmbusc_connect(struct vmbusc *b, const struct vmbusc_host *host, uint32_t ti
 			return 0;
 		if (len > 0 && m.h.msgtype == CHANNELMSG_OFFERCHANNEL && len >= (int)sizeof(m.offer))
 			note_offer(b, &m.offer);
-		if (b->host->now_us(b->host->ctx) >= deadline)
+		if (vmbusc_now_us(b) >= deadline)
 			return VMBUSC_ETIMEDOUT;
 	}
 }
@@ -193,7 +193,22 @@ const struct vmbusc_offer *vmbusc_find(const struct vmbusc *b, const struct vmbu
 	return NULL;
 }
 
-int vmbusc_unload(struct vmbusc *b, uint32_t timeout_us)
+/* Message exchanges (unload, open, close) take the bus: the host's message slot and
+ * the environment's posting page are in use until they end. */
+static bool bus_take(struct vmbusc *b)
+{
+	if (b->busy)
+		return false;
+	b->busy = true;
+	return true;
+}
+
+static void bus_give(struct vmbusc *b)
+{
+	b->busy = false;
+}
+
+static int unload(struct vmbusc *b, uint32_t timeout_us)
 {
 	struct vmbus_msg_header req = { .msgtype = CHANNELMSG_UNLOAD };
 	uint32_t want = CHANNELMSG_UNLOAD_RESPONSE;
@@ -292,8 +307,19 @@ static int gpadl_teardown(struct vmbusc *b, uint32_t relid, uint32_t id, uint32_
 	return r < 0 ? r : 0;
 }
 
-int vmbusc_open(struct vmbusc *b, const struct vmbusc_offer *o, uint32_t ring_pages, uint32_t timeout_us,
-		struct vmbusc_chan **out)
+int vmbusc_unload(struct vmbusc *b, uint32_t timeout_us)
+{
+	int r;
+
+	if (!bus_take(b))
+		return VMBUSC_EBUSY;
+	r = unload(b, timeout_us);
+	bus_give(b);
+	return r;
+}
+
+static int open_chan(struct vmbusc *b, const struct vmbusc_offer *o, uint32_t ring_pages, uint32_t timeout_us,
+		     struct vmbusc_chan **out)
 {
 	struct vmbus_msg_open_channel oc = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
 	struct vmbusc_chan *c;
@@ -367,6 +393,19 @@ leak:
 	return r;
 }
 
+int vmbusc_open(struct vmbusc *b, const struct vmbusc_offer *o, uint32_t ring_pages, uint32_t timeout_us,
+		struct vmbusc_chan **out)
+{
+	int r;
+
+	*out = NULL;
+	if (!bus_take(b))
+		return VMBUSC_EBUSY;
+	r = open_chan(b, o, ring_pages, timeout_us, out);
+	bus_give(b);
+	return r;
+}
+
 void vmbusc_close(struct vmbusc_chan *c, uint32_t timeout_us)
 {
 	struct vmbusc *b;
@@ -375,12 +414,15 @@ void vmbusc_close(struct vmbusc_chan *c, uint32_t timeout_us)
 	if (!c)
 		return;
 	b = c->b;
+	if (!bus_take(b))
+		return;
 	cl.child_relid = c->relid;
 	/* A host that does not let go of the ring pages keeps them: they are leaked, never
 	 * handed out again. */
 	if (post(b, b->msg_conn_id, &cl, sizeof(cl)) == 0 && gpadl_teardown(b, c->relid, c->gpadl, timeout_us) == 0)
 		b->host->free_pages(b->host->ctx, c->mem, c->npages);
 	b->host->free_pages(b->host->ctx, c, 1);
+	bus_give(b);
 }
 
 /* ---- rings ------------------------------------------------------------------------ */

@@ -8,6 +8,16 @@
  *
  * The environment supplies struct vmbusc_host; the client never waits on anything
  * but next_message() and the rings, polling with a bound from now_us().
+ *
+ * Nesting (firmware timer callbacks run in the middle of other code): the message
+ * exchanges (vmbusc_unload, vmbusc_open, vmbusc_close) share the host's message slot
+ * and the environment's posting page, so one that starts while another waits (say
+ * from a callback that interrupted it) changes nothing: vmbusc_open and vmbusc_unload
+ * return VMBUSC_EBUSY, vmbusc_close leaves the channel open. The ring operations
+ * (vmbusc_send, vmbusc_send_gpa, vmbusc_recv) touch only their channel and the
+ * host's signal: they may run inside any of those exchanges, on another channel; one
+ * channel is used by one context at a time (its owner's business). vmbusc_connect
+ * starts the bus afresh and must not overlap anything.
  */
 #ifndef HVKVM_FW_VMBUSC_H
 #define HVKVM_FW_VMBUSC_H
@@ -26,6 +36,7 @@
 #define VMBUSC_ENOMEM		(-3)	/* alloc_pages failed */
 #define VMBUSC_EINVAL		(-4)	/* a bad argument from the caller */
 #define VMBUSC_EAGAIN		(-5)	/* no room in the ring now */
+#define VMBUSC_EBUSY		(-6)	/* another message exchange is under way */
 
 /* What the environment provides. */
 struct vmbusc_host {
@@ -66,6 +77,7 @@ struct vmbusc {
 	unsigned noffers;
 	struct vmbusc_offer offers[VMBUSC_MAX_OFFERS];
 	bool connected;
+	bool busy;			/* a message exchange is under way */
 };
 
 /* Connects (INITIATE_CONTACT, 5.3 then older versions the host may prefer) and
@@ -85,7 +97,8 @@ int vmbusc_unload(struct vmbusc *b, uint32_t timeout_us);
  * OPENCHANNEL and waits for its result. *out is the channel. */
 int vmbusc_open(struct vmbusc *b, const struct vmbusc_offer *o, uint32_t ring_pages,
 		uint32_t timeout_us, struct vmbusc_chan **out);
-/* CLOSECHANNEL, GPADL teardown (bounded wait), frees the rings. */
+/* CLOSECHANNEL, GPADL teardown (bounded wait), frees the rings. Inside another
+ * message exchange it does nothing (the channel stays open). */
 void vmbusc_close(struct vmbusc_chan *c, uint32_t timeout_us);
 
 /* One inband packet (VM_PKT_DATA_INBAND; flags e.g.
@@ -109,5 +122,38 @@ struct vmbusc_packet {
  * VMBUSC_EIO when the ring or packet is malformed or larger than cap (the channel
  * is then unusable). */
 int vmbusc_recv(struct vmbusc_chan *c, struct vmbusc_packet *p, void *buf, uint32_t cap);
+
+/* Packets one poll of a client (a take of what the host sent by itself, without
+ * waiting) takes at most: a host that refills the ring as fast as it is read does not
+ * keep the caller there. */
+#define VMBUSC_POLL_MAX		1024u
+
+/* The host's clock (its now_us), in microseconds. */
+static inline uint64_t vmbusc_now_us(const struct vmbusc *b)
+{
+	return b->host->now_us(b->host->ctx);
+}
+
+/*
+ * The next packet for a client that waits for an answer: vmbusc_recv, polled while
+ * the ring is empty, bounded by timeout_us (0: no bound) from start (a time of
+ * vmbusc_now_us). The bound is checked before each packet is taken, so a host that
+ * keeps sending what the client skips does not hold it past the bound either. 1 with
+ * *p filled, VMBUSC_ETIMEDOUT, or VMBUSC_EIO from vmbusc_recv. (Built on vmbusc_recv
+ * alone, so that it serves over any implementation of the channel calls.)
+ */
+static inline int vmbusc_recv_wait(const struct vmbusc *b, struct vmbusc_chan *c, struct vmbusc_packet *p,
+				   void *buf, uint32_t cap, uint64_t start, uint32_t timeout_us)
+{
+	for (;;) {
+		int r;
+
+		if (timeout_us && vmbusc_now_us(b) - start >= timeout_us)
+			return VMBUSC_ETIMEDOUT;
+		r = vmbusc_recv(c, p, buf, cap);
+		if (r)
+			return r;
+	}
+}
 
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "storvsp_fixture.h"
 
+#include "blk_iso.h"
+
 /*
  * storvsp, the VMBus SCSI controller, driven as hv_storvsc drives it
  * (storvsc-facts.md): the guest connects to VMBus, opens the controller's channel on a
@@ -141,6 +143,31 @@ int detach(unsigned lun)
 
 	vg_call(&g, lc_detach, &c);
 	return c.r;
+}
+
+static void lc_attach_cd(void *o)
+{
+	static const struct scsi_disk_config cd = { .serial = "HVKVM-CD", .naa_id = 0x600224800000cd00ull,
+						    .cdrom = true };
+	int *r = o;
+	struct blk *b;
+	char err[256];
+
+	*r = blk_iso_open(&b, g.loop, disks[3].path, err, sizeof(err));
+	ck_assert_msg(*r == 0, "%s", err);
+	*r = storvsp_attach(sv, 3, b, &cd);
+	if (*r == 0)
+		disks[3].blk = b;
+	else
+		blk_close(b);
+}
+
+int attach_cd(void)
+{
+	int r = -1;
+
+	vg_call(&g, lc_attach_cd, &r);
+	return r;
 }
 
 /* The server's and the back ends' state, read where it changes. */

@@ -100,6 +100,10 @@ int attach(unsigned lun, struct disk *d);
 
 int detach(unsigned lun);
 
+/* disks[3] as a CD/DVD drive (read as an ISO image) on LUN 3, attached while the
+ * guest runs (storvsp sends ENUMERATE_BUS): 0 or the error. */
+int attach_cd(void);
+
 struct probe {
 	uint32_t relid;
 	bool open, failed;

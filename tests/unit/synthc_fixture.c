@@ -3,87 +3,13 @@
 #include "synthc_fixture.h"
 
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-
 
 struct vg g;
 struct gmem_devmem *vram;
 struct synth_video *video;
 struct synth_kbd *kbd;
 struct vmbusc bus;
-struct env env;
-
-static uint16_t e_post(void *ctx, uint32_t conn, uint32_t type, const void *payload, uint32_t len)
-{
-	ck_assert_ptr_eq(ctx, &env);
-	ck_assert_uint_eq(type, VMBUS_MESSAGE_TYPE);
-	return vg_post_raw(&g, 0, conn, payload, len);
-}
-
-static uint16_t e_signal(void *ctx, uint32_t conn)
-{
-	(void)ctx;
-	return vg_signal_conn(&g, conn, false);
-}
-
-static int e_next(void *ctx, uint32_t *type, void *buf, uint32_t cap)
-{
-	union vg_msg m;
-	int len = vg_take(&g, 0, VMBUS_MESSAGE_SINT, &m, type);
-
-	(void)ctx;
-	if (len < 0) {
-		usleep(50);	/* the loop thread needs the CPU to answer */
-		return -1;
-	}
-	memcpy(buf, &m, (uint32_t)len < cap ? (uint32_t)len : cap);
-	return len;
-}
-
-static void *e_alloc(void *ctx, uint32_t npages, uint64_t *gpa)
-{
-	struct env *e = ctx;
-	uint64_t len = (uint64_t)npages * 4096u;
-	void *p;
-
-	if (e->next + len > VG_RAM_START + RAM)
-		return NULL;
-	p = gmem_ptr(&g.mem, e->next, len);
-	ck_assert_ptr_nonnull(p);
-	memset(p, 0, len);
-	*gpa = e->next;
-	e->next += len;
-	e->allocated += npages;
-	return p;
-}
-
-static void e_free(void *ctx, void *p, uint32_t npages)
-{
-	struct env *e = ctx;
-
-	ck_assert_ptr_nonnull(p);
-	e->freed += npages;
-}
-
-static uint64_t e_now(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static const struct vmbusc_host host = {
-	.ctx = &env,
-	.post_message = e_post,
-	.signal_event = e_signal,
-	.next_message = e_next,
-	.alloc_pages = e_alloc,
-	.free_pages = e_free,
-	.now_us = e_now,
-};
+struct vmbusc_vg_host env;
 
 /* ---- hvkvm's side, on the loop thread ---------------------------------------------------- */
 
@@ -149,9 +75,8 @@ void setup(void)
 	display_set_listener(video, on_update, NULL);
 	nrects = 0;
 	vg_start(&g);
-	memset(&env, 0, sizeof(env));
-	env.next = ALLOC_BASE;
-	ck_assert_int_eq(vmbusc_connect(&bus, &host, TMO), 0);
+	vmbusc_vg_host_init(&env, &g, ALLOC_BASE);
+	ck_assert_int_eq(vmbusc_connect(&bus, &env.host, TMO), 0);
 }
 
 void teardown(void)

@@ -2,8 +2,7 @@
 /*
  * The UEFI driver's VMBus client over the simulated guest, with hvkvm's synthetic
  * video and keyboard devices on the bus: the real firmware/vmbusc.c whose struct
- * vmbusc_host is the simulated guest (HvPostMessage and HvSignalEvent from VP 0,
- * SINT 2's SIM slot of VP 0, pages of guest RAM). setup() connects the bus.
+ * vmbusc_host is the simulated guest (vmbusc_vg_host.h). setup() connects the bus.
  */
 #ifndef HVKVM_TEST_SYNTHC_FIXTURE_H
 #define HVKVM_TEST_SYNTHC_FIXTURE_H
@@ -17,23 +16,19 @@
 #include "vmbus.h"
 #include "vmbus_guest.h"
 #include "vmbusc.h"
+#include "vmbusc_vg_host.h"
 
 #define RAM		(16ull << 20)
 #define TMO		5000000u	/* us */
 #define ALLOC_BASE	(VG_RAM_START + 0x100000ull)
 #define LOW_WINDOW	0xc0000000ull	/* the VMBus MMIO window below 4 GiB */
 
-struct env {
-	uint64_t next;
-	unsigned allocated, freed;	/* pages */
-};
-
 extern struct vg g;
 extern struct gmem_devmem *vram;
 extern struct synth_video *video;
 extern struct synth_kbd *kbd;
 extern struct vmbusc bus;
-extern struct env env;
+extern struct vmbusc_vg_host env;	/* the client's environment */
 
 /* What a front end of the video device saw (on the loop thread). */
 #define MAX_RECTS	64

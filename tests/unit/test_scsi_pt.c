@@ -8,7 +8,6 @@
 #include "efi_test_fake.h"
 #include "scsi_pt.h"
 
-#include "blk_iso.h"
 #include "storvscc.h"
 #include "vmbusc_test_shim.h"
 
@@ -61,23 +60,6 @@ static EFI_EXT_SCSI_PASS_THRU_SCSI_REQUEST_PACKET packet(UINT8 *cdb, UINT8 cdb_l
 	p.SenseData = sense;
 	p.SenseDataLength = sense_len;
 	return p;
-}
-
-static void lc_attach_cd(void *o)
-{
-	static const struct scsi_disk_config cd = { .serial = "HVKVM-CD", .naa_id = 0x600224800000cd00ull,
-						    .cdrom = true };
-	int *r = o;
-	struct blk *b;
-	char err[256];
-
-	*r = blk_iso_open(&b, g.loop, disks[3].path, err, sizeof(err));
-	ck_assert_msg(*r == 0, "%s", err);
-	*r = storvsp_attach(sv, 3, b, &cd);
-	if (*r == 0)
-		disks[3].blk = b;
-	else
-		blk_close(b);
 }
 
 START_TEST(test_ctrl_number)
@@ -283,11 +265,9 @@ START_TEST(test_hotplug_lun)
 	EFI_EXT_SCSI_PASS_THRU_SCSI_REQUEST_PACKET p;
 	UINT8 target[TARGET_MAX_BYTES], *t = target;
 	UINT64 lun = 0;
-	int ar = -1;
 
 	pt_start();
-	vg_call(&g, lc_attach_cd, &ar);
-	ck_assert_int_eq(ar, 0);
+	ck_assert_int_eq(attach_cd(), 0);
 	/* LUN 3 was not in the list: the host's ENUMERATE_BUS has a new look taken */
 	memset(cdb, 0, sizeof(cdb));
 	cdb[0] = 0x25;

@@ -7,7 +7,6 @@
  */
 #include <time.h>
 
-#include "blk_iso.h"
 #include "storvscc.h"
 #include "vmbusc_test_shim.h"
 
@@ -18,13 +17,19 @@
 static struct vmbusc bus;
 static struct storvscc sc;
 
-static void sc_open(void)
+/* Connected, the shim's bus, and s opened over it with hook (NULL: none) in front of
+ * the host: what storvscc_open returned. */
+static int open_over(struct storvscc *s, shim_hook_fn *hook, void *ctx)
 {
 	guest_connect();
 	shim_bus(&bus);
-	ck_assert_int_eq(storvscc_open(&sc, &bus, &bus.offers[0], gp(BOUNCE_GPA, BOUNCE_SIZE), BOUNCE_GPA,
-				       BOUNCE_SIZE, TMO),
-			 0);
+	shim_set_hook(hook, ctx);
+	return storvscc_open(s, &bus, &bus.offers[0], gp(BOUNCE_GPA, BOUNCE_SIZE), BOUNCE_GPA, BOUNCE_SIZE, TMO);
+}
+
+static void sc_open(void)
+{
+	ck_assert_int_eq(open_over(&sc, NULL, NULL), 0);
 }
 
 static struct storvscc_srb srb6(uint8_t lun, const uint8_t *cdb, unsigned cdb_len, uint8_t dir, void *data,
@@ -32,13 +37,7 @@ static struct storvscc_srb srb6(uint8_t lun, const uint8_t *cdb, unsigned cdb_le
 {
 	struct storvscc_srb r;
 
-	memset(&r, 0, sizeof(r));
-	r.lun = lun;
-	r.cdb_len = (uint8_t)cdb_len;
-	memcpy(r.cdb, cdb, cdb_len);
-	r.dir = dir;
-	r.data = data;
-	r.len = len;
+	storvscc_srb_init(&r, lun, cdb, (uint8_t)cdb_len, dir, data, len);
 	return r;
 }
 
@@ -75,25 +74,6 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 0x100000001b3ull;
 	return h;
-}
-
-/* A CD/DVD drive on LUN 3, while the guest runs (storvsp sends ENUMERATE_BUS). */
-static void lc_attach_cd(void *o)
-{
-	static const struct scsi_disk_config cd = { .serial = "HVKVM-CD", .naa_id = 0x600224800000cd00ull,
-						    .cdrom = true };
-	int *r = o;
-	struct blk *b;
-	char err[256];
-
-	*r = blk_iso_open(&b, g.loop, disks[3].path, err, sizeof(err));
-	ck_assert_msg(*r == 0, "%s", err);
-
-	*r = storvsp_attach(sv, 3, b, &cd);
-	if (*r == 0)
-		disks[3].blk = b;
-	else
-		blk_close(b);
 }
 
 /* ---- the hostile host ---- */
@@ -224,7 +204,6 @@ START_TEST(test_inquiry_disk_and_cd)
 {
 	uint8_t inq[96];
 	struct storvscc_srb r;
-	int ar = -1;
 
 	sc_open();
 	memset(inq, 0xee, sizeof(inq));
@@ -240,8 +219,7 @@ START_TEST(test_inquiry_disk_and_cd)
 	ck_assert_uint_eq(shim_stats.last_gpa, BOUNCE_GPA);
 	ck_assert_uint_eq(shim_stats.last_gpa_bytes, 96);
 
-	vg_call(&g, lc_attach_cd, &ar);
-	ck_assert_int_eq(ar, 0);
+	ck_assert_int_eq(attach_cd(), 0);
 	memset(inq, 0xee, sizeof(inq));
 	r = inquiry(3, inq, 36);
 	ck_assert_uint_eq(r.srb_status, SRB_STATUS_SUCCESS);
@@ -261,7 +239,6 @@ START_TEST(test_read_capacity)
 	uint8_t cdb[16] = { 0x25 };	/* READ CAPACITY(10) */
 	uint8_t cap[8];
 	struct storvscc_srb r;
-	int ar = -1;
 
 	sc_open();
 	r = srb6(0, cdb, 10, STORVSCC_DIR_IN, cap, 8);
@@ -273,8 +250,7 @@ START_TEST(test_read_capacity)
 	ck_assert_int_eq(storvscc_execute(&sc, &r, TMO), 0);
 	expect_good(&r, 8);
 	ck_assert_uint_eq(get_be32(cap), DISK_SMALL / BS - 1);
-	vg_call(&g, lc_attach_cd, &ar);
-	ck_assert_int_eq(ar, 0);
+	ck_assert_int_eq(attach_cd(), 0);
 	/* a CD's first command after it came reports the new medium (unit attention) */
 	for (unsigned i = 0; i < 3; i++) {
 		r = srb6(3, cdb, 10, STORVSCC_DIR_IN, cap, 8);
@@ -372,7 +348,6 @@ START_TEST(test_unknown_lun_and_discovery)
 	uint8_t cdb[16], inq[36];
 	unsigned n = cdb_tur(cdb);
 	struct storvscc_srb r = srb6(7, cdb, n, STORVSCC_DIR_NONE, NULL, 0);
-	int ar = -1;
 
 	sc_open();
 	ck_assert_int_eq(storvscc_execute(&sc, &r, TMO), 0);
@@ -393,8 +368,7 @@ START_TEST(test_unknown_lun_and_discovery)
 	ck_assert_uint_eq(sc.luns[2], 2);
 	ck_assert(storvscc_has_lun(&sc, 2));
 	ck_assert(!storvscc_has_lun(&sc, 7));
-	vg_call(&g, lc_attach_cd, &ar);
-	ck_assert_int_eq(ar, 0);
+	ck_assert_int_eq(attach_cd(), 0);
 	ck_assert_int_eq(storvscc_discover(&sc, TMO), 0);
 	ck_assert_uint_eq(sc.nluns, 4);
 	ck_assert_uint_eq(sc.luns[3], 3);
@@ -422,13 +396,11 @@ static bool enumerate_as_completion(void *ctx, struct vmbusc_packet *p, uint8_t 
 START_TEST(test_poll)
 {
 	unsigned turned = 0;
-	int ar = -1;
 
 	sc_open();
 	ck_assert_int_eq(storvscc_poll(&sc), 0);
 	ck_assert(!sc.rescan);
-	vg_call(&g, lc_attach_cd, &ar);
-	ck_assert_int_eq(ar, 0);
+	ck_assert_int_eq(attach_cd(), 0);
 	ck_assert_int_eq(storvscc_poll(&sc), 0);
 	ck_assert(sc.rescan);
 	ck_assert_uint_eq(sc.enumerates, 1);
@@ -493,6 +465,16 @@ START_TEST(test_too_large)
 	ck_assert_int_eq(storvscc_execute(&sc, &r, TMO), VMBUSC_EINVAL);
 	r.cdb_len = 0;
 	ck_assert_int_eq(storvscc_execute(&sc, &r, TMO), VMBUSC_EINVAL);
+	{
+		/* a CDB longer than an SRB holds: 16 bytes copied, the length kept, refused */
+		uint8_t cdb[20];
+
+		memset(cdb, 0x28, sizeof(cdb));
+		storvscc_srb_init(&r, 0, cdb, sizeof(cdb), STORVSCC_DIR_IN, buf, BS);
+		ck_assert_uint_eq(r.cdb_len, sizeof(cdb));
+		ck_assert_mem_eq(r.cdb, cdb, sizeof(r.cdb));
+		ck_assert_int_eq(storvscc_execute(&sc, &r, TMO), VMBUSC_EINVAL);
+	}
 	ck_assert_uint_eq(shim_stats.sends_gpa, sends + 1);
 	free(buf);
 }
@@ -576,12 +558,7 @@ START_TEST(test_hostile_init)
 	struct hostile h = { .m = M_VERSION_REFUSED, .from_trans = 0 };
 	struct storvscc s2;
 
-	guest_connect();
-	shim_bus(&bus);
-	shim_set_hook(hostile_hook, &h);
-	ck_assert_int_eq(storvscc_open(&s2, &bus, &bus.offers[0], gp(BOUNCE_GPA, BOUNCE_SIZE), BOUNCE_GPA,
-				       BOUNCE_SIZE, TMO),
-			 VMBUSC_EIO);
+	ck_assert_int_eq(open_over(&s2, hostile_hook, &h), VMBUSC_EIO);
 	/* WIN10, WIN8.1, WIN8 asked in turn, then it gives up and closes the channel */
 	ck_assert_uint_eq(h.nversions, 3);
 	ck_assert_uint_eq(h.versions[0], VMSTOR_PROTO_VERSION_WIN10);
@@ -597,12 +574,7 @@ START_TEST(test_hostile_no_max)
 	struct hostile h = { .m = M_NO_MAX, .from_trans = 0 };
 	struct storvscc s2;
 
-	guest_connect();
-	shim_bus(&bus);
-	shim_set_hook(hostile_hook, &h);
-	ck_assert_int_eq(storvscc_open(&s2, &bus, &bus.offers[0], gp(BOUNCE_GPA, BOUNCE_SIZE), BOUNCE_GPA,
-				       BOUNCE_SIZE, TMO),
-			 VMBUSC_EIO);
+	ck_assert_int_eq(open_over(&s2, hostile_hook, &h), VMBUSC_EIO);
 	ck_assert_uint_eq(h.hits, 1);
 	ck_assert_uint_eq(shim_stats.sends, 3);	/* no END_INITIALIZATION */
 	ck_assert_uint_eq(shim_stats.closes, 1);

@@ -2,109 +2,29 @@
 /*
  * The UEFI driver's storage path as it runs in the firmware, natively: storvscc over
  * the real VMBus client (firmware/vmbusc.c), whose struct vmbusc_host is the simulated
- * guest (HvPostMessage and HvSignalEvent from VP 0, SINT 2's SIM slot of VP 0, pages
- * of guest RAM), against hvkvm's VMBus server and storvsp (the storvsp fixture: LUN 0
- * 16 MiB, LUNs 1 and 2 1 MiB, 2 read-only). Connect, find the controller, open,
+ * guest (vmbusc_vg_host.h), against hvkvm's VMBus server and storvsp (the storvsp
+ * fixture: LUN 0 16 MiB, LUNs 1 and 2 1 MiB, 2 read-only). Connect, find the controller, open,
  * initialise, list the LUNs, I/O, close, open again, unload.
  */
-#include <time.h>
-#include <unistd.h>
-
-#include "blk_iso.h"
 #include "storvscc.h"
 #include "storvsp_fixture.h"
 #include "vmbusc.h"
+#include "vmbusc_vg_host.h"
 
 #define TMO		5000000u	/* us */
 #define ALLOC_BASE	0x3000000ull	/* the client's pages: above the fixture's buffers */
 #define BOUNCE_PAGES	64u
 
-struct env {
-	uint64_t next;
-	unsigned allocated, freed;	/* pages */
-};
-
-static struct env env;
+static struct vmbusc_vg_host env;
 static struct vmbusc bus;
-
-static uint16_t e_post(void *ctx, uint32_t conn, uint32_t type, const void *payload, uint32_t len)
-{
-	ck_assert_ptr_eq(ctx, &env);
-	ck_assert_uint_eq(type, VMBUS_MESSAGE_TYPE);
-	return vg_post_raw(&g, 0, conn, payload, len);
-}
-
-static uint16_t e_signal(void *ctx, uint32_t conn)
-{
-	(void)ctx;
-	return vg_signal_conn(&g, conn, false);
-}
-
-static int e_next(void *ctx, uint32_t *type, void *buf, uint32_t cap)
-{
-	union vg_msg m;
-	int len = vg_take(&g, 0, VMBUS_MESSAGE_SINT, &m, type);
-
-	(void)ctx;
-	if (len < 0) {
-		usleep(50);	/* the loop thread needs the CPU to answer */
-		return -1;
-	}
-	memcpy(buf, &m, (uint32_t)len < cap ? (uint32_t)len : cap);
-	return len;
-}
-
-static void *e_alloc(void *ctx, uint32_t npages, uint64_t *gpa)
-{
-	struct env *e = ctx;
-	uint64_t len = (uint64_t)npages * PAGE;
-	void *p;
-
-	if (e->next + len > RAM_SIZE)
-		return NULL;
-	p = gp(e->next, len);
-	memset(p, 0, len);
-	*gpa = e->next;
-	e->next += len;
-	e->allocated += npages;
-	return p;
-}
-
-static void e_free(void *ctx, void *p, uint32_t npages)
-{
-	struct env *e = ctx;
-
-	ck_assert_ptr_nonnull(p);
-	e->freed += npages;
-}
-
-static uint64_t e_now(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static const struct vmbusc_host host = {
-	.ctx = &env,
-	.post_message = e_post,
-	.signal_event = e_signal,
-	.next_message = e_next,
-	.alloc_pages = e_alloc,
-	.free_pages = e_free,
-	.now_us = e_now,
-};
 
 static const struct vmbusc_offer *connect_find(void)
 {
 	struct vmbus_guid class;
 	const struct vmbusc_offer *o;
 
-	memset(&env, 0, sizeof(env));
-	env.next = ALLOC_BASE;
-	ck_assert_int_eq(vmbusc_connect(&bus, &host, TMO), 0);
+	vmbusc_vg_host_init(&env, &g, ALLOC_BASE);
+	ck_assert_int_eq(vmbusc_connect(&bus, &env.host, TMO), 0);
 	ck_assert_int_eq(vmbus_guid_parse(STORVSC_SCSI_CLASS, &class), 0);
 	o = vmbusc_find(&bus, &class, 0);
 	ck_assert_ptr_nonnull(o);
@@ -112,35 +32,12 @@ static const struct vmbusc_offer *connect_find(void)
 	return o;
 }
 
-static void lc_attach_cd(void *o)
-{
-	static const struct scsi_disk_config cd = { .serial = "HVKVM-CD", .naa_id = 0x600224800000cd00ull,
-						    .cdrom = true };
-	int *r = o;
-	struct blk *b;
-	char err[256];
-
-	*r = blk_iso_open(&b, g.loop, disks[3].path, err, sizeof(err));
-	ck_assert_msg(*r == 0, "%s", err);
-	*r = storvsp_attach(sv, 3, b, &cd);
-	if (*r == 0)
-		disks[3].blk = b;
-	else
-		blk_close(b);
-}
-
 static struct storvscc_srb srb(uint8_t lun, const uint8_t *cdb, unsigned cdb_len, uint8_t dir, void *data,
 			       uint32_t len)
 {
 	struct storvscc_srb r;
 
-	memset(&r, 0, sizeof(r));
-	r.lun = lun;
-	r.cdb_len = (uint8_t)cdb_len;
-	memcpy(r.cdb, cdb, cdb_len);
-	r.dir = dir;
-	r.data = data;
-	r.len = len;
+	storvscc_srb_init(&r, lun, cdb, (uint8_t)cdb_len, dir, data, len);
 	return r;
 }
 
@@ -150,12 +47,11 @@ START_TEST(test_life)
 	struct storvscc sc;
 	struct storvsp_stats st;
 	uint64_t gpa = 0;
-	void *bounce = e_alloc(&env, BOUNCE_PAGES, &gpa);
+	void *bounce = vmbusc_vg_alloc(&env, BOUNCE_PAGES, &gpa);
 	const uint32_t len = 64u << 10;
 	uint8_t *out = malloc(len), *in = malloc(len);
 	uint8_t cdb[16], inq[36];
 	struct storvscc_srb r;
-	int ar = -1;
 
 	ck_assert_ptr_nonnull(bounce);
 	ck_assert_ptr_nonnull(out);
@@ -190,8 +86,7 @@ START_TEST(test_life)
 	ck_assert_uint_eq(r.sense[2] & 0xf, SCSI_SENSE_ILLEGAL_REQUEST);
 
 	/* a CD comes: the host's ENUMERATE_BUS, a new list, its INQUIRY */
-	vg_call(&g, lc_attach_cd, &ar);
-	ck_assert_int_eq(ar, 0);
+	ck_assert_int_eq(attach_cd(), 0);
 	ck_assert_int_eq(storvscc_poll(&sc), 0);
 	ck_assert(sc.rescan);
 	ck_assert_int_eq(storvscc_discover(&sc, TMO), 0);
@@ -215,7 +110,7 @@ START_TEST(test_life)
 	ck_assert_int_eq(storvscc_execute(&sc, &r, TMO), 0);
 	ck_assert_mem_eq(in, out, 8 * BS);
 	storvscc_close(&sc, TMO);
-	e_free(&env, bounce, BOUNCE_PAGES);
+	vmbusc_vg_free(&env, bounce, BOUNCE_PAGES);
 
 	/* every page the client took is back before the bus goes */
 	ck_assert_uint_eq(env.freed, env.allocated);
@@ -233,7 +128,7 @@ START_TEST(test_unload_open_channel)
 	uint32_t relid = o->child_relid;
 	struct storvscc sc;
 	uint64_t gpa = 0;
-	void *bounce = e_alloc(&env, BOUNCE_PAGES, &gpa);
+	void *bounce = vmbusc_vg_alloc(&env, BOUNCE_PAGES, &gpa);
 	uint8_t cdb[16], buf[BS];
 	struct storvscc_srb r;
 	struct vg_chan c;

@@ -80,11 +80,25 @@ int vmbusc_send(struct vmbusc_chan *c, uint64_t trans_id, uint16_t flags, const 
 	return 0;
 }
 
+/* With the queue empty: this packet, again and again (a host that never stops). */
+static struct { uint16_t type; uint8_t data[64]; uint32_t len; } flood;
+static bool flooding;
+static unsigned long flooded;
+
 int vmbusc_recv(struct vmbusc_chan *c, struct vmbusc_packet *p, void *buf, uint32_t cap)
 {
 	ck_assert_ptr_eq(c, &the_chan);
 	if (recv_fail)
 		return VMBUSC_EIO;
+	if (qhead == qtail && flooding) {
+		ck_assert_uint_le(flood.len, cap);
+		memset(p, 0, sizeof(*p));
+		p->type = flood.type;
+		p->len = flood.len;
+		memcpy(buf, flood.data, flood.len);
+		flooded++;
+		return 1;
+	}
 	if (qhead == qtail)
 		return 0;
 	if (q[qhead % QMAX].len > cap)
@@ -130,6 +144,29 @@ static void setup(void)
 	opens = closes = recv_fail = nsent = 0;
 	qhead = qtail = 0;
 	responder = NULL;
+	flooding = false;
+	flooded = 0;
+}
+
+static void flood_with(uint16_t type, const void *data, uint32_t len)
+{
+	ck_assert_uint_le(len, sizeof(flood.data));
+	flood.type = type;
+	memcpy(flood.data, data, len);
+	flood.len = len;
+	flooding = true;
+	flooded = 0;
+}
+
+/* A wait that began at t0, in a flood of what the client skips, ended at its bound:
+ * after TMO, but not long after. */
+static void bounded_since(uint64_t t0)
+{
+	uint64_t spent = t_now(NULL) - t0;
+
+	ck_assert_uint_ge(spent, TMO);
+	ck_assert_uint_lt(spent, 20 * TMO);
+	ck_assert_uint_gt(flooded, 100);
 }
 
 /* The message type of sent packet i, checking its headers as hyperv_drm writes them. */
@@ -495,6 +532,87 @@ START_TEST(kbd_events)
 }
 END_TEST
 
+/* A host that never stops sending what the client skips, and never answers: every
+ * wait ends at its bound all the same. */
+START_TEST(floods_bounded)
+{
+	static const uint8_t unknown_vid[16] = { SYNTHVID_PIPE_DATA, 0, 0, 0, 8, 0, 0, 0, 99, 0, 0, 0, 0, 0, 0, 0 };
+	struct synth_kbd_keystroke ks = { SYNTH_KBD_EVENT, 0x1e, 0, 0 };
+	struct synthvidc v;
+	struct synthkbdc k;
+	uint64_t t0;
+
+	/* video: completions, then synthvid messages of an unknown type */
+	vid_reset();
+	responder = NULL;
+	flood_with(VM_PKT_COMP, "", 0);
+	t0 = t_now(NULL);
+	ck_assert_int_eq(synthvidc_open(&v, &bus, &offer, TMO), VMBUSC_ETIMEDOUT);
+	bounded_since(t0);
+	ck_assert_uint_eq(closes, 1);
+	vid_reset();
+	responder = NULL;
+	flood_with(VM_PKT_DATA_INBAND, unknown_vid, sizeof(unknown_vid));
+	t0 = t_now(NULL);
+	ck_assert_int_eq(synthvidc_open(&v, &bus, &offer, TMO), VMBUSC_ETIMEDOUT);
+	bounded_since(t0);
+	/* an open client: the VRAM location and a mode wait for their acknowledgements */
+	vid_ready(&v);
+	responder = NULL;
+	flood_with(VM_PKT_DATA_INBAND, unknown_vid, sizeof(unknown_vid));
+	t0 = t_now(NULL);
+	ck_assert_int_eq(synthvidc_set_vram(&v, 0xc0000000ull, TMO), VMBUSC_ETIMEDOUT);
+	bounded_since(t0);
+	ck_assert(v.broken);
+	vid_ready(&v);
+	responder = NULL;
+	flood_with(VM_PKT_COMP, "", 0);
+	t0 = t_now(NULL);
+	ck_assert_int_eq(synthvidc_set_mode(&v, 1024, 768, 4096, TMO), VMBUSC_ETIMEDOUT);
+	bounded_since(t0);
+
+	/* keyboard: keystrokes, which fill the queue, while the protocol answer never comes */
+	kbd_reset();
+	responder = NULL;
+	flood_with(VM_PKT_DATA_INBAND, &ks, sizeof(ks));
+	t0 = t_now(NULL);
+	ck_assert_int_eq(synthkbdc_open(&k, &bus, &offer, TMO), VMBUSC_ETIMEDOUT);
+	bounded_since(t0);
+	ck_assert_uint_eq(k.events, SYNTHKBDC_QUEUE);
+	ck_assert_uint_gt(k.dropped, 0);
+	ck_assert_uint_eq(closes, 1);
+}
+END_TEST
+
+/* Polls in a flood: each takes VMBUSC_POLL_MAX packets and returns. */
+START_TEST(floods_polled)
+{
+	struct synth_kbd_keystroke ks = { SYNTH_KBD_EVENT, 0x1e, 0, 0 };
+	struct synthvidc v;
+	struct synthkbdc k;
+
+	vid_ready(&v);
+	flood_with(VM_PKT_COMP, "", 0);
+	ck_assert_int_eq(synthvidc_poll(&v), 0);
+	ck_assert_uint_eq(flooded, VMBUSC_POLL_MAX);
+	flood_with(VM_PKT_DATA_INBAND, "\x09\x00\x00\x00", 4);	/* too short for a synthvid message */
+	ck_assert_int_eq(synthvidc_poll(&v), 0);
+	ck_assert_uint_eq(flooded, VMBUSC_POLL_MAX);
+	ck_assert(!v.broken);
+	synthvidc_close(&v, TMO);
+
+	kbd_reset();
+	ck_assert_int_eq(synthkbdc_open(&k, &bus, &offer, TMO), 0);
+	flood_with(VM_PKT_DATA_INBAND, &ks, sizeof(ks));
+	ck_assert_int_eq(synthkbdc_poll(&k), 0);
+	ck_assert_uint_eq(flooded, VMBUSC_POLL_MAX);
+	ck_assert_uint_eq(k.events, SYNTHKBDC_QUEUE);
+	ck_assert_uint_eq(k.dropped, VMBUSC_POLL_MAX - SYNTHKBDC_QUEUE);
+	ck_assert(!k.broken);
+	synthkbdc_close(&k, TMO);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("synthc_hostile");
@@ -505,6 +623,8 @@ int main(void)
 	tcase_add_test(tc, vid_mode_answers);
 	tcase_add_test(tc, kbd_protocol);
 	tcase_add_test(tc, kbd_events);
+	tcase_add_test(tc, floods_bounded);
+	tcase_add_test(tc, floods_polled);
 	suite_add_tcase(s, tc);
 	return test_main(s);
 }
