@@ -91,7 +91,6 @@ START_TEST(test_start_and_paths)
 	EFI_DEVICE_PATH *node;
 	UINT8 *t, target[TARGET_MAX_BYTES];
 	UINT64 lun;
-	struct vmbus_guid class;
 
 	pt_start();
 	ck_assert_uint_eq(proto->Mode->AdapterId, 0xffffffffu);
