@@ -257,7 +257,7 @@ static void storage_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl)
 
 		if (pts[i])
 			continue;
-		s = scsi_pt_start(this->DriverBindingHandle, ctrl, parent, hv_efi_bus, o, &pts[i],
+		s = scsi_pt_start(this->DriverBindingHandle, ctrl, parent, hv_efi_bus, o, i, &pts[i],
 				  &pt_children[i]);
 		serial_puts("hvkvm-vmbus: StorVSC controller ");
 		serial_dec(i);

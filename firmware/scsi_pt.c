@@ -12,12 +12,6 @@
 
 #define SCSI_PT_SIG		0x5450534876484b48ull	/* "HKHvHSPT" */
 
-struct vmbus_chan_dp {
-	VENDOR_DEVICE_PATH v;
-	EFI_GUID if_type;
-	EFI_GUID if_instance;
-} __attribute__((packed));
-
 struct scsi_pt {
 	UINT64 sig;
 	EFI_EXT_SCSI_PASS_THRU_PROTOCOL proto;	/* what the firmware holds */
@@ -35,7 +29,10 @@ struct scsi_pt {
 };
 
 static EFI_GUID ext_scsi_pt_guid = EFI_EXT_SCSI_PASS_THRU_PROTOCOL_GUID;
-static EFI_GUID vmbus_chan_dp_guid = HVKVM_VMBUS_CHANNEL_DP_GUID;
+/* hvkvm's StorVSC instance f8b3781a-1e82-4818-a1c3-63d806ec15bb (wire order), its first
+ * byte plus the controller's number. */
+static const UINT8 hvkvm_storvsc_instance[16] = { 0x1a, 0x78, 0xb3, 0xf8, 0x82, 0x1e, 0x18, 0x48,
+						  0xa1, 0xc3, 0x63, 0xd8, 0x06, 0xec, 0x15, 0xbb };
 static struct scsi_pt *started;
 
 static struct scsi_pt *pt_of(EFI_EXT_SCSI_PASS_THRU_PROTOCOL *this)
@@ -349,10 +346,22 @@ static EFI_STATUS undo(struct scsi_pt *pt)
 	return EFI_SUCCESS;
 }
 
-EFI_STATUS scsi_pt_start(EFI_HANDLE driver, EFI_HANDLE controller, EFI_DEVICE_PATH *parent, struct vmbusc *bus,
-			 const struct vmbusc_offer *offer, struct scsi_pt **out, EFI_HANDLE *child)
+unsigned scsi_pt_ctrl_number(const struct vmbus_guid *instance, unsigned index)
 {
-	struct vmbus_chan_dp node;
+	UINT8 n = (UINT8)(instance->b[0] - hvkvm_storvsc_instance[0]);
+	BOOLEAN same = TRUE;
+
+	for (unsigned i = 1; i < 16; i++)
+		same = same && instance->b[i] == hvkvm_storvsc_instance[i];
+	if (same && n < SCSI_PT_OTHER_CTRL)
+		return n;
+	return SCSI_PT_OTHER_CTRL + (index & (SCSI_PT_MAX_CTRL_NUMBER - SCSI_PT_OTHER_CTRL));
+}
+
+EFI_STATUS scsi_pt_start(EFI_HANDLE driver, EFI_HANDLE controller, EFI_DEVICE_PATH *parent, struct vmbusc *bus,
+			 const struct vmbusc_offer *offer, unsigned index, struct scsi_pt **out, EFI_HANDLE *child)
+{
+	PCI_DEVICE_PATH node;
 	struct scsi_pt *pt;
 	uint64_t gpa = 0;
 	VOID *iface;
@@ -387,14 +396,13 @@ EFI_STATUS scsi_pt_start(EFI_HANDLE driver, EFI_HANDLE controller, EFI_DEVICE_PA
 		goto fail;
 	}
 
-	/* the child: parent + the VMBus channel node */
+	/* the child: parent + Pci(controller's number, 0) */
 	ZeroMem(&node, sizeof(node));
-	node.v.Header.Type = HARDWARE_DEVICE_PATH;
-	node.v.Header.SubType = HW_VENDOR_DP;
-	SetDevicePathNodeLength(&node.v.Header, sizeof(node));
-	CopyMem(&node.v.Guid, &vmbus_chan_dp_guid, sizeof(EFI_GUID));
-	CopyMem(&node.if_type, &offer->if_type, sizeof(EFI_GUID));
-	CopyMem(&node.if_instance, &offer->if_instance, sizeof(EFI_GUID));
+	node.Header.Type = HARDWARE_DEVICE_PATH;
+	node.Header.SubType = HW_PCI_DP;
+	SetDevicePathNodeLength(&node.Header, sizeof(node));
+	node.Device = (UINT8)scsi_pt_ctrl_number(&offer->if_instance, index);
+	node.Function = 0;
 	pt->path = AppendDevicePathNode(parent, (EFI_DEVICE_PATH *)&node);
 	if (!pt->path) {
 		s = EFI_OUT_OF_RESOURCES;

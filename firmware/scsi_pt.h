@@ -98,10 +98,19 @@ struct _EFI_EXT_SCSI_PASS_THRU_PROTOCOL {
 
 /* ---- hvkvm's driver ---- */
 
-/* Hyper-V's device path node of a VMBus channel: HW_VENDOR_DP with this GUID, then
- * the channel's interface type and instance GUIDs. */
-#define HVKVM_VMBUS_CHANNEL_DP_GUID \
-	{ 0x9b17e5a2, 0x0891, 0x42dd, { 0xb6, 0x53, 0x80, 0xb5, 0xc2, 0x28, 0x09, 0xba } }
+/*
+ * A controller's child is named by its number N as Pci(N,0) under the driver's PCI
+ * function: the form OVMF's QemuBootOrderLib translates from hvkvm's fw_cfg
+ * "bootorder" (/pci@i0cf8/pci-bridge@SLOT/scsi@N/channel@0/disk@0,LUN), so --boot can
+ * name each LUN of each controller. N is the number hvkvm gave the controller (its
+ * instance GUID is hvkvm's StorVSC instance with N added to the first byte), or for an
+ * instance of another pattern SCSI_PT_OTHER_CTRL + (index, the offer's position among
+ * StorVSC offers), which hvkvm never names. At most SCSI_PT_MAX_CTRL_NUMBER (a PCI
+ * device number).
+ */
+#define SCSI_PT_OTHER_CTRL	16u
+#define SCSI_PT_MAX_CTRL_NUMBER	31u
+unsigned scsi_pt_ctrl_number(const struct vmbus_guid *instance, unsigned index);
 
 #define SCSI_PT_BOUNCE_PAGES	64		/* 256 KiB: the largest request */
 #define SCSI_PT_TIMEOUT_US	5000000u	/* opening, initialisation, discovery, resets */
@@ -111,14 +120,15 @@ struct scsi_pt;
 /*
  * One StorVSC controller (offer, on bus, which is connected): opens its channel,
  * initialises it, lists its LUNs, and installs EFI_EXT_SCSI_PASS_THRU_PROTOCOL and
- * a device path (parent + the VMBus channel node) on a new child handle. driver
+ * a device path (parent + Pci(N,0), above) on a new child handle; index is the
+ * offer's position among StorVSC offers. driver
  * (the DriverBindingHandle) and controller, when driver is not NULL: the child
  * opens the controller's PCI I/O BY_CHILD_CONTROLLER, so the firmware sees the
  * relation. EFI_SUCCESS with *out (and *child, if not NULL), or the failure with
  * everything undone.
  */
 EFI_STATUS scsi_pt_start(EFI_HANDLE driver, EFI_HANDLE controller, EFI_DEVICE_PATH *parent, struct vmbusc *bus,
-			 const struct vmbusc_offer *offer, struct scsi_pt **out, EFI_HANDLE *child);
+			 const struct vmbusc_offer *offer, unsigned index, struct scsi_pt **out, EFI_HANDLE *child);
 
 /*
  * DriverBinding.Stop for the child: uninstalls the protocols (EFI_ACCESS_DENIED if

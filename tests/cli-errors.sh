@@ -38,6 +38,9 @@ expect 2 '^hvkvm: --memory 1M: must be between' --kernel "$kernel" --memory 1M
 expect 2 '^hvkvm: --cpus 300: too many CPUs' --kernel "$kernel" --cpus 300
 expect 2 '^hvkvm: --cpus 0: a VM needs at least 1 CPU' --kernel "$kernel" --cpus 0
 expect 2 '^hvkvm: --serial tcp:1: expected stdio, file:PATH or none' --kernel "$kernel" --serial tcp:1
+expect 2 "^hvkvm: --boot disk: orders the firmware's boot devices, but --kernel starts the kernel without them\$" \
+	--kernel "$kernel" --disk path="$kernel" --boot disk
+expect 2 '^hvkvm: --boot disk,net: a comma-separated list of cdrom and disk' --kernel "$kernel" --boot disk,net
 expect 2 "^hvkvm: unknown option '--frobnicate'" --kernel "$kernel" --frobnicate
 expect 2 '^hvkvm: --cpus needs an argument' --kernel "$kernel" --cpus
 expect 2 '^hvkvm: --log-level loud: expected error, warn, info or debug' --kernel "$kernel" --log-level loud

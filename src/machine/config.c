@@ -302,6 +302,38 @@ static int config_check_firmware(const struct vm_config *cfg, char *err, size_t 
 	return 0;
 }
 
+int config_check_boot(const struct vm_config *cfg, char *err, size_t errlen)
+{
+	char list[16] = "";
+
+	if (!cfg->nboot)
+		return 0;
+	for (unsigned i = 0; i < cfg->nboot; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "",
+			 config_boot_dev_name(cfg->boot[i]));
+	if (cfg->kernel || !cfg->firmware) {
+		snprintf(err, errlen, "--boot %s: orders the firmware's boot devices, but %s", list,
+			 cfg->kernel ? "--kernel starts the kernel without them" : "there is no --firmware");
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->nboot; i++) {
+		if (cfg->boot[i] == CONFIG_BOOT_CDROM && !cfg->cdrom) {
+			snprintf(err, errlen, "--boot %s: there is no CD/DVD drive (--cdrom)", list);
+			return -1;
+		}
+		if (cfg->boot[i] == CONFIG_BOOT_DISK && !cfg->ndisks) {
+			snprintf(err, errlen, "--boot %s: there is no disk (--disk)", list);
+			return -1;
+		}
+	}
+	if (cfg->no_option_rom) {
+		snprintf(err, errlen, "--boot %s: the firmware reaches the VM's disks only through hvkvm's "
+			 "UEFI driver, and --option-rom is none", list);
+		return -1;
+	}
+	return 0;
+}
+
 int config_finish(struct vm_config *cfg, char *err, size_t errlen)
 {
 	const char *rule = config_rule_vnc(cfg);
@@ -314,6 +346,8 @@ int config_finish(struct vm_config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	if (config_check_firmware(cfg, err, errlen) < 0)
+		return -1;
+	if (config_check_boot(cfg, err, errlen) < 0)
 		return -1;
 	if (!cfg->cmdline && !(cfg->cmdline = strdup("console=ttyS0")))
 		goto nomem;

@@ -87,6 +87,13 @@ struct kvp_config {
 	char *value;			/* ic_kvp_check_value() */
 };
 
+/* --boot: the devices the firmware tries, in this order (each at most once). */
+enum config_boot_dev {
+	CONFIG_BOOT_CDROM = 1,		/* the CD/DVD drive (--cdrom) */
+	CONFIG_BOOT_DISK,		/* every --disk, in the order they were given */
+};
+#define CONFIG_BOOT_MAX		2
+
 struct vm_config {
 	char *name;			/* NULL: unnamed */
 	char *kernel;
@@ -120,6 +127,8 @@ struct vm_config {
 	unsigned nnets;
 	struct kvp_config *kvp;
 	unsigned nkvp;
+	enum config_boot_dev boot[CONFIG_BOOT_MAX];	/* --boot; nboot 0: the firmware's own order */
+	unsigned nboot;
 };
 
 void config_init(struct vm_config *cfg);
@@ -210,6 +219,17 @@ const char *config_rule_disk_lun(int64_t lun);
  * can. */
 #define CONFIG_CDROM_SECTOR	2048
 const char *config_check_cdrom(const char *path, char *buf, size_t len);
+/* --boot's list ("cdrom,disk"): the devices into out[], their number into *n; NULL,
+ * or the rule that s breaks. */
+const char *config_parse_boot(const char *s, enum config_boot_dev out[CONFIG_BOOT_MAX], unsigned *n);
+/* The name of a --boot device ("cdrom", "disk"). */
+const char *config_boot_dev_name(enum config_boot_dev d);
+/* --boot orders what the firmware boots from (config_finish): there must be a firmware
+ * (not --kernel), every device named, and hvkvm's driver to reach them. 0, or -1 with
+ * the message in err. */
+int config_check_boot(const struct vm_config *cfg, char *err, size_t errlen);
+/* The LUN of controller 0 the CD/DVD drive gets: the lowest no --disk took. */
+unsigned config_cdrom_lun(const struct vm_config *cfg);
 /* --vnc's address and password together (config_finish): NULL, or the rule; a rule
  * about the address is to be prefixed with it. */
 const char *config_rule_vnc(const struct vm_config *cfg);

@@ -195,6 +195,34 @@ static int load_devices(struct vm_config *cfg, const char *name, const char *key
 	return 0;
 }
 
+/* "boot": [ "cdrom", "disk" ]: as --boot cdrom,disk, the list joined. */
+static int load_boot(struct vm_config *cfg, const char *name, struct json_object *arr, char *err,
+		     size_t errlen)
+{
+	char where[WHERE_MAX], list[64] = "", got[64];
+	struct config_err e = { .buf = err, .len = errlen, .where = where, .json = true };
+	size_t n = json_object_array_length(arr);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		const char *s = json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
+		size_t used = strlen(list);
+
+		if (!s || strchr(s, ',') || strlen(s) != (size_t)json_object_get_string_len(o) ||
+		    used + strlen(s) + 2 > sizeof(list)) {
+			snprintf(err, errlen, "%s: boot[%zu]: expected cdrom or disk, got %s", name, i,
+				 describe(o, got, sizeof(got)));
+			config_msg_printable(err);
+			return -1;
+		}
+		snprintf(list + used, sizeof(list) - used, "%s%s", i ? "," : "", s);
+	}
+	where_key(where, sizeof(where), name, "", "boot");
+	e.got = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN);
+	return config_set(&e, CONFIG_SCOPE_VM, cfg, "boot",
+			  &(struct config_val){ .type = CONFIG_V_STRING, .s = list });
+}
+
 /* "kvp": { "key": "value", ... }: each pair as one --kvp. */
 static int load_kvp(struct vm_config *cfg, const char *name, struct json_object *obj, char *err, size_t errlen)
 {
@@ -283,6 +311,8 @@ static int load_json(struct vm_config *cfg, const char *name, const char *text, 
 				r = load_devices(cfg, name, k, v, err, errlen);
 			} else if (!strcmp(k, "kvp")) {
 				r = load_kvp(cfg, name, v, err, errlen);
+			} else if (!strcmp(k, "boot") && json_object_is_type(v, json_type_array)) {
+				r = load_boot(cfg, name, v, err, errlen);
 			} else {
 				where_key(where, sizeof(where), name, "", k);
 				e.got = NULL;
@@ -490,6 +520,13 @@ int config_print_json(const struct vm_config *cfg, FILE *out)
 	add(root, "nets", nets = json_object_new_array());
 	for (unsigned i = 0; i < cfg->nnets && nets; i++)
 		json_object_array_add(nets, net_json(&cfg->nets[i]));
+	if (cfg->nboot) {
+		struct json_object *boot = json_object_new_array();
+
+		for (unsigned i = 0; i < cfg->nboot && boot; i++)
+			json_object_array_add(boot, json_object_new_string(config_boot_dev_name(cfg->boot[i])));
+		add(root, "boot", boot);
+	}
 	add(root, "kvp", kvp = json_object_new_object());
 	for (unsigned i = 0; i < cfg->nkvp && kvp; i++)
 		add(kvp, cfg->kvp[i].key, json_object_new_string(cfg->kvp[i].value));

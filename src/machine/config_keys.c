@@ -587,6 +587,71 @@ static int set_cdrom(struct config_err *e, const struct config_val *v, void *obj
 	return store_string(e, &cfg->cdrom_path, s);
 }
 
+const char *config_boot_dev_name(enum config_boot_dev d)
+{
+	return d == CONFIG_BOOT_CDROM ? "cdrom" : d == CONFIG_BOOT_DISK ? "disk" : "?";
+}
+
+const char *config_parse_boot(const char *s, enum config_boot_dev out[CONFIG_BOOT_MAX], unsigned *n)
+{
+	static const char rule[] = "a comma-separated list of cdrom and disk, each at most once";
+	unsigned k = 0;
+
+	if (!*s)
+		return rule;
+	for (;;) {
+		size_t len = strcspn(s, ",");
+		enum config_boot_dev d;
+
+		if (len == 5 && !strncmp(s, "cdrom", len))
+			d = CONFIG_BOOT_CDROM;
+		else if (len == 4 && !strncmp(s, "disk", len))
+			d = CONFIG_BOOT_DISK;
+		else
+			return rule;
+		for (unsigned j = 0; j < k; j++)
+			if (out[j] == d)
+				return rule;
+		if (k == CONFIG_BOOT_MAX)
+			return rule;
+		out[k++] = d;
+		if (!s[len])
+			break;
+		s += len + 1;
+	}
+	*n = k;
+	return NULL;
+}
+
+unsigned config_cdrom_lun(const struct vm_config *cfg)
+{
+	unsigned lun = 0;
+
+	for (unsigned i = 0; i < cfg->ndisks; i++)
+		if (cfg->disks[i].controller == 0 && cfg->disks[i].lun == lun) {
+			lun++;
+			i = (unsigned)-1;	/* again from the first disk */
+		}
+	return lun;
+}
+
+static int set_boot(struct config_err *e, const struct config_val *v, void *obj)
+{
+	struct vm_config *cfg = obj;
+	enum config_boot_dev d[CONFIG_BOOT_MAX];
+	unsigned n = 0;
+	const char *s, *rule;
+
+	if (val_text(v, &s) < 0)
+		return expected(e);
+	rule = config_parse_boot(s, d, &n);
+	if (rule)
+		return fail(e, "%s", rule);
+	memcpy(cfg->boot, d, sizeof(d[0]) * n);
+	cfg->nboot = n;
+	return 0;
+}
+
 static int set_vnc(struct config_err *e, const struct config_val *v, void *obj)
 {
 	struct vm_config *cfg = obj;
@@ -743,6 +808,7 @@ static const struct config_key vm_keys[] = {
 	{ "cdrom", "the path of an ISO image, or \"\" for an empty drive", set_cdrom },
 	{ "vnc", "unix:PATH or [HOST]:PORT", set_vnc },
 	{ "vnc-password-file", "a path", set_vnc_password_file },
+	{ "boot", "cdrom, disk, or both in order: a list or \"cdrom,disk\"", set_boot },
 	{ "disks", "an array of disk objects", NULL },
 	{ "nets", "an array of network adapter objects", NULL },
 	{ "kvp", "an object of string values: keys the guest finds in KVP pool 0", NULL },

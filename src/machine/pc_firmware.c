@@ -221,6 +221,63 @@ static int pc_fw_option_rom(struct pc *pc, const char *path)
 	return 0;
 }
 
+static int bootorder_line(char *buf, size_t len, size_t *used, unsigned devfn, unsigned controller,
+			  unsigned lun)
+{
+	unsigned slot = devfn >> 3, fn = devfn & 7;
+	int n;
+
+	if (fn)
+		n = snprintf(buf + *used, len - *used, "/pci@i0cf8/pci-bridge@%x,%x/scsi@%x/channel@0/disk@0,%x\n",
+			     slot, fn, controller, lun);
+	else
+		n = snprintf(buf + *used, len - *used, "/pci@i0cf8/pci-bridge@%x/scsi@%x/channel@0/disk@0,%x\n",
+			     slot, controller, lun);
+	if (n < 0 || (size_t)n >= len - *used)
+		return -ENOSPC;
+	*used += (size_t)n;
+	return 0;
+}
+
+long pc_fw_bootorder(const struct vm_config *cfg, unsigned devfn, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (!len)
+		return -ENOSPC;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < cfg->nboot; i++) {
+		if (cfg->boot[i] == CONFIG_BOOT_CDROM && cfg->cdrom &&
+		    bootorder_line(buf, len, &used, devfn, 0, config_cdrom_lun(cfg)) < 0)
+			return -ENOSPC;
+		if (cfg->boot[i] == CONFIG_BOOT_DISK)
+			for (unsigned d = 0; d < cfg->ndisks; d++)
+				if (bootorder_line(buf, len, &used, devfn, cfg->disks[d].controller,
+						   cfg->disks[d].lun) < 0)
+					return -ENOSPC;
+	}
+	return (long)used + 1;
+}
+
+/* --boot: the order OVMF's BDS gives BootOrder at every start (so a stored one does
+ * not win), and the only devices it connects and makes boot options for. */
+static int pc_fw_add_bootorder(struct pc_firmware *fw, const struct vm_config *cfg)
+{
+	char *buf;
+	long n;
+	int r;
+
+	if (!cfg->nboot)
+		return 0;
+	buf = malloc(PC_FW_BOOTORDER_MAX);
+	if (!buf)
+		return -ENOMEM;
+	n = pc_fw_bootorder(cfg, PC_FW_OPTION_ROM_DEVFN, buf, PC_FW_BOOTORDER_MAX);
+	r = n < 0 ? (int)n : fw_cfg_add_file(fw->fw_cfg, PC_FW_BOOTORDER_NAME, buf, (size_t)n);
+	free(buf);
+	return r;
+}
+
 int pc_fw_init(struct pc *pc, const struct vm_config *cfg)
 {
 	struct vm *vm = pc->vm;
@@ -293,6 +350,8 @@ int pc_fw_init(struct pc *pc, const struct vm_config *cfg)
 		r = fw_cfg_add_file(fw->fw_cfg, BOOT_FW_E820_NAME, e820, (size_t)e820_len);
 	if (!r)
 		r = pc_fw_smbios(pc, cfg);
+	if (!r && cfg->option_rom)
+		r = pc_fw_add_bootorder(fw, cfg);
 	if (r < 0) {
 		log_error("the firmware configuration device: %s", strerror(-r));
 		return VM_EXIT_ERROR;

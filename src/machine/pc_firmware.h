@@ -55,6 +55,20 @@ struct pc_firmware {
 	bool acpi_added;		/* the ACPI files are in fw_cfg */
 };
 
+/*
+ * --boot as QEMU's fw_cfg file "bootorder", which OVMF reorders BootOrder by: one
+ * OpenFirmware path a line for each device in cfg->boot's order ("disk": every --disk,
+ * in the order given), NUL-terminated. A device is a LUN behind hvkvm's UEFI driver on
+ * the function at devfn, which names StorVSC controller N's child Pci(N,0) (a
+ * bridge's child to OVMF's QemuBootOrderLib); ScsiBus adds Scsi(0,LUN):
+ *   /pci@i0cf8/pci-bridge@3/scsi@N/channel@0/disk@0,LUN
+ *   -> PciRoot(0x0)/Pci(0x3,0x0)/Pci(0xN,0x0)/Scsi(0x0,0xLUN)
+ * The file's length with its NUL, or -ENOSPC if len is too short.
+ */
+#define PC_FW_BOOTORDER_NAME	"bootorder"
+#define PC_FW_BOOTORDER_MAX	8192
+long pc_fw_bootorder(const struct vm_config *cfg, unsigned devfn, char *buf, size_t len);
+
 /* Where the two images go (see above); -EINVAL for sizes this layout cannot hold. */
 int pc_fw_flash_layout(uint64_t code_size, uint64_t vars_size, uint64_t *code_gpa,
 		       uint64_t *vars_gpa);

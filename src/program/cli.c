@@ -171,6 +171,7 @@ static const struct cli_option options[] = {
 	{ "serial", 0, "stdio|file:PATH|none", "where COM1 goes (default stdio; Ctrl-A x quits, Ctrl-A h helps)", opt_setting },
 	{ "disk", 0, "path=FILE[,...]", "a SCSI disk on a VMBus storage controller (repeatable; see README)", opt_device },
 	{ "cdrom", 0, "[PATH]", "a CD/DVD drive on SCSI controller 0 with the ISO image PATH (read-only; no PATH: empty)", opt_setting },
+	{ "boot", 0, "LIST", "the firmware's boot order: cdrom,disk, disk,cdrom, cdrom or disk; only these are tried (default: the firmware's own order)", opt_setting },
 	{ "net", 0, "tap=NAME[,...]", "a network adapter on a host tap interface (repeatable; see README)", opt_device },
 	{ "kvp", 0, "KEY=VALUE", "a key the guest's KVP daemon finds in pool 0 (repeatable)", opt_kvp },
 	{ "hv", 0, "LIST|on|off", "Hyper-V enlightenments (default on: all; see README)", opt_setting },

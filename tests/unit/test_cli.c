@@ -765,6 +765,39 @@ START_TEST(cdrom_option)
 }
 END_TEST
 
+/* --boot: parsed as the "boot" key, refused with --kernel or without the device it
+ * names (exit 2: CLI_ERROR). */
+START_TEST(boot_option)
+{
+	char iso[80];
+
+	snprintf(iso, sizeof(iso), "%s.iso", kernel_path);
+	make_sized(iso, 4 * 2048);
+	parse("--kernel", kernel_path, "--boot", "disk", "--disk", "path=/dev/null", NULL);
+	assert_error("--boot disk: orders the firmware's boot devices, but --kernel starts the kernel without them",
+		     NULL);
+	cleanup();
+	parse("--kernel", kernel_path, "--boot", "floppy", NULL);
+	assert_error("--boot floppy: ", "cdrom and disk", NULL);
+	cleanup();
+	parse("--kernel", kernel_path, "--boot", "cdrom,cdrom", NULL);
+	assert_error("--boot cdrom,cdrom: ", "each at most once", NULL);
+	cleanup();
+	if (access(CONFIG_FIRMWARE_UEFI, R_OK) == 0) {
+		parse("--disk", "path=/dev/null", "--option-rom", "none", "--boot", "cdrom,disk", NULL);
+		assert_error("--boot cdrom,disk: there is no CD/DVD drive (--cdrom)", NULL);
+		cleanup();
+		parse("--cdrom", iso, "--option-rom", "none", "--boot", "disk", NULL);
+		assert_error("--boot disk: there is no disk (--disk)", NULL);
+		cleanup();
+		parse("--cdrom", iso, "--disk", "path=/dev/null", "--option-rom", "none", "--boot", "cdrom,disk", NULL);
+		assert_error("--option-rom is none", NULL);
+		cleanup();
+	}
+	unlink(iso);
+}
+END_TEST
+
 /* A value too long for its key: the message names it cut short, and says why. */
 START_TEST(long_path_message)
 {
@@ -1138,6 +1171,7 @@ int main(void)
 	tcase_add_test(tc, name_option);
 	tcase_add_test(tc, api_socket_option);
 	tcase_add_test(tc, cdrom_option);
+	tcase_add_test(tc, boot_option);
 	tcase_add_test(tc, long_path_message);
 	tcase_add_test(tc, seccomp_option);
 	tcase_add_test(tc, flags_and_crash);

@@ -189,6 +189,83 @@ START_TEST(cdrom_key)
 }
 END_TEST
 
+/* "boot": a list or the command line's string; each device once; cdrom and disk only.
+ * Then the check against the rest of the VM, and the CD/DVD drive's LUN. */
+START_TEST(boot_key)
+{
+	struct disk_config d[3] = { { .controller = 0, .lun = 0 }, { .controller = 1, .lun = 0 },
+				    { .controller = 0, .lun = 1 } };
+
+	assert_load_ok(load("{\"boot\": [\"cdrom\", \"disk\"]}"));
+	ck_assert_uint_eq(cfg.nboot, 2);
+	ck_assert_int_eq(cfg.boot[0], CONFIG_BOOT_CDROM);
+	ck_assert_int_eq(cfg.boot[1], CONFIG_BOOT_DISK);
+	assert_load_ok(load("{\"boot\": \"disk,cdrom\"}"));
+	ck_assert_uint_eq(cfg.nboot, 2);
+	ck_assert_int_eq(cfg.boot[0], CONFIG_BOOT_DISK);
+	ck_assert_int_eq(cfg.boot[1], CONFIG_BOOT_CDROM);
+	assert_load_ok(load("{\"boot\": [\"disk\"]}"));
+	ck_assert_uint_eq(cfg.nboot, 1);
+	ck_assert_int_eq(cfg.boot[0], CONFIG_BOOT_DISK);
+	assert_load_ok(load("{}"));
+	ck_assert_uint_eq(cfg.nboot, 0);
+	assert_load_err_has(load("{\"boot\": [\"disk\", \"disk\"]}"), "vm.json: boot: ", "each at most once",
+			    "got [\"disk\",\"disk\"]", NULL);
+	assert_load_err_has(load("{\"boot\": \"net\"}"), "vm.json: boot: ", "cdrom and disk", NULL);
+	assert_load_err_has(load("{\"boot\": []}"), "vm.json: boot: ", "cdrom and disk", NULL);
+	assert_load_err_has(load("{\"boot\": \"\"}"), "vm.json: boot: ", NULL);
+	assert_load_err_has(load("{\"boot\": \"cdrom,\"}"), "vm.json: boot: ", NULL);
+	assert_load_err_has(load("{\"boot\": \",disk\"}"), "vm.json: boot: ", NULL);
+	assert_load_err_has(load("{\"boot\": \"disk,,cdrom\"}"), "vm.json: boot: ", NULL);
+	assert_load_err(load("{\"boot\": [\"disk\", 1]}"), "vm.json: boot[1]: expected cdrom or disk, got 1");
+	assert_load_err_has(load("{\"boot\": [\"cdrom,disk\"]}"), "vm.json: boot[0]: expected cdrom or disk", NULL);
+	assert_load_err_has(load("{\"boot\": [\"disk\\u0000\"]}"), "vm.json: boot[0]: ", NULL);
+	assert_load_err_has(load("{\"boot\": 3}"), "vm.json: boot: ", NULL);
+	assert_load_err_has(load("{\"boot\": {}}"), "vm.json: boot: ", NULL);
+
+	/* against the VM: a firmware, the devices named, hvkvm's driver */
+	assert_load_ok(load("{\"boot\": [\"cdrom\", \"disk\"]}"));
+	cfg.firmware = strdup("/fw");
+	ck_assert_int_eq(config_check_boot(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--boot cdrom,disk: there is no CD/DVD drive (--cdrom)");
+	cfg.cdrom = true;
+	ck_assert_int_eq(config_check_boot(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--boot cdrom,disk: there is no disk (--disk)");
+	cfg.disks = d;
+	cfg.ndisks = 1;
+	ck_assert_int_eq(config_check_boot(&cfg, err, sizeof(err)), 0);
+	cfg.no_option_rom = true;
+	ck_assert_int_eq(config_check_boot(&cfg, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--option-rom is none"));
+	cfg.no_option_rom = false;
+	cfg.kernel = strdup("/k");
+	ck_assert_int_eq(config_check_boot(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--boot cdrom,disk: orders the firmware's boot devices, but --kernel starts "
+			 "the kernel without them");
+	free(cfg.kernel);
+	cfg.kernel = NULL;
+	free(cfg.firmware);
+	cfg.firmware = NULL;
+	ck_assert_int_eq(config_check_boot(&cfg, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "there is no --firmware"));
+	cfg.nboot = 0;
+	ck_assert_int_eq(config_check_boot(&cfg, err, sizeof(err)), 0);
+
+	/* the drive takes controller 0's lowest LUN no disk has */
+	ck_assert_uint_eq(config_cdrom_lun(&cfg), 1);
+	cfg.ndisks = 0;
+	ck_assert_uint_eq(config_cdrom_lun(&cfg), 0);
+	d[0].lun = 1;
+	d[2].lun = 0;
+	cfg.ndisks = 3;
+	ck_assert_uint_eq(config_cdrom_lun(&cfg), 2);
+	d[0].controller = 1;
+	ck_assert_uint_eq(config_cdrom_lun(&cfg), 1);
+	cfg.disks = NULL;
+	cfg.ndisks = 0;
+}
+END_TEST
+
 START_TEST(full_file)
 {
 	assert_load_ok(loadf(
@@ -298,7 +375,7 @@ START_TEST(unknown_keys)
 	assert_load_err(load("{\"cpus\": 1, \"memroy\": \"1G\"}"),
 			"vm.json: memroy: unknown key (known: name, kernel, initrd, cmdline, firmware, firmware-vars, option-rom, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, vsock, cdrom, vnc, vnc-password-file, disks, nets, kvp)");
+			"seccomp, api-socket, vsock, cdrom, vnc, vnc-password-file, boot, disks, nets, kvp)");
 	assert_load_err(load("{\"disks\": [{\"path\": \"a\"}, {\"path\": \"b\", \"discard\": true}]}"),
 			"vm.json: disks[1].discard: unknown key (known: path, format, readonly, serial, cache, controller, lun)");
 	assert_load_err(load("{\"nets\": [{\"tap\": \"t\", \"vlan\": 3}]}"),
@@ -768,6 +845,9 @@ static void assert_same_config(const struct vm_config *a, const struct vm_config
 	SAME_STR(name);
 	SAME_STR(cdrom_path);
 	ck_assert_int_eq(a->cdrom, b->cdrom);
+	ck_assert_uint_eq(a->nboot, b->nboot);
+	for (unsigned i = 0; i < a->nboot; i++)
+		ck_assert_int_eq(a->boot[i], b->boot[i]);
 	SAME_STR(kernel);
 	SAME_STR(initrd);
 	SAME_STR(cmdline);
@@ -847,7 +927,8 @@ START_TEST(print_round_trip_defaults)
 	for (unsigned i = 0; (k = config_key_name(CONFIG_SCOPE_VM, i)); i++) {
 		if (!strcmp(k, "name") || !strcmp(k, "initrd") || !strcmp(k, "api-socket") ||
 		    !strcmp(k, "vsock") || !strcmp(k, "vnc") || !strcmp(k, "vnc-password-file") || !strcmp(k, "cdrom") ||
-		    !strcmp(k, "firmware") || !strcmp(k, "firmware-vars") || !strcmp(k, "option-rom"))
+		    !strcmp(k, "firmware") || !strcmp(k, "firmware-vars") || !strcmp(k, "option-rom") ||
+		    !strcmp(k, "boot"))
 			continue;	/* unset: absent */
 		snprintf(key, sizeof(key), "\"%s\": ", k);
 		ck_assert_msg(strstr(run.out, key), "no %s in\n%s", key, run.out);
@@ -874,14 +955,19 @@ START_TEST(print_round_trip_firmware)
 	snprintf(rom_path, sizeof(rom_path), "%s.rom", kernel_path);
 	write_file(rom_path, rom, sizeof(rom));
 	parse("--firmware", "uefi", "--firmware-vars", "/var/lib/hvkvm/rt-1.vars", "--option-rom", rom_path,
-	      "--print-config", NULL);
+	      "--cdrom", "", "--disk", "path=/images/c.img", "--boot", "disk,cdrom", "--print-config", NULL);
 	ck_assert_msg(run.r == CLI_EXIT_OK, "%s", run.err);
 	snprintf(want, sizeof(want), "\"option-rom\": \"%s\",\n", rom_path);
 	ck_assert_ptr_nonnull(strstr(run.out, want));
 	ck_assert_ptr_nonnull(strstr(run.out, "\"firmware\": \"" CONFIG_FIRMWARE_UEFI "\",\n"));
 	ck_assert_ptr_nonnull(strstr(run.out, "\"firmware-vars\": \"/var/lib/hvkvm/rt-1.vars\",\n"));
 	ck_assert_ptr_null(strstr(run.out, "\"kernel\": "));
+	ck_assert_ptr_nonnull(strstr(run.out, "\"boot\": ["));
+	ck_assert_ptr_nonnull(strstr(run.out, "\"disk\",\n"));
 	round_trip();
+	ck_assert_uint_eq(run.cfg.nboot, 2);
+	ck_assert_int_eq(run.cfg.boot[0], CONFIG_BOOT_DISK);
+	ck_assert_int_eq(run.cfg.boot[1], CONFIG_BOOT_CDROM);
 	unlink(rom_path);
 }
 END_TEST
@@ -908,7 +994,7 @@ START_TEST(print_round_trip_everything)
 		for (unsigned i = 0; (k = config_key_name(s, i)); i++) {
 			char key[64];
 
-			if (!strncmp(k, "firmware", 8) || !strcmp(k, "option-rom"))
+			if (!strncmp(k, "firmware", 8) || !strcmp(k, "option-rom") || !strcmp(k, "boot"))
 				continue;	/* print_round_trip_firmware */
 			snprintf(key, sizeof(key), "\"%s\": ", k);
 			ck_assert_msg(strstr(run.out, key), "no %s in\n%s", key, run.out);
@@ -971,7 +1057,7 @@ START_TEST(errors_one_line)
 	assert_load_err(load("{\"kern\\nel\": \"k\"}"),
 			"vm.json: kern?el: unknown key (known: name, kernel, initrd, cmdline, firmware, firmware-vars, option-rom, memory, "
 			"cpus, serial, hv, on-crash, no-reboot, shutdown-timeout, log-level, stats, "
-			"seccomp, api-socket, vsock, cdrom, vnc, vnc-password-file, disks, nets, kvp)");
+			"seccomp, api-socket, vsock, cdrom, vnc, vnc-password-file, boot, disks, nets, kvp)");
 	assert_load_err_has(load("{\"hv\": \"relaxed\\r\\u001b[2J\"}"), "vm.json: hv: ", NULL);
 	ck_assert_ptr_null(strpbrk(err, "\r\n\x1b"));
 	assert_load_err_has(load("{\"disks\": [{\"path\": \"a\", \"ca\\nche\": 1}]}"),
@@ -1228,6 +1314,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, minimal_file);
 	tcase_add_test(tc, cdrom_key);
+	tcase_add_test(tc, boot_key);
 	tcase_add_test(tc, full_file);
 	tcase_add_test(tc, memory_forms);
 	tcase_add_test(tc, empty_arrays);

@@ -167,6 +167,49 @@ START_TEST(kernel_refused)
 }
 END_TEST
 
+/* --boot as OVMF's "bootorder": one OpenFirmware path a line in the order asked, the
+ * disks in the order given, the CD at the LUN it gets, a NUL at the end. */
+START_TEST(bootorder_file)
+{
+	struct vm_config cfg;
+	struct disk_config d[2] = { { .controller = 1, .lun = 2 }, { .controller = 0, .lun = 0 } };
+	char buf[512];
+	long n;
+
+	config_init(&cfg);
+	cfg.disks = d;
+	cfg.ndisks = 2;
+	cfg.cdrom = true;
+	cfg.boot[0] = CONFIG_BOOT_CDROM;
+	cfg.boot[1] = CONFIG_BOOT_DISK;
+	cfg.nboot = 2;
+	n = pc_fw_bootorder(&cfg, PCI_DEVFN(3, 0), buf, sizeof(buf));
+	ck_assert_str_eq(buf, "/pci@i0cf8/pci-bridge@3/scsi@0/channel@0/disk@0,1\n"
+			 "/pci@i0cf8/pci-bridge@3/scsi@1/channel@0/disk@0,2\n"
+			 "/pci@i0cf8/pci-bridge@3/scsi@0/channel@0/disk@0,0\n");
+	ck_assert_int_eq(n, (long)strlen(buf) + 1);
+	cfg.boot[0] = CONFIG_BOOT_DISK;
+	cfg.boot[1] = CONFIG_BOOT_CDROM;
+	d[0].lun = 10;
+	n = pc_fw_bootorder(&cfg, PCI_DEVFN(0x1f, 2), buf, sizeof(buf));
+	ck_assert_str_eq(buf, "/pci@i0cf8/pci-bridge@1f,2/scsi@1/channel@0/disk@0,a\n"
+			 "/pci@i0cf8/pci-bridge@1f,2/scsi@0/channel@0/disk@0,0\n"
+			 "/pci@i0cf8/pci-bridge@1f,2/scsi@0/channel@0/disk@0,1\n");
+	ck_assert_int_eq(n, (long)strlen(buf) + 1);
+	cfg.nboot = 1;
+	n = pc_fw_bootorder(&cfg, PCI_DEVFN(3, 0), buf, sizeof(buf));
+	ck_assert_uint_eq(strlen(buf), 2 * strlen("/pci@i0cf8/pci-bridge@3/scsi@0/channel@0/disk@0,0\n"));
+	/* too short: refused, never cut */
+	ck_assert_int_eq(pc_fw_bootorder(&cfg, PCI_DEVFN(3, 0), buf, 60), -ENOSPC);
+	ck_assert_int_eq(pc_fw_bootorder(&cfg, PCI_DEVFN(3, 0), buf, 0), -ENOSPC);
+	ck_assert_int_eq(pc_fw_bootorder(&cfg, PCI_DEVFN(3, 0), buf, (size_t)n), n);
+	ck_assert_int_eq(pc_fw_bootorder(&cfg, PCI_DEVFN(3, 0), buf, (size_t)n - 1), -ENOSPC);
+	cfg.disks = NULL;
+	cfg.ndisks = 0;
+	config_free(&cfg);
+}
+END_TEST
+
 static Suite *pc_firmware_suite(void)
 {
 	Suite *s = suite_create("pc_firmware");
@@ -174,6 +217,7 @@ static Suite *pc_firmware_suite(void)
 	TCase *tk = tcase_create("kernel");
 
 	tcase_add_test(tc, flash_layout);
+	tcase_add_test(tc, bootorder_file);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tk, setup, teardown);
 	tcase_add_test(tk, kernel_items);

@@ -31,7 +31,7 @@ static void pt_start(void)
 	shim_bus(&bus);
 	fake_efi_reset();
 	ck_assert_uint_eq(scsi_pt_start(&driver_handle, &controller_handle, (EFI_DEVICE_PATH *)parent_path, &bus,
-					&bus.offers[0], &pt, &child),
+					&bus.offers[0], 0, &pt, &child),
 			  EFI_SUCCESS);
 	ck_assert_ptr_nonnull(child);
 	proto = fake_find(child, &pt_guid);
@@ -62,14 +62,35 @@ static EFI_EXT_SCSI_PASS_THRU_SCSI_REQUEST_PACKET packet(UINT8 *cdb, UINT8 cdb_l
 	return p;
 }
 
+START_TEST(test_ctrl_number)
+{
+	struct vmbus_guid g;
+
+	/* hvkvm's controllers: its StorVSC instance, the first byte plus the number */
+	ck_assert_int_eq(vmbus_guid_parse("f8b3781a-1e82-4818-a1c3-63d806ec15bb", &g), 0);
+	ck_assert_uint_eq(scsi_pt_ctrl_number(&g, 3), 0);
+	g.b[0] += 1;
+	ck_assert_uint_eq(scsi_pt_ctrl_number(&g, 0), 1);
+	g.b[0] += 2;
+	ck_assert_uint_eq(scsi_pt_ctrl_number(&g, 0), 3);
+	g.b[0] = 0x1a + SCSI_PT_OTHER_CTRL;	/* past hvkvm's numbers: another host's */
+	ck_assert_uint_eq(scsi_pt_ctrl_number(&g, 2), SCSI_PT_OTHER_CTRL + 2);
+	g.b[0] = 0x19;				/* below the base: wraps, not a number */
+	ck_assert_uint_eq(scsi_pt_ctrl_number(&g, 0), SCSI_PT_OTHER_CTRL);
+	/* another pattern: by the offer's position, never a number hvkvm names */
+	ck_assert_int_eq(vmbus_guid_parse("f8b3781a-1e82-4818-a1c3-63d806ec15bc", &g), 0);
+	ck_assert_uint_eq(scsi_pt_ctrl_number(&g, 0), SCSI_PT_OTHER_CTRL);
+	ck_assert_uint_eq(scsi_pt_ctrl_number(&g, 3), SCSI_PT_OTHER_CTRL + 3);
+	ck_assert_uint_le(scsi_pt_ctrl_number(&g, 1000), SCSI_PT_MAX_CTRL_NUMBER);
+}
+END_TEST
+
 START_TEST(test_start_and_paths)
 {
-	static const EFI_GUID chan_guid = HVKVM_VMBUS_CHANNEL_DP_GUID;
 	const UINT8 *dp;
 	EFI_DEVICE_PATH *node;
 	UINT8 *t, target[TARGET_MAX_BYTES];
 	UINT64 lun;
-	struct vmbus_guid class;
 
 	pt_start();
 	ck_assert_uint_eq(proto->Mode->AdapterId, 0xffffffffu);
@@ -81,21 +102,18 @@ START_TEST(test_start_and_paths)
 	ck_assert_uint_eq(shim_stats.opens, 1);
 	ck_assert_uint_eq(shim_stats.pages_out, SCSI_PT_BOUNCE_PAGES);
 
-	/* the parent's nodes, then VenHw(9B17E5A2-..., class, instance), then the end */
+	/* the parent's nodes, then Pci(0x0,0x0) (hvkvm's controller 0), then the end */
 	dp = fake_find(child, &gEfiDevicePathProtocolGuid);
 	ck_assert_ptr_nonnull(dp);
 	ck_assert_mem_eq(dp, parent_path, 18);
 	dp += 18;
 	ck_assert_uint_eq(dp[0], HARDWARE_DEVICE_PATH);
-	ck_assert_uint_eq(dp[1], HW_VENDOR_DP);
-	ck_assert_uint_eq(dp[2] | dp[3] << 8, 4 + 16 + 32);
-	ck_assert_mem_eq(dp + 4, &chan_guid, 16);
-	ck_assert_mem_eq(dp + 4, "\xa2\xe5\x17\x9b\x91\x08\xdd\x42\xb6\x53\x80\xb5\xc2\x28\x09\xba", 16);
-	ck_assert_int_eq(vmbus_guid_parse(STORVSC_SCSI_CLASS, &class), 0);
-	ck_assert_mem_eq(dp + 20, &class, 16);
-	ck_assert_mem_eq(dp + 36, &offers[0].offer.if_instance, 16);
-	ck_assert_uint_eq(dp[52], 0x7f);
-	ck_assert_uint_eq(dp[53], 0xff);
+	ck_assert_uint_eq(dp[1], HW_PCI_DP);
+	ck_assert_uint_eq(dp[2] | dp[3] << 8, 6);
+	ck_assert_uint_eq(dp[4], 0);	/* function */
+	ck_assert_uint_eq(dp[5], 0);	/* device: the controller's number */
+	ck_assert_uint_eq(dp[6], 0x7f);
+	ck_assert_uint_eq(dp[7], 0xff);
 
 	/* the one target, its LUNs in order */
 	memset(target, 0xff, sizeof(target));
@@ -369,7 +387,7 @@ START_TEST(test_start_fails_clean)
 
 		shim_set_hook(drop_hook, &dropped);
 		ck_assert_uint_eq(scsi_pt_start(&driver_handle, &controller_handle, (EFI_DEVICE_PATH *)parent_path,
-						&bus, &bus.offers[0], &pt, &child),
+						&bus, &bus.offers[0], 0, &pt, &child),
 				  EFI_DEVICE_ERROR);
 		ck_assert_uint_eq(dropped, 1);
 	}
@@ -378,7 +396,7 @@ START_TEST(test_start_fails_clean)
 	ck_assert_uint_eq(shim_stats.closes, 1);
 	ck_assert_uint_eq(shim_stats.pages_out, 0);
 	ck_assert_int_eq(fake.pools, 0);
-	ck_assert_uint_eq(scsi_pt_start(&driver_handle, &controller_handle, NULL, &bus, &bus.offers[0], &pt, &child),
+	ck_assert_uint_eq(scsi_pt_start(&driver_handle, &controller_handle, NULL, &bus, &bus.offers[0], 0, &pt, &child),
 			  EFI_INVALID_PARAMETER);
 }
 END_TEST
@@ -389,6 +407,7 @@ int main(void)
 	TCase *tc;
 
 	tc = tcase(s, "scsi_pt");
+	tcase_add_test(tc, test_ctrl_number);
 	tcase_add_test(tc, test_start_and_paths);
 	tcase_add_test(tc, test_passthru);
 	tcase_add_test(tc, test_hotplug_lun);

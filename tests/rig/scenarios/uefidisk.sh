@@ -9,9 +9,9 @@
 # through the same path; the driver leaves VMBus at ExitBootServices and Linux mounts its
 # root through hv_storvsc. The system reboots once (the firmware starts again) and then
 # powers off (rig.then=reboot-once from uefidisk.drive); hvkvm exits 0. The firmware
-# makes its boot option for the disk by itself (no bootorder from hvkvm): its device
-# path is the option ROM function's, Hyper-V's VMBus channel node of the StorVSC
-# controller, then Scsi(0,0).
+# makes its boot option for the disk by itself (no --boot, so no bootorder from hvkvm):
+# its device path is the option ROM function's, the driver's child for StorVSC
+# controller 0 (Pci(0x0,0x0)), then Scsi(0,0).
 # RIG_ARG_UEFIDISK_STARTS=N starts the same VM N more times (two boots each).
 # A second guest boots the same way from a CD (--cdrom, a LUN of StorVSC controller 0)
 # made by grub-mkrescue (uefidisk.drive): OVMF's El Torito support finds GRUB, which
@@ -55,9 +55,9 @@ check "disk1: firmware contact, UNLOAD, Linux's contact at both boots ($seq)" \
 	eval '[[ $seq =~ ^CUCU?RCUCU?$ ]]'
 n=$(grep -a -c -E 'hvkvm-vmbus: StorVSC controller 0 relid [0-9]+: SCSI pass-through' "$s")
 check "disk1: the driver gave StorVSC controller 0 SCSI pass-through at both boots ($n)" [ "$n" = 2 ]
-# The option the firmware made for the disk: through the driver's child (the VMBus
-# channel node: vendor GUID, then StorVSC's class and controller 0's instance GUID).
-chan='/VenHw(9B17E5A2-0891-42DD-B653-80B5C22809BA,D96361BAA104294DB60572E2FFB1DC7F1A78B3F8821E1848A1C363D806EC15BB)'
+# The option the firmware made for the disk: through the driver's child for controller
+# 0, Pci(0x0,0x0) under the option ROM's function.
+chan='/Pci(0x0,0x0)'
 n=$(grep -a -c -F 'BdsDxe: starting Boot' "$s")
 m=$(grep -a -F 'BdsDxe: starting Boot' "$s" | grep -a -c -F "from PciRoot(0x0)/Pci(0x3,0x0)$chan/Scsi(0x0,0x0)")
 l=$(grep -a -o 'BdsDxe: starting [^"]*"[^"]*"' "$s" | head -n 1)
