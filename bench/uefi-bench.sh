@@ -25,7 +25,7 @@ boot_secs() {
 	t0=$(date +%s.%N)
 	"$@" > "$OUT/$name.out" 2> "$OUT/$name.err" < /dev/null &
 	pid=$!
-	if wait_line "$OUT/$name.serial" '^rig: boot=[0-9]+ ' 900; then
+	if wait_line "$OUT/$name.serial" 'rig: boot=[0-9]+ ' 900; then
 		t1=$(date +%s.%N)
 		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }'
 	else
