@@ -78,7 +78,7 @@ rm -f "$sock"
 token=hvkvm-$$-$RANDOM
 # send_line PORT: the token to the guest's PORT.
 send_line() { printf '%s\n' "$token" | nsx busybox nc $G "$1" > /dev/null 2>&1; }
-ping_back= back= took=never
+ping_back='' back='' took=never
 guest_start uefi3 "${fw[@]}" --net tap=hvtap0,mac=$MAC --api-socket "$sock" \
 	--cmdline "console=ttyS0 rig.test=uefivm rig.ip=$G rig.peer=$H rig.wait=1"
 if wait_serial uefi3 '^NET-READY' "$GUEST_TIMEOUT"; then
