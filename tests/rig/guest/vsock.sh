@@ -24,7 +24,7 @@ socat -u VSOCK-LISTEN:6001 CREATE:/tmp/c &
 p1=$!
 socat -u OPEN:/tmp/b VSOCK-LISTEN:6002 &
 p2=$!
-socat -t 30 VSOCK-LISTEN:7000,fork,backlog=32 EXEC:cat &
+socat -t 600 VSOCK-LISTEN:7000,fork,backlog=32 EXEC:cat &
 p3=$!
 echo VSOCK-LISTENING
 wait $p1
@@ -37,13 +37,15 @@ socat -u VSOCK-LISTEN:7999 - > /dev/null
 kill $p3
 wait $p3 2>/dev/null
 echo LISTENERS-GONE
-# 4. 20 guest connections at once to the host's echo server, each 1 MiB both ways
+# 4. 20 guest connections at once to the host's echo server, each 1 MiB both ways. After
+# its input ends socat waits for the rest of the echo (-t); the peer's close ends it at
+# once, so the bound only matters on a starved machine, where 20 echoes take minutes.
 head -c 1048576 /tmp/b > /tmp/e
 esum=$(sum /tmp/e)
 i=0
 pids=
 while [ $i -lt 20 ]; do
-	socat -t 30 - VSOCK-CONNECT:2:7001 < /tmp/e > /tmp/e$i &
+	socat -t 600 - VSOCK-CONNECT:2:7001 < /tmp/e > /tmp/e$i &
 	pids="$pids $!"
 	i=$((i + 1))
 done
