@@ -261,7 +261,7 @@ SETIP_ADDR=192.0.2.88
 set_ip_checks() {
 	local rc status fails
 	type_in 'rm -f /var/lib/hyperv/ifcfg-eth0; echo RIG-SETIP-$((20+1))'
-	check "net.set_ip: the guest removed an old ifcfg-eth0" wait_for 30 "the marker RIG-SETIP-21" on_console '^RIG-SETIP-21'
+	check "net.set_ip: the guest removed an old ifcfg-eth0" wait_for 120 "the marker RIG-SETIP-21" on_console '^RIG-SETIP-21'
 	ctl net.set_ip mac=$mac addresses:="[\"$SETIP_ADDR/24\"]" gateways:='["192.0.2.1"]' dns:='["192.0.2.53"]' \
 		> "$OUT/setip.txt" 2>&1
 	rc=$?
