@@ -57,14 +57,46 @@ struct vcpu *vcpu_current(void)
 	return current_vcpu;
 }
 
+/*
+ * With KVM_CAP_SYNC_REGS, KVM copies the general registers into kvm_run at every exit
+ * and takes them back from there at the next KVM_RUN when marked dirty: the vCPU's own
+ * thread, inside an exit, reads and writes them without a system call (a hypercall
+ * then costs KVM_RUN and KVM_GET_SREGS instead of four ioctls). Anywhere else the
+ * ioctls.
+ */
+static bool vcpu_in_exit(const struct vcpu *v)
+{
+	return current_vcpu == v && (v->run->kvm_valid_regs & KVM_SYNC_X86_REGS);
+}
+
 int vcpu_get_regs(struct vcpu *v, struct kvm_regs *r)
 {
+	if (vcpu_in_exit(v)) {
+		*r = v->run->s.regs.regs;
+		return 0;
+	}
 	return ioctl(v->fd, KVM_GET_REGS, r) < 0 ? -errno : 0;
 }
 
 int vcpu_set_regs(struct vcpu *v, const struct kvm_regs *r)
 {
+	if (vcpu_in_exit(v)) {
+		v->run->s.regs.regs = *r;
+		v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return 0;
+	}
 	return ioctl(v->fd, KVM_SET_REGS, r) < 0 ? -errno : 0;
+}
+
+/* Registers written in an exit that no KVM_RUN took: hand them over with the ioctl, so
+ * that what other threads read and write afterwards is the vCPU's real state. */
+static void vcpu_flush_regs(struct vcpu *v)
+{
+	if (!(v->run->kvm_dirty_regs & KVM_SYNC_X86_REGS))
+		return;
+	if (ioctl(v->fd, KVM_SET_REGS, &v->run->s.regs.regs) < 0)
+		log_error("vCPU %u: KVM_SET_REGS: %s", v->index, strerror(errno));
+	v->run->kvm_dirty_regs &= ~(uint64_t)KVM_SYNC_X86_REGS;
 }
 
 int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *s)
@@ -197,6 +229,8 @@ int vcpu_create(struct vm *vm, unsigned index, struct vcpu **out)
 		v->run = NULL;
 		goto fail;
 	}
+	if (vm->sync_regs)
+		v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	cpuid = cpuid_for_vcpu(vm->supported_cpuid, index, vm->ncpus);
 	if (!cpuid) {
 		r = -ENOMEM;
@@ -428,6 +462,7 @@ static void *vcpu_thread(void *opaque)
 		if (!vcpu_handle_exit(v))
 			break;
 	}
+	vcpu_flush_regs(v);
 	return NULL;
 }
 

@@ -470,6 +470,8 @@ static int vm_open_kvm(struct vm *vm)
 		return -errno;
 	}
 	vm->run_size = (size_t)r;
+	r = kvm_check_cap(vm->kvm_fd, KVM_CAP_SYNC_REGS);
+	vm->sync_regs = r > 0 && (r & KVM_SYNC_X86_REGS);
 	vm->supported_cpuid = cpuid_get_supported(vm->kvm_fd);
 	if (!vm->supported_cpuid) {
 		log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));

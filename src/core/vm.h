@@ -114,6 +114,7 @@ struct vm {
 	int kvm_fd;
 	int vm_fd;			/* replaced on reset, with the vCPUs stopped */
 	size_t run_size;		/* mmap size of struct kvm_run */
+	bool sync_regs;			/* KVM_CAP_SYNC_REGS has the general registers */
 	bool is_amd;
 	uint32_t tsc_khz;
 	struct kvm_cpuid2 *supported_cpuid;

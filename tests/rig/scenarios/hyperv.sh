@@ -33,6 +33,14 @@ check "strace: the MSR filter was installed" grep -q 'KVM_X86_SET_MSR_FILTER' "$
 check "strace: no KVM_ENABLE_CAP of any KVM_CAP_HYPERV*" \
 	sh -c "! grep -E 'KVM_ENABLE_CAP.*HYPERV' '$OUT/strace.txt'"
 check "strace: no KVM_HYPERV_EVENTFD" sh -c "! grep -q 'KVM_HYPERV_EVENTFD' '$OUT/strace.txt'"
+# Hypercalls take the registers from kvm_run (KVM_CAP_SYNC_REGS): KVM_GET_REGS and
+# KVM_SET_REGS only where no exit is being handled (vCPU 0's boot state, a flush as a vCPU
+# thread ends), against thousands of hypercalls (each one KVM_GET_SREGS).
+n_regs=$(grep -c -E 'KVM_(GET|SET)_REGS' "$OUT/strace.txt")
+n_sregs=$(grep -c 'KVM_GET_SREGS' "$OUT/strace.txt")
+echo "# strace: KVM_GET_REGS and KVM_SET_REGS $n_regs, KVM_GET_SREGS $n_sregs"
+check "strace: hypercalls use the registers in kvm_run ($n_regs KVM_GET/SET_REGS, $n_sregs KVM_GET_SREGS)" \
+	sh -c "[ $n_regs -le 3 ] && [ $n_sregs -gt 100 ]"
 check "vmbus: Vmbus version:5.3" d 'hv_vmbus: Vmbus version:5.3'
 
 # --- VMBus devices bound to hv_utils ------------------------------------------------------
