@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""KVM's own counters of one VM for each test a guest benchmark runs.
+
+    kvmstat.py PID SERIAL OUT
+
+Runs beside a VMM (hvkvm or QEMU) in the machine that has /dev/kvm, as root. PID is the
+VMM's process, or the process that started it (e.g. timeout(1)); the VM's counters are
+KVM's debugfs directory /sys/kernel/debug/kvm/<pid>-<fd>/ of that process or of one of
+its children, the same files for every VMM. SERIAL is the guest's serial log: at each
+"... start test=T bs=B qd=Q" line and at the next "... end test=T bs=B qd=Q" line it
+takes a snapshot of every counter (the guest benchmark stays idle for a moment after
+both lines so that the snapshot falls between tests), and when the result line "... test=T
+bs=B qd=Q ... ops=N" follows, appends to OUT one line:
+
+    kvmstat test=T bs=B qd=Q ops=N late_ms=L exits=D io_exits=D ...
+
+with the change of every counter between the two snapshots (late_ms: the longest time
+between a marker line appearing and its snapshot, as far as polling can tell). Ends when
+PID has ended. The serial log is polled every 0.2 s, so the watcher costs no noticeable CPU.
+"""
+import os
+import re
+import sys
+import time
+
+DEBUGFS = "/sys/kernel/debug"
+POLL = 0.2
+MARK = re.compile(r"\b(start|end) test=(\S+) bs=(\d+) qd=(\d+)\s*$")
+RESULT = re.compile(r"\btest=(\S+) bs=(\d+) qd=(\d+) .*\bops=(\d+)\b")
+
+
+def children(pid):
+    """The PIDs whose parent is pid."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                # The name in parentheses may hold spaces: the fields follow the last ')'.
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            out.append(int(d))
+    return out
+
+
+def vm_dir(pid):
+    """KVM's debugfs directory of the newest VM of pid or of a child of pid, or None."""
+    base = os.path.join(DEBUGFS, "kvm")
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return None
+    for p in [pid] + children(pid):
+        mine = [n for n in names if n.startswith(f"{p}-") and n[len(str(p)) + 1:].isdigit()]
+        if mine:
+            return os.path.join(base, max(mine, key=lambda n: int(n.split("-")[1])))
+    return None
+
+
+def snapshot(d):
+    """Every single-number counter file of the VM's directory (vCPU counters summed)."""
+    snap = {}
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return None
+    for n in names:
+        p = os.path.join(d, n)
+        if n.endswith("_hist") or not os.path.isfile(p):
+            continue
+        try:
+            with open(p) as f:
+                v = f.read().strip()
+        except OSError:
+            continue
+        if v.isdigit():
+            snap[n] = int(v)
+    return snap
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    # A zombie child of the shell that has not reaped it yet has ended too.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.stderr.write("usage: kvmstat.py PID SERIAL OUT\n")
+        return 2
+    pid, serial, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    if not os.path.isdir(os.path.join(DEBUGFS, "kvm")):
+        sys.stderr.write(f"kvmstat: no {DEBUGFS}/kvm (debugfs not mounted, or no KVM)\n")
+        return 1
+    pos, buf, d = 0, b"", None
+    start = end = None  # (test key, snapshot, lateness in s)
+    last_poll = time.monotonic()
+    while True:
+        running = alive(pid)
+        try:
+            with open(serial, "rb") as f:
+                f.seek(pos)
+                data = f.read()
+        except OSError:
+            data = b""
+        now = time.monotonic()
+        pos += len(data)
+        buf += data
+        *lines, buf = buf.split(b"\n")
+        for raw in lines:
+            line = raw.decode("ascii", "replace").replace("\r", "")
+            m = MARK.search(line)
+            if m:
+                key = m.group(2, 3, 4)
+                if d is None:
+                    d = vm_dir(pid)
+                snap = snapshot(d) if d else None
+                if snap is None:
+                    sys.stderr.write(f"kvmstat: no KVM debugfs directory for PID {pid}\n")
+                late = time.monotonic() - last_poll
+                if m.group(1) == "start":
+                    start, end = (key, snap, late), None
+                elif start and start[0] == key:
+                    end = (key, snap, late)
+                continue
+            m = RESULT.search(line)
+            if m and start and end and end[0] == m.group(1, 2, 3) and start[1] and end[1]:
+                t, bs, qd = end[0]
+                deltas = " ".join(f"{k}={end[1][k] - start[1].get(k, 0)}" for k in sorted(end[1]))
+                with open(out, "a") as f:
+                    f.write(f"kvmstat test={t} bs={bs} qd={qd} ops={m.group(4)} "
+                            f"late_ms={max(start[2], end[2]) * 1000:.0f} {deltas}\n")
+                start = end = None
+        last_poll = now
+        if not running:
+            return 0
+        time.sleep(POLL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
