@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """KVM's own counters of one VM for each test a guest benchmark runs.
 
-    kvmstat.py PID SERIAL OUT
+    kvmstat.py PID SERIAL OUT [API-SOCKET]
 
 Runs beside a VMM (hvkvm or QEMU) in the machine that has /dev/kvm, as root. PID is the
 VMM's process, or the process that started it (e.g. timeout(1)); the VM's counters are
@@ -15,11 +15,15 @@ bs=B qd=Q ... ops=N" follows, appends to OUT one line:
     kvmstat test=T bs=B qd=Q ops=N late_ms=L exits=D io_exits=D ...
 
 with the change of every counter between the two snapshots (late_ms: the longest time
-between a marker line appearing and its snapshot, as far as polling can tell). Ends when
-PID has ended. The serial log is polled every 0.2 s, so the watcher costs no noticeable CPU.
+between a marker line appearing and its snapshot, as far as polling can tell). With
+API-SOCKET, hvkvm's management socket (--api-socket), each snapshot also holds hvkvm's
+VMBus counters from vm.stats, summed over the channels of one device name:
+vmbus.NAME.signals_in, .signals_out, .packets_in, .packets_out. Ends when PID has ended. The serial log is polled every 0.2 s, so the watcher costs no noticeable CPU.
 """
+import json
 import os
 import re
+import socket
 import sys
 import time
 
@@ -81,6 +85,37 @@ def snapshot(d):
     return snap
 
 
+def vmbus_counters(path):
+    """hvkvm's VMBus channel counters by device name (vm.stats), {} when not reachable."""
+    out = {}
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(2)
+            s.connect(path)
+            s.sendall(b'{"jsonrpc":"2.0","method":"vm.stats","id":1}\n')
+            buf = b""
+            while True:
+                while b"\n" not in buf:
+                    data = s.recv(65536)
+                    if not data:
+                        return out
+                    buf += data
+                line, buf = buf.split(b"\n", 1)
+                msg = json.loads(line)
+                if msg.get("id") == 1:
+                    break
+    except (OSError, ValueError):
+        return out
+    for ch in (msg.get("result") or {}).get("channels") or []:
+        name = str(ch.get("name", "?"))
+        for k in ("signals_in", "signals_out", "packets_in", "packets_out"):
+            v = ch.get(k)
+            if isinstance(v, int):
+                key = f"vmbus.{name}.{k}"
+                out[key] = out.get(key, 0) + v
+    return out
+
+
 def alive(pid):
     try:
         os.kill(pid, 0)
@@ -97,10 +132,11 @@ def alive(pid):
 
 
 def main():
-    if len(sys.argv) != 4:
-        sys.stderr.write("usage: kvmstat.py PID SERIAL OUT\n")
+    if len(sys.argv) not in (4, 5):
+        sys.stderr.write("usage: kvmstat.py PID SERIAL OUT [API-SOCKET]\n")
         return 2
     pid, serial, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    api = sys.argv[4] if len(sys.argv) == 5 else None
     if not os.path.isdir(os.path.join(DEBUGFS, "kvm")):
         sys.stderr.write(f"kvmstat: no {DEBUGFS}/kvm (debugfs not mounted, or no KVM)\n")
         return 1
@@ -129,6 +165,8 @@ def main():
                 snap = snapshot(d) if d else None
                 if snap is None:
                     sys.stderr.write(f"kvmstat: no KVM debugfs directory for PID {pid}\n")
+                elif api:
+                    snap.update(vmbus_counters(api))
                 late = time.monotonic() - last_poll
                 if m.group(1) == "start":
                     start, end = (key, snap, late), None

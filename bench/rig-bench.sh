@@ -93,23 +93,26 @@ if want disk; then
 	# reason, interrupts injected, hypercalls, per test (bench/kvmstat.py).
 	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 	kvmstat=$(dirname "${BASH_SOURCE[0]}")/kvmstat.py
-	# watched SYS RUN CMD...: run the VMM CMD with the watcher beside it, which appends
-	# one line per test to $OUT/kvmstat-SYS-RUN.txt.
+	# watched SYS RUN API CMD...: run the VMM CMD with the watcher beside it, which
+	# appends one line per test to $OUT/kvmstat-SYS-RUN.txt; API: hvkvm's management
+	# socket, for its VMBus counters too, or "".
 	watched() {
-		local log=$OUT/disk-$1-$2.log counts=$OUT/kvmstat-$1-$2.txt vpid
-		shift 2
+		local log=$OUT/disk-$1-$2.log counts=$OUT/kvmstat-$1-$2.txt api=$3 vpid
+		shift 3
 		rm -f "$log" "$counts"
 		"$@" &
 		vpid=$!
-		python3 "$kvmstat" "$vpid" "$log" "$counts" 2>> "$OUT/kvmstat.err" &
+		python3 "$kvmstat" "$vpid" "$log" "$counts" ${api:+"$api"} 2>> "$OUT/kvmstat.err" &
 		wait "$vpid"
 		wait $!
 	}
 	for i in $(seq 1 "$RUNS"); do
-		watched hvkvm "$i" timeout -k 5 "$gtimeout" "$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --cpus 2 --memory 1G \
-			--disk path="$img",serial=BENCH,cache=writeback --stats \
+		api=/tmp/bench-hvkvm-$i.sock
+		watched hvkvm "$i" "$api" timeout -k 5 "$gtimeout" "$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --cpus 2 --memory 1G \
+			--disk path="$img",serial=BENCH,cache=writeback --stats --api-socket "$api" \
 			--serial "file:$OUT/disk-hvkvm-$i.log" --cmdline "$cmd" > /dev/null 2> "$OUT/disk-hvkvm-$i.err" < /dev/null
-		watched qemu "$i" timeout -k 5 "$gtimeout" qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 1G -kernel "$L2_KERNEL" \
+		rm -f "$api"
+		watched qemu "$i" "" timeout -k 5 "$gtimeout" qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 1G -kernel "$L2_KERNEL" \
 			-initrd "$L2_INITRD" -append "$cmd" -display none -nodefaults -no-reboot \
 			-drive file="$img",if=virtio,format=raw,cache=writeback,aio="$QEMU_AIO" \
 			-serial "file:$OUT/disk-qemu-$i.log" > /dev/null 2> "$OUT/disk-qemu-$i.err" < /dev/null
@@ -163,6 +166,10 @@ if want disk; then
 			line+="${line:+; }$key ${hk:--} / ${qk:--}"
 			case $key in exits) he=$hk qe=$qk ;; irq_injections) hi=$hk qi=$qk ;; esac
 		done
+		# hvkvm's own VMBus counters of the same test (vm.stats): StorVSC signals.
+		si=$(kvm_per_op hvkvm "$kind" "$bytes" "$qd" vmbus.storvsc.signals_in)
+		so=$(kvm_per_op hvkvm "$kind" "$bytes" "$qd" vmbus.storvsc.signals_out)
+		line+="; hvkvm StorVSC signals in ${si:--} out ${so:--}"
 		printf '  %-9s %4s qd %-3s  per I/O, hvkvm / qemu: %s\n' "$kind" "$bs" "$qd" "$line"
 		summary "StorVSC $kind $bs qd $qd, KVM exits per I/O (hvkvm ${he:--}, virtio-blk ${qe:--})" \
 			"$(xratio "$he" "$qe")" "hvkvm / qemu exits per I/O (below 1.0x: hvkvm exits less)"
