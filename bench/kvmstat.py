@@ -2,6 +2,7 @@
 """KVM's own counters of one VM for each test a guest benchmark runs.
 
     kvmstat.py PID SERIAL OUT [API-SOCKET]
+    kvmstat.py --snap PID [API-SOCKET]
 
 Runs beside a VMM (hvkvm or QEMU) in the machine that has /dev/kvm, as root. PID is the
 VMM's process, or the process that started it (e.g. timeout(1)); the VM's counters are
@@ -18,7 +19,10 @@ with the change of every counter between the two snapshots (late_ms: the longest
 between a marker line appearing and its snapshot, as far as polling can tell). With
 API-SOCKET, hvkvm's management socket (--api-socket), each snapshot also holds hvkvm's
 VMBus counters from vm.stats, summed over the channels of one device name:
-vmbus.NAME.signals_in, .signals_out, .packets_in, .packets_out. Ends when PID has ended. The serial log is polled every 0.2 s, so the watcher costs no noticeable CPU.
+vmbus.NAME.signals_in, .signals_out, .packets_in, .packets_out. Ends when PID has ended.
+
+With --snap it prints one snapshot of the same counters, "name=value ...", and ends: for
+a caller that knows itself when its test starts and ends (bench/net-bench.sh). The serial log is polled every 0.2 s, so the watcher costs no noticeable CPU.
 """
 import json
 import os
@@ -131,7 +135,24 @@ def alive(pid):
         return False
 
 
+def snap_once(args):
+    if len(args) not in (1, 2) or not args[0].isdigit():
+        sys.stderr.write("usage: kvmstat.py --snap PID [API-SOCKET]\n")
+        return 2
+    d = vm_dir(int(args[0]))
+    snap = snapshot(d) if d else None
+    if snap is None:
+        sys.stderr.write(f"kvmstat: no KVM debugfs directory for PID {args[0]}\n")
+        return 1
+    if len(args) == 2:
+        snap.update(vmbus_counters(args[1]))
+    print(" ".join(f"{k}={snap[k]}" for k in sorted(snap)))
+    return 0
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--snap":
+        return snap_once(sys.argv[2:])
     if len(sys.argv) not in (4, 5):
         sys.stderr.write("usage: kvmstat.py PID SERIAL OUT [API-SOCKET]\n")
         return 2
