@@ -62,9 +62,15 @@ def vm_dir(pid):
     except OSError:
         return None
     for p in [pid] + children(pid):
-        mine = [n for n in names if n.startswith(f"{p}-") and n[len(str(p)) + 1:].isdigit()]
+        # KVM names the directory by the thread that created the VM: any of p's threads.
+        try:
+            ids = {int(t) for t in os.listdir(f"/proc/{p}/task")} | {p}
+        except (OSError, ValueError):
+            ids = {p}
+        mine = [n for n in names if n.split("-")[0].isdigit() and int(n.split("-")[0]) in ids
+                and n.split("-")[-1].isdigit()]
         if mine:
-            return os.path.join(base, max(mine, key=lambda n: int(n.split("-")[1])))
+            return os.path.join(base, max(mine, key=lambda n: int(n.split("-")[-1])))
     return None
 
 
