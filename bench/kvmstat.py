@@ -117,7 +117,8 @@ def vmbus_counters(path):
     except (OSError, ValueError):
         return out
     for ch in (msg.get("result") or {}).get("channels") or []:
-        name = str(ch.get("name", "?"))
+        # One word: "synthetic video" is vmbus.synthetic_video.*.
+        name = re.sub(r"[^A-Za-z0-9_-]", "_", str(ch.get("name", "?")))
         for k in ("signals_in", "signals_out", "packets_in", "packets_out"):
             v = ch.get(k)
             if isinstance(v, int):
