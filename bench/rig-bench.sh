@@ -11,8 +11,10 @@ want() { case " ${BENCH_SECTIONS:-boot rss signal disk} " in *" $1 "*) return 0 
 # One row of the summary table bench/run prints: what, ratio, what the ratio means.
 summary() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$OUT/summary"; }
 
+# xratio A B: A/B as "1.23x", "n/a" unless both were measured.
+xratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-elapsed() { local s=$(date +%s.%N); "$@" > /dev/null 2>&1 < /dev/null; echo "$(date +%s.%N) $s" | awk '{printf "%.2f", $1 - $2}'; }
+elapsed() { local s; s=$(date +%s.%N); "$@" > /dev/null 2>&1 < /dev/null; echo "$(date +%s.%N) $s" | awk '{printf "%.2f", $1 - $2}'; }
 
 # Boot to the initramfs, run one command and power off: hvkvm against QEMU with KVM.
 if want boot; then
@@ -87,11 +89,30 @@ if want disk; then
 	dd if=/dev/zero of="$img" bs=1M count="$DISK_MIB" 2>/dev/null
 	cmd="console=ttyS0 rig.test=diskbench rig.secs=$DISK_SECS rig.tests=$DISK_TESTS"
 	gtimeout=$(( 120 + 10 * DISK_SECS * $(echo "$DISK_TESTS" | tr , '\n' | wc -l) ))
+	# KVM's own counters of each VM (debugfs), the same files for both VMMs: exits by
+	# reason, interrupts injected, hypercalls, per test (bench/kvmstat.py).
+	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	kvmstat=$(dirname "${BASH_SOURCE[0]}")/kvmstat.py
+	# watched SYS RUN API CMD...: run the VMM CMD with the watcher beside it, which
+	# appends one line per test to $OUT/kvmstat-SYS-RUN.txt; API: hvkvm's management
+	# socket, for its VMBus counters too, or "".
+	watched() {
+		local log=$OUT/disk-$1-$2.log counts=$OUT/kvmstat-$1-$2.txt api=$3 vpid
+		shift 3
+		rm -f "$log" "$counts"
+		"$@" &
+		vpid=$!
+		python3 "$kvmstat" "$vpid" "$log" "$counts" ${api:+"$api"} 2>> "$OUT/kvmstat.err" &
+		wait "$vpid"
+		wait $!
+	}
 	for i in $(seq 1 "$RUNS"); do
-		timeout -k 5 "$gtimeout" "$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --cpus 2 --memory 1G \
-			--disk path="$img",serial=BENCH,cache=writeback --stats \
+		api=/tmp/bench-hvkvm-$i.sock
+		watched hvkvm "$i" "$api" timeout -k 5 "$gtimeout" "$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --cpus 2 --memory 1G \
+			--disk path="$img",serial=BENCH,cache=writeback --stats --api-socket "$api" \
 			--serial "file:$OUT/disk-hvkvm-$i.log" --cmdline "$cmd" > /dev/null 2> "$OUT/disk-hvkvm-$i.err" < /dev/null
-		timeout -k 5 "$gtimeout" qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 1G -kernel "$L2_KERNEL" \
+		rm -f "$api"
+		watched qemu "$i" "" timeout -k 5 "$gtimeout" qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 1G -kernel "$L2_KERNEL" \
 			-initrd "$L2_INITRD" -append "$cmd" -display none -nodefaults -no-reboot \
 			-drive file="$img",if=virtio,format=raw,cache=writeback,aio="$QEMU_AIO" \
 			-serial "file:$OUT/disk-qemu-$i.log" > /dev/null 2> "$OUT/disk-qemu-$i.err" < /dev/null
@@ -106,6 +127,20 @@ if want disk; then
 					if (f["test"] == t && f["bs"] == b && f["qd"] == q && (k in f)) print f[k]
 				}' | median
 	}
+	# kvm_per_op SYS TEST BS QD KEY: the median over the runs of KVM counter KEY per
+	# request (its change during the test / the test's requests).
+	kvm_per_op() {
+		cat "$OUT"/kvmstat-"$1"-*.txt 2>/dev/null |
+			awk -v t="$2" -v b="$3" -v q="$4" -v k="$5" '
+				$1 == "kvmstat" {
+					delete f
+					for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+					if (f["test"] == t && f["bs"] == b && f["qd"] == q && f["ops"] > 0 && (k in f))
+						printf "%.2f\n", f[k] / f["ops"]
+				}' | median
+	}
+	# The longest a snapshot came after its marker line (ms, all runs of both VMMs).
+	kvm_late() { cat "$OUT"/kvmstat-*.txt 2>/dev/null | tr ' ' '\n' | sed -n 's/^late_ms=//p' | sort -n | tail -n 1; }
 	echo "StorVSC (hvkvm) against virtio-blk (qemu -enable-kvm -cpu host, aio=$QEMU_AIO), O_DIRECT in the guest, 2 vCPUs, 1 GiB,"
 	echo "  a $DISK_MIB MiB image on L1's tmpfs with cache=writeback; $DISK_SECS s per test, median of $RUNS runs; ratio hvkvm/qemu, above 1.0x: hvkvm faster"
 	for spec in $(echo "$DISK_TESTS" | tr , ' '); do
@@ -123,6 +158,42 @@ if want disk; then
 			"${h:--}" "$unit" "${q:--}" "$unit" "$ratio"
 		summary "StorVSC $kind $bs qd $qd (hvkvm ${h:--}, virtio-blk ${q:--} $unit)" "$ratio" \
 			"hvkvm / qemu virtio-blk"
+		# The same test through KVM's counters: per request, hvkvm / qemu.
+		line="" he="" qe="" hi="" qi=""
+		for key in exits irq_injections io_exits mmio_exits halt_exits hypercalls insn_emulation irq_window_exits; do
+			hk=$(kvm_per_op hvkvm "$kind" "$bytes" "$qd" "$key")
+			qk=$(kvm_per_op qemu "$kind" "$bytes" "$qd" "$key")
+			line+="${line:+; }$key ${hk:--} / ${qk:--}"
+			case $key in exits) he=$hk qe=$qk ;; irq_injections) hi=$hk qi=$qk ;; esac
+		done
+		# hvkvm's own VMBus counters of the same test (vm.stats): StorVSC signals.
+		si=$(kvm_per_op hvkvm "$kind" "$bytes" "$qd" vmbus.storvsc.signals_in)
+		so=$(kvm_per_op hvkvm "$kind" "$bytes" "$qd" vmbus.storvsc.signals_out)
+		line+="; hvkvm StorVSC signals in ${si:--} out ${so:--}"
+		printf '  %-9s %4s qd %-3s  per I/O, hvkvm / qemu: %s\n' "$kind" "$bs" "$qd" "$line"
+		summary "StorVSC $kind $bs qd $qd, KVM exits per I/O (hvkvm ${he:--}, virtio-blk ${qe:--})" \
+			"$(xratio "$he" "$qe")" "hvkvm / qemu exits per I/O (below 1.0x: hvkvm exits less)"
+		summary "StorVSC $kind $bs qd $qd, interrupts injected per I/O (hvkvm ${hi:--}, virtio-blk ${qi:--})" \
+			"$(xratio "$hi" "$qi")" "hvkvm / qemu injected interrupts per I/O (below 1.0x: fewer)"
 	done
+	late=$(kvm_late)
+	if [ -z "$late" ]; then
+		echo "  (no KVM counters: see $OUT/kvmstat.err)"
+	elif [ "$late" -ge 1000 ]; then
+		echo "  (KVM counters: a snapshot came up to $late ms after its marker, later than the guest's 1 s pause: the counts above may mix in a test's start or end)"
+	fi
+	# hvkvm's own counters (--stats, whole runs including boot): VMBus signals of the
+	# StorVSC channels per SCSI request.
+	for i in $(seq 1 "$RUNS"); do
+		tr -d '\r' < "$OUT/disk-hvkvm-$i.err" 2>/dev/null | awk '
+			$1 == "vmbus" && $2 == "channel" && $4 == "storvsc" { si += $12; so += $14 }
+			$1 == "storvsp" { for (i = 1; i < NF; i++) if ($(i + 1) == "SCSI" && $(i + 2) == "requests,") r += $i }
+			END { if (r > 0) printf "%d %.2f %.2f\n", r, si / r, so / r }'
+	done > "$OUT/disk-hvkvm-signals"
+	if [ -s "$OUT/disk-hvkvm-signals" ]; then
+		echo "  hvkvm --stats, whole runs with boot (median): $(awk '{print $1}' "$OUT/disk-hvkvm-signals" | median) SCSI requests;" \
+			"StorVSC signals per request: guest to host $(awk '{print $2}' "$OUT/disk-hvkvm-signals" | median)," \
+			"host to guest $(awk '{print $3}' "$OUT/disk-hvkvm-signals" | median)"
+	fi
 	rm -f "$img"
 fi

@@ -13,6 +13,11 @@
  *
  *   diskbench test=randread bs=4096 qd=16 secs=5.001 ops=12345 mib_s=9.64 iops=2468.4 lat_us=6482.1
  *
+ * Before it, "diskbench start test=T bs=B qd=Q" and, once the requests have stopped,
+ * "diskbench end test=T bs=B qd=Q"; after each of these two lines the guest stays idle
+ * for QUIET_SECS, so that a watcher outside (bench/kvmstat.py) can take a snapshot of the
+ * VM's counters between tests, and the result line comes after that.
+ *
  * lat_us is the mean time one request took (secs * qd / ops). Writes destroy the
  * data on the device. Default tests: seqwrite:1m:1 seqread:1m:1 randread:4k:1
  * randread:4k:16.
@@ -34,6 +39,7 @@
 
 #define MAX_DEPTH	256
 #define ALIGN		4096
+#define QUIET_SECS	1
 
 struct test {
 	char kind[16];
@@ -62,6 +68,15 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Idle for QUIET_SECS (see the head of this file). */
+static void quiet(void)
+{
+	struct timespec ts = { .tv_sec = QUIET_SECS };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 static uint64_t xorshift(uint64_t *s)
@@ -146,6 +161,7 @@ static int run_test(int fd, uint64_t size, double secs, const struct test *t)
 	/* Who watches from outside (bench/rig-bench.sh) sees when a test starts. */
 	printf("diskbench start test=%s bs=%llu qd=%u\n", t->kind, (unsigned long long)t->bs, t->qd);
 	fflush(stdout);
+	quiet();
 	atomic_store(&stop, 0);
 	atomic_store(&seq_next, 0);
 	memset(w, 0, sizeof(w));
@@ -181,6 +197,9 @@ static int run_test(int fd, uint64_t size, double secs, const struct test *t)
 		free(w[i].buf);
 	}
 	el = now() - t0;
+	printf("diskbench end test=%s bs=%llu qd=%u\n", t->kind, (unsigned long long)t->bs, t->qd);
+	fflush(stdout);
+	quiet();
 	if (err) {
 		fprintf(stderr, "diskbench: %s: %s\n", t->kind, strerror(err));
 		printf("diskbench test=%s bs=%llu qd=%u error=%d\n", t->kind, (unsigned long long)t->bs, t->qd, err);

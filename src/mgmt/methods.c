@@ -569,12 +569,25 @@ static struct json_object *hyperv_stats(struct hv *hv)
 	return h;
 }
 
+static void chan_stat(void *opaque, const struct vmbus_chan_stats *st)
+{
+	struct json_object *o = json_object_new_object();
+
+	add(o, "relid", json_object_new_int((int)st->relid));
+	add(o, "name", json_object_new_string(st->name));
+	add(o, "packets_in", u64(st->pkts_in));
+	add(o, "packets_out", u64(st->pkts_out));
+	add(o, "signals_in", u64(st->signals_in));
+	add(o, "signals_out", u64(st->signals_out));
+	json_object_array_add(opaque, o);
+}
+
 static void vm_stats_m(struct mgmt_call *call, struct json_object *params, void *opaque)
 {
 	struct mgmt_methods *mm = opaque;
 	struct machine *m = mm->machine;
 	struct vm *vm = m->vm;
-	struct json_object *r, *vcpus = json_object_new_array(), *storage = json_object_new_array();
+	struct json_object *r, *vcpus = json_object_new_array(), *storage = json_object_new_array(), *chans;
 	uint64_t v[VCPU_STAT_COUNT];
 
 	if (!mgmt_params_ok(call, params, no_params)) {
@@ -611,6 +624,10 @@ static void vm_stats_m(struct mgmt_call *call, struct json_object *params, void 
 		json_object_array_add(storage, o);
 	}
 	add(r, "storage", storage);
+	chans = json_object_new_array();
+	if (m->vmbus)
+		vmbus_foreach_chan_stats(m->vmbus, chan_stat, chans);
+	add(r, "channels", chans);
 	mgmt_reply(call, r);
 }
 

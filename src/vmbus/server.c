@@ -715,6 +715,31 @@ void vmbus_mmio_windows(const struct vmbus *bus, struct vmbus_mmio_window *low,
 	high->size = VMBUS_MMIO_HIGH_SIZE;
 }
 
+void vmbus_foreach_chan_stats(struct vmbus *bus, void (*fn)(void *opaque, const struct vmbus_chan_stats *st),
+			      void *opaque)
+{
+	for (uint32_t relid = 1; relid <= VMBUS_MAX_RELID; relid++) {
+		struct vmbus_channel *ch = bus->chan[relid];
+
+		if (ch)
+			fn(opaque, &(struct vmbus_chan_stats){
+					   .relid = relid,
+					   .name = ch->dev->offer.name ? ch->dev->offer.name : "?",
+					   .pkts_in = ch->pkts_in,
+					   .pkts_out = ch->pkts_out,
+					   .signals_in = ch->signals_in,
+					   .signals_out = ch->signals_out,
+				   });
+	}
+}
+
+static void print_chan_stats(void *out, const struct vmbus_chan_stats *st)
+{
+	fprintf(out, "  vmbus channel %u %-12s packets in %llu out %llu, signals in %llu out %llu\n", st->relid,
+		st->name, (unsigned long long)st->pkts_in, (unsigned long long)st->pkts_out,
+		(unsigned long long)st->signals_in, (unsigned long long)st->signals_out);
+}
+
 void vmbus_print_stats(struct vmbus *bus, FILE *out)
 {
 	static const char *const names[CHANNELMSG_COUNT] = {
@@ -737,15 +762,7 @@ void vmbus_print_stats(struct vmbus *bus, FILE *out)
 		if (bus->msgs_in[i] || bus->msgs_out[i])
 			fprintf(out, "  vmbus %-24s from guest %6llu  to guest %6llu\n", names[i] ? names[i] : "?",
 				(unsigned long long)bus->msgs_in[i], (unsigned long long)bus->msgs_out[i]);
-	for (uint32_t relid = 1; relid <= VMBUS_MAX_RELID; relid++) {
-		struct vmbus_channel *ch = bus->chan[relid];
-
-		if (ch)
-			fprintf(out, "  vmbus channel %u %-12s packets in %llu out %llu, signals in %llu out %llu\n",
-				relid, ch->dev->offer.name ? ch->dev->offer.name : "?",
-				(unsigned long long)ch->pkts_in, (unsigned long long)ch->pkts_out,
-				(unsigned long long)ch->signals_in, (unsigned long long)ch->signals_out);
-	}
+	vmbus_foreach_chan_stats(bus, print_chan_stats, out);
 	/* Channels gone before the end (a socket's goes with its connection), oldest first. */
 	for (uint64_t n = bus->gone_count > VMBUS_STATS_GONE ? bus->gone_count - VMBUS_STATS_GONE : 0;
 	     n < bus->gone_count; n++) {

@@ -67,6 +67,15 @@ struct vmbus_mmio_window {
 void vmbus_mmio_windows(const struct vmbus *bus, struct vmbus_mmio_window *low,
 			struct vmbus_mmio_window *high);
 void vmbus_print_stats(struct vmbus *bus, FILE *out);
+/* One channel's counters since it was opened: packets and signals each way. */
+struct vmbus_chan_stats {
+	uint32_t relid;
+	const char *name;	/* the device's offer name, "?" without one */
+	uint64_t pkts_in, pkts_out, signals_in, signals_out;
+};
+/* fn for each channel that exists now, by relid. */
+void vmbus_foreach_chan_stats(struct vmbus *bus, void (*fn)(void *opaque, const struct vmbus_chan_stats *st),
+			      void *opaque);
 /* The negotiated protocol version, 0 while not connected. */
 uint32_t vmbus_version(const struct vmbus *bus);
 

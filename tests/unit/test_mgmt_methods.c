@@ -277,6 +277,7 @@ START_TEST(stats)
 	}
 	ck_assert(found);
 	ck_assert_uint_eq(json_object_array_length(get(res, "storage")), 0);
+	ck_assert_uint_eq(json_object_array_length(get(res, "channels")), 0);
 	json_object_put(r);
 }
 END_TEST
@@ -504,7 +505,7 @@ static struct json_object *scsi0_cdrom(void)
 START_TEST(cdrom_methods)
 {
 	struct cd_setup c = { .r = -1 };
-	struct json_object *r, *cd;
+	struct json_object *r, *cd, *chans;
 	char params[256];
 
 	/* No drive yet. */
@@ -521,6 +522,16 @@ START_TEST(cdrom_methods)
 	make_file(c.bad, 8 * 2048 + 1);
 	loop_call(vm.loop, cd_setup_on_loop, &c);
 	ck_assert_msg(c.r == 0, "%s", c.err);
+
+	/* The drive's controller offers one channel; vm.stats counts its traffic. */
+	r = rpc_ok(t, "vm.stats", NULL);
+	chans = get(get(r, "result"), "channels");
+	ck_assert_uint_eq(json_object_array_length(chans), 1);
+	ck_assert_str_eq(get_str(json_object_array_get_idx(chans, 0), "name"), "storvsc");
+	ck_assert_int_ge(json_object_get_int(get(json_object_array_get_idx(chans, 0), "relid")), 1);
+	ck_assert_int_eq(json_object_get_int64(get(json_object_array_get_idx(chans, 0), "signals_in")), 0);
+	ck_assert_int_eq(json_object_get_int64(get(json_object_array_get_idx(chans, 0), "packets_out")), 0);
+	json_object_put(r);
 
 	cd = scsi0_cdrom();
 	ck_assert_str_eq(get_str(cd, "medium"), c.iso);
