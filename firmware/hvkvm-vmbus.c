@@ -240,6 +240,21 @@ static void vmbus_start(void)
 	hv_efi_bus = bus;
 }
 
+/* The rest of the serial line that names a device the driver started on offer o: its
+ * relid, then, if s is an error, the failure and the line's end (FALSE). TRUE: it
+ * started, and the caller ends the line with what it made of it. */
+static BOOLEAN start_reported(const struct vmbusc_offer *o, EFI_STATUS s)
+{
+	serial_puts(" relid ");
+	serial_dec(o->child_relid);
+	if (!EFI_ERROR(s))
+		return TRUE;
+	serial_puts(": failed, status 0x");
+	serial_hex(s, 16);
+	serial_puts("\r\n");
+	return FALSE;
+}
+
 /* SCSI pass-through on a child of ctrl for each StorVSC offer; the firmware's ScsiBus
  * and ScsiDisk bind to the children when it connects them. */
 static void storage_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl)
@@ -261,14 +276,9 @@ static void storage_start(EFI_DRIVER_BINDING_PROTOCOL *this, EFI_HANDLE ctrl)
 				  &pt_children[i]);
 		serial_puts("hvkvm-vmbus: StorVSC controller ");
 		serial_dec(i);
-		serial_puts(" relid ");
-		serial_dec(o->child_relid);
-		if (EFI_ERROR(s)) {
+		if (!start_reported(o, s)) {
 			pts[i] = NULL;
 			pt_children[i] = NULL;
-			serial_puts(": failed, status 0x");
-			serial_hex(s, 16);
-			serial_puts("\r\n");
 			continue;
 		}
 		serial_puts(": SCSI pass-through\r\n");
@@ -284,13 +294,9 @@ static void console_start(EFI_HANDLE ctrl)
 
 	if (!screen && (o = vmbusc_find(hv_efi_bus, &synthvid_class, 0))) {
 		s = gop_start(ctrl, hv_efi_bus, o, VRAM_GPA, (VOID *)(UINTN)VRAM_GPA, VRAM_SIZE, &screen);
-		serial_puts("hvkvm-vmbus: synthetic video relid ");
-		serial_dec(o->child_relid);
-		if (EFI_ERROR(s)) {
+		serial_puts("hvkvm-vmbus: synthetic video");
+		if (!start_reported(o, s)) {
 			screen = NULL;
-			serial_puts(": failed, status 0x");
-			serial_hex(s, 16);
-			serial_puts("\r\n");
 		} else {
 			serial_puts(": graphics output, VRAM at 0x");
 			serial_hex(VRAM_GPA, 8);
@@ -299,16 +305,11 @@ static void console_start(EFI_HANDLE ctrl)
 	}
 	if (!keyboard && (o = vmbusc_find(hv_efi_bus, &synthkbd_class, 0))) {
 		s = textin_start(ctrl, hv_efi_bus, o, &keyboard);
-		serial_puts("hvkvm-vmbus: synthetic keyboard relid ");
-		serial_dec(o->child_relid);
-		if (EFI_ERROR(s)) {
+		serial_puts("hvkvm-vmbus: synthetic keyboard");
+		if (!start_reported(o, s))
 			keyboard = NULL;
-			serial_puts(": failed, status 0x");
-			serial_hex(s, 16);
-			serial_puts("\r\n");
-		} else {
+		else
 			serial_puts(": simple text input\r\n");
-		}
 	}
 }
 

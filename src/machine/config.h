@@ -228,7 +228,9 @@ const char *config_boot_dev_name(enum config_boot_dev d);
  * (not --kernel), every device named, and hvkvm's driver to reach them. 0, or -1 with
  * the message in err. */
 int config_check_boot(const struct vm_config *cfg, char *err, size_t errlen);
-/* The LUN of controller 0 the CD/DVD drive gets: the lowest no --disk took. */
+/* The LUN of controller 0 the CD/DVD drive gets: the lowest no --disk took (CONFIG_MAX_LUNS:
+ * none is left). The one rule for it: machine_add_cdrom attaches the drive there and
+ * the firmware's boot order names it there. */
 unsigned config_cdrom_lun(const struct vm_config *cfg);
 /* --vnc's address and password together (config_finish): NULL, or the rule; a rule
  * about the address is to be prefixed with it. */

@@ -623,18 +623,6 @@ const char *config_parse_boot(const char *s, enum config_boot_dev out[CONFIG_BOO
 	return NULL;
 }
 
-unsigned config_cdrom_lun(const struct vm_config *cfg)
-{
-	unsigned lun = 0;
-
-	for (unsigned i = 0; i < cfg->ndisks; i++)
-		if (cfg->disks[i].controller == 0 && cfg->disks[i].lun == lun) {
-			lun++;
-			i = (unsigned)-1;	/* again from the first disk */
-		}
-	return lun;
-}
-
 static int set_boot(struct config_err *e, const struct config_val *v, void *obj)
 {
 	struct vm_config *cfg = obj;
@@ -923,6 +911,21 @@ static const struct disk_config *lun_user(const struct vm_config *cfg, unsigned 
 	return NULL;
 }
 
+/* The lowest LUN of the controller that no disk of cfg has; CONFIG_MAX_LUNS if none. */
+static unsigned first_free_lun(const struct vm_config *cfg, unsigned controller)
+{
+	unsigned lun;
+
+	for (lun = 0; lun < CONFIG_MAX_LUNS && lun_user(cfg, controller, lun); lun++)
+		;
+	return lun;
+}
+
+unsigned config_cdrom_lun(const struct vm_config *cfg)
+{
+	return first_free_lun(cfg, 0);
+}
+
 int config_add_disk(struct config_err *e, struct vm_config *cfg, struct disk_config *d)
 {
 	const struct disk_config *other;
@@ -933,8 +936,7 @@ int config_add_disk(struct config_err *e, struct vm_config *cfg, struct disk_con
 		r = fail_plain(e, e->json ? "\"path\" is required" : "path=FILE is required");
 	} else if (d->lun == UINT32_MAX) {
 		/* No LUN given: the first free one on that controller. */
-		for (d->lun = 0; d->lun < CONFIG_MAX_LUNS && lun_user(cfg, d->controller, d->lun); d->lun++)
-			;
+		d->lun = first_free_lun(cfg, d->controller);
 		if (d->lun == CONFIG_MAX_LUNS)
 			r = fail_plain(e, "controller %u has no free LUN", d->controller);
 	} else if ((other = lun_user(cfg, d->controller, d->lun))) {

@@ -306,10 +306,15 @@ int machine_add_cdrom(struct machine *m, const char *path, char *err, size_t err
 		snprintf(err, errlen, "the CD/DVD drive needs VMBus, which needs --hv synic");
 		return -ENODEV;
 	}
-	for (lun = 0; lun < CONFIG_MAX_LUNS && machine_lun_taken(m, 0, lun); lun++)
-		;
-	if (lun == CONFIG_MAX_LUNS) {
+	/* The LUN the firmware's boot order names for the drive: the same rule, from the
+	 * same configuration, so that the two agree. */
+	lun = config_cdrom_lun(m->cfg);
+	if (lun >= CONFIG_MAX_LUNS) {
 		snprintf(err, errlen, "controller 0 has no free LUN");
+		return -EBUSY;
+	}
+	if (machine_lun_taken(m, 0, lun)) {
+		snprintf(err, errlen, "controller 0 LUN %u: %s", lun, strerror(EBUSY));
 		return -EBUSY;
 	}
 	if (!m->storvsp[0]) {
@@ -547,6 +552,32 @@ static int machine_start_vnc(struct machine *m)
 	return 0;
 }
 
+int machine_attach_storage(struct machine *m)
+{
+	const struct vm_config *cfg = m->cfg;
+	int code = 0;
+
+	for (unsigned i = 0; i < cfg->ndisks && code == 0; i++) {
+		char err[512];
+		int r = machine_attach_disk(m, &cfg->disks[i], err, sizeof(err));
+
+		if (r < 0) {
+			log_error("--disk path=%s: %s", cfg->disks[i].path, err);
+			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
+		}
+	}
+	if (code == 0 && cfg->cdrom) {
+		char err[512];
+		int r = machine_add_cdrom(m, cfg->cdrom_path, err, sizeof(err));
+
+		if (r < 0) {
+			log_error("--cdrom %s: %s", cfg->cdrom_path ? cfg->cdrom_path : "", err);
+			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
+		}
+	}
+	return code;
+}
+
 int machine_create(struct machine *m, const struct vm_config *cfg)
 {
 	const struct vm_params params = {
@@ -601,24 +632,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg)
 		log_error("cannot set up VMBus");
 		return VM_EXIT_ERROR;
 	}
-	for (unsigned i = 0; i < cfg->ndisks && code == 0; i++) {
-		char err[512];
-		int r = machine_attach_disk(m, &cfg->disks[i], err, sizeof(err));
-
-		if (r < 0) {
-			log_error("--disk path=%s: %s", cfg->disks[i].path, err);
-			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
-		}
-	}
-	if (code == 0 && cfg->cdrom) {
-		char err[512];
-		int r = machine_add_cdrom(m, cfg->cdrom_path, err, sizeof(err));
-
-		if (r < 0) {
-			log_error("--cdrom %s: %s", cfg->cdrom_path ? cfg->cdrom_path : "", err);
-			code = r == -ENOMEM ? VM_EXIT_ERROR : VM_EXIT_USAGE;
-		}
-	}
+	code = machine_attach_storage(m);
 	for (unsigned i = 0; i < cfg->nnets && code == 0; i++) {
 		char err[512];
 		int r = machine_attach_net(m, &cfg->nets[i], err, sizeof(err));

@@ -106,14 +106,18 @@ int machine_detach_disk(struct machine *m, unsigned controller, unsigned lun, ch
 /* Whether a disk or the CD/DVD drive is on that LUN. */
 bool machine_lun_taken(const struct machine *m, unsigned controller, unsigned lun);
 /*
- * The CD/DVD drive: machine_add_cdrom puts it on the first free LUN of controller 0
- * with the ISO image path (NULL: empty). machine_cdrom_change puts path in it (NULL:
+ * The CD/DVD drive: machine_add_cdrom puts it on controller 0 at config_cdrom_lun(m->cfg),
+ * the LUN that the firmware's boot order names for it (-EBUSY: a disk is there), with
+ * the ISO image path (NULL: empty). machine_cdrom_change puts path in it (NULL:
  * ejects; a medium in the drive is replaced): -ENODEV no drive, -EBUSY the guest locked
  * the medium and force is false, or what opening the image returned (-EINVAL: not whole
  * 2048-byte sectors); the reason in err.
  */
 int machine_add_cdrom(struct machine *m, const char *path, char *err, size_t errlen);
 int machine_cdrom_change(struct machine *m, const char *path, bool force, char *err, size_t errlen);
+/* At start, on VMBus: m->cfg's disks at their LUNs, then its CD/DVD drive. 0, or the exit
+ * code (VM_EXIT_USAGE, VM_EXIT_ERROR) after logging why. */
+int machine_attach_storage(struct machine *m);
 /* A network adapter on the running machine (nc->id NULL: the first free netN); the
  * guest sees a new NIC offered. 0, or a negative errno after writing the reason in
  * err, which the caller prefixes with how it names the adapter. nc's settings keep

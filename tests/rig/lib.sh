@@ -141,6 +141,9 @@ hang_report() {
 val() { grep -a -o "$2=[^ ]*" "$OUT/$1.serial" 2>/dev/null | tail -n 1 | cut -d= -f2- | tr -d '\r'; }
 # count NAME REGEX: lines of NAME's console matching REGEX.
 count() { grep -a -c -E "$2" "$OUT/$1.serial" 2>/dev/null || true; }
+# first_boot_option NAME: the first boot option OVMF started on NAME's console, as its
+# line says: 'BdsDxe: starting Boot#### "description" from DEVICE-PATH'; nothing if none.
+first_boot_option() { grep -a -o 'BdsDxe: starting [^"]*"[^"]*" from [^ ]*' "$OUT/$1.serial" | tr -d '\r' | head -n 1; }
 
 # check DESCRIPTION TEST-ARGS...: one TAP-like line; on failure remember it.
 check() {

@@ -21,6 +21,7 @@
 #include "mgmt.h"
 #include "mgmt_client.h"
 #include "mgmt_internal.h"
+#include "pc_firmware.h"
 #include "testutil.h"
 #include "vm.h"
 #include "vmbus.h"
@@ -572,6 +573,89 @@ START_TEST(cdrom_methods)
 }
 END_TEST
 
+/* The storage as the machine attaches it at start: the configuration's disks, then its
+ * CD/DVD drive. */
+struct storage_setup {
+	int code;
+	int detached[2];
+};
+
+static void storage_on_loop(void *opaque)
+{
+	struct storage_setup *s = opaque;
+
+	machine.vmbus = vmbus_new(vm.loop, &vm.mem, machine.hv, 2);
+	s->code = machine.vmbus ? machine_attach_storage(&machine) : -1;
+}
+
+static void storage_teardown_on_loop(void *opaque)
+{
+	struct storage_setup *s = opaque;
+	char err[256];
+
+	for (unsigned i = 0; i < cfg.ndisks; i++)
+		s->detached[i] = machine_detach_disk(&machine, cfg.disks[i].controller, cfg.disks[i].lun, err,
+						     sizeof(err));
+	cd_teardown_on_loop(NULL);
+}
+
+/* Disks at LUNs 0 and 2 of controller 0 and a CD/DVD drive: the LUN the machine puts the
+ * drive on is the one the firmware's boot order names for it (the hole, LUN 1). */
+START_TEST(cdrom_lun_is_the_boot_order_lun)
+{
+	static const unsigned luns[2] = { 0, 2 };
+	struct storage_setup s = { .code = -1, .detached = { -1, -1 } };
+	struct json_object *cd;
+	char file[160], buf[512];
+	const char *at;
+	unsigned boot_lun = CONFIG_MAX_LUNS;
+	long n;
+
+	cfg.disks = calloc(2, sizeof(cfg.disks[0]));
+	ck_assert_ptr_nonnull(cfg.disks);
+	for (unsigned i = 0; i < 2; i++) {
+		snprintf(file, sizeof(file), "%s/d%u.img", dir, i);
+		make_file(file, 1 << 20);
+		cfg.disks[i] = (struct disk_config){
+			.path = strdup(file), .format = DISK_FORMAT_RAW, .controller = 0, .lun = luns[i],
+		};
+		cfg.ndisks++;
+	}
+	snprintf(file, sizeof(file), "%s/cd.iso", dir);
+	make_file(file, 8 * 2048);
+	cfg.cdrom = true;
+	cfg.cdrom_path = strdup(file);
+	cfg.boot[0] = CONFIG_BOOT_CDROM;
+	cfg.nboot = 1;
+
+	/* the line of the CD in the firmware's "bootorder" */
+	n = pc_fw_bootorder(&cfg, PC_FW_OPTION_ROM_DEVFN, buf, sizeof(buf));
+	ck_assert_int_eq(n, (long)strlen(buf) + 1);
+	ck_assert_msg(strchr(buf, '\n') == buf + strlen(buf) - 1, "one line: %s", buf);
+	at = strstr(buf, "/scsi@0/channel@0/disk@0,");
+	ck_assert_msg(at && sscanf(at, "/scsi@0/channel@0/disk@0,%x", &boot_lun) == 1, "%s", buf);
+	ck_assert_uint_eq(boot_lun, 1);
+
+	/* the LUN the machine attached the drive to */
+	loop_call(vm.loop, storage_on_loop, &s);
+	ck_assert_int_eq(s.code, 0);
+	ck_assert(machine.cdrom.present);
+	ck_assert_uint_eq(machine.cdrom.controller, 0);
+	ck_assert_uint_eq(machine.cdrom.lun, boot_lun);
+	ck_assert(machine_lun_taken(&machine, 0, 0) && machine_lun_taken(&machine, 0, 2));
+	cd = scsi0_cdrom();
+	ck_assert_int_eq(json_object_get_int(get(cd, "lun")), (int)boot_lun);
+	json_object_put(cd);
+
+	loop_call(vm.loop, storage_teardown_on_loop, &s);
+	ck_assert_int_eq(s.detached[0], 0);
+	ck_assert_int_eq(s.detached[1], 0);
+	for (unsigned i = 0; i < 2; i++)
+		unlink(cfg.disks[i].path);
+	unlink(cfg.cdrom_path);
+}
+END_TEST
+
 START_TEST(every_method_one_error_shape)
 {
 	static const char *const families[] = { "vm.info", "guest.heartbeat", "disk.add", "net.add", "input.pointer",
@@ -629,6 +713,7 @@ int main(void)
 	tcase_add_test(tc, bad_params_named);
 	tcase_add_test(tc, every_method_one_error_shape);
 	tcase_add_test(tc, cdrom_methods);
+	tcase_add_test(tc, cdrom_lun_is_the_boot_order_lun);
 	suite_add_tcase(s, tc);
 	return test_main(s);
 }

@@ -29,3 +29,13 @@ netvsc_dev() {
 }
 # A kernel command line argument: arg NAME.
 arg() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+# hyperv_drm, the synthetic video device's driver: the VMBus devices it bound
+# (video-driver=hyperv_drm devices=N), the DRM cards (drm-cards=card0 ...) and the VRAM
+# it placed, its region in /proc/iomem being named after the device (video-vram=START-END).
+hyperv_drm_report() {
+	local vdev
+	vdev=$(ls /sys/bus/vmbus/drivers/hyperv_drm 2>/dev/null | grep -- '-' | head -n 1)
+	echo "video-driver=hyperv_drm devices=$(ls /sys/bus/vmbus/drivers/hyperv_drm 2>/dev/null | grep -c -- '-')"
+	echo "drm-cards=$(ls /sys/class/drm | grep -E '^card[0-9]+$' | tr '\n' ' ')"
+	echo "video-vram=$([ -n "$vdev" ] && grep -F "$vdev" /proc/iomem | head -n 1 | sed 's/^ *\([0-9a-f]*-[0-9a-f]*\) .*/\1/')"
+}

@@ -39,10 +39,7 @@ for i in $(seq 300); do
 	[ -e /dev/fb0 ] && break
 	sleep 0.1
 done
-vdev=$(ls /sys/bus/vmbus/drivers/hyperv_drm 2>/dev/null | grep -- '-' | head -n 1)
-echo "video-driver=hyperv_drm devices=$(ls /sys/bus/vmbus/drivers/hyperv_drm 2>/dev/null | grep -c -- '-')"
-echo "drm-cards=$(ls /sys/class/drm | grep -E '^card[0-9]+$' | tr '\n' ' ')"
-echo "video-vram=$([ -n "$vdev" ] && grep -F "$vdev" /proc/iomem | head -n 1 | sed 's/^ *\([0-9a-f]*-[0-9a-f]*\) .*/\1/')"
+hyperv_drm_report
 dmesg | grep -iE 'hyperv_drm|hyperv-drm|fb0:' | sed 's/^/video-dmesg: /'
 if [ -e /dev/fb0 ]; then
 	fbsize=$(tr , x < /sys/class/graphics/fb0/virtual_size)

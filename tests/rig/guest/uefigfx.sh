@@ -4,6 +4,7 @@
 # hyperv_keyboard the keyboard. Then hyperv_drm draws: a known picture written to
 # /dev/fb0 (fb-pattern=WxH rc=0), and the guest waits (at most 300 s) until the host
 # has looked at the screen and typed "touch /tmp/fb-seen" on tty1.
+. /tests/lib.sh
 echo "efi=$([ -d /sys/firmware/efi ] && echo yes || echo no)"
 setsid sh -c 'exec sh < /dev/tty1 > /dev/tty1 2>&1' &
 # efifb's fb0 first, then hyperv_drm's in its place (at most 60 s).
@@ -11,10 +12,7 @@ for i in $(seq 600); do
 	grep -q hyperv_drm /sys/class/graphics/fb0/name 2>/dev/null && break
 	sleep 0.1
 done
-vdev=$(ls /sys/bus/vmbus/drivers/hyperv_drm 2>/dev/null | grep -- '-' | head -n 1)
-echo "video-driver=hyperv_drm devices=$(ls /sys/bus/vmbus/drivers/hyperv_drm 2>/dev/null | grep -c -- '-')"
-echo "drm-cards=$(ls /sys/class/drm | grep -E '^card[0-9]+$' | tr '\n' ' ')"
-echo "video-vram=$([ -n "$vdev" ] && grep -F "$vdev" /proc/iomem | head -n 1 | sed 's/^ *\([0-9a-f]*-[0-9a-f]*\) .*/\1/')"
+hyperv_drm_report
 echo "fb0=$(cat /sys/class/graphics/fb0/name 2>/dev/null) mode=$(tr , x < /sys/class/graphics/fb0/virtual_size 2>/dev/null)"
 dmesg | grep -iE 'hyperv_drm|hyperv-drm|efifb|simple-framebuffer|fb0:' | sed 's/^/video-dmesg: /'
 # The synthetic keyboard, which the firmware used too: hyperv_keyboard's device.

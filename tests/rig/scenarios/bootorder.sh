@@ -45,7 +45,7 @@ guest cdfirst --firmware-vars "$vars" --cpus 2 --memory 1G --stats "${devs[@]}" 
 echo "# cdfirst: ${secs}s"
 s=$OUT/cdfirst.serial
 check "cdfirst: hvkvm exits 0 after the guest powers off" [ "$rc" = 0 ]
-l=$(grep -a -o 'BdsDxe: starting [^"]*"[^"]*" from [^ ]*' "$s" | tr -d '\r' | head -n 1)
+l=$(first_boot_option cdfirst)
 echo "# cdfirst: ${l:-no boot option started}"
 check "cdfirst: the firmware's first option was the CD's, LUN 1 of controller 0" \
 	eval '[[ $l == *" from $ctl/Scsi(0x0,0x1)" ]]'
@@ -59,7 +59,7 @@ guest diskfirst --firmware-vars "$vars" --cpus 2 --memory 1G --stats "${devs[@]}
 echo "# diskfirst: ${secs}s"
 s=$OUT/diskfirst.serial
 check "diskfirst: hvkvm exits 0 after the guest powers off" [ "$rc" = 0 ]
-l=$(grep -a -o 'BdsDxe: starting [^"]*"[^"]*" from [^ ]*' "$s" | tr -d '\r' | head -n 1)
+l=$(first_boot_option diskfirst)
 echo "# diskfirst: ${l:-no boot option started}"
 check "diskfirst: the firmware's first option was the disk's, LUN 0 of controller 0" \
 	eval '[[ $l == *" from $ctl/Scsi(0x0,0x0)" ]]'
@@ -81,7 +81,7 @@ grep -a -o -E 'BdsDxe: [a-z ]+ Boot[0-9A-F]* "[^"]*" from [^ ]*' "$s" | tr -d '\
 # The CD's attempt: "BdsDxe: failed to load Boot#### ... from ...: Not Found".
 l=$(grep -a -o -E 'BdsDxe: (loading|failed to load) Boot[0-9A-F]* "[^"]*" from [^ ]*' "$s" | tr -d '\r' | head -n 1)
 check "fallthrough: the firmware tried the CD first" eval '[[ $l == *"failed to load"*" from $ctl/Scsi(0x0,0x1):" ]]'
-l=$(grep -a -o 'BdsDxe: starting [^"]*"[^"]*" from [^ ]*' "$s" | tr -d '\r' | head -n 1)
+l=$(first_boot_option fallthrough)
 check "fallthrough: then started the disk's option" eval '[[ $l == *" from $ctl/Scsi(0x0,0x0)" ]]'
 # The disk counts its boots: this is its second (diskfirst was the first).
 l=$(grep -a -o "rig: boot=2 .*" "$s" | tr -d '\r' | tail -n 1)

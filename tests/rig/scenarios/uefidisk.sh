@@ -91,7 +91,7 @@ s=$OUT/cd1.serial
 check "cd1: hvkvm exits 0 after the guest powers off" [ "$rc" = 0 ]
 n=$(grep -a -c -E 'hvkvm-vmbus: StorVSC controller 0 relid [0-9]+: SCSI pass-through' "$s")
 check "cd1: the driver gave StorVSC controller 0 SCSI pass-through ($n)" [ "$n" = 1 ]
-l=$(grep -a -o 'BdsDxe: starting [^"]*"[^"]*" from [^ ]*' "$s" | tr -d '\r' | head -n 1)
+l=$(first_boot_option cd1)
 echo "# cd1: ${l:-no boot option started}"
 check "cd1: the firmware booted the CD through the driver's controller" \
 	eval '[[ $l == *"$chan/Scsi(0x0,0x0)" ]]'
