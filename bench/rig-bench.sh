@@ -78,15 +78,19 @@ fi
 
 # StorVSC against QEMU's virtio-blk: O_DIRECT I/O from the guest (bench/guest/diskbench.c)
 # on the same image in L1, with the same host cache mode (L1's /tmp is tmpfs, which has
-# no O_DIRECT, so both use the page cache), the same vCPUs and memory.
+# no O_DIRECT, so both use the page cache), the same vCPUs and memory. BENCH_DISK_PATH
+# puts the disk elsewhere instead, e.g. on a block device of L1 (rig run --drive), and
+# BENCH_DISK_CACHE sets both VMMs' cache mode (writeback, or none: O_DIRECT, where the
+# back end's requests complete later, not inside their submission as on tmpfs).
 if want disk; then
 	DISK_SECS=${BENCH_DISK_SECS:-5}
 	DISK_MIB=${BENCH_DISK_MIB:-256}
 	DISK_TESTS=${BENCH_DISK_TESTS:-seqwrite:1m:1,seqread:1m:1,randread:4k:1,randread:4k:16}
+	DISK_CACHE=${BENCH_DISK_CACHE:-writeback}
 	QEMU_AIO=${BENCH_QEMU_AIO:-io_uring}
-	img=/tmp/bench-disk.img
+	img=${BENCH_DISK_PATH:-/tmp/bench-disk.img}
 	# Every block allocated up front, so that no run reads holes the other wrote.
-	dd if=/dev/zero of="$img" bs=1M count="$DISK_MIB" 2>/dev/null
+	[ -b "$img" ] || dd if=/dev/zero of="$img" bs=1M count="$DISK_MIB" 2>/dev/null
 	cmd="console=ttyS0 rig.test=diskbench rig.secs=$DISK_SECS rig.tests=$DISK_TESTS"
 	gtimeout=$(( 120 + 10 * DISK_SECS * $(echo "$DISK_TESTS" | tr , '\n' | wc -l) ))
 	# KVM's own counters of each VM (debugfs), the same files for both VMMs: exits by
@@ -109,12 +113,12 @@ if want disk; then
 	for i in $(seq 1 "$RUNS"); do
 		api=/tmp/bench-hvkvm-$i.sock
 		watched hvkvm "$i" "$api" timeout -k 5 "$gtimeout" "$HVKVM" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --cpus 2 --memory 1G \
-			--disk path="$img",serial=BENCH,cache=writeback --stats --api-socket "$api" \
+			--disk path="$img",serial=BENCH,cache="$DISK_CACHE" --stats --api-socket "$api" \
 			--serial "file:$OUT/disk-hvkvm-$i.log" --cmdline "$cmd" > /dev/null 2> "$OUT/disk-hvkvm-$i.err" < /dev/null
 		rm -f "$api"
 		watched qemu "$i" "" timeout -k 5 "$gtimeout" qemu-system-x86_64 -enable-kvm -cpu host -smp 2 -m 1G -kernel "$L2_KERNEL" \
 			-initrd "$L2_INITRD" -append "$cmd" -display none -nodefaults -no-reboot \
-			-drive file="$img",if=virtio,format=raw,cache=writeback,aio="$QEMU_AIO" \
+			-drive file="$img",if=virtio,format=raw,cache="$DISK_CACHE",aio="$QEMU_AIO" \
 			-serial "file:$OUT/disk-qemu-$i.log" > /dev/null 2> "$OUT/disk-qemu-$i.err" < /dev/null
 	done
 	# disk_metric SYS TEST BS QD KEY: the median of KEY over the runs' result lines.
@@ -142,7 +146,8 @@ if want disk; then
 	# The longest a snapshot came after its marker line (ms, all runs of both VMMs).
 	kvm_late() { cat "$OUT"/kvmstat-*.txt 2>/dev/null | tr ' ' '\n' | sed -n 's/^late_ms=//p' | sort -n | tail -n 1; }
 	echo "StorVSC (hvkvm) against virtio-blk (qemu -enable-kvm -cpu host, aio=$QEMU_AIO), O_DIRECT in the guest, 2 vCPUs, 1 GiB,"
-	echo "  a $DISK_MIB MiB image on L1's tmpfs with cache=writeback; $DISK_SECS s per test, median of $RUNS runs; ratio hvkvm/qemu, above 1.0x: hvkvm faster"
+	if [ -n "${BENCH_DISK_PATH:-}" ]; then where="$img"; else where="a $DISK_MIB MiB image on L1's tmpfs"; fi
+	echo "  $where with cache=$DISK_CACHE; $DISK_SECS s per test, median of $RUNS runs; ratio hvkvm/qemu, above 1.0x: hvkvm faster"
 	for spec in $(echo "$DISK_TESTS" | tr , ' '); do
 		IFS=: read -r kind bs qd <<< "$spec"
 		case "$bs" in *[kK]) bytes=$(( ${bs%?} * 1024 )) ;; *[mM]) bytes=$(( ${bs%?} * 1048576 )) ;; *) bytes=$bs ;; esac
@@ -195,5 +200,5 @@ if want disk; then
 			"StorVSC signals per request: guest to host $(awk '{print $2}' "$OUT/disk-hvkvm-signals" | median)," \
 			"host to guest $(awk '{print $3}' "$OUT/disk-hvkvm-signals" | median)"
 	fi
-	rm -f "$img"
+	[ -n "${BENCH_DISK_PATH:-}" ] || rm -f "$img"
 fi
