@@ -161,7 +161,12 @@ fcopy_disk_checks() {
 # sync to the root file system started while it is frozen does not finish until
 # guest.thaw; a freeze nobody thaws is thawed by hvkvm when its timeout_s runs out.
 type_in() { printf '%s\n' "$*" >&7; }
-on_console() { grep -aqE "$1" "$OUT/sys.serial"; }
+# The console's text as lines: without bash's bracketed-paste switches, and a carriage
+# return taken as a line break. Bash prints "ESC[?2004l" and a carriage return, with no
+# line feed, before a command's first line of output: a pattern anchored at ^ must still
+# find that line.
+console_text() { sed 's/\x1b\[?2004[hl]//g; s/\r/\n/g' "$OUT/sys.serial" 2>/dev/null; }
+on_console() { console_text | grep -aqE "$1"; }
 # stays_off SECONDS REGEX: REGEX does not come on the console within SECONDS.
 stays_off() {
 	local i
@@ -269,15 +274,15 @@ set_ip_checks() {
 	type_in 'sed "s/^/RIG-IFCFG-$((1+1)) /" /var/lib/hyperv/ifcfg-eth0; echo RIG-SETIP-FAILS-$((2+2))=$(journalctl -b -o cat -t KVP | grep -ci "failed to execute")'
 	check "net.set_ip: the guest's daemon answered (the log of its script failures came)" \
 		wait_for 60 "the marker RIG-SETIP-FAILS-4" on_console '^RIG-SETIP-FAILS-4=[0-9]+'
-	grep -a '^RIG-IFCFG-2 ' "$OUT/sys.serial" | tr -d '\r' | sed 's/^/# /'
+	console_text | grep -a '^RIG-IFCFG-2 ' | tr -d '\r' | sed 's/^/# /'
 	check "net.set_ip: the daemon wrote ifcfg-eth0 with $SETIP_ADDR" \
-		grep -aqE "^RIG-IFCFG-2 IPADDR[0-9]*=\"?${SETIP_ADDR//./\\.}\"?" "$OUT/sys.serial"
+		on_console "^RIG-IFCFG-2 IPADDR[0-9]*=\"?${SETIP_ADDR//./\\.}\"?"
 	check "net.set_ip: ... with the mask of /24 (255.255.255.0)" \
-		grep -aqE '^RIG-IFCFG-2 NETMASK[0-9]*="?255\.255\.255\.0"?' "$OUT/sys.serial"
+		on_console '^RIG-IFCFG-2 NETMASK[0-9]*="?255\.255\.255\.0"?'
 	check "net.set_ip: ... with the gateway and the DNS server" \
-		eval 'grep -aqE "^RIG-IFCFG-2 GATEWAY[0-9]*=\"?192\.0\.2\.1\"?" "$OUT/sys.serial" && grep -aqE "^RIG-IFCFG-2 DNS[0-9]*=\"?192\.0\.2\.53\"?" "$OUT/sys.serial"'
+		eval 'on_console "^RIG-IFCFG-2 GATEWAY[0-9]*=\"?192\.0\.2\.1\"?" && on_console "^RIG-IFCFG-2 DNS[0-9]*=\"?192\.0\.2\.53\"?"'
 	check "net.set_ip: ... for this adapter's MAC" grep -aqiE "RIG-IFCFG-2 HWADDR=\"?$mac\"?" "$OUT/sys.serial"
-	fails=$(grep -a -o '^RIG-SETIP-FAILS-4=[0-9]*' "$OUT/sys.serial" | tail -n 1 | cut -d= -f2)
+	fails=$(console_text | grep -a -o '^RIG-SETIP-FAILS-4=[0-9]*' | tail -n 1 | cut -d= -f2)
 	if [ "$rc" = 0 ]; then
 		status=$(json status < "$OUT/setip.txt")
 		check "net.set_ip: success (status $status) as the daemon reported (its script did not fail: $fails failures logged)" \
@@ -320,7 +325,7 @@ exec 7>&-
 rm -f "$console_in"
 echo "# sys: SIGTERM to exit ${took} s"
 boot_checks sys 1
-check "reboot: the system came back from \`systemctl reboot\` (boot 2)" grep -aq '^RIG-BOOT-2' "$OUT/sys.serial"
+check "reboot: the system came back from \`systemctl reboot\` (boot 2)" on_console '^RIG-BOOT-2'
 boot_checks sys 2
 check "boot 2: the root file system was clean after the reboot" says_clean "$(fsck_of sys 2)"
 check "SIGTERM: hvkvm asked the guest through the shutdown IC" grep -q 'shutdown IC: the guest accepted' "$OUT/sys.err"
