@@ -270,7 +270,6 @@ START_TEST(test_stream_loses_nothing)
 	unsigned seed = 1;
 
 	ready(&c);
-	sig0 = c.signals;
 	while (got < N) {
 		while (sent < N && sent - got < DEPTH) {
 			uint64_t t0 = loop_now_ns(), gap = (rand_r(&seed) % 81) * 1000ull;

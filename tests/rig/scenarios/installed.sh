@@ -274,7 +274,7 @@ set_ip_checks() {
 	type_in 'sed "s/^/RIG-IFCFG-$((1+1)) /" /var/lib/hyperv/ifcfg-eth0; echo RIG-SETIP-FAILS-$((2+2))=$(journalctl -b -o cat -t KVP | grep -ci "failed to execute")'
 	check "net.set_ip: the guest's daemon answered (the log of its script failures came)" \
 		wait_for 60 "the marker RIG-SETIP-FAILS-4" on_console '^RIG-SETIP-FAILS-4=[0-9]+'
-	console_text | grep -a '^RIG-IFCFG-2 ' | tr -d '\r' | sed 's/^/# /'
+	console_text | grep -a '^RIG-IFCFG-2 ' | sed 's/^/# /'
 	check "net.set_ip: the daemon wrote ifcfg-eth0 with $SETIP_ADDR" \
 		on_console "^RIG-IFCFG-2 IPADDR[0-9]*=\"?${SETIP_ADDR//./\\.}\"?"
 	check "net.set_ip: ... with the mask of /24 (255.255.255.0)" \
