@@ -153,6 +153,35 @@ int vcpu_get_tsc_offset(struct vcpu *v, int64_t *offset)
 	return 0;
 }
 
+int vcpu_kvm_msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = index };
+	int r = ioctl(v->fd, KVM_GET_MSRS, &m);
+
+	if (r < 0)
+		return -errno;
+	if (r != 1)
+		return -EINVAL;
+	*val = m.e.data;
+	return 0;
+}
+
+int vcpu_kvm_msr_set(struct vcpu *v, uint32_t index, uint64_t val)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = index, .e.data = val };
+	int r = ioctl(v->fd, KVM_SET_MSRS, &m);
+
+	if (r < 0)
+		return -errno;
+	return r == 1 ? 0 : -EINVAL;
+}
+
 static void vcpu_kick_handler(int sig)
 {
 	(void)sig;	/* only here to interrupt KVM_RUN */

@@ -102,5 +102,9 @@ int vcpu_get_sregs(struct vcpu *v, struct kvm_sregs *s);
 int vcpu_inject_exception(struct vcpu *v, uint8_t vector);
 /* Guest TSC minus host TSC, as KVM applies it. */
 int vcpu_get_tsc_offset(struct vcpu *v, int64_t *offset);
+/* Read or write an MSR KVM itself keeps (KVM_GET_MSRS/KVM_SET_MSRS), as the host: the
+ * guest's MSR filter does not apply. -EINVAL when KVM refuses the index or the value. */
+int vcpu_kvm_msr_get(struct vcpu *v, uint32_t index, uint64_t *val);
+int vcpu_kvm_msr_set(struct vcpu *v, uint32_t index, uint64_t val);
 
 #endif

@@ -280,6 +280,12 @@ void hv_disconnect(struct hv *hv, uint32_t conn_id)
 
 /* ---- partition MSRs ------------------------------------------------------------ */
 
+/* EOI, ICR and TPR are the vCPU's LAPIC registers: only hv_vm_msr_read/write reach them. */
+static bool is_apic_msr(uint32_t msr)
+{
+	return msr >= HV_X64_MSR_EOI && msr <= HV_X64_MSR_TPR;
+}
+
 /* The privilege or feature bit that makes each synthetic MSR exist. */
 static bool msr_offered(const struct hv *hv, uint32_t msr)
 {
@@ -306,6 +312,10 @@ static bool msr_offered(const struct hv *hv, uint32_t msr)
 		/* Linux writes it on every CPU whatever the privileges say; hvkvm keeps the
 		 * value so the guest reads back what it wrote. */
 		return b->priv_low & HV_ACCESS_HYPERCALL;
+	case HV_X64_MSR_EOI:
+	case HV_X64_MSR_ICR:
+	case HV_X64_MSR_TPR:
+		return b->priv_low & HV_ACCESS_APIC_MSRS;
 	case HV_X64_MSR_CRASH_P0 ... HV_X64_MSR_CRASH_CTL:
 		return b->features & HV_FEATURE_GUEST_CRASH_MSRS;
 	case HV_X64_MSR_SCONTROL ... HV_X64_MSR_EOM:
@@ -397,7 +407,7 @@ int hv_msr_read(struct hv *hv, unsigned vp, uint32_t msr, uint64_t *val)
 {
 	int r = 0;
 
-	if (!msr_offered(hv, msr) || vp >= hv->nvp)
+	if (!msr_offered(hv, msr) || vp >= hv->nvp || is_apic_msr(msr))
 		return -EPERM;
 	__atomic_fetch_add(&hv->msr_reads[msr & 0x1ff], 1, __ATOMIC_RELAXED);
 	if ((msr >= HV_X64_MSR_SCONTROL && msr <= HV_X64_MSR_SINT15))
@@ -473,7 +483,7 @@ int hv_msr_write(struct hv *hv, unsigned vp, uint32_t msr, uint64_t val)
 	uint64_t crash_ctl = 0;
 	int r = 0;
 
-	if (!msr_offered(hv, msr) || vp >= hv->nvp)
+	if (!msr_offered(hv, msr) || vp >= hv->nvp || is_apic_msr(msr))
 		return -EPERM;
 	__atomic_fetch_add(&hv->msr_writes[msr & 0x1ff], 1, __ATOMIC_RELAXED);
 	if (msr >= HV_X64_MSR_SCONTROL && msr <= HV_X64_MSR_SINT15)
@@ -536,14 +546,84 @@ uint64_t hv_hypercall(struct hv *hv, unsigned vp, uint64_t control, uint64_t in,
 
 /* ---- KVM wiring ---------------------------------------------------------------- */
 
+/*
+ * The APIC MSRs (vapic). EOI, ICR and TPR are the LAPIC's own registers, which KVM keeps:
+ * hvkvm passes each access on to the x2APIC MSR of the same register (KVM_SET_MSRS as
+ * the host, past the MSR filter), which is what the synthetic MSR means in x2APIC mode.
+ * KVM takes x2APIC MSRs only in x2APIC mode; that is why vapic is offered by default only
+ * to a Linux kernel hvkvm boots, which runs its APIC in x2APIC mode.
+ */
+#define X2APIC_MSR_TPR	0x808
+#define X2APIC_MSR_EOI	0x80b
+#define X2APIC_MSR_ICR	0x830
+/* KVM's PV EOI MSR: where KVM sets bit 0 of a 32-bit word when the guest may skip an EOI. */
+#define KVM_MSR_PV_EOI_EN	0x4b564d04
+
+static uint32_t apic_msr_x2apic(uint32_t msr)
+{
+	switch (msr) {
+	case HV_X64_MSR_EOI: return X2APIC_MSR_EOI;
+	case HV_X64_MSR_ICR: return X2APIC_MSR_ICR;
+	case HV_X64_MSR_TPR: return X2APIC_MSR_TPR;
+	default: return 0;
+	}
+}
+
+static int apic_msr_access(struct hv *hv, struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+{
+	uint32_t x2 = apic_msr_x2apic(msr);
+	int r;
+
+	if (!msr_offered(hv, msr) || v->index >= hv->nvp || (msr == HV_X64_MSR_EOI && !write))
+		return -EPERM;
+	__atomic_fetch_add(write ? &hv->msr_writes[msr & 0x1ff] : &hv->msr_reads[msr & 0x1ff], 1,
+			   __ATOMIC_RELAXED);
+	r = write ? vcpu_kvm_msr_set(v, x2, msr == HV_X64_MSR_EOI ? 0 : *val) : vcpu_kvm_msr_get(v, x2, val);
+	if (r < 0) {
+		log_warn_limited(&hv->apic_msr_rl, "vCPU %u: %s of the synthetic APIC MSR 0x%x refused by KVM "
+				 "(%s); the guest's APIC must be in x2APIC mode for vapic (--hv ...,vapic=off)",
+				 v->index, write ? "write" : "read", msr, strerror(-r));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
+ * Lazy EOI: the VP assist page's first word is the APIC assist word, whose bit 0 tells the
+ * guest that the interrupt it is handling needs no EOI. KVM's PV EOI does exactly that
+ * for a 32-bit word anywhere in guest memory: it sets the bit when it delivers an
+ * interrupt that nothing else waits behind, and does the EOI itself once the guest has
+ * cleared it. A vCPU's reset (INIT, or a new KVM VM at reboot) turns it off.
+ */
+static void lazy_eoi_set(struct hv *hv, struct vcpu *v, uint64_t assist)
+{
+	uint64_t pv = assist & HV_PAGE_ENABLE ? (assist & ~0xfffull) | 1 : 0;
+	int r = vcpu_kvm_msr_set(v, KVM_MSR_PV_EOI_EN, pv);
+
+	/* Without it the guest still EOIs through the MSR: slower, not wrong. */
+	if (r < 0)
+		log_warn_limited(&hv->apic_msr_rl, "vCPU %u: KVM's PV EOI at 0x%llx: %s; every EOI exits",
+				 v->index, (unsigned long long)(pv & ~1ull), strerror(-r));
+}
+
 static int hv_vm_msr_read(struct vcpu *v, uint32_t index, uint64_t *val, void *opaque)
 {
+	if (apic_msr_x2apic(index))
+		return apic_msr_access(opaque, v, index, false, val);
 	return hv_msr_read(opaque, v->index, index, val);
 }
 
 static int hv_vm_msr_write(struct vcpu *v, uint32_t index, uint64_t val, void *opaque)
 {
-	return hv_msr_write(opaque, v->index, index, val);
+	struct hv *hv = opaque;
+	int r;
+
+	if (apic_msr_x2apic(index))
+		return apic_msr_access(hv, v, index, true, &val);
+	r = hv_msr_write(hv, v->index, index, val);
+	if (r == 0 && index == HV_X64_MSR_VP_ASSIST_PAGE && hv_has(&hv->feat, HV_FEAT_VAPIC))
+		lazy_eoi_set(hv, v, val);
+	return r;
 }
 
 void hv_hcall_decode(bool long_mode, const struct kvm_regs *r, uint64_t *control, uint64_t *in,
@@ -726,6 +806,9 @@ static const char *msr_name(uint32_t msr)
 	case HV_X64_MSR_REFERENCE_TSC: return "REFERENCE_TSC";
 	case HV_X64_MSR_TSC_FREQUENCY: return "TSC_FREQUENCY";
 	case HV_X64_MSR_APIC_FREQUENCY: return "APIC_FREQUENCY";
+	case HV_X64_MSR_EOI: return "EOI";
+	case HV_X64_MSR_ICR: return "ICR";
+	case HV_X64_MSR_TPR: return "TPR";
 	case HV_X64_MSR_VP_ASSIST_PAGE: return "VP_ASSIST_PAGE";
 	case HV_X64_MSR_SCONTROL: return "SCONTROL";
 	case HV_X64_MSR_SVERSION: return "SVERSION";

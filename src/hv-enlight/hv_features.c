@@ -27,6 +27,7 @@ static const char *const feature_names[HV_FEAT_COUNT] = {
 	[HV_FEAT_RESET] = "reset",
 	[HV_FEAT_CRASH] = "crash",
 	[HV_FEAT_IPI] = "ipi",
+	[HV_FEAT_VAPIC] = "vapic",
 };
 
 /* Features that need others, as in QEMU. */
@@ -46,7 +47,6 @@ static const struct {
 	const char *why;
 } refused[] = {
 	{ "tlbflush", "KVM gives user space no way to flush another vCPU's TLB, so the flush hypercalls cannot be honoured" },
-	{ "vapic", "the in-kernel LAPIC cannot take EOIs through synthetic MSRs from user space; x2APIC EOIs need no exit" },
 	{ "evmcs", "nested virtualization is not offered" },
 	{ "reenlightenment", "TSC frequency changes are not offered" },
 	{ "xmm-input", "XMM fast hypercall input is not implemented" },
@@ -54,6 +54,7 @@ static const struct {
 
 void hv_features_default(struct hv_features *f)
 {
+	memset(f, 0, sizeof(*f));
 	f->mask = (1u << HV_FEAT_COUNT) - 1;
 	f->spinlock_retries = HV_SPINLOCKS_NEVER;
 	snprintf(f->vendor, sizeof(f->vendor), "Microsoft Hv");
@@ -88,6 +89,7 @@ static int parse_item(const char *item, struct hv_features *f, char *err, size_t
 	for (unsigned i = 0; i < HV_FEAT_COUNT; i++) {
 		if (strlen(feature_names[i]) != nlen || strncmp(item, feature_names[i], nlen))
 			continue;
+		f->named |= 1u << i;
 		if (!val || !strcmp(val, "on"))
 			f->mask |= 1u << i;
 		else if (!strcmp(val, "off"))
@@ -103,7 +105,7 @@ static int parse_item(const char *item, struct hv_features *f, char *err, size_t
 					 refused[i].why);
 	return util_fail(err, errlen, -EINVAL,
 			 "%s: unknown feature (known: on, off, relaxed, vpindex, runtime, time, synic, "
-			 "stimer, stimer-direct, frequencies, reset, crash, ipi, spinlocks=N, vendor-id=STR)", item);
+			 "stimer, stimer-direct, frequencies, reset, crash, ipi, vapic, spinlocks=N, vendor-id=STR)", item);
 }
 
 int hv_features_parse(const char *s, struct hv_features *f, char *err, size_t errlen)
@@ -197,6 +199,10 @@ void hv_features_bits(const struct hv_features *f, struct hv_cpuid_bits *b)
 		b->features |= HV_FEATURE_GUEST_CRASH_MSRS;
 	if (hv_has(f, HV_FEAT_IPI))
 		b->hints |= HV_HINT_CLUSTER_IPI | HV_HINT_EX_PROCESSOR_MASKS;
+	if (hv_has(f, HV_FEAT_VAPIC)) {
+		b->priv_low |= HV_ACCESS_APIC_MSRS;
+		b->hints |= HV_HINT_APIC_ACCESS;
+	}
 	b->features |= HV_FEATURE_HYPERCALL_MSR_LOCK;
 }
 

@@ -24,6 +24,7 @@ enum hv_feature {
 	HV_FEAT_RESET,
 	HV_FEAT_CRASH,
 	HV_FEAT_IPI,
+	HV_FEAT_VAPIC,
 	HV_FEAT_COUNT
 };
 
@@ -31,6 +32,7 @@ enum hv_feature {
 
 struct hv_features {
 	uint32_t mask;			/* 1 << enum hv_feature; 0 = no Hyper-V at all */
+	uint32_t named;			/* features the text named (NAME, NAME=on or NAME=off) */
 	uint32_t spinlock_retries;	/* CPUID 0x40000004 EBX */
 	char vendor[13];		/* CPUID 0x40000000 signature, NUL-terminated */
 };

@@ -70,6 +70,7 @@ struct hv {
 	uint64_t hcall_errors;
 	struct log_ratelimit hcall_error_rl;
 	struct log_ratelimit ioeventfd_rl;	/* KVM_IOEVENTFD failures */
+	struct log_ratelimit apic_msr_rl;	/* APIC MSRs KVM refused */
 };
 
 struct kvm_regs;

@@ -351,6 +351,12 @@ int config_finish(struct vm_config *cfg, char *err, size_t errlen)
 		return -1;
 	if (!cfg->cmdline && !(cfg->cmdline = strdup("console=ttyS0")))
 		goto nomem;
+	/* vapic's synthetic APIC MSRs work only with the guest's APIC in x2APIC mode: offered
+	 * unasked only to a Linux kernel hvkvm boots (x2APIC on a Hyper-V CPUID) without
+	 * nox2apic, never to an unknown system behind firmware, which may stay in xAPIC mode. */
+	if (hv_has(&cfg->hv, HV_FEAT_VAPIC) && !(cfg->hv.named & (1u << HV_FEAT_VAPIC)) &&
+	    (!cfg->kernel || strstr(cfg->cmdline, "nox2apic")))
+		cfg->hv.mask &= ~(1u << HV_FEAT_VAPIC);
 	/* A NIC without an id is "net<its position>", or the next number nobody took. */
 	for (unsigned i = 0; i < cfg->nnets; i++) {
 		char id[16];

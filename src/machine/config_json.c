@@ -374,9 +374,12 @@ int config_load_file(struct vm_config *cfg, const char *path, char *err, size_t 
 
 /* ---- printing -------------------------------------------------------------------- */
 
-/* --hv's text for f: "on", "off", or the list, which hv_features_parse reads back. */
+/* --hv's text for f, which hv_features_parse reads back to the same features: "on",
+ * "off", or the list. vapic is named when it was asked for: unnamed, config_finish leaves
+ * it out for a guest behind firmware. */
 static void format_hv(const struct hv_features *f, char *buf, size_t len)
 {
+	const uint32_t vapic = 1u << HV_FEAT_VAPIC;
 	struct hv_features def;
 	size_t n;
 
@@ -386,7 +389,9 @@ static void format_hv(const struct hv_features *f, char *buf, size_t len)
 		return;
 	}
 	if (f->mask == def.mask)
-		snprintf(buf, len, "on");
+		snprintf(buf, len, f->named & vapic ? "on,vapic" : "on");
+	else if (f->mask == (def.mask & ~vapic))
+		snprintf(buf, len, "on,vapic=off");
 	else
 		hv_features_describe(f, buf, len);
 	n = strlen(buf);

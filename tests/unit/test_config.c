@@ -1009,7 +1009,7 @@ START_TEST(print_round_trip_variants)
 {
 	static const char *const hv[] = {
 		"off", "on", "on,ipi=off", "relaxed", "on,spinlocks=0", "on,vendor-id=Linux KVM Hv",
-		"vpindex,synic,time,stimer,stimer-direct",
+		"vpindex,synic,time,stimer,stimer-direct", "on,vapic", "on,vapic=off", "vpindex,vapic",
 	};
 	static const char *const mem[] = { "32M", "1T", "1025M", "33792K", "1024" };
 	static const char *const serial[] = { "stdio", "none", "file:x" };
@@ -1048,6 +1048,41 @@ START_TEST(print_round_trip_variants)
 		fclose(f);
 		round_trip();
 	}
+}
+END_TEST
+
+/* vapic unasked: offered to a Linux kernel hvkvm boots, not to whatever firmware boots
+ * (which may run its APIC in xAPIC mode, where the synthetic APIC MSRs cannot be served). */
+START_TEST(vapic_default)
+{
+	const uint32_t vapic = 1u << HV_FEAT_VAPIC;
+
+	parse("--kernel", kernel_path, "--print-config", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert(run.cfg.hv.mask & vapic);
+	ck_assert_ptr_nonnull(strstr(run.out, "\"hv\": \"on\",\n"));
+	parse("--kernel", kernel_path, "--cmdline", "console=ttyS0 nox2apic", "--print-config", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert(!(run.cfg.hv.mask & vapic));
+	ck_assert_ptr_nonnull(strstr(run.out, "\"hv\": \"on,vapic=off\",\n"));
+	round_trip();
+	parse("--kernel", kernel_path, "--cmdline", "nox2apic", "--hv", "on,vapic", "--print-config", NULL);
+	ck_assert_int_eq(run.r, CLI_EXIT_OK);
+	ck_assert(run.cfg.hv.mask & vapic);
+	round_trip();
+	if (access(CONFIG_FIRMWARE_UEFI, R_OK) || access(CONFIG_FIRMWARE_VARS_TEMPLATE, R_OK))
+		return;		/* no ovmf package here */
+	parse("--firmware", "uefi", "--option-rom", "none", "--print-config", NULL);
+	ck_assert_msg(run.r == CLI_EXIT_OK, "%s", run.err);
+	ck_assert(!(run.cfg.hv.mask & vapic));
+	ck_assert_ptr_nonnull(strstr(run.out, "\"hv\": \"on,vapic=off\",\n"));
+	round_trip();
+	parse("--firmware", "uefi", "--option-rom", "none", "--hv", "on,vapic", "--print-config", NULL);
+	ck_assert_msg(run.r == CLI_EXIT_OK, "%s", run.err);
+	ck_assert(run.cfg.hv.mask & vapic);
+	ck_assert_ptr_nonnull(strstr(run.out, "\"hv\": \"on,vapic\",\n"));
+	round_trip();
+	ck_assert(run.cfg.hv.mask & vapic);
 }
 END_TEST
 
@@ -1343,6 +1378,7 @@ int main(void)
 	tcase_add_test(tc, print_round_trip_everything);
 	tcase_add_test(tc, print_round_trip_firmware);
 	tcase_add_test(tc, print_round_trip_variants);
+	tcase_add_test(tc, vapic_default);
 	tcase_add_test(tc, errors_one_line);
 	tcase_add_test(tc, cli_not_utf8);
 	tcase_add_test(tc, schema_matches_options);

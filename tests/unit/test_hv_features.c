@@ -138,6 +138,16 @@ START_TEST(parse_on_minus)
 	parse_ok("on,relaxed", &f);	/* already on: no change */
 	ck_assert_uint_eq(f.mask, ALL_FEATURES);
 
+	/* What the text named, on or off: how config_finish tells an asked-for vapic from
+	 * the default. */
+	parse_ok("on", &f);
+	ck_assert_uint_eq(f.named, 0);
+	parse_ok("on,vapic", &f);
+	ck_assert_uint_eq(f.named, BIT(HV_FEAT_VAPIC));
+	parse_ok("on,vapic=off,ipi=off", &f);
+	ck_assert_uint_eq(f.named, BIT(HV_FEAT_VAPIC) | BIT(HV_FEAT_IPI));
+	ck_assert_uint_eq(f.mask, ALL_FEATURES & ~(BIT(HV_FEAT_VAPIC) | BIT(HV_FEAT_IPI)));
+
 	parse_ok("on,spinlocks=8191", &f);
 	ck_assert_uint_eq(f.mask, ALL_FEATURES);
 	ck_assert_uint_eq(f.spinlock_retries, 8191);
@@ -228,7 +238,7 @@ END_TEST
 
 START_TEST(parse_refused)
 {
-	static const char *const names[] = { "tlbflush", "vapic", "evmcs", "reenlightenment", "xmm-input" };
+	static const char *const names[] = { "tlbflush", "evmcs", "reenlightenment", "xmm-input" };
 	char s[64];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -299,11 +309,13 @@ START_TEST(bits_default)
 {
 	/*
 	 * priv low: runtime 0, time 1+9, synic 2, stimer 3, hypercall 5, vpindex 6, reset 7,
-	 * frequencies 11 = 0xaef. priv high: PostMessages 4, SignalEvents 5 = 0x30.
+	 * frequencies 11, APIC MSRs 4 = 0xaff. priv high: PostMessages 4, SignalEvents 5 = 0x30.
 	 * features: frequencies 8, crash 10, hypercall MSR lock 18, direct stimers 19.
-	 * hints: reset 4, relaxed 5, deprecate AutoEOI 9, cluster IPI 10, ExProcessorMasks 11.
+	 * hints: APIC MSRs 3, reset 4, relaxed 5, deprecate AutoEOI 9, cluster IPI 10,
+	 * ExProcessorMasks 11.
 	 */
-	ASSERT_BITS("on", 0xaefu, 0x30u, 0xc0500u, 0xe30u);
+	ASSERT_BITS("on", 0xaffu, 0x30u, 0xc0500u, 0xe38u);
+	ASSERT_BITS("on,vapic=off", 0xaefu, 0x30u, 0xc0500u, 0xe30u);
 }
 END_TEST
 
@@ -326,6 +338,7 @@ START_TEST(bits_subsets)
 	ASSERT_BITS("reset", 0xa0u, 0u, 0x40000u, 0x210u);
 	ASSERT_BITS("crash", 0x20u, 0u, 0x40400u, 0x200u);
 	ASSERT_BITS("vpindex,ipi", 0x60u, 0u, 0x40000u, 0xe00u);
+	ASSERT_BITS("vapic", 0x30u, 0u, 0x40000u, 0x208u);
 	/* Only vendor-id/spinlocks: no feature, so no Hyper-V at all. */
 	ASSERT_BITS("spinlocks=5", 0u, 0u, 0u, 0u);
 }
@@ -333,7 +346,7 @@ END_TEST
 
 START_TEST(bits_never)
 {
-	static const char *const sets[] = { "on", "relaxed", "vpindex,ipi", "crash" };
+	static const char *const sets[] = { "on", "relaxed", "vpindex,ipi", "crash", "vapic" };
 
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
 		struct hv_cpuid_bits b;
@@ -344,8 +357,8 @@ START_TEST(bits_never)
 		ck_assert(b.hints & HV_HINT_DEPRECATE_AEOI);
 		/* Never: partition id (Linux BUG()s), extended hypercalls, root, isolation. */
 		ck_assert(!(b.priv_high & ((1u << 1) | (1u << 12) | (1u << 20) | (1u << 22))));
-		/* Never: TLB flush or APIC-access hints (facts 0.4, 0.6). */
-		ck_assert(!(b.hints & (HV_HINT_REMOTE_TLB_FLUSH | HV_HINT_APIC_ACCESS)));
+		/* Never: the TLB flush hint (fact 0.4). */
+		ck_assert(!(b.hints & HV_HINT_REMOTE_TLB_FLUSH));
 		/* Never: XMM fast input (not implemented), guest idle (not implemented). */
 		ck_assert(!(b.features & (1u << 4)));
 		ck_assert(!(b.priv_low & HV_ACCESS_GUEST_IDLE));
@@ -472,10 +485,10 @@ START_TEST(cpuid_features_and_limits)
 	ck_assert_uint_eq(e->ebx, b.priv_high);
 	ck_assert_uint_eq(e->ecx, 0);
 	ck_assert_uint_eq(e->edx, b.features);
-	ck_assert_uint_eq(e->eax, 0xaef);
+	ck_assert_uint_eq(e->eax, 0xaff);
 	e = leaf(c, 0x40000004);
 	ck_assert_uint_eq(e->eax, b.hints);
-	ck_assert_uint_eq(e->eax, 0xe30);
+	ck_assert_uint_eq(e->eax, 0xe38);
 	ck_assert_uint_eq(e->ebx, 0x1234);
 	ck_assert_uint_eq(e->ecx, 0);
 	ck_assert_uint_eq(e->edx, 0);

@@ -142,8 +142,8 @@ static const struct {
 	{ HV_X64_MSR_CRASH_P0, B(P_ON) | B(P_CRASH) },
 	{ HV_X64_MSR_CRASH_P4, B(P_ON) | B(P_CRASH) },
 	{ HV_X64_MSR_CRASH_CTL, B(P_ON) | B(P_CRASH) },
-	/* Never offered: APIC MSRs (no vapic), guest idle, reenlightenment, TSC
-	 * invariant control, holes. */
+	/* Never here: the APIC MSRs (vapic: they are the vCPU's LAPIC registers, reached only
+	 * from a vCPU, rig-tested), guest idle, reenlightenment, TSC invariant control, holes. */
 	{ 0x40000004, 0 }, { 0x40000011, 0 }, { 0x40000024, 0 }, { 0x40000070, 0 },
 	{ 0x40000071, 0 }, { 0x40000072, 0 }, { 0x40000085, 0 }, { 0x4000008f, 0 },
 	{ 0x400000a0, 0 }, { 0x400000b8, 0 }, { 0x400000f0, 0 }, { 0x40000106, 0 },
