@@ -32,14 +32,18 @@ msgs=$(sed -n 's/.*synic messages \([0-9]*\), event flags \([0-9]*\).*/\1 \2/p' 
 both_positive() { [ "${1:-0}" -gt 0 ] && [ "${2:-0}" -gt 0 ]; }
 check "--stats: SINT deliveries counted (messages, event flags: $msgs)" both_positive $msgs
 # vapic: Linux EOIs through the synthetic EOI MSR, and skips the EOI when the VP assist
-# page's APIC assist bit says so (KVM's PV EOI sets it): most interrupts need no EOI write.
+# page's APIC assist bit says so (KVM's PV EOI sets it as it delivers an interrupt). An
+# exit before the guest's EOI ends that chance (KVM clears the bit), and the stimer handler
+# reprograms its timer, an MSR exit, before it EOIs: count each timer interrupt as one EOI
+# write. Of the other interrupts (IPIs, VMBus), fewer than half may need one.
 check "enlight: Using enlightened APIC (x2apic mode)" d 'Hyper-V: Using enlightened APIC (x2apic mode)'
 eois=$(awk '/ EOI / {print $7}' "$OUT/enlight.err")
-# (hvkvm's SINT/IPI interrupts include the direct-mode timers'.)
-irqs=$(sed -n 's/.*SINT\/IPI interrupts \([0-9]*\),.*/\1/p' "$OUT/enlight.err")
-echo "# vapic: $eois EOI MSR writes for $irqs interrupts hvkvm injected"
-check "vapic: lazy EOI skips most EOIs ($eois EOI writes, $irqs interrupts)" \
-	sh -c "[ ${irqs:-0} -gt 100 ] && [ $((${eois:-0} * 2)) -lt ${irqs:-0} ]"
+irqs=$(sed -n 's/.*SINT\/IPI interrupts \([0-9]*\),.*/\1/p' "$OUT/enlight.err")	# with the timers'
+timers=$(awk '/stimer expirations/ {print $NF}' "$OUT/enlight.err")
+others=$((${irqs:-0} - ${timers:-0}))
+echo "# vapic: $eois EOI MSR writes; $irqs interrupts injected, $timers of them timers"
+check "vapic: lazy EOI spares most EOIs ($eois EOI writes, $timers timer and $others other interrupts)" \
+	sh -c "[ $others -gt 100 ] && [ $(((${eois:-0} - ${timers:-0}) * 2)) -lt $others ]"
 check "vapic: KVM took every APIC MSR access" sh -c "! grep -q 'refused by KVM\|PV EOI at' '$OUT/enlight.err'"
 check "strace: the MSR filter was installed" grep -q 'KVM_X86_SET_MSR_FILTER' "$OUT/strace.txt"
 check "strace: no KVM_ENABLE_CAP of any KVM_CAP_HYPERV*" \
