@@ -126,33 +126,6 @@ static uint64_t host_rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-int vcpu_get_tsc_offset(struct vcpu *v, int64_t *offset)
-{
-	uint64_t off;
-	struct kvm_device_attr attr = {
-		.group = KVM_VCPU_TSC_CTRL,
-		.attr = KVM_VCPU_TSC_OFFSET,
-		.addr = (uintptr_t)&off,
-	};
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = 0x10 /* IA32_TSC */ };
-	uint64_t before, after;
-
-	if (ioctl(v->fd, KVM_GET_DEVICE_ATTR, &attr) == 0) {
-		*offset = (int64_t)off;
-		return 0;
-	}
-	/* Older KVM: read the guest TSC between two host reads. */
-	before = host_rdtsc();
-	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
-		return -errno;
-	after = host_rdtsc();
-	*offset = (int64_t)(m.e.data - (before + (after - before) / 2));
-	return 0;
-}
-
 int vcpu_kvm_msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
 {
 	struct {
@@ -166,6 +139,31 @@ int vcpu_kvm_msr_get(struct vcpu *v, uint32_t index, uint64_t *val)
 	if (r != 1)
 		return -EINVAL;
 	*val = m.e.data;
+	return 0;
+}
+
+int vcpu_get_tsc_offset(struct vcpu *v, int64_t *offset)
+{
+	uint64_t off;
+	struct kvm_device_attr attr = {
+		.group = KVM_VCPU_TSC_CTRL,
+		.attr = KVM_VCPU_TSC_OFFSET,
+		.addr = (uintptr_t)&off,
+	};
+	uint64_t before, after, tsc;
+	int r;
+
+	if (ioctl(v->fd, KVM_GET_DEVICE_ATTR, &attr) == 0) {
+		*offset = (int64_t)off;
+		return 0;
+	}
+	/* Older KVM: read the guest TSC between two host reads. */
+	before = host_rdtsc();
+	r = vcpu_kvm_msr_get(v, 0x10 /* IA32_TSC */, &tsc);
+	if (r < 0)
+		return r;
+	after = host_rdtsc();
+	*offset = (int64_t)(tsc - (before + (after - before) / 2));
 	return 0;
 }
 
