@@ -280,10 +280,20 @@ void hv_disconnect(struct hv *hv, uint32_t conn_id)
 
 /* ---- partition MSRs ------------------------------------------------------------ */
 
-/* EOI, ICR and TPR are the vCPU's LAPIC registers: only hv_vm_msr_read/write reach them. */
-static bool is_apic_msr(uint32_t msr)
+/* EOI, ICR and TPR are the vCPU's LAPIC registers, which KVM keeps: the x2APIC MSR of the
+ * same register for each, 0 for any other MSR. Only hv_vm_msr_read/write reach them. */
+#define X2APIC_MSR_TPR	0x808
+#define X2APIC_MSR_EOI	0x80b
+#define X2APIC_MSR_ICR	0x830
+
+static uint32_t apic_msr_x2apic(uint32_t msr)
 {
-	return msr >= HV_X64_MSR_EOI && msr <= HV_X64_MSR_TPR;
+	switch (msr) {
+	case HV_X64_MSR_EOI: return X2APIC_MSR_EOI;
+	case HV_X64_MSR_ICR: return X2APIC_MSR_ICR;
+	case HV_X64_MSR_TPR: return X2APIC_MSR_TPR;
+	default: return 0;
+	}
 }
 
 /* The privilege or feature bit that makes each synthetic MSR exist. */
@@ -407,7 +417,7 @@ int hv_msr_read(struct hv *hv, unsigned vp, uint32_t msr, uint64_t *val)
 {
 	int r = 0;
 
-	if (!msr_offered(hv, msr) || vp >= hv->nvp || is_apic_msr(msr))
+	if (!msr_offered(hv, msr) || vp >= hv->nvp || apic_msr_x2apic(msr))
 		return -EPERM;
 	__atomic_fetch_add(&hv->msr_reads[msr & 0x1ff], 1, __ATOMIC_RELAXED);
 	if ((msr >= HV_X64_MSR_SCONTROL && msr <= HV_X64_MSR_SINT15))
@@ -483,7 +493,7 @@ int hv_msr_write(struct hv *hv, unsigned vp, uint32_t msr, uint64_t val)
 	uint64_t crash_ctl = 0;
 	int r = 0;
 
-	if (!msr_offered(hv, msr) || vp >= hv->nvp || is_apic_msr(msr))
+	if (!msr_offered(hv, msr) || vp >= hv->nvp || apic_msr_x2apic(msr))
 		return -EPERM;
 	__atomic_fetch_add(&hv->msr_writes[msr & 0x1ff], 1, __ATOMIC_RELAXED);
 	if (msr >= HV_X64_MSR_SCONTROL && msr <= HV_X64_MSR_SINT15)
@@ -553,22 +563,6 @@ uint64_t hv_hypercall(struct hv *hv, unsigned vp, uint64_t control, uint64_t in,
  * KVM takes x2APIC MSRs only in x2APIC mode; that is why vapic is offered by default only
  * to a Linux kernel hvkvm boots, which runs its APIC in x2APIC mode.
  */
-#define X2APIC_MSR_TPR	0x808
-#define X2APIC_MSR_EOI	0x80b
-#define X2APIC_MSR_ICR	0x830
-/* KVM's PV EOI MSR: where KVM sets bit 0 of a 32-bit word when the guest may skip an EOI. */
-#define KVM_MSR_PV_EOI_EN	0x4b564d04
-
-static uint32_t apic_msr_x2apic(uint32_t msr)
-{
-	switch (msr) {
-	case HV_X64_MSR_EOI: return X2APIC_MSR_EOI;
-	case HV_X64_MSR_ICR: return X2APIC_MSR_ICR;
-	case HV_X64_MSR_TPR: return X2APIC_MSR_TPR;
-	default: return 0;
-	}
-}
-
 static int apic_msr_access(struct hv *hv, struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
 	uint32_t x2 = apic_msr_x2apic(msr);
@@ -587,6 +581,9 @@ static int apic_msr_access(struct hv *hv, struct vcpu *v, uint32_t msr, bool wri
 	}
 	return 0;
 }
+
+/* KVM's PV EOI MSR: where KVM sets bit 0 of a 32-bit word when the guest may skip an EOI. */
+#define KVM_MSR_PV_EOI_EN	0x4b564d04
 
 /*
  * Lazy EOI: the VP assist page's first word is the APIC assist word, whose bit 0 tells the
